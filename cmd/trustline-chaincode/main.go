@@ -1,0 +1,76 @@
+// Command trustline-chaincode serves the trustline contract as a Fabric
+// chaincode-as-a-service process: peers dial it at its listen address.
+//
+// Configuration comes from the environment, as Fabric's CCaaS convention has it:
+//
+//	CHAINCODE_ID                   the package id the peer installed (required)
+//	CHAINCODE_SERVER_ADDRESS       host:port to listen on (required)
+//	CHAINCODE_TLS_CERT, _KEY, _CLIENT_CA_CERT   PEM files; TLS is off when unset
+package main
+
+import (
+	"fmt"
+	"log"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+
+	"github.com/trustline/trustline/chaincode"
+)
+
+func main() {
+	if err := run(); err != nil {
+		log.Fatalf("trustline-chaincode: %v", err)
+	}
+}
+
+func run() error {
+	id := os.Getenv("CHAINCODE_ID")
+	addr := os.Getenv("CHAINCODE_SERVER_ADDRESS")
+	if id == "" || addr == "" {
+		return fmt.Errorf("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS must be set")
+	}
+	cc, err := chaincode.New()
+	if err != nil {
+		return fmt.Errorf("building contract: %w", err)
+	}
+	tlsProps, err := tlsProperties()
+	if err != nil {
+		return err
+	}
+	srv := &shim.ChaincodeServer{CCID: id, Address: addr, CC: cc, TLSProps: tlsProps}
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		log.Printf("trustline-chaincode: shutting down")
+		os.Exit(0)
+	}()
+	log.Printf("trustline-chaincode: serving %s on %s", id, addr)
+	return srv.Start()
+}
+
+func tlsProperties() (shim.TLSProperties, error) {
+	certFile, keyFile := os.Getenv("CHAINCODE_TLS_CERT"), os.Getenv("CHAINCODE_TLS_KEY")
+	if certFile == "" && keyFile == "" {
+		return shim.TLSProperties{Disabled: true}, nil
+	}
+	cert, err := os.ReadFile(certFile)
+	if err != nil {
+		return shim.TLSProperties{}, fmt.Errorf("reading CHAINCODE_TLS_CERT: %w", err)
+	}
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		return shim.TLSProperties{}, fmt.Errorf("reading CHAINCODE_TLS_KEY: %w", err)
+	}
+	props := shim.TLSProperties{Key: key, Cert: cert}
+	if ca := os.Getenv("CHAINCODE_CLIENT_CA_CERT"); ca != "" {
+		if props.ClientCACerts, err = os.ReadFile(ca); err != nil {
+			return shim.TLSProperties{}, fmt.Errorf("reading CHAINCODE_CLIENT_CA_CERT: %w", err)
+		}
+	}
+	return props, nil
+}

@@ -1,0 +1,43 @@
+// Package cli assembles the trustline command tree.
+package cli
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/testnetcmd"
+	"github.com/trustline/trustline/internal/iostreams"
+)
+
+// Version is set at build time with -ldflags.
+var Version = "dev"
+
+// NewRootCmd returns the trustline root command writing to ios.
+func NewRootCmd(ios *iostreams.IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "trustline",
+		Short: "Blockchain-anchored food traceability: record, trace and verify",
+		Long: `trustline records batch origin, signed lab reports and cold-chain hand-offs on a
+Hyperledger Fabric consortium ledger, indexes them on each member's node, and
+anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
+		Version:       Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return usageErr(c, err)
+	})
+	root.AddCommand(
+		testnetcmd.NewCmd(ios),
+	)
+	return root
+}
+
+// usageErr turns a flag-parsing error into a usage error that shows how the
+// command is called.
+func usageErr(c *cobra.Command, err error) error {
+	return cmdutil.UsageError("%v\n\n%s", err, c.UsageString())
+}
