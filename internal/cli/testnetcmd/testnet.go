@@ -3,16 +3,107 @@
 package testnetcmd
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/testnet"
 )
+
+// options are the flags every testnet command shares.
+type options struct {
+	dir    string
+	output string
+}
 
 // NewCmd returns the testnet command group.
 func NewCmd(ios *iostreams.IO) *cobra.Command {
+	opts := &options{}
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Run a local four-organisation consortium for development and tests",
+		Long: `Run a local trustline consortium as native processes on 127.0.0.1:
+four organisations (BrandMSP, SupplierMSP, LabMSP, LogisticsMSP), each with a
+peer, a SmartBFT orderer and its own chaincode server, on the channel
+"trustline", plus a geth dev chain for anchoring.
+
+State (crypto, ledgers, logs) lives in --dir, by default
+$TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet.`,
 	}
+	cmd.PersistentFlags().StringVar(&opts.dir, "dir", "", "state directory of the network (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
+	cmd.AddCommand(newUpCmd(ios, opts), newDownCmd(ios, opts), newStatusCmd(ios, opts), newEnvCmd(ios, opts))
+	return cmd
+}
+
+func newUpCmd(ios *iostreams.IO, opts *options) *cobra.Command {
+	var basePort int
+	var noGeth bool
+	cmd := &cobra.Command{
+		Use:   "up",
+		Short: "Start the network, or resume it from its state directory",
+		Long: `Start the network, or resume it: generate crypto and channel configuration
+if missing, start every process that is not running, create and join the
+channel, deploy the chaincode, and wait until a transaction submitted through
+the gateway commits. Running it again on a running network changes nothing.`,
+		Example: `  trustline testnet up
+  trustline testnet up --dir /tmp/net2 --base-port 28000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			start := time.Now()
+			n, err := testnet.New(testnet.Config{
+				Dir: opts.dir, BasePort: basePort, NoGeth: noGeth,
+				Logf: func(format string, args ...any) {
+					fmt.Fprintf(ios.ErrOut, "  ✓ "+format+"\n", args...)
+				},
+			})
+			if err != nil {
+				return cmdutil.UsageError("%v", err)
+			}
+			fmt.Fprintf(ios.ErrOut, "Starting the trustline testnet in %s (ports %d-%d)\n", n.Dir(), n.BasePort(), n.BasePort()+99)
+			if err := n.Start(cmd.Context()); err != nil {
+				return cmdutil.Unavailable(err)
+			}
+			fmt.Fprintf(ios.ErrOut, "Ready in %s. `trustline testnet status` shows it; `trustline testnet down` stops it.\n", time.Since(start).Round(100*time.Millisecond))
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&basePort, "base-port", 0, fmt.Sprintf("first of the 100 ports the network uses on 127.0.0.1 (default %d, or the network's own)", testnet.DefaultBasePort))
+	cmd.Flags().BoolVar(&noGeth, "no-geth", false, "do not run the Ethereum dev chain")
+	return cmd
+}
+
+func newDownCmd(ios *iostreams.IO, opts *options) *cobra.Command {
+	var purge bool
+	cmd := &cobra.Command{
+		Use:   "down",
+		Short: "Stop every process of the network",
+		Long: `Stop every process the network started. The state directory stays, so
+` + "`testnet up`" + ` resumes with the ledgers as they were; --purge deletes it.`,
+		Example: `  trustline testnet down
+  trustline testnet down --purge`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := testnet.New(testnet.Config{Dir: opts.dir})
+			if err != nil {
+				return cmdutil.UsageError("%v", err)
+			}
+			if purge {
+				if err := n.Purge(); err != nil {
+					return err
+				}
+				fmt.Fprintf(ios.ErrOut, "Stopped and deleted %s\n", n.Dir())
+				return nil
+			}
+			if err := n.Stop(); err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.ErrOut, "Stopped the testnet in %s\n", n.Dir())
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&purge, "purge", false, "also delete the state directory (crypto, ledgers, logs)")
 	return cmd
 }

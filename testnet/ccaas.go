@@ -1,0 +1,198 @@
+package testnet
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// ChaincodeName, ChaincodeVersion and ChaincodeSequence define the deployed
+// chaincode. The code runs as a service from bin/trustline-chaincode, so a new
+// build needs only a restart of the chaincode processes, not a new definition.
+const (
+	ChaincodeName     = "trustline"
+	ChaincodeVersion  = "1.0"
+	ChaincodeSequence = 1
+)
+
+// The external builder the peers use for chaincode-as-a-service packages:
+// detect claims packages of type "ccaas", build keeps connection.json,
+// release hands it to the peer, which then dials the chaincode server.
+var builderScripts = map[string]string{
+	"detect": `#!/bin/sh
+grep -q '"type"[[:space:]]*:[[:space:]]*"ccaas"' "$2/metadata.json"
+`,
+	"build": `#!/bin/sh
+set -e
+cp "$1/connection.json" "$3/connection.json"
+`,
+	"release": `#!/bin/sh
+set -e
+mkdir -p "$2/chaincode/server"
+cp "$1/connection.json" "$2/chaincode/server/connection.json"
+`,
+}
+
+func (n *Network) builderDir() string { return filepath.Join(n.dir, "builder") }
+
+func (n *Network) writeBuilder() error {
+	for name, script := range builderScripts {
+		if err := writeFile(filepath.Join(n.builderDir(), "bin", name), []byte(script), 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ccaasPackage builds org's chaincode package: metadata.json plus code.tar.gz
+// holding connection.json with the address of org's chaincode server. The
+// bytes are deterministic, so the package id is too.
+func (n *Network) ccaasPackage(org string) (label string, pkg []byte, err error) {
+	label = ChaincodeName + "_" + org
+	conn, _ := json.Marshal(map[string]any{
+		"address":      fmt.Sprintf("127.0.0.1:%d", n.ports.ChaincodeServer(org)),
+		"dial_timeout": "10s",
+		"tls_required": false,
+	})
+	code, err := targz(map[string][]byte{"connection.json": conn})
+	if err != nil {
+		return "", nil, err
+	}
+	meta, _ := json.Marshal(map[string]string{"type": "ccaas", "label": label})
+	pkg, err = targz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
+	return label, pkg, err
+}
+
+// packageID is Fabric's id for a chaincode package: label:sha256(package).
+func packageID(label string, pkg []byte) string {
+	sum := sha256.Sum256(pkg)
+	return label + ":" + hex.EncodeToString(sum[:])
+}
+
+func targz(files map[string][]byte) ([]byte, error) {
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	// metadata.json first, as Fabric's packager writes it; order fixed.
+	if len(names) == 2 {
+		names = []string{"metadata.json", "code.tar.gz"}
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	gz.ModTime = time.Unix(0, 0)
+	tw := tar.NewWriter(gz)
+	for _, name := range names {
+		data := files[name]
+		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	if err := gz.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// preparePackages writes each org's package and records its id.
+func (n *Network) preparePackages() error {
+	ids := map[string]string{}
+	for _, org := range Orgs {
+		label, pkg, err := n.ccaasPackage(org)
+		if err != nil {
+			return err
+		}
+		if err := writeFile(n.packageFile(org), pkg, 0o644); err != nil {
+			return err
+		}
+		ids[org] = packageID(label, pkg)
+	}
+	return n.update(func(s *state) { s.Packages = ids })
+}
+
+func (n *Network) packageFile(org string) string {
+	return filepath.Join(n.dir, "chaincode", org+".tar.gz")
+}
+
+func (n *Network) chaincodeSpec(org string) procSpec {
+	return procSpec{
+		Name: chaincodeName(org),
+		Bin:  filepath.Join(n.bin, "trustline-chaincode"),
+		Dir:  n.dir,
+		Env: []string{
+			"CHAINCODE_ID=" + n.snapshot().Packages[org],
+			fmt.Sprintf("CHAINCODE_SERVER_ADDRESS=127.0.0.1:%d", n.ports.ChaincodeServer(org)),
+		},
+		Ports: []int{n.ports.ChaincodeServer(org)},
+	}
+}
+
+// deployChaincode installs, approves and commits the chaincode definition.
+// Each step tolerates having been done before, so an interrupted deploy can
+// be resumed.
+func (n *Network) deployChaincode() error {
+	ids := n.snapshot().Packages
+	for _, org := range Orgs {
+		out, err := n.run(n.adminEnv(org), "peer", "lifecycle", "chaincode", "install", n.packageFile(org))
+		if err != nil && !strings.Contains(string(out), "already successfully installed") {
+			return err
+		}
+	}
+	common := []string{
+		"--channelID", ChannelName, "--name", ChaincodeName, "--version", ChaincodeVersion,
+		"--sequence", fmt.Sprint(ChaincodeSequence),
+	}
+	for _, org := range Orgs {
+		args := append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", ids[org]}, common...)
+		args = append(args, n.ordererArgs(org)...)
+		out, err := n.run(n.adminEnv(org), "peer", args...)
+		if err != nil && !strings.Contains(string(out), "attempted to redefine uncommitted") && !strings.Contains(string(out), "unchanged content") {
+			return err
+		}
+	}
+	args := append([]string{"lifecycle", "chaincode", "commit"}, common...)
+	args = append(args, n.ordererArgs(Brand)...)
+	for _, org := range Orgs {
+		args = append(args,
+			"--peerAddresses", fmt.Sprintf("127.0.0.1:%d", n.ports.PeerListen(org)),
+			"--tlsRootCertFiles", filepath.Join(n.cryptoDir(org), "peer", "tls", "ca.crt"))
+	}
+	out, err := n.run(n.adminEnv(Brand), "peer", args...)
+	if err != nil && !strings.Contains(string(out), "requested sequence is 1, but new definition must be sequence 2") {
+		return err
+	}
+	return nil
+}
+
+// ordererArgs points a peer CLI call at org's own orderer.
+func (n *Network) ordererArgs(org string) []string {
+	return []string{
+		"-o", fmt.Sprintf("127.0.0.1:%d", n.ports.OrdererListen(org)),
+		"--tls", "--cafile", filepath.Join(n.cryptoDir(org), "orderer", "tls", "ca.crt"),
+	}
+}
+
+// readPackages checks that every org's package id is known.
+func (n *Network) readPackages() error {
+	ids := n.snapshot().Packages
+	for _, org := range Orgs {
+		if ids[org] == "" {
+			return n.preparePackages()
+		}
+	}
+	return nil
+}
