@@ -131,7 +131,7 @@ func (n *Network) packageFile(org string) string {
 func (n *Network) chaincodeSpec(org string) procSpec {
 	return procSpec{
 		Name: chaincodeName(org),
-		Bin:  filepath.Join(n.bin, "trustline-chaincode"),
+		Bin:  n.ccBin,
 		Dir:  n.dir,
 		Env: []string{
 			"CHAINCODE_ID=" + n.snapshot().Packages[org],

@@ -285,6 +285,11 @@ func (n *Network) peerSpec(org string) procSpec {
 			"CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL=1s",
 			"CORE_PEER_GOSSIP_REQUESTSTATEINFOINTERVAL=1s",
 			"CORE_PEER_GATEWAY_ENABLED=true",
+			// A peer pulls blocks from one orderer and headers from the
+			// others; when its block source falls behind (or dies) it switches
+			// after this long. The 30 s default made a lost BFT leader stall
+			// commits for 30 s.
+			"CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY=3s",
 			fmt.Sprintf("CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.ports.PeerOps(org)),
 			"CORE_METRICS_PROVIDER=prometheus",
 			"CORE_CHAINCODE_EXTERNALBUILDERS=[{name: trustline_ccaas, path: " + n.builderDir() + "}]",

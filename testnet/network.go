@@ -26,6 +26,9 @@ type Config struct {
 	// BinDir holds peer, orderer, osnadmin, configtxgen, geth and
 	// trustline-chaincode. Default: FindBinDir().
 	BinDir string
+	// ChaincodeBin is the chaincode server executable. Default:
+	// BinDir/trustline-chaincode.
+	ChaincodeBin string
 	// Logf receives progress lines. Default: discard.
 	Logf func(format string, args ...any)
 	// NoGeth leaves out the Ethereum dev chain.
@@ -50,6 +53,7 @@ func DefaultDir() string {
 type Network struct {
 	dir    string
 	bin    string
+	ccBin  string
 	ports  ports
 	logf   func(string, ...any)
 	noGeth bool
@@ -89,7 +93,10 @@ func New(cfg Config) (*Network, error) {
 	if bin, err = filepath.Abs(bin); err != nil {
 		return nil, err
 	}
-	n := &Network{dir: dir, bin: bin, logf: cfg.Logf, noGeth: cfg.NoGeth}
+	n := &Network{dir: dir, bin: bin, ccBin: cfg.ChaincodeBin, logf: cfg.Logf, noGeth: cfg.NoGeth}
+	if n.ccBin == "" {
+		n.ccBin = filepath.Join(bin, "trustline-chaincode")
+	}
 	if n.logf == nil {
 		n.logf = func(string, ...any) {}
 	}

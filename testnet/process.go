@@ -81,8 +81,7 @@ func (n *Network) running(name string) (int, bool) {
 // startProc starts p detached from our process group, so it outlives a
 // `trustline testnet up` that returns, with output appended to its log.
 func (n *Network) startProc(p procSpec) error {
-	if pid, ok := n.running(p.Name); ok {
-		n.logf("%s already running (pid %d)", p.Name, pid)
+	if _, ok := n.running(p.Name); ok {
 		return nil
 	}
 	for _, port := range p.Ports {

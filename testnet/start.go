@@ -56,20 +56,28 @@ func (e *MissingBinariesError) Error() string {
 
 // CheckBinaries reports a *MissingBinariesError when an executable is absent.
 func (n *Network) CheckBinaries() error {
-	need := append(append([]string{}, FabricTools...), "trustline-chaincode")
+	need := append([]string{}, FabricTools...)
 	if !n.noGeth {
 		need = append(need, "geth")
 	}
 	var missing []string
 	for _, b := range need {
-		if st, err := os.Stat(filepath.Join(n.bin, b)); err != nil || st.IsDir() || st.Mode()&0o111 == 0 {
+		if !executable(filepath.Join(n.bin, b)) {
 			missing = append(missing, b)
 		}
+	}
+	if !executable(n.ccBin) {
+		missing = append(missing, n.ccBin)
 	}
 	if len(missing) > 0 {
 		return &MissingBinariesError{Dir: n.bin, Missing: missing}
 	}
 	return nil
+}
+
+func executable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
 }
 
 // Start brings the network up, or resumes it from its state directory: it

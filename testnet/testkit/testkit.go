@@ -9,30 +9,183 @@
 //		...
 //	}
 //
-// Tests that use it are skipped under -short.
+// Tests that use it are skipped under -short. The network runs the chaincode
+// built from the source tree being tested, never a stale binary. Its state
+// directory is deleted after a passing run and kept, with its path printed,
+// after a failing one (or always, with TRUSTLINE_TESTKIT_KEEP=1).
 package testkit
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"github.com/trustline/trustline/testnet"
 )
+
+var shared struct {
+	once  sync.Once
+	net   *testnet.Network
+	err   error
+	start time.Duration
+
+	mu    sync.Mutex
+	conns map[string]*testnet.Connection
+}
 
 // Main runs the package's tests and stops the shared network afterwards.
 func Main(m *testing.M) int {
-	return m.Run()
+	code := m.Run()
+	if n := shared.net; n != nil {
+		shared.mu.Lock()
+		for _, c := range shared.conns {
+			c.Close()
+		}
+		shared.mu.Unlock()
+		if err := n.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "testkit: stopping the testnet:", err)
+		}
+		if code == 0 && os.Getenv("TRUSTLINE_TESTKIT_KEEP") == "" {
+			os.RemoveAll(n.Dir())
+		} else {
+			fmt.Fprintf(os.Stderr, "testkit: testnet state and logs kept in %s\n", n.Dir())
+		}
+	}
+	return code
+}
+
+// Network returns the package's shared network, starting it on first use.
+// It skips the test under -short and fails it when the network cannot start.
+func Network(t testing.TB) *testnet.Network {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs a real testnet; skipped with -short")
+	}
+	shared.once.Do(func() {
+		t0 := time.Now()
+		shared.net, shared.err = start()
+		shared.start = time.Since(t0)
+	})
+	if shared.err != nil {
+		t.Fatalf("starting the testnet: %v", shared.err)
+	}
+	return shared.net
+}
+
+// StartupTime is how long the shared network took to start (zero if it has
+// not been started).
+func StartupTime() time.Duration { return shared.start }
+
+func start() (*testnet.Network, error) {
+	bin, err := testnet.FindBinDir()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "trustline-testnet-")
+	if err != nil {
+		return nil, err
+	}
+	cc, err := buildChaincode(dir)
+	if err != nil {
+		return nil, err
+	}
+	base, err := freeBasePort()
+	if err != nil {
+		return nil, err
+	}
+	n, err := testnet.New(testnet.Config{
+		Dir: dir, BasePort: base, BinDir: bin, ChaincodeBin: cc,
+		Logf: func(format string, args ...any) {
+			fmt.Fprintf(os.Stderr, "testkit: "+format+"\n", args...)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := n.Start(ctx); err != nil {
+		_ = n.Stop()
+		return nil, fmt.Errorf("%w (state and logs in %s)", err, dir)
+	}
+	return n, nil
+}
+
+// buildChaincode compiles the chaincode server from the source tree under
+// test, so integration tests never run a stale bin/trustline-chaincode.
+func buildChaincode(dir string) (string, error) {
+	out := filepath.Join(dir, "trustline-chaincode")
+	cmd := exec.Command("go", "build", "-o", out, "github.com/trustline/trustline/cmd/trustline-chaincode")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the chaincode: %v\n%s", err, b)
+	}
+	return out, nil
+}
+
+// freeBasePort finds a block of 100 free loopback ports, starting from a
+// place that depends on the process id so that packages tested in parallel
+// rarely probe the same blocks.
+func freeBasePort() (int, error) {
+	const lo, hi = 40000, 60000
+	first := lo + (os.Getpid()%((hi-lo)/100))*100
+	for i := 0; i < (hi-lo)/100; i++ {
+		base := lo + (first-lo+i*100)%(hi-lo)
+		if blockFree(base) {
+			return base, nil
+		}
+	}
+	return 0, fmt.Errorf("no block of 100 free ports between %d and %d", lo, hi)
+}
+
+func blockFree(base int) bool {
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			l.Close()
+		}
+	}()
+	for p := base; p < base+100; p++ {
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			return false
+		}
+		ls = append(ls, l)
+	}
+	return true
 }
 
 // Gateway returns a gateway connection as org's user, through org's own peer.
-// It is closed when the package's tests end.
+// It is shared by the package's tests and closed when they end.
 func Gateway(t testing.TB, org string) *client.Gateway {
 	t.Helper()
-	t.Skip("testnet harness not ready yet")
-	return nil
+	n := Network(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if c, ok := shared.conns[org]; ok {
+		return c.Gateway
+	}
+	c, err := n.Connect(org)
+	if err != nil {
+		t.Fatalf("connecting as %s: %v", org, err)
+	}
+	if shared.conns == nil {
+		shared.conns = map[string]*testnet.Connection{}
+	}
+	shared.conns[org] = c
+	return c.Gateway
 }
 
 // Contract returns the trustline chaincode on the trustline channel as org.
 func Contract(t testing.TB, org string) *client.Contract {
 	t.Helper()
-	return Gateway(t, org).GetNetwork("trustline").GetContract("trustline")
+	return Gateway(t, org).GetNetwork(testnet.ChannelName).GetContract(testnet.ChaincodeName)
 }
