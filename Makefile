@@ -21,7 +21,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Integration tests start real networks; give them time on a 2-core machine.
 TEST_TIMEOUT ?= 75m
 
-.PHONY: all build fabric geth tools test test-unit test-integration demo vet fmt clean help
+.PHONY: all build fabric geth tools trustline test test-unit test-integration demo vet clean help
 
 all: build
 
@@ -49,6 +49,8 @@ $(GETH_STAMP):
 	GOBIN=$(BIN) CGO_ENABLED=0 $(GO) install -trimpath github.com/ethereum/go-ethereum/cmd/geth@$(GETH_VERSION)
 	@rm -f $(BIN)/.geth-* && touch $@
 
+trustline: $(TRUSTLINE_BINS) ## build only bin/trustline and bin/trustline-chaincode
+
 # Always handed to go build: its own cache decides what is stale.
 .PHONY: $(TRUSTLINE_BINS)
 $(TRUSTLINE_BINS): $(BIN)/%:
@@ -67,9 +69,11 @@ vet: ## go vet and gofmt check
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-demo: build ## start the consortium and print a scannable trace
+demo: build ## start the local consortium and show its status
 	$(BIN)/trustline testnet up
 	$(BIN)/trustline testnet status
+	@echo
+	@echo "The testnet keeps running. Stop it with: bin/trustline testnet down"
 
 clean: ## remove built binaries
 	rm -rf $(BIN)

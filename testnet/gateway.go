@@ -17,6 +17,8 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+
+	"github.com/trustline/trustline/ledger"
 )
 
 // Profile is what a client of one organisation needs to reach the ledger:
@@ -172,11 +174,13 @@ func (n *Network) waitReady(ctx context.Context) error {
 }
 
 // Roles is the role table the testnet gives the consortium at deploy time.
-var Roles = map[string][]string{
-	"BrandMSP":     {"brand"},
-	"SupplierMSP":  {"supplier"},
-	"LabMSP":       {"lab"},
-	"LogisticsMSP": {"logistics"},
+func Roles() ledger.RoleTable {
+	return ledger.RoleTable{
+		MSPID(Brand):     {ledger.RoleBrand},
+		MSPID(Supplier):  {ledger.RoleSupplier},
+		MSPID(Lab):       {ledger.RoleLab},
+		MSPID(Logistics): {ledger.RoleLogistics},
+	}
 }
 
 // initChaincode sets the consortium's role table (Governance:Init).
@@ -187,7 +191,7 @@ func (n *Network) initChaincode(ctx context.Context) error {
 	}
 	defer conn.Close()
 	contract := conn.GetNetwork(ChannelName).GetContract(ChaincodeName)
-	roles, err := json.Marshal(Roles)
+	roles, err := json.Marshal(Roles())
 	if err != nil {
 		return err
 	}
