@@ -1,0 +1,213 @@
+package testnet
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func newTestNetwork(t *testing.T) *Network {
+	t.Helper()
+	n, err := New(Config{Dir: t.TempDir(), BinDir: t.TempDir(), BasePort: 45000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func readCert(t *testing.T, path string) *x509.Certificate {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		t.Fatalf("%s: no PEM", path)
+	}
+	c, err := x509.ParseCertificate(block.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestGenerateCrypto(t *testing.T) {
+	root := t.TempDir()
+	if err := generateCrypto(root); err != nil {
+		t.Fatal(err)
+	}
+	for _, org := range Orgs {
+		dir := filepath.Join(root, org)
+		ca := readCert(t, filepath.Join(dir, "msp", "cacerts", "ca.pem"))
+		tlsca := readCert(t, filepath.Join(dir, "msp", "tlscacerts", "tlsca.pem"))
+		roots, tlsRoots := x509.NewCertPool(), x509.NewCertPool()
+		roots.AddCert(ca)
+		tlsRoots.AddCert(tlsca)
+		for _, tc := range []struct{ who, ou string }{{"peer", "peer"}, {"orderer", "orderer"}, {"admin", "admin"}, {"user", "client"}} {
+			id := readCert(t, filepath.Join(dir, tc.who, "msp", "signcerts", "cert.pem"))
+			if _, err := id.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
+				t.Errorf("%s/%s identity does not chain to the org CA: %v", org, tc.who, err)
+			}
+			if len(id.Subject.OrganizationalUnit) != 1 || id.Subject.OrganizationalUnit[0] != tc.ou {
+				t.Errorf("%s/%s OU = %v, want %s (NodeOUs)", org, tc.who, id.Subject.OrganizationalUnit, tc.ou)
+			}
+			srv := readCert(t, filepath.Join(dir, tc.who, "tls", "server.crt"))
+			for _, name := range []string{"localhost", "127.0.0.1"} {
+				if _, err := srv.Verify(x509.VerifyOptions{Roots: tlsRoots, DNSName: name}); err != nil {
+					t.Errorf("%s/%s TLS cert not valid for %s: %v", org, tc.who, name, err)
+				}
+			}
+			if st, err := os.Stat(filepath.Join(dir, tc.who, "msp", "keystore", "priv_sk")); err != nil || st.Mode().Perm() != 0o600 {
+				t.Errorf("%s/%s private key missing or not 0600: %v", org, tc.who, err)
+			}
+		}
+	}
+	// A second run keeps existing material.
+	before, _ := os.ReadFile(filepath.Join(root, Brand, "ca", "ca.pem"))
+	if err := generateCrypto(root); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(filepath.Join(root, Brand, "ca", "ca.pem"))
+	if string(before) != string(after) {
+		t.Error("generateCrypto replaced existing crypto")
+	}
+}
+
+func TestPortsDistinct(t *testing.T) {
+	n := newTestNetwork(t)
+	seen := map[int]string{}
+	for _, s := range n.specs() {
+		for _, p := range s.Ports {
+			if other, dup := seen[p]; dup {
+				t.Errorf("port %d used by %s and %s", p, other, s.Name)
+			}
+			if p < n.BasePort() || p >= n.BasePort()+100 {
+				t.Errorf("%s port %d outside %d..%d", s.Name, p, n.BasePort(), n.BasePort()+99)
+			}
+			seen[p] = s.Name
+		}
+	}
+	if len(seen) != 4*3+4*3+4+3 {
+		t.Errorf("%d ports, want %d", len(seen), 4*3+4*3+4+3)
+	}
+}
+
+func TestCCaaSPackageDeterministic(t *testing.T) {
+	n := newTestNetwork(t)
+	label, a, err := n.ccaasPackage(Lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b, _ := n.ccaasPackage(Lab)
+	if packageID(label, a) != packageID(label, b) {
+		t.Error("package bytes differ between two builds")
+	}
+	id := packageID(label, a)
+	if !strings.HasPrefix(id, "trustline_lab:") || len(id) != len("trustline_lab:")+64 {
+		t.Errorf("package id %q, want trustline_lab:<sha256>", id)
+	}
+	_, other, _ := n.ccaasPackage(Brand)
+	if packageID(label, other) == id {
+		t.Error("organisations share a package: their chaincode servers would share an address")
+	}
+}
+
+func TestWriteConfig(t *testing.T) {
+	n := newTestNetwork(t)
+	if err := generateCrypto(filepath.Join(n.dir, "crypto")); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.writeConfig(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(n.configDir(), "configtx.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"OrdererType: BFT", "V3_0: true", "ID: 4", "MSPID: LogisticsMSP", "127.0.0.1:45033"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("configtx.yaml lacks %q", want)
+		}
+	}
+	core, _ := os.ReadFile(filepath.Join(n.configDir(), "core.yaml"))
+	if !strings.Contains(string(core), "\n  endpoint: \"\"\n") {
+		t.Error(`core.yaml must set vm.endpoint to "" in the file: an empty environment variable is ignored`)
+	}
+}
+
+func TestCheckBinariesNamesMissing(t *testing.T) {
+	n := newTestNetwork(t)
+	if err := os.WriteFile(filepath.Join(n.bin, "peer"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := n.CheckBinaries()
+	var missing *MissingBinariesError
+	if !errors.As(err, &missing) {
+		t.Fatalf("CheckBinaries = %v, want *MissingBinariesError", err)
+	}
+	got := strings.Join(missing.Missing, " ")
+	for _, want := range []string{"orderer", "osnadmin", "configtxgen", "geth", "trustline-chaincode"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing list %q lacks %s", got, want)
+		}
+	}
+	if strings.Contains(got, "peer") {
+		t.Errorf("missing list %q names peer, which exists", got)
+	}
+	if !strings.Contains(err.Error(), "make build") {
+		t.Errorf("error %q does not say how to build them", err)
+	}
+}
+
+func TestPortInUseNamesOwner(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	err = portFree(port)
+	var inUse *PortInUseError
+	if !errors.As(err, &inUse) || inUse.Port != port {
+		t.Fatalf("portFree(%d) = %v, want *PortInUseError", port, err)
+	}
+	if inUse.PID != os.Getpid() {
+		t.Errorf("owner pid %d, want this test process %d", inUse.PID, os.Getpid())
+	}
+	if !strings.Contains(err.Error(), "in use by") {
+		t.Errorf("error %q does not name the owner", err)
+	}
+}
+
+func TestNewRejectsOtherBasePort(t *testing.T) {
+	dir := t.TempDir()
+	n, err := New(Config{Dir: dir, BinDir: dir, BasePort: 45000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.update(func(*state) {}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(Config{Dir: dir, BinDir: dir, BasePort: 46000}); err == nil || !strings.Contains(err.Error(), "created with base port 45000") {
+		t.Errorf("New with another base port = %v, want an error naming 45000", err)
+	}
+	if n2, err := New(Config{Dir: dir, BinDir: dir}); err != nil || n2.BasePort() != 45000 {
+		t.Errorf("New without a base port = %v, %v; want the network's own 45000", n2, err)
+	}
+	if _, err := New(Config{Dir: t.TempDir(), BinDir: dir, BasePort: 80}); err == nil {
+		t.Error("base port 80 accepted")
+	}
+}
+
+func TestStopWithNothingRunning(t *testing.T) {
+	n := newTestNetwork(t)
+	if err := n.Stop(); err != nil {
+		t.Errorf("Stop on a network that never ran: %v", err)
+	}
+}
