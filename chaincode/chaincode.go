@@ -15,6 +15,12 @@ const Name = "trustline"
 func New() (*contractapi.ContractChaincode, error) {
 	cc, err := contractapi.NewChaincode(
 		&SystemContract{},
+		&GovernanceContract{},
+		&ProductContract{},
+		&BatchContract{},
+		&LabContract{},
+		&CustodyContract{},
+		&QueryContract{},
 	)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,233 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/url"
+
+	"github.com/trustline/trustline/ledger"
+)
+
+// EPCIS 2.0 events as the chaincode records them: standalone JSON-LD
+// objects with @context, event time the transaction time (UTC), and
+// trustline's own fields under the tl: prefix.
+
+// EPCISContext is the JSON-LD context of EPCIS 2.0.
+const EPCISContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+type quantityElement struct {
+	EPCClass string   `json:"epcClass"`
+	Quantity *float64 `json:"quantity,omitempty"`
+	UOM      string   `json:"uom,omitempty"`
+}
+
+type idRef struct {
+	ID string `json:"id"`
+}
+
+type bizTransaction struct {
+	Type           string `json:"type"`
+	BizTransaction string `json:"bizTransaction"`
+}
+
+type sourceDest struct {
+	Type        string `json:"type"`
+	Destination string `json:"destination"`
+}
+
+type sensorMetadata struct {
+	Time     string `json:"time"`
+	DeviceID string `json:"deviceID"`
+}
+
+type sensorReport struct {
+	Type  string  `json:"type"`
+	Value float64 `json:"value"`
+	UOM   string  `json:"uom"`
+}
+
+type sensorElement struct {
+	SensorMetadata sensorMetadata `json:"sensorMetadata"`
+	SensorReport   []sensorReport `json:"sensorReport"`
+}
+
+// ilmd is instance/lot master data: CBV master data attributes and ours.
+type ilmd struct {
+	LotNumber       string            `json:"cbvmda:lotNumber,omitempty"`
+	ItemExpiration  string            `json:"cbvmda:itemExpirationDate,omitempty"`
+	ProducedAt      string            `json:"tl:producedAt,omitempty"`
+	Producer        string            `json:"tl:producer,omitempty"`
+	Place           *ledger.Place     `json:"tl:place,omitempty"`
+	FarmingPractice string            `json:"tl:farmingPractice,omitempty"`
+	Evidence        []ledger.Evidence `json:"tl:evidence,omitempty"`
+	Outputs         []outputLot       `json:"tl:outputs,omitempty"`
+}
+
+type outputLot struct {
+	Lot    string `json:"tl:lot"`
+	Expiry string `json:"tl:expiry"`
+}
+
+type inspectionExt struct {
+	ReportID       string       `json:"tl:reportId"`
+	Lab            string       `json:"tl:lab"`
+	Signer         string       `json:"tl:signer"`
+	Method         string       `json:"tl:method"`
+	Standard       string       `json:"tl:standard"`
+	SampledAt      string       `json:"tl:sampledAt"`
+	IssuedAt       string       `json:"tl:issuedAt"`
+	Verdict        string       `json:"tl:verdict"`
+	DocumentSHA256 string       `json:"tl:documentSha256"`
+	Analytes       []analyteExt `json:"tl:analytes"`
+}
+
+type analyteExt struct {
+	Name  string `json:"tl:name"`
+	Value string `json:"tl:value"`
+	Unit  string `json:"tl:unit"`
+	Limit string `json:"tl:limit"`
+	Pass  bool   `json:"tl:pass"`
+}
+
+type recallExt struct {
+	Reason string `json:"tl:reason"`
+	Class  string `json:"tl:class"`
+}
+
+// epcisEvent is one EPCIS 2.0 event of any type; unused fields are omitted.
+type epcisEvent struct {
+	Context             []any             `json:"@context"`
+	Type                string            `json:"type"`
+	EventID             string            `json:"eventID,omitempty"`
+	EventTime           string            `json:"eventTime"`
+	EventTimeZoneOffset string            `json:"eventTimeZoneOffset"`
+	CertificationInfo   string            `json:"certificationInfo,omitempty"`
+	ParentID            string            `json:"parentID,omitempty"`
+	EPCList             []string          `json:"epcList,omitempty"`
+	ChildQuantityList   []quantityElement `json:"childQuantityList,omitempty"`
+	InputQuantityList   []quantityElement `json:"inputQuantityList,omitempty"`
+	OutputQuantityList  []quantityElement `json:"outputQuantityList,omitempty"`
+	QuantityList        []quantityElement `json:"quantityList,omitempty"`
+	Action              string            `json:"action,omitempty"`
+	BizStep             string            `json:"bizStep,omitempty"`
+	Disposition         string            `json:"disposition,omitempty"`
+	ReadPoint           *idRef            `json:"readPoint,omitempty"`
+	BizLocation         *idRef            `json:"bizLocation,omitempty"`
+	BizTransactionList  []bizTransaction  `json:"bizTransactionList,omitempty"`
+	DestinationList     []sourceDest      `json:"destinationList,omitempty"`
+	SensorElementList   []sensorElement   `json:"sensorElementList,omitempty"`
+	ILMD                *ilmd             `json:"ilmd,omitempty"`
+
+	// trustline extensions
+	From       string         `json:"tl:from,omitempty"`
+	To         string         `json:"tl:to,omitempty"`
+	Shipment   string         `json:"tl:shipment,omitempty"`
+	Inspection *inspectionExt `json:"tl:inspection,omitempty"`
+	Recall     *recallExt     `json:"tl:recall,omitempty"`
+}
+
+// newEvent starts an event of typ at the transaction time.
+func (t *txn) newEvent(typ string) *epcisEvent {
+	return &epcisEvent{
+		Context:             []any{EPCISContext, map[string]string{"tl": TrustlineNamespace}},
+		Type:                typ,
+		EventTime:           t.now.Format("2006-01-02T15:04:05.000Z07:00"),
+		EventTimeZoneOffset: "+00:00",
+	}
+}
+
+// TrustlineNamespace is the JSON-LD namespace of trustline's tl: fields.
+const TrustlineNamespace = "https://trustline.github.io/ns/epcis/"
+
+func lotQuantity(l *ledger.LotSummary, q ledger.Quantity) quantityElement {
+	v := decimalFloat(q.Value)
+	return quantityElement{EPCClass: l.ID, Quantity: &v, UOM: q.UOM}
+}
+
+// deviceURI makes a device id a URI, as EPCIS requires of deviceID.
+func deviceURI(d string) string {
+	if uriRE.MatchString(d) {
+		return d
+	}
+	return "urn:trustline:device:" + url.PathEscape(d)
+}
+
+func sensorElements(rs []reading) []sensorElement {
+	out := make([]sensorElement, 0, len(rs))
+	for _, r := range rs {
+		reports := []sensorReport{{Type: "Temperature", Value: r.TemperatureC, UOM: "CEL"}}
+		if r.HumidityPct != nil {
+			reports = append(reports, sensorReport{Type: "RelativeHumidity", Value: *r.HumidityPct, UOM: "A93"})
+		}
+		out = append(out, sensorElement{
+			SensorMetadata: sensorMetadata{Time: r.Time.Format("2006-01-02T15:04:05.000Z07:00"), DeviceID: deviceURI(r.Device)},
+			SensorReport:   reports,
+		})
+	}
+	return out
+}
+
+// record assigns ev its CBV 2.0 event id, stores it, indexes it under each
+// lot it concerns and counts it on them. It returns the event id.
+func (t *txn) record(ev *epcisEvent, lots ...*lotState) (string, error) {
+	ev.EventID = ""
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", err
+	}
+	id, err := hashEvent(b)
+	if err != nil {
+		return "", fmt.Errorf("computing the EPCIS event hash: %w", err)
+	}
+	ev.EventID = id
+	k, err := t.key(ledger.ObjectEvent, id)
+	if err != nil {
+		return "", err
+	}
+	if ok, err := t.exists(k); err != nil {
+		return "", err
+	} else if ok {
+		return "", errorf(ErrExists, "EPCIS event %s is already recorded", id)
+	}
+	stored, err := canonicalEvent(ev)
+	if err != nil {
+		return "", err
+	}
+	t.putBytes(k, stored)
+	t.epcis = append(t.epcis, json.RawMessage(stored))
+	at := ledger.FormatTime(t.now)
+	for _, l := range lots {
+		ik, err := t.key(ledger.ObjectLotEvent, l.rec.GTIN, l.rec.Lot, at, id)
+		if err != nil {
+			return "", err
+		}
+		if err := t.putIndex(ik, id); err != nil {
+			return "", err
+		}
+		l.rec.Counts.Events++
+	}
+	return id, nil
+}
+
+func inspectionEvent(t *txn, rec *ledger.InspectionRecord, lots []*lotState) *epcisEvent {
+	r := rec.Report
+	ev := t.newEvent("ObjectEvent")
+	ev.Action, ev.BizStep = "OBSERVE", "inspecting"
+	ev.Disposition = "conformant"
+	if r.Verdict != "pass" {
+		ev.Disposition = "non_conformant"
+	}
+	ev.CertificationInfo = r.Document.URI
+	for _, l := range lots {
+		ev.QuantityList = append(ev.QuantityList, quantityElement{EPCClass: l.rec.ID})
+	}
+	ext := &inspectionExt{
+		ReportID: r.ReportID, Lab: rec.Lab, Signer: rec.Signer, Method: r.Method, Standard: r.Standard,
+		SampledAt: r.SampledAt, IssuedAt: r.IssuedAt, Verdict: r.Verdict, DocumentSHA256: r.Document.SHA256,
+	}
+	for _, a := range r.Analytes {
+		ext.Analytes = append(ext.Analytes, analyteExt{Name: a.Name, Value: a.Value, Unit: a.Unit, Limit: a.Limit, Pass: a.Pass})
+	}
+	ev.Inspection = ext
+	return ev
+}

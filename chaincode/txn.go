@@ -1,0 +1,230 @@
+package chaincode
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
+	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+
+	"github.com/trustline/trustline/ledger"
+)
+
+// txn is one transaction's view of the ledger. Reads see the transaction's
+// own pending writes (Fabric's stub does not), and writes are buffered
+// until commit, which puts them and sets the one chaincode event. A
+// function therefore validates and computes everything first; any error
+// before commit leaves the ledger untouched.
+type txn struct {
+	stub shim.ChaincodeStubInterface
+	fn   string
+	msp  string
+	id   string
+	now  time.Time
+
+	pending map[string][]byte
+	order   []string
+	// records are the payload's records by key, in first-write order.
+	records   []payloadRecord
+	recordIdx map[string]int
+	epcis     []json.RawMessage
+	roles     *ledger.Roles
+	lots      map[string]*lotState
+}
+
+type payloadRecord struct {
+	key   string
+	value any
+}
+
+// begin starts a transaction: the caller's MSP id comes from the creator's
+// certificate, the time from the proposal's timestamp, never from arguments.
+func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
+	stub := ctx.GetStub()
+	msp, err := ctx.GetClientIdentity().GetMSPID()
+	if err != nil {
+		return nil, fmt.Errorf("reading the caller's MSP id: %w", err)
+	}
+	ts, err := stub.GetTxTimestamp()
+	if err != nil {
+		return nil, fmt.Errorf("reading the transaction timestamp: %w", err)
+	}
+	fn, _ := stub.GetFunctionAndParameters()
+	return &txn{
+		stub: stub, fn: fn, msp: msp, id: stub.GetTxID(), now: ts.AsTime().UTC(),
+		pending: map[string][]byte{}, recordIdx: map[string]int{}, lots: map[string]*lotState{},
+	}, nil
+}
+
+// nowString is the transaction time in ledger.TimeLayout.
+func (t *txn) nowString() string { return ledger.FormatTime(t.now) }
+
+func (t *txn) key(objectType string, attrs ...string) (string, error) {
+	k, err := t.stub.CreateCompositeKey(objectType, attrs)
+	if err != nil {
+		return "", wrapf(ErrInvalid, err, "%s key %q", objectType, attrs)
+	}
+	return k, nil
+}
+
+// raw returns the value of key, pending writes first; nil if absent.
+func (t *txn) raw(key string) ([]byte, error) {
+	if v, ok := t.pending[key]; ok {
+		return v, nil
+	}
+	v, err := t.stub.GetState(key)
+	if err != nil {
+		return nil, fmt.Errorf("reading state: %w", err)
+	}
+	return v, nil
+}
+
+// get decodes the record at key into v and reports whether it exists.
+func (t *txn) get(key string, v any) (bool, error) {
+	b, err := t.raw(key)
+	if err != nil || b == nil {
+		return false, err
+	}
+	if err := unmarshalStrict(b, v); err != nil {
+		return false, fmt.Errorf("decoding stored record: %w", err)
+	}
+	return true, nil
+}
+
+// exists reports whether key has a value.
+func (t *txn) exists(key string) (bool, error) {
+	b, err := t.raw(key)
+	return b != nil, err
+}
+
+// putBytes buffers a write of b at key.
+func (t *txn) putBytes(key string, b []byte) {
+	if _, ok := t.pending[key]; !ok {
+		t.order = append(t.order, key)
+	}
+	t.pending[key] = b
+}
+
+// putIndex buffers a derived index entry: stored, but not in the payload,
+// since a node rebuilds it from the records.
+func (t *txn) putIndex(key string, v any) error {
+	b, err := marshalCanonical(v)
+	if err != nil {
+		return err
+	}
+	t.putBytes(key, b)
+	return nil
+}
+
+// put buffers a write of record v at key and lists v in the event payload.
+// v must be one of the ledger record types (a pointer is dereferenced at
+// commit, so later changes to the same record are reflected).
+func (t *txn) put(key string, v any) error {
+	if err := t.putIndex(key, v); err != nil {
+		return err
+	}
+	if i, ok := t.recordIdx[key]; ok {
+		t.records[i].value = v
+		return nil
+	}
+	t.recordIdx[key] = len(t.records)
+	t.records = append(t.records, payloadRecord{key, v})
+	return nil
+}
+
+// commit writes every buffered value and sets the transaction's chaincode
+// event, exactly once.
+func (t *txn) commit() error {
+	ev := ledger.Event{Function: t.fn, MSPID: t.msp, TxID: t.id, Timestamp: t.nowString(), EPCIS: t.epcis}
+	for _, r := range t.records {
+		// Re-encode records put by pointer: the stored bytes must be the final value.
+		b, err := marshalCanonical(r.value)
+		if err != nil {
+			return err
+		}
+		t.pending[r.key] = b
+		switch v := r.value.(type) {
+		case *ledger.Product:
+			ev.Products = append(ev.Products, *v)
+		case *ledger.LotSummary:
+			ev.Lots = append(ev.Lots, *v)
+		case *ledger.Unit:
+			ev.Units = append(ev.Units, *v)
+		case *ledger.Shipment:
+			ev.Shipments = append(ev.Shipments, *v)
+		case *ledger.LogisticUnit:
+			ev.LogisticUnits = append(ev.LogisticUnits, *v)
+		case *ledger.LabSigner:
+			ev.LabSigners = append(ev.LabSigners, *v)
+		case *ledger.InspectionRecord:
+			ev.Inspections = append(ev.Inspections, *v)
+		case *ledger.Recall:
+			ev.Recalls = append(ev.Recalls, *v)
+		case *ledger.Roles:
+			ev.Roles = v
+		case *ledger.RoleProposal:
+			ev.RoleProposals = append(ev.RoleProposals, *v)
+		default:
+			return fmt.Errorf("internal error: record of type %T has no place in the event payload", r.value)
+		}
+	}
+	payload, err := marshalCanonical(ev)
+	if err != nil {
+		return err
+	}
+	for _, k := range t.order {
+		if err := t.stub.PutState(k, t.pending[k]); err != nil {
+			return fmt.Errorf("writing state: %w", err)
+		}
+	}
+	if err := t.stub.SetEvent(ledger.EventName, payload); err != nil {
+		return fmt.Errorf("setting the chaincode event: %w", err)
+	}
+	return nil
+}
+
+// loadRoles returns the role table; ok is false before Governance:Init.
+func (t *txn) loadRoles() (ledger.Roles, bool, error) {
+	if t.roles != nil {
+		return *t.roles, true, nil
+	}
+	k, err := t.key(ledger.ObjectRoles)
+	if err != nil {
+		return ledger.Roles{}, false, err
+	}
+	var r ledger.Roles
+	ok, err := t.get(k, &r)
+	if err != nil || !ok {
+		return ledger.Roles{}, false, err
+	}
+	t.roles = &r
+	return r, true, nil
+}
+
+// requireMember checks that the caller's MSP is in the role table.
+func (t *txn) requireMember() (ledger.Roles, error) {
+	r, ok, err := t.loadRoles()
+	if err != nil {
+		return r, err
+	}
+	if !ok {
+		return r, errorf(ErrState, "roles are not initialised: call Governance:Init first")
+	}
+	if _, ok := r.Member(t.msp); !ok {
+		return r, errorf(ErrForbidden, "%s is not a member of the consortium and cannot call %s", t.msp, t.fn)
+	}
+	return r, nil
+}
+
+// requireRole checks that the caller's MSP holds role.
+func (t *txn) requireRole(role ledger.Role) error {
+	r, err := t.requireMember()
+	if err != nil {
+		return err
+	}
+	if !r.Has(t.msp, role) {
+		return errorf(ErrForbidden, "%s does not hold role %q, which %s requires", t.msp, role, t.fn)
+	}
+	return nil
+}
