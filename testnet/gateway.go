@@ -197,18 +197,8 @@ func (n *Network) initChaincode(ctx context.Context) error {
 	}
 	if _, err := contract.SubmitTransaction("Governance:Init", string(roles)); err != nil {
 		if !strings.Contains(err.Error(), "already") {
-			return fmt.Errorf("Governance:Init: %w", describe(err))
+			return fmt.Errorf("Governance:Init: %w", err)
 		}
 	}
 	return n.update(func(s *state) { s.Inited = true })
-}
-
-// describe adds the peers' messages to a fabric-gateway error, which
-// otherwise often says only "failed to endorse transaction".
-func describe(err error) error {
-	var e *client.EndorseError
-	if errors.As(err, &e) {
-		return fmt.Errorf("%w: %s", err, e.GRPCStatus().Details())
-	}
-	return err
 }

@@ -27,7 +27,7 @@ type Config struct {
 	// trustline-chaincode. Default: FindBinDir().
 	BinDir string
 	// ChaincodeBin is the chaincode server executable. Default:
-	// BinDir/trustline-chaincode.
+	// $TRUSTLINE_CHAINCODE_BIN, else BinDir/trustline-chaincode.
 	ChaincodeBin string
 	// Logf receives progress lines. Default: discard.
 	Logf func(format string, args ...any)
@@ -94,6 +94,9 @@ func New(cfg Config) (*Network, error) {
 		return nil, err
 	}
 	n := &Network{dir: dir, bin: bin, ccBin: cfg.ChaincodeBin, logf: cfg.Logf, noGeth: cfg.NoGeth}
+	if n.ccBin == "" {
+		n.ccBin = os.Getenv("TRUSTLINE_CHAINCODE_BIN")
+	}
 	if n.ccBin == "" {
 		n.ccBin = filepath.Join(bin, "trustline-chaincode")
 	}

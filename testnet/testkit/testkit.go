@@ -94,11 +94,11 @@ func start() (*testnet.Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	cc, err := buildChaincode(dir)
+	cc, err := BuildChaincode(dir)
 	if err != nil {
 		return nil, err
 	}
-	base, err := freeBasePort()
+	base, err := FreeBasePort()
 	if err != nil {
 		return nil, err
 	}
@@ -120,9 +120,10 @@ func start() (*testnet.Network, error) {
 	return n, nil
 }
 
-// buildChaincode compiles the chaincode server from the source tree under
-// test, so integration tests never run a stale bin/trustline-chaincode.
-func buildChaincode(dir string) (string, error) {
+// BuildChaincode compiles the chaincode server from the source tree under
+// test into dir and returns its path, so integration tests never run a stale
+// bin/trustline-chaincode.
+func BuildChaincode(dir string) (string, error) {
 	out := filepath.Join(dir, "trustline-chaincode")
 	cmd := exec.Command("go", "build", "-o", out, "github.com/trustline/trustline/cmd/trustline-chaincode")
 	if b, err := cmd.CombinedOutput(); err != nil {
@@ -131,10 +132,10 @@ func buildChaincode(dir string) (string, error) {
 	return out, nil
 }
 
-// freeBasePort finds a block of 100 free loopback ports, starting from a
+// FreeBasePort finds a block of 100 free loopback ports, starting from a
 // place that depends on the process id so that packages tested in parallel
 // rarely probe the same blocks.
-func freeBasePort() (int, error) {
+func FreeBasePort() (int, error) {
 	const lo, hi = 40000, 60000
 	first := lo + (os.Getpid()%((hi-lo)/100))*100
 	for i := 0; i < (hi-lo)/100; i++ {

@@ -91,3 +91,11 @@ func PrintJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// NoArgs is cobra.NoArgs reporting a usage error.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return UsageError("unknown command %q for %q\n\n%s", args[0], cmd.CommandPath(), cmd.UsageString())
+	}
+	return nil
+}

@@ -22,7 +22,7 @@ and newest block hash at each peer, the committed chaincode definition, and the
 Ethereum dev chain. Exits 4 when something is down.`,
 		Example: `  trustline testnet status
   trustline testnet status --output json | jq '.channel.peers'`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := cmdutil.CheckOutput(opts.output); err != nil {
 				return err

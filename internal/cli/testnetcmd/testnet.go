@@ -50,7 +50,7 @@ channel, deploy the chaincode, and wait until a transaction submitted through
 the gateway commits. Running it again on a running network changes nothing.`,
 		Example: `  trustline testnet up
   trustline testnet up --dir /tmp/net2 --base-port 28000`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
 			n, err := testnet.New(testnet.Config{
@@ -84,7 +84,7 @@ func newDownCmd(ios *iostreams.IO, opts *options) *cobra.Command {
 ` + "`testnet up`" + ` resumes with the ledgers as they were; --purge deletes it.`,
 		Example: `  trustline testnet down
   trustline testnet down --purge`,
-		Args: cobra.NoArgs,
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := testnet.New(testnet.Config{Dir: opts.dir})
 			if err != nil {
