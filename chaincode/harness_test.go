@@ -308,7 +308,7 @@ func (e *env) batchReq(gtin, lot string) ledger.BatchRequest {
 		},
 		ProducedAt: e.rfc(-24 * time.Hour), Expiry: e.rfc(10 * 24 * time.Hour),
 		FarmingPractice: "organic (EU 2018/848)",
-		Evidence: []ledger.Evidence{{Kind: ledger.EvidencePhoto, SHA256: strings.Repeat("ab", 32), URI: "ipfs://bafyphoto"}},
+		Evidence:        []ledger.Evidence{{Kind: ledger.EvidencePhoto, SHA256: strings.Repeat("ab", 32), URI: "ipfs://bafyphoto"}},
 	}
 }
 
