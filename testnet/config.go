@@ -54,7 +54,7 @@ Profiles:
   TrustlineChannel:
     Capabilities:
       V3_0: true
-    Policies:
+    Policies: &StandardPolicies
       Readers:
         Type: ImplicitMeta
         Rule: "ANY Readers"
@@ -104,15 +104,7 @@ Profiles:
       Capabilities:
         V2_0: true
       Policies:
-        Readers:
-          Type: ImplicitMeta
-          Rule: "ANY Readers"
-        Writers:
-          Type: ImplicitMeta
-          Rule: "ANY Writers"
-        Admins:
-          Type: ImplicitMeta
-          Rule: "MAJORITY Admins"
+        <<: *StandardPolicies
         BlockValidation:
           Type: ImplicitMeta
           Rule: "ANY Writers"
@@ -124,15 +116,7 @@ Profiles:
       Capabilities:
         V2_5: true
       Policies:
-        Readers:
-          Type: ImplicitMeta
-          Rule: "ANY Readers"
-        Writers:
-          Type: ImplicitMeta
-          Rule: "ANY Writers"
-        Admins:
-          Type: ImplicitMeta
-          Rule: "MAJORITY Admins"
+        <<: *StandardPolicies
         LifecycleEndorsement:
           Type: ImplicitMeta
           Rule: "MAJORITY Endorsement"

@@ -147,16 +147,25 @@ func (n *Network) Connect(org string, opts ...client.ConnectOption) (*Connection
 	return Connect(p, opts...)
 }
 
+// contract connects as org and returns the trustline chaincode; the caller
+// closes the connection.
+func (n *Network) contract(org string) (*Connection, *client.Contract, error) {
+	conn, err := n.Connect(org)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, conn.GetNetwork(ChannelName).GetContract(ChaincodeName), nil
+}
+
 // waitReady submits System:Ping until one commits. Right after channel join
 // the gateway may not yet see enough peers to satisfy the endorsement policy,
 // until gossip has converged.
 func (n *Network) waitReady(ctx context.Context) error {
-	conn, err := n.Connect(Brand)
+	conn, contract, err := n.contract(Brand)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	contract := conn.GetNetwork(ChannelName).GetContract(ChaincodeName)
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
 	var last error
@@ -185,12 +194,11 @@ func Roles() ledger.RoleTable {
 
 // initChaincode sets the consortium's role table (Governance:Init).
 func (n *Network) initChaincode(ctx context.Context) error {
-	conn, err := n.Connect(Brand)
+	conn, contract, err := n.contract(Brand)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	contract := conn.GetNetwork(ChannelName).GetContract(ChaincodeName)
 	roles, err := json.Marshal(Roles())
 	if err != nil {
 		return err

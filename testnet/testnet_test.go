@@ -2,11 +2,15 @@ package testnet
 
 import (
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -134,6 +138,56 @@ func TestWriteConfig(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("configtx.yaml lacks %q", want)
 		}
+	}
+	// With configtxgen built, make the genesis block and check its policies.
+	if bin, err := FindBinDir(); err == nil && executable(filepath.Join(bin, "configtxgen")) {
+		n.bin = bin
+		if err := n.writeGenesis(); err != nil {
+			t.Fatalf("configtxgen: %v", err)
+		}
+		// stdout only: the tool logs to stderr.
+		out, err := exec.Command(filepath.Join(bin, "configtxgen"), "-inspectBlock", n.genesisBlock()).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var block struct {
+			Data struct {
+				Data []struct {
+					Payload struct {
+						Data struct {
+							Config struct {
+								ChannelGroup struct {
+									Groups map[string]struct {
+										Groups   map[string]json.RawMessage `json:"groups"`
+										Policies map[string]json.RawMessage `json:"policies"`
+									} `json:"groups"`
+								} `json:"channel_group"`
+							} `json:"config"`
+						} `json:"data"`
+					} `json:"payload"`
+				} `json:"data"`
+			} `json:"data"`
+		}
+		if err := json.Unmarshal(out, &block); err != nil || len(block.Data.Data) != 1 {
+			t.Fatalf("inspecting the genesis block: %v", err)
+		}
+		groups := block.Data.Data[0].Payload.Data.Config.ChannelGroup.Groups
+		for group, want := range map[string]string{
+			"Orderer":     "Admins BlockValidation Readers Writers",
+			"Application": "Admins Endorsement LifecycleEndorsement Readers Writers",
+		} {
+			if got := strings.Join(slices.Sorted(maps.Keys(groups[group].Policies)), " "); got != want {
+				t.Errorf("%s policies = %s, want %s", group, got, want)
+			}
+			if len(groups[group].Groups) != 4 {
+				t.Errorf("%s has %d organisations, want 4", group, len(groups[group].Groups))
+			}
+		}
+		if !strings.Contains(string(out), `"BFT"`) {
+			t.Error("genesis block does not set BFT consensus")
+		}
+	} else {
+		t.Log("configtxgen not built: genesis block not checked")
 	}
 	core, _ := os.ReadFile(filepath.Join(n.configDir(), "core.yaml"))
 	if !strings.Contains(string(core), "\n  endpoint: \"\"\n") {
