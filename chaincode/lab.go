@@ -2,7 +2,6 @@ package chaincode
 
 import (
 	"encoding/hex"
-	"errors"
 	"regexp"
 	"strings"
 
@@ -200,18 +199,18 @@ func (*LabContract) SubmitInspection(ctx contractapi.TransactionContextInterface
 		return nil, wrapf(ErrInvalid, err, "inspection report is not valid JSON of the report type")
 	}
 	if err := r.Validate(); err != nil {
-		return nil, wrapf(ErrInvalid, errors.Unwrap(err), "inspection report %q", r.ReportID)
+		return nil, wrapf(ErrInvalid, err, "inspection report %q", r.ReportID)
 	}
 	if err := checkOptionalText("reportId", r.ReportID, maxIDLen); err != nil {
 		return nil, err
 	}
 	sig, err := inspection.ParseSignature(signature)
 	if err != nil {
-		return nil, wrapf(ErrInvalid, errors.Unwrap(err), "signature of report %q", r.ReportID)
+		return nil, wrapf(ErrInvalid, err, "signature of report %q", r.ReportID)
 	}
 	addr, err := inspection.Recover(r, sig)
 	if err != nil {
-		return nil, wrapf(ErrForbidden, errors.Unwrap(err), "signature of report %q", r.ReportID)
+		return nil, wrapf(ErrForbidden, err, "signature of report %q", r.ReportID)
 	}
 	signer, _, err := t.signer(addr)
 	if err != nil {
