@@ -31,7 +31,7 @@ func TestShipReceive(t *testing.T) {
 		BizStep      string `json:"bizStep"`
 		Disposition  string `json:"disposition"`
 		BizTx        []bizTransaction
-		Destinations []sourceDest   `json:"destinationList"`
+		Destinations []sourceDest    `json:"destinationList"`
 		Sensors      []sensorElement `json:"sensorElementList"`
 		From         string          `json:"tl:from"`
 		To           string          `json:"tl:to"`

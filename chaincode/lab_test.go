@@ -176,7 +176,10 @@ func TestSubmitInspection(t *testing.T) {
 		{"signature length", lab, func() sub { return sub{fresh("R-x"), "0x" + strings.Repeat("00", 64)} }, "", "is not 65 hex-encoded bytes"},
 		{"zero signature", lab, func() sub { return sub{fresh("R-x"), "0x" + strings.Repeat("00", 64) + "1b"} }, "", "out of range"},
 		{"unknown lot", lab, func() sub { x := e.report("R-u", lotURI(gtinTomato, "NOPE")); return sub{x, sign(t, x, e.labKey)} }, "", "unknown lot https://id.gs1.org/01/09506000134352/10/NOPE"},
-		{"malformed lot", lab, func() sub { x := e.report("R-m", "https://id.gs1.org/01/09506000134353/10/L1"); return sub{x, sign(t, x, e.labKey)} }, "", "report lot"},
+		{"malformed lot", lab, func() sub {
+			x := e.report("R-m", "https://id.gs1.org/01/09506000134353/10/L1")
+			return sub{x, sign(t, x, e.labKey)}
+		}, "", "report lot"},
 		{"lot twice", lab, func() sub {
 			x := e.report("R-d", l.ID, "https://id.gs1.org/01/9506000134352/10/L1")
 			return sub{x, sign(t, x, e.labKey)}
