@@ -54,8 +54,10 @@ type env struct {
 	cc  *contractapi.ContractChaincode
 	ids map[string]stubfake.Identity
 	now time.Time
-	// labKey signs reports; it is registered by newEnv's lab.
+	// labKey signs reports; registerLabKey registers it.
 	labKey *ecdsa.PrivateKey
+	// events are the payloads of every successful write, in order.
+	events []ledger.Event
 }
 
 func testnetRoles() string {
@@ -128,6 +130,7 @@ func (e *env) ok(msp, fn string, args ...string) (string, ledger.Event) {
 		e.t.Fatalf("%s event header = %s %s %s %s", fn, ev.Function, ev.MSPID, ev.TxID, ev.Timestamp)
 	}
 	checkPayloadComplete(e.t, fn, r.Writes, ev)
+	e.events = append(e.events, ev)
 	return string(r.Response.Payload), ev
 }
 
