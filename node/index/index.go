@@ -1,0 +1,429 @@
+// Package index is a member node's local index of the trustline ledger: a
+// Pebble store rebuilt from the chaincode event payloads (ledger.Event)
+// alone, in block order.
+//
+// # Exactly once
+//
+// Apply writes every index update of one transaction and the checkpoint
+// (block number, ordinal of the event within the block, transaction id) in
+// one batch committed with pebble.Sync. A crash at any instant therefore
+// leaves either all of a transaction or none of it, and the checkpoint
+// says which; applying a position at or before the checkpoint is a no-op,
+// so a follower may replay from the checkpoint's block without duplicating.
+//
+// # Key layout
+//
+// Keys are a one-byte table prefix followed by components separated by
+// 0x00 (no GS1 value, event id or MSP id contains NUL), so that every
+// "all X of Y" query is a prefix scan. Times are ledger.TimeLayout, which
+// sorts as a string.
+//
+//	m checkpoint                          → Checkpoint JSON (excluded from Digest)
+//	p {gtin}                              → ledger.Product
+//	l {gtin} {lot}                        → ledger.LotSummary, as stored on the ledger
+//	e {gtin} {lot} {txTime} {eventID}     → "" (the lot's events, in ledger order)
+//	v {eventID}                           → EPCIS 2.0 event JSON-LD, byte for byte
+//	t {eventTime} {eventID}               → "" (all events in event-time order)
+//	o {epc} {eventTime} {eventID}         → "p" parentID or "e" epcList (EPC/SSCC → events)
+//	c {epcClass} {eventTime} {eventID}    → "" (quantity lists' class → events)
+//	u {gtin} {serial}                     → ledger.Unit (unit → lot)
+//	d {inputLot} {outputLot}              → ledger.Quantity (downstream edge; lots as Digital Links)
+//	a {outputLot} {inputLot}              → ledger.Quantity (upstream edge)
+//	r {gtin} {lot}                        → ledger.Recall (the lot's own recall)
+//	x {gtin} {lot} {recalledLot}          → "" (recalled through an upstream lot)
+//	s {address, lower case}               → ledger.LabSigner
+//	i {reportID}                          → ledger.InspectionRecord
+//	h {shipmentID}                        → ledger.Shipment
+//	k {sscc}                              → ledger.LogisticUnit
+//	g roles | g proposal {id}             → ledger.Roles, ledger.RoleProposal
+//
+// Recall flags (x) are propagated downstream when they are written: a
+// recall flags every lot reachable through d edges, and a new lot made
+// from flagged or recalled inputs inherits their flags.
+package index
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
+)
+
+// ErrNotFound is returned (wrapped) when a record is not in the index.
+var ErrNotFound = errors.New("not found")
+
+// ErrClosed is returned by an Index used after Close.
+var ErrClosed = errors.New("index: closed")
+
+// Table prefixes; see the package documentation.
+const (
+	tMeta       = 'm'
+	tProduct    = 'p'
+	tLot        = 'l'
+	tLotEvent   = 'e'
+	tEvent      = 'v'
+	tTime       = 't'
+	tEPC        = 'o'
+	tClass      = 'c'
+	tUnit       = 'u'
+	tDown       = 'd'
+	tUp         = 'a'
+	tRecall     = 'r'
+	tRecalledBy = 'x'
+	tSigner     = 's'
+	tInspection = 'i'
+	tShipment   = 'h'
+	tLogistic   = 'k'
+	tGovernance = 'g'
+)
+
+const sep = 0x00
+
+// Options configure an Index. The zero value is the default.
+type Options struct {
+	// FS is the file system; nil is the disk. vfs.NewMem() keeps the index
+	// in memory (tests).
+	FS vfs.FS
+	// CacheSize is Pebble's block cache in bytes; 0 is 64 MiB.
+	CacheSize int64
+	// Logger receives Pebble's log messages; nil discards them, since a
+	// node reports through its own logs and metrics.
+	Logger pebble.Logger
+}
+
+// Index is an open index. Its methods are safe for concurrent use; Apply
+// calls are serialised.
+type Index struct {
+	db *pebble.DB
+
+	mu sync.Mutex // serialises Apply: the checkpoint is read, then written
+	cp Checkpoint
+}
+
+// Open opens (creating if needed) the index in dir. The caller must Close it.
+func Open(dir string, opts *Options) (*Index, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.CacheSize == 0 {
+		o.CacheSize = 64 << 20
+	}
+	if o.Logger == nil {
+		o.Logger = quietLogger{}
+	}
+	cache := pebble.NewCache(o.CacheSize)
+	defer cache.Unref()
+	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: o.Logger}
+	db, err := pebble.Open(dir, po)
+	if err != nil {
+		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
+	}
+	x := &Index{db: db}
+	cp, err := x.readCheckpoint()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	x.cp = cp
+	return x, nil
+}
+
+// Close closes the index.
+func (x *Index) Close() error {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.db == nil {
+		return ErrClosed
+	}
+	err := x.db.Close()
+	x.db = nil
+	return err
+}
+
+type quietLogger struct{}
+
+func (quietLogger) Infof(string, ...any)  {}
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
+}
+
+// Position is a transaction's place in the chain: its block and the
+// ordinal of its chaincode event among the block's delivered events.
+type Position struct {
+	Block uint64 `json:"block"`
+	Tx    int    `json:"tx"`
+	TxID  string `json:"txId"`
+}
+
+// Before reports whether p comes strictly before q.
+func (p Position) Before(q Position) bool {
+	return p.Block < q.Block || p.Block == q.Block && p.Tx < q.Tx
+}
+
+// Checkpoint is the position of the last applied transaction.
+type Checkpoint struct {
+	Position
+	// Valid is false for an empty index (nothing applied yet).
+	Valid bool `json:"valid"`
+	// Applied counts transactions applied since the index was created.
+	Applied uint64 `json:"applied"`
+	// At is when the checkpoint was written (wall clock).
+	At time.Time `json:"at"`
+}
+
+// NextBlock is the block a follower resumes from: the checkpoint's own
+// block, whose later events may not be applied yet.
+func (c Checkpoint) NextBlock() uint64 {
+	if !c.Valid {
+		return 0
+	}
+	return c.Block
+}
+
+var checkpointKey = []byte{tMeta, sep, 'c', 'h', 'e', 'c', 'k', 'p', 'o', 'i', 'n', 't'}
+
+func (x *Index) readCheckpoint() (Checkpoint, error) {
+	var cp Checkpoint
+	ok, err := getJSON(x.db, checkpointKey, &cp)
+	if err != nil {
+		return cp, fmt.Errorf("index: reading the checkpoint: %w", err)
+	}
+	if ok {
+		cp.Valid = true
+	}
+	return cp, nil
+}
+
+// Checkpoint returns the position of the last applied transaction.
+func (x *Index) Checkpoint() Checkpoint {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.cp
+}
+
+// Apply indexes the chaincode event payload ev of the transaction at pos
+// and advances the checkpoint to pos, atomically and durably. A nil ev
+// only advances the checkpoint (a payload the node cannot decode must not
+// stop it). It reports whether pos was new: a position at or before the
+// checkpoint is skipped.
+func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.db == nil {
+		return false, ErrClosed
+	}
+	if x.cp.Valid && !x.cp.Position.Before(pos) {
+		return false, nil
+	}
+	b := x.db.NewIndexedBatch()
+	defer b.Close()
+	if ev != nil {
+		if err := applyEvent(b, ev); err != nil {
+			return false, &ApplyError{Pos: pos, Err: err}
+		}
+	}
+	cp := Checkpoint{Position: pos, Valid: true, Applied: x.cp.Applied + 1, At: time.Now().UTC()}
+	if err := setJSON(b, checkpointKey, cp); err != nil {
+		return false, err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return false, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
+	}
+	x.cp = cp
+	return true, nil
+}
+
+// ApplyError is an error indexing the transaction at Pos; nothing of it
+// was written.
+type ApplyError struct {
+	Pos Position
+	Err error
+}
+
+func (e *ApplyError) Error() string {
+	return fmt.Sprintf("index: applying block %d tx %d (%s): %v", e.Pos.Block, e.Pos.Tx, e.Pos.TxID, e.Err)
+}
+
+func (e *ApplyError) Unwrap() error { return e.Err }
+
+// Digest is a SHA-256 over every key and value except the checkpoint
+// metadata, in key order: two indexes built from the same transactions
+// have the same digest.
+func (x *Index) Digest() (string, error) {
+	it, err := x.db.NewIter(nil)
+	if err != nil {
+		return "", err
+	}
+	defer it.Close()
+	h := sha256.New()
+	var n [8]byte
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) > 0 && k[0] == tMeta {
+			continue
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return "", err
+		}
+		binary.BigEndian.PutUint64(n[:], uint64(len(k)))
+		h.Write(n[:])
+		h.Write(k)
+		binary.BigEndian.PutUint64(n[:], uint64(len(v)))
+		h.Write(n[:])
+		h.Write(v)
+	}
+	if err := it.Error(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// key builds a key of table t from components.
+func key(t byte, parts ...string) []byte {
+	n := 1
+	for _, p := range parts {
+		n += len(p) + 1
+	}
+	k := make([]byte, 1, n)
+	k[0] = t
+	for _, p := range parts {
+		k = append(k, sep)
+		k = append(k, p...)
+	}
+	return k
+}
+
+// prefix is key(t, parts...) followed by a separator: the prefix of every
+// key with more components.
+func prefix(t byte, parts ...string) []byte { return append(key(t, parts...), sep) }
+
+// split returns the components of k after its table byte.
+func split(k []byte) []string {
+	if len(k) < 2 {
+		return nil
+	}
+	var out []string
+	for _, p := range bytes.Split(k[2:], []byte{sep}) {
+		out = append(out, string(p))
+	}
+	return out
+}
+
+// upperBound is the smallest key greater than every key with prefix p.
+func upperBound(p []byte) []byte {
+	u := append([]byte(nil), p...)
+	for i := len(u) - 1; i >= 0; i-- {
+		if u[i] < 0xff {
+			u[i]++
+			return u[:i+1]
+		}
+	}
+	return nil
+}
+
+type reader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+type writer interface {
+	reader
+	Set(key, value []byte, o *pebble.WriteOptions) error
+}
+
+func get(r reader, k []byte) ([]byte, bool, error) {
+	v, c, err := r.Get(k)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	out := append([]byte(nil), v...)
+	c.Close()
+	return out, true, nil
+}
+
+func getJSON(r reader, k []byte, v any) (bool, error) {
+	b, ok, err := get(r, k)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("index: corrupt value under %q: %w", k, err)
+	}
+	return true, nil
+}
+
+func setJSON(w writer, k []byte, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return w.Set(k, b, nil)
+}
+
+// scan calls fn for every key with prefix p, in order, from the first key
+// at or after from (nil: the start) until fn returns false.
+func scan(r reader, p, from []byte, fn func(k, v []byte) (bool, error)) error {
+	it, err := r.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: upperBound(p)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	ok := it.First()
+	if from != nil {
+		ok = it.SeekGE(from)
+	}
+	for ; ok; ok = it.Next() {
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		more, err := fn(it.Key(), v)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	return it.Error()
+}
+
+// lotKey parses a lot Digital Link into its GTIN and lot number.
+func lotKey(link string) (gtin, lot string, ok bool) {
+	l, err := digitallink.Parse(link)
+	if err != nil || l.GTIN == "" || l.Lot == "" {
+		return "", "", false
+	}
+	return l.GTIN, l.Lot, true
+}
+
+// canonicalEPC normalises a Digital Link to its canonical form so that two
+// spellings of an identifier match; anything else is kept as is.
+func canonicalEPC(s string) string {
+	l, err := digitallink.Parse(s)
+	if err != nil {
+		return s
+	}
+	l.Query = nil
+	return l.String()
+}
+
+func validComponent(s string) bool { return s != "" && bytes.IndexByte([]byte(s), sep) < 0 }

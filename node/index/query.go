@@ -1,0 +1,273 @@
+package index
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
+)
+
+// NotFoundError names what is missing; it matches ErrNotFound with errors.Is.
+type NotFoundError struct {
+	What string // e.g. "lot https://id.gs1.org/01/…/10/…"
+}
+
+func (e *NotFoundError) Error() string { return e.What + ": " + ErrNotFound.Error() }
+
+// Is makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Is(target error) bool { return target == ErrNotFound }
+
+func notFound(format string, args ...any) error {
+	return &NotFoundError{What: fmt.Sprintf(format, args...)}
+}
+
+// Product returns a product by GTIN-14.
+func (x *Index) Product(gtin string) (ledger.Product, error) {
+	var p ledger.Product
+	ok, err := getJSON(x.db, key(tProduct, gtin), &p)
+	if err == nil && !ok {
+		err = notFound("product %s", gtin)
+	}
+	return p, err
+}
+
+// Lot returns a lot by GTIN-14 and lot number as the Query contract would:
+// a lot made from a recalled lot is reported recalled, with RecalledVia.
+func (x *Index) Lot(gtin, lot string) (ledger.LotSummary, error) {
+	var l ledger.LotSummary
+	ok, err := getJSON(x.db, key(tLot, gtin, lot), &l)
+	if err != nil {
+		return l, err
+	}
+	if !ok {
+		return l, notFound("lot %s", lotLink(gtin, lot))
+	}
+	err = scan(x.db, prefix(tRecalledBy, gtin, lot), nil, func(k, _ []byte) (bool, error) {
+		parts := split(k)
+		l.RecalledVia = append(l.RecalledVia, parts[len(parts)-1])
+		return true, nil
+	})
+	if len(l.RecalledVia) > 0 {
+		l.Status = ledger.StatusRecalled
+	}
+	return l, err
+}
+
+// LotByLink returns the lot a Digital Link names.
+func (x *Index) LotByLink(link string) (ledger.LotSummary, error) {
+	gtin, lot, ok := lotKey(link)
+	if !ok {
+		return ledger.LotSummary{}, notFound("lot %q", link)
+	}
+	return x.Lot(gtin, lot)
+}
+
+func lotLink(gtin, lot string) string {
+	return digitallink.Link{GTIN: gtin, Lot: lot}.String()
+}
+
+// Unit returns a serialised unit by GTIN-14 and serial.
+func (x *Index) Unit(gtin, serial string) (ledger.Unit, error) {
+	var u ledger.Unit
+	ok, err := getJSON(x.db, key(tUnit, gtin, serial), &u)
+	if err == nil && !ok {
+		err = notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
+	}
+	return u, err
+}
+
+// Event returns an EPCIS event by id, byte for byte as recorded.
+func (x *Index) Event(id string) (json.RawMessage, error) {
+	b, ok, err := get(x.db, key(tEvent, id))
+	if err == nil && !ok {
+		err = notFound("EPCIS event %s", id)
+	}
+	return b, err
+}
+
+// EventsOfLot returns a lot's EPCIS events in ledger order (transaction
+// time, then event id), as the chaincode's GetLotEvents does.
+func (x *Index) EventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
+	out := []json.RawMessage{}
+	err := scan(x.db, prefix(tLotEvent, gtin, lot), nil, func(k, _ []byte) (bool, error) {
+		parts := split(k)
+		ev, err := x.Event(parts[len(parts)-1])
+		if err != nil {
+			return false, fmt.Errorf("index: lot event entry %q: %w", k, err)
+		}
+		out = append(out, ev)
+		return true, nil
+	})
+	return out, err
+}
+
+// Recall returns a lot's own recall.
+func (x *Index) Recall(gtin, lot string) (ledger.Recall, error) {
+	var r ledger.Recall
+	ok, err := getJSON(x.db, key(tRecall, gtin, lot), &r)
+	if err == nil && !ok {
+		err = notFound("recall of %s", lotLink(gtin, lot))
+	}
+	return r, err
+}
+
+// LabSigner returns a lab signer by address (any case).
+func (x *Index) LabSigner(address string) (ledger.LabSigner, error) {
+	var s ledger.LabSigner
+	ok, err := getJSON(x.db, key(tSigner, strings.ToLower(address)), &s)
+	if err == nil && !ok {
+		err = notFound("lab signer %s", address)
+	}
+	return s, err
+}
+
+// Shipment returns a shipment by id.
+func (x *Index) Shipment(id string) (ledger.Shipment, error) {
+	var s ledger.Shipment
+	ok, err := getJSON(x.db, key(tShipment, id), &s)
+	if err == nil && !ok {
+		err = notFound("shipment %s", id)
+	}
+	return s, err
+}
+
+// LogisticUnit returns a logistic unit by SSCC.
+func (x *Index) LogisticUnit(sscc string) (ledger.LogisticUnit, error) {
+	var u ledger.LogisticUnit
+	ok, err := getJSON(x.db, key(tLogistic, sscc), &u)
+	if err == nil && !ok {
+		err = notFound("logistic unit %s", sscc)
+	}
+	return u, err
+}
+
+// Upstream returns the lots lot was made from, transitively, breadth first.
+func (x *Index) Upstream(gtin, lot string) (ledger.Trace, error) {
+	return x.walk(lotLink(gtin, lot), ledger.Upstream)
+}
+
+// Downstream returns the lots made from lot, transitively, breadth first.
+func (x *Index) Downstream(gtin, lot string) (ledger.Trace, error) {
+	return x.walk(lotLink(gtin, lot), ledger.Downstream)
+}
+
+func (x *Index) walk(from, direction string) (ledger.Trace, error) {
+	tr := ledger.Trace{Lot: from, Direction: direction, Lots: []ledger.LotSummary{}, Edges: []ledger.Edge{}}
+	table := byte(tDown)
+	if direction == ledger.Upstream {
+		table = tUp
+	}
+	seen := map[string]bool{from: true}
+	queue := []string{from}
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		err := scan(x.db, prefix(table, cur), nil, func(k, v []byte) (bool, error) {
+			parts := split(k)
+			other := parts[len(parts)-1]
+			var q ledger.Quantity
+			if err := json.Unmarshal(v, &q); err != nil {
+				return false, err
+			}
+			e := ledger.Edge{Input: cur, Output: other, Quantity: q}
+			if direction == ledger.Upstream {
+				e.Input, e.Output = other, cur
+			}
+			tr.Edges = append(tr.Edges, e)
+			if !seen[other] {
+				seen[other] = true
+				queue = append(queue, other)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return tr, err
+		}
+	}
+	for _, id := range orderedKeys(tr, from) {
+		l, err := x.LotByLink(id)
+		if err != nil {
+			return tr, err
+		}
+		tr.Lots = append(tr.Lots, l)
+	}
+	return tr, nil
+}
+
+// orderedKeys lists the lots of tr's edges other than from, in the order
+// they were first reached.
+func orderedKeys(tr ledger.Trace, from string) []string {
+	seen := map[string]bool{from: true}
+	var out []string
+	for _, e := range tr.Edges {
+		other := e.Output
+		if tr.Direction == ledger.Upstream {
+			other = e.Input
+		}
+		if !seen[other] {
+			seen[other] = true
+			out = append(out, other)
+		}
+	}
+	return out
+}
+
+// Trace is everything the index knows about a lot, or a unit and its lot.
+type Trace struct {
+	// ID is the canonical Digital Link asked about.
+	ID         string            `json:"id"`
+	Unit       *ledger.Unit      `json:"unit,omitempty"`
+	Product    *ledger.Product   `json:"product,omitempty"`
+	Lot        ledger.LotSummary `json:"lot"`
+	Events     []json.RawMessage `json:"events"`
+	Upstream   ledger.Trace      `json:"upstream"`
+	Downstream ledger.Trace      `json:"downstream"`
+	Recall     *ledger.Recall    `json:"recall,omitempty"`
+	Shipment   *ledger.Shipment  `json:"shipment,omitempty"`
+}
+
+// Trace returns the trace of a lot (serial empty) or of a unit, whose lot
+// must match the lot given.
+func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
+	tr := Trace{ID: digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String()}
+	if serial != "" {
+		u, err := x.Unit(gtin, serial)
+		if err != nil {
+			return tr, err
+		}
+		if lot == "" {
+			lot = u.Lot
+		} else if u.Lot != lot {
+			return tr, notFound("unit %s of lot %s (the serial belongs to lot %s)", serial, lotLink(gtin, lot), u.LotID)
+		}
+		tr.Unit = &u
+	}
+	l, err := x.Lot(gtin, lot)
+	if err != nil {
+		return tr, err
+	}
+	tr.Lot = l
+	if p, err := x.Product(gtin); err == nil {
+		tr.Product = &p
+	}
+	if tr.Events, err = x.EventsOfLot(gtin, lot); err != nil {
+		return tr, err
+	}
+	if tr.Upstream, err = x.Upstream(gtin, lot); err != nil {
+		return tr, err
+	}
+	if tr.Downstream, err = x.Downstream(gtin, lot); err != nil {
+		return tr, err
+	}
+	if r, err := x.Recall(gtin, lot); err == nil {
+		tr.Recall = &r
+	}
+	if l.LastShipment != "" {
+		if s, err := x.Shipment(l.LastShipment); err == nil {
+			tr.Shipment = &s
+		}
+	}
+	return tr, nil
+}
