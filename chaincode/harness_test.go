@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,21 +65,29 @@ func testnetRoles() string {
 	return `{"BrandMSP":["brand"],"SupplierMSP":["supplier"],"LabMSP":["lab"],"LogisticsMSP":["logistics"]}`
 }
 
-// newBareEnv has no role table yet.
-func newBareEnv(t *testing.T) *env {
-	t.Helper()
+// The chaincode and the identities are built once: the chaincode keeps no
+// state between transactions, and building its metadata is slow.
+var shared = sync.OnceValues(func() (*contractapi.ContractChaincode, map[string]stubfake.Identity) {
 	cc, err := New()
 	if err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
-	e := &env{t: t, l: stubfake.NewLedger("trustline"), cc: cc, ids: map[string]stubfake.Identity{}, now: t0}
+	ids := map[string]stubfake.Identity{}
 	for _, msp := range append(allOrgs, outsider) {
 		id, err := stubfake.NewIdentity(msp, "user1@"+strings.ToLower(msp))
 		if err != nil {
-			t.Fatal(err)
+			panic(err)
 		}
-		e.ids[msp] = id
+		ids[msp] = id
 	}
+	return cc, ids
+})
+
+// newBareEnv has no role table yet.
+func newBareEnv(t *testing.T) *env {
+	t.Helper()
+	cc, ids := shared()
+	e := &env{t: t, l: stubfake.NewLedger("trustline"), cc: cc, ids: ids, now: t0}
 	k, err := crypto.HexToECDSA("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 	if err != nil {
 		t.Fatal(err)

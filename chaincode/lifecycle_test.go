@@ -172,8 +172,8 @@ func TestReplayPayloads(t *testing.T) {
 	}
 }
 
-// TestDeterministic runs the same transactions on two ledgers (with
-// different creator keys) and expects identical state and events.
+// TestDeterministic runs the same transactions on two ledgers and expects
+// byte-identical state and events.
 func TestDeterministic(t *testing.T) {
 	run := func() (map[string]string, []ledger.Event) {
 		e := newEnv(t)
