@@ -96,7 +96,8 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 	ev.ReadPoint, ev.BizLocation = &idRef{ID: loc}, &idRef{ID: loc}
 	ev.ILMD = &ilmd{
 		LotNumber: req.Lot, ItemExpiration: l.rec.Expiry[:10], ProducedAt: l.rec.ProducedAt,
-		Producer: producer, Place: &origin.Place, FarmingPractice: origin.FarmingPractice, Evidence: origin.Evidence,
+		Producer: producer, Place: placeExtension(origin.Place), FarmingPractice: origin.FarmingPractice,
+		Evidence: evidenceExtension(origin.Evidence),
 	}
 	if _, err := t.record(ev, l); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -12,8 +13,11 @@ import (
 // objects with @context, event time the transaction time (UTC), and
 // trustline's own fields under the tl: prefix.
 
-// EPCISContext is the JSON-LD context of EPCIS 2.0.
-const EPCISContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+// context is the JSON-LD context of every event: EPCIS 2.0 and the tl:
+// namespace of trustline's extensions.
+func context() []any {
+	return []any{epcis.EPCISContext, map[string]string{epcis.TrustlinePrefix: epcis.TrustlineNamespace}}
+}
 
 type quantityElement struct {
 	EPCClass string   `json:"epcClass"`
@@ -53,14 +57,60 @@ type sensorElement struct {
 
 // ilmd is instance/lot master data: CBV master data attributes and ours.
 type ilmd struct {
-	LotNumber       string            `json:"cbvmda:lotNumber,omitempty"`
-	ItemExpiration  string            `json:"cbvmda:itemExpirationDate,omitempty"`
-	ProducedAt      string            `json:"tl:producedAt,omitempty"`
-	Producer        string            `json:"tl:producer,omitempty"`
-	Place           *ledger.Place     `json:"tl:place,omitempty"`
-	FarmingPractice string            `json:"tl:farmingPractice,omitempty"`
-	Evidence        []ledger.Evidence `json:"tl:evidence,omitempty"`
-	Outputs         []outputLot       `json:"tl:outputs,omitempty"`
+	LotNumber       string        `json:"cbvmda:lotNumber,omitempty"`
+	ItemExpiration  string        `json:"cbvmda:itemExpirationDate,omitempty"`
+	ProducedAt      string        `json:"tl:producedAt,omitempty"`
+	Producer        string        `json:"tl:producer,omitempty"`
+	Place           *placeExt     `json:"tl:place,omitempty"`
+	FarmingPractice string        `json:"tl:farmingPractice,omitempty"`
+	Evidence        []evidenceExt `json:"tl:evidence,omitempty"`
+	Outputs         []outputLot   `json:"tl:outputs,omitempty"`
+}
+
+// Nested extension members carry the tl: prefix too, so that every
+// EPCIS implementation expands them to the same IRIs when hashing.
+type placeExt struct {
+	Location string      `json:"tl:location,omitempty"`
+	Geo      *geoExt     `json:"tl:geo,omitempty"`
+	Address  *addressExt `json:"tl:address,omitempty"`
+}
+
+type geoExt struct {
+	Latitude  float64 `json:"tl:latitude"`
+	Longitude float64 `json:"tl:longitude"`
+}
+
+type addressExt struct {
+	Street     string `json:"tl:street,omitempty"`
+	City       string `json:"tl:city"`
+	PostalCode string `json:"tl:postalCode,omitempty"`
+	Region     string `json:"tl:region,omitempty"`
+	Country    string `json:"tl:country"`
+}
+
+type evidenceExt struct {
+	Kind   string `json:"tl:kind"`
+	SHA256 string `json:"tl:sha256"`
+	URI    string `json:"tl:uri"`
+}
+
+func placeExtension(p ledger.Place) *placeExt {
+	out := &placeExt{Location: p.Location}
+	if p.Geo != nil {
+		out.Geo = &geoExt{Latitude: p.Geo.Latitude, Longitude: p.Geo.Longitude}
+	}
+	if a := p.Address; a != nil {
+		out.Address = &addressExt{Street: a.Street, City: a.City, PostalCode: a.PostalCode, Region: a.Region, Country: a.Country}
+	}
+	return out
+}
+
+func evidenceExtension(ev []ledger.Evidence) []evidenceExt {
+	var out []evidenceExt
+	for _, e := range ev {
+		out = append(out, evidenceExt{Kind: e.Kind, SHA256: e.SHA256, URI: e.URI})
+	}
+	return out
 }
 
 type outputLot struct {
@@ -129,15 +179,12 @@ type epcisEvent struct {
 // newEvent starts an event of typ at the transaction time.
 func (t *txn) newEvent(typ string) *epcisEvent {
 	return &epcisEvent{
-		Context:             []any{EPCISContext, map[string]string{"tl": TrustlineNamespace}},
+		Context:             context(),
 		Type:                typ,
 		EventTime:           t.now.Format("2006-01-02T15:04:05.000Z07:00"),
 		EventTimeZoneOffset: "+00:00",
 	}
 }
-
-// TrustlineNamespace is the JSON-LD namespace of trustline's tl: fields.
-const TrustlineNamespace = "https://trustline.github.io/ns/epcis/"
 
 func lotQuantity(l *ledger.LotSummary, q ledger.Quantity) quantityElement {
 	v := decimalFloat(q.Value)
@@ -175,7 +222,7 @@ func (t *txn) record(ev *epcisEvent, lots ...*lotState) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	id, err := hashEvent(b)
+	id, err := epcis.HashEvent(b)
 	if err != nil {
 		return "", fmt.Errorf("computing the EPCIS event hash: %w", err)
 	}
@@ -189,7 +236,7 @@ func (t *txn) record(ev *epcisEvent, lots ...*lotState) (string, error) {
 	} else if ok {
 		return "", errorf(ErrExists, "EPCIS event %s is already recorded", id)
 	}
-	stored, err := canonicalEvent(ev)
+	stored, err := marshalCanonical(ev)
 	if err != nil {
 		return "", err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/chaincode/internal/stubfake"
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -229,4 +230,40 @@ func TestPing(t *testing.T) {
 		t.Fatal("empty nonce accepted")
 	}
 	e.queryFail(brand, "no ping from LabMSP", "System:GetPing", lab, "n2")
+}
+
+// TestEventIDs checks every recorded event's id is its CBV 2.0 hash, as
+// any EPCIS 2.0 implementation computes it from the stored JSON-LD (the
+// eventID member itself is not hashed), and that events are standalone
+// JSON-LD with the EPCIS context.
+func TestEventIDs(t *testing.T) {
+	e := newEnv(t)
+	runLife(e)
+	n := 0
+	for _, ev := range e.events {
+		for _, raw := range ev.EPCIS {
+			var head struct {
+				Context []json.RawMessage `json:"@context"`
+				EventID string            `json:"eventID"`
+				Time    string            `json:"eventTime"`
+			}
+			if err := json.Unmarshal(raw, &head); err != nil {
+				t.Fatal(err)
+			}
+			id, err := epcis.HashEvent(raw)
+			if err != nil || id != head.EventID {
+				t.Errorf("HashEvent(stored) = %s, %v; eventID %s", id, err, head.EventID)
+			}
+			if len(head.Context) != 2 || string(head.Context[0]) != `"`+epcis.EPCISContext+`"` {
+				t.Errorf("@context = %s", head.Context)
+			}
+			if _, err := time.Parse(time.RFC3339, head.Time); err != nil {
+				t.Errorf("eventTime %q: %v", head.Time, err)
+			}
+			n++
+		}
+	}
+	if n < 9 {
+		t.Fatalf("only %d events checked", n)
+	}
 }

@@ -85,7 +85,7 @@ func (*QueryContract) GetLotEvents(ctx contractapi.TransactionContextInterface, 
 	}
 	defer it.Close()
 	doc := epcisDocument{
-		Context: []any{EPCISContext, map[string]string{"tl": TrustlineNamespace}},
+		Context: context(),
 		Type:    "EPCISDocument", SchemaVersion: "2.0",
 		CreationDate: t.now.Format("2006-01-02T15:04:05.000Z07:00"),
 	}
