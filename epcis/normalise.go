@@ -67,17 +67,11 @@ type decimal struct {
 }
 
 // parseDecimal accepts the finite numbers Python's decimal.Decimal accepts
-// (ASCII digits, optional sign, point, exponent and '_' between digits).
+// in ASCII: optional sign, digits with optional point, optional exponent.
+// Like CPython it ignores underscores anywhere.
 func parseDecimal(s string) (decimal, bool) {
 	var d decimal
-	if strings.Contains(s, "_") {
-		for i := 0; i < len(s); i++ {
-			if s[i] == '_' && (i == 0 || i == len(s)-1 || !isDigit(s[i-1]) || !isDigit(s[i+1])) {
-				return d, false
-			}
-		}
-		s = strings.ReplaceAll(s, "_", "")
-	}
+	s = strings.ReplaceAll(s, "_", "")
 	i := 0
 	if i < len(s) && (s[i] == '+' || s[i] == '-') {
 		d.neg = s[i] == '-'
@@ -109,7 +103,7 @@ func parseDecimal(s string) (decimal, bool) {
 		start := i
 		for ; i < len(s) && isDigit(s[i]); i++ {
 		}
-		if i == start || i-start > 4 { // absurd exponents: leave the text alone
+		if i == start || i-start > 15 {
 			return d, false
 		}
 		e, err := strconv.Atoi(s[j:i])
@@ -164,8 +158,15 @@ func normaliseNumber(s string) string {
 		return sign + d.coeff[:len(d.coeff)-frac] // integral, e.g. 23.000
 	}
 	coeff, exp := roundHalfEven(d.coeff, d.exp, 28)
+	if exp < -maxPlainDigits {
+		return s // would be a huge string of zeros; leave absurd input alone
+	}
 	return sign + plain(coeff, exp)
 }
+
+// maxPlainDigits bounds the fixed-point expansion of tiny numbers, so that
+// "1e-999999999" cannot make a peer allocate a gigabyte.
+const maxPlainDigits = 1000
 
 // plain formats coeff*10^exp in fixed-point notation after moving trailing
 // zeros of the coefficient into the exponent (Decimal.normalize).
