@@ -77,3 +77,14 @@ demo: build ## start the local consortium and show its status
 
 clean: ## remove built binaries
 	rm -rf $(BIN)
+
+# The anchor contract. Its exact pragma is the one pin of the compiler
+# version: the npm solc installed here is read from it.
+SOLC_VERSION := $(shell sed -n 's/^pragma solidity \([0-9.]*\);/\1/p' contracts/Anchor.sol)
+
+.PHONY: contracts
+contracts: ## recompile contracts/Anchor.sol with the pinned solc and regenerate its Go binding
+	npm install --prefix contracts/.solc --no-save --no-package-lock --no-audit --no-fund solc@$(SOLC_VERSION)
+	node contracts/compile.js
+	$(GO) run github.com/ethereum/go-ethereum/cmd/abigen@$(GETH_VERSION) --v2 --pkg anchorcontract --type Anchor \
+		--abi contracts/build/Anchor.abi --bin contracts/build/Anchor.bin --out node/anchor/anchorcontract/anchor.go
