@@ -83,7 +83,10 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 	}
 	q := ledger.Quantity{Value: formatDecimal(qty), UOM: req.Quantity.UOM}
 	origin := &ledger.Origin{Producer: producer, Place: place, FarmingPractice: req.FarmingPractice, Evidence: req.Evidence}
-	l := t.newLot(gtin, req.Lot, link, p, q, produced, expiry)
+	l, err := t.newLot(gtin, req.Lot, link, p, q, produced, expiry)
+	if err != nil {
+		return nil, err
+	}
 	l.rec.Origin = origin
 
 	ev := t.newEvent("ObjectEvent")
@@ -109,15 +112,18 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 }
 
 // newLot makes a lot record in the caller's custody and caches it.
-func (t *txn) newLot(gtin, lot, link string, p *ledger.Product, q ledger.Quantity, produced, expiry time.Time) *lotState {
-	k, _ := t.key(ledger.ObjectLot, gtin, lot) // checked by requireNewLot
+func (t *txn) newLot(gtin, lot, link string, p *ledger.Product, q ledger.Quantity, produced, expiry time.Time) (*lotState, error) {
+	k, err := t.key(ledger.ObjectLot, gtin, lot)
+	if err != nil {
+		return nil, err
+	}
 	l := &lotState{key: k, rec: &ledger.LotSummary{
 		ID: link, GTIN: gtin, Lot: lot, Product: p.Name, Quantity: q, Remaining: q,
 		ProducedAt: ledger.FormatTime(produced), Expiry: ledger.FormatTime(expiry),
 		CreatedBy: t.msp, Custodian: t.msp, CreatedAt: t.nowString(), CreatedTx: t.id,
 	}}
 	t.lots[k] = l
-	return l
+	return l, nil
 }
 
 func (t *txn) requireNewLot(gtin, lot, link string) error {
@@ -297,7 +303,10 @@ func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, tra
 			return nil, err // also catches an output listed twice: the first is cached
 		}
 		oq := ledger.Quantity{Value: formatDecimal(q), UOM: out.Quantity.UOM}
-		l := t.newLot(gtin, out.Lot, link, p, oq, t.now, expiry)
+		l, err := t.newLot(gtin, out.Lot, link, p, oq, t.now, expiry)
+		if err != nil {
+			return nil, err
+		}
 		l.rec.Inputs = inputQs
 		outputs = append(outputs, l)
 		ev.OutputQuantityList = append(ev.OutputQuantityList, lotQuantity(l.rec, oq))

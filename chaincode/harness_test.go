@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 
 	"github.com/trustline/trustline/chaincode/internal/stubfake"
 	"github.com/trustline/trustline/inspection"
@@ -379,4 +381,16 @@ func (e *env) registerLabKey() string {
 	addr := crypto.PubkeyToAddress(e.labKey.PublicKey).Hex()
 	e.ok(lab, "Lab:RegisterLabSigner", addr, "Lab One", "ISO/IEC 17025 D-PL-1")
 	return addr
+}
+
+// corruptor is a chaincode that overwrites one key with bytes that are
+// not a record, as a bug or a bad migration might.
+type corruptor struct{ key string }
+
+func (c corruptor) Init(shim.ChaincodeStubInterface) *peer.Response { return shim.Success(nil) }
+func (c corruptor) Invoke(s shim.ChaincodeStubInterface) *peer.Response {
+	if err := s.PutState(c.key, []byte(`{"unexpected":true}`)); err != nil {
+		return shim.Error(err.Error())
+	}
+	return shim.Success(nil)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/pkg/cid"
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -42,7 +43,9 @@ type payloadRecord struct {
 // certificate, the time from the proposal's timestamp, never from arguments.
 func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
 	stub := ctx.GetStub()
-	msp, err := ctx.GetClientIdentity().GetMSPID()
+	// From the stub rather than ctx.GetClientIdentity(): contractapi drops
+	// the error of parsing the creator and leaves a nil identity.
+	msp, err := cid.GetMSPID(stub)
 	if err != nil {
 		return nil, fmt.Errorf("reading the caller's MSP id: %w", err)
 	}

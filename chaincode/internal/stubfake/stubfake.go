@@ -116,7 +116,15 @@ type Tx struct {
 	// ID is the transaction id; one is made up when empty.
 	ID        string
 	Transient map[string][]byte
+	// FailCall, when positive, makes the FailCall-th call the chaincode
+	// makes to a ledger API of the stub (state reads and writes, queries,
+	// history, composite keys, events, creator, timestamp) return an
+	// error, to test that every such error aborts the transaction.
+	FailCall int
 }
+
+// ErrInjected is the error of an injected fault.
+var ErrInjected = errors.New("injected fault")
 
 // Result is what a transaction did. Writes and Events are those the
 // chaincode attempted, whether or not the transaction was committed.
@@ -126,6 +134,8 @@ type Result struct {
 	Events    []Event
 	Committed bool
 	TxID      string
+	// Faulted reports whether Tx.FailCall's fault fired.
+	Faulted bool
 }
 
 // OK reports whether the chaincode returned a success status.
@@ -157,7 +167,7 @@ func (l *Ledger) run(cc shim.Chaincode, tx Tx, commit bool, args []string) Resul
 	}
 	s := l.NewStub(tx, args...)
 	resp := cc.Invoke(s)
-	res := Result{Response: resp, Writes: s.Writes(), Events: append([]Event(nil), s.events...), TxID: tx.ID}
+	res := Result{Response: resp, Writes: s.Writes(), Events: append([]Event(nil), s.events...), TxID: tx.ID, Faulted: s.Faulted}
 	if commit && res.OK() {
 		l.commit(tx, res.Writes)
 		res.Committed = true
@@ -220,6 +230,19 @@ type Stub struct {
 	writes     map[string]Write
 	writeOrder []string
 	events     []Event
+	calls      int
+	// Faulted reports whether the injected fault fired.
+	Faulted bool
+}
+
+// fault counts a ledger API call and fails the one Tx.FailCall names.
+func (s *Stub) fault(op string) error {
+	s.calls++
+	if s.tx.FailCall > 0 && s.calls == s.tx.FailCall {
+		s.Faulted = true
+		return fmt.Errorf("%s: %w", op, ErrInjected)
+	}
+	return nil
 }
 
 var _ shim.ChaincodeStubInterface = (*Stub)(nil)
@@ -284,6 +307,9 @@ func checkKey(key string) error {
 }
 
 func (s *Stub) GetState(key string) ([]byte, error) {
+	if err := s.fault("GetState"); err != nil {
+		return nil, err
+	}
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
@@ -291,6 +317,9 @@ func (s *Stub) GetState(key string) ([]byte, error) {
 }
 
 func (s *Stub) PutState(key string, value []byte) error {
+	if err := s.fault("PutState"); err != nil {
+		return err
+	}
 	if err := checkKey(key); err != nil {
 		return err
 	}
@@ -303,6 +332,9 @@ func (s *Stub) PutState(key string, value []byte) error {
 }
 
 func (s *Stub) DelState(key string) error {
+	if err := s.fault("DelState"); err != nil {
+		return err
+	}
 	if err := checkKey(key); err != nil {
 		return err
 	}
@@ -329,6 +361,9 @@ const (
 )
 
 func (s *Stub) GetStateByRange(startKey, endKey string) (shim.StateQueryIteratorInterface, error) {
+	if err := s.fault("GetStateByRange"); err != nil {
+		return nil, err
+	}
 	if startKey == "" {
 		startKey = emptyKeySubstitute
 	}
@@ -349,7 +384,10 @@ func (s *Stub) GetStateByRangeWithPagination(startKey, endKey string, pageSize i
 }
 
 func (s *Stub) GetStateByPartialCompositeKey(objectType string, keys []string) (shim.StateQueryIteratorInterface, error) {
-	start, err := s.CreateCompositeKey(objectType, keys)
+	if err := s.fault("GetStateByPartialCompositeKey"); err != nil {
+		return nil, err
+	}
+	start, err := shim.CreateCompositeKey(objectType, keys)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +395,7 @@ func (s *Stub) GetStateByPartialCompositeKey(objectType string, keys []string) (
 }
 
 func (s *Stub) GetStateByPartialCompositeKeyWithPagination(objectType string, keys []string, pageSize int32, bookmark string) (shim.StateQueryIteratorInterface, *peer.QueryResponseMetadata, error) {
-	start, err := s.CreateCompositeKey(objectType, keys)
+	start, err := shim.CreateCompositeKey(objectType, keys)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -390,6 +428,9 @@ func (s *Stub) rangeIter(start, end string, pageSize int32, bookmark string) *kv
 }
 
 func (s *Stub) CreateCompositeKey(objectType string, attributes []string) (string, error) {
+	if err := s.fault("CreateCompositeKey"); err != nil {
+		return "", err
+	}
 	return shim.CreateCompositeKey(objectType, attributes)
 }
 
@@ -410,6 +451,9 @@ func (s *Stub) GetQueryResultWithPagination(string, int32, string) (shim.StateQu
 }
 
 func (s *Stub) GetHistoryForKey(key string) (shim.HistoryQueryIteratorInterface, error) {
+	if err := s.fault("GetHistoryForKey"); err != nil {
+		return nil, err
+	}
 	if err := checkKey(key); err != nil {
 		return nil, err
 	}
@@ -447,6 +491,9 @@ func (s *Stub) GetPrivateDataQueryResult(string, string) (shim.StateQueryIterato
 }
 
 func (s *Stub) GetCreator() ([]byte, error) {
+	if err := s.fault("GetCreator"); err != nil {
+		return nil, err
+	}
 	if len(s.tx.Creator.Serialized) == 0 {
 		return nil, errors.New("transaction has no creator")
 	}
@@ -462,6 +509,9 @@ func (s *Stub) GetSignedProposal() (*peer.SignedProposal, error) {
 }
 
 func (s *Stub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
+	if err := s.fault("GetTxTimestamp"); err != nil {
+		return nil, err
+	}
 	if s.tx.Time.IsZero() {
 		return nil, errors.New("transaction has no timestamp")
 	}
@@ -469,6 +519,9 @@ func (s *Stub) GetTxTimestamp() (*timestamppb.Timestamp, error) {
 }
 
 func (s *Stub) SetEvent(name string, payload []byte) error {
+	if err := s.fault("SetEvent"); err != nil {
+		return err
+	}
 	if name == "" {
 		return errors.New("event name can not be empty string")
 	}
