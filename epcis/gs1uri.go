@@ -28,90 +28,113 @@ func normaliseGS1URI(uri string) (string, bool) {
 	}
 	rest := func(from int) string { return pySlice(uri, from, len(uri)) }
 
+	// Each EPC pattern starts with its scheme; matching only the one that
+	// can apply keeps hashing fast without changing the result.
+	scheme := epcScheme(uri)
 	switch {
-	case reSGTIN.MatchString(uri):
+	case scheme == "urn:epc:id:sgtin:" && reSGTIN.MatchString(uri):
 		g := gtinOf(cp(17))
 		return dl + "01/" + g + checkDigit(g) + "/21/" + webURIPercentEncode(rest(32)), true
-	case reSSCC.MatchString(uri):
+	case scheme == "urn:epc:id:sscc:" && reSSCC.MatchString(uri):
 		c := cp(16)
 		raw := pySlice(uri, p+1, p+2) + c + rest(p+2)
 		return dl + "00/" + raw + checkDigit(raw), true
-	case reSGLN.MatchString(uri):
+	case scheme == "urn:epc:id:sgln:" && reSGLN.MatchString(uri):
 		c := cp(16)
 		gln := c + ref(12-len(c))
 		if ext := rest(30); ext != "0" {
 			return dl + "414/" + gln + checkDigit(gln) + "/254/" + webURIPercentEncode(ext), true
 		}
 		return dl + "414/" + gln + checkDigit(gln), true
-	case reGRAI.MatchString(uri):
+	case scheme == "urn:epc:id:grai:" && reGRAI.MatchString(uri):
 		c := cp(16)
 		raw := "0" + c + ref(12-len(c))
 		return dl + "8003/" + raw + checkDigit(raw) + webURIPercentEncode(rest(30)), true
-	case reGIAI.MatchString(uri):
+	case scheme == "urn:epc:id:giai:" && reGIAI.MatchString(uri):
 		return dl + "8004/" + cp(16) + webURIPercentEncode(rest(p+1)), true
-	case reGSRN.MatchString(uri):
+	case scheme == "urn:epc:id:gsrn:" && reGSRN.MatchString(uri):
 		raw := cp(16) + rest(p+1)
 		return dl + "8018/" + raw + checkDigit(raw), true
-	case reGSRNP.MatchString(uri):
+	case scheme == "urn:epc:id:gsrnp:" && reGSRNP.MatchString(uri):
 		raw := cp(17) + rest(p+1)
 		return dl + "8017/" + raw + checkDigit(raw), true
-	case reGDTI.MatchString(uri):
+	case scheme == "urn:epc:id:gdti:" && reGDTI.MatchString(uri):
 		c := cp(16)
 		raw := c + ref(12-len(c))
 		return dl + "253/" + raw + checkDigit(raw) + webURIPercentEncode(rest(30)), true
-	case reCPI.MatchString(uri):
+	case scheme == "urn:epc:id:cpi:" && reCPI.MatchString(uri):
 		sep := strings.LastIndexByte(uri, '.')
 		raw := cp(15) + pySlice(uri, p+1, sep)
 		return dl + "8010/" + webURIPercentEncode(raw) + "/8011/" + rest(sep+1), true
-	case reSGCN.MatchString(uri):
+	case scheme == "urn:epc:id:sgcn:" && reSGCN.MatchString(uri):
 		c := cp(16)
 		raw := c + ref(12-len(c))
 		return dl + "255/" + raw + checkDigit(raw) + rest(30), true
-	case reGINC.MatchString(uri):
+	case scheme == "urn:epc:id:ginc:" && reGINC.MatchString(uri):
 		return dl + "401/" + cp(16) + webURIPercentEncode(rest(p+1)), true
-	case reGSIN.MatchString(uri):
+	case scheme == "urn:epc:id:gsin:" && reGSIN.MatchString(uri):
 		raw := cp(16) + rest(p+1)
 		return dl + "402/" + raw + checkDigit(raw), true
-	case reITIP.MatchString(uri):
+	case scheme == "urn:epc:id:itip:" && reITIP.MatchString(uri):
 		g := gtinOf(cp(16))
 		return dl + "8006/" + g + checkDigit(g) + pySlice(uri, 31, 33) + pySlice(uri, 34, 36) +
 			"/21/" + webURIPercentEncode(rest(37)), true
-	case reUPUI.MatchString(uri):
+	case scheme == "urn:epc:id:upui:" && reUPUI.MatchString(uri):
 		g := gtinOf(cp(16))
 		return dl + "01/" + g + checkDigit(g) + "/235/" + webURIPercentEncode(rest(31)), true
-	case rePGLN.MatchString(uri):
+	case scheme == "urn:epc:id:pgln:" && rePGLN.MatchString(uri):
 		c := cp(16)
 		raw := c + ref(12-len(c))
 		return dl + "417/" + raw + checkDigit(raw), true
-	case reLGTIN.MatchString(uri):
+	case scheme == "urn:epc:class:lgtin:" && reLGTIN.MatchString(uri):
 		g := gtinOf(cp(20))
 		return dl + "01/" + g + checkDigit(g) + "/10/" + webURIPercentEncode(rest(35)), true
-	case rePatSGTN.MatchString(uri):
+	case scheme == "urn:epc:idpat:sgtin:" && rePatSGTN.MatchString(uri):
 		g := gtinOf(cp(20))
 		return dl + "01/" + g + checkDigit(g), true
-	case rePatGRAI.MatchString(uri):
+	case scheme == "urn:epc:idpat:grai:" && rePatGRAI.MatchString(uri):
 		c := cp(19)
 		raw := "0" + c + ref(12-len(c))
 		return dl + "8003/" + raw + checkDigit(raw), true
-	case rePatGDTI.MatchString(uri):
+	case scheme == "urn:epc:idpat:gdti:" && rePatGDTI.MatchString(uri):
 		c := cp(19)
 		raw := c + ref(12-len(c))
 		return dl + "253/" + raw + checkDigit(raw), true
-	case rePatSGCN.MatchString(uri):
+	case scheme == "urn:epc:idpat:sgcn:" && rePatSGCN.MatchString(uri):
 		c := cp(19)
 		raw := c + ref(12-len(c))
 		return dl + "255/" + raw + checkDigit(raw), true
-	case rePatCPI.MatchString(uri):
+	case scheme == "urn:epc:idpat:cpi:" && rePatCPI.MatchString(uri):
 		sep := strings.LastIndexByte(uri, '.')
 		return dl + "8010/" + webURIPercentEncode(cp(18)+pySlice(uri, p+1, sep)), true
-	case rePatITIP.MatchString(uri):
+	case scheme == "urn:epc:idpat:itip:" && rePatITIP.MatchString(uri):
 		g := gtinOf(cp(19))
 		return dl + "8006/" + g + checkDigit(g) + pySlice(uri, 34, 36) + pySlice(uri, 37, 39), true
-	case rePatUPUI.MatchString(uri):
+	case scheme == "urn:epc:idpat:upui:" && rePatUPUI.MatchString(uri):
 		g := gtinOf(cp(19))
 		return dl + "01/" + g + checkDigit(g), true
 	}
+	if !strings.HasPrefix(uri, "http") {
+		return "", false
+	}
 	return normaliseDigitalLink(uri)
+}
+
+// epcScheme returns "urn:epc:id:sgtin:" for "urn:epc:id:sgtin:...", i.e.
+// everything up to the fourth colon, or "" for anything else.
+func epcScheme(uri string) string {
+	if !strings.HasPrefix(uri, "urn:epc:") {
+		return ""
+	}
+	n := 0
+	for i := 0; i < len(uri); i++ {
+		if uri[i] == ':' {
+			if n++; n == 4 {
+				return uri[:i+1]
+			}
+		}
+	}
+	return ""
 }
 
 var (

@@ -103,7 +103,36 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	a.Extensions = ext
 	a.Context = compactRaw(a.Context)
 	*e = Event(a)
+	e.dropEmpty()
 	return nil
+}
+
+// dropEmpty turns empty lists into nil. Empty lists are omitted when
+// encoding, so this makes a decoded event equal to its re-decoded self.
+func (e *Event) dropEmpty() {
+	e.CertificationInfo = nilIfEmpty(e.CertificationInfo)
+	e.EPCList = nilIfEmpty(e.EPCList)
+	e.ChildEPCs = nilIfEmpty(e.ChildEPCs)
+	e.InputEPCList = nilIfEmpty(e.InputEPCList)
+	e.OutputEPCList = nilIfEmpty(e.OutputEPCList)
+	e.QuantityList = nilIfEmpty(e.QuantityList)
+	e.ChildQuantityList = nilIfEmpty(e.ChildQuantityList)
+	e.InputQuantityList = nilIfEmpty(e.InputQuantityList)
+	e.OutputQuantityList = nilIfEmpty(e.OutputQuantityList)
+	e.BizTransactionList = nilIfEmpty(e.BizTransactionList)
+	e.SourceList = nilIfEmpty(e.SourceList)
+	e.DestinationList = nilIfEmpty(e.DestinationList)
+	e.SensorElementList = nilIfEmpty(e.SensorElementList)
+	if len(e.ILMD) == 0 {
+		e.ILMD = nil
+	}
+}
+
+func nilIfEmpty[S ~[]T, T any](s S) S {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
 }
 
 func (d ErrorDeclaration) MarshalJSON() ([]byte, error) {
@@ -118,6 +147,7 @@ func (d *ErrorDeclaration) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	a.Extensions = ext
+	a.CorrectiveEventIDs = nilIfEmpty(a.CorrectiveEventIDs)
 	*d = ErrorDeclaration(a)
 	return nil
 }
@@ -150,6 +180,7 @@ func (s *SensorElement) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	a.Extensions = ext
+	a.SensorReport = nilIfEmpty(a.SensorReport)
 	*s = SensorElement(a)
 	return nil
 }
@@ -204,6 +235,7 @@ func (p *PersistentDisposition) UnmarshalJSON(data []byte) error {
 	if _, err := unmarshalWithExtensions(data, &a, persistentDispFields, false); err != nil {
 		return err
 	}
+	a.Set, a.Unset = nilIfEmpty(a.Set), nilIfEmpty(a.Unset)
 	*p = PersistentDisposition(a)
 	return nil
 }
