@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -132,19 +133,47 @@ func BuildChaincode(dir string) (string, error) {
 	return out, nil
 }
 
-// FreeBasePort finds a block of 100 free loopback ports, starting from a
-// place that depends on the process id so that packages tested in parallel
-// rarely probe the same blocks.
+// FreeBasePort finds a block of 100 free loopback ports below the kernel's
+// ephemeral port range (outgoing connections take local ports from that
+// range, and one could take a port the network is about to listen on),
+// avoiding the default testnet's block, and starting from a place that
+// depends on the process id so that packages tested in parallel rarely probe
+// the same blocks.
 func FreeBasePort() (int, error) {
-	const lo, hi = 40000, 60000
-	first := lo + (os.Getpid()%((hi-lo)/100))*100
-	for i := 0; i < (hi-lo)/100; i++ {
-		base := lo + (first-lo+i*100)%(hi-lo)
-		if blockFree(base) {
+	lo, hi := 20000, ephemeralLow()
+	var bases []int
+	for b := lo; b+100 <= hi; b += 100 {
+		if b+100 <= testnet.DefaultBasePort || b >= testnet.DefaultBasePort+100 {
+			bases = append(bases, b)
+		}
+	}
+	if len(bases) == 0 {
+		return 0, fmt.Errorf("no room for 100 ports between %d and the ephemeral range at %d", lo, hi)
+	}
+	first := os.Getpid() % len(bases)
+	for i := range bases {
+		if base := bases[(first+i)%len(bases)]; blockFree(base) {
 			return base, nil
 		}
 	}
 	return 0, fmt.Errorf("no block of 100 free ports between %d and %d", lo, hi)
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(b))
+	if len(f) != 2 {
+		return 32768
+	}
+	lo, err := strconv.Atoi(f[0])
+	if err != nil {
+		return 32768
+	}
+	return lo
 }
 
 func blockFree(base int) bool {
