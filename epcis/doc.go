@@ -5,6 +5,35 @@
 // every endorsing peer must produce identical bytes: marshalling follows
 // struct order with sorted extension members and no HTML escaping (see
 // Canonical), and the hash depends only on the event's content.
+//
+// # Event hash
+//
+// HashEvent and HashDocument implement the canonicalisation of the CBV 2.0
+// event hash as GS1's reference implementation does it
+// (github.com/RalphTro/epcis-event-hash-generator, "ver=CBV2.0"): the
+// canonical property order, CBV URNs and bare vocabulary words as web URIs,
+// EPC URIs and Digital Link URIs as constrained canonical Digital Link
+// URIs, UTC timestamps with millisecond precision, numbers without trailing
+// zeros, sorted lists, and ILMD, field-level and event-level user
+// extensions as sorted "{namespace}name=value" blocks. recordTime, eventID,
+// errorDeclaration and certificationInfo are not part of the hash. The
+// package's tests check it against the reference's published vectors.
+//
+// Where the reference depends on things outside the event, this package
+// chooses what makes the hash a property of the event alone:
+//
+//   - Bare vocabulary strings are resolved against the URIs found in the
+//     same event, not in the whole document.
+//   - The type of a business transaction, source or destination comes
+//     before its value whatever the JSON member order (as in XML), and a
+//     business transaction without type is accepted.
+//   - A timestamp without UTC offset is taken as UTC, not as the local
+//     time of the machine.
+//   - An event's own "@context" declares prefixes and is not hashed; an
+//     object-valued document "@context" is honoured; the prefix "tl" is
+//     known without declaration.
+//   - JSON and JSON-LD input only: no XML, and no fetching of remote
+//     JSON-LD contexts (the EPCIS 2.0 context is built in).
 package epcis
 
 // Trustline's JSON-LD namespace for EPCIS user extensions, used with the
