@@ -1,6 +1,7 @@
 package stubfake
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +185,113 @@ func TestHistory(t *testing.T) {
 	}
 	if l.State("k") != nil {
 		t.Fatal("deleted key still present")
+	}
+}
+
+func TestUnsupportedAndMisc(t *testing.T) {
+	l := NewLedger("c")
+	s := l.NewStub(Tx{ID: "tx1", Transient: map[string][]byte{"k": []byte("v")}}, "fn", "a", "b")
+	if fn, params := s.GetFunctionAndParameters(); fn != "fn" || len(params) != 2 {
+		t.Fatalf("GetFunctionAndParameters = %q %q", fn, params)
+	}
+	if b, _ := s.GetArgsSlice(); string(b) != "fnab" {
+		t.Fatalf("GetArgsSlice = %q", b)
+	}
+	if fn, params := l.NewStub(Tx{}).GetFunctionAndParameters(); fn != "" || len(params) != 0 {
+		t.Fatal("empty args")
+	}
+	if s.GetTxID() != "tx1" || s.GetChannelID() != "c" || s.GetDecorations() != nil {
+		t.Fatal("ids")
+	}
+	if tr, _ := s.GetTransient(); string(tr["k"]) != "v" {
+		t.Fatal("transient")
+	}
+	if b, _ := s.GetBinding(); string(b) != "tx1" {
+		t.Fatal("binding")
+	}
+	if _, err := s.GetTxTimestamp(); err == nil {
+		t.Fatal("zero timestamp accepted")
+	}
+	if r := s.InvokeChaincode("x", nil, "c"); r.Status != shim.ERROR {
+		t.Fatal("InvokeChaincode succeeded")
+	}
+	for _, err := range []error{
+		s.PutPrivateData("c", "k", []byte("v")), s.DelPrivateData("c", "k"), s.PurgePrivateData("c", "k"),
+		s.SetPrivateDataValidationParameter("c", "k", nil), s.SetStateValidationParameter("k", nil),
+		second(s.GetPrivateData("c", "k")), second(s.GetPrivateDataHash("c", "k")),
+		second(s.GetPrivateDataValidationParameter("c", "k")), second(s.GetSignedProposal()),
+		second(s.GetPrivateDataByRange("c", "a", "b")), second(s.GetPrivateDataByPartialCompositeKey("c", "x", nil)),
+		second(s.GetPrivateDataQueryResult("c", "{}")),
+	} {
+		if !errors.Is(err, ErrNotSupported) {
+			t.Errorf("unsupported API returned %v", err)
+		}
+	}
+	if _, _, err := s.GetQueryResultWithPagination("{}", 1, ""); !errors.Is(err, ErrNotSupported) {
+		t.Error("paginated rich query")
+	}
+	if v, err := s.GetStateValidationParameter("k"); v != nil || err != nil {
+		t.Error("validation parameter")
+	}
+	if err := s.DelState(""); err == nil {
+		t.Error("DelState of empty key")
+	}
+	if _, err := s.GetState("\xff"); err == nil {
+		t.Error("invalid UTF-8 key read")
+	}
+	if _, err := s.GetHistoryForKey(""); err == nil {
+		t.Error("history of empty key")
+	}
+}
+
+func second[T any](_ T, err error) error { return err }
+
+func TestPaginationAndFaults(t *testing.T) {
+	l := NewLedger("c")
+	id := mustIdentity(t, "BrandMSP")
+	put := ccFunc(func(s shim.ChaincodeStubInterface) *peer.Response {
+		for _, k := range []string{"a", "b", "c", "d", "e"} {
+			if err := s.PutState(k, []byte(k)); err != nil {
+				return shim.Error(err.Error())
+			}
+		}
+		return shim.Success(nil)
+	})
+	l.Invoke(put, Tx{Creator: id, Time: time.Unix(1, 0)})
+	s := l.NewStub(Tx{Creator: id, Time: time.Unix(2, 0)})
+	var got []string
+	bookmark := ""
+	for {
+		it, md, err := s.GetStateByRangeWithPagination("", "", 2, bookmark)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it.HasNext() {
+			kv, _ := it.Next()
+			got = append(got, kv.Key)
+		}
+		if md.Bookmark == "" {
+			break
+		}
+		bookmark = md.Bookmark
+	}
+	if strings.Join(got, "") != "abcde" {
+		t.Fatalf("paged keys = %q", got)
+	}
+	// The third ledger call fails; the transaction is not committed.
+	r := l.Invoke(put, Tx{Creator: id, Time: time.Unix(3, 0), FailCall: 3})
+	if r.OK() || !r.Faulted || r.Committed || !strings.Contains(r.Response.Message, "injected fault") {
+		t.Fatalf("faulted invoke = %+v", r)
+	}
+	if _, _, err := s.GetStateByPartialCompositeKeyWithPagination("x", []string{"\x00"}, 1, ""); err == nil {
+		t.Fatal("bad partial key accepted")
+	}
+	if _, err := s.GetStateByPartialCompositeKey("x", []string{"\x00"}); err == nil {
+		t.Fatal("bad partial key accepted")
+	}
+	hit, _ := s.GetHistoryForKey("a")
+	_ = hit.Close()
+	if _, err := hit.Next(); err == nil {
+		t.Fatal("Next after Close")
 	}
 }
