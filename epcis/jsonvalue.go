@@ -36,6 +36,9 @@ func parseJSON(data []byte) (*jsonValue, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	v, err := decodeValue(dec)
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF // the input ended inside a value
+	}
 	if err != nil {
 		return nil, err
 	}
