@@ -239,6 +239,12 @@ func TestPing(t *testing.T) {
 func TestEventIDs(t *testing.T) {
 	e := newEnv(t)
 	runLife(e)
+	sauce := lotURI(gtinSauce, "S1")
+	e.ok(supplier, "Custody:Pack", mustJSON(ledger.PackRequest{SSCC: ssccPallet, Lots: []string{sauce}}))
+	e.ok(supplier, "Custody:Ship", mustJSON(ledger.ShipRequest{LogisticUnit: ssccPallet, To: logistics, Destination: glnWarehouse,
+		Readings: []ledger.Reading{{Time: e.rfc(0), Device: "urn:epc:id:giai:9506000134376.1", TemperatureC: ptr(3.5), HumidityPct: ptr(40.0)}}}))
+	e.ok(logistics, "Custody:Receive", mustJSON(ledger.ReceiveRequest{LogisticUnit: ssccPallet}))
+	e.ok(logistics, "Custody:Unpack", ssccPallet)
 	n := 0
 	for _, ev := range e.events {
 		for _, raw := range ev.EPCIS {
@@ -260,10 +266,21 @@ func TestEventIDs(t *testing.T) {
 			if _, err := time.Parse(time.RFC3339, head.Time); err != nil {
 				t.Errorf("eventTime %q: %v", head.Time, err)
 			}
+			var model epcis.Event
+			if err := json.Unmarshal(raw, &model); err != nil {
+				t.Errorf("epcis.Event cannot decode %s: %v", raw, err)
+				continue
+			}
+			if err := model.Validate(); err != nil {
+				t.Errorf("epcis.Event.Validate: %v\n%s", err, raw)
+			}
+			if id, err := model.Hash(); err != nil || id != head.EventID {
+				t.Errorf("epcis.Event.Hash = %s, %v; eventID %s", id, err, head.EventID)
+			}
 			n++
 		}
 	}
-	if n < 9 {
+	if n < 13 {
 		t.Fatalf("only %d events checked", n)
 	}
 }
