@@ -1,0 +1,467 @@
+// Package api is a member node's HTTP API, served from its index:
+//
+//	GET /01/{gtin}[/10/{lot}[/21/{serial}]]  GS1 Digital Link resolver (also /00/{sscc})
+//	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
+//	GET /events/{eventID}                    one EPCIS event (the id percent-encoded)
+//	GET /healthz                             index position and lag in blocks
+//	GET /metrics                             Prometheus metrics
+//
+// The resolver answers with the trace JSON, or with an RFC 9264 linkset of
+// GS1 link types for ?linkType=all or Accept: application/linkset+json.
+// Every error is an RFC 9457 problem+json; a client's mistake is a 4xx,
+// never a 5xx.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/node/follower"
+	"github.com/trustline/trustline/node/index"
+)
+
+// Options configure a Server. The zero value is the default.
+type Options struct {
+	// BaseURL is the node's public base URL, used in links; "" means links
+	// relative to the request's host.
+	BaseURL string
+	// Status reports the follower's status for /healthz and /metrics; nil
+	// means no follower (the index's checkpoint only).
+	Status func() follower.Status
+	// Registry is where metrics are registered and served from; nil means
+	// a new registry with the Go and process collectors.
+	Registry *prometheus.Registry
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Server is the API's http.Handler.
+type Server struct {
+	idx  *index.Index
+	opts Options
+	log  *slog.Logger
+	mux  *http.ServeMux
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New returns the API over idx, which the caller keeps open while serving.
+func New(idx *index.Index, opts *Options) *Server {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
+	reg := o.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux()}
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trustline_node_http_requests_total", Help: "HTTP requests by route and status code.",
+	}, []string{"route", "code"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "trustline_node_http_request_duration_seconds", Help: "HTTP request latency by route.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"route"})
+	reg.MustRegister(s.requests, s.latency)
+	s.registerIndexMetrics(reg)
+
+	s.mux.Handle("/events", s.route("events", s.events))
+	s.mux.Handle("/events/", s.route("event", s.event))
+	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
+	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
+	s.mux.Handle("/", s.route("resolver", s.resolve))
+	return s
+}
+
+func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
+	status := func() follower.Status {
+		if s.opts.Status != nil {
+			return s.opts.Status()
+		}
+		cp := s.idx.Checkpoint()
+		return follower.Status{IndexBlock: cp.Block, Indexed: cp.Valid, Applied: cp.Applied}
+	}
+	gauge := func(name, help string, fn func(follower.Status) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return fn(status()) })
+	}
+	reg.MustRegister(
+		gauge("trustline_node_index_block", "Block of the last transaction applied to the index.", func(st follower.Status) float64 { return float64(st.IndexBlock) }),
+		gauge("trustline_node_ledger_height", "Ledger height last seen on the peer.", func(st follower.Status) float64 { return float64(st.Height) }),
+		gauge("trustline_node_index_lag_blocks", "Blocks the index is behind the ledger.", func(st follower.Status) float64 { return float64(st.Lag) }),
+		gauge("trustline_node_follower_connected", "1 while the event stream is up.", func(st follower.Status) float64 {
+			if st.Connected {
+				return 1
+			}
+			return 0
+		}),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_applied_total", Help: "Transactions applied since start."},
+			func() float64 { return float64(status().Applied) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_reconnects_total", Help: "Event stream reconnections since start."},
+			func() float64 { return float64(status().Reconnects) }),
+	)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+type recorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
+}
+
+// route wraps a handler with method checking, panic recovery and metrics.
+func (s *Server) route(name string, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("panic serving a request", "path", r.URL.Path, "panic", v)
+				if rec.code == 0 {
+					s.problem(rec, r, http.StatusInternalServerError, "internal", "Internal error", "")
+				}
+			}
+			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
+			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
+		}()
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			rec.Header().Set("Allow", "GET, HEAD")
+			s.problem(rec, r, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
+				fmt.Sprintf("%s is not allowed here; use GET", r.Method))
+			return
+		}
+		h(rec, r)
+	})
+}
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	// Segment names the part of a Digital Link at fault.
+	Segment string `json:"segment,omitempty"`
+}
+
+// ProblemTypePrefix prefixes the type URIs of the API's problems.
+const ProblemTypePrefix = "urn:trustline:problem:"
+
+func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
+	s.writeProblem(w, Problem{Type: ProblemTypePrefix + kind, Title: title, Status: status, Detail: detail, Instance: r.URL.RequestURI()})
+}
+
+func (s *Server) writeProblem(w http.ResponseWriter, p Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+// fail answers with the problem an index error amounts to.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var qe *index.QueryError
+	switch {
+	case errors.Is(err, index.ErrNotFound):
+		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", err.Error())
+	case errors.As(err, &qe):
+		s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", qe.Error())
+	default:
+		s.log.Error("serving a request", "path", r.URL.Path, "err", err)
+		s.problem(w, r, http.StatusInternalServerError, "internal", "Internal error", "the node could not read its index")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, contentType string, v any) {
+	w.Header().Set("Content-Type", contentType)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// base is the public base URL links are made from.
+func (s *Server) base(r *http.Request) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// accepts reports whether the Accept header lists media type mt.
+func accepts(r *http.Request, mt string) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if t, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && t == mt {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/" {
+		s.problem(w, r, http.StatusNotFound, "not-found", "Not found",
+			"resolve a GS1 Digital Link such as /01/{gtin}/10/{lot}, or query /events")
+		return
+	}
+	uri := r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		uri += "?" + r.URL.RawQuery
+	}
+	l, err := digitallink.Parse(uri)
+	if err != nil {
+		p := Problem{Type: ProblemTypePrefix + "invalid-digital-link", Title: "Invalid GS1 Digital Link",
+			Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()}
+		var de *digitallink.Error
+		if errors.As(err, &de) {
+			p.Segment = de.Segment
+		}
+		s.writeProblem(w, p)
+		return
+	}
+	if l.Query.Get("linkType") == "all" || accepts(r, "application/linkset+json") {
+		s.linkset(w, r, l)
+		return
+	}
+	var v any
+	switch l.Level() {
+	case digitallink.Product:
+		v, err = s.idx.Product(l.GTIN)
+	case digitallink.Lot, digitallink.Unit:
+		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
+	case digitallink.LogisticUnit:
+		v, err = s.idx.LogisticUnit(l.SSCC)
+	default:
+		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("this node does not resolve %s links", l.Level()))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	w.Header().Set("Vary", "Accept")
+	writeJSON(w, "application/json", v)
+}
+
+// GS1 link types (https://ref.gs1.org/voc/), as full URIs.
+const gs1Voc = "https://gs1.org/voc/"
+
+type target struct {
+	Href  string `json:"href"`
+	Title string `json:"title,omitempty"`
+	Type  string `json:"type,omitempty"`
+}
+
+func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
+	base := s.base(r)
+	l.Query = nil
+	anchor := l.Path()
+	switch l.Level() {
+	case digitallink.Product:
+		if _, err := s.idx.Product(l.GTIN); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	case digitallink.Lot, digitallink.Unit:
+		if _, err := s.idx.Trace(l.GTIN, l.Lot, l.Serial); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	case digitallink.LogisticUnit:
+		if _, err := s.idx.LogisticUnit(l.SSCC); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	default:
+		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("this node does not resolve %s links", l.Level()))
+		return
+	}
+	self := base + anchor
+	set := map[string]any{"anchor": l.String()}
+	set[gs1Voc+"defaultLink"] = []target{{Href: self, Title: "Trace", Type: "application/json"}}
+	if l.GTIN != "" {
+		set[gs1Voc+"pip"] = []target{{Href: base + digitallink.Link{GTIN: l.GTIN}.Path(), Title: "Product information", Type: "application/json"}}
+	}
+	if l.Lot != "" {
+		set[gs1Voc+"traceability"] = []target{{Href: self, Title: "Traceability", Type: "application/json"}}
+		set[gs1Voc+"recallStatus"] = []target{{Href: self, Title: "Recall status", Type: "application/json"}}
+		q := url.Values{"MATCH_epcClass": {l.LotLink().String()}}
+		if l.Serial != "" {
+			q = url.Values{"MATCH_anyEPC": {digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.String()}}
+		}
+		set[gs1Voc+"epcis"] = []target{{Href: base + "/events?" + q.Encode(), Title: "EPCIS events", Type: "application/ld+json"}}
+	}
+	if l.SSCC != "" {
+		q := url.Values{"MATCH_anyEPC": {l.String()}}
+		set[gs1Voc+"epcis"] = []target{{Href: base + "/events?" + q.Encode(), Title: "EPCIS events", Type: "application/ld+json"}}
+	}
+	w.Header().Set("Vary", "Accept")
+	writeJSON(w, "application/linkset+json", map[string]any{"linkset": []any{set}})
+}
+
+// EPCIS 2.0 JSON-LD context.
+const epcisContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+
+// queryParams are the /events parameters; values of the list parameters
+// may repeat or be separated by "|".
+var queryParams = map[string]bool{
+	"MATCH_epc": true, "MATCH_anyEPC": true, "MATCH_epcClass": true, "EQ_bizStep": true,
+	"GE_eventTime": true, "LT_eventTime": true, "perPage": true, "nextPageToken": true,
+}
+
+func listParam(q url.Values, name string) []string {
+	var out []string
+	for _, v := range q[name] {
+		for _, p := range strings.Split(v, "|") {
+			if p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request) {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", "malformed query string: "+err.Error())
+		return
+	}
+	for name := range q {
+		if !queryParams[name] {
+			s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query",
+				fmt.Sprintf("unknown query parameter %q; this node supports MATCH_epc, MATCH_anyEPC, MATCH_epcClass, EQ_bizStep, GE_eventTime, LT_eventTime, perPage and nextPageToken", name))
+			return
+		}
+	}
+	iq := index.Query{
+		MatchEPC: listParam(q, "MATCH_epc"), MatchAnyEPC: listParam(q, "MATCH_anyEPC"),
+		MatchEPCClass: listParam(q, "MATCH_epcClass"), BizStep: listParam(q, "EQ_bizStep"),
+		PageToken: q.Get("nextPageToken"),
+	}
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"GE_eventTime", &iq.GETime}, {"LT_eventTime", &iq.LTTime}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", fmt.Sprintf("%s %q is not an RFC 3339 time", p.name, v))
+				return
+			}
+			*p.dst = t
+		}
+	}
+	if v := q.Get("perPage"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > index.MaxPerPage {
+			s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", fmt.Sprintf("perPage %q is not a number from 1 to %d", v, index.MaxPerPage))
+			return
+		}
+		iq.PerPage = n
+	}
+	page, err := s.idx.Events(iq)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if page.NextPageToken != "" {
+		next := url.Values{}
+		for k, vs := range q {
+			next[k] = vs
+		}
+		next.Set("nextPageToken", page.NextPageToken)
+		w.Header().Set("Link", fmt.Sprintf("<%s/events?%s>; rel=\"next\"", s.base(r), next.Encode()))
+	}
+	doc := map[string]any{
+		"@context":      []string{epcisContext},
+		"type":          "EPCISQueryDocument",
+		"schemaVersion": "2.0",
+		"creationDate":  time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		"epcisBody": map[string]any{
+			"queryResults": map[string]any{
+				"queryName":   "SimpleEventQuery",
+				"resultsBody": map[string]any{"eventList": page.Events},
+			},
+		},
+	}
+	writeJSON(w, "application/ld+json", doc)
+}
+
+func (s *Server) event(w http.ResponseWriter, r *http.Request) {
+	raw := strings.TrimPrefix(r.URL.EscapedPath(), "/events/")
+	id, err := url.PathUnescape(raw)
+	if err != nil || id == "" {
+		s.problem(w, r, http.StatusBadRequest, "invalid-event-id", "Invalid event id", "the event id must be percent-encoded in the path")
+		return
+	}
+	ev, err := s.idx.Event(id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ld+json")
+	_, _ = w.Write(ev)
+}
+
+// Health is the /healthz body.
+type Health struct {
+	// Status is ok, or degraded while the follower is disconnected.
+	Status string          `json:"status"`
+	Index  follower.Status `json:"index"`
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	h := Health{Status: "ok"}
+	if s.opts.Status != nil {
+		h.Index = s.opts.Status()
+		if !h.Index.Connected {
+			h.Status = "degraded"
+		}
+	} else {
+		cp := s.idx.Checkpoint()
+		h.Index.IndexBlock, h.Index.Indexed, h.Index.Applied = cp.Block, cp.Valid, cp.Applied
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, "application/json", h)
+}

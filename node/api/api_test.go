@@ -1,0 +1,186 @@
+package api
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/index"
+)
+
+// testServer serves an in-memory index of the index package's testdata.
+func testServer(t testing.TB) *Server {
+	t.Helper()
+	b, err := os.ReadFile("../index/testdata/supply.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq []struct {
+		Block uint64
+		Tx    int
+		Event ledger.Event
+	}
+	if err := json.Unmarshal(b, &seq); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { idx.Close() })
+	for _, s := range seq {
+		if _, err := idx.Apply(index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, &s.Event); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return New(idx, &Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+}
+
+const (
+	gtinA = "09506000134352"
+	gtinB = "09506000134369"
+)
+
+func TestAPI(t *testing.T) {
+	s := testServer(t)
+	shipEvent := "ni:///sha-256;" + strings.Repeat("06", 32) + "?ver=CBV2.0"
+	for _, tc := range []struct {
+		name     string
+		method   string
+		target   string
+		accept   string
+		status   int
+		ctype    string
+		contains []string
+	}{
+		{"lot trace", "", "/01/" + gtinB + "/10/J1", "application/json", 200, "application/json",
+			[]string{`"status":"recalled"`, `"recalledVia":["https://id.gs1.org/01/` + gtinA + `/10/L1"]`, `"direction":"upstream"`, `"bizStep":"shipping"`}},
+		{"unit trace", "", "/01/" + gtinB + "/10/J1/21/S1", "", 200, "application/json", []string{`"serial":"S1"`}},
+		{"GTIN-13 spelling", "", "/01/9506000134369/10/J1", "", 200, "application/json", []string{`"lot":"J1"`}},
+		{"product", "", "/01/" + gtinA, "", 200, "application/json", []string{`"name":"Apples"`}},
+		{"logistic unit", "", "/00/106141412345678908", "", 200, "application/json", []string{`"status":"in-transit"`}},
+		{"linkset by query", "", "/01/" + gtinB + "/10/J1?linkType=all", "", 200, "application/linkset+json",
+			[]string{`"anchor":"https://id.gs1.org/01/` + gtinB + `/10/J1"`, `"https://gs1.org/voc/traceability"`, `"https://gs1.org/voc/epcis"`, `https://node.example/events?MATCH_epcClass=`}},
+		{"linkset by Accept", "", "/01/" + gtinB + "/10/J1/21/S2", "application/linkset+json", 200, "application/linkset+json", []string{`"https://gs1.org/voc/pip"`, `MATCH_anyEPC`}},
+		{"unknown lot", "", "/01/" + gtinA + "/10/NOPE", "", 404, "application/problem+json", []string{`"status":404`, `"instance":"/01/`}},
+		{"unknown lot linkset", "", "/01/" + gtinA + "/10/NOPE?linkType=all", "", 404, "application/problem+json", nil},
+		{"bad check digit", "", "/01/09506000134353/10/L1", "", 400, "application/problem+json", []string{`"segment":"01"`, `invalid-digital-link`}},
+		{"unknown AI", "", "/01/" + gtinA + "/99/x", "", 400, "application/problem+json", []string{`"title":"Invalid GS1 Digital Link"`}},
+		{"root", "", "/", "", 404, "application/problem+json", nil},
+		{"location not resolved", "", "/414/9506000134352", "", 404, "application/problem+json", nil},
+		{"POST", "POST", "/01/" + gtinA, "", 405, "application/problem+json", []string{`method-not-allowed`}},
+		{"events all", "", "/events", "", 200, "application/ld+json", []string{`"type":"EPCISQueryDocument"`, `"eventList":[{`}},
+		{"events by sscc", "", "/events?MATCH_anyEPC=" + url.QueryEscape("https://id.gs1.org/00/106141412345678908") + "&EQ_bizStep=shipping", "", 200, "application/ld+json", []string{`"bizStep":"shipping"`}},
+		{"events bad time", "", "/events?GE_eventTime=yesterday", "", 400, "application/problem+json", []string{`GE_eventTime`}},
+		{"events bad perPage", "", "/events?perPage=0", "", 400, "application/problem+json", []string{`perPage`}},
+		{"events unknown param", "", "/events?EQ_action=ADD", "", 400, "application/problem+json", []string{`EQ_action`}},
+		{"events bad token", "", "/events?nextPageToken=zz", "", 400, "application/problem+json", []string{`nextPageToken`}},
+		{"event by id", "", "/events/" + url.PathEscape(shipEvent), "", 200, "application/ld+json", []string{shipEvent, `"shipping"`}},
+		{"event unknown", "", "/events/nope", "", 404, "application/problem+json", nil},
+		{"healthz", "", "/healthz", "", 200, "application/json", []string{`"status":"ok"`, `"indexBlock":9`}},
+		{"metrics", "", "/metrics", "", 200, "text/plain", []string{`trustline_node_index_block 9`, `go_goroutines`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			method := tc.method
+			if method == "" {
+				method = http.MethodGet
+			}
+			req := httptest.NewRequest(method, tc.target, nil)
+			if tc.accept != "" {
+				req.Header.Set("Accept", tc.accept)
+			}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			body := rec.Body.String()
+			if rec.Code != tc.status {
+				t.Fatalf("status %d, want %d: %s", rec.Code, tc.status, body)
+			}
+			if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, tc.ctype) {
+				t.Errorf("Content-Type %q, want %q", ct, tc.ctype)
+			}
+			for _, want := range tc.contains {
+				if !strings.Contains(body, want) {
+					t.Errorf("body lacks %s:\n%s", want, body)
+				}
+			}
+			if strings.HasPrefix(tc.ctype, "application/problem") {
+				var p Problem
+				if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || p.Status != tc.status || p.Type == "" || p.Title == "" {
+					t.Errorf("problem = %+v, %v", p, err)
+				}
+			}
+		})
+	}
+}
+
+func TestEventsPagingLink(t *testing.T) {
+	s := testServer(t)
+	target := "/events?perPage=3"
+	var n, pages int
+	for target != "" {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest("GET", target, nil))
+		if rec.Code != 200 {
+			t.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+		}
+		var doc struct {
+			EPCISBody struct {
+				QueryResults struct {
+					ResultsBody struct {
+						EventList []json.RawMessage `json:"eventList"`
+					} `json:"resultsBody"`
+				} `json:"queryResults"`
+			} `json:"epcisBody"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		n += len(doc.EPCISBody.QueryResults.ResultsBody.EventList)
+		pages++
+		target = ""
+		if l := rec.Header().Get("Link"); l != "" {
+			u, err := url.Parse(strings.TrimSuffix(strings.TrimPrefix(l, "<"), `>; rel="next"`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			target = u.RequestURI()
+		}
+	}
+	if n != 7 || pages != 3 {
+		t.Errorf("%d events on %d pages, want 7 on 3", n, pages)
+	}
+}
+
+func FuzzResolverPath(f *testing.F) {
+	for _, seed := range []string{
+		"/01/" + gtinB + "/10/J1", "/01/" + gtinB + "/10/J1/21/S1?linkType=all", "/01/9506000134369",
+		"/00/106141412345678908", "/414/9506000134352/254/a", "/01/x", "/01/" + gtinA + "/10/%00",
+		"/events?MATCH_epc=%ff", "/events/%zz", "//a", "/01/" + gtinA + "/10/L1?17=991399", "/healthz",
+	} {
+		f.Add(seed)
+	}
+	s := testServer(f)
+	f.Fuzz(func(t *testing.T, target string) {
+		u, err := url.Parse(target)
+		if err != nil || u.Path == "" || u.Path[0] != '/' || u.Host != "" || u.Scheme != "" {
+			t.Skip()
+		}
+		req := httptest.NewRequest("GET", "/", nil)
+		req.URL = u
+		req.RequestURI = u.RequestURI()
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("GET %q: %d %s", target, rec.Code, rec.Body)
+		}
+	})
+}
