@@ -105,6 +105,9 @@ func (f *fixture) submitID(msp, fn string, args ...string) ([]byte, string) {
 	if err != nil || !st.Successful {
 		f.t.Fatalf("%s as %s did not commit: %v %v", fn, msp, st, err)
 	}
+	// The next call may be endorsed on another organisation's peer, which
+	// must have committed this block first.
+	testkit.WaitForBlock(f.t, st.BlockNumber)
 	return res, commit.TransactionID()
 }
 

@@ -29,6 +29,8 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/trustline/trustline/testnet"
 )
@@ -218,4 +220,50 @@ func Gateway(t testing.TB, org string) *client.Gateway {
 func Contract(t testing.TB, org string) *client.Contract {
 	t.Helper()
 	return Gateway(t, org).GetNetwork(testnet.ChannelName).GetContract(testnet.ChaincodeName)
+}
+
+// WaitForBlock waits until every organisation's peer has committed block
+// number. A submit's commit is awaited on the submitting organisation's peer
+// only; the other peers may commit the same block moments later, and a
+// following transaction endorsed there would not yet see its writes.
+func WaitForBlock(t testing.TB, block uint64) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for _, org := range testnet.Orgs {
+		qscc := Gateway(t, org).GetNetwork(testnet.ChannelName).GetContract("qscc")
+		for {
+			res, err := qscc.Evaluate("GetChainInfo", client.WithArguments(testnet.ChannelName),
+				client.WithEndorsingOrganizations(testnet.MSPID(org)))
+			if err == nil {
+				info := &common.BlockchainInfo{}
+				if err := proto.Unmarshal(res, info); err == nil && info.GetHeight() > block {
+					break
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("peer of %s has not committed block %d within 30s (last error: %v)", org, block, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// Submit submits a transaction as org, requires it to commit successfully,
+// and waits until every peer has committed it. It returns the result and
+// the transaction id.
+func Submit(t testing.TB, org, name string, args ...string) ([]byte, string) {
+	t.Helper()
+	res, commit, err := Contract(t, org).SubmitAsync(name, client.WithArguments(args...))
+	if err != nil {
+		t.Fatalf("%s as %s: %v", name, org, err)
+	}
+	status, err := commit.Status()
+	if err != nil {
+		t.Fatalf("%s as %s: commit status: %v", name, org, err)
+	}
+	if !status.Successful {
+		t.Fatalf("%s as %s: transaction %s invalid: %s", name, org, status.TransactionID, status.Code)
+	}
+	WaitForBlock(t, status.BlockNumber)
+	return res, status.TransactionID
 }
