@@ -1,0 +1,216 @@
+// Package node runs a trustline member node: a follower of the org's own
+// peer feeding a Pebble index (package index), and the HTTP API over it
+// (package api), with graceful shutdown.
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/trustline/trustline/node/api"
+	"github.com/trustline/trustline/node/follower"
+	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/testnet"
+)
+
+// Config is a node's configuration file (YAML or JSON):
+//
+//	dataDir: /var/lib/trustline        # the index lives in dataDir/index
+//	listen: 127.0.0.1:8480
+//	baseURL: https://trace.example.com # public URL, for links
+//	peer:                              # the org's gateway, as in testnet.Profile
+//	  mspId: SupplierMSP
+//	  gatewayAddress: 127.0.0.1:7051
+//	  tlsServerName: localhost
+//	  tlsCaCert: …/ca.crt
+//	  certPath: …/cert.pem
+//	  keyPath: …/priv_sk
+//	  channel: trustline
+//	  chaincode: trustline
+type Config struct {
+	DataDir string          `json:"dataDir"`
+	Listen  string          `json:"listen"`
+	BaseURL string          `json:"baseURL"`
+	Peer    testnet.Profile `json:"peer"`
+}
+
+// DefaultListen is the API address when Config.Listen is empty.
+const DefaultListen = "127.0.0.1:8480"
+
+// LoadConfig reads a YAML or JSON configuration file (JSON is YAML).
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, err
+	}
+	var generic any
+	if err := yaml.Unmarshal(b, &generic); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	// Through JSON so that one set of field names (the json tags) serves both.
+	j, err := json.Marshal(generic)
+	if err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	dec := json.NewDecoder(bytesReader(j))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, c.Validate()
+}
+
+// ConfigError is an invalid configuration.
+type ConfigError struct{ Field, Reason string }
+
+func (e *ConfigError) Error() string { return "node config: " + e.Field + ": " + e.Reason }
+
+// Validate checks the fields a node cannot start without.
+func (c Config) Validate() error {
+	switch {
+	case c.DataDir == "":
+		return &ConfigError{"dataDir", "required"}
+	case c.Peer.GatewayAddress == "":
+		return &ConfigError{"peer.gatewayAddress", "required"}
+	case c.Peer.Channel == "":
+		return &ConfigError{"peer.channel", "required"}
+	}
+	return nil
+}
+
+// IndexDir is where the node keeps its index.
+func (c Config) IndexDir() string { return filepath.Join(c.DataDir, "index") }
+
+// Options configure a Node. The zero value is the default.
+type Options struct {
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+	// Follower options; nil means the defaults.
+	Follower *follower.Options
+}
+
+// Node is an opened node: index, peer connection and listener. Run serves
+// it; Run or Close releases it.
+type Node struct {
+	cfg  Config
+	log  *slog.Logger
+	idx  *index.Index
+	conn *testnet.Connection
+	ln   net.Listener
+	fol  *follower.Follower
+	srv  *http.Server
+}
+
+// Open opens the index, connects to the peer and binds the listener.
+func Open(cfg Config, opts *Options) (*Node, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, err
+	}
+	idx, err := index.Open(cfg.IndexDir(), nil)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := testnet.Connect(cfg.Peer)
+	if err != nil {
+		idx.Close()
+		return nil, fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err)
+	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = DefaultListen
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
+	fo := follower.Options{Logger: log}
+	if o.Follower != nil {
+		fo = *o.Follower
+		if fo.Logger == nil {
+			fo.Logger = log
+		}
+	}
+	src := follower.Gateway{Network: conn.GetNetwork(cfg.Peer.Channel), Chaincode: cfg.Peer.Chaincode}
+	fol := follower.New(src, idx, &fo)
+	h := api.New(idx, &api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log})
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv}, nil
+}
+
+// Addr is the API's listening address.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Index is the node's index, for reading.
+func (n *Node) Index() *index.Index { return n.idx }
+
+// Status is the follower's status.
+func (n *Node) Status() follower.Status { return n.fol.Status() }
+
+// Run follows and serves until ctx is done, then shuts the server down
+// gracefully and releases everything.
+func (n *Node) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	folDone := make(chan error, 1)
+	go func() { folDone <- n.fol.Run(ctx) }()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- n.srv.Serve(n.ln) }()
+	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", n.idx.Checkpoint().NextBlock())
+
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-folDone:
+		folDone <- err
+	case err = <-srvDone:
+		srvDone <- err
+	}
+	cancel()
+	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer scancel()
+	err = errors.Join(err, n.srv.Shutdown(sctx))
+	if e := <-folDone; e != nil && !errors.Is(e, context.Canceled) {
+		err = errors.Join(err, e)
+	}
+	if e := <-srvDone; e != nil && !errors.Is(e, http.ErrServerClosed) {
+		err = errors.Join(err, e)
+	}
+	return errors.Join(err, n.close())
+}
+
+// Close releases a node that is not running.
+func (n *Node) Close() error {
+	n.ln.Close()
+	return n.close()
+}
+
+func (n *Node) close() error {
+	return errors.Join(n.conn.Close(), n.idx.Close())
+}
+
+func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
