@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/nodecmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
 	"github.com/trustline/trustline/internal/iostreams"
 )
@@ -32,6 +33,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 	})
 	root.AddCommand(
 		testnetcmd.NewCmd(ios),
+		nodecmd.NewCmd(ios),
 	)
 	return root
 }

@@ -1,0 +1,89 @@
+// Package nodecmd is `trustline node`: run a member node.
+package nodecmd
+
+import (
+	"fmt"
+	"log/slog"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/testnet"
+)
+
+// NewCmd returns the `node` command group.
+func NewCmd(ios *iostreams.IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run a member node: ledger follower, index and trace API",
+	}
+	cmd.AddCommand(newStartCmd(ios))
+	return cmd
+}
+
+func newStartCmd(ios *iostreams.IO) *cobra.Command {
+	var config, org, netDir, dataDir, listen, baseURL string
+	cmd := &cobra.Command{
+		Use:   "start",
+		Short: "Follow the org's peer into the index and serve the HTTP API until interrupted",
+		Example: `  trustline node start --config node.yaml
+  trustline node start --testnet-org supplier --listen 127.0.0.1:8480`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(config, org, netDir)
+			if err != nil {
+				return cmdutil.UsageError("%v", err)
+			}
+			if dataDir != "" {
+				cfg.DataDir = dataDir
+			}
+			if listen != "" {
+				cfg.Listen = listen
+			}
+			if baseURL != "" {
+				cfg.BaseURL = baseURL
+			}
+			log := slog.New(slog.NewTextHandler(ios.ErrOut, nil))
+			n, err := node.Open(cfg, &node.Options{Logger: log})
+			if err != nil {
+				return cmdutil.Unavailable(err)
+			}
+			fmt.Fprintf(ios.ErrOut, "Node serving on http://%s (index in %s); Ctrl-C stops it.\n", n.Addr(), cfg.IndexDir())
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			return n.Run(ctx)
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "node configuration file (YAML or JSON)")
+	cmd.Flags().StringVar(&org, "testnet-org", "", "take the peer profile from a running testnet, as this organisation")
+	cmd.Flags().StringVar(&netDir, "testnet-dir", "", "state directory of the testnet (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
+	cmd.Flags().StringVar(&dataDir, "data-dir", "", "data directory (overrides the config file)")
+	cmd.Flags().StringVar(&listen, "listen", "", "API listen address (default "+node.DefaultListen+")")
+	cmd.Flags().StringVar(&baseURL, "base-url", "", "public base URL for links")
+	return cmd
+}
+
+func loadConfig(path, org, netDir string) (node.Config, error) {
+	switch {
+	case path != "" && org != "":
+		return node.Config{}, fmt.Errorf("--config and --testnet-org exclude each other")
+	case path != "":
+		return node.LoadConfig(path)
+	case org != "":
+		n, err := testnet.New(testnet.Config{Dir: netDir})
+		if err != nil {
+			return node.Config{}, err
+		}
+		p, err := n.Profile(org, false)
+		if err != nil {
+			return node.Config{}, err
+		}
+		return node.Config{DataDir: filepath.Join(n.Dir(), "nodes", org), Peer: p}, nil
+	}
+	return node.Config{}, fmt.Errorf("give --config FILE or --testnet-org ORG")
+}
