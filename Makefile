@@ -21,7 +21,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Integration tests start real networks; give them time on a 2-core machine.
 TEST_TIMEOUT ?= 75m
 
-.PHONY: all build fabric geth tools trustline test test-unit test-integration demo vet clean help
+.PHONY: all build fabric geth tools trustline chromium test test-unit test-integration demo vet clean help
 
 all: build
 
@@ -56,6 +56,13 @@ trustline: $(TRUSTLINE_BINS) ## build only bin/trustline and bin/trustline-chain
 $(TRUSTLINE_BINS): $(BIN)/%:
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -ldflags "-X github.com/trustline/trustline/internal/cli.Version=$(VERSION)" -o $@ ./cmd/$*
+
+# The consumer page is tested in headless Chromium (Debian's package); those
+# tests skip, saying so, when it is absent.
+chromium: ## install Debian's Chromium for the browser tests, if missing (needs root or sudo)
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null && echo "installed $$(chromium --version)"; }
 
 test: build test-unit test-integration ## run every test: unit, then integration on real networks
 
