@@ -85,6 +85,9 @@ func mustUnmarshal(t *testing.T, s string, v any) {
 	}
 }
 
+// refusalRE matches the messages of authorisation refusals.
+const refusalRE = `does not hold role|is not a member|only the current custodian|only the recipient|belongs to|already approved|already initialised`
+
 // TestAuthorisationMatrix calls every write function as each organisation
 // (and an outsider) on the same state: exactly the allowed ones succeed,
 // and the others write nothing.
@@ -97,7 +100,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				if slices.Contains(c.allowed, org) {
 					e.ok(org, c.fn, args...)
 				} else {
-					e.fail(org, "", c.fn, args...)
+					e.fail(org, "re:"+refusalRE, c.fn, args...)
 				}
 			})
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -466,6 +467,9 @@ func TestIntegrationAuthorisationMatrix(t *testing.T) {
 					fresh = false
 					continue
 				}
+				if !refusal.MatchString(errText(err)) {
+					t.Errorf("%s as %s was refused for another reason: %s", c.fn, msp, errText(err))
+				}
 				if after := s.observe(); after != before {
 					t.Errorf("%s as %s was refused (%s) but changed state:\n%s\n%s", c.fn, msp, errText(err), before, after)
 				}
@@ -481,6 +485,9 @@ func TestIntegrationAuthorisationMatrix(t *testing.T) {
 		})
 	}
 }
+
+// refusal matches the chaincode's authorisation refusals.
+var refusal = regexp.MustCompile(`does not hold role|is not a member|only the current custodian|only the recipient|belongs to|already approved|already initialised`)
 
 // sscc makes a fresh SSCC with a valid check digit.
 func (f *fixture) sscc() string {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -155,7 +156,8 @@ func (e *env) okJSON(out any, msp, fn string, args ...string) ledger.Event {
 	return ev
 }
 
-// fail runs a write that must be rejected with a message containing want,
+// fail runs a write that must be rejected with a message containing want
+// (or matching the regexp after "re:"),
 // having attempted no write and no event.
 func (e *env) fail(msp, want, fn string, args ...string) {
 	e.t.Helper()
@@ -164,7 +166,11 @@ func (e *env) fail(msp, want, fn string, args ...string) {
 	if r.OK() {
 		e.t.Fatalf("%s as %s succeeded, want error %q", fn, msp, want)
 	}
-	if !strings.Contains(r.Response.Message, want) {
+	if re, ok := strings.CutPrefix(want, "re:"); ok {
+		if !regexp.MustCompile(re).MatchString(r.Response.Message) {
+			e.t.Fatalf("%s as %s: error %q does not match %s", fn, msp, r.Response.Message, re)
+		}
+	} else if !strings.Contains(r.Response.Message, want) {
 		e.t.Fatalf("%s as %s: error %q does not contain %q", fn, msp, r.Response.Message, want)
 	}
 	if len(r.Writes) != 0 || len(r.Events) != 0 {
