@@ -1,0 +1,282 @@
+package client
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/hash"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+)
+
+// Defaults of a Config's channel and chaincode.
+const (
+	DefaultChannel   = "trustline"
+	DefaultChaincode = "trustline"
+)
+
+// Config is what a member's client needs to reach the ledger: its peer's
+// gateway, the TLS CA to trust, and an X.509 identity. The fields mirror
+// the profile `trustline testnet env ORG` prints.
+type Config struct {
+	// GatewayAddress is the peer's gateway, host:port.
+	GatewayAddress string `json:"gatewayAddress"`
+	// TLSServerName is the name to check in the peer's TLS certificate;
+	// empty means the host of GatewayAddress.
+	TLSServerName string `json:"tlsServerName,omitempty"`
+	// TLSCACert is the PEM file of the CA that issued the peer's TLS certificate.
+	TLSCACert string `json:"tlsCaCert"`
+	// CertPath and KeyPath are PEM files of the identity's certificate and
+	// PKCS #8 private key.
+	CertPath string `json:"certPath"`
+	KeyPath  string `json:"keyPath"`
+	MSPID    string `json:"mspId"`
+	// Channel and Chaincode default to "trustline".
+	Channel   string `json:"channel,omitempty"`
+	Chaincode string `json:"chaincode,omitempty"`
+}
+
+// Environment variables ConfigFromEnv reads, as `trustline testnet env ORG`
+// prints them.
+const (
+	EnvGateway       = "TRUSTLINE_GATEWAY"
+	EnvTLSCA         = "TRUSTLINE_TLS_CA"
+	EnvTLSServerName = "TRUSTLINE_TLS_SERVER_NAME"
+	EnvMSPID         = "TRUSTLINE_MSP_ID"
+	EnvCert          = "TRUSTLINE_CERT"
+	EnvKey           = "TRUSTLINE_KEY"
+	EnvChannel       = "TRUSTLINE_CHANNEL"
+	EnvChaincode     = "TRUSTLINE_CHAINCODE"
+)
+
+// ErrNoEnv is returned by ConfigFromEnv when TRUSTLINE_GATEWAY is not set.
+var ErrNoEnv = errors.New(EnvGateway + " is not set")
+
+// ConfigFromEnv reads a Config from the TRUSTLINE_* environment variables.
+// It fails with ErrNoEnv when none is set and names the missing ones when
+// only some are.
+func ConfigFromEnv() (Config, error) {
+	return configFromLookup(os.LookupEnv)
+}
+
+func configFromLookup(lookup func(string) (string, bool)) (Config, error) {
+	get := func(k string) string { v, _ := lookup(k); return v }
+	c := Config{
+		GatewayAddress: get(EnvGateway), TLSServerName: get(EnvTLSServerName), TLSCACert: get(EnvTLSCA),
+		CertPath: get(EnvCert), KeyPath: get(EnvKey), MSPID: get(EnvMSPID),
+		Channel: get(EnvChannel), Chaincode: get(EnvChaincode),
+	}
+	if c.GatewayAddress == "" {
+		return c, ErrNoEnv
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the required fields that are empty.
+func (c Config) Validate() error {
+	var missing []string
+	for _, f := range []struct{ name, v string }{
+		{"gateway address (" + EnvGateway + ")", c.GatewayAddress},
+		{"TLS CA certificate (" + EnvTLSCA + ")", c.TLSCACert},
+		{"certificate (" + EnvCert + ")", c.CertPath},
+		{"private key (" + EnvKey + ")", c.KeyPath},
+		{"MSP id (" + EnvMSPID + ")", c.MSPID},
+	} {
+		if f.v == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("incomplete client configuration: no %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	evaluateTimeout, endorseTimeout, submitTimeout, commitTimeout time.Duration
+	attempts                                                      int
+	backoff                                                       time.Duration
+	conn                                                          grpc.ClientConnInterface
+}
+
+// WithTimeouts sets the per-call timeouts of evaluating, endorsing,
+// submitting and awaiting the commit status (defaults 10s, 30s, 10s, 1m).
+// A zero value keeps the default.
+func WithTimeouts(evaluate, endorse, submit, commitStatus time.Duration) Option {
+	return func(o *options) {
+		for _, p := range []struct {
+			dst *time.Duration
+			v   time.Duration
+		}{{&o.evaluateTimeout, evaluate}, {&o.endorseTimeout, endorse}, {&o.submitTimeout, submit}, {&o.commitTimeout, commitStatus}} {
+			if p.v > 0 {
+				*p.dst = p.v
+			}
+		}
+	}
+}
+
+// WithRetry sets how many times a call is attempted in all when it fails
+// transiently (default 3; 1 disables retries) and the delay before the
+// first retry, doubled for each further one (default 500ms).
+func WithRetry(attempts int, backoff time.Duration) Option {
+	return func(o *options) {
+		if attempts >= 1 {
+			o.attempts = attempts
+		}
+		if backoff > 0 {
+			o.backoff = backoff
+		}
+	}
+}
+
+// WithClientConnection uses conn to reach the gateway instead of dialling
+// Config.GatewayAddress; the caller closes it after the Client.
+func WithClientConnection(conn grpc.ClientConnInterface) Option {
+	return func(o *options) { o.conn = conn }
+}
+
+// Client is a connection to the ledger as one member identity. It is safe
+// for concurrent use.
+type Client struct {
+	cfg      Config
+	opts     options
+	gw       *client.Gateway
+	conn     *grpc.ClientConn // nil when the caller owns the connection
+	network  *client.Network
+	contract *client.Contract
+}
+
+// Connect opens a connection to cfg's gateway. No network round trip is
+// made: an unreachable gateway shows as an *UnavailableError on the first
+// call. ctx bounds nothing after Connect returns.
+func Connect(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if cfg.Channel == "" {
+		cfg.Channel = DefaultChannel
+	}
+	if cfg.Chaincode == "" {
+		cfg.Chaincode = DefaultChaincode
+	}
+	o := options{
+		evaluateTimeout: 10 * time.Second, endorseTimeout: 30 * time.Second,
+		submitTimeout: 10 * time.Second, commitTimeout: time.Minute,
+		attempts: 3, backoff: 500 * time.Millisecond,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	id, sign, err := loadIdentity(cfg)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, opts: o}
+	conn := o.conn
+	if conn == nil {
+		creds, err := tlsCredentials(cfg)
+		if err != nil {
+			return nil, err
+		}
+		c.conn, err = grpc.NewClient(cfg.GatewayAddress, grpc.WithTransportCredentials(creds))
+		if err != nil {
+			return nil, &UnavailableError{Address: cfg.GatewayAddress, Err: err}
+		}
+		conn = c.conn
+	}
+	c.gw, err = client.Connect(id,
+		client.WithSign(sign),
+		client.WithHash(hash.SHA256),
+		client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(o.evaluateTimeout),
+		client.WithEndorseTimeout(o.endorseTimeout),
+		client.WithSubmitTimeout(o.submitTimeout),
+		client.WithCommitStatusTimeout(o.commitTimeout),
+	)
+	if err != nil {
+		if c.conn != nil {
+			c.conn.Close()
+		}
+		return nil, err
+	}
+	c.network = c.gw.GetNetwork(cfg.Channel)
+	c.contract = c.network.GetContract(cfg.Chaincode)
+	return c, nil
+}
+
+// Close closes the gateway and the connection Connect dialled.
+func (c *Client) Close() error {
+	err := c.gw.Close()
+	if c.conn != nil {
+		err = errors.Join(err, c.conn.Close())
+	}
+	return err
+}
+
+// MSPID is the MSP id of the client's identity.
+func (c *Client) MSPID() string { return c.cfg.MSPID }
+
+// Config is the configuration the client was connected with.
+func (c *Client) Config() Config { return c.cfg }
+
+// Gateway is the underlying fabric-gateway connection, for what this
+// package does not cover (chaincode events, block events).
+func (c *Client) Gateway() *client.Gateway { return c.gw }
+
+func tlsCredentials(cfg Config) (credentials.TransportCredentials, error) {
+	caPEM, err := os.ReadFile(cfg.TLSCACert)
+	if err != nil {
+		return nil, fmt.Errorf("reading TLS CA certificate: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("no PEM certificate in %s", cfg.TLSCACert)
+	}
+	return credentials.NewClientTLSFromCert(pool, cfg.TLSServerName), nil
+}
+
+func loadIdentity(cfg Config) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := os.ReadFile(cfg.CertPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading certificate: %w", err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing certificate %s: %w", cfg.CertPath, err)
+	}
+	id, err := identity.NewX509Identity(cfg.MSPID, cert)
+	if err != nil {
+		return nil, nil, err
+	}
+	keyPEM, err := os.ReadFile(cfg.KeyPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading private key: %w", err)
+	}
+	block, _ := pem.Decode(keyPEM)
+	if block == nil {
+		return nil, nil, fmt.Errorf("no PEM private key in %s", cfg.KeyPath)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("parsing private key %s: %w", cfg.KeyPath, err)
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, sign, nil
+}

@@ -1,0 +1,173 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// RejectedError is a refusal by the chaincode: the request broke a rule of
+// the ledger (a bad argument, a missing record, a caller without the right
+// role or custody). Nothing was recorded.
+type RejectedError struct {
+	// Function is the transaction name, e.g. "Custody:Ship".
+	Function      string
+	TransactionID string
+	// Reason is the chaincode's message, e.g. "only the current custodian
+	// (SupplierMSP) can ship lot https://id.gs1.org/01/…/10/L1".
+	Reason string
+	// MSPID and Peer identify the peer that reported the refusal, when known.
+	MSPID string
+	Peer  string
+	// Err is fabric-gateway's error (an *client.EndorseError for writes).
+	Err error
+}
+
+func (e *RejectedError) Error() string { return e.Function + " rejected: " + e.Reason }
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// UnavailableError is a failure to reach the gateway or to get its answer in
+// time, after the retries. For a write, Committed tells whether the
+// transaction may have committed: the gateway was unreachable after the
+// transaction was submitted, so check TransactionID before recording it
+// again.
+type UnavailableError struct {
+	Function      string
+	Address       string
+	TransactionID string
+	// MaybeCommitted is true when the transaction had been submitted to
+	// the orderer, or a submission may have reached it, before the failure.
+	MaybeCommitted bool
+	Err            error
+}
+
+func (e *UnavailableError) Error() string {
+	var b strings.Builder
+	if e.Function != "" {
+		b.WriteString(e.Function + ": ")
+	}
+	b.WriteString("ledger unavailable")
+	if e.Address != "" {
+		b.WriteString(" at " + e.Address)
+	}
+	b.WriteString(": " + shortCause(e.Err))
+	if e.MaybeCommitted {
+		b.WriteString(fmt.Sprintf(" (transaction %s may have committed; check it before retrying)", e.TransactionID))
+	}
+	return b.String()
+}
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// CommitError is a transaction that was ordered into a block but marked
+// invalid there, so it changed nothing.
+type CommitError struct {
+	Function      string
+	TransactionID string
+	BlockNumber   uint64
+	// Code is the validation code, e.g. ENDORSEMENT_POLICY_FAILURE.
+	Code peer.TxValidationCode
+	Err  error
+}
+
+func (e *CommitError) Error() string {
+	return fmt.Sprintf("%s: transaction %s invalid in block %d: %s", e.Function, e.TransactionID, e.BlockNumber, e.Code)
+}
+func (e *CommitError) Unwrap() error { return e.Err }
+
+// chaincodeResponse is how the peer gateway prefixes a chaincode's error
+// message in an error detail.
+var chaincodeResponse = regexp.MustCompile(`^chaincode response \d+, `)
+
+// transient reports whether err is worth retrying unchanged: the gateway
+// or its peers were unreachable or too slow.
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) {
+		return false
+	}
+	st, ok := status.FromError(err)
+	if !ok {
+		return errors.Is(err, context.DeadlineExceeded)
+	}
+	switch st.Code() {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted:
+		return true
+	}
+	return false
+}
+
+// wrap turns a fabric-gateway error of fn into this package's typed errors.
+// submitted says whether the transaction may have reached the orderer.
+func (c *Client) wrap(fn, txID string, err error, submitted bool) error {
+	if err == nil {
+		return nil
+	}
+	var ce *client.CommitError
+	if errors.As(err, &ce) {
+		return &CommitError{Function: fn, TransactionID: ce.TransactionID, Code: ce.Code, Err: err}
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if transient(err) {
+		return &UnavailableError{Function: fn, Address: c.cfg.GatewayAddress, TransactionID: txID, MaybeCommitted: submitted, Err: err}
+	}
+	if reason, msp, peerAddr, ok := rejection(err); ok {
+		return &RejectedError{Function: fn, TransactionID: txID, Reason: reason, MSPID: msp, Peer: peerAddr, Err: err}
+	}
+	return fmt.Errorf("%s: %w", fn, err)
+}
+
+// rejection extracts the chaincode's refusal from a gateway error: the
+// first error detail carrying a chaincode response, else the status
+// message of an evaluation that names one.
+func rejection(err error) (reason, msp, peerAddr string, ok bool) {
+	st, isStatus := status.FromError(err)
+	if !isStatus {
+		return "", "", "", false
+	}
+	var first *gateway.ErrorDetail
+	for _, d := range st.Details() {
+		det, isDetail := d.(*gateway.ErrorDetail)
+		if !isDetail {
+			continue
+		}
+		if first == nil {
+			first = det
+		}
+		if chaincodeResponse.MatchString(det.GetMessage()) {
+			return chaincodeResponse.ReplaceAllString(det.GetMessage(), ""), det.GetMspId(), det.GetAddress(), true
+		}
+	}
+	msg := st.Message()
+	if i := strings.Index(msg, "chaincode response "); i >= 0 {
+		if m := chaincodeResponse.FindString(msg[i:]); m != "" {
+			return msg[i+len(m):], "", "", true
+		}
+	}
+	if first != nil && st.Code() == codes.Aborted {
+		// Endorsed, but not as the policy requires (mismatched results,
+		// too few endorsers): still the ledger saying no.
+		return first.GetMessage(), first.GetMspId(), first.GetAddress(), true
+	}
+	return "", "", "", false
+}
+
+// shortCause is a gRPC error's message without the "rpc error: code = …
+// desc =" wrapping.
+func shortCause(err error) string {
+	if err == nil {
+		return ""
+	}
+	if st, ok := status.FromError(err); ok {
+		return st.Message()
+	}
+	return err.Error()
+}

@@ -1,0 +1,157 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+)
+
+// CallOption configures one call.
+type CallOption func(*callOptions)
+
+type callOptions struct {
+	endorsers []string
+	receipt   *Receipt
+}
+
+// Receipt tells where a write was recorded.
+type Receipt struct {
+	TransactionID string
+	BlockNumber   uint64
+}
+
+// WithEndorsingOrganizations sends the proposal to the peers of the given
+// MSPs only. For a query, it reads from that organisation's peer: right
+// after a write, a peer of another organisation may lag a block behind the
+// one that reported the commit.
+func WithEndorsingOrganizations(mspIDs ...string) CallOption {
+	return func(o *callOptions) { o.endorsers = append(o.endorsers, mspIDs...) }
+}
+
+// WithReceipt fills r with the committed transaction's id and block number.
+func WithReceipt(r *Receipt) CallOption {
+	return func(o *callOptions) { o.receipt = r }
+}
+
+func (o callOptions) proposal(args []string) []client.ProposalOption {
+	po := []client.ProposalOption{client.WithArguments(args...)}
+	if len(o.endorsers) > 0 {
+		po = append(po, client.WithEndorsingOrganizations(o.endorsers...))
+	}
+	return po
+}
+
+func collect(opts []CallOption) callOptions {
+	var o callOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// retry calls f until it succeeds, fails other than transiently, the
+// attempts are spent or ctx ends.
+func retry[T any](ctx context.Context, o options, f func() (T, error)) (T, error) {
+	delay := o.backoff
+	for attempt := 1; ; attempt++ {
+		v, err := f()
+		if err == nil || !transient(err) || attempt >= o.attempts {
+			return v, err
+		}
+		select {
+		case <-ctx.Done():
+			return v, err
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// readConflict reports whether a transaction was invalidated because the
+// state it read changed before it committed: it changed nothing, and a new
+// endorsement against the new state may succeed (or be refused).
+func readConflict(code peer.TxValidationCode) bool {
+	return code == peer.TxValidationCode_MVCC_READ_CONFLICT || code == peer.TxValidationCode_PHANTOM_READ_CONFLICT
+}
+
+// submit records fn(args) on the ledger and returns its result.
+func (c *Client) submit(ctx context.Context, fn string, args []string, opts []CallOption) ([]byte, error) {
+	co := collect(opts)
+	for attempt := 1; ; attempt++ {
+		prop, err := c.contract.NewProposal(fn, co.proposal(args)...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", fn, err)
+		}
+		txID := prop.TransactionID()
+		// Endorsing the same proposal again is harmless: it only simulates.
+		txn, err := retry(ctx, c.opts, func() (*client.Transaction, error) { return prop.EndorseWithContext(ctx) })
+		if err != nil {
+			return nil, c.wrap(fn, txID, err, false)
+		}
+		// The same signed transaction submitted twice commits at most once.
+		commit, err := retry(ctx, c.opts, func() (*client.Commit, error) { return txn.SubmitWithContext(ctx) })
+		if err != nil {
+			return nil, c.wrap(fn, txID, err, true)
+		}
+		st, err := retry(ctx, c.opts, func() (*client.Status, error) { return commit.StatusWithContext(ctx) })
+		if err != nil {
+			return nil, c.wrap(fn, txID, err, true)
+		}
+		// DUPLICATE_TXID: an earlier submission of this very transaction,
+		// which timed out for us, committed.
+		if st.Successful || st.Code == peer.TxValidationCode_DUPLICATE_TXID {
+			if co.receipt != nil {
+				*co.receipt = Receipt{TransactionID: txID, BlockNumber: st.BlockNumber}
+			}
+			return txn.Result(), nil
+		}
+		if readConflict(st.Code) && attempt < c.opts.attempts {
+			select {
+			case <-ctx.Done():
+			case <-time.After(c.opts.backoff):
+				continue
+			}
+		}
+		return nil, &CommitError{Function: fn, TransactionID: txID, BlockNumber: st.BlockNumber, Code: st.Code}
+	}
+}
+
+// evaluate runs fn(args) on one peer without recording anything.
+func (c *Client) evaluate(ctx context.Context, fn string, args []string, opts []CallOption) ([]byte, error) {
+	co := collect(opts)
+	prop, err := c.contract.NewProposal(fn, co.proposal(args)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fn, err)
+	}
+	res, err := retry(ctx, c.opts, func() ([]byte, error) { return prop.EvaluateWithContext(ctx) })
+	if err != nil {
+		return nil, c.wrap(fn, prop.TransactionID(), err, false)
+	}
+	return res, nil
+}
+
+// call submits (or evaluates) fn and decodes its JSON result into T.
+func call[T any](ctx context.Context, c *Client, write bool, fn string, args []string, opts []CallOption) (T, error) {
+	var v T
+	do := c.evaluate
+	if write {
+		do = c.submit
+	}
+	res, err := do(ctx, fn, args, opts)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(res, &v); err != nil {
+		return v, fmt.Errorf("%s: decoding the result: %w", fn, err)
+	}
+	return v, nil
+}
+
+func mustJSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
+}
