@@ -1,13 +1,15 @@
 // Package follower feeds a node's index from its own organisation's peer:
-// it follows the trustline chaincode events from the index checkpoint and
-// applies each to the index, reconnecting with exponential backoff when
-// the stream ends.
+// it follows the channel's blocks from the index checkpoint and applies
+// each block's trustline chaincode events to the index, reconnecting with
+// exponential backoff when the stream ends.
 //
-// Events are delivered only for valid transactions, in block order. The
-// follower numbers each event by its ordinal within its block; since a
-// resumed stream replays the checkpoint's block from its first event, the
-// same transaction always gets the same position, and the index skips
-// those it already holds.
+// Every block advances the checkpoint, with or without trustline
+// transactions, so the ledger height gives the exact lag and a rebuild
+// knows when it has reached a given height. A transaction is numbered by
+// its index among all of its block's transactions, so a block resent on
+// resume numbers the same transaction the same way, and the index skips
+// the ones it already holds. Transactions the block's TRANSACTIONS_FILTER
+// does not mark VALID are skipped.
 package follower
 
 import (
@@ -27,20 +29,36 @@ import (
 	"github.com/trustline/trustline/node/index"
 )
 
-// Event is one chaincode event of a valid transaction.
-type Event struct {
-	Block     uint64
-	TxID      string
-	EventName string
-	Payload   []byte
+// Block is one block of the channel, reduced to what the index needs.
+type Block struct {
+	Number uint64
+	Txs    []Tx // every transaction, in block order
 }
 
-// Source is where events and the ledger height come from: a gateway
+// Tx is one transaction of a block.
+type Tx struct {
+	ID string
+	// Valid is the block's validation verdict (TRANSACTIONS_FILTER).
+	Valid bool
+	// Event is the transaction's chaincode event if it was set by the
+	// followed chaincode; nil otherwise.
+	Event *ChaincodeEvent
+	// Err is why the transaction's envelope could not be decoded.
+	Err error
+}
+
+// ChaincodeEvent is a chaincode event as recorded in a transaction.
+type ChaincodeEvent struct {
+	Name    string
+	Payload []byte
+}
+
+// Source is where blocks and the ledger height come from: a gateway
 // network in production (see Gateway), a fake in tests.
 type Source interface {
-	// Events streams the chaincode's events from block start; the channel
-	// closes when the stream ends, for whatever reason.
-	Events(ctx context.Context, start uint64) (<-chan Event, error)
+	// Blocks streams the channel's blocks from block start, in order; the
+	// channel closes when the stream ends, for whatever reason.
+	Blocks(ctx context.Context, start uint64) (<-chan Block, error)
 	// Height is the ledger height (the number of blocks).
 	Height(ctx context.Context) (uint64, error)
 }
@@ -48,26 +66,34 @@ type Source interface {
 // Gateway is a Source over a fabric-gateway network.
 type Gateway struct {
 	Network   *client.Network
-	Chaincode string // "" means ledger.EventName's chaincode, trustline
+	Chaincode string // "" means trustline
 }
 
-// Events implements Source with ChaincodeEvents and an explicit start
-// block (WithCheckpoint ignores an empty checkpoint).
-func (g Gateway) Events(ctx context.Context, start uint64) (<-chan Event, error) {
-	cc := g.Chaincode
-	if cc == "" {
-		cc = "trustline"
+func (g Gateway) chaincode() string {
+	if g.Chaincode == "" {
+		return "trustline"
 	}
-	in, err := g.Network.ChaincodeEvents(ctx, cc, client.WithStartBlock(start))
+	return g.Chaincode
+}
+
+// Blocks implements Source with full block events (filtered blocks carry
+// no event payloads) from an explicit start block.
+func (g Gateway) Blocks(ctx context.Context, start uint64) (<-chan Block, error) {
+	in, err := g.Network.BlockEvents(ctx, client.WithStartBlock(start))
 	if err != nil {
 		return nil, err
 	}
-	out := make(chan Event)
+	cc := g.chaincode()
+	out := make(chan Block)
 	go func() {
 		defer close(out)
-		for ev := range in {
+		for b := range in {
+			pb, err := ParseBlock(b, cc)
+			if err != nil {
+				return // a block we cannot read ends the stream; it is retried
+			}
 			select {
-			case out <- Event{Block: ev.BlockNumber, TxID: ev.TransactionID, EventName: ev.EventName, Payload: ev.Payload}:
+			case out <- pb:
 			case <-ctx.Done():
 				return
 			}
@@ -93,36 +119,43 @@ func (g Gateway) Height(ctx context.Context) (uint64, error) {
 type Options struct {
 	// MinBackoff and MaxBackoff bound the wait before reconnecting; 0 means
 	// 500ms and 30s. The wait doubles after each failed attempt and resets
-	// once an event arrives.
+	// once a block arrives.
 	MinBackoff, MaxBackoff time.Duration
 	// HeightInterval is how often the ledger height is polled; 0 means 5s.
 	HeightInterval time.Duration
+	// StopAt, if not 0, makes Run return nil once every block before it is
+	// applied (a rebuild to a known height).
+	StopAt uint64
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
-	// OnApply, if set, is called after each transaction is applied.
-	OnApply func(index.Position)
+	// OnBlock, if set, is called after each block is applied with the
+	// number of its transactions newly applied.
+	OnBlock func(block uint64, applied int)
 }
 
 // Status is the follower's view of how far behind the index is.
 type Status struct {
-	// IndexBlock is the block of the last applied transaction; Indexed is
-	// false before the first.
+	// IndexBlock is the last block completely applied; Indexed is false
+	// before the first.
 	IndexBlock uint64 `json:"indexBlock"`
 	Indexed    bool   `json:"indexed"`
 	// Height is the ledger height last polled (0: not known yet).
 	Height uint64 `json:"ledgerHeight"`
-	// Lag is the number of blocks after the index block, by Height. Blocks
-	// without trustline events count until a later event is applied.
-	Lag        uint64    `json:"lagBlocks"`
-	Connected  bool      `json:"connected"`
-	Reconnects uint64    `json:"reconnects"`
-	Applied    uint64    `json:"applied"`
-	Skipped    uint64    `json:"skipped"`
-	LastError  string    `json:"lastError,omitempty"`
-	LastEvent  time.Time `json:"lastEvent,omitzero"`
+	// Lag is the number of blocks of Height not yet applied.
+	Lag        uint64 `json:"lagBlocks"`
+	Connected  bool   `json:"connected"`
+	Reconnects uint64 `json:"reconnects"`
+	// Applied counts trustline transactions applied by this follower,
+	// Skipped those whose payload could not be decoded or indexed, and
+	// Invalid the transactions the peer marked invalid.
+	Applied   uint64    `json:"applied"`
+	Skipped   uint64    `json:"skipped"`
+	Invalid   uint64    `json:"invalid"`
+	LastError string    `json:"lastError,omitempty"`
+	LastEvent time.Time `json:"lastEvent,omitzero"`
 }
 
-// Follower applies a Source's events to an Index. It does not own either.
+// Follower applies a Source's blocks to an Index. It does not own either.
 type Follower struct {
 	src  Source
 	idx  *index.Index
@@ -161,14 +194,13 @@ func (f *Follower) Status() Status {
 	st := f.st
 	f.mu.Unlock()
 	cp := f.idx.Checkpoint()
-	st.IndexBlock, st.Indexed = cp.Block, cp.Valid
-	if st.Height > 0 {
-		last := st.Height - 1
-		if !cp.Valid {
-			st.Lag = st.Height
-		} else if last > cp.Block {
-			st.Lag = last - cp.Block
-		}
+	next := cp.NextBlock()
+	st.Indexed = cp.Valid && next > 0
+	if st.Indexed {
+		st.IndexBlock = next - 1
+	}
+	if st.Height > next {
+		st.Lag = st.Height - next
 	}
 	return st
 }
@@ -179,26 +211,26 @@ func (f *Follower) update(fn func(*Status)) {
 	f.mu.Unlock()
 }
 
-// Run follows until ctx is done, then returns nil; it returns an error
-// only when the index fails, which retrying cannot fix.
+func (f *Follower) done() bool {
+	return f.opts.StopAt > 0 && f.idx.Checkpoint().NextBlock() >= f.opts.StopAt
+}
+
+// Run follows until ctx is done (or Options.StopAt is reached), then
+// returns nil; it returns an error only when the index fails, which
+// retrying cannot fix.
 func (f *Follower) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	go f.pollHeight(ctx)
 	backoff := f.opts.MinBackoff
 	for {
-		progressed, err := f.stream(ctx)
-		var ae *index.ApplyError
-		switch {
-		case ctx.Err() != nil:
+		if f.done() {
 			return nil
-		case errors.As(err, &ae):
-			// A payload the index cannot take is recorded and skipped: the
-			// ledger will not change, so stopping would stop the node for good.
-			f.log.Error("skipping a transaction the index rejects", "block", ae.Pos.Block, "tx", ae.Pos.TxID, "err", ae.Err)
-			if _, err := f.idx.Apply(ae.Pos, nil); err != nil {
-				return err
-			}
-			f.update(func(s *Status) { s.Skipped++ })
-			continue
+		}
+		progressed, err := f.stream(ctx)
+		switch {
+		case ctx.Err() != nil || f.done():
+			return nil
 		case err != nil && !isStreamError(err):
 			return err
 		}
@@ -212,7 +244,7 @@ func (f *Follower) Run(ctx context.Context) error {
 				s.LastError = err.Error()
 			}
 		})
-		f.log.Warn("chaincode event stream ended; reconnecting", "in", backoff, "err", err)
+		f.log.Warn("block stream ended; reconnecting", "in", backoff, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -225,7 +257,7 @@ func (f *Follower) Run(ctx context.Context) error {
 // streamError is a failure of the peer connection, retried with backoff.
 type streamError struct{ err error }
 
-func (e *streamError) Error() string { return "event stream: " + e.err.Error() }
+func (e *streamError) Error() string { return "block stream: " + e.err.Error() }
 func (e *streamError) Unwrap() error { return e.err }
 
 func isStreamError(err error) bool {
@@ -233,54 +265,99 @@ func isStreamError(err error) bool {
 	return errors.As(err, &se)
 }
 
-// stream runs one event stream from the checkpoint until it ends. It
-// reports whether any event arrived.
+// stream runs one block stream from the checkpoint until it ends. It
+// reports whether any block arrived.
 func (f *Follower) stream(ctx context.Context) (bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	start := f.idx.Checkpoint().NextBlock()
-	events, err := f.src.Events(ctx, start)
+	next := f.idx.Checkpoint().NextBlock()
+	blocks, err := f.src.Blocks(ctx, next)
 	if err != nil {
 		return false, &streamError{err}
 	}
 	f.update(func(s *Status) { s.Connected = true; s.LastError = "" })
-	f.log.Info("following chaincode events", "fromBlock", start)
+	f.log.Info("following blocks", "fromBlock", next)
 	progressed := false
-	var block uint64
-	ord := -1
-	for ev := range events {
+	for b := range blocks {
 		progressed = true
-		if ev.Block != block || ord < 0 {
-			block, ord = ev.Block, 0
-		} else {
-			ord++
+		if b.Number < next {
+			continue // resent: already applied
 		}
-		pos := index.Position{Block: ev.Block, Tx: ord, TxID: ev.TxID}
-		if ev.EventName != ledger.EventName {
-			continue // not ours; it still takes its ordinal
+		if b.Number > next {
+			return progressed, &streamError{fmt.Errorf("block %d arrived, expected %d", b.Number, next)}
 		}
-		if cp := f.idx.Checkpoint(); cp.Valid && !cp.Before(pos) {
-			continue // replayed: already applied, or skipped as undecodable
-		}
-		var payload ledger.Event
-		if err := json.Unmarshal(ev.Payload, &payload); err != nil {
-			return progressed, &index.ApplyError{Pos: pos, Err: fmt.Errorf("decoding the payload: %w", err)}
-		}
-		applied, err := f.idx.Apply(pos, &payload)
-		if err != nil {
+		if err := f.apply(b); err != nil {
 			return progressed, err
 		}
-		f.update(func(s *Status) {
-			s.LastEvent = time.Now()
-			if applied {
-				s.Applied++
-			}
-		})
-		if applied && f.opts.OnApply != nil {
-			f.opts.OnApply(pos)
+		next = b.Number + 1
+		if f.done() {
+			return progressed, nil
 		}
 	}
 	return progressed, &streamError{errors.New("closed by the peer")}
+}
+
+// apply indexes one block, skipping invalid transactions and payloads the
+// index cannot take: the ledger will not change, so stopping on them
+// would stop the node for good.
+func (f *Follower) apply(b Block) error {
+	var txs []index.Tx
+	invalid, skipped := 0, 0
+	for i, t := range b.Txs {
+		if !t.Valid {
+			invalid++
+			continue
+		}
+		pos := index.Position{Block: b.Number, Tx: i, TxID: t.ID}
+		if t.Err != nil {
+			f.log.Warn("skipping a transaction that cannot be decoded", "block", b.Number, "tx", i, "err", t.Err)
+			continue
+		}
+		if t.Event == nil || t.Event.Name != ledger.EventName {
+			continue
+		}
+		var ev ledger.Event
+		if err := json.Unmarshal(t.Event.Payload, &ev); err != nil {
+			f.log.Error("skipping an undecodable payload", "block", b.Number, "tx", t.ID, "err", err)
+			txs = append(txs, index.Tx{Pos: pos})
+			skipped++
+			continue
+		}
+		txs = append(txs, index.Tx{Pos: pos, Event: &ev})
+	}
+	for {
+		n, err := f.idx.ApplyBlock(b.Number, txs)
+		var ae *index.ApplyError
+		if errors.As(err, &ae) {
+			f.log.Error("skipping a transaction the index rejects", "block", ae.Pos.Block, "tx", ae.Pos.TxID, "err", ae.Err)
+			found := false
+			for i := range txs {
+				if txs[i].Pos == ae.Pos && txs[i].Event != nil {
+					txs[i].Event, found = nil, true
+				}
+			}
+			if !found {
+				return err // not one of ours: retrying cannot help
+			}
+			skipped++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		f.update(func(s *Status) {
+			s.Applied += uint64(n)
+			s.Skipped += uint64(skipped)
+			s.Invalid += uint64(invalid)
+			if n > 0 {
+				s.LastEvent = time.Now()
+			}
+		})
+		if f.opts.OnBlock != nil {
+			f.opts.OnBlock(b.Number, n)
+		}
+		return nil
+	}
 }
 
 func (f *Follower) pollHeight(ctx context.Context) {

@@ -17,20 +17,22 @@ import (
 	"github.com/trustline/trustline/node/index"
 )
 
-// fakeSource serves a fixed chain of events; each connection is cut after
-// the number of events in cuts (one per connection; 0 or absent: never),
-// and connections listed in fail are refused.
+// fakeSource serves a fixed chain of blocks; each connection is cut after
+// the number of blocks in cuts (one per connection; 0 or absent: never),
+// connections listed in fail are refused, and with resend a connection
+// starts one block before the one asked for, as a peer may.
 type fakeSource struct {
-	chain []Event
-	cuts  []int
-	fail  map[int]bool
+	chain  []Block
+	cuts   []int
+	fail   map[int]bool
+	resend bool
 
 	mu     sync.Mutex
 	conns  int
 	starts []uint64
 }
 
-func (s *fakeSource) Events(ctx context.Context, start uint64) (<-chan Event, error) {
+func (s *fakeSource) Blocks(ctx context.Context, start uint64) (<-chan Block, error) {
 	s.mu.Lock()
 	n := s.conns
 	s.conns++
@@ -43,19 +45,22 @@ func (s *fakeSource) Events(ctx context.Context, start uint64) (<-chan Event, er
 	if n < len(s.cuts) && s.cuts[n] > 0 {
 		cut = s.cuts[n]
 	}
-	out := make(chan Event)
+	if s.resend && start > 0 {
+		start--
+	}
+	out := make(chan Block)
 	go func() {
 		defer close(out)
 		sent := 0
-		for _, ev := range s.chain {
-			if ev.Block < start {
+		for _, b := range s.chain {
+			if b.Number < start {
 				continue
 			}
 			if sent == cut {
 				return
 			}
 			select {
-			case out <- ev:
+			case out <- b:
 				sent++
 			case <-ctx.Done():
 				return
@@ -67,47 +72,80 @@ func (s *fakeSource) Events(ctx context.Context, start uint64) (<-chan Event, er
 }
 
 func (s *fakeSource) Height(context.Context) (uint64, error) {
-	return s.chain[len(s.chain)-1].Block + 1, nil
+	return uint64(len(s.chain)), nil
 }
 
-// chain makes events in blocks of the given sizes, starting at block 1;
-// each event registers one product with a distinct GTIN.
-func chain(t *testing.T, sizes ...int) []Event {
-	var out []Event
+// chain makes blocks 0..len(sizes)-1 with the given numbers of trustline
+// transactions; each registers one product with a distinct GTIN, and
+// every block also holds a configuration-like transaction without an event.
+func chain(t *testing.T, sizes ...int) []Block {
+	var out []Block
 	n := 0
 	for b, size := range sizes {
+		blk := Block{Number: uint64(b), Txs: []Tx{{ID: fmt.Sprintf("other%d", b), Valid: true}}}
 		for i := 0; i < size; i++ {
 			n++
 			ev := ledger.Event{Function: "Product:RegisterProduct", TxID: fmt.Sprintf("tx%d", n),
 				Products: []ledger.Product{{GTIN: fmt.Sprintf("%014d", n), Name: "p"}}}
-			b2, err := json.Marshal(ev)
+			p, err := json.Marshal(ev)
 			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, Event{Block: uint64(b + 1), TxID: ev.TxID, EventName: ledger.EventName, Payload: b2})
+			blk.Txs = append(blk.Txs, Tx{ID: ev.TxID, Valid: true, Event: &ChaincodeEvent{Name: ledger.EventName, Payload: p}})
 		}
+		out = append(out, blk)
 	}
 	return out
 }
 
+// txAt returns the n-th trustline transaction (from 1) of a chain.
+func txAt(c []Block, n int) *Tx {
+	for i := range c {
+		for j := range c[i].Txs {
+			if c[i].Txs[j].Event != nil {
+				if n--; n == 0 {
+					return &c[i].Txs[j]
+				}
+			}
+		}
+	}
+	panic("no such transaction")
+}
+
 func TestFollowerReconnectsExactlyOnce(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		sizes []int
-		cuts  []int
-		fail  map[int]bool
+		name   string
+		sizes  []int
+		cuts   []int
+		fail   map[int]bool
+		resend bool
+		// spoil alters the chain; the listed products must then be absent.
+		spoil   func([]Block)
+		absent  []int
+		skipped uint64
+		invalid uint64
 	}{
-		{"no faults", []int{1, 3, 2}, nil, nil},
-		{"cut mid-block", []int{1, 3, 2}, []int{2, 0}, nil},
-		{"cuts and refusals", []int{2, 2, 2, 2}, []int{3, 0, 1, 2}, map[int]bool{1: true}},
-		{"garbage payload is skipped", []int{1, 2}, nil, nil},
+		{name: "no faults", sizes: []int{0, 1, 3, 0, 2}},
+		{name: "cut between blocks", sizes: []int{0, 1, 3, 2}, cuts: []int{2, 0}},
+		{name: "cuts and refusals", sizes: []int{2, 2, 0, 2, 2}, cuts: []int{3, 0, 1, 2}, fail: map[int]bool{1: true}},
+		{name: "whole block resent on resume", sizes: []int{1, 3, 2, 2}, cuts: []int{1, 1, 1}, resend: true},
+		{name: "garbage payload is skipped", sizes: []int{1, 2},
+			spoil: func(c []Block) { txAt(c, 2).Event.Payload = []byte("{not json") }, absent: []int{2}, skipped: 1},
+		{name: "payload the index rejects is skipped", sizes: []int{1, 2},
+			spoil: func(c []Block) { txAt(c, 3).Event.Payload = []byte(`{"products":[{"gtin":""}]}`) }, absent: []int{3}, skipped: 1},
+		{name: "invalid transaction is skipped", sizes: []int{2, 2},
+			spoil: func(c []Block) { txAt(c, 3).Valid = false }, absent: []int{3}, invalid: 1},
+		{name: "other event names and chaincodes are ignored", sizes: []int{1, 2},
+			spoil: func(c []Block) { txAt(c, 1).Event.Name = "other"; txAt(c, 3).Event = nil }, absent: []int{1, 3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			src := &fakeSource{chain: chain(t, tc.sizes...), cuts: tc.cuts, fail: tc.fail}
-			want := len(src.chain)
-			if tc.name == "garbage payload is skipped" {
-				src.chain[1].Payload = []byte("{not json")
-				want--
+			src := &fakeSource{chain: chain(t, tc.sizes...), cuts: tc.cuts, fail: tc.fail, resend: tc.resend}
+			total := 0
+			for _, s := range tc.sizes {
+				total += s
+			}
+			if tc.spoil != nil {
+				tc.spoil(src.chain)
 			}
 			idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
 			if err != nil {
@@ -119,9 +157,9 @@ func TestFollowerReconnectsExactlyOnce(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error)
 			go func() { done <- f.Run(ctx) }()
-			last := src.chain[len(src.chain)-1]
+			height := uint64(len(src.chain))
 			deadline := time.Now().Add(5 * time.Second)
-			for idx.Checkpoint().TxID != last.TxID || f.Status().Height == 0 {
+			for idx.Checkpoint().NextBlock() != height || f.Status().Height == 0 {
 				if time.Now().After(deadline) {
 					t.Fatalf("follower stuck at %+v", idx.Checkpoint())
 				}
@@ -131,22 +169,46 @@ func TestFollowerReconnectsExactlyOnce(t *testing.T) {
 			if err := <-done; err != nil {
 				t.Fatal(err)
 			}
-			if cp := idx.Checkpoint(); cp.Applied != uint64(len(src.chain)) {
-				t.Errorf("applied %d transactions, want %d", cp.Applied, len(src.chain))
+			absent := map[int]bool{}
+			for _, n := range tc.absent {
+				absent[n] = true
 			}
-			for i, ev := range src.chain {
-				_, err := idx.Product(fmt.Sprintf("%014d", i+1))
-				if (err == nil) != (i != 1 || want == len(src.chain)) {
-					t.Errorf("event %d (%s): product lookup err %v", i, ev.TxID, err)
+			for n := 1; n <= total; n++ {
+				_, err := idx.Product(fmt.Sprintf("%014d", n))
+				if (err == nil) == absent[n] {
+					t.Errorf("transaction %d: product lookup err %v", n, err)
 				}
 			}
+			cp := idx.Checkpoint()
+			wantEvents := uint64(total - len(tc.absent))
+			if cp.Events != wantEvents || cp.Blocks != height {
+				t.Errorf("checkpoint %+v, want %d events and %d blocks", cp, wantEvents, height)
+			}
 			st := f.Status()
-			if st.Lag != 0 || !st.Indexed || st.IndexBlock != last.Block {
+			if st.Lag != 0 || !st.Indexed || st.IndexBlock != height-1 || st.Skipped != tc.skipped || st.Invalid != tc.invalid {
 				t.Errorf("status = %+v", st)
 			}
-			if want == len(src.chain)-1 && st.Skipped != 1 {
-				t.Errorf("skipped = %d, want 1", st.Skipped)
-			}
 		})
+	}
+}
+
+// With StopAt, Run returns once the blocks before it are applied.
+func TestFollowerStopAt(t *testing.T) {
+	src := &fakeSource{chain: chain(t, 1, 0, 2, 1, 1)}
+	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	var seen []uint64
+	f := New(src, idx, &Options{StopAt: 3, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		OnBlock: func(b uint64, _ int) { seen = append(seen, b) }})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.Run(ctx); err != nil || ctx.Err() != nil {
+		t.Fatalf("Run = %v (ctx %v)", err, ctx.Err())
+	}
+	if cp := idx.Checkpoint(); cp.NextBlock() != 3 || cp.Events != 3 || len(seen) != 3 {
+		t.Errorf("checkpoint %+v, blocks seen %v", cp, seen)
 	}
 }

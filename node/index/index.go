@@ -10,6 +10,8 @@
 // leaves either all of a transaction or none of it, and the checkpoint
 // says which; applying a position at or before the checkpoint is a no-op,
 // so a follower may replay from the checkpoint's block without duplicating.
+// ApplyBlock does the same for a whole block at once, and moves the
+// checkpoint past the block even when it holds no trustline transaction.
 //
 // # Key layout
 //
@@ -101,12 +103,19 @@ type Options struct {
 	// Logger receives Pebble's log messages; nil discards them, since a
 	// node reports through its own logs and metrics.
 	Logger pebble.Logger
+	// NoSync commits without waiting for the disk: for a rebuild into a
+	// fresh directory that is thrown away unless it completes. Close
+	// flushes everything. A crash may lose the latest commits, never part
+	// of one.
+	NoSync bool
 }
 
 // Index is an open index. Its methods are safe for concurrent use; Apply
 // calls are serialised.
 type Index struct {
 	db *pebble.DB
+
+	noSync bool
 
 	mu sync.Mutex // serialises Apply: the checkpoint is read, then written
 	cp Checkpoint
@@ -131,7 +140,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	x := &Index{db: db}
+	x := &Index{db: db, noSync: o.NoSync}
 	cp, err := x.readCheckpoint()
 	if err != nil {
 		db.Close()
@@ -148,7 +157,11 @@ func (x *Index) Close() error {
 	if x.db == nil {
 		return ErrClosed
 	}
-	err := x.db.Close()
+	var err error
+	if x.noSync {
+		err = x.db.Flush() // the unsynced write-ahead log must not be relied on
+	}
+	err = errors.Join(err, x.db.Close())
 	x.db = nil
 	return err
 }
@@ -161,8 +174,8 @@ func (quietLogger) Fatalf(format string, args ...any) {
 	panic(fmt.Sprintf(format, args...))
 }
 
-// Position is a transaction's place in the chain: its block and the
-// ordinal of its chaincode event among the block's delivered events.
+// Position is a transaction's place in the chain: its block and its index
+// among the block's transactions (-1: before the first; see BlockStart).
 type Position struct {
 	Block uint64 `json:"block"`
 	Tx    int    `json:"tx"`
@@ -179,14 +192,21 @@ type Checkpoint struct {
 	Position
 	// Valid is false for an empty index (nothing applied yet).
 	Valid bool `json:"valid"`
-	// Applied counts transactions applied since the index was created.
+	// Applied counts transactions applied since the index was created,
+	// with or without a payload.
 	Applied uint64 `json:"applied"`
+	// Events counts the payloads indexed: a rebuild from the same blocks
+	// counts the same, so a replayed transaction shows here.
+	Events uint64 `json:"events"`
+	// Blocks counts the blocks completed with ApplyBlock.
+	Blocks uint64 `json:"blocks"`
 	// At is when the checkpoint was written (wall clock).
 	At time.Time `json:"at"`
 }
 
 // NextBlock is the block a follower resumes from: the checkpoint's own
-// block, whose later events may not be applied yet.
+// block, whose later transactions may not be applied yet (after
+// ApplyBlock the checkpoint is BlockStart of the next block).
 func (c Checkpoint) NextBlock() uint64 {
 	if !c.Valid {
 		return 0
@@ -236,11 +256,16 @@ func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
 			return false, &ApplyError{Pos: pos, Err: err}
 		}
 	}
-	cp := Checkpoint{Position: pos, Valid: true, Applied: x.cp.Applied + 1, At: time.Now().UTC()}
+	cp := x.cp
+	cp.Position, cp.Valid, cp.At = pos, true, time.Now().UTC()
+	cp.Applied++
+	if ev != nil {
+		cp.Events++
+	}
 	if err := setJSON(b, checkpointKey, cp); err != nil {
 		return false, err
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(x.writeOpts()); err != nil {
 		return false, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
 	}
 	x.cp = cp

@@ -1,0 +1,138 @@
+package index
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/trustline/trustline/ledger"
+)
+
+// blocks groups a testdata sequence by block, with empty blocks 0 to last.
+func blocks(seq []tx) [][]Tx {
+	last := seq[len(seq)-1].Block
+	out := make([][]Tx, last+1)
+	for _, s := range seq {
+		out[s.Block] = append(out[s.Block], Tx{Pos: s.pos(), Event: &s.Event})
+	}
+	return out
+}
+
+func applyBlocks(t *testing.T, x *Index, bs [][]Tx) int {
+	t.Helper()
+	n := 0
+	for b, txs := range bs {
+		k, err := x.ApplyBlock(uint64(b), txs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += k
+	}
+	return n
+}
+
+func digest(t *testing.T, x *Index) string {
+	t.Helper()
+	d, err := x.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// ApplyBlock builds the same index as Apply per transaction, whatever was
+// applied before (a crash mid-block of an older follower, a replayed
+// block), and counts every transaction once.
+func TestApplyBlockExactlyOnce(t *testing.T) {
+	seq := loadSeq(t, "supply.json")
+	ref := openMem(t, vfs.NewMem())
+	defer ref.Close()
+	applyAll(t, ref, seq)
+	want := digest(t, ref)
+
+	for _, tc := range []struct {
+		name   string
+		before int // transactions applied with Apply first
+		replay bool
+	}{
+		{"fresh", 0, false},
+		{"after a mid-block checkpoint", 3, false}, // block 4 tx 0 applied, tx 1 not
+		{"every block twice", 0, true},
+		{"all applied before", len(seq), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			x := openMem(t, vfs.NewMem())
+			defer x.Close()
+			applyAll(t, x, seq[:tc.before])
+			n := applyBlocks(t, x, blocks(seq))
+			if tc.replay {
+				n += applyBlocks(t, x, blocks(seq))
+			}
+			if got := digest(t, x); got != want {
+				t.Errorf("digest %s, want %s", got, want)
+			}
+			if n != len(seq)-tc.before {
+				t.Errorf("ApplyBlock applied %d, want %d", n, len(seq)-tc.before)
+			}
+			cp := x.Checkpoint()
+			if cp.Applied != uint64(len(seq)) || cp.Events != uint64(len(seq)) {
+				t.Errorf("checkpoint counts %+v, want %d transactions", cp, len(seq))
+			}
+			if last := seq[len(seq)-1].Block; cp.Position != BlockStart(last+1) || cp.NextBlock() != last+1 {
+				t.Errorf("checkpoint at %+v, want the start of block %d", cp.Position, last+1)
+			}
+		})
+	}
+}
+
+// A payload the index rejects leaves nothing of its block; retried
+// without it, the rest of the block is applied and the position is passed.
+func TestApplyBlockRejected(t *testing.T) {
+	x := openMem(t, vfs.NewMem())
+	defer x.Close()
+	good := ledger.Event{TxID: "a", Products: []ledger.Product{{GTIN: "09506000134352", Name: "ok"}}}
+	bad := ledger.Event{TxID: "b", Products: []ledger.Product{{GTIN: "", Name: "no key"}}}
+	txs := []Tx{{Pos: Position{Block: 1, Tx: 0, TxID: "a"}, Event: &good}, {Pos: Position{Block: 1, Tx: 2, TxID: "b"}, Event: &bad}}
+	_, err := x.ApplyBlock(1, txs)
+	var ae *ApplyError
+	if !errors.As(err, &ae) || ae.Pos != txs[1].Pos {
+		t.Fatalf("ApplyBlock = %v, want an ApplyError at %+v", err, txs[1].Pos)
+	}
+	if _, err := x.Product(good.Products[0].GTIN); !errors.Is(err, ErrNotFound) || x.Checkpoint().Valid {
+		t.Fatalf("a rejected block left writes: %v, %+v", err, x.Checkpoint())
+	}
+	txs[1].Event = nil
+	if n, err := x.ApplyBlock(1, txs); err != nil || n != 2 {
+		t.Fatalf("retry = %d, %v", n, err)
+	}
+	if _, err := x.Product(good.Products[0].GTIN); err != nil {
+		t.Error(err)
+	}
+	if cp := x.Checkpoint(); cp.Applied != 2 || cp.Events != 1 || cp.NextBlock() != 2 {
+		t.Errorf("checkpoint %+v", cp)
+	}
+	if _, err := x.ApplyBlock(3, []Tx{{Pos: Position{Block: 2}}}); err == nil {
+		t.Error("a transaction of another block was accepted")
+	}
+}
+
+// An unsynced index (rebuilds) still holds everything after Close.
+func TestNoSyncCloseFlushes(t *testing.T) {
+	fs := vfs.NewMem()
+	seq := loadSeq(t, "supply.json")
+	x, err := Open("idx", &Options{FS: fs, NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	applyBlocks(t, x, blocks(seq))
+	want := digest(t, x)
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	y := openMem(t, fs)
+	defer y.Close()
+	if got := digest(t, y); got != want || y.Checkpoint().Events != uint64(len(seq)) {
+		t.Errorf("reopened: digest %s (want %s), checkpoint %+v", got, want, y.Checkpoint())
+	}
+}
