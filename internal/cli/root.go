@@ -4,9 +4,17 @@ package cli
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/internal/cli/batchcmd"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/custodycmd"
+	"github.com/trustline/trustline/internal/cli/democmd"
+	"github.com/trustline/trustline/internal/cli/epciscmd"
+	"github.com/trustline/trustline/internal/cli/indexcmd"
 	"github.com/trustline/trustline/internal/cli/nodecmd"
+	"github.com/trustline/trustline/internal/cli/productcmd"
+	"github.com/trustline/trustline/internal/cli/recallcmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
+	"github.com/trustline/trustline/internal/cli/unitscmd"
 	"github.com/trustline/trustline/internal/iostreams"
 )
 
@@ -33,7 +41,17 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 	})
 	root.AddCommand(
 		testnetcmd.NewCmd(ios),
+		democmd.NewCmd(ios),
 		nodecmd.NewCmd(ios),
+		indexcmd.NewCmd(ios),
+		productcmd.NewCmd(ios),
+		batchcmd.NewCmd(ios),
+		custodycmd.NewShipCmd(ios),
+		custodycmd.NewReceiveCmd(ios),
+		custodycmd.NewReadingsCmd(ios),
+		unitscmd.NewCmd(ios),
+		recallcmd.NewCmd(ios),
+		epciscmd.NewCmd(ios),
 	)
 	return root
 }
