@@ -1,15 +1,18 @@
 // Package api is a member node's HTTP API, served from its index:
 //
 //	GET /01/{gtin}[/10/{lot}[/21/{serial}]]  GS1 Digital Link resolver (also /00/{sscc})
+//	GET /qr/{digital-link-path}.png|.svg     QR code of the Digital Link on this node
 //	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
 //	GET /events/{eventID}                    one EPCIS event (the id percent-encoded)
 //	GET /healthz                             index position and lag in blocks
 //	GET /metrics                             Prometheus metrics
 //
-// The resolver answers with the trace JSON, or with an RFC 9264 linkset of
-// GS1 link types for ?linkType=all or Accept: application/linkset+json.
-// Every error is an RFC 9457 problem+json; a client's mistake is a 4xx,
-// never a 5xx.
+// The resolver negotiates on Accept: browsers (text/html) get the consumer
+// page, application/json (or no preference) the trace JSON, and
+// ?linkType=all or application/linkset+json an RFC 9264 linkset of GS1
+// link types; ?format=json forces JSON, for links from the page. Every
+// error is an RFC 9457 problem+json, or a friendly HTML page for a browser;
+// a client's mistake is a 4xx, never a 5xx.
 package api
 
 import (
@@ -17,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"mime"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,8 +31,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/web"
 )
 
 // Options configure a Server. The zero value is the default.
@@ -54,6 +58,7 @@ type Server struct {
 	opts Options
 	log  *slog.Logger
 	mux  *http.ServeMux
+	page *web.Renderer
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -75,7 +80,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux()}
+	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New()}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trustline_node_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -89,6 +94,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle("/events", s.route("events", s.events))
 	s.mux.Handle("/events/", s.route("event", s.event))
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
+	s.mux.Handle("/qr/", s.route("qr", s.qr))
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
 	return s
@@ -227,18 +233,22 @@ func (s *Server) base(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// accepts reports whether the Accept header lists media type mt.
-func accepts(r *http.Request, mt string) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
-		if t, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && t == mt {
-			return true
-		}
-	}
-	return false
-}
+// Media types the resolver offers, in order of preference when a client
+// states none.
+const (
+	typeJSON    = "application/json"
+	typeLinkset = "application/linkset+json"
+	typeHTML    = "text/html"
+)
 
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Vary", "Accept")
+	html := negotiate(r, typeJSON, typeLinkset, typeHTML) == typeHTML && r.URL.Query().Get("format") != "json"
 	if r.URL.Path == "/" {
+		if html {
+			s.htmlError(w, r, http.StatusNotFound, "Nothing to see here", "Scan the QR code on a package to see where it comes from.", "")
+			return
+		}
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found",
 			"resolve a GS1 Digital Link such as /01/{gtin}/10/{lot}, or query /events")
 		return
@@ -249,6 +259,10 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := digitallink.Parse(uri)
 	if err != nil {
+		if html {
+			s.htmlError(w, r, http.StatusBadRequest, "This code cannot be read", "The address is not a valid GS1 Digital Link.", err.Error())
+			return
+		}
 		p := Problem{Type: ProblemTypePrefix + "invalid-digital-link", Title: "Invalid GS1 Digital Link",
 			Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()}
 		var de *digitallink.Error
@@ -258,7 +272,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		s.writeProblem(w, p)
 		return
 	}
-	if l.Query.Get("linkType") == "all" || accepts(r, "application/linkset+json") {
+	if l.Query.Get("linkType") == "all" || (!html && negotiate(r, typeJSON, typeLinkset) == typeLinkset) {
 		s.linkset(w, r, l)
 		return
 	}
@@ -270,17 +284,62 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
 	case digitallink.LogisticUnit:
 		v, err = s.idx.LogisticUnit(l.SSCC)
+		html = false // a pallet's label is for logistics staff and their software
 	default:
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("this node does not resolve %s links", l.Level()))
 		return
 	}
 	if err != nil {
+		if html && errors.Is(err, index.ErrNotFound) {
+			s.htmlError(w, r, http.StatusNotFound, "Product not found",
+				"This node has no record of this product or lot.", l.String())
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}
+	l.Query = nil
 	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
-	w.Header().Set("Vary", "Accept")
+	if html {
+		s.servePage(w, r, l, v)
+		return
+	}
 	writeJSON(w, "application/json", v)
+}
+
+// servePage renders the consumer page of a product or trace.
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink.Link, v any) {
+	links := web.Links{JSON: l.Path() + "?format=json", Linkset: l.Path() + "?linkType=all", QR: "/qr" + l.Path() + ".svg"}
+	var p *web.Page
+	switch v := v.(type) {
+	case ledger.Product:
+		p = web.ProductPage(v, links)
+	case index.Trace:
+		q := url.Values{"MATCH_epcClass": {l.LotLink().String()}}
+		links.Events = "/events?" + q.Encode()
+		var err error
+		if p, err = web.TracePage(s.idx, v, links); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// Short-lived: a recall must reach shoppers within minutes.
+	w.Header().Set("Cache-Control", "public, max-age=60")
+	if err := s.page.Page(w, p); err != nil {
+		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
+		s.htmlError(w, r, http.StatusInternalServerError, "Something went wrong", "This page could not be shown; please try again later.", "")
+	}
+}
+
+// htmlError answers a browser with a friendly error page.
+func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, status int, title, msg, detail string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if err := s.page.Error(w, web.Error{Title: title, Message: msg, Detail: detail}); err != nil {
+		s.log.Error("rendering an error page", "path", r.URL.Path, "err", err)
+	}
 }
 
 // GS1 link types (https://ref.gs1.org/voc/), as full URIs.

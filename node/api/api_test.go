@@ -45,6 +45,9 @@ func testServer(t testing.TB) *Server {
 	return New(idx, &Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 
+// browser is Chromium's Accept header for a page.
+const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+
 const (
 	gtinA = "09506000134352"
 	gtinB = "09506000134369"
@@ -78,6 +81,24 @@ func TestAPI(t *testing.T) {
 		{"root", "", "/", "", 404, "application/problem+json", nil},
 		{"location not resolved", "", "/414/9506000134352", "", 404, "application/problem+json", nil},
 		{"POST", "POST", "/01/" + gtinA, "", 405, "application/problem+json", []string{`method-not-allowed`}},
+		{"browser lot page", "", "/01/" + gtinB + "/10/J1", browser, 200, "text/html", []string{`<!doctype html>`, `<html lang="en">`, `class="recall"`, `Juice`, `href="/01/` + gtinB + `/10/J1?format=json"`}},
+		{"browser unit page", "", "/01/" + gtinB + "/10/J1/21/S1", browser, 200, "text/html", []string{`<dd>S1</dd>`}},
+		{"browser product page", "", "/01/" + gtinA, browser, 200, "text/html", []string{`<h1>Apples</h1>`, `0 °C to 8 °C`}},
+		{"browser unknown lot", "", "/01/" + gtinA + "/10/NOPE", browser, 404, "text/html", []string{`Product not found`}},
+		{"browser bad check digit", "", "/01/09506000134353/10/L1", browser, 400, "text/html", []string{`This code cannot be read`}},
+		{"browser root", "", "/", browser, 404, "text/html", nil},
+		{"browser asks JSON", "", "/01/" + gtinB + "/10/J1?format=json", browser, 200, "application/json", []string{`"lot":{`}},
+		{"browser asks linkset", "", "/01/" + gtinB + "/10/J1?linkType=all", browser, 200, "application/linkset+json", nil},
+		{"browser logistic unit", "", "/00/106141412345678908", browser, 200, "application/json", nil},
+		{"JSON preferred by q", "", "/01/" + gtinB + "/10/J1", "text/html;q=0.5, application/json", 200, "application/json", nil},
+		{"any type", "", "/01/" + gtinB + "/10/J1", "*/*", 200, "application/json", nil},
+		{"text wildcard", "", "/01/" + gtinB + "/10/J1", "text/*", 200, "text/html", nil},
+		{"qr png", "", "/qr/01/" + gtinB + "/10/J1/21/S1.png", "", 200, "image/png", []string{"\x89PNG"}},
+		{"qr svg", "", "/qr/01/" + gtinB + "/10/J1.svg", "", 200, "image/svg+xml", []string{`<svg`, `<title>https://node.example/01/` + gtinB + `/10/J1</title>`}},
+		{"qr GTIN-13 spelling", "", "/qr/01/9506000134369.svg", "", 200, "image/svg+xml", []string{`https://node.example/01/` + gtinB + `<`}},
+		{"qr bad link", "", "/qr/01/09506000134353/10/L1.png", "", 400, "application/problem+json", []string{`"segment":"01"`}},
+		{"qr no format", "", "/qr/01/" + gtinB, "", 404, "application/problem+json", nil},
+		{"qr other format", "", "/qr/01/" + gtinB + ".gif", "", 404, "application/problem+json", nil},
 		{"events all", "", "/events", "", 200, "application/ld+json", []string{`"type":"EPCISQueryDocument"`, `"eventList":[{`}},
 		{"events by sscc", "", "/events?MATCH_anyEPC=" + url.QueryEscape("https://id.gs1.org/00/106141412345678908") + "&EQ_bizStep=shipping", "", 200, "application/ld+json", []string{`"bizStep":"shipping"`}},
 		{"events bad time", "", "/events?GE_eventTime=yesterday", "", 400, "application/problem+json", []string{`GE_eventTime`}},

@@ -1,0 +1,67 @@
+package api
+
+import (
+	"bytes"
+	"image/png"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+)
+
+func TestNegotiate(t *testing.T) {
+	offers := []string{typeJSON, typeLinkset, typeHTML}
+	for _, tc := range []struct{ accept, want string }{
+		{"", typeJSON},
+		{"*/*", typeJSON},
+		{"application/json", typeJSON},
+		{"application/linkset+json", typeLinkset},
+		{"text/html", typeHTML},
+		{browser, typeHTML},
+		{"text/html;q=0.5, application/json", typeJSON},
+		{"application/json;q=0.5, text/html;q=0.9", typeHTML},
+		{"application/*, text/html;q=0.1", typeJSON},
+		{"text/html;q=0, */*", typeJSON},
+		{"image/png", typeJSON},
+		{"text/html;q=bogus", typeHTML},
+		{"garbage;;", typeJSON},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if tc.accept != "" {
+			r.Header.Set("Accept", tc.accept)
+		}
+		if got := negotiate(r, offers...); got != tc.want {
+			t.Errorf("Accept %q: %s, want %s", tc.accept, got, tc.want)
+		}
+	}
+}
+
+// TestQRRoundTrip decodes the served PNG: it must carry the node's public
+// base URL and the canonical path, whatever GTIN spelling was asked for.
+func TestQRRoundTrip(t *testing.T) {
+	s := testServer(t)
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/qr/01/9506000134369/10/J1/21/S1.png", nil))
+	if rec.Code != 200 {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if cc := rec.Header().Get("Cache-Control"); cc != "public, max-age=31536000, immutable" {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	img, err := png.Decode(bytes.NewReader(rec.Body.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://node.example/01/" + gtinB + "/10/J1/21/S1"; res.GetText() != want {
+		t.Errorf("QR says %q, want %q", res.GetText(), want)
+	}
+}
