@@ -10,10 +10,12 @@ import (
 	"github.com/trustline/trustline/internal/cli/democmd"
 	"github.com/trustline/trustline/internal/cli/epciscmd"
 	"github.com/trustline/trustline/internal/cli/indexcmd"
+	"github.com/trustline/trustline/internal/cli/labcmd"
 	"github.com/trustline/trustline/internal/cli/nodecmd"
 	"github.com/trustline/trustline/internal/cli/productcmd"
 	"github.com/trustline/trustline/internal/cli/recallcmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
+	"github.com/trustline/trustline/internal/cli/tracecmd"
 	"github.com/trustline/trustline/internal/cli/unitscmd"
 	"github.com/trustline/trustline/internal/iostreams"
 )
@@ -52,6 +54,9 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		unitscmd.NewCmd(ios),
 		recallcmd.NewCmd(ios),
 		epciscmd.NewCmd(ios),
+		labcmd.NewCmd(ios),
+		tracecmd.NewCmd(ios),
+		tracecmd.NewEventsCmd(ios),
 	)
 	return root
 }

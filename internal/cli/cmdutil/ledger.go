@@ -1,0 +1,177 @@
+package cmdutil
+
+import (
+	"context"
+	"errors"
+
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/client/nodeclient"
+	"github.com/trustline/trustline/testnet"
+)
+
+// LedgerOptions choose the identity a command acts as and where its node is.
+type LedgerOptions struct {
+	// Profile is an organisation of the local testnet (brand, supplier,
+	// lab, logistics) whose client identity to use.
+	Profile string
+	// TestnetDir is the local testnet's state directory.
+	TestnetDir string
+	// Node is a member node's base URL, for trace and event queries.
+	Node string
+}
+
+// AddLedgerFlags registers --profile, --testnet-dir and --node as persistent
+// flags of a command group, with defaults from TRUSTLINE_PROFILE,
+// TRUSTLINE_TESTNET_DIR and TRUSTLINE_NODE, then the config file.
+func AddLedgerFlags(cmd *cobra.Command, o *LedgerOptions) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&o.Profile, "profile", "", "act as this organisation of the local testnet: "+strings.Join(testnet.Orgs, ", ")+" (default $TRUSTLINE_PROFILE; without it, the identity in the TRUSTLINE_* environment)")
+	f.StringVar(&o.TestnetDir, "testnet-dir", "", "state directory of the local testnet (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
+	f.StringVar(&o.Node, "node", "", "base URL of a member node's API (default $TRUSTLINE_NODE)")
+	_ = cmd.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return testnet.Orgs, cobra.ShellCompDirectiveNoFileComp
+	})
+	_ = cmd.MarkPersistentFlagDirname("testnet-dir")
+}
+
+// resolve fills what the flags left empty from the environment and the
+// config file.
+func (o LedgerOptions) resolve() (LedgerOptions, client.Config, error) {
+	fc, err := LoadConfigFile()
+	if err != nil {
+		return o, client.Config{}, err
+	}
+	pick := func(flag, env, file string) string {
+		if flag != "" {
+			return flag
+		}
+		if v := os.Getenv(env); v != "" {
+			return v
+		}
+		return file
+	}
+	o.Profile = pick(o.Profile, "TRUSTLINE_PROFILE", fc.Profile)
+	o.TestnetDir = pick(o.TestnetDir, "TRUSTLINE_TESTNET_DIR", fc.TestnetDir)
+	o.Node = pick(o.Node, "TRUSTLINE_NODE", fc.Node)
+	return o, fc.Gateway, nil
+}
+
+// ClientConfig is the ledger identity the options choose: --profile (or
+// TRUSTLINE_PROFILE) from the local testnet, else the TRUSTLINE_*
+// environment, else the config file's gateway section.
+func (o LedgerOptions) ClientConfig() (client.Config, error) {
+	o, fileCfg, err := o.resolve()
+	if err != nil {
+		return client.Config{}, err
+	}
+	if o.Profile != "" {
+		n, err := testnet.New(testnet.Config{Dir: o.TestnetDir})
+		if err != nil {
+			return client.Config{}, UsageError("--profile %s: %v", o.Profile, err)
+		}
+		p, err := n.Profile(strings.ToLower(o.Profile), false)
+		if err != nil {
+			return client.Config{}, UsageError("--profile: %v", err)
+		}
+		return client.Config{
+			GatewayAddress: p.GatewayAddress, TLSServerName: p.TLSServerName, TLSCACert: p.TLSCACert,
+			CertPath: p.CertPath, KeyPath: p.KeyPath, MSPID: p.MSPID, Channel: p.Channel, Chaincode: p.Chaincode,
+		}, nil
+	}
+	cfg, err := client.ConfigFromEnv()
+	if errors.Is(err, client.ErrNoEnv) && fileCfg.GatewayAddress != "" {
+		cfg, err = fileCfg, fileCfg.Validate()
+	}
+	if errors.Is(err, client.ErrNoEnv) {
+		return cfg, UsageError("no ledger identity: pass --profile ORG for the local testnet, or set the TRUSTLINE_* variables (eval \"$(trustline testnet env ORG)\")")
+	}
+	if err != nil {
+		return cfg, UsageError("%v", err)
+	}
+	return cfg, nil
+}
+
+// Connect opens a ledger client as the identity the options choose.
+func (o LedgerOptions) Connect(ctx context.Context) (*client.Client, error) {
+	cfg, err := o.ClientConfig()
+	if err != nil {
+		return nil, err
+	}
+	c, err := client.Connect(ctx, cfg)
+	if err != nil {
+		return nil, LedgerError(err)
+	}
+	return c, nil
+}
+
+// NodeClient returns a client of the node --node (or TRUSTLINE_NODE, or
+// the config file) names.
+func (o LedgerOptions) NodeClient() (*nodeclient.Client, error) {
+	o, _, err := o.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if o.Node == "" {
+		return nil, UsageError("no node: pass --node URL or set TRUSTLINE_NODE")
+	}
+	c, err := nodeclient.New(o.Node)
+	if err != nil {
+		return nil, UsageError("--node: %v", err)
+	}
+	return c, nil
+}
+
+// NodeURL is the node the options name, "" when none.
+func (o LedgerOptions) NodeURL() string {
+	o, _, err := o.resolve()
+	if err != nil {
+		return ""
+	}
+	return o.Node
+}
+
+// LedgerError gives a ledger or node error its exit code: a refusal by the
+// ledger (chaincode or validation) exits 3 with the reason on one line, an
+// unreachable gateway or node 4.
+func LedgerError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		return err
+	}
+	var rejected *client.RejectedError
+	if errors.As(err, &rejected) {
+		return &ExitError{Code: ExitRejected, Err: errors.New(oneLine(rejected.Error()))}
+	}
+	var commit *client.CommitError
+	if errors.As(err, &commit) {
+		return Rejected(commit)
+	}
+	var unavailable *client.UnavailableError
+	var nodeDown *nodeclient.UnavailableError
+	if errors.As(err, &unavailable) || errors.As(err, &nodeDown) {
+		return &ExitError{Code: ExitUnavailable, Err: errors.New(oneLine(err.Error()))}
+	}
+	var problem *nodeclient.Problem
+	if errors.As(err, &problem) {
+		return Rejected(problem)
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return Unavailable(err)
+	}
+	return err
+}
+
+func oneLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

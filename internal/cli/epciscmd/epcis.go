@@ -1,0 +1,71 @@
+// Package epciscmd implements `trustline epcis`: EPCIS 2.0 tools that need
+// no ledger.
+package epciscmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/iostreams"
+)
+
+// NewCmd returns the epcis command group.
+func NewCmd(ios *iostreams.IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "epcis",
+		Short: "EPCIS 2.0 tools: event hash ids",
+		Args:  cmdutil.NoArgs,
+	}
+	cmd.AddCommand(newHashCmd(ios))
+	return cmd
+}
+
+func newHashCmd(ios *iostreams.IO) *cobra.Command {
+	var output string
+	var pre bool
+	cmd := &cobra.Command{
+		Use:   "hash FILE.jsonld",
+		Short: "Print the CBV 2.0 event hash id of every event of an EPCIS document",
+		Long: `Print the event hash id (CBV 2.0 §8.9, ni:///sha-256;…?ver=CBV2.0) of every
+event of an EPCISDocument or EPCISQueryDocument, one per line in document
+order. These are the eventIDs the trustline ledger gives the events it
+records, so a document exported from anywhere can be matched against it.
+FILE may be - for standard input.`,
+		Example: `  trustline epcis hash events.jsonld
+  trustline batch events https://id.gs1.org/01/09506000134352/10/L1 | trustline epcis hash -
+  trustline epcis hash events.jsonld --pre-hash   # the canonical strings that are hashed`,
+		Args: cmdutil.ExactArgs(1, "an EPCIS 2.0 JSON-LD document"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckOutput(output); err != nil {
+				return err
+			}
+			b, err := cmdutil.ReadInput(args[0], ios.In)
+			if err != nil {
+				return err
+			}
+			hash := epcis.HashDocument
+			if pre {
+				hash = epcis.PreHashDocument
+			}
+			ids, err := hash(b)
+			if err != nil {
+				return cmdutil.UsageError("%s: %v", args[0], err)
+			}
+			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(ids, func(w io.Writer) error {
+				for _, id := range ids {
+					if _, err := fmt.Fprintln(w, id); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		},
+	}
+	cmd.Flags().BoolVar(&pre, "pre-hash", false, "print the pre-hash strings instead of the hashes")
+	cmdutil.AddOutputFlag(cmd, &output)
+	return cmd
+}
