@@ -27,7 +27,6 @@ func (s *subjectFlags) add(cmd *cobra.Command, readingsHelp string) {
 	f.StringVar(&s.unit, "logistic-unit", "", "the logistic unit's SSCC or SSCC Digital Link, instead of --lot")
 	f.StringVar(&s.csv, "readings", "", readingsHelp+" (a data logger's CSV, - for standard input)")
 	f.StringVar(&s.device, "device", "", "device id for CSV rows without a device column")
-	cmd.MarkFlagsMutuallyExclusive("lot", "logistic-unit")
 	_ = cmd.MarkFlagFilename("readings", "csv")
 }
 

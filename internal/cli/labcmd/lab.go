@@ -47,7 +47,6 @@ func (k *keyOptions) add(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&k.keystore, "keystore", "", "geth keystore file of the signing key")
 	cmd.Flags().StringVar(&k.passwordFile, "password-file", "", "file holding the keystore password (default $TRUSTLINE_LAB_PASSWORD)")
 	cmd.Flags().StringVar(&k.keyFile, "key-file", "", "file holding a hex private key (default $TRUSTLINE_LAB_KEY)")
-	cmd.MarkFlagsMutuallyExclusive("keystore", "key-file")
 }
 
 func (k *keyOptions) password() (string, error) {
@@ -65,6 +64,9 @@ func (k *keyOptions) password() (string, error) {
 }
 
 func (k *keyOptions) signer() (*lab.Signer, error) {
+	if k.keystore != "" && k.keyFile != "" {
+		return nil, cmdutil.UsageError("give one of --keystore and --key-file, not both")
+	}
 	switch {
 	case k.keystore != "":
 		pw, err := k.password()
