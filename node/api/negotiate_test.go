@@ -65,3 +65,21 @@ func TestQRRoundTrip(t *testing.T) {
 		t.Errorf("QR says %q, want %q", res.GetText(), want)
 	}
 }
+
+// BenchmarkResolverPage is a browser's request for a lot page, end to end
+// through the handler.
+func BenchmarkResolverPage(b *testing.B) {
+	s := testServer(b)
+	req := httptest.NewRequest("GET", "/01/"+gtinB+"/10/J1/21/S1", nil)
+	req.Header.Set("Accept", browser)
+	var n int
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+		n = rec.Body.Len()
+	}
+	b.ReportMetric(float64(n), "page-bytes")
+}

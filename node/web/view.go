@@ -257,6 +257,9 @@ func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
 			p.Reports = append(p.Reports, r)
 		}
 		st := step(ev, lot.ID, tmin, tmax)
+		if ev.Inspection != nil {
+			st.Title = "Inspected by " + p.Reports[len(p.Reports)-1].Lab.Name
+		}
 		readings = append(readings, st.Reading...)
 		for _, r := range st.Reading {
 			if r.Breach {

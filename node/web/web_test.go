@@ -92,3 +92,26 @@ func TestErrorPage(t *testing.T) {
 		t.Error(s)
 	}
 }
+
+// BenchmarkTracePage measures what serving the juice bottle's page costs:
+// reading the trace from the index, building the view and rendering it.
+func BenchmarkTracePage(b *testing.B) {
+	idx := fixture(b)
+	r := New()
+	var buf bytes.Buffer
+	for b.Loop() {
+		buf.Reset()
+		tr, err := idx.Trace(gtinJuice, "J2509-03", "B000142")
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := TracePage(idx, tr, Links{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Page(&buf, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(buf.Len()), "page-bytes")
+}

@@ -1,0 +1,102 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium is Debian's package "chromium"; CI installs it.
+const chromium = "/usr/bin/chromium"
+
+// TestBrowserPage renders the fixture's juice bottle page in headless
+// Chromium at a phone's viewport, checks that the key elements are
+// visible, and saves a full-page screenshot in testdata/screenshots (git
+// ignored) for a person to look at.
+func TestBrowserPage(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("headless browser test needs %s (Debian package chromium): %v", chromium, err)
+	}
+	idx := fixture(t)
+	r := New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		tr, err := idx.Trace(gtinJuice, "J2509-03", "B000142")
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		p, err := TracePage(idx, tr, Links{JSON: juicePath + "?format=json", Linkset: juicePath + "?linkType=all", Events: "/events", QR: "/qr" + juicePath + ".svg"})
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = r.Page(w, p)
+	}))
+	defer srv.Close()
+
+	// Without the background-networking flags Chromium phones home, which
+	// a closed network refuses, and start-up stalls.
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(390, 844),
+	}
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(srv.URL+juicePath),
+		chromedp.WaitVisible(chromedp.CSS(".recall")),
+		chromedp.WaitVisible(chromedp.CSS(".verified")),
+		chromedp.WaitVisible(chromedp.CSS(".readings li.breach")),
+		chromedp.WaitVisible(chromedp.CSS(".chart svg circle.pt-bad")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	verified, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(".verified")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recallTop, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('.recall').getBoundingClientRect().top`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scrollWidth, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.documentElement.scrollWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(verified, "Signature verified: Rivierenland Food Laboratory") {
+		t.Errorf("verified mark %q", verified)
+	}
+	if recallTop != 0 {
+		t.Errorf("recall banner at %g px, want it first on the page", recallTop)
+	}
+	if scrollWidth > 390 {
+		t.Errorf("page is %g px wide on a 390 px phone: it scrolls sideways", scrollWidth)
+	}
+	out := filepath.Join("testdata", "screenshots", "juice-390.png")
+	if err := os.WriteFile(out, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d bytes)", out, len(shot))
+}
