@@ -1,0 +1,283 @@
+package clitest_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"image/png"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/trustline/trustline/internal/cli/clitest"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+)
+
+// isolate clears the TRUSTLINE_* identity and points the config file at an
+// empty directory, so tests never pick up the developer's setup.
+func isolate(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, k := range []string{"TRUSTLINE_GATEWAY", "TRUSTLINE_TLS_CA", "TRUSTLINE_TLS_SERVER_NAME", "TRUSTLINE_MSP_ID", "TRUSTLINE_CERT",
+		"TRUSTLINE_KEY", "TRUSTLINE_CHANNEL", "TRUSTLINE_CHAINCODE", "TRUSTLINE_PROFILE", "TRUSTLINE_NODE", "TRUSTLINE_CONFIG",
+		"TRUSTLINE_LAB_KEY", "TRUSTLINE_LAB_PASSWORD"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	t.Setenv("TRUSTLINE_TESTNET_DIR", filepath.Join(dir, "testnet"))
+	return dir
+}
+
+func write(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const lot = "https://id.gs1.org/01/09506000134352/10/L1"
+
+func TestUsageErrors(t *testing.T) {
+	dir := isolate(t)
+	badJSON := write(t, dir, "bad.json", `{"gtin":"1","colour":"red"}`)
+	csvBad := write(t, dir, "bad.csv", "time,device\n")
+	tests := []struct {
+		name      string
+		args      []string
+		want      string
+		showUsage bool
+	}{
+		{"product register without gtin", []string{"product", "register"}, "--gtin is required", true},
+		{"product register flags and file", []string{"product", "register", "-f", badJSON, "--gtin", "1"}, "either as flags or with -f", false},
+		{"product register unknown field", []string{"product", "register", "-f", badJSON}, `unknown field "colour"`, false},
+		{"product show no gtin", []string{"product", "show"}, "takes a GTIN", true},
+		{"batch create without lot", []string{"batch", "create", "--gtin", "09506000134352"}, "--gtin and --lot are required", true},
+		{"batch transform without inputs", []string{"batch", "transform"}, "at least one --input", true},
+		{"batch show bad direction", []string{"batch", "show", lot, "--direction", "sideways"}, `--direction "sideways"`, false},
+		{"ship without subject", []string{"ship", "--to", "LogisticsMSP"}, "exactly one of --lot and --logistic-unit", true},
+		{"ship with both subjects", []string{"ship", "--lot", lot, "--logistic-unit", "095060001343520001"}, "exactly one of --lot and --logistic-unit", true},
+		{"ship bad biz transaction", []string{"ship", "--lot", lot, "--biz-transaction", "desadv"}, "is not TYPE=ID", false},
+		{"receive bad csv", []string{"receive", "--lot", lot, "--readings", csvBad}, `lacks column "temperature_c"`, false},
+		{"readings add without file", []string{"readings", "add", "--lot", lot}, "--readings FILE.csv is required", true},
+		{"units commission without serials", []string{"units", "commission", lot}, "no serials", true},
+		{"recall without reason", []string{"recall", lot}, "--reason is required", true},
+		{"recall bad class", []string{"recall", lot, "--reason", "x", "--class", "IV"}, `--class "IV"`, false},
+		{"lab keygen without keystore", []string{"lab", "keygen"}, "--keystore FILE is required", true},
+		{"lab keygen without password", []string{"lab", "keygen", "--keystore", filepath.Join(dir, "k.json")}, "no keystore password", false},
+		{"lab sign bad report", []string{"lab", "sign", badJSON}, `unknown field "gtin"`, false},
+		{"lab register two addresses", []string{"lab", "register-signer", "0x1", "0x2"}, "at most one address", true},
+		{"lab register bad address", []string{"lab", "register-signer", "0x1", "--name", "n", "--accreditation", "a"}, "not an Ethereum address", false},
+		{"trace product link", []string{"trace", "https://id.gs1.org/01/09506000134352"}, "trace takes a lot or unit", false},
+		{"trace missing image", []string{"trace", filepath.Join(dir, "none.png")}, "neither a Digital Link URI nor a readable image", false},
+		{"trace not an image", []string{"trace", badJSON}, "not a PNG or JPEG image", false},
+		{"events query without node", []string{"events", "query"}, "no node", false},
+		{"events query bad time", []string{"events", "query", "--from", "yesterday"}, `--from "yesterday"`, false},
+		{"no identity", []string{"batch", "show", lot}, "no ledger identity", false},
+		{"unknown profile", []string{"batch", "show", lot, "--profile", "farm"}, "--profile", false},
+		{"bad output", []string{"batch", "show", lot, "-o", "yaml"}, `unknown --output "yaml"`, false},
+		{"unknown flag", []string{"ship", "--bogus"}, "unknown flag: --bogus", true},
+		{"extra argument", []string{"ship", "now"}, "unknown command", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := clitest.Run(t, "", tc.args...)
+			if r.Code != cmdutil.ExitUsage {
+				t.Errorf("exit code %d, want %d (usage); stderr: %s", r.Code, cmdutil.ExitUsage, r.Stderr)
+			}
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.Stderr, tc.want)
+			}
+			if tc.showUsage && !strings.Contains(r.Stderr, "Usage:") {
+				t.Errorf("usage error without the command's usage: %q", r.Stderr)
+			}
+		})
+	}
+}
+
+// TestHelpHasExamples: every command of the role groups documents itself
+// with examples.
+func TestHelpHasExamples(t *testing.T) {
+	isolate(t)
+	for _, path := range [][]string{
+		{"product", "register"}, {"product", "show"}, {"batch", "create"}, {"batch", "transform"}, {"batch", "show"}, {"batch", "events"},
+		{"lab", "keygen"}, {"lab", "register-signer"}, {"lab", "sign"}, {"lab", "submit"}, {"lab", "verify"},
+		{"ship"}, {"receive"}, {"readings", "add"}, {"units", "commission"}, {"recall"}, {"trace"}, {"events", "query"}, {"epcis", "hash"},
+	} {
+		r := clitest.Run(t, "", append(path, "--help")...)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "Examples:") || !strings.Contains(r.Stdout, "trustline "+strings.Join(path, " ")) {
+			t.Errorf("%v --help: exit %d, no examples:\n%s", path, r.Code, r.Stdout)
+		}
+	}
+	if r := clitest.Run(t, "", "completion", "bash"); r.Code != 0 || !strings.Contains(r.Stdout, "trustline") {
+		t.Errorf("completion bash: exit %d", r.Code)
+	}
+}
+
+// selfSigned writes a CA certificate and a client certificate and key, so
+// that a client can be configured, if not served.
+func selfSigned(t *testing.T, dir string) (ca, cert, key string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "user"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	return write(t, dir, "ca.pem", certPEM), write(t, dir, "cert.pem", certPEM),
+		write(t, dir, "key.pem", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})))
+}
+
+func TestUnavailableGateway(t *testing.T) {
+	dir := isolate(t)
+	ca, cert, key := selfSigned(t, dir)
+	for k, v := range map[string]string{"TRUSTLINE_GATEWAY": "127.0.0.1:1", "TRUSTLINE_TLS_CA": ca, "TRUSTLINE_CERT": cert,
+		"TRUSTLINE_KEY": key, "TRUSTLINE_MSP_ID": "SupplierMSP", "TRUSTLINE_TLS_SERVER_NAME": "localhost"} {
+		t.Setenv(k, v)
+	}
+	r := clitest.Run(t, "", "batch", "show", lot)
+	if r.Code != cmdutil.ExitUnavailable || !strings.Contains(r.Stderr, "ledger unavailable at 127.0.0.1:1") || strings.Count(r.Stderr, "\n") != 1 {
+		t.Fatalf("exit %d, stderr %q; want exit 4 and one line", r.Code, r.Stderr)
+	}
+}
+
+func TestLabKeygenSignVerify(t *testing.T) {
+	dir := isolate(t)
+	t.Setenv("TRUSTLINE_LAB_PASSWORD", "secret")
+	ks := filepath.Join(dir, "lab.json")
+	r := clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf")
+	addr := strings.TrimSpace(r.Stdout)
+	if r.Code != 0 || !strings.HasPrefix(addr, "0x") || len(addr) != 42 {
+		t.Fatalf("keygen: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf"); r.Code != cmdutil.ExitUsage {
+		t.Fatalf("keygen overwrote a keystore: exit %d", r.Code)
+	}
+	report := write(t, dir, "report.yaml", `reportId: R-1
+lots: ["`+lot+`"]
+method: LC-MS/MS
+standard: "EN 15662:2018"
+sampledAt: "2025-06-01T08:00:00Z"
+issuedAt: "2025-06-02T08:00:00Z"
+analytes:
+  - {name: chlorpyrifos, value: "0.004", unit: mg/kg, limit: "0.01", pass: true}
+verdict: pass
+document: {sha256: "`+strings.Repeat("ab", 32)+`", uri: "ipfs://bafyreport"}
+`)
+	r = clitest.Run(t, "", "lab", "sign", report, "--keystore", ks)
+	if r.Code != 0 {
+		t.Fatalf("sign: exit %d: %s", r.Code, r.Stderr)
+	}
+	signed := write(t, dir, "signed.json", r.Stdout)
+	if r := clitest.Run(t, "", "lab", "verify", signed, "--signer", addr); r.Code != 0 || strings.TrimSpace(r.Stdout) != addr {
+		t.Fatalf("verify: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if r := clitest.Run(t, "", "lab", "verify", signed, "--signer", "0x0000000000000000000000000000000000000001"); r.Code != cmdutil.ExitUsage || !strings.Contains(r.Stderr, "signed by another address") {
+		t.Fatalf("verify against another signer: exit %d, %q", r.Code, r.Stderr)
+	}
+	var sr map[string]any
+	json.Unmarshal([]byte(r.Stdout), &sr)
+	tampered := write(t, dir, "tampered.json", strings.Replace(readFile(t, signed), `"verdict": "pass"`, `"verdict": "fail"`, 1))
+	if r := clitest.Run(t, "", "lab", "verify", tampered); r.Code != cmdutil.ExitUsage {
+		t.Fatalf("tampered report verified: exit %d, %q", r.Code, r.Stdout)
+	}
+	// A hex key from the environment signs too.
+	t.Setenv("TRUSTLINE_LAB_KEY", "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
+	if r := clitest.Run(t, "", "lab", "sign", report); r.Code != 0 || !strings.Contains(r.Stdout, "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23") {
+		t.Fatalf("sign with TRUSTLINE_LAB_KEY: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// qrPNG writes a PNG of a QR code of text.
+func qrPNG(t *testing.T, dir, text string) string {
+	t.Helper()
+	m, err := qrcode.NewQRCodeWriter().Encode(text, gozxing.BarcodeFormat_QR_CODE, 300, 300, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, m); err != nil {
+		t.Fatal(err)
+	}
+	return write(t, dir, "qr.png", buf.String())
+}
+
+// TestTraceAndEventsThroughNode runs trace (from a URL and from a QR image)
+// and events query against a fake node.
+func TestTraceAndEventsThroughNode(t *testing.T) {
+	dir := isolate(t)
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		switch {
+		case r.URL.Path == "/01/09506000134352/10/L1":
+			fmt.Fprint(w, `{"id":"`+lot+`","product":{"name":"Tomatoes","brand":"Acme"},"lot":{"id":"`+lot+`","status":"recalled","custodian":"SupplierMSP","recall":{"class":"I","reason":"Salmonella","recalledBy":"BrandMSP"}},"events":[{"type":"ObjectEvent","eventTime":"2025-06-01T08:00:00Z","bizStep":"commissioning"}],"upstream":{},"downstream":{}}`)
+		case r.URL.Path == "/events":
+			fmt.Fprint(w, `{"type":"EPCISQueryDocument","epcisBody":{"queryResults":{"resultsBody":{"eventList":[{"type":"ObjectEvent","bizStep":"shipping"}]}}}}`)
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			fmt.Fprint(w, `{"title":"Not found","status":404,"detail":"lot https://id.gs1.org/01/09506000134352/10/X not found"}`)
+		}
+	}))
+	defer srv.Close()
+
+	r := clitest.Run(t, "", "trace", lot+"?17=261231", "--node", srv.URL)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Tomatoes (Acme)") || !strings.Contains(r.Stdout, "recalled") || !strings.Contains(r.Stdout, "class I: Salmonella") {
+		t.Fatalf("trace URL: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	img := qrPNG(t, dir, "https://example.com/01/09506000134352/10/L1")
+	t.Setenv("TRUSTLINE_NODE", srv.URL)
+	r = clitest.Run(t, "", "trace", img, "-o", "json")
+	var tr struct {
+		Lot struct{ Status string } `json:"lot"`
+	}
+	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &tr) != nil || tr.Lot.Status != "recalled" {
+		t.Fatalf("trace QR image: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = clitest.Run(t, "", "trace", "https://id.gs1.org/01/09506000134352/10/X")
+	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "lot https://id.gs1.org/01/09506000134352/10/X not found") {
+		t.Fatalf("trace unknown lot: exit %d, %q", r.Code, r.Stderr)
+	}
+	r = clitest.Run(t, "", "events", "query", "--epc-class", lot)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "shipping") {
+		t.Fatalf("events query: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	srv.Close()
+	if r := clitest.Run(t, "", "events", "query"); r.Code != cmdutil.ExitUnavailable {
+		t.Fatalf("events query of a stopped node: exit %d, %q", r.Code, r.Stderr)
+	}
+}
