@@ -76,11 +76,8 @@ vet: ## go vet and gofmt check
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 
-demo: build ## start the local consortium and show its status
-	$(BIN)/trustline testnet up
-	$(BIN)/trustline testnet status
-	@echo
-	@echo "The testnet keeps running. Stop it with: bin/trustline testnet down"
+demo: build ## start the consortium, play a farm-to-consumer story, print a scannable QR code (Ctrl-C stops)
+	$(BIN)/trustline demo $(DEMO_FLAGS)
 
 clean: ## remove built binaries
 	rm -rf $(BIN)

@@ -7,6 +7,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/batchcmd"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/cli/custodycmd"
+	"github.com/trustline/trustline/internal/cli/democmd"
 	"github.com/trustline/trustline/internal/cli/epciscmd"
 	"github.com/trustline/trustline/internal/cli/indexcmd"
 	"github.com/trustline/trustline/internal/cli/labcmd"
@@ -42,6 +43,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 	})
 	root.AddCommand(
 		testnetcmd.NewCmd(ios),
+		democmd.NewCmd(ios),
 		nodecmd.NewCmd(ios),
 		indexcmd.NewCmd(ios),
 		productcmd.NewCmd(ios),
