@@ -35,10 +35,9 @@ func (e *RejectedError) Error() string { return e.Function + " rejected: " + e.R
 func (e *RejectedError) Unwrap() error { return e.Err }
 
 // UnavailableError is a failure to reach the gateway or to get its answer in
-// time, after the retries. For a write, Committed tells whether the
-// transaction may have committed: the gateway was unreachable after the
-// transaction was submitted, so check TransactionID before recording it
-// again.
+// time, after the retries. For a write, MaybeCommitted says the failure came
+// after the transaction was (or may have been) handed to the orderer: check
+// TransactionID's status before recording the same thing again.
 type UnavailableError struct {
 	Function      string
 	Address       string
