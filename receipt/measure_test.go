@@ -1,0 +1,131 @@
+package receipt
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+)
+
+func FuzzVerify(f *testing.F) {
+	r := fixture(f, nil, 3, 2, 5)
+	r.Windows[0].Anchors = []Anchor{{ChainID: 1337, TxHash: common.Hash{1}}}
+	good, _ := r.Marshal()
+	f.Add(good)
+	f.Add([]byte(`{"version":1,"windows":[{"size":0}],"events":[{"window":0,"leafIndex":18446744073709551615,"path":[]}]}`))
+	f.Add([]byte(`{"version":1,"windows":[],"events":[{"window":-1}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Parse(data)
+		if err != nil {
+			return
+		}
+		rep, err := Verify(context.Background(), r, Options{})
+		if err != nil {
+			t.Fatalf("offline Verify failed: %v", err)
+		}
+		if len(rep.Verdicts) != len(r.Events) {
+			t.Fatalf("%d verdicts for %d events", len(rep.Verdicts), len(r.Events))
+		}
+	})
+}
+
+// fakeAnchors gives every window of r n anchors of realistic size.
+func fakeAnchors(r *Receipt, n int) {
+	for i := range r.Windows {
+		r.Windows[i].Anchors = nil
+		for j := range n {
+			r.Windows[i].Anchors = append(r.Windows[i].Anchors, Anchor{
+				ChainID: 11155111, Contract: common.HexToAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3"),
+				TxHash: common.Hash{byte(i), byte(j), 0xff}, BlockNumber: 8_123_456, BlockHash: common.Hash{0xee, byte(j)},
+				LogIndex: 3, Submitter: common.Address{byte(j), 0xaa},
+			})
+		}
+	}
+}
+
+// flatSize is the size r would have if every event repeated its window and
+// anchors instead of naming the window by index.
+func flatSize(t testing.TB, r *Receipt) int {
+	type flatEvent struct {
+		Event
+		Window Window `json:"window"`
+	}
+	fr := struct {
+		Version     int         `json:"version"`
+		Subject     Subject     `json:"subject"`
+		GeneratedAt time.Time   `json:"generatedAt"`
+		Events      []flatEvent `json:"events"`
+	}{r.Version, r.Subject, r.GeneratedAt, nil}
+	for _, e := range r.Events {
+		fr.Events = append(fr.Events, flatEvent{e, r.Windows[e.Window]})
+	}
+	b, err := json.Marshal(fr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b)
+}
+
+// TestReceiptSize reports receipt bytes per event for a trace of 10 events
+// as a function of the events per anchor window, with 2 anchors (two
+// members co-attesting) per window: when each event falls in its own window
+// (the worst case: a lot's events far apart in time) and when all 10 share
+// one; and what repeating windows in each event would cost instead.
+func TestReceiptSize(t *testing.T) {
+	const events, anchors = 10, 2
+	for _, n := range []int{1, 10, 100, 1000, 10000} {
+		for _, perWindow := range []int{1, events} {
+			if perWindow > n {
+				continue
+			}
+			r := fixture(t, nil, events, perWindow, n)
+			fakeAnchors(r, anchors)
+			b, err := r.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var evBytes, pathBytes int
+			for _, e := range r.Events {
+				evBytes += len(e.Event)
+				pathBytes += len(e.Path) * len(`"0x`+common.Hash{}.Hex()[2:]+`",`)
+			}
+			t.Logf("window of %5d events, %2d trace events per window: %5d B/event (event JSON %d, path %d), flat format %5d B/event",
+				n, perWindow, len(b)/events, evBytes/events, pathBytes/events, flatSize(t, r)/events)
+			if _, err := Parse(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// BenchmarkVerifyOffline is verify time per event for windows of 1,000.
+func BenchmarkVerifyOffline(b *testing.B) {
+	r := fixture(b, nil, 100, 10, 1000)
+	fakeAnchors(r, 2)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := Verify(context.Background(), r, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(r.Events)), "µs/event")
+}
+
+// BenchmarkVerifyOnline adds the on-chain check of each window's two
+// anchors, against the in-process simulated chain (a remote endpoint adds
+// its round trips: see the integration test's log).
+func BenchmarkVerifyOnline(b *testing.B) {
+	c := newChain(b, 2)
+	r := fixture(b, c, 20, 10, 1000)
+	opts := Options{Backend: c.b, Anchor: fast}
+	b.ResetTimer()
+	for range b.N {
+		rep, err := Verify(ctxT(b), r, opts)
+		if err != nil || !rep.OK() {
+			b.Fatal(err, rep)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(r.Events)), "µs/event")
+}

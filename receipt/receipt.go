@@ -1,0 +1,257 @@
+// Package receipt defines the trace receipt: one self-contained JSON
+// document that lets anyone check, without trusting the consortium, that
+// the EPCIS events of a trace are exactly those the ledger recorded and
+// anchored on an EVM chain.
+//
+// A receipt lists the anchor windows its events fall in once, each with
+// its Merkle root, size and every member's anchor of it (co-attestation),
+// and then the events, each with its Fabric transaction and block, the
+// index of its window, its leaf index and its Merkle path:
+//
+//	{
+//	  "version": 1,
+//	  "subject": {"digitalLink": "https://id.gs1.org/01/…/10/L1", "lots": ["…"]},
+//	  "generatedAt": "2025-06-01T08:00:00Z",
+//	  "windows": [{"channel": "trustline", "fromBlock": 10, "toBlock": 19,
+//	               "size": 42, "root": "0x…",
+//	               "anchors": [{"chainId": 1337, "contract": "0x…", "txHash": "0x…",
+//	                            "blockNumber": 7, "blockHash": "0x…", "logIndex": 0,
+//	                            "submitter": "0x…"}]}],
+//	  "events": [{"event": {EPCIS 2.0 JSON-LD}, "eventId": "ni:///sha-256;…?ver=CBV2.0",
+//	              "txId": "…", "block": 12, "window": 0, "leafIndex": 3,
+//	              "path": ["0x…", …]}]
+//	}
+//
+// Windows are listed once rather than repeated in every event: a window's
+// anchors are about 400 bytes each, more than an event's whole Merkle path
+// in windows of up to a million events (see TestReceiptSize).
+//
+// Verify checks three parts of each event independently: the event (its id
+// recomputed from its content with epcis.HashEvent), the path (the id's
+// Merkle path leads to its window's root, for the window's size), and the
+// anchors (each is an Anchored log of the window on chain; only with an RPC
+// backend).
+package receipt
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/node/anchor"
+)
+
+// Version is the receipt format this package writes and reads.
+const Version = 1
+
+// Receipt is a trace receipt.
+type Receipt struct {
+	Version     int       `json:"version"`
+	Subject     Subject   `json:"subject"`
+	GeneratedAt time.Time `json:"generatedAt"`
+	Windows     []Window  `json:"windows"`
+	Events      []Event   `json:"events"`
+}
+
+// Subject is what the receipt traces.
+type Subject struct {
+	DigitalLink string   `json:"digitalLink,omitempty"`
+	Lots        []string `json:"lots,omitempty"`
+}
+
+// Window is one anchored window: the Merkle tree of the canonical event ids
+// (merkle.Window) of Fabric blocks FromBlock..ToBlock of Channel.
+type Window struct {
+	Channel   string      `json:"channel"`
+	FromBlock uint64      `json:"fromBlock"`
+	ToBlock   uint64      `json:"toBlock"`
+	Size      uint64      `json:"size"`
+	Root      common.Hash `json:"root"`
+	Anchors   []Anchor    `json:"anchors"`
+}
+
+// Anchor locates one member's anchor transaction of a window.
+type Anchor struct {
+	ChainID     uint64         `json:"chainId"`
+	Contract    common.Address `json:"contract"`
+	TxHash      common.Hash    `json:"txHash"`
+	BlockNumber uint64         `json:"blockNumber"`
+	BlockHash   common.Hash    `json:"blockHash"`
+	LogIndex    uint           `json:"logIndex"`
+	Submitter   common.Address `json:"submitter"`
+}
+
+// Event is one EPCIS event of the trace and its place in a window.
+type Event struct {
+	Event     json.RawMessage `json:"event"`
+	EventID   string          `json:"eventId"`
+	TxID      string          `json:"txId"`
+	Block     uint64          `json:"block"`
+	Window    int             `json:"window"` // index in Receipt.Windows
+	LeafIndex uint64          `json:"leafIndex"`
+	Path      []common.Hash   `json:"path"`
+}
+
+// Proof is what the anchoring side knows of one event: the anchored window
+// holding it, its leaf index and path, and every anchor of the window.
+type Proof struct {
+	Window    anchor.Window
+	Size      uint64
+	LeafIndex uint64
+	Path      []merkle.Hash
+	Anchors   []anchor.Receipt
+}
+
+// Entry is one event to put in a receipt.
+type Entry struct {
+	Event   json.RawMessage // EPCIS 2.0 JSON-LD, as recorded
+	EventID string
+	TxID    string
+	Block   uint64
+	Proof   Proof
+}
+
+var (
+	// ErrFormat is returned for a document that is not a receipt this
+	// package can read.
+	ErrFormat = errors.New("receipt: not a valid receipt")
+	// ErrVersion is returned for a receipt of another format version.
+	ErrVersion = errors.New("receipt: unsupported version")
+)
+
+// Build assembles a receipt of entries, in their order, listing each
+// distinct window once with the union of its anchors.
+func Build(subject Subject, entries []Entry, now time.Time) (*Receipt, error) {
+	r := &Receipt{Version: Version, Subject: subject, GeneratedAt: now.UTC(), Windows: []Window{}, Events: []Event{}}
+	type key struct {
+		channel  string
+		from, to uint64
+		root     merkle.Hash
+	}
+	windows := map[key]int{}
+	for _, e := range entries {
+		p := e.Proof
+		if e.EventID == "" {
+			return nil, fmt.Errorf("receipt: event in tx %s has no id", e.TxID)
+		}
+		k := key{p.Window.Channel, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root}
+		wi, ok := windows[k]
+		if !ok {
+			wi = len(r.Windows)
+			windows[k] = wi
+			r.Windows = append(r.Windows, Window{
+				Channel: p.Window.Channel, FromBlock: p.Window.FromBlock, ToBlock: p.Window.ToBlock,
+				Size: p.Size, Root: common.Hash(p.Window.Root), Anchors: []Anchor{},
+			})
+		}
+		w := &r.Windows[wi]
+		for _, a := range p.Anchors {
+			if a.Window != p.Window {
+				return nil, fmt.Errorf("receipt: anchor %s is of window %d..%d root %x, not of the event's window %d..%d root %x",
+					a.TxHash, a.FromBlock, a.ToBlock, a.Root, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root)
+			}
+			ra, err := anchorOf(a)
+			if err != nil {
+				return nil, err
+			}
+			if !containsAnchor(w.Anchors, ra) {
+				w.Anchors = append(w.Anchors, ra)
+			}
+		}
+		path := make([]common.Hash, len(p.Path))
+		for i, h := range p.Path {
+			path[i] = common.Hash(h)
+		}
+		ev := e.Event
+		if c, err := compact(ev); err == nil {
+			ev = c
+		}
+		r.Events = append(r.Events, Event{
+			Event: ev, EventID: e.EventID, TxID: e.TxID, Block: e.Block,
+			Window: wi, LeafIndex: p.LeafIndex, Path: path,
+		})
+	}
+	return r, nil
+}
+
+func compact(raw []byte) (json.RawMessage, error) {
+	var b bytes.Buffer
+	if err := json.Compact(&b, raw); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+func anchorOf(a anchor.Receipt) (Anchor, error) {
+	if a.ChainID == nil || !a.ChainID.IsUint64() {
+		return Anchor{}, fmt.Errorf("receipt: anchor %s has chain id %v, not a uint64", a.TxHash, a.ChainID)
+	}
+	return Anchor{
+		ChainID: a.ChainID.Uint64(), Contract: a.Contract, TxHash: a.TxHash,
+		BlockNumber: a.BlockNumber, BlockHash: a.BlockHash, LogIndex: a.LogIndex, Submitter: a.Submitter,
+	}, nil
+}
+
+func containsAnchor(as []Anchor, a Anchor) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// AnchorReceipt is the node/anchor receipt that a claims is on chain for w.
+func (w Window) AnchorReceipt(a Anchor) anchor.Receipt {
+	return anchor.Receipt{
+		Window:      w.anchorWindow(),
+		ChainID:     new(big.Int).SetUint64(a.ChainID),
+		Contract:    a.Contract,
+		TxHash:      a.TxHash,
+		BlockNumber: a.BlockNumber,
+		BlockHash:   a.BlockHash,
+		LogIndex:    a.LogIndex,
+		Submitter:   a.Submitter,
+	}
+}
+
+func (w Window) anchorWindow() anchor.Window {
+	return anchor.Window{Channel: w.Channel, FromBlock: w.FromBlock, ToBlock: w.ToBlock, Root: merkle.Hash(w.Root)}
+}
+
+// Parse reads a receipt, refusing unknown members (a misspelt member would
+// otherwise silently drop what it should have carried) and other versions.
+func Parse(data []byte) (*Receipt, error) {
+	var probe struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if probe.Version == nil {
+		return nil, fmt.Errorf("%w: no version", ErrFormat)
+	}
+	if *probe.Version != Version {
+		return nil, fmt.Errorf("%w %d (this reader knows version %d)", ErrVersion, *probe.Version, Version)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var r Receipt
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrFormat, err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the receipt", ErrFormat)
+	}
+	return &r, nil
+}
+
+// Marshal writes r as compact JSON, the form whose size TestReceiptSize
+// reports.
+func (r *Receipt) Marshal() ([]byte, error) { return json.Marshal(r) }

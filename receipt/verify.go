@@ -1,0 +1,281 @@
+package receipt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/node/anchor"
+)
+
+// Part names what a failed check was about.
+type Part string
+
+const (
+	// PartEvent is the event itself: its id recomputed from its content,
+	// its own eventID member, its block within its window.
+	PartEvent Part = "event"
+	// PartPath is the event id's Merkle path to its window's root.
+	PartPath Part = "path"
+	// PartAnchor is an anchor of the event's window on chain.
+	PartAnchor Part = "anchor"
+)
+
+var (
+	// ErrEventID is returned when an event's content hashes to another id
+	// than the receipt claims.
+	ErrEventID = errors.New("receipt: event id does not match the event's content")
+	// ErrBlockOutsideWindow is returned when an event's block is not in its
+	// window's block range.
+	ErrBlockOutsideWindow = errors.New("receipt: block outside the window")
+	// ErrNoWindow is returned when an event names a window the receipt
+	// does not have.
+	ErrNoWindow = errors.New("receipt: no such window")
+	// ErrNoAnchor is returned when an event's window has no anchor.
+	ErrNoAnchor = errors.New("receipt: window has no anchor")
+	// ErrUnreachable is returned by Verify when the chain's RPC endpoint
+	// cannot be reached: the report is then incomplete.
+	ErrUnreachable = errors.New("receipt: chain RPC endpoint unreachable")
+)
+
+// PartError is one failed check of an event. Err matches the package's
+// errors, merkle's (ErrIndexOutOfRange, ErrProofLength, ErrRootMismatch) or
+// anchor's (ErrNotFound, ErrMismatch, ErrWrongChain, ErrNotConfirmed,
+// ErrNoCode).
+type PartError struct {
+	Part   Part
+	Anchor int // index of the anchor in the window, for PartAnchor; else -1
+	Err    error
+}
+
+func (e *PartError) Error() string {
+	if e.Part == PartAnchor && e.Anchor >= 0 {
+		return fmt.Sprintf("%s %d: %v", e.Part, e.Anchor, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Part, e.Err)
+}
+
+func (e *PartError) Unwrap() error { return e.Err }
+
+// MarshalJSON writes the part, anchor index and message.
+func (e *PartError) MarshalJSON() ([]byte, error) {
+	v := struct {
+		Part   Part   `json:"part"`
+		Anchor *int   `json:"anchor,omitempty"`
+		Error  string `json:"error"`
+	}{Part: e.Part, Error: e.Err.Error()}
+	if e.Part == PartAnchor && e.Anchor >= 0 {
+		v.Anchor = &e.Anchor
+	}
+	return json.Marshal(v)
+}
+
+// Verdict is the outcome for one event.
+type Verdict struct {
+	Index    int          `json:"index"` // in Receipt.Events
+	EventID  string       `json:"eventId"`
+	TxID     string       `json:"txId"`
+	Block    uint64       `json:"block"`
+	Failures []*PartError `json:"failures,omitempty"`
+	// Anchors is how many anchors the event's window lists; OnChain tells
+	// whether they were checked on chain (false offline: the anchors were
+	// not checked at all).
+	Anchors int  `json:"anchors"`
+	OnChain bool `json:"onChain"`
+}
+
+// OK reports whether every check of the event passed.
+func (v Verdict) OK() bool { return len(v.Failures) == 0 }
+
+// Failed reports whether a check of part p failed.
+func (v Verdict) Failed(p Part) bool {
+	for _, f := range v.Failures {
+		if f.Part == p {
+			return true
+		}
+	}
+	return false
+}
+
+// Report is the outcome of Verify.
+type Report struct {
+	// Online is true when anchors were checked on chain.
+	Online   bool      `json:"online"`
+	ChainID  uint64    `json:"chainId,omitempty"`
+	Verdicts []Verdict `json:"events"`
+}
+
+// OK reports whether every event verified; a receipt with no events does not.
+func (r *Report) OK() bool {
+	if len(r.Verdicts) == 0 {
+		return false
+	}
+	for _, v := range r.Verdicts {
+		if !v.OK() {
+			return false
+		}
+	}
+	return true
+}
+
+// Options tune Verify. The zero value verifies offline.
+type Options struct {
+	// Backend is an RPC endpoint of the anchors' chain. Nil verifies offline:
+	// events and paths are checked, anchors are not.
+	Backend anchor.Backend
+	// Anchor tunes the anchor clients (retries, confirmation depth).
+	Anchor anchor.Options
+}
+
+// Verify checks every event of r: the event, its path and, online, its
+// window's anchors. Mismatches are reported per event in the Report; the
+// error is non-nil only when the check could not be done (ErrUnreachable,
+// or ctx ended), and then the report is nil.
+func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
+	rep := &Report{Online: opts.Backend != nil, Verdicts: make([]Verdict, 0, len(r.Events))}
+	var chain *onChain
+	if opts.Backend != nil {
+		id, err := opts.Backend.ChainID(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("%w: chain id: %v", ErrUnreachable, err)
+		}
+		if !id.IsUint64() {
+			return nil, fmt.Errorf("%w: chain id %v", ErrUnreachable, id)
+		}
+		rep.ChainID = id.Uint64()
+		chain = &onChain{b: opts.Backend, opts: opts.Anchor, chainID: id, clients: map[common.Address]clientOrErr{}}
+	}
+	windowAnchors := make(map[int][]*PartError) // anchor failures by window, checked once
+	for i, e := range r.Events {
+		v := Verdict{Index: i, EventID: e.EventID, TxID: e.TxID, Block: e.Block}
+		fail := func(p Part, err error) { v.Failures = append(v.Failures, &PartError{Part: p, Anchor: -1, Err: err}) }
+
+		if err := checkEvent(e); err != nil {
+			fail(PartEvent, err)
+		}
+		if e.Window < 0 || e.Window >= len(r.Windows) {
+			fail(PartPath, fmt.Errorf("%w: window %d of %d", ErrNoWindow, e.Window, len(r.Windows)))
+			rep.Verdicts = append(rep.Verdicts, v)
+			continue
+		}
+		w := &r.Windows[e.Window]
+		if e.Block < w.FromBlock || e.Block > w.ToBlock {
+			fail(PartEvent, fmt.Errorf("%w: block %d, window %d..%d", ErrBlockOutsideWindow, e.Block, w.FromBlock, w.ToBlock))
+		}
+		if err := merkle.Verify([]byte(e.EventID), e.LeafIndex, w.Size, hashes(e.Path), merkle.Hash(w.Root)); err != nil {
+			fail(PartPath, err)
+		}
+		v.Anchors = len(w.Anchors)
+		if len(w.Anchors) == 0 {
+			fail(PartAnchor, ErrNoAnchor)
+		} else if chain != nil {
+			fs, checked := windowAnchors[e.Window]
+			if !checked {
+				var err error
+				if fs, err = chain.verifyWindow(ctx, w); err != nil {
+					return nil, err
+				}
+				windowAnchors[e.Window] = fs
+			}
+			v.Failures = append(v.Failures, fs...)
+			v.OnChain = true
+		}
+		rep.Verdicts = append(rep.Verdicts, v)
+	}
+	return rep, nil
+}
+
+// checkEvent recomputes the event's id from its content. The event's own
+// eventID member is outside the CBV hash, so it is compared separately.
+func checkEvent(e Event) error {
+	got, err := epcis.HashEvent(e.Event)
+	if err != nil {
+		return fmt.Errorf("%w: cannot hash the event: %v", ErrEventID, err)
+	}
+	if got != e.EventID {
+		return fmt.Errorf("%w: content hashes to %s, receipt says %s", ErrEventID, got, e.EventID)
+	}
+	var member struct {
+		EventID *string `json:"eventID"`
+	}
+	if err := json.Unmarshal(e.Event, &member); err == nil && member.EventID != nil && *member.EventID != e.EventID {
+		return fmt.Errorf("%w: the event's eventID member is %s, receipt says %s", ErrEventID, *member.EventID, e.EventID)
+	}
+	return nil
+}
+
+func hashes(hs []common.Hash) []merkle.Hash {
+	out := make([]merkle.Hash, len(hs))
+	for i, h := range hs {
+		out[i] = merkle.Hash(h)
+	}
+	return out
+}
+
+type clientOrErr struct {
+	c   *anchor.Client
+	err error
+}
+
+// onChain checks anchors against one chain, with one client per contract.
+type onChain struct {
+	b       anchor.Backend
+	opts    anchor.Options
+	chainID *big.Int
+	clients map[common.Address]clientOrErr
+}
+
+// verifyWindow checks every anchor of w; it returns the failures, or an
+// error when the endpoint failed to answer.
+func (c *onChain) verifyWindow(ctx context.Context, w *Window) ([]*PartError, error) {
+	var fs []*PartError
+	for i, a := range w.Anchors {
+		err := c.verifyAnchor(ctx, w, a)
+		if err == nil {
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if unreachable(err) {
+			return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+		}
+		fs = append(fs, &PartError{Part: PartAnchor, Anchor: i, Err: err})
+	}
+	return fs, nil
+}
+
+func (c *onChain) verifyAnchor(ctx context.Context, w *Window, a Anchor) error {
+	if new(big.Int).SetUint64(a.ChainID).Cmp(c.chainID) != 0 {
+		return fmt.Errorf("%w: anchor is on chain %d, the endpoint serves chain %s", anchor.ErrWrongChain, a.ChainID, c.chainID)
+	}
+	ce, ok := c.clients[a.Contract]
+	if !ok {
+		ce.c, ce.err = anchor.NewClient(ctx, c.b, a.Contract, c.opts)
+		c.clients[a.Contract] = ce
+	}
+	if ce.err != nil {
+		return ce.err
+	}
+	return ce.c.VerifyAnchor(ctx, w.AnchorReceipt(a), merkle.Hash(w.Root))
+}
+
+// unreachable tells an endpoint's failure to answer from an answer that the
+// anchor is not there: only the latter is a mismatch.
+func unreachable(err error) bool {
+	for _, known := range []error{anchor.ErrNotFound, anchor.ErrMismatch, anchor.ErrWrongChain, anchor.ErrNotConfirmed, anchor.ErrNoCode} {
+		if errors.Is(err, known) {
+			return false
+		}
+	}
+	return anchor.Transient(err)
+}
