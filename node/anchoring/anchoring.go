@@ -1,0 +1,375 @@
+// Package anchoring runs a member node's anchoring: it cuts the indexed
+// Fabric blocks into contiguous windows, anchors each window's Merkle root
+// (package merkle, canonical event-id order) on the EVM chain through
+// node/anchor, records every member's anchor of the same windows
+// (co-attestation), and hands out the proof of any anchored event.
+//
+// # Windows
+//
+// Windows are cut on block boundaries aligned to Options.Blocks (N): a
+// window normally ends at block k·N−1. Every member following the same
+// channel therefore cuts the same windows and builds the same roots, and
+// their anchors of a window co-attest it.
+//
+// Blocks without EPCIS events are not anchored on their own: a window whose
+// aligned range holds no event extends to the next aligned boundary until
+// it holds one. Every anchor thus covers at least one event, windows stay
+// contiguous and never overlap, and no gas is spent proving that nothing
+// happened (a receipt only ever proves inclusion).
+//
+// When Options.Interval (T) passes without a full window, the events seen
+// so far are anchored at once in a window ending at the indexed head, so an
+// event waits at most about T for its anchor. Such a window depends on when
+// the node looked, so other members may cut it differently and not
+// co-attest it; the next window ends on an aligned boundary again.
+//
+// # Restarts
+//
+// A window is saved before its anchor is sent, and the store's last window
+// is where the loop resumes: a window is created exactly once. If the node
+// stopped after saving a window but before recording its anchor, the loop
+// first looks on chain for its own anchor of that window and sends one only
+// when there is none.
+package anchoring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/receipt"
+)
+
+// Source is the node's index as the anchoring loop sees it.
+type Source interface {
+	// Height is the number of Fabric blocks indexed: blocks 0..Height-1.
+	Height(ctx context.Context) (uint64, error)
+	// EventIDs are the ids of the EPCIS events recorded by valid
+	// transactions in blocks from..to, inclusive, in any order.
+	EventIDs(ctx context.Context, from, to uint64) ([]string, error)
+}
+
+// Store keeps windows, their ids and anchors. The node's Pebble index
+// implements it; MemStore is an in-memory one.
+type Store interface {
+	// LastWindow is the window saved last; ok is false when there is none.
+	LastWindow(ctx context.Context) (w Window, ok bool, err error)
+	// SaveWindow saves a new window, which must follow the last one.
+	SaveWindow(ctx context.Context, w Window) error
+	// AddAnchors records anchors of the window starting at fromBlock,
+	// ignoring those already recorded (same chain, transaction and log).
+	AddAnchors(ctx context.Context, fromBlock uint64, rs ...anchor.Receipt) error
+	// Anchors are the anchors recorded for the window starting at fromBlock.
+	Anchors(ctx context.Context, fromBlock uint64) ([]anchor.Receipt, error)
+	// WindowOf is the window holding event id; ok is false when no window
+	// does (yet).
+	WindowOf(ctx context.Context, id string) (w Window, ok bool, err error)
+	// Windows are the saved windows ending at or after fromBlock, in block
+	// order, at most limit of them (limit <= 0: all).
+	Windows(ctx context.Context, fromBlock uint64, limit int) ([]Window, error)
+}
+
+// Anchorer sends anchors; *anchor.Anchorer is one.
+type Anchorer interface {
+	Anchor(ctx context.Context, w anchor.Window) (anchor.Receipt, error)
+	Anchors(ctx context.Context, f anchor.Filter) ([]anchor.Receipt, error)
+	Address() common.Address
+}
+
+// Window is a window as stored: what was anchored, and the canonical event
+// ids it was built from, enough to recompute any event's path.
+type Window struct {
+	anchor.Window
+	IDs []string // canonical order (merkle.Window)
+}
+
+// Size is the number of leaves.
+func (w Window) Size() uint64 { return uint64(len(w.IDs)) }
+
+// Options tune a Loop. The zero value of each field selects its default.
+type Options struct {
+	// Channel is the Fabric channel anchored. Default "trustline".
+	Channel string
+	// Blocks is N, the window length in blocks and their alignment.
+	// Default 10.
+	Blocks uint64
+	// Interval is T: events waiting longer than this are anchored without
+	// waiting for a full window. Default 5m; negative disables it.
+	Interval time.Duration
+	// Poll is how often Run looks at the index. Default 2s.
+	Poll time.Duration
+	// FirstBlock is where the first window starts. Default 0.
+	FirstBlock uint64
+	// ChainStart is the chain block from which to search for anchors (the
+	// contract's deployment block): public endpoints cap log queries.
+	ChainStart uint64
+	// Now is the clock. Default time.Now.
+	Now func() time.Time
+	// Logf reports failures Run retries. Default: discard.
+	Logf func(format string, args ...any)
+}
+
+func (o Options) withDefaults() Options {
+	if o.Channel == "" {
+		o.Channel = "trustline"
+	}
+	if o.Blocks == 0 {
+		o.Blocks = 10
+	}
+	if o.Interval == 0 {
+		o.Interval = 5 * time.Minute
+	}
+	if o.Poll <= 0 {
+		o.Poll = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	return o
+}
+
+// ErrNotAnchored is returned by Proof for an event in no window yet.
+var ErrNotAnchored = errors.New("anchoring: event not anchored yet")
+
+// Loop is the anchoring component of a node.
+type Loop struct {
+	src   Source
+	store Store
+	a     Anchorer
+	opts  Options
+	since time.Time // when the oldest unanchored event was first seen
+}
+
+// New returns a Loop anchoring src's blocks with a, recording in store.
+func New(src Source, store Store, a Anchorer, opts Options) *Loop {
+	return &Loop{src: src, store: store, a: a, opts: opts.withDefaults()}
+}
+
+// Run steps until ctx ends, logging and retrying failures.
+func (l *Loop) Run(ctx context.Context) error {
+	t := time.NewTicker(l.opts.Poll)
+	defer t.Stop()
+	for {
+		if _, err := l.Step(ctx); err != nil && ctx.Err() == nil {
+			l.opts.Logf("anchoring: %v", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Step finishes a window left unanchored by a previous run, then cuts and
+// anchors every window that is due. It returns the windows anchored.
+func (l *Loop) Step(ctx context.Context) ([]anchor.Receipt, error) {
+	var done []anchor.Receipt
+	last, ok, err := l.store.LastWindow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	from := l.opts.FirstBlock
+	if ok {
+		r, err := l.ensureAnchored(ctx, last)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			done = append(done, *r)
+		}
+		from = last.ToBlock + 1
+	}
+	height, err := l.src.Height(ctx)
+	if err != nil {
+		return done, fmt.Errorf("anchoring: index height: %w", err)
+	}
+	for from < height {
+		w, ok, err := l.next(ctx, from, height)
+		if err != nil || !ok {
+			return done, err
+		}
+		if err := l.store.SaveWindow(ctx, w); err != nil {
+			return done, fmt.Errorf("anchoring: saving window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+		}
+		l.since = time.Time{}
+		r, err := l.send(ctx, w)
+		if err != nil {
+			return done, err
+		}
+		done = append(done, r)
+		from = w.ToBlock + 1
+	}
+	return done, nil
+}
+
+// next is the window due from block from, with blocks below height
+// indexed; ok is false when none is due yet.
+func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, error) {
+	n := l.opts.Blocks
+	var ids []string
+	start := from
+	for to := (from/n+1)*n - 1; ; to += n {
+		if to >= height {
+			// A partial window: anchored only once its oldest event waited T.
+			if from > height-1 {
+				return Window{}, false, nil
+			}
+			more, err := l.src.EventIDs(ctx, from, height-1)
+			if err != nil {
+				return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, height-1, err)
+			}
+			ids = append(ids, more...)
+			if len(ids) == 0 {
+				l.since = time.Time{}
+				return Window{}, false, nil
+			}
+			now := l.opts.Now()
+			if l.since.IsZero() {
+				l.since = now
+			}
+			if l.opts.Interval < 0 || now.Sub(l.since) < l.opts.Interval {
+				return Window{}, false, nil
+			}
+			return makeWindow(l.opts.Channel, start, height-1, ids), true, nil
+		}
+		more, err := l.src.EventIDs(ctx, from, to)
+		if err != nil {
+			return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
+		}
+		ids = append(ids, more...)
+		if len(ids) > 0 {
+			return makeWindow(l.opts.Channel, start, to, ids), true, nil
+		}
+		from = to + 1 // empty: fold into the next aligned range
+	}
+}
+
+func makeWindow(channel string, from, to uint64, ids []string) Window {
+	mw := merkle.NewWindow(ids)
+	return Window{
+		Window: anchor.Window{Channel: channel, FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
+		IDs:    mw.IDs(),
+	}
+}
+
+// ensureAnchored makes sure w carries this member's anchor: recorded, found
+// on chain (the node stopped before recording it), or sent now. It returns
+// the anchor when it had to find or send it.
+func (l *Loop) ensureAnchored(ctx context.Context, w Window) (*anchor.Receipt, error) {
+	rs, err := l.store.Anchors(ctx, w.FromBlock)
+	if err != nil {
+		return nil, err
+	}
+	me := l.a.Address()
+	if slices.ContainsFunc(rs, func(r anchor.Receipt) bool { return r.Submitter == me }) {
+		return nil, nil
+	}
+	root := w.Root
+	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Submitters: []common.Address{me}, Start: l.opts.ChainStart})
+	if err != nil {
+		return nil, fmt.Errorf("anchoring: looking for our anchor of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+	}
+	for _, r := range found {
+		if r.Window == w.Window {
+			if err := l.store.AddAnchors(ctx, w.FromBlock, r); err != nil {
+				return nil, err
+			}
+			return &r, nil
+		}
+	}
+	r, err := l.send(ctx, w)
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+func (l *Loop) send(ctx context.Context, w Window) (anchor.Receipt, error) {
+	r, err := l.a.Anchor(ctx, w.Window)
+	if err != nil {
+		return anchor.Receipt{}, fmt.Errorf("anchoring: anchoring window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+	}
+	if err := l.store.AddAnchors(ctx, w.FromBlock, r); err != nil {
+		return anchor.Receipt{}, fmt.Errorf("anchoring: recording the anchor %s: %w", r.TxHash, err)
+	}
+	return r, nil
+}
+
+// ScanCoAttestations records every member's anchors of the windows ending
+// at or after fromBlock, as found on chain, and returns how many were new.
+func (l *Loop) ScanCoAttestations(ctx context.Context, fromBlock uint64) (int, error) {
+	ws, err := l.store.Windows(ctx, fromBlock, 0)
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	for _, w := range ws {
+		root := w.Root
+		found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart})
+		if err != nil {
+			return added, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+		}
+		have, err := l.store.Anchors(ctx, w.FromBlock)
+		if err != nil {
+			return added, err
+		}
+		var fresh []anchor.Receipt
+		for _, r := range found {
+			// Same root, another block range: not an anchor of this window.
+			if r.Window == w.Window && !slices.ContainsFunc(have, func(h anchor.Receipt) bool { return sameAnchor(h, r) }) {
+				fresh = append(fresh, r)
+			}
+		}
+		if len(fresh) > 0 {
+			if err := l.store.AddAnchors(ctx, w.FromBlock, fresh...); err != nil {
+				return added, err
+			}
+			added += len(fresh)
+		}
+	}
+	return added, nil
+}
+
+func sameAnchor(a, b anchor.Receipt) bool {
+	return a.TxHash == b.TxHash && a.LogIndex == b.LogIndex && a.ChainID.Cmp(b.ChainID) == 0
+}
+
+// Proof is the receipt proof of event id: its window, leaf index, path and
+// every anchor recorded for the window.
+func Proof(ctx context.Context, store Store, id string) (receipt.Proof, error) {
+	w, ok, err := store.WindowOf(ctx, id)
+	if err != nil {
+		return receipt.Proof{}, err
+	}
+	if !ok {
+		return receipt.Proof{}, fmt.Errorf("%w: %s", ErrNotAnchored, id)
+	}
+	mw := merkle.NewWindow(w.IDs)
+	i, ok := mw.Index(id)
+	if !ok {
+		return receipt.Proof{}, fmt.Errorf("anchoring: window %d..%d does not hold %s", w.FromBlock, w.ToBlock, id)
+	}
+	tree := mw.Tree()
+	if tree.Root() != w.Root {
+		return receipt.Proof{}, fmt.Errorf("anchoring: stored ids of window %d..%d do not lead to its root", w.FromBlock, w.ToBlock)
+	}
+	path, err := tree.Proof(i)
+	if err != nil {
+		return receipt.Proof{}, err
+	}
+	rs, err := store.Anchors(ctx, w.FromBlock)
+	if err != nil {
+		return receipt.Proof{}, err
+	}
+	return receipt.Proof{Window: w.Window, Size: w.Size(), LeafIndex: uint64(i), Path: path, Anchors: rs}, nil
+}
