@@ -267,3 +267,21 @@ func Submit(t testing.TB, org, name string, args ...string) ([]byte, string) {
 	WaitForBlock(t, status.BlockNumber)
 	return res, status.TransactionID
 }
+
+// WaitForSync waits until every peer has committed the highest block any
+// peer has, for tests that submit through a path that does not report the
+// block (the CLI binary, say) and then act through another organisation.
+func WaitForSync(t testing.TB) {
+	t.Helper()
+	var top uint64
+	for _, org := range testnet.Orgs {
+		info, err := Network(t).ChainInfo(context.Background(), org)
+		if err != nil {
+			t.Fatalf("chain info of %s: %v", org, err)
+		}
+		top = max(top, info.GetHeight())
+	}
+	if top > 0 {
+		WaitForBlock(t, top-1)
+	}
+}
