@@ -17,6 +17,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
 	"github.com/trustline/trustline/internal/cli/tracecmd"
 	"github.com/trustline/trustline/internal/cli/unitscmd"
+	"github.com/trustline/trustline/internal/cli/verifycmd"
 	"github.com/trustline/trustline/internal/iostreams"
 )
 
@@ -57,6 +58,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		labcmd.NewCmd(ios),
 		tracecmd.NewCmd(ios),
 		tracecmd.NewEventsCmd(ios),
+		verifycmd.NewCmd(ios),
 	)
 	return root
 }

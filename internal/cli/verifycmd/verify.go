@@ -1,0 +1,167 @@
+// Package verifycmd implements `trustline verify`: check a trace receipt
+// without trusting the consortium.
+package verifycmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/receipt"
+)
+
+// ExitMismatch is the exit code when any event fails verification: like a
+// ledger refusal, the claim presented was not accepted.
+const ExitMismatch = cmdutil.ExitRejected
+
+// NewCmd returns the verify command.
+func NewCmd(ios *iostreams.IO) *cobra.Command {
+	var rpcURL, output string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "verify RECEIPT.json",
+		Short: "Verify a trace receipt: event ids, Merkle paths and, with --eth-rpc, anchors on chain",
+		Long: `verify checks every event of a trace receipt (from trustline trace --receipt or
+a node's ?format=receipt): it recomputes the event's id from its content
+(CBV 2.0 event hash), follows its Merkle path to its window's root, and, with
+--eth-rpc, confirms each anchor of the window on chain. Without --eth-rpc the
+anchors are not checked and the verdict says so.
+
+Use - to read the receipt from standard input.
+
+Exit status: 0 all events verify, 3 any event fails, 2 unreadable receipt or
+bad flags, 4 the RPC endpoint cannot be reached.`,
+		Example: `  trustline verify receipt.json
+  trustline verify receipt.json --eth-rpc http://127.0.0.1:8545 -o json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return cmdutil.UsageError("verify takes one receipt file\n\n%s", cmd.UsageString())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckOutput(output); err != nil {
+				return err
+			}
+			return run(cmd.Context(), ios, args[0], rpcURL, output, timeout)
+		},
+	}
+	cmd.Flags().StringVar(&rpcURL, "eth-rpc", "", "JSON-RPC endpoint of the anchors' chain; without it anchors are not checked on chain")
+	cmd.Flags().DurationVar(&timeout, "timeout", 2*time.Minute, "give up on the RPC endpoint after this long")
+	cmdutil.AddOutputFlag(cmd, &output)
+	return cmd
+}
+
+func run(ctx context.Context, ios *iostreams.IO, path, rpcURL, output string, timeout time.Duration) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	data, err := readInput(ios, path)
+	if err != nil {
+		return cmdutil.UsageError("reading the receipt: %v", err)
+	}
+	r, err := receipt.Parse(data)
+	if err != nil {
+		return cmdutil.UsageError("%s: %v", path, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var opts receipt.Options
+	if rpcURL != "" {
+		c, err := ethclient.DialContext(ctx, rpcURL)
+		if err != nil {
+			return cmdutil.Unavailable(fmt.Errorf("connecting to %s: %w", rpcURL, err))
+		}
+		defer c.Close()
+		opts.Backend = c
+	}
+	rep, err := receipt.Verify(ctx, r, opts)
+	if err != nil {
+		if errors.Is(err, receipt.ErrUnreachable) || errors.Is(err, context.DeadlineExceeded) {
+			return cmdutil.Unavailable(fmt.Errorf("%s: %w", rpcURL, err))
+		}
+		return err
+	}
+	if output == cmdutil.OutputJSON {
+		if err := cmdutil.PrintJSON(ios.Out, struct {
+			OK bool `json:"ok"`
+			*receipt.Report
+		}{rep.OK(), rep}); err != nil {
+			return err
+		}
+	} else {
+		printTable(ios.Out, r, rep)
+	}
+	if !rep.OK() {
+		return &cmdutil.ExitError{Code: ExitMismatch, Err: fmt.Errorf("%s: %s", path, summary(rep))}
+	}
+	return nil
+}
+
+func readInput(ios *iostreams.IO, path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(ios.In)
+	}
+	return os.ReadFile(path)
+}
+
+func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
+	subject := r.Subject.DigitalLink
+	if subject == "" {
+		subject = strings.Join(r.Subject.Lots, ", ")
+	}
+	if subject != "" {
+		fmt.Fprintf(w, "receipt for %s, generated %s\n", subject, r.GeneratedAt.Format(time.RFC3339))
+	}
+	for _, v := range rep.Verdicts {
+		mark := "✓"
+		if !v.OK() {
+			mark = "✗"
+		}
+		fmt.Fprintf(w, "%s %s  tx %s block %d", mark, v.EventID, v.TxID, v.Block)
+		switch {
+		case !v.OK():
+			fmt.Fprintln(w)
+			for _, f := range v.Failures {
+				fmt.Fprintf(w, "    %v\n", f)
+			}
+		case v.OnChain:
+			fmt.Fprintf(w, "  (%d anchor(s) confirmed on chain)\n", v.Anchors)
+		default:
+			fmt.Fprintf(w, "  (%d anchor(s) not checked on chain)\n", v.Anchors)
+		}
+	}
+	fmt.Fprintln(w, summary(rep))
+}
+
+func summary(rep *receipt.Report) string {
+	bad := 0
+	for _, v := range rep.Verdicts {
+		if !v.OK() {
+			bad++
+		}
+	}
+	n := len(rep.Verdicts)
+	var s string
+	switch {
+	case n == 0:
+		return "the receipt holds no events: nothing verified"
+	case bad == 0:
+		s = fmt.Sprintf("all %d events verified", n)
+	default:
+		s = fmt.Sprintf("%d of %d events FAILED verification", bad, n)
+	}
+	if rep.Online {
+		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)
+	}
+	return s + " (offline: anchors not checked on chain; pass --eth-rpc to check them)"
+}

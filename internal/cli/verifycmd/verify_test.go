@@ -1,0 +1,188 @@
+package verifycmd_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/core/types"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/eth/ethconfig"
+	"github.com/ethereum/go-ethereum/ethclient/simulated"
+	"github.com/ethereum/go-ethereum/node"
+	"github.com/ethereum/go-ethereum/params"
+
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/internal/cli"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/receipt"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	root := cli.NewRootCmd(ios)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	if err != nil {
+		errOut.WriteString(err.Error())
+	}
+	return out.String(), errOut.String(), cmdutil.ExitCode(err)
+}
+
+// freePort is a loopback port free a moment ago.
+func freePort(t *testing.T) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// writeReceipt anchors a window of three events on a simulated chain served
+// over HTTP and writes a receipt of two of them.
+func writeReceipt(t *testing.T) (path, rpcURL string) {
+	t.Helper()
+	key, _ := crypto.GenerateKey()
+	port := freePort(t)
+	sim := simulated.NewBackend(types.GenesisAlloc{
+		crypto.PubkeyToAddress(key.PublicKey): {Balance: new(big.Int).Mul(big.NewInt(100), big.NewInt(params.Ether))},
+	}, func(nc *node.Config, eth *ethconfig.Config) {
+		// Served over HTTP, so that the command dials a URL as it would geth's.
+		nc.HTTPHost, nc.HTTPPort, nc.HTTPModules = "127.0.0.1", port, []string{"eth", "net", "web3"}
+		cfg := *params.AllDevChainProtocolChanges
+		cfg.BogotaTime = nil
+		eth.Genesis.Config = &cfg
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			sim.Commit()
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+	t.Cleanup(func() { cancel(); wg.Wait(); sim.Close() })
+	b := sim.Client()
+
+	tctx, tcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer tcancel()
+	contract, err := anchor.Deploy(tctx, b, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs [][]byte
+	var ids []string
+	for i := range 3 {
+		ev := fmt.Appendf(nil, `{"type":"ObjectEvent","eventTime":"2025-06-02T00:00:00.000Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["https://id.gs1.org/01/09506000134352/21/V%d"]}`, i)
+		id, err := epcis.HashEvent(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs, ids = append(evs, ev), append(ids, id)
+	}
+	mw := merkle.NewWindow(ids)
+	tree := mw.Tree()
+	w := anchor.Window{Channel: "trustline", FromBlock: 0, ToBlock: 9, Root: tree.Root()}
+	a, err := anchor.NewAnchorer(tctx, b, contract, key, anchor.Options{PollInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ar, err := a.Anchor(tctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []receipt.Entry
+	for i := range 2 {
+		idx, _ := mw.Index(ids[i])
+		p, _ := tree.Proof(idx)
+		entries = append(entries, receipt.Entry{Event: evs[i], EventID: ids[i], TxID: fmt.Sprint("tx", i), Block: 3,
+			Proof: receipt.Proof{Window: w, Size: 3, LeafIndex: uint64(idx), Path: p, Anchors: []anchor.Receipt{ar}}})
+	}
+	r, err := receipt.Build(receipt.Subject{DigitalLink: "https://id.gs1.org/01/09506000134352/10/L1"}, entries, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := r.Marshal()
+	path = filepath.Join(t.TempDir(), "receipt.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, fmt.Sprintf("http://127.0.0.1:%d", port)
+}
+
+// tamper rewrites the receipt at path with f applied.
+func tamper(t *testing.T, path string, f func(r *receipt.Receipt)) string {
+	t.Helper()
+	data, _ := os.ReadFile(path)
+	r, err := receipt.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f(r)
+	data, _ = r.Marshal()
+	out := filepath.Join(t.TempDir(), "tampered.json")
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func TestVerify(t *testing.T) {
+	good, url := writeReceipt(t)
+	badEvent := tamper(t, good, func(r *receipt.Receipt) {
+		r.Events[1].Event = json.RawMessage(strings.Replace(string(r.Events[1].Event), "V1", "V7", 1))
+	})
+	badPath := tamper(t, good, func(r *receipt.Receipt) { r.Events[0].Path[0][0] ^= 1 })
+	badAnchor := tamper(t, good, func(r *receipt.Receipt) { r.Windows[0].Anchors[0].TxHash[0] ^= 1 })
+	garbage := filepath.Join(t.TempDir(), "garbage.json")
+	os.WriteFile(garbage, []byte("{\"version\": 1, "), 0o644)
+
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout []string
+		stderr string
+	}{
+		{"offline", []string{"verify", good}, 0, []string{"✓ ni:///sha-256;", "all 2 events verified", "not checked on chain"}, ""},
+		{"online", []string{"verify", good, "--eth-rpc", url}, 0, []string{"confirmed on chain", "anchors checked on chain 1337"}, ""},
+		{"event flipped", []string{"verify", badEvent, "--eth-rpc", url}, 3, []string{"✗", "event: receipt: event id does not match", "1 of 2 events FAILED"}, "FAILED"},
+		{"path flipped", []string{"verify", badPath}, 3, []string{"✗", "path: merkle: root mismatch"}, ""},
+		{"anchor flipped offline passes", []string{"verify", badAnchor}, 0, []string{"not checked on chain"}, ""},
+		{"anchor flipped online", []string{"verify", badAnchor, "--eth-rpc", url}, 3, []string{"anchor 0: anchor: not found", "2 of 2 events FAILED"}, ""},
+		{"json", []string{"verify", badPath, "-o", "json"}, 3, []string{`"ok": false`, `"part": "path"`}, ""},
+		{"unreachable rpc", []string{"verify", good, "--eth-rpc", "http://127.0.0.1:1", "--timeout", "20s"}, 4, nil, "unreachable"},
+		{"unreadable", []string{"verify", garbage}, 2, nil, "not a valid receipt"},
+		{"missing file", []string{"verify", filepath.Join(t.TempDir(), "none.json")}, 2, nil, "no such file"},
+		{"no argument", []string{"verify"}, 2, nil, "verify takes one receipt file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			stdout, stderr, code := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			}
+			for _, s := range tc.stdout {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, stdout)
+				}
+			}
+			if !strings.Contains(stderr, tc.stderr) {
+				t.Errorf("stderr %q lacks %q", stderr, tc.stderr)
+			}
+		})
+	}
+}
