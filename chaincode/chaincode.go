@@ -29,6 +29,9 @@
 //	Custody:RecordReadings({ReadingsRequest})   current custodian  ObjectEvent sensor_reporting
 //	Query:GetEvent(id) GetLot(lot) GetLotEvents(lot) GetUpstream(lot) GetDownstream(lot)
 //	Query:GetProduct(gtin) GetUnit(unit) GetShipment(id) GetLogisticUnit(sscc) GetInspection(reportID)
+//	Claim:RegisterClaim({ClaimRequest})        brand, owner    a claim about a product or lot (see package claims)
+//	Claim:SupersedeClaim(oldID, {ClaimRequest}) brand that made oldID   new claim; the old one gains supersededBy
+//	Claim:GetClaim(id), ListClaims(gtin)
 //	System:Ping(nonce), GetPing(mspID, nonce)   operational liveness, outside the ledger's records
 //
 // Identity is the transaction creator's MSP id (via cid); roles are ledger
@@ -60,6 +63,7 @@ func New() (*contractapi.ContractChaincode, error) {
 		&LabContract{},
 		&CustodyContract{},
 		&QueryContract{},
+		&ClaimContract{},
 	)
 	if err != nil {
 		return nil, err

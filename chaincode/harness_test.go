@@ -253,6 +253,9 @@ func checkPayloadComplete(t *testing.T, fn string, writes []stubfake.Write, ev l
 	for _, v := range ev.RoleProposals {
 		add(v)
 	}
+	for _, v := range ev.Claims {
+		add(v)
+	}
 	eventIDs := map[string]bool{}
 	for _, raw := range ev.EPCIS {
 		var head struct {
@@ -270,6 +273,8 @@ func checkPayloadComplete(t *testing.T, fn string, writes []stubfake.Write, ev l
 		}
 		typ := strings.Split(w.Key[1:], "\x00")[0]
 		switch typ {
+		case ledger.ObjectClaimSubject:
+			// derived from the claims in the payload
 		case ledger.ObjectLotEvent:
 			var id string
 			if err := json.Unmarshal(w.Value, &id); err != nil || !eventIDs[id] {

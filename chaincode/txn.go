@@ -168,6 +168,8 @@ func (t *txn) commit() error {
 			ev.Roles = v
 		case *ledger.RoleProposal:
 			ev.RoleProposals = append(ev.RoleProposals, *v)
+		case *ledger.Claim:
+			ev.Claims = append(ev.Claims, *v)
 		default:
 			return fmt.Errorf("internal error: record of type %T has no place in the event payload", r.value)
 		}

@@ -88,4 +88,5 @@ type Event struct {
 	Recalls       []Recall           `json:"recalls,omitempty"`
 	Roles         *Roles             `json:"roles,omitempty"`
 	RoleProposals []RoleProposal     `json:"roleProposals,omitempty"`
+	Claims        []Claim            `json:"claims,omitempty"`
 }
