@@ -138,7 +138,8 @@ func applyEvent(w writer, ev *ledger.Event) error {
 			return fmt.Errorf("EPCIS event %d: %w", i, err)
 		}
 	}
-	return nil
+	// Claims last: they are evaluated on everything above (claims.go).
+	return applyClaims(w, ev)
 }
 
 func applyLot(w writer, l ledger.LotSummary) error {

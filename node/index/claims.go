@@ -1,0 +1,329 @@
+package index
+
+// Claims (package claims) are kept under their own table prefix:
+//
+//	q c {claimID}                 → ledger.Claim (latest version: superseding sets SupersededBy)
+//	q g {gtin} {claimID}          → "" (claims about a product or its lots)
+//	q r {gtin} {lot} {claimID}    → claims.Result (the claim's verdict on the lot)
+//
+// Results are derived: after every transaction applyClaims re-evaluates
+// the claims of the lots the transaction touched and of every lot
+// downstream of them, in the same batch, so that the results change
+// atomically with the evidence. Their EvaluatedAt is the transaction's
+// time, so two nodes hold the same results (and Digest).
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/ledger"
+)
+
+const tClaims = 'q'
+
+// applyClaims stores ev's claims and re-evaluates the affected lots.
+func applyClaims(w writer, ev *ledger.Event) error {
+	affected := map[string]bool{}
+	allOf := func(gtin string) error {
+		return scan(w, prefix(tLot, gtin), nil, func(k, _ []byte) (bool, error) {
+			parts := split(k)
+			affected[lotLink(gtin, parts[len(parts)-1])] = true
+			return true, nil
+		})
+	}
+	for _, c := range ev.Claims {
+		if !validComponent(c.ID) || !validComponent(c.GTIN) {
+			return fmt.Errorf("claim %q", c.ID)
+		}
+		if err := setJSON(w, key(tClaims, "c", c.ID), c); err != nil {
+			return err
+		}
+		if err := w.Set(key(tClaims, "g", c.GTIN, c.ID), nil, nil); err != nil {
+			return err
+		}
+		if c.Lot != "" {
+			affected[c.Subject] = true
+		} else if err := allOf(c.GTIN); err != nil {
+			return err
+		}
+	}
+	for _, p := range ev.Products {
+		if err := allOf(p.GTIN); err != nil {
+			return err
+		}
+	}
+	for _, l := range ev.Lots {
+		affected[l.ID] = true
+	}
+	for _, r := range ev.Recalls {
+		affected[r.Lot] = true
+	}
+	for _, r := range ev.Inspections {
+		for _, l := range r.Report.Lots {
+			affected[canonicalEPC(l)] = true
+		}
+	}
+	if len(ev.LabSigners) > 0 {
+		// A revoked signer changes every verdict that rests on its reports.
+		err := scan(w, prefix(tClaims, "r"), nil, func(k, _ []byte) (bool, error) {
+			parts := split(k)
+			affected[lotLink(parts[1], parts[2])] = true
+			return true, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	at, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
+	if err != nil {
+		return nil // no ledger time to evaluate at; the next transaction will
+	}
+	// Downstream lots inherit their inputs' evidence.
+	lots := sortedKeys(affected)
+	for _, l := range lots {
+		down, err := reach(w, l, tDown)
+		if err != nil {
+			return err
+		}
+		for _, d := range down {
+			affected[d] = true
+		}
+	}
+	for _, l := range sortedKeys(affected) {
+		if err := evaluateLot(w, l, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// reach returns the lots reachable from lot through table (tUp or tDown),
+// breadth first, each once.
+func reach(r reader, lot string, table byte) ([]string, error) {
+	seen := map[string]bool{lot: true}
+	queue := []string{lot}
+	var out []string
+	for len(queue) > 0 {
+		cur := queue[0]
+		queue = queue[1:]
+		err := scan(r, prefix(table, cur), nil, func(k, _ []byte) (bool, error) {
+			parts := split(k)
+			n := parts[len(parts)-1]
+			if !seen[n] {
+				seen[n] = true
+				queue = append(queue, n)
+				out = append(out, n)
+			}
+			return true, nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// activeClaims returns the claims that apply to l, by id.
+func activeClaims(r reader, l ledger.LotSummary) ([]ledger.Claim, error) {
+	var out []ledger.Claim
+	err := scan(r, prefix(tClaims, "g", l.GTIN), nil, func(k, _ []byte) (bool, error) {
+		parts := split(k)
+		var c ledger.Claim
+		if ok, err := getJSON(r, key(tClaims, "c", parts[len(parts)-1]), &c); err != nil || !ok {
+			return err == nil, err
+		}
+		if claims.Applies(c, l) {
+			out = append(out, c)
+		}
+		return true, nil
+	})
+	return out, err
+}
+
+// evaluateLot evaluates the claims that apply to lot as of at and stores
+// the results.
+func evaluateLot(w writer, lot string, at time.Time) error {
+	gtin, num, ok := lotKey(lot)
+	if !ok {
+		return nil
+	}
+	var l ledger.LotSummary
+	if ok, err := getJSON(w, key(tLot, gtin, num), &l); err != nil || !ok {
+		return err
+	}
+	cs, err := activeClaims(w, l)
+	if err != nil || len(cs) == 0 {
+		return err
+	}
+	tr, err := claimTrace(w, l, at)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := setJSON(w, key(tClaims, "r", gtin, num, c.ID), claims.Evaluate(tr, c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// claimTrace gathers the evidence about l that claims are evaluated on.
+func claimTrace(r reader, l ledger.LotSummary, at time.Time) (claims.Trace, error) {
+	tr := claims.Trace{Lot: l, At: at}
+	via, err := recalledVia(r, l.ID)
+	if err != nil {
+		return tr, err
+	}
+	if len(via) > 0 {
+		tr.Lot.Status = ledger.StatusRecalled
+		tr.Lot.RecalledVia = slices.DeleteFunc(via, func(s string) bool { return s == l.ID })
+	}
+	var p ledger.Product
+	if ok, err := getJSON(r, key(tProduct, l.GTIN), &p); err != nil {
+		return tr, err
+	} else if ok {
+		tr.Product = &p
+	}
+	reports := map[string]bool{}
+	if tr.Events, err = lotEvents(r, l.GTIN, l.Lot, reports); err != nil {
+		return tr, err
+	}
+	up, err := reach(r, l.ID, tUp)
+	if err != nil {
+		return tr, err
+	}
+	for _, u := range up {
+		gtin, num, ok := lotKey(u)
+		if !ok {
+			continue
+		}
+		var ul ledger.LotSummary
+		if ok, err := getJSON(r, key(tLot, gtin, num), &ul); err != nil {
+			return tr, err
+		} else if ok {
+			tr.Upstream = append(tr.Upstream, ul)
+		}
+		evs, err := lotEvents(r, gtin, num, reports)
+		if err != nil {
+			return tr, err
+		}
+		tr.UpstreamEvents = append(tr.UpstreamEvents, evs...)
+	}
+	signers := map[string]bool{}
+	for _, id := range sortedKeys(reports) {
+		var rec ledger.InspectionRecord
+		if ok, err := getJSON(r, key(tInspection, id), &rec); err != nil {
+			return tr, err
+		} else if !ok {
+			continue
+		}
+		tr.Inspections = append(tr.Inspections, rec)
+		signers[strings.ToLower(rec.Signer)] = true
+	}
+	for _, a := range sortedKeys(signers) {
+		var s ledger.LabSigner
+		if ok, err := getJSON(r, key(tSigner, a), &s); err != nil {
+			return tr, err
+		} else if ok {
+			tr.Signers = append(tr.Signers, s)
+		}
+	}
+	return tr, nil
+}
+
+// lotEvents returns a lot's EPCIS events in ledger order and adds the
+// report ids of its inspection events to reports.
+func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawMessage, error) {
+	var out []json.RawMessage
+	err := scan(r, prefix(tLotEvent, gtin, lot), nil, func(k, _ []byte) (bool, error) {
+		parts := split(k)
+		b, ok, err := get(r, key(tEvent, parts[len(parts)-1]))
+		if err != nil || !ok {
+			return err == nil, err
+		}
+		out = append(out, b)
+		var head struct {
+			Inspection *struct {
+				ReportID string `json:"tl:reportId"`
+			} `json:"tl:inspection"`
+		}
+		if json.Unmarshal(b, &head) == nil && head.Inspection != nil && validComponent(head.Inspection.ReportID) {
+			reports[head.Inspection.ReportID] = true
+		}
+		return true, nil
+	})
+	return out, err
+}
+
+// Claim returns a claim by id.
+func (x *Index) Claim(id string) (ledger.Claim, error) {
+	var c ledger.Claim
+	ok, err := getJSON(x.db, key(tClaims, "c", id), &c)
+	if err == nil && !ok {
+		err = notFound("claim %s", id)
+	}
+	return c, err
+}
+
+// Claims returns the claims about a product and its lots, superseded ones
+// included, by id.
+func (x *Index) Claims(gtin string) ([]ledger.Claim, error) {
+	out := []ledger.Claim{}
+	err := scan(x.db, prefix(tClaims, "g", gtin), nil, func(k, _ []byte) (bool, error) {
+		parts := split(k)
+		c, err := x.Claim(parts[len(parts)-1])
+		if err != nil {
+			return false, err
+		}
+		out = append(out, c)
+		return true, nil
+	})
+	return out, err
+}
+
+// ClaimResults returns the verdicts of the active claims on a lot, by
+// claim id. A claim registered before the node saw any event of the lot
+// has a result as soon as the lot exists.
+func (x *Index) ClaimResults(gtin, lot string) ([]claims.Result, error) {
+	l, err := x.Lot(gtin, lot)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := activeClaims(x.db, l)
+	if err != nil {
+		return nil, err
+	}
+	out := []claims.Result{}
+	for _, c := range cs {
+		var r claims.Result
+		if ok, err := getJSON(x.db, key(tClaims, "r", gtin, lot, c.ID), &r); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// ClaimTrace returns the evidence claims about a lot are evaluated on, as
+// of the ledger time at: for re-evaluating them elsewhere (receipts, CLI).
+func (x *Index) ClaimTrace(gtin, lot string, at time.Time) (claims.Trace, error) {
+	l, err := x.Lot(gtin, lot)
+	if err != nil {
+		return claims.Trace{}, err
+	}
+	return claimTrace(x.db, l, at)
+}
