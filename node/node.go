@@ -159,6 +159,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	fol := follower.New(src, idx, &fo)
 	h := api.New(idx, &api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
 	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv}, nil
 }
 

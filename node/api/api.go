@@ -2,6 +2,7 @@
 //
 //	GET /01/{gtin}[/10/{lot}[/21/{serial}]]  GS1 Digital Link resolver (also /00/{sscc})
 //	GET /qr/{digital-link-path}.png|.svg     QR code of the Digital Link on this node
+//	GET /badge/{digital-link-path}.svg|.json|/stream  claim badges (badge.go)
 //	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
 //	GET /events/{eventID}                    one EPCIS event (the id percent-encoded)
 //	GET /healthz                             index position and lag in blocks
@@ -59,6 +60,8 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 	page *web.Renderer
+	// badges wakes /badge streams (badge.go).
+	badges *badgeHub
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
@@ -80,7 +83,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New()}
+	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx)}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trustline_node_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -95,6 +98,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle("/events/", s.route("event", s.event))
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
+	s.mux.Handle("/badge/", s.route("badge", s.badge))
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
 	return s
@@ -142,6 +146,9 @@ func (r *recorder) WriteHeader(code int) {
 	}
 	r.ResponseWriter.WriteHeader(code)
 }
+
+// Unwrap lets http.ResponseController reach the connection (badge streams flush).
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.code == 0 {
@@ -322,6 +329,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			s.fail(w, r, err)
 			return
 		}
+		p.Claims = s.claimViews(v)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Short-lived: a recall must reach shoppers within minutes.

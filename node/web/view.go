@@ -43,6 +43,7 @@ type Page struct {
 	Inputs, Outputs []LotRef
 	EventCount      int
 	Links           Links
+	Claims          []ClaimView // the brand's claims and their verdicts (claims.go)
 }
 
 // RecallView is a recall that applies to the page's lot.

@@ -1,0 +1,311 @@
+package api
+
+// Badges show a lot's claims where it is sold:
+//
+//	GET /badge/{digital-link-path}.svg      shields-style SVG (green holds, red fails, grey pending)
+//	GET /badge/{digital-link-path}.json     Badge JSON
+//	GET /badge/{digital-link-path}/stream   server-sent events: a "badge" event with the Badge JSON
+//	                                        on connect and whenever it changes
+//
+// ?claim={id} narrows a badge to one claim; without it the badge sums up
+// the lot (claims.Overall: a recall turns it red). The path is a lot or
+// unit Digital Link path, e.g. /badge/01/09506000134352/10/L1.svg.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/web"
+)
+
+// Badge is the /badge JSON: the lot's (or one claim's) verdict.
+type Badge struct {
+	Lot string `json:"lot"`
+	// Claim is set for a one-claim badge.
+	Claim    string        `json:"claim,omitempty"`
+	Wording  string        `json:"wording,omitempty"`
+	Status   claims.Status `json:"status"`
+	Reason   string        `json:"reason"`
+	Recalled bool          `json:"recalled"`
+	// Evidence are the event ids the verdict rests on.
+	Evidence []string `json:"evidence"`
+	// EvaluatedAt is the ledger time of the latest evaluation.
+	EvaluatedAt string          `json:"evaluatedAt,omitempty"`
+	Link        string          `json:"link"`
+	Claims      []claims.Result `json:"claims"`
+}
+
+// streamPoll is how often the stream hub looks for newly applied
+// transactions while anyone is subscribed.
+const streamPoll = 50 * time.Millisecond
+
+// badgeHub wakes stream subscribers when the index moves on. It polls the
+// checkpoint rather than hooking Apply, so the index stays unaware of it.
+type badgeHub struct {
+	idx *index.Index
+
+	mu      sync.Mutex
+	subs    int
+	changed chan struct{} // closed and replaced when the checkpoint moves
+	stop    chan struct{}
+	closed  bool
+	done    chan struct{} // closed by Close: every stream ends
+}
+
+func newBadgeHub(idx *index.Index) *badgeHub {
+	return &badgeHub{idx: idx, changed: make(chan struct{}), done: make(chan struct{})}
+}
+
+// subscribe returns the current change channel and starts polling with
+// the first subscriber; the caller must call unsubscribe.
+func (h *badgeHub) subscribe() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs++
+	if h.subs == 1 {
+		h.stop = make(chan struct{})
+		go h.poll(h.stop)
+	}
+}
+
+func (h *badgeHub) unsubscribe() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.subs--
+	if h.subs == 0 {
+		close(h.stop)
+	}
+}
+
+func (h *badgeHub) wait() <-chan struct{} {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.changed
+}
+
+func (h *badgeHub) poll(stop chan struct{}) {
+	t := time.NewTicker(streamPoll)
+	defer t.Stop()
+	last := h.idx.Checkpoint().Position
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		if cp := h.idx.Checkpoint().Position; cp != last {
+			last = cp
+			h.mu.Lock()
+			close(h.changed)
+			h.changed = make(chan struct{})
+			h.mu.Unlock()
+		}
+	}
+}
+
+// Close ends every open stream (for a graceful shutdown).
+func (h *badgeHub) Close() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.closed {
+		h.closed = true
+		close(h.done)
+	}
+}
+
+// CloseStreams ends the open badge streams: call it on shutdown, since
+// http.Server.Shutdown waits for them otherwise.
+func (s *Server) CloseStreams() { s.badges.Close() }
+
+// badgeRequest parses /badge/{path}{.svg|.json|/stream}.
+func parseBadgePath(p string) (link digitallink.Link, format string, err error) {
+	p = strings.TrimPrefix(p, "/badge")
+	for _, f := range []string{".svg", ".json", "/stream"} {
+		if strings.HasSuffix(p, f) {
+			format, p = f, strings.TrimSuffix(p, f)
+			break
+		}
+	}
+	if format == "" {
+		return link, "", fmt.Errorf("a badge path ends in .svg, .json or /stream")
+	}
+	link, err = digitallink.Parse(p)
+	if err != nil {
+		return link, "", err
+	}
+	if link.Lot == "" {
+		return link, "", fmt.Errorf("%s does not name a lot: badges are per lot (…/10/{lot})", link.Path())
+	}
+	return link, format, nil
+}
+
+func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
+	l, format, err := parseBadgePath(r.URL.EscapedPath())
+	if err != nil {
+		s.problem(w, r, http.StatusBadRequest, "invalid-badge", "Invalid badge path", err.Error())
+		return
+	}
+	claim := r.URL.Query().Get("claim")
+	b, err := s.lotBadge(r, l, claim)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	switch format {
+	case ".json":
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		writeJSON(w, "application/json", b)
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+		_, _ = w.Write(badgeSVG(b))
+	case "/stream":
+		s.stream(w, r, l, claim, b)
+	}
+}
+
+// lotBadge builds the badge of lot l, or of one of its claims.
+func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Badge, error) {
+	lot, err := s.idx.Lot(l.GTIN, l.Lot)
+	if err != nil {
+		return Badge{}, err
+	}
+	rs, err := s.idx.ClaimResults(l.GTIN, l.Lot)
+	if err != nil {
+		return Badge{}, err
+	}
+	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
+	b := Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: s.base(r) + page, Claims: rs}
+	if claim != "" {
+		i := -1
+		for j, c := range rs {
+			if c.Claim == claim {
+				i = j
+			}
+		}
+		if i < 0 {
+			return b, &index.NotFoundError{What: fmt.Sprintf("active claim %s on lot %s", claim, lot.ID)}
+		}
+		c := rs[i]
+		b.Claim, b.Wording, b.Status, b.Reason, b.Evidence, b.EvaluatedAt, b.Claims = c.Claim, c.Wording, c.Status, c.Reason, c.Evidence, c.EvaluatedAt, []claims.Result{c}
+		b.Link += "#claim-" + c.Claim
+		return b, nil
+	}
+	b.Status, b.Reason = claims.Overall(lot, rs)
+	for _, c := range rs {
+		b.EvaluatedAt = max(b.EvaluatedAt, c.EvaluatedAt)
+		if c.Status == b.Status {
+			b.Evidence = append(b.Evidence, c.Evidence...)
+		}
+	}
+	if lot.Recall != nil {
+		b.EvaluatedAt = max(b.EvaluatedAt, lot.Recall.RecalledAt)
+		b.Evidence = append([]string{lot.Recall.EventID}, b.Evidence...)
+	}
+	return b, nil
+}
+
+// stream serves server-sent events: the badge now, then every change,
+// with a comment line every 15 s to keep proxies from closing it.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Link, claim string, b Badge) {
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	s.badges.subscribe()
+	defer s.badges.unsubscribe()
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	var last []byte
+	send := func(b Badge) error {
+		data, err := json.Marshal(b)
+		if err != nil || bytes.Equal(data, last) {
+			return err
+		}
+		last = data
+		if _, err := fmt.Fprintf(w, "event: badge\ndata: %s\n\n", data); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	changed := s.badges.wait()
+	if err := send(b); err != nil {
+		return
+	}
+	ctx := r.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.badges.done:
+			return
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-changed:
+			changed = s.badges.wait()
+			nb, err := s.lotBadge(r, l, claim)
+			if err != nil {
+				s.log.Warn("badge stream", "lot", l.String(), "err", err)
+				return
+			}
+			if err := send(nb); err != nil {
+				return
+			}
+		}
+	}
+}
+
+var badgeColours = map[claims.Status]string{claims.Holds: "#2e7d32", claims.Fails: "#c62828", claims.Pending: "#6e7781"}
+
+// badgeSVG draws a shields-style badge: label on dark grey, status on its
+// colour; text widths are estimated (Verdana 11 px averages ~7 px a rune).
+func badgeSVG(b Badge) []byte {
+	label := b.Wording
+	if label == "" {
+		label = "trustline claims"
+	}
+	if utf8.RuneCountInString(label) > 40 {
+		label = string([]rune(label)[:39]) + "…"
+	}
+	status := web.StatusLabel(b.Status)
+	if b.Recalled && b.Claim == "" {
+		status = "✗ recalled"
+	}
+	lw := 10 + 7*utf8.RuneCountInString(label)
+	sw := 10 + 7*utf8.RuneCountInString(status)
+	colour := badgeColours[b.Status]
+	if colour == "" {
+		colour = badgeColours[claims.Pending]
+	}
+	aria := html.EscapeString(label + ": " + status + ". " + b.Reason)
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="20" role="img" aria-label="%s">`, lw+sw, aria)
+	fmt.Fprintf(&buf, `<title>%s</title>`, aria)
+	fmt.Fprintf(&buf, `<rect width="%d" height="20" rx="3" fill="#555"/><rect x="%d" width="%d" height="20" rx="3" fill="%s"/><rect x="%d" width="4" height="20" fill="%s"/>`, lw+sw, lw, sw, colour, lw, colour)
+	fmt.Fprintf(&buf, `<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">`)
+	fmt.Fprintf(&buf, `<text x="%d" y="14">%s</text><text x="%d" y="14" font-weight="bold">%s</text></g></svg>`, lw/2, html.EscapeString(label), lw+sw/2, html.EscapeString(status))
+	return buf.Bytes()
+}
+
+// claimViews gives the consumer page its claim badges.
+func (s *Server) claimViews(tr index.Trace) []web.ClaimView {
+	rs, err := s.idx.ClaimResults(tr.Lot.GTIN, tr.Lot.Lot)
+	if err != nil {
+		s.log.Warn("claim results", "lot", tr.Lot.ID, "err", err)
+		return nil
+	}
+	return web.ClaimViews(rs, "/badge"+digitallink.Link{GTIN: tr.Lot.GTIN, Lot: tr.Lot.Lot}.Path())
+}
