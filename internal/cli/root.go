@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustline/trustline/internal/cli/batchcmd"
+	"github.com/trustline/trustline/internal/cli/claimcmd"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/cli/custodycmd"
 	"github.com/trustline/trustline/internal/cli/democmd"
@@ -58,6 +59,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		labcmd.NewCmd(ios),
 		tracecmd.NewCmd(ios),
 		tracecmd.NewEventsCmd(ios),
+		claimcmd.NewCmd(ios),
 		verifycmd.NewCmd(ios),
 	)
 	return root
