@@ -9,21 +9,15 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/anchor/anchortest"
 )
 
 // testEvent is a distinct EPCIS ObjectEvent with its CBV 2.0 id in eventID.
@@ -61,31 +55,9 @@ var fast = anchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Mill
 
 func newChain(t testing.TB, members int) *chain {
 	t.Helper()
-	alloc := types.GenesisAlloc{}
-	c := &chain{}
-	for range members {
-		k, err := crypto.GenerateKey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.keys = append(c.keys, k)
-		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))}
-	}
-	sim := simulated.NewBackend(alloc, func(_ *node.Config, eth *ethconfig.Config) {
-		cfg := *params.AllDevChainProtocolChanges
-		cfg.BogotaTime = nil // mainnet forks only
-		eth.Genesis.Config = &cfg
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for ctx.Err() == nil {
-			sim.Commit()
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	t.Cleanup(func() { cancel(); wg.Wait(); sim.Close() })
-	c.b = sim.Client()
+	sim := anchortest.New(t, anchortest.Options{Keys: members})
+	sim.AutoMine(t)
+	c := &chain{b: sim.Client(), keys: sim.Keys}
 	var err error
 	if c.contract, err = anchor.Deploy(ctxT(t), c.b, c.keys[0]); err != nil {
 		t.Fatal(err)

@@ -14,67 +14,30 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/node/anchor/anchortest"
 )
 
-// mainnetRules runs the simulated chain on the forks live on mainnet
-// (through Osaka). Its default, every fork go-ethereum knows, includes
-// Bogota, which reprices state access and is not on mainnet.
-func mainnetRules(_ *node.Config, eth *ethconfig.Config) {
-	cfg := *params.AllDevChainProtocolChanges
-	cfg.BogotaTime = nil
-	eth.Genesis.Config = &cfg
-}
-
 type simChain struct {
-	sim  *simulated.Backend
-	b    Backend
-	keys []*ecdsa.PrivateKey
+	chain *anchortest.Chain
+	sim   *simulated.Backend
+	b     Backend
+	keys  []*ecdsa.PrivateKey
 }
 
 // newSim starts an in-process chain with n funded keys.
 func newSim(t testing.TB, n int) *simChain {
 	t.Helper()
-	alloc := types.GenesisAlloc{}
-	var keys []*ecdsa.PrivateKey
-	for range n {
-		k, err := crypto.GenerateKey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
-		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))}
-	}
-	sim := simulated.NewBackend(alloc, mainnetRules)
-	t.Cleanup(func() { sim.Close() })
-	return &simChain{sim: sim, b: sim.Client(), keys: keys}
+	c := anchortest.New(t, anchortest.Options{Keys: n})
+	return &simChain{chain: c, sim: c.Sim, b: c.Client(), keys: c.Keys}
 }
 
-// autoCommit mines blocks all the time, as a dev chain does, until stop is called or the test ends.
-func (s *simChain) autoCommit(t testing.TB) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		// Every few milliseconds: the pool's pending count lags behind
-		// sends, so it cannot tell when a block is due.
-		for ctx.Err() == nil {
-			s.sim.Commit()
-			time.Sleep(5 * time.Millisecond)
-		}
-	}()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
-	t.Cleanup(stop)
-	return stop
-}
+// autoCommit mines blocks all the time, as a dev chain does, until stop is
+// called or the test ends.
+func (s *simChain) autoCommit(t testing.TB) (stop func()) { return s.chain.AutoMine(t) }
 
 var fast = Options{Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
 

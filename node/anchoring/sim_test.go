@@ -5,21 +5,14 @@ import (
 	"crypto/ecdsa"
 	"encoding/json"
 	"fmt"
-	"math/big"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/anchor/anchortest"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -29,35 +22,13 @@ var fast = anchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Mill
 // time, with members funded keys and the Anchor contract deployed.
 func simChain(t *testing.T, members int) (anchor.Backend, common.Address, []*ecdsa.PrivateKey) {
 	t.Helper()
-	alloc := types.GenesisAlloc{}
-	var keys []*ecdsa.PrivateKey
-	for range members {
-		k, err := crypto.GenerateKey()
-		if err != nil {
-			t.Fatal(err)
-		}
-		keys = append(keys, k)
-		alloc[crypto.PubkeyToAddress(k.PublicKey)] = types.Account{Balance: new(big.Int).Mul(big.NewInt(1000), big.NewInt(params.Ether))}
-	}
-	sim := simulated.NewBackend(alloc, func(_ *node.Config, eth *ethconfig.Config) {
-		cfg := *params.AllDevChainProtocolChanges
-		cfg.BogotaTime = nil
-		eth.Genesis.Config = &cfg
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for ctx.Err() == nil {
-			sim.Commit()
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	t.Cleanup(func() { cancel(); wg.Wait(); sim.Close() })
-	contract, err := anchor.Deploy(ctxT(t), sim.Client(), keys[0])
+	c := anchortest.New(t, anchortest.Options{Keys: members})
+	c.AutoMine(t)
+	contract, err := anchor.Deploy(ctxT(t), c.Client(), c.Keys[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sim.Client(), contract, keys
+	return c.Client(), contract, c.Keys
 }
 
 func ctxT(t *testing.T) context.Context {

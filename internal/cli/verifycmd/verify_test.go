@@ -4,21 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/ethereum/go-ethereum/core/types"
-	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/eth/ethconfig"
-	"github.com/ethereum/go-ethereum/ethclient/simulated"
-	"github.com/ethereum/go-ethereum/node"
-	"github.com/ethereum/go-ethereum/params"
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/internal/cli"
@@ -26,6 +17,7 @@ import (
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/anchor/anchortest"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -55,27 +47,11 @@ func freePort(t *testing.T) int {
 // over HTTP and writes a receipt of two of them.
 func writeReceipt(t *testing.T) (path, rpcURL string) {
 	t.Helper()
-	key, _ := crypto.GenerateKey()
 	port := freePort(t)
-	sim := simulated.NewBackend(types.GenesisAlloc{
-		crypto.PubkeyToAddress(key.PublicKey): {Balance: new(big.Int).Mul(big.NewInt(100), big.NewInt(params.Ether))},
-	}, func(nc *node.Config, eth *ethconfig.Config) {
-		// Served over HTTP, so that the command dials a URL as it would geth's.
-		nc.HTTPHost, nc.HTTPPort, nc.HTTPModules = "127.0.0.1", port, []string{"eth", "net", "web3"}
-		cfg := *params.AllDevChainProtocolChanges
-		cfg.BogotaTime = nil
-		eth.Genesis.Config = &cfg
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for ctx.Err() == nil {
-			sim.Commit()
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
-	t.Cleanup(func() { cancel(); wg.Wait(); sim.Close() })
-	b := sim.Client()
+	// Served over HTTP, so that the command dials a URL as it would geth's.
+	sim := anchortest.New(t, anchortest.Options{HTTPPort: port})
+	sim.AutoMine(t)
+	key, b := sim.Keys[0], sim.Client()
 
 	tctx, tcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer tcancel()
