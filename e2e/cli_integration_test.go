@@ -103,6 +103,8 @@ func (c *cli) command(s demo.Step, labKeyFile string) []string {
 	switch s.Fn {
 	case "Product:RegisterProduct":
 		return append([]string{"product", "register", "-f", c.file("product.json", s.Args[0])}, p...)
+	case "Claim:RegisterClaim":
+		return append([]string{"claim", "add", "-f", c.file("claim.json", s.Args[0])}, p...)
 	case "Lab:RegisterLabSigner":
 		return append([]string{"lab", "register-signer", s.Args[0], "--name", s.Args[1], "--accreditation", s.Args[2]}, p...)
 	case "Batch:CreateBatch":

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
@@ -60,7 +61,8 @@ func Play(ctx context.Context, sc *Scenario, l Ledger, progress Progress) error 
 	}
 	for i, s := range sc.Steps {
 		if len(s.IfMissing) > 0 {
-			if _, err := l.Evaluate(ctx, s.Org, s.IfMissing[0], s.IfMissing[1:]...); err == nil {
+			res, err := l.Evaluate(ctx, s.Org, s.IfMissing[0], s.IfMissing[1:]...)
+			if err == nil && (s.DoneWhen == "" || bytes.Contains(res, []byte(s.DoneWhen))) {
 				progress(i, len(sc.Steps), s, true, "", nil)
 				continue
 			}

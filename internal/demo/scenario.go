@@ -23,9 +23,11 @@ type Step struct {
 	Fn    string // chaincode function, Contract:Function
 	Args  []string
 	// IfMissing, when set, is a query (Contract:Function plus Args) that
-	// fails when the step has not been done yet; a step whose query succeeds
-	// is skipped, so the scenario can run again on the same network.
+	// tells whether the step was done by an earlier run, so the scenario can
+	// run again on the same network: it was when the query succeeds and, if
+	// DoneWhen is set, its result contains DoneWhen.
 	IfMissing []string
+	DoneWhen  string
 }
 
 // Scenario is the whole story plus the identifiers a person needs to look
@@ -120,6 +122,25 @@ func New(now time.Time, run string, lab Signer) (*Scenario, error) {
 			Org: "brand", Title: "Alpenwiese registers " + p.Name + " (GTIN " + p.GTIN + ", " + fmt.Sprintf("%g–%g °C", p.TempMinC, p.TempMaxC) + ")",
 			Fn: "Product:RegisterProduct", Args: []string{mustJSON(p)},
 			IfMissing: []string{"Query:GetProduct", p.GTIN},
+		})
+	}
+	// The promises the brand makes in its livestream, as claims the nodes
+	// check against the ledger's evidence for every lot.
+	for _, c := range []ledger.ClaimRequest{
+		{Subject: yogurtGTIN, Kind: ledger.ClaimColdChain, Wording: "Cold chain all the way",
+			Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 180}}},
+		{Subject: yogurtGTIN, Kind: ledger.ClaimFarmToShelf, Wording: "72 hours from farm to shelf",
+			Params: ledger.ClaimParams{FarmToShelf: &ledger.FarmToShelfParams{Hours: 72}}},
+		{Subject: yogurtGTIN, Kind: ledger.ClaimLabTested, Wording: "Residues tested by an accredited lab",
+			Params: ledger.ClaimParams{LabTested: &ledger.LabTestedParams{Analytes: []string{"Glyphosate", "Aflatoxin M1"}, MaxAgeDays: 30}}},
+		{Subject: yogurtGTIN, Kind: ledger.ClaimOriginIn, Wording: "Milk from the Allgäu",
+			Params: ledger.ClaimParams{OriginIn: &ledger.OriginInParams{Region: "the Allgäu", Polygon: []ledger.Geo{
+				{Latitude: 47.3, Longitude: 9.8}, {Latitude: 47.3, Longitude: 10.9}, {Latitude: 48.1, Longitude: 10.9}, {Latitude: 48.1, Longitude: 9.8}}}}},
+	} {
+		s.Steps = append(s.Steps, Step{
+			Org: "brand", Title: "Alpenwiese promises: " + c.Wording,
+			Fn: "Claim:RegisterClaim", Args: []string{mustJSON(c)},
+			IfMissing: []string{"Claim:ListClaims", c.Subject}, DoneWhen: c.Wording,
 		})
 	}
 	s.Steps = append(s.Steps, Step{

@@ -53,7 +53,9 @@ with its data logger running; the plant makes two lots of yogurt; the brand
 serialises five jars of lot A; lot B meets a brief cold-chain breach on the
 way to the store and is recalled.
 
-Each run records a new story (fresh lot numbers) on the same network. The
+Each run records a new story (fresh lot numbers) on the same network; the
+brand's claims (cold chain, farm to shelf, lab tested, origin) are checked
+against it and shown as badges on the consumer page. The
 command keeps running until Ctrl-C, then stops the nodes and the testnet.`,
 		Example: `  trustline demo
   trustline demo --public-url http://192.168.1.20:8480   # scannable from a phone on your network
