@@ -60,6 +60,9 @@ func (x *Index) ApplyBlock(block uint64, txs []Tx) (int, error) {
 			if err := applyEvent(b, t.Event); err != nil {
 				return 0, &ApplyError{Pos: t.Pos, Err: err}
 			}
+			if err := applyPositions(b, t.Pos, t.Event); err != nil { // blocks.go
+				return 0, &ApplyError{Pos: t.Pos, Err: err}
+			}
 			cp.Events++
 		}
 		cp.Position, cp.Valid = t.Pos, true

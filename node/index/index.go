@@ -38,6 +38,8 @@
 //	h {shipmentID}                        → ledger.Shipment
 //	k {sscc}                              → ledger.LogisticUnit
 //	g roles | g proposal {id}             → ledger.Roles, ledger.RoleProposal
+//	b, n                                  → where each EPCIS event was recorded (blocks.go)
+//	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
 // recall flags every lot reachable through d edges, and a new lot made
@@ -255,6 +257,9 @@ func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
 		if err := applyEvent(b, ev); err != nil {
 			return false, &ApplyError{Pos: pos, Err: err}
 		}
+		if err := applyPositions(b, pos, ev); err != nil { // blocks.go
+			return false, &ApplyError{Pos: pos, Err: err}
+		}
 	}
 	cp := x.cp
 	cp.Position, cp.Valid, cp.At = pos, true, time.Now().UTC()
@@ -298,7 +303,7 @@ func (x *Index) Digest() (string, error) {
 	var n [8]byte
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()
-		if len(k) > 0 && k[0] == tMeta {
+		if len(k) > 0 && (k[0] == tMeta || nodeLocal(k[0])) { // nodeLocal: anchors.go
 			continue
 		}
 		v, err := it.ValueAndErr()

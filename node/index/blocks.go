@@ -1,0 +1,101 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/trustline/trustline/ledger"
+)
+
+// Tables of where each EPCIS event was recorded, written by Apply and
+// ApplyBlock with the transaction (so they are ledger-derived and part of
+// Digest), for the anchoring loop (Source) and receipts (EventPosition):
+//
+//	b {block, 20 digits} {eventID}  → transaction id
+//	n {eventID}                     → EventPosition JSON (first recording)
+//
+// An index built before these tables existed must be rebuilt to anchor
+// its older blocks.
+const (
+	tBlockEvent = 'b'
+	tEventPos   = 'n'
+)
+
+// blockKey is a block number as a key component that sorts numerically.
+func blockKey(n uint64) string { return fmt.Sprintf("%020d", n) }
+
+// EventPosition is where an EPCIS event was recorded on the ledger.
+type EventPosition struct {
+	TxID  string `json:"txId"`
+	Block uint64 `json:"block"`
+}
+
+// applyPositions records the EPCIS events of ev as recorded at pos. Only
+// valid transactions reach the index, so only theirs are recorded.
+func applyPositions(w writer, pos Position, ev *ledger.Event) error {
+	for i, raw := range ev.EPCIS {
+		var f struct {
+			EventID string `json:"eventID"`
+		}
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return fmt.Errorf("EPCIS event %d: %w", i, err)
+		}
+		if !validComponent(f.EventID) {
+			return fmt.Errorf("EPCIS event %d: event id %q", i, f.EventID)
+		}
+		if err := w.Set(key(tBlockEvent, blockKey(pos.Block), f.EventID), []byte(pos.TxID), nil); err != nil {
+			return err
+		}
+		// A replayed event keeps its first position: that is where it was
+		// first anchored.
+		if _, ok, err := get(w, key(tEventPos, f.EventID)); err != nil || ok {
+			return err
+		}
+		if err := setJSON(w, key(tEventPos, f.EventID), EventPosition{TxID: pos.TxID, Block: pos.Block}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EventPosition is where the EPCIS event id was first recorded.
+func (x *Index) EventPosition(id string) (EventPosition, error) {
+	var p EventPosition
+	ok, err := getJSON(x.db, key(tEventPos, id), &p)
+	if err != nil {
+		return p, err
+	}
+	if !ok {
+		return p, notFound("position of event %s", id)
+	}
+	return p, nil
+}
+
+// Height is the number of Fabric blocks completely indexed (anchoring.Source).
+func (x *Index) Height(context.Context) (uint64, error) { return x.Checkpoint().NextBlock(), nil }
+
+// EventIDs are the ids of the EPCIS events recorded in blocks from..to,
+// inclusive, in block order (anchoring.Source).
+func (x *Index) EventIDs(_ context.Context, from, to uint64) ([]string, error) {
+	if from > to {
+		return nil, nil
+	}
+	it, err := x.db.NewIter(&pebble.IterOptions{
+		LowerBound: prefix(tBlockEvent, blockKey(from)),
+		UpperBound: upperBound(prefix(tBlockEvent, blockKey(to))),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var ids []string
+	for ok := it.First(); ok; ok = it.Next() {
+		if parts := split(it.Key()); len(parts) == 2 {
+			ids = append(ids, parts[1])
+		}
+	}
+	return ids, it.Error()
+}
