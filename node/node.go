@@ -38,11 +38,13 @@ import (
 //	  keyPath: …/priv_sk
 //	  channel: trustline
 //	  chaincode: trustline
+//	anchoring: …                       # optional; see AnchoringConfig
 type Config struct {
-	DataDir string          `json:"dataDir"`
-	Listen  string          `json:"listen"`
-	BaseURL string          `json:"baseURL"`
-	Peer    testnet.Profile `json:"peer"`
+	DataDir   string           `json:"dataDir"`
+	Listen    string           `json:"listen"`
+	BaseURL   string           `json:"baseURL"`
+	Peer      testnet.Profile  `json:"peer"`
+	Anchoring *AnchoringConfig `json:"anchoring,omitempty"`
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -87,7 +89,7 @@ func (c Config) Validate() error {
 	case c.Peer.Channel == "":
 		return &ConfigError{"peer.channel", "required"}
 	}
-	return nil
+	return c.Anchoring.validate()
 }
 
 // IndexDir is where the node keeps its index.
@@ -111,6 +113,7 @@ type Node struct {
 	ln   net.Listener
 	fol  *follower.Follower
 	srv  *http.Server
+	anc  *anchorer // nil: anchoring disabled (anchorwire.go)
 }
 
 // Open opens the index, connects to the peer and binds the listener.
@@ -157,10 +160,24 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	}
 	src := follower.Gateway{Network: conn.GetNetwork(cfg.Peer.Channel), Chaincode: cfg.Peer.Chaincode}
 	fol := follower.New(src, idx, &fo)
-	h := api.New(idx, &api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log})
+	anchors := index.NewAnchorStore(idx)
+	actx, acancel := context.WithTimeout(context.Background(), time.Minute)
+	anc, err := openAnchoring(actx, cfg.Anchoring, cfg.Peer.Channel, idx, anchors, log)
+	acancel()
+	if err != nil {
+		ln.Close()
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log}
+	if anc != nil {
+		ao.Anchors = anchors
+	}
+	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv}, nil
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc}, nil
 }
 
 // Addr is the API's listening address.
@@ -181,6 +198,12 @@ func (n *Node) Run(ctx context.Context) error {
 	go func() { folDone <- n.fol.Run(ctx) }()
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- n.srv.Serve(n.ln) }()
+	ancDone := make(chan error, 1)
+	if n.anc != nil {
+		go func() { ancDone <- n.anc.run(ctx, n.idx) }()
+	} else {
+		ancDone <- nil
+	}
 	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", n.idx.Checkpoint().NextBlock())
 
 	var err error
@@ -201,6 +224,7 @@ func (n *Node) Run(ctx context.Context) error {
 	if e := <-srvDone; e != nil && !errors.Is(e, http.ErrServerClosed) {
 		err = errors.Join(err, e)
 	}
+	err = errors.Join(err, <-ancDone) // before the index closes
 	return errors.Join(err, n.close())
 }
 
@@ -211,6 +235,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	n.anc.close()
 	return errors.Join(n.conn.Close(), n.idx.Close())
 }
 

@@ -1,6 +1,7 @@
 // Package api is a member node's HTTP API, served from its index:
 //
 //	GET /01/{gtin}[/10/{lot}[/21/{serial}]]  GS1 Digital Link resolver (also /00/{sscc})
+//	GET {lot or unit link}?format=receipt    trace receipt of the lot's events (receipt.go)
 //	GET /qr/{digital-link-path}.png|.svg     QR code of the Digital Link on this node
 //	GET /badge/{digital-link-path}.svg|.json|/stream  claim badges (badge.go)
 //	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
@@ -33,6 +34,7 @@ import (
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/web"
@@ -51,6 +53,9 @@ type Options struct {
 	Registry *prometheus.Registry
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// Anchors is the node's anchoring store, for ?format=receipt and the
+	// page's anchors (receipt.go); nil means the node does not anchor.
+	Anchors anchoring.Store
 }
 
 // Server is the API's http.Handler.
@@ -277,6 +282,10 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 			p.Segment = de.Segment
 		}
 		s.writeProblem(w, p)
+		return
+	}
+	if l.Query.Get("format") == "receipt" {
+		s.serveReceipt(w, r, l) // receipt.go
 		return
 	}
 	if l.Query.Get("linkType") == "all" || (!html && negotiate(r, typeJSON, typeLinkset) == typeLinkset) {

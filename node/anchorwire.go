@@ -1,0 +1,212 @@
+package node
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/ethclient"
+
+	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/anchoring"
+	"github.com/trustline/trustline/node/index"
+)
+
+// AnchoringConfig is the anchoring section of a node's configuration:
+//
+//	anchoring:
+//	  enabled: true
+//	  rpcURL: http://127.0.0.1:8545     # an RPC endpoint of the anchoring chain
+//	  contract: "0x…"                   # the Anchor contract
+//	  deployBlock: 0                    # its deployment block: where anchor searches start
+//	  keystore: …/key.json              # the member's key (geth keystore V3) …
+//	  passwordFile: …/password
+//	  keyFile: …/key.hex                # … or a hex key file (dev chains only)
+//	  blocks: 10                        # N: Fabric blocks per window
+//	  interval: 5m                      # T: longest wait of an event for its anchor
+//	  confirmations: 0                  # chain blocks an anchor must be under
+//
+// A node without a key anchors nothing: it cuts the aligned windows every
+// member cuts and records the other members' anchors of them.
+type AnchoringConfig struct {
+	Enabled       bool   `json:"enabled"`
+	RPCURL        string `json:"rpcURL"`
+	Contract      string `json:"contract"`
+	DeployBlock   uint64 `json:"deployBlock"`
+	Keystore      string `json:"keystore,omitempty"`
+	PasswordFile  string `json:"passwordFile,omitempty"`
+	KeyFile       string `json:"keyFile,omitempty"`
+	Blocks        uint64 `json:"blocks,omitempty"`
+	Interval      string `json:"interval,omitempty"`
+	Confirmations uint64 `json:"confirmations,omitempty"`
+}
+
+// validate checks the section when anchoring is enabled.
+func (c *AnchoringConfig) validate() error {
+	if c == nil || !c.Enabled {
+		return nil
+	}
+	switch {
+	case c.RPCURL == "":
+		return &ConfigError{"anchoring.rpcURL", "required"}
+	case !common.IsHexAddress(c.Contract):
+		return &ConfigError{"anchoring.contract", "not an address"}
+	case c.Keystore != "" && c.KeyFile != "":
+		return &ConfigError{"anchoring.keyFile", "excludes anchoring.keystore"}
+	case c.Keystore != "" && c.PasswordFile == "":
+		return &ConfigError{"anchoring.passwordFile", "required with anchoring.keystore"}
+	}
+	if _, err := c.interval(); err != nil {
+		return &ConfigError{"anchoring.interval", err.Error()}
+	}
+	return nil
+}
+
+func (c *AnchoringConfig) interval() (time.Duration, error) {
+	if c.Interval == "" {
+		return 0, nil
+	}
+	return time.ParseDuration(c.Interval)
+}
+
+// key loads the member's key; nil without one.
+func (c *AnchoringConfig) key() (*ecdsa.PrivateKey, error) {
+	switch {
+	case c.Keystore != "":
+		return anchor.LoadKeystore(c.Keystore, c.PasswordFile)
+	case c.KeyFile != "":
+		b, err := os.ReadFile(c.KeyFile)
+		if err != nil {
+			return nil, err
+		}
+		return anchor.ParseHexKey(string(b))
+	}
+	return nil, nil
+}
+
+// ScanInterval is how often a node records other members' anchors.
+const ScanInterval = time.Minute
+
+// anchorer is the running anchoring of a node.
+type anchorer struct {
+	eth   *ethclient.Client
+	loop  *anchoring.Loop
+	store *index.AnchorStore
+	log   *slog.Logger
+	scan  time.Duration
+	// scanBlocks bounds each co-attestation scan to the windows ending in
+	// the last scanBlocks Fabric blocks: members anchor within about T.
+	scanBlocks uint64
+}
+
+// openAnchoring connects to the chain and prepares the loop; nil when
+// anchoring is disabled.
+func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx *index.Index, store *index.AnchorStore, log *slog.Logger) (*anchorer, error) {
+	if c == nil || !c.Enabled {
+		return nil, nil
+	}
+	key, err := c.key()
+	if err != nil {
+		return nil, fmt.Errorf("anchoring key: %w", err)
+	}
+	eth, err := ethclient.DialContext(ctx, c.RPCURL)
+	if err != nil {
+		return nil, fmt.Errorf("anchoring: dialing the chain: %w", err)
+	}
+	aopts := anchor.Options{Confirmations: c.Confirmations}
+	contract := common.HexToAddress(c.Contract)
+	interval, _ := c.interval()
+	var a anchoring.Anchorer
+	if key != nil {
+		if a, err = anchor.NewAnchorer(ctx, eth, contract, key, aopts); err != nil {
+			eth.Close()
+			return nil, err
+		}
+	} else {
+		cl, err := anchor.NewClient(ctx, eth, contract, aopts)
+		if err != nil {
+			eth.Close()
+			return nil, err
+		}
+		a = watcher{cl, c.DeployBlock}
+		interval = -1 // others' partial windows cannot be predicted
+	}
+	blocks := c.Blocks
+	if blocks == 0 {
+		blocks = 10
+	}
+	l := anchoring.New(idx, store, a, anchoring.Options{
+		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock,
+		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) },
+	})
+	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
+	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil
+}
+
+// run anchors and scans for co-attestations until ctx ends.
+func (a *anchorer) run(ctx context.Context, idx *index.Index) error {
+	done := make(chan error, 1)
+	go func() { done <- a.loop.Run(ctx) }()
+	t := time.NewTicker(a.scan)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := <-done; !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return nil
+		case <-t.C:
+			h, _ := idx.Height(ctx)
+			from := uint64(0)
+			if h > a.scanBlocks {
+				from = h - a.scanBlocks
+			}
+			n, err := a.loop.ScanCoAttestations(ctx, from)
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("anchoring: scanning co-attestations", "err", err)
+			} else if n > 0 {
+				a.log.Info("anchoring: co-attestations recorded", "new", n)
+			}
+		}
+	}
+}
+
+func (a *anchorer) close() {
+	if a != nil {
+		a.eth.Close()
+	}
+}
+
+// errNotYetAnchored: no member has anchored the window yet.
+var errNotYetAnchored = errors.New("no member has anchored this window yet")
+
+// watcher is the Anchorer of a node without a key: "anchoring" a window is
+// finding another member's anchor of it. Its address is the zero address,
+// which never submits, so the loop asks it again each step for the last
+// window and records any member's anchor it finds.
+type watcher struct {
+	*anchor.Client
+	start uint64
+}
+
+func (watcher) Address() common.Address { return common.Address{} }
+
+func (w watcher) Anchor(ctx context.Context, win anchor.Window) (anchor.Receipt, error) {
+	root := win.Root
+	rs, err := w.Anchors(ctx, anchor.Filter{Root: &root, Channel: win.Channel, Start: w.start})
+	if err != nil {
+		return anchor.Receipt{}, err
+	}
+	for _, r := range rs {
+		if r.Window == win {
+			return r, nil
+		}
+	}
+	return anchor.Receipt{}, fmt.Errorf("window %d..%d: %w", win.FromBlock, win.ToBlock, errNotYetAnchored)
+}

@@ -1,0 +1,85 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/anchoring"
+	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/receipt"
+)
+
+// memChain anchors in memory.
+type memChain struct{ n byte }
+
+func (c *memChain) Address() common.Address { return common.Address{1} }
+func (c *memChain) Anchor(_ context.Context, w anchor.Window) (anchor.Receipt, error) {
+	c.n++
+	return anchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{c.n}, Submitter: c.Address()}, nil
+}
+func (c *memChain) Anchors(context.Context, anchor.Filter) ([]anchor.Receipt, error) { return nil, nil }
+
+func TestReceipt(t *testing.T) {
+	s := testServer(t)
+	store := index.NewAnchorStore(s.idx)
+	const link = "/01/" + gtinB + "/10/J1?format=receipt"
+	get := func(s *Server) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, link, nil))
+		return rec
+	}
+	if rec := get(s); rec.Code != http.StatusNotFound {
+		t.Errorf("without anchoring: %d, want 404", rec.Code)
+	}
+	s = New(s.idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Anchors: store})
+
+	rec := get(s)
+	var p UnanchoredProblem
+	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil || rec.Code != http.StatusConflict || len(p.Unanchored) == 0 || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("before anchoring: %d %s", rec.Code, rec.Body)
+	}
+
+	// Complete the last block (Apply leaves it open), then anchor it all:
+	// the second step anchors the partial window at the head.
+	if _, err := s.idx.ApplyBlock(s.idx.Checkpoint().Block, nil); err != nil {
+		t.Fatal(err)
+	}
+	l := anchoring.New(s.idx, store, &memChain{}, anchoring.Options{Blocks: 2, Interval: time.Nanosecond})
+	for range 2 {
+		if _, err := l.Step(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec = get(s)
+	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
+		t.Fatalf("after anchoring: %d %s", rec.Code, rec.Body)
+	}
+	r, err := receipt.Parse(rec.Body.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Events) != len(p.Unanchored) || len(r.Windows) == 0 {
+		t.Errorf("receipt of %d events in %d windows, want %d events", len(r.Events), len(r.Windows), len(p.Unanchored))
+	}
+	rep, err := receipt.Verify(context.Background(), r, receipt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The testdata's event ids are not content hashes: only paths and
+	// anchors' presence are checked here (the integration test checks all).
+	for _, v := range rep.Verdicts {
+		if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) {
+			t.Errorf("%s: %v", v.EventID, v.Failures)
+		}
+	}
+}
