@@ -30,6 +30,7 @@ import (
 //	  blocks: 10                        # N: Fabric blocks per window
 //	  interval: 5m                      # T: longest wait of an event for its anchor
 //	  confirmations: 0                  # chain blocks an anchor must be under
+//	  firstBlock: 0                     # Fabric block the first window starts at
 //
 // A node without a key anchors nothing: it cuts the aligned windows every
 // member cuts and records the other members' anchors of them.
@@ -44,6 +45,7 @@ type AnchoringConfig struct {
 	Blocks        uint64 `json:"blocks,omitempty"`
 	Interval      string `json:"interval,omitempty"`
 	Confirmations uint64 `json:"confirmations,omitempty"`
+	FirstBlock    uint64 `json:"firstBlock,omitempty"`
 }
 
 // validate checks the section when anchoring is enabled.
@@ -141,7 +143,7 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 		blocks = 10
 	}
 	l := anchoring.New(idx, store, a, anchoring.Options{
-		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock,
+		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
 		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) },
 	})
 	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)

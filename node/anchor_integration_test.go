@@ -1,0 +1,233 @@
+package node_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/big"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+	"github.com/ethereum/go-ethereum/common/hexutil"
+	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/params"
+	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/trustline/trustline/gs1"
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/node/follower"
+	"github.com/trustline/trustline/receipt"
+	"github.com/trustline/trustline/testnet"
+	"github.com/trustline/trustline/testnet/testkit"
+)
+
+// TestIntegrationNodeAnchorsAndServesReceipts runs a node with anchoring
+// on the real testnet and its geth --dev: a lot's events are anchored by
+// the node's own loop, its ?format=receipt verifies online, and flipping a
+// byte of an event, a path or an anchor reference makes Verify fail naming
+// that part.
+func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
+	n := testkit.Network(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+
+	rc, err := rpc.DialContext(ctx, n.GethURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	eth := ethclient.NewClient(rc)
+	key, _ := crypto.GenerateKey()
+	fundDev(ctx, t, rc, eth, crypto.PubkeyToAddress(key.PublicKey))
+	deployBlock, err := eth.BlockNumber(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contract, err := anchor.Deploy(ctx, eth, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.hex")
+	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, err := n.ChainInfo(ctx, testnet.Supplier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := info.GetHeight() // anchor only this test's blocks
+
+	// A lot with two events (commissioning, shipping) among others.
+	body := fmt.Sprintf("09%011d", time.Now().UnixNano()/1000%1e11)
+	d, err := gs1.CheckDigit(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gtin := body + strconv.Itoa(d)
+	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	testkit.Submit(t, testnet.Brand, "Product:RegisterProduct", mustJSON(t, ledger.ProductRequest{
+		GTIN: gtin, Name: "Apples", Brand: "Acme", Category: "fruit", TempMinC: 0, TempMaxC: 8, ShelfLifeDays: 30}))
+	now := time.Now().UTC()
+	var lot ledger.LotSummary
+	for i := range 3 {
+		res, _ := testkit.Submit(t, testnet.Supplier, "Batch:CreateBatch", mustJSON(t, ledger.BatchRequest{
+			GTIN: gtin, Lot: fmt.Sprintf("%s-%d", run, i), Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, Producer: "9506000134376",
+			Place:      ledger.Place{Geo: &ledger.Geo{Latitude: 41.9, Longitude: 12.5}, Address: &ledger.Address{City: "Roma", Country: "IT"}},
+			ProducedAt: now.Add(-time.Hour).Format(time.RFC3339), Expiry: now.Add(240 * time.Hour).Format(time.RFC3339),
+			FarmingPractice: "organic",
+		}))
+		if i == 0 {
+			if err := json.Unmarshal(res, &lot); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	testkit.Submit(t, testnet.Supplier, "Custody:Ship", mustJSON(t, ledger.ShipRequest{
+		Lot: lot.ID, To: testnet.MSPID(testnet.Logistics), Destination: "https://id.gs1.org/414/9506000134383"}))
+
+	p, err := n.Profile(testnet.Supplier, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Anchoring: &node.AnchoringConfig{
+		Enabled: true, RPCURL: n.GethURL(), Contract: contract.Hex(), DeployBlock: deployBlock,
+		KeyFile: keyFile, Blocks: 2, Interval: "1s", FirstBlock: first,
+	}}
+	nd, err := node.Open(cfg, &node.Options{
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	rctx, stop := context.WithCancel(ctx)
+	go func() { done <- nd.Run(rctx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	}()
+
+	url := "http://" + nd.Addr().String() + "/01/" + gtin + "/10/" + lot.Lot + "?format=receipt"
+	var data []byte
+	t0 := time.Now()
+	for {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusNotFound || ctx.Err() != nil {
+			t.Fatalf("GET receipt: %d %s", resp.StatusCode, data)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	r, err := receipt.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("receipt after %s: %d events in %d windows, %d bytes", time.Since(t0).Round(time.Millisecond), len(r.Events), len(r.Windows), len(data))
+	if len(r.Events) < 2 {
+		t.Errorf("receipt of %d events, want the lot's 2", len(r.Events))
+	}
+	vopts := receipt.Options{Backend: eth, Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
+	rep, err := receipt.Verify(ctx, r, vopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rep.Verdicts {
+		if !v.OK() || !v.OnChain {
+			t.Errorf("%s: on chain %v, %v", v.EventID, v.OnChain, v.Failures)
+		}
+	}
+
+	for _, tc := range []struct {
+		name   string
+		tamper func(r *receipt.Receipt)
+		want   receipt.Part
+	}{
+		{"event byte", func(r *receipt.Receipt) {
+			i := strings.Index(string(r.Events[0].Event), `"bizStep":"`) + len(`"bizStep":"`)
+			r.Events[0].Event[i] ^= 1
+		}, receipt.PartEvent},
+		{"path byte", func(r *receipt.Receipt) {
+			if len(r.Events[0].Path) == 0 { // the window's only event
+				r.Events[0].Path = append(r.Events[0].Path, common.Hash{})
+				return
+			}
+			r.Events[0].Path[0][9] ^= 1
+		}, receipt.PartPath},
+		{"anchor tx hash byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].TxHash[5] ^= 1 }, receipt.PartAnchor},
+		{"anchor block byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].BlockHash[0] ^= 1 }, receipt.PartAnchor},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := receipt.Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.tamper(tr)
+			rep, err := receipt.Verify(ctx, tr, vopts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := rep.Verdicts[0]
+			if rep.OK() || !v.Failed(tc.want) || len(v.Failures) != 1 {
+				t.Errorf("failures %v, want one of part %s", v.Failures, tc.want)
+			}
+		})
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// fundDev sends 1 ether to addr from geth --dev's unlocked developer account.
+func fundDev(ctx context.Context, t *testing.T, rc *rpc.Client, b *ethclient.Client, addr common.Address) {
+	t.Helper()
+	var accounts []common.Address
+	if err := rc.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
+		t.Fatalf("eth_accounts = %v, %v: no developer account", accounts, err)
+	}
+	var tx common.Hash
+	if err := rc.CallContext(ctx, &tx, "eth_sendTransaction", map[string]any{
+		"from": accounts[0], "to": addr, "value": (*hexutil.Big)(big.NewInt(params.Ether)),
+	}); err != nil {
+		t.Fatalf("funding %s: %v", addr, err)
+	}
+	for {
+		if r, err := b.TransactionReceipt(ctx, tx); err == nil {
+			if r.Status != 1 {
+				t.Fatalf("funding %s failed", addr)
+			}
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("funding %s: %v", addr, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
