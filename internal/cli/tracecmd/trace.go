@@ -24,7 +24,7 @@ import (
 // NewCmd returns `trustline trace`.
 func NewCmd(ios *iostreams.IO) *cobra.Command {
 	lo := &cmdutil.LedgerOptions{}
-	var output string
+	var output, receiptFile string
 	cmd := &cobra.Command{
 		Use:   "trace <DIGITAL-LINK | QR-IMAGE>",
 		Short: "Trace a lot or unit from its GS1 Digital Link or a photo of its QR code",
@@ -37,6 +37,7 @@ With --node (or TRUSTLINE_NODE) the trace comes from that member node's
 index, events included; otherwise from the ledger through the gateway of
 --profile or the TRUSTLINE_* identity.`,
 		Example: `  trustline trace https://id.gs1.org/01/09506000134352/10/L1 --node http://127.0.0.1:8080
+  trustline trace https://id.gs1.org/01/09506000134352/10/L1 --node http://127.0.0.1:8080 --receipt l1.json
   trustline trace pack-photo.jpg --profile brand
   trustline trace 'https://example.com/01/09506000134369/10/S1/21/0001' -o json`,
 		Args: cmdutil.ExactArgs(1, "a Digital Link or a QR code image"),
@@ -52,11 +53,17 @@ index, events included; otherwise from the ledger through the gateway of
 			if err != nil {
 				return err
 			}
+			if receiptFile != "" {
+				if err := writeReceipt(cmd.Context(), lo, link, receiptFile); err != nil { // receipt.go
+					return err
+				}
+			}
 			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(tr, func(w io.Writer) error { return traceTable(w, tr) })
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
 	cmdutil.AddOutputFlag(cmd, &output)
+	cmd.Flags().StringVar(&receiptFile, "receipt", "", "also write the trace receipt (anchors and Merkle paths, for `trustline verify`) to `FILE`; needs --node")
 	return cmd
 }
 
