@@ -339,6 +339,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			return
 		}
 		p.Claims = s.claimViews(v)
+		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	// Short-lived: a recall must reach shoppers within minutes.

@@ -1,15 +1,18 @@
 package api
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/node/anchoring"
+	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -97,4 +100,41 @@ func (s *Server) receiptEntries(r *http.Request, events []json.RawMessage) ([]re
 		entries = append(entries, receipt.Entry{Event: raw, EventID: ev.EventID, TxID: pos.TxID, Block: pos.Block, Proof: p})
 	}
 	return entries, pending, nil
+}
+
+// anchorViews are the page's anchors of events; nil when the node does not
+// anchor. A failure to read them leaves them off the page, logged.
+func (s *Server) anchorViews(r *http.Request, events []json.RawMessage) []web.AnchorView {
+	if s.opts.Anchors == nil {
+		return nil
+	}
+	var out []web.AnchorView
+	for _, raw := range events {
+		var ev struct {
+			EventID string `json:"eventID"`
+		}
+		if json.Unmarshal(raw, &ev) != nil {
+			continue
+		}
+		v := web.AnchorView{EventID: ev.EventID}
+		p, err := anchoring.Proof(r.Context(), s.opts.Anchors, ev.EventID)
+		if err != nil && !errors.Is(err, anchoring.ErrNotAnchored) {
+			s.log.Error("reading an event's anchors", "event", ev.EventID, "err", err)
+			return nil
+		}
+		if err == nil && len(p.Anchors) > 0 {
+			a := p.Anchors[0]
+			path := make([]string, len(p.Path))
+			for i, h := range p.Path {
+				path[i] = hex.EncodeToString(h[:])
+			}
+			v.Anchored, v.Block, v.TxHash, v.Anchors = true, a.BlockNumber, a.TxHash.Hex(), len(p.Anchors)
+			if a.ChainID != nil {
+				v.ChainID = a.ChainID.Uint64()
+			}
+			v.Root, v.Size, v.Leaf, v.Path = hex.EncodeToString(p.Window.Root[:]), p.Size, p.LeafIndex, strings.Join(path, ",")
+		}
+		out = append(out, v)
+	}
+	return out
 }

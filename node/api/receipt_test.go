@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,6 +64,15 @@ func TestReceipt(t *testing.T) {
 	rec = get(s)
 	if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "application/json" {
 		t.Fatalf("after anchoring: %d %s", rec.Code, rec.Body)
+	}
+	page := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/01/"+gtinB+"/10/J1", nil)
+	req.Header.Set("Accept", browser)
+	s.ServeHTTP(page, req)
+	for _, want := range []string{"Anchored in Ethereum block", "chain 1337", "data-root=", "crypto.subtle.digest"} {
+		if !strings.Contains(page.Body.String(), want) {
+			t.Errorf("page lacks %q", want)
+		}
 	}
 	r, err := receipt.Parse(rec.Body.Bytes())
 	if err != nil {

@@ -43,7 +43,8 @@ type Page struct {
 	Inputs, Outputs []LotRef
 	EventCount      int
 	Links           Links
-	Claims          []ClaimView // the brand's claims and their verdicts (claims.go)
+	Claims          []ClaimView  // the brand's claims and their verdicts (claims.go)
+	Anchors         []AnchorView // the events' anchors on Ethereum (anchors.go)
 }
 
 // RecallView is a recall that applies to the page's lot.
