@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -68,10 +69,25 @@ type latencies struct {
 	n          int
 	p50, p99   time.Duration
 	throughput float64 // per second, over all clients
+	elapsed    time.Duration
+}
+
+// summarise sorts ds, measured over elapsed, into latencies.
+func summarise(ds []time.Duration, elapsed time.Duration) latencies {
+	if len(ds) == 0 {
+		return latencies{}
+	}
+	slices.Sort(ds)
+	pct := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
+	l := latencies{n: len(ds), p50: pct(0.50), p99: pct(0.99), elapsed: elapsed}
+	if elapsed > 0 {
+		l.throughput = float64(len(ds)) / elapsed.Seconds()
+	}
+	return l
 }
 
 func (l latencies) String() string {
-	return fmt.Sprintf("n=%d p50=%s p99=%s throughput=%.0f/s", l.n, l.p50, l.p99, l.throughput)
+	return fmt.Sprintf("n=%d p50=%s p99=%s %.0f/s", l.n, l.p50.Round(time.Microsecond), l.p99.Round(time.Microsecond), l.throughput)
 }
 
 // measure calls fn from clients goroutines until max calls or limit, and
@@ -105,9 +121,7 @@ func measure(b *testing.B, clients, max int, limit time.Duration, fn func() erro
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
 	}
-	slices.Sort(ds)
-	pct := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
-	return latencies{n: len(ds), p50: pct(0.50), p99: pct(0.99), throughput: float64(len(ds)) / elapsed.Seconds()}
+	return summarise(ds, elapsed)
 }
 
 func dirSize(dir string) int64 {
@@ -121,24 +135,33 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-// BenchmarkTraceByUnit indexes TRUSTLINE_BENCH_LOTS lots (one payload
-// each, with two units) through ApplyBlock in synced blocks of 500
-// transactions, then measures trace-by-unit lookups through the node's
-// HTTP API on loopback, and the same trace from a peer through
-// fabric-gateway Evaluate (Query:GetUnit, GetLot, GetLotEvents) on the
-// testnet, in the same run. It runs once whatever -benchtime says (the
-// build alone takes minutes); its figures are logged and reported as
-// metrics. The index is deleted afterwards.
-func BenchmarkTraceByUnit(b *testing.B) {
-	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
-	lookups := envInt("TRUSTLINE_BENCH_LOOKUPS", 20_000)
-	const block = 500
-	dir := filepath.Join(b.TempDir(), "index")
+// benchIndex returns an index of lots lots (one payload each, with two
+// units) applied through ApplyBlock in synced blocks of 500 transactions,
+// and the apply rate in events/s (0 when reused). With
+// TRUSTLINE_BENCH_INDEX set it reuses the index kept in that directory if
+// it holds exactly these lots, or builds it there and keeps it (delete it
+// when done: ~350 MiB for 1M lots); otherwise it builds one in a temporary
+// directory that is deleted afterwards.
+func benchIndex(b *testing.B, lots int) (*index.Index, float64) {
+	b.Helper()
+	dir := os.Getenv("TRUSTLINE_BENCH_INDEX")
+	if dir == "" {
+		dir = filepath.Join(b.TempDir(), "index")
+	}
 	idx, err := index.Open(dir, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer idx.Close()
+	b.Cleanup(func() { idx.Close() })
+	want := uint64(lots) + 1 // the product, then one payload per lot
+	switch cp := idx.Checkpoint(); {
+	case cp.Events == want:
+		b.Logf("reusing the index in %s: %d lots, %.1f MiB", dir, lots, float64(dirSize(dir))/(1<<20))
+		return idx, 0
+	case cp.Valid:
+		b.Fatalf("%s holds an index of %d events, not %d lots: delete it or unset TRUSTLINE_BENCH_INDEX", dir, cp.Events, lots)
+	}
+	const block = 500
 	lotTmpl := ledger.LotSummary{GTIN: benchGTIN, Product: "https://id.gs1.org/01/" + benchGTIN,
 		Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, Remaining: ledger.Quantity{Value: "100", UOM: "KGM"},
 		ProducedAt: "2025-06-01T00:00:00.000000000Z", Expiry: "2025-12-01T00:00:00.000000000Z",
@@ -148,9 +171,8 @@ func BenchmarkTraceByUnit(b *testing.B) {
 	if _, err := idx.ApplyBlock(0, []index.Tx{{Pos: index.Position{Block: 0, Tx: 0, TxID: "p"}, Event: prod}}); err != nil {
 		b.Fatal(err)
 	}
-
-	// Build: payloads are made (and JSON round-tripped, as the follower
-	// decodes them) outside the timed apply.
+	// Payloads are made (and JSON round-tripped, as the follower decodes
+	// them) outside the timed apply.
 	var applyTime time.Duration
 	t0 := time.Now()
 	for first, blk := 0, uint64(1); first < lots; first, blk = first+block, blk+1 {
@@ -170,37 +192,79 @@ func BenchmarkTraceByUnit(b *testing.B) {
 		applyTime += time.Since(a)
 	}
 	rate := float64(lots) / applyTime.Seconds()
-	size := dirSize(dir)
 	b.Logf("indexed %d lots (%d units) in %d synced blocks: apply %.1fs = %.0f events/s (build incl. payload generation %.1fs); index on disk %.1f MiB",
-		lots, 2*lots, (lots+block-1)/block, applyTime.Seconds(), rate, time.Since(t0).Seconds(), float64(size)/(1<<20))
-	b.ReportMetric(rate, "apply-events/s")
+		lots, 2*lots, (lots+block-1)/block, applyTime.Seconds(), rate, time.Since(t0).Seconds(), float64(dirSize(dir))/(1<<20))
+	return idx, rate
+}
+
+// unitPath is the resolver path of a unit of lot i, uniformly random over
+// all lots and both units, so that lookups are not served from a hot set.
+func unitPath(lots int) (path, lot string) {
+	i := rand.IntN(lots)
+	lot = fmt.Sprintf("B%07d", i)
+	return fmt.Sprintf("/01/%s/10/%s/21/%s-%d", benchGTIN, lot, lot, rand.IntN(2)), lot
+}
+
+// timings collects the handler's own durations (server side, without the
+// network and the client).
+type timings struct {
+	mu sync.Mutex
+	ds []time.Duration
+}
+
+func (t *timings) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		h.ServeHTTP(w, r)
+		d := time.Since(t0)
+		t.mu.Lock()
+		t.ds = append(t.ds, d)
+		t.mu.Unlock()
+	})
+}
+
+// take returns the distribution collected since the last take.
+func (t *timings) take(elapsed time.Duration) latencies {
+	t.mu.Lock()
+	ds := t.ds
+	t.ds = nil
+	t.mu.Unlock()
+	return summarise(ds, elapsed)
+}
+
+// BenchmarkTraceByUnit measures trace-by-unit lookups through the node's
+// HTTP API on loopback over an index of TRUSTLINE_BENCH_LOTS lots
+// (benchIndex), and the same trace from a peer through fabric-gateway
+// Evaluate (Query:GetUnit, GetLot, GetLotEvents) on the testnet, in the
+// same run. Each side is warmed up first; each measurement is bounded in
+// count (TRUSTLINE_BENCH_LOOKUPS) and time (30s). Server-side latency is
+// timed around the API handler; client latency is the full round trip. It
+// runs once whatever -benchtime says; its figures are logged and reported
+// as metrics.
+func BenchmarkTraceByUnit(b *testing.B) {
+	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
+	lookups := envInt("TRUSTLINE_BENCH_LOOKUPS", 20_000)
+	idx, rate := benchIndex(b, lots)
+	if rate > 0 {
+		b.ReportMetric(rate, "apply-events/s")
+	}
+	size, _ := idx.DiskSize()
 	b.ReportMetric(float64(size)/(1<<20), "index-MiB")
 
-	// HTTP: a real server on loopback, timed inside the handler too.
-	var srvMu sync.Mutex
-	var srvDs []time.Duration
+	var srv timings
 	h := api.New(idx, &api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	timed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t := time.Now()
-		h.ServeHTTP(w, r)
-		d := time.Since(t)
-		srvMu.Lock()
-		srvDs = append(srvDs, d)
-		srvMu.Unlock()
-	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
 	}
-	srv := &http.Server{Handler: timed}
-	go srv.Serve(ln)
-	defer srv.Close()
+	hs := &http.Server{Handler: srv.wrap(h)}
+	go hs.Serve(ln)
+	defer hs.Close()
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	base := "http://" + ln.Addr().String()
 	get := func() error {
-		i := rand.IntN(lots)
-		lot := fmt.Sprintf("B%07d", i)
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/01/%s/10/%s/21/%s-%d", base, benchGTIN, lot, lot, i%2), nil)
+		path, lot := unitPath(lots)
+		req, _ := http.NewRequest("GET", base+path, nil)
 		req.Header.Set("Accept", "application/json")
 		resp, err := hc.Do(req)
 		if err != nil {
@@ -208,36 +272,80 @@ func BenchmarkTraceByUnit(b *testing.B) {
 		}
 		body, err := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != 200 || err != nil || !strings.Contains(string(body), lot) {
-			return fmt.Errorf("trace of %s: %d %v %.200s", lot, resp.StatusCode, err, body)
+		if resp.StatusCode != 200 || err != nil || !strings.Contains(string(body), `"lot":"`+lot+`"`) {
+			return fmt.Errorf("trace of %s: %d %v %.200s", path, resp.StatusCode, err, body)
 		}
 		return nil
 	}
 	const limit = 30 * time.Second
+	warm := measure(b, 8, min(lookups, 5000), 10*time.Second, get)
+	srv.take(0)
+	b.Logf("HTTP warm-up: %s", warm)
 	seq := measure(b, 1, lookups, limit, get)
-	srvMu.Lock()
-	slices.Sort(srvDs)
-	srvP50, srvP99 := srvDs[len(srvDs)/2], srvDs[min(len(srvDs)-1, len(srvDs)*99/100)]
-	srvMu.Unlock()
+	srvSeq := srv.take(seq.elapsed)
 	par := measure(b, 8, lookups, limit, get)
-	b.Logf("HTTP trace-by-unit, 1 client: %s; server-side p50=%s p99=%s; 8 clients: %s", seq, srvP50, srvP99, par)
+	srvPar := srv.take(par.elapsed)
+	b.Logf("HTTP trace-by-unit over %d lots, uniform random units:", lots)
+	b.Logf("  1 client : server-side %s | round trip %s", srvSeq, seq)
+	b.Logf("  8 clients: server-side %s | round trip %s", srvPar, par)
+	b.ReportMetric(float64(srvSeq.p50.Microseconds()), "http-server-p50-µs")
+	b.ReportMetric(float64(srvSeq.p99.Microseconds()), "http-server-p99-µs")
 	b.ReportMetric(float64(seq.p50.Microseconds()), "http-p50-µs")
 	b.ReportMetric(float64(seq.p99.Microseconds()), "http-p99-µs")
-	b.ReportMetric(float64(srvP99.Microseconds()), "http-server-p99-µs")
-	b.ReportMetric(par.throughput, "http-traces/s")
+	b.ReportMetric(seq.throughput, "http-1c-traces/s")
+	b.ReportMetric(par.throughput, "http-8c-traces/s")
 
 	peer, ok := peerPath(b, lookups, limit)
 	if !ok {
 		return
 	}
-	b.Logf("peer Evaluate trace (GetUnit+GetLot+GetLotEvents), 1 client: %s; 8 clients: %s", peer.seq, peer.par)
-	b.Logf("ratio peer/HTTP: p50 %.0fx, p99 %.0fx, throughput %.0fx",
-		float64(peer.seq.p50)/float64(seq.p50), float64(peer.seq.p99)/float64(seq.p99), par.throughput/peer.par.throughput)
+	b.Logf("peer Evaluate trace (GetUnit+GetLot+GetLotEvents), round trip: 1 client %s; 8 clients %s", peer.seq, peer.par)
+	b.Logf("ratio peer/HTTP round trip: p50 %.0fx, p99 %.0fx, throughput 1 client %.0fx, 8 clients %.0fx",
+		float64(peer.seq.p50)/float64(seq.p50), float64(peer.seq.p99)/float64(seq.p99),
+		seq.throughput/peer.seq.throughput, par.throughput/peer.par.throughput)
 	b.ReportMetric(float64(peer.seq.p50.Microseconds()), "peer-p50-µs")
 	b.ReportMetric(float64(peer.seq.p99.Microseconds()), "peer-p99-µs")
-	b.ReportMetric(peer.par.throughput, "peer-traces/s")
+	b.ReportMetric(peer.par.throughput, "peer-8c-traces/s")
 	b.ReportMetric(float64(peer.seq.p50)/float64(seq.p50), "peer/http-p50")
+	b.ReportMetric(float64(peer.seq.p99)/float64(seq.p99), "peer/http-p99")
+	b.ReportMetric(par.throughput/peer.par.throughput, "peer/http-8c-throughput")
 }
+
+// BenchmarkTraceHandler calls the API handler in process (no network) for
+// uniform random units of the benchmark index: for profiling the trace
+// path with -cpuprofile and -memprofile, and for its allocations.
+func BenchmarkTraceHandler(b *testing.B) {
+	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
+	idx, _ := benchIndex(b, lots)
+	h := api.New(idx, &api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	reqs := make([]*http.Request, 4096)
+	for i := range reqs {
+		path, _ := unitPath(lots)
+		reqs[i] = httptest.NewRequest("GET", path, nil)
+		reqs[i].Header.Set("Accept", "application/json")
+	}
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, reqs[i%len(reqs)])
+		if w.code != 0 && w.code != 200 {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}
+
+// discard is a ResponseWriter that keeps nothing but the status.
+type discard struct {
+	h    http.Header
+	code int
+}
+
+func (d *discard) Header() http.Header         { return d.h }
+func (d *discard) Write(p []byte) (int, error) { return len(p), nil }
+func (d *discard) WriteHeader(code int)        { d.code = code }
 
 type peerResult struct{ seq, par latencies }
 
@@ -275,6 +383,7 @@ func peerPath(b *testing.B, lookups int, limit time.Duration) (peerResult, bool)
 		}
 		return nil
 	}
-	n := max(200, lookups/20) // each takes milliseconds; the time limit bounds it
+	measure(b, 8, 50, 10*time.Second, trace) // warm-up: connections, chaincode container
+	n := max(200, lookups/20)                // each takes milliseconds; the time limit bounds it
 	return peerResult{seq: measure(b, 1, n, limit, trace), par: measure(b, 8, n, limit, trace)}, true
 }

@@ -114,8 +114,7 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 		if s.opts.Status != nil {
 			return s.opts.Status()
 		}
-		cp := s.idx.Checkpoint()
-		return follower.Status{IndexBlock: cp.Block, Indexed: cp.Valid, Applied: cp.Applied}
+		return indexStatus(s.idx.Checkpoint())
 	}
 	gauge := func(name, help string, fn func(follower.Status) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return fn(status()) })
@@ -135,6 +134,18 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_reconnects_total", Help: "Event stream reconnections since start."},
 			func() float64 { return float64(status().Reconnects) }),
 	)
+}
+
+// indexStatus is the status without a follower, from the checkpoint alone,
+// as follower.Status reports it: the checkpoint sits at the start of the
+// next block (or inside a block being applied), so the last block
+// completely applied is the one before NextBlock.
+func indexStatus(cp index.Checkpoint) follower.Status {
+	st := follower.Status{Applied: cp.Applied}
+	if next := cp.NextBlock(); cp.Valid && next > 0 {
+		st.Indexed, st.IndexBlock = true, next-1
+	}
+	return st
 }
 
 // ServeHTTP implements http.Handler.
@@ -536,8 +547,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 			h.Status = "degraded"
 		}
 	} else {
-		cp := s.idx.Checkpoint()
-		h.Index.IndexBlock, h.Index.Indexed, h.Index.Applied = cp.Block, cp.Valid, cp.Applied
+		h.Index = indexStatus(s.idx.Checkpoint())
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, "application/json", h)

@@ -59,6 +59,7 @@ import (
 	"time"
 
 	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/bloom"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/trustline/trustline/gs1/digitallink"
@@ -138,6 +139,12 @@ func Open(dir string, opts *Options) (*Index, error) {
 	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
 	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: o.Logger}
+	// Bloom filters on every level let a point Get (unit, lot, product,
+	// event, recall: several per trace) skip the tables that cannot hold
+	// its key; tables written before have none and still read correctly.
+	for i := range po.Levels {
+		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)

@@ -1,9 +1,12 @@
 package index
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
@@ -36,17 +39,22 @@ func (x *Index) Product(gtin string) (ledger.Product, error) {
 // Lot returns a lot by GTIN-14 and lot number as the Query contract would:
 // a lot made from a recalled lot is reported recalled, with RecalledVia.
 func (x *Index) Lot(gtin, lot string) (ledger.LotSummary, error) {
+	r := x.newReader()
+	defer r.close()
+	return r.lot(gtin, lot)
+}
+
+func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 	var l ledger.LotSummary
-	ok, err := getJSON(x.db, key(tLot, gtin, lot), &l)
+	ok, err := getJSON(r.db, key(tLot, gtin, lot), &l)
 	if err != nil {
 		return l, err
 	}
 	if !ok {
 		return l, notFound("lot %s", lotLink(gtin, lot))
 	}
-	err = scan(x.db, prefix(tRecalledBy, gtin, lot), nil, func(k, _ []byte) (bool, error) {
-		parts := split(k)
-		l.RecalledVia = append(l.RecalledVia, parts[len(parts)-1])
+	err = r.scan(prefix(tRecalledBy, gtin, lot), func(k, _ []byte) (bool, error) {
+		l.RecalledVia = append(l.RecalledVia, last(k))
 		return true, nil
 	})
 	if len(l.RecalledVia) > 0 {
@@ -55,13 +63,70 @@ func (x *Index) Lot(gtin, lot string) (ledger.LotSummary, error) {
 	return l, err
 }
 
+// traceReader serves the reads of one query with a single Pebble
+// iterator, re-bounded for each prefix scan: a trace makes several scans
+// (recall flags, events, both graph directions, each reached lot's flags),
+// and creating and closing an iterator for each cost more than the scans.
+// Point reads are Gets, which the tables' bloom filters serve. Not safe for
+// concurrent use; close it when done.
+type traceReader struct {
+	db reader
+	it *pebble.Iterator
+}
+
+func (x *Index) newReader() *traceReader { return &traceReader{db: x.db} }
+
+// scan calls fn for every key with prefix p, in order, until fn returns
+// false.
+func (r *traceReader) scan(p []byte, fn func(k, v []byte) (bool, error)) error {
+	if r.it == nil {
+		it, err := r.db.NewIter(&pebble.IterOptions{LowerBound: p, UpperBound: upperBound(p)})
+		if err != nil {
+			return err
+		}
+		r.it = it
+	} else {
+		r.it.SetBounds(p, upperBound(p))
+	}
+	for ok := r.it.First(); ok; ok = r.it.Next() {
+		v, err := r.it.ValueAndErr()
+		if err != nil {
+			return err
+		}
+		more, err := fn(r.it.Key(), v)
+		if err != nil {
+			return err
+		}
+		if !more {
+			break
+		}
+	}
+	return r.it.Error()
+}
+
+func (r *traceReader) close() {
+	if r.it != nil {
+		r.it.Close()
+		r.it = nil
+	}
+}
+
+// last is the last component of key k.
+func last(k []byte) string { return string(k[bytes.LastIndexByte(k, sep)+1:]) }
+
 // LotByLink returns the lot a Digital Link names.
 func (x *Index) LotByLink(link string) (ledger.LotSummary, error) {
+	r := x.newReader()
+	defer r.close()
+	return r.lotByLink(link)
+}
+
+func (r *traceReader) lotByLink(link string) (ledger.LotSummary, error) {
 	gtin, lot, ok := lotKey(link)
 	if !ok {
 		return ledger.LotSummary{}, notFound("lot %q", link)
 	}
-	return x.Lot(gtin, lot)
+	return r.lot(gtin, lot)
 }
 
 func lotLink(gtin, lot string) string {
@@ -90,10 +155,19 @@ func (x *Index) Event(id string) (json.RawMessage, error) {
 // EventsOfLot returns a lot's EPCIS events in ledger order (transaction
 // time, then event id), as the chaincode's GetLotEvents does.
 func (x *Index) EventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
+	r := x.newReader()
+	defer r.close()
+	return r.eventsOfLot(gtin, lot)
+}
+
+func (r *traceReader) eventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
-	err := scan(x.db, prefix(tLotEvent, gtin, lot), nil, func(k, _ []byte) (bool, error) {
-		parts := split(k)
-		ev, err := x.Event(parts[len(parts)-1])
+	err := r.scan(prefix(tLotEvent, gtin, lot), func(k, _ []byte) (bool, error) {
+		id := k[bytes.LastIndexByte(k, sep)+1:]
+		ev, ok, err := get(r.db, append([]byte{tEvent, sep}, id...))
+		if err == nil && !ok {
+			err = notFound("EPCIS event %s", id)
+		}
 		if err != nil {
 			return false, fmt.Errorf("index: lot event entry %q: %w", k, err)
 		}
@@ -145,28 +219,32 @@ func (x *Index) LogisticUnit(sscc string) (ledger.LogisticUnit, error) {
 
 // Upstream returns the lots lot was made from, transitively, breadth first.
 func (x *Index) Upstream(gtin, lot string) (ledger.Trace, error) {
-	return x.walk(lotLink(gtin, lot), ledger.Upstream)
+	r := x.newReader()
+	defer r.close()
+	return r.walk(lotLink(gtin, lot), ledger.Upstream)
 }
 
 // Downstream returns the lots made from lot, transitively, breadth first.
 func (x *Index) Downstream(gtin, lot string) (ledger.Trace, error) {
-	return x.walk(lotLink(gtin, lot), ledger.Downstream)
+	r := x.newReader()
+	defer r.close()
+	return r.walk(lotLink(gtin, lot), ledger.Downstream)
 }
 
-func (x *Index) walk(from, direction string) (ledger.Trace, error) {
+// walk visits each lot once, so it ends on any graph.
+func (r *traceReader) walk(from, direction string) (ledger.Trace, error) {
 	tr := ledger.Trace{Lot: from, Direction: direction, Lots: []ledger.LotSummary{}, Edges: []ledger.Edge{}}
 	table := byte(tDown)
 	if direction == ledger.Upstream {
 		table = tUp
 	}
-	seen := map[string]bool{from: true}
+	var seen map[string]bool // made on the first edge: most lots have none
 	queue := []string{from}
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
-		err := scan(x.db, prefix(table, cur), nil, func(k, v []byte) (bool, error) {
-			parts := split(k)
-			other := parts[len(parts)-1]
+		err := r.scan(prefix(table, cur), func(k, v []byte) (bool, error) {
+			other := last(k)
 			var q ledger.Quantity
 			if err := json.Unmarshal(v, &q); err != nil {
 				return false, err
@@ -176,6 +254,9 @@ func (x *Index) walk(from, direction string) (ledger.Trace, error) {
 				e.Input, e.Output = other, cur
 			}
 			tr.Edges = append(tr.Edges, e)
+			if seen == nil {
+				seen = map[string]bool{from: true}
+			}
 			if !seen[other] {
 				seen[other] = true
 				queue = append(queue, other)
@@ -187,7 +268,7 @@ func (x *Index) walk(from, direction string) (ledger.Trace, error) {
 		}
 	}
 	for _, id := range orderedKeys(tr, from) {
-		l, err := x.LotByLink(id)
+		l, err := r.lotByLink(id)
 		if err != nil {
 			return tr, err
 		}
@@ -231,6 +312,8 @@ type Trace struct {
 // Trace returns the trace of a lot (serial empty) or of a unit, whose lot
 // must match the lot given.
 func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
+	r := x.newReader()
+	defer r.close()
 	tr := Trace{ID: digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String()}
 	if serial != "" {
 		u, err := x.Unit(gtin, serial)
@@ -244,7 +327,7 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 		}
 		tr.Unit = &u
 	}
-	l, err := x.Lot(gtin, lot)
+	l, err := r.lot(gtin, lot)
 	if err != nil {
 		return tr, err
 	}
@@ -252,17 +335,18 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	if p, err := x.Product(gtin); err == nil {
 		tr.Product = &p
 	}
-	if tr.Events, err = x.EventsOfLot(gtin, lot); err != nil {
+	if tr.Events, err = r.eventsOfLot(gtin, lot); err != nil {
 		return tr, err
 	}
-	if tr.Upstream, err = x.Upstream(gtin, lot); err != nil {
+	link := lotLink(gtin, lot)
+	if tr.Upstream, err = r.walk(link, ledger.Upstream); err != nil {
 		return tr, err
 	}
-	if tr.Downstream, err = x.Downstream(gtin, lot); err != nil {
+	if tr.Downstream, err = r.walk(link, ledger.Downstream); err != nil {
 		return tr, err
 	}
-	if r, err := x.Recall(gtin, lot); err == nil {
-		tr.Recall = &r
+	if rc, err := x.Recall(gtin, lot); err == nil {
+		tr.Recall = &rc
 	}
 	if l.LastShipment != "" {
 		if s, err := x.Shipment(l.LastShipment); err == nil {
