@@ -193,9 +193,14 @@ func (n *Network) ethereumStatus(ctx context.Context) *EthereumStatus {
 
 // ethCall makes a parameterless JSON-RPC call.
 func ethCall(ctx context.Context, url, method string, result any) error {
+	return ethRPC(ctx, url, method, []any{}, result)
+}
+
+// ethRPC makes one JSON-RPC call; a null result leaves result untouched.
+func ethRPC(ctx context.Context, url, method string, params []any, result any) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": []any{}})
+	body, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
@@ -217,6 +222,9 @@ func ethCall(ctx context.Context, url, method string, result any) error {
 	}
 	if out.Error != nil {
 		return fmt.Errorf("%s: %s", method, out.Error.Message)
+	}
+	if string(out.Result) == "null" {
+		return nil
 	}
 	return json.Unmarshal(out.Result, result)
 }

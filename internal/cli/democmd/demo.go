@@ -51,7 +51,9 @@ livestream evidence); the Bavarian Food Lab submits a signed residue and
 microbiology report; ColdLine Logistics carries the milk to the dairy plant
 with its data logger running; the plant makes two lots of yogurt; the brand
 serialises five jars of lot A; lot B meets a brief cold-chain breach on the
-way to the store and is recalled.
+way to the store and is recalled. Every member's node anchors the ledger's
+history to the Ethereum dev chain, so a jar's trace comes with a receipt that
+` + "`trustline verify`" + ` checks against the chain.
 
 Each run records a new story (fresh lot numbers) on the same network; the
 brand's claims (cold chain, farm to shelf, lab tested, origin) are checked
@@ -106,6 +108,12 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 		}
 	}()
 
+	anchoring, err := demo.SetupAnchoring(ctx, n)
+	if err != nil {
+		return cmdutil.Unavailable(fmt.Errorf("setting up Ethereum anchoring: %w", err))
+	}
+	fmt.Fprintf(w, "  ✓ Anchor contract %s on the dev chain %s\n", anchoring.Contract, anchoring.RPCURL)
+
 	key, err := labKey(filepath.Join(n.Dir(), "demo", "lab.key"))
 	if err != nil {
 		return err
@@ -135,17 +143,25 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	}
 
 	fmt.Fprintln(w, "3/3 Starting a member node per organisation")
-	nodes, err := startNodes(ctx, n, opts.nodePort, base)
+	nodes, err := startNodes(ctx, n, opts.nodePort, base, anchoring)
 	if err != nil {
 		return cmdutil.Unavailable(err)
 	}
 	defer nodes.stop()
 	for i, org := range testnet.Orgs {
 		url := fmt.Sprintf("http://127.0.0.1:%d", opts.nodePort+i)
-		if err := waitServing(ctx, url+pathOf(sc.Unit)); err != nil {
+		if err := waitServing(ctx, url+pathOf(sc.Unit), 90*time.Second); err != nil {
 			return cmdutil.Unavailable(fmt.Errorf("node of %s: %w", org, err))
 		}
 		fmt.Fprintf(w, "  ✓ %-9s node %s (index caught up)\n", org, url)
+	}
+	// Every node anchors windows of two Fabric blocks (or what 10 s
+	// brings), so the jar's receipt is complete within seconds.
+	receiptURL := fmt.Sprintf("http://127.0.0.1:%d%s?format=receipt", opts.nodePort, pathOf(sc.Unit))
+	if err := waitServing(ctx, receiptURL, 60*time.Second); err != nil {
+		fmt.Fprintf(w, "  · anchoring still pending: %v\n", err)
+	} else {
+		fmt.Fprintf(w, "  ✓ the jar's events are anchored in Ethereum; receipt: %s\n", receiptURL)
 	}
 
 	unitURL := base + pathOf(sc.Unit)
@@ -159,7 +175,9 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	fmt.Fprintf(out, "\nScan the QR code, or open a jar of Alpenwiese yogurt lot A:\n  %s\n", unitURL)
 	fmt.Fprintf(out, "The recalled lot B (cold-chain breach):\n  %s\n", base+pathOf(sc.BreachedLot))
 	fmt.Fprintf(out, "The trace as JSON:\n  curl -H 'Accept: application/json' %s\n", unitURL)
-	fmt.Fprintf(out, "The printable QR image:\n  %s/qr%s.png\n\n", base, pathOf(sc.Unit))
+	fmt.Fprintf(out, "The printable QR image:\n  %s/qr%s.png\n", base, pathOf(sc.Unit))
+	fmt.Fprintf(out, "Check it against Ethereum without trusting the consortium:\n  trustline trace %s --node %s --receipt jar.json\n  trustline verify jar.json --eth-rpc %s\n\n",
+		sc.Unit, fmt.Sprintf("http://127.0.0.1:%d", opts.nodePort), anchoring.RPCURL)
 
 	if opts.exit {
 		fmt.Fprintf(w, "Nodes stopped; the testnet keeps running (`trustline testnet down` stops it).\n")
@@ -204,7 +222,7 @@ type runningNodes struct {
 
 // startNodes runs one node per organisation in this process, logging to
 // <dir>/logs/node.<org>.log.
-func startNodes(ctx context.Context, n *testnet.Network, port int, base string) (*runningNodes, error) {
+func startNodes(ctx context.Context, n *testnet.Network, port int, base string, a *demo.Anchoring) (*runningNodes, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	rn := &runningNodes{cancel: cancel}
 	for i, org := range testnet.Orgs {
@@ -228,6 +246,10 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string) 
 			Listen:  fmt.Sprintf("127.0.0.1:%d", port+i),
 			BaseURL: nodeBase,
 			Peer:    profile,
+			Anchoring: &node.AnchoringConfig{
+				Enabled: true, RPCURL: a.RPCURL, Contract: a.Contract, DeployBlock: a.DeployBlock,
+				KeyFile: a.KeyFiles[org], Blocks: 2, Interval: "10s",
+			},
 		}, &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))})
 		if err != nil {
 			rn.stop()
@@ -252,9 +274,9 @@ func (rn *runningNodes) stop() {
 	}
 }
 
-// waitServing waits until the node answers the trace of url with 200.
-func waitServing(ctx context.Context, url string) error {
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+// waitServing waits until the node answers url (as JSON) with 200.
+func waitServing(ctx context.Context, url string, within time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, within)
 	defer cancel()
 	var last string
 	for {

@@ -52,6 +52,9 @@ func TestIntegrationDemo(t *testing.T) {
 		if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "█") {
 			t.Errorf("run %d: output lacks the unit URL (%s…) or the QR code:\n%s", run, want, out)
 		}
+		if !strings.Contains(errOut.String(), "anchored in Ethereum; receipt:") {
+			t.Errorf("run %d: the jar's events were not anchored:\n%s", run, errOut)
+		}
 		if got := strings.Count(errOut.String(), "(index caught up)"); got != 4 {
 			t.Errorf("run %d: %d nodes caught up, want 4", run, got)
 		}
