@@ -10,6 +10,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/custodycmd"
 	"github.com/trustline/trustline/internal/cli/democmd"
 	"github.com/trustline/trustline/internal/cli/epciscmd"
+	"github.com/trustline/trustline/internal/cli/governancecmd"
 	"github.com/trustline/trustline/internal/cli/indexcmd"
 	"github.com/trustline/trustline/internal/cli/labcmd"
 	"github.com/trustline/trustline/internal/cli/nodecmd"
@@ -53,6 +54,8 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		custodycmd.NewShipCmd(ios),
 		custodycmd.NewReceiveCmd(ios),
 		custodycmd.NewReadingsCmd(ios),
+		custodycmd.NewPackCmd(ios),
+		custodycmd.NewUnpackCmd(ios),
 		unitscmd.NewCmd(ios),
 		recallcmd.NewCmd(ios),
 		epciscmd.NewCmd(ios),
@@ -60,6 +63,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		tracecmd.NewCmd(ios),
 		tracecmd.NewEventsCmd(ios),
 		claimcmd.NewCmd(ios),
+		governancecmd.NewCmd(ios),
 		verifycmd.NewCmd(ios),
 	)
 	return root

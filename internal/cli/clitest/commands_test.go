@@ -58,6 +58,11 @@ func TestUsageErrors(t *testing.T) {
 	dir := isolate(t)
 	badJSON := write(t, dir, "bad.json", `{"gtin":"1","colour":"red"}`)
 	csvBad := write(t, dir, "bad.csv", "time,device\n")
+	badRoles := write(t, dir, "roles.yaml", "BrandMSP: [brand, owner]\n")
+	emptyRoles := write(t, dir, "empty.json", "{}")
+	listRoles := write(t, dir, "list.yaml", "- brand\n")
+	pack := write(t, dir, "pack.yaml", "sscc: \"095060001343520001\"\nlots: [\""+lot+"\"]\n")
+	packBad := write(t, dir, "pack-bad.json", `{"sscc":"095060001343520001","lot":"x"}`)
 	tests := []struct {
 		name      string
 		args      []string
@@ -84,6 +89,28 @@ func TestUsageErrors(t *testing.T) {
 		{"lab sign bad report", []string{"lab", "sign", badJSON}, `unknown field "gtin"`, false},
 		{"lab register two addresses", []string{"lab", "register-signer", "0x1", "0x2"}, "at most one address", true},
 		{"lab register bad address", []string{"lab", "register-signer", "0x1", "--name", "n", "--accreditation", "a"}, "not an Ethereum address", false},
+		{"lab revoke without address", []string{"lab", "revoke-signer", "--reason", "lost"}, "takes a signer's address", true},
+		{"lab revoke bad address", []string{"lab", "revoke-signer", "0x12", "--reason", "lost"}, "not an Ethereum address", false},
+		{"lab revoke without reason", []string{"lab", "revoke-signer", "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"}, "--reason is required", true},
+		{"lab signers extra argument", []string{"lab", "signers", "LabMSP"}, "unknown command", true},
+		{"lab inspection without id", []string{"lab", "inspection"}, "takes a report id", true},
+		{"lab inspection bad output", []string{"lab", "inspection", "R-1", "-o", "csv"}, `unknown --output "csv"`, false},
+		{"pack without sscc", []string{"pack", "--lot", lot}, "--sscc and at least one --lot are required", true},
+		{"pack without lots", []string{"pack", "--sscc", "095060001343520001"}, "--sscc and at least one --lot are required", true},
+		{"pack flags and file", []string{"pack", "-f", pack, "--sscc", "095060001343520001"}, "either as flags or with -f", false},
+		{"pack unknown field", []string{"pack", "-f", packBad}, `unknown field "lot"`, false},
+		{"pack extra argument", []string{"pack", "095060001343520001"}, "unknown command", true},
+		{"unpack without sscc", []string{"unpack"}, "takes an SSCC", true},
+		{"unpack two units", []string{"unpack", "095060001343520001", "095060001343520002"}, "takes an SSCC", true},
+		{"governance propose without file", []string{"governance", "propose"}, "-f ROLES.yaml is required", true},
+		{"governance propose unknown role", []string{"governance", "propose", "-f", badRoles}, `unknown role "owner"`, false},
+		{"governance propose no members", []string{"governance", "propose", "-f", emptyRoles}, "no members", false},
+		{"governance propose not a table", []string{"governance", "propose", "-f", listRoles}, "ledger.RoleTable", false},
+		{"governance approve without id", []string{"governance", "approve"}, "takes a proposal id", true},
+		{"governance proposal without id", []string{"governance", "proposal"}, "takes a proposal id", true},
+		{"governance roles extra argument", []string{"governance", "roles", "BrandMSP"}, "unknown command", true},
+		{"governance unknown subcommand", []string{"governance", "vote"}, "unknown command", true},
+		{"lab unknown subcommand", []string{"lab", "revoke"}, "unknown command", true},
 		{"trace product link", []string{"trace", "https://id.gs1.org/01/09506000134352"}, "trace takes a lot or unit", false},
 		{"trace missing image", []string{"trace", filepath.Join(dir, "none.png")}, "neither a Digital Link URI nor a readable image", false},
 		{"trace not an image", []string{"trace", badJSON}, "not a PNG or JPEG image", false},
@@ -118,7 +145,9 @@ func TestHelpHasExamples(t *testing.T) {
 	for _, path := range [][]string{
 		{"product", "register"}, {"product", "show"}, {"batch", "create"}, {"batch", "transform"}, {"batch", "show"}, {"batch", "events"},
 		{"lab", "keygen"}, {"lab", "register-signer"}, {"lab", "sign"}, {"lab", "submit"}, {"lab", "verify"},
-		{"ship"}, {"receive"}, {"readings", "add"}, {"units", "commission"}, {"recall"}, {"trace"}, {"events", "query"}, {"epcis", "hash"},
+		{"lab", "revoke-signer"}, {"lab", "signers"}, {"lab", "inspection"},
+		{"governance", "roles"}, {"governance", "propose"}, {"governance", "approve"}, {"governance", "proposal"},
+		{"ship"}, {"receive"}, {"readings", "add"}, {"pack"}, {"unpack"}, {"units", "commission"}, {"recall"}, {"trace"}, {"events", "query"}, {"epcis", "hash"},
 	} {
 		r := clitest.Run(t, "", append(path, "--help")...)
 		if r.Code != 0 || !strings.Contains(r.Stdout, "Examples:") || !strings.Contains(r.Stdout, "trustline "+strings.Join(path, " ")) {

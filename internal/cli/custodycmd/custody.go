@@ -1,5 +1,6 @@
 // Package custodycmd implements the custody commands of whoever holds a lot:
-// `trustline ship`, `trustline receive` and `trustline readings add`.
+// `trustline ship`, `trustline receive`, `trustline readings add`,
+// `trustline pack` and `trustline unpack`.
 package custodycmd
 
 import (

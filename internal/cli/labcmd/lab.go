@@ -1,5 +1,5 @@
 // Package labcmd implements `trustline lab`: a laboratory's signing key,
-// signer registration, and signed inspection reports.
+// signer registration and revocation, and signed inspection reports.
 package labcmd
 
 import (
@@ -32,9 +32,13 @@ Keys are a geth keystore file (--keystore, password from --password-file or
 $TRUSTLINE_LAB_PASSWORD) or a hex private key ($TRUSTLINE_LAB_KEY or
 --key-file).`,
 		Args: cmdutil.NoArgs,
+		// Runnable, so that an unknown subcommand is a usage error (exit 2)
+		// rather than help.
+		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
-	cmd.AddCommand(newKeygenCmd(ios), newRegisterCmd(ios, lo), newSignCmd(ios), newSubmitCmd(ios, lo), newVerifyCmd(ios))
+	cmd.AddCommand(newKeygenCmd(ios), newRegisterCmd(ios, lo), newRevokeCmd(ios, lo), newSignersCmd(ios, lo),
+		newSignCmd(ios), newSubmitCmd(ios, lo), newInspectionCmd(ios, lo), newVerifyCmd(ios))
 	return cmd
 }
 
