@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
@@ -50,7 +49,9 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	defer rc.Close()
 	eth := ethclient.NewClient(rc)
 	key, _ := crypto.GenerateKey()
-	fundDev(ctx, t, rc, eth, crypto.PubkeyToAddress(key.PublicKey))
+	if err := n.Fund(ctx, crypto.PubkeyToAddress(key.PublicKey).Hex(), big.NewInt(params.Ether)); err != nil {
+		t.Fatal(err)
+	}
 	deployBlock, err := eth.BlockNumber(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -202,32 +203,4 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// fundDev sends 1 ether to addr from geth --dev's unlocked developer account.
-func fundDev(ctx context.Context, t *testing.T, rc *rpc.Client, b *ethclient.Client, addr common.Address) {
-	t.Helper()
-	var accounts []common.Address
-	if err := rc.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
-		t.Fatalf("eth_accounts = %v, %v: no developer account", accounts, err)
-	}
-	var tx common.Hash
-	if err := rc.CallContext(ctx, &tx, "eth_sendTransaction", map[string]any{
-		"from": accounts[0], "to": addr, "value": (*hexutil.Big)(big.NewInt(params.Ether)),
-	}); err != nil {
-		t.Fatalf("funding %s: %v", addr, err)
-	}
-	for {
-		if r, err := b.TransactionReceipt(ctx, tx); err == nil {
-			if r.Status != 1 {
-				t.Fatalf("funding %s failed", addr)
-			}
-			return
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("funding %s: %v", addr, ctx.Err())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/common"
-	"github.com/ethereum/go-ethereum/common/hexutil"
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
@@ -42,7 +40,9 @@ func TestIntegrationGethDev(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fund(ctx, t, rc, b, crypto.PubkeyToAddress(k.PublicKey))
+		if err := testkit.Network(t).Fund(ctx, crypto.PubkeyToAddress(k.PublicKey).Hex(), big.NewInt(params.Ether)); err != nil {
+			t.Fatal(err)
+		}
 		keys = append(keys, k)
 	}
 	contract, err := Deploy(ctx, b, keys[0])
@@ -79,27 +79,5 @@ func TestIntegrationGethDev(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].Submitter == got[1].Submitter {
 		t.Errorf("co-attestations %+v, want one from each key", got)
-	}
-}
-
-// fund sends 1 ether to addr from geth --dev's unlocked developer account.
-func fund(ctx context.Context, t *testing.T, rc *rpc.Client, b *ethclient.Client, addr common.Address) {
-	t.Helper()
-	var accounts []common.Address
-	if err := rc.CallContext(ctx, &accounts, "eth_accounts"); err != nil || len(accounts) == 0 {
-		t.Fatalf("eth_accounts = %v, %v: no developer account", accounts, err)
-	}
-	var tx common.Hash
-	err := rc.CallContext(ctx, &tx, "eth_sendTransaction", map[string]any{
-		"from":  accounts[0],
-		"to":    addr,
-		"value": (*hexutil.Big)(big.NewInt(params.Ether)),
-	})
-	if err != nil {
-		t.Fatalf("funding %s: %v", addr, err)
-	}
-	c := &Client{b: b, opts: Options{PollInterval: 200 * time.Millisecond}.withDefaults()}
-	if r, err := c.waitMined(ctx, tx); err != nil || r.Status != 1 {
-		t.Fatalf("funding %s: %v", addr, err)
 	}
 }
