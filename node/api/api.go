@@ -26,6 +26,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -308,6 +309,10 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	case digitallink.Product:
 		v, err = s.idx.Product(l.GTIN)
 	case digitallink.Lot, digitallink.Unit:
+		if !html {
+			s.traceJSON(w, r, l)
+			return
+		}
 		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
 	case digitallink.LogisticUnit:
 		v, err = s.idx.LogisticUnit(l.SSCC)
@@ -332,6 +337,29 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, "application/json", v)
+}
+
+// traceBufs are response buffers for traceJSON: a trace is a few KiB.
+var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// traceJSON answers with the trace JSON of a lot or unit, as writeJSON
+// would write index.Trace, from the index's stored records without
+// decoding and encoding them again (the resolver's hot path).
+func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
+	bp := traceBufs.Get().(*[]byte)
+	defer traceBufs.Put(bp)
+	body, err := s.idx.AppendTraceJSON((*bp)[:0], l.GTIN, l.Lot, l.Serial)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if cap(body) <= 64<<10 { // don't keep the buffer of a huge trace
+		*bp = body
+	}
+	l.Query = nil
+	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
 }
 
 // servePage renders the consumer page of a product or trace.

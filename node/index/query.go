@@ -70,8 +70,8 @@ func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 // Point reads are Gets, which the tables' bloom filters serve. Not safe for
 // concurrent use; close it when done.
 type traceReader struct {
-	db reader
-	it *pebble.Iterator
+	db      reader
+	it, pit *pebble.Iterator // scans, point reads
 }
 
 func (x *Index) newReader() *traceReader { return &traceReader{db: x.db} }
@@ -104,11 +104,35 @@ func (r *traceReader) scan(p []byte, fn func(k, v []byte) (bool, error)) error {
 	return r.it.Error()
 }
 
-func (r *traceReader) close() {
-	if r.it != nil {
-		r.it.Close()
-		r.it = nil
+// get reads the value of k with the reader's second iterator (the first
+// may be mid-scan): a prefix seek on the whole key uses the tables' bloom
+// filters as DB.Get does, and reuses the tables the iterator has open
+// instead of setting up a Get each time.
+func (r *traceReader) get(k []byte) ([]byte, bool, error) {
+	if r.pit == nil {
+		it, err := r.db.NewIter(nil)
+		if err != nil {
+			return nil, false, err
+		}
+		r.pit = it
 	}
+	if !r.pit.SeekPrefixGE(k) || !bytes.Equal(r.pit.Key(), k) {
+		return nil, false, r.pit.Error()
+	}
+	v, err := r.pit.ValueAndErr()
+	if err != nil {
+		return nil, false, err
+	}
+	return append([]byte(nil), v...), true, nil
+}
+
+func (r *traceReader) close() {
+	for _, it := range []*pebble.Iterator{r.it, r.pit} {
+		if it != nil {
+			it.Close()
+		}
+	}
+	r.it, r.pit = nil, nil
 }
 
 // last is the last component of key k.

@@ -1,0 +1,197 @@
+package index
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
+)
+
+// AppendTraceJSON appends to dst the trace of Trace(gtin, lot, serial) as
+// encoding/json's Encoder writes it with SetEscapeHTML(false): the same
+// bytes, final newline included. It is the resolver's hot path: stored
+// records (unit, product, lot, recall, shipment) and events are copied
+// through instead of being decoded and encoded again. That is exact
+// because setJSON stored them with json.Marshal of the same types, whose
+// output re-encodes to itself except where it escaped <, > or & (\u00…):
+// such a record, and a lot whose recall flags change it, is decoded and
+// encoded as Trace does. Records copied through are not validated again:
+// they are json.Marshal's output, and Pebble checksums every block.
+func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, error) {
+	r := x.newReader()
+	defer r.close()
+	b := bytes.NewBuffer(dst)
+	b.WriteString(`{"id":`)
+	appendJSON(b, digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String())
+	if serial != "" {
+		raw, ok, err := r.get(key(tUnit, gtin, serial))
+		if err != nil {
+			return dst, err
+		}
+		if !ok {
+			return dst, notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
+		}
+		ulot, found, plain := stringField(raw, "lot")
+		if !found || !plain || lot != "" && ulot != lot {
+			var u ledger.Unit
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return dst, corrupt(key(tUnit, gtin, serial), err)
+			}
+			if lot != "" && u.Lot != lot {
+				return dst, notFound("unit %s of lot %s (the serial belongs to lot %s)", serial, lotLink(gtin, lot), u.LotID)
+			}
+			ulot = u.Lot
+		}
+		lot = ulot
+		b.WriteString(`,"unit":`)
+		if err := appendRecord[ledger.Unit](b, raw); err != nil {
+			return dst, err
+		}
+	}
+	rawLot, ok, err := r.get(key(tLot, gtin, lot))
+	if err != nil {
+		return dst, err
+	}
+	if !ok {
+		return dst, notFound("lot %s", lotLink(gtin, lot))
+	}
+	var via []string
+	err = r.scan(prefix(tRecalledBy, gtin, lot), func(k, _ []byte) (bool, error) {
+		via = append(via, last(k))
+		return true, nil
+	})
+	if err != nil {
+		return dst, err
+	}
+	// The lot is decoded only when recall flags change it or its last
+	// shipment (part of the trace) cannot be read off directly.
+	var l *ledger.LotSummary
+	shipment, _, plain := stringField(rawLot, "lastShipment")
+	if len(via) > 0 || !plain {
+		l = new(ledger.LotSummary)
+		if err := json.Unmarshal(rawLot, l); err != nil {
+			return dst, corrupt(key(tLot, gtin, lot), err)
+		}
+		l.RecalledVia = append(l.RecalledVia, via...)
+		shipment = l.LastShipment
+	}
+	if p, ok, err := r.get(key(tProduct, gtin)); err == nil && ok {
+		b.WriteString(`,"product":`)
+		if err := appendRecord[ledger.Product](b, p); err != nil {
+			return dst, err
+		}
+	}
+	b.WriteString(`,"lot":`)
+	if len(via) > 0 {
+		l.Status = ledger.StatusRecalled
+		appendJSON(b, l)
+	} else if l != nil {
+		appendJSON(b, l)
+	} else if err := appendRecord[ledger.LotSummary](b, rawLot); err != nil {
+		return dst, err
+	}
+	b.WriteString(`,"events":[`)
+	n := 0
+	err = r.scan(prefix(tLotEvent, gtin, lot), func(k, _ []byte) (bool, error) {
+		id := k[bytes.LastIndexByte(k, sep)+1:]
+		ev, ok, err := r.get(append([]byte{tEvent, sep}, id...))
+		if err == nil && !ok {
+			err = notFound("EPCIS event %s", id)
+		}
+		if err != nil {
+			return false, fmt.Errorf("index: lot event entry %q: %w", k, err)
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		n++
+		// Stored events are valid JSON (they were parsed when applied);
+		// without whitespace they are already compact.
+		if bytes.IndexByte(ev, ' ') < 0 && bytes.IndexByte(ev, '\n') < 0 && bytes.IndexByte(ev, '\t') < 0 && bytes.IndexByte(ev, '\r') < 0 {
+			b.Write(ev)
+			return true, nil
+		}
+		return true, json.Compact(b, ev)
+	})
+	if err != nil {
+		return dst, err
+	}
+	b.WriteByte(']')
+	link := lotLink(gtin, lot)
+	for _, dir := range []string{ledger.Upstream, ledger.Downstream} {
+		tr, err := r.walk(link, dir)
+		if err != nil {
+			return dst, err
+		}
+		b.WriteString(`,"` + dir + `":`)
+		appendJSON(b, tr)
+	}
+	if rc, ok, err := r.get(key(tRecall, gtin, lot)); err == nil && ok {
+		b.WriteString(`,"recall":`)
+		if err := appendRecord[ledger.Recall](b, rc); err != nil {
+			return dst, err
+		}
+	}
+	if shipment != "" {
+		if s, ok, err := r.get(key(tShipment, shipment)); err == nil && ok {
+			b.WriteString(`,"shipment":`)
+			if err := appendRecord[ledger.Shipment](b, s); err != nil {
+				return dst, err
+			}
+		}
+	}
+	b.WriteString("}\n")
+	return b.Bytes(), nil
+}
+
+// corrupt is getJSON's error for a value under k that does not decode.
+func corrupt(k []byte, err error) error {
+	return fmt.Errorf("index: corrupt value under %q: %w", k, err)
+}
+
+// stringField reads the string member name of the JSON object raw without
+// decoding it: raw is json.Marshal's output for a type in which no other
+// object has a member of that name, and since a quote inside a string is
+// escaped, `"name":` can only be that member. plain is false when its
+// value has escapes or is not a string: the caller decodes raw.
+func stringField(raw []byte, name string) (v string, found, plain bool) {
+	i := bytes.Index(raw, []byte(`"`+name+`":`))
+	if i < 0 {
+		return "", false, true
+	}
+	rest := raw[i+len(name)+3:]
+	if len(rest) == 0 || rest[0] != '"' {
+		return "", true, false
+	}
+	end := bytes.IndexByte(rest[1:], '"')
+	if end < 0 || bytes.IndexByte(rest[1:1+end], '\\') >= 0 {
+		return "", true, false
+	}
+	return string(rest[1 : 1+end]), true, true
+}
+
+// appendRecord appends a stored record as encoding T without HTML
+// escaping would: as stored, unless json.Marshal escaped something.
+func appendRecord[T any](b *bytes.Buffer, raw []byte) error {
+	if !bytes.Contains(raw, []byte(`\u00`)) {
+		b.Write(raw)
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	appendJSON(b, v)
+	return nil
+}
+
+// appendJSON appends v as an Encoder without HTML escaping writes it,
+// without the newline.
+func appendJSON(b *bytes.Buffer, v any) {
+	enc := json.NewEncoder(b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // trace values always encode
+	b.Truncate(b.Len() - 1)
+}
