@@ -101,7 +101,10 @@ type Options struct {
 	// FS is the file system; nil is the disk. vfs.NewMem() keeps the index
 	// in memory (tests).
 	FS vfs.FS
-	// CacheSize is Pebble's block cache in bytes; 0 is 64 MiB.
+	// CacheSize is Pebble's block cache in bytes; 0 is 512 MiB. The cache
+	// takes memory as blocks are read, up to this size: 512 MiB holds the
+	// whole index of about a million lots, so that a trace (some ten
+	// blocks at random places) reads none from disk and decompresses none.
 	CacheSize int64
 	// Logger receives Pebble's log messages; nil discards them, since a
 	// node reports through its own logs and metrics.
@@ -131,7 +134,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 		o = *opts
 	}
 	if o.CacheSize == 0 {
-		o.CacheSize = 64 << 20
+		o.CacheSize = 512 << 20
 	}
 	if o.Logger == nil {
 		o.Logger = quietLogger{}
