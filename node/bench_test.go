@@ -278,7 +278,9 @@ func BenchmarkTraceByUnit(b *testing.B) {
 		return nil
 	}
 	const limit = 30 * time.Second
-	warm := measure(b, 8, min(lookups, 5000), 10*time.Second, get)
+	// Warm-up to the steady state of a serving node: the block cache fills
+	// with the blocks of random traces (a few per trace, over the whole index).
+	warm := measure(b, 8, max(lookups, lots/10), 30*time.Second, get)
 	srv.take(0)
 	b.Logf("HTTP warm-up: %s", warm)
 	seq := measure(b, 1, lookups, limit, get)
@@ -362,6 +364,7 @@ func peerPath(b *testing.B, lookups int, limit time.Duration) (peerResult, bool)
 		!strings.Contains(err.Error(), "already") {
 		b.Fatalf("RegisterProduct: %v", err)
 	}
+	testkit.WaitForSync(b) // the supplier's peer must see the product before CreateBatch
 	lot := fmt.Sprintf("P%d", time.Now().UnixNano()%1e9)
 	link := "https://id.gs1.org/01/" + benchGTIN + "/10/" + lot
 	now := time.Now().UTC()

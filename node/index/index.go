@@ -102,9 +102,9 @@ type Options struct {
 	// in memory (tests).
 	FS vfs.FS
 	// CacheSize is Pebble's block cache in bytes; 0 is 512 MiB. The cache
-	// takes memory as blocks are read, up to this size: 512 MiB holds the
-	// whole index of about a million lots, so that a trace (some ten
-	// blocks at random places) reads none from disk and decompresses none.
+	// takes memory as blocks are read, up to this size. A trace reads a
+	// few blocks at random places; with 64 MiB, most of them missed in an
+	// index of a million lots (~370 MiB on disk, more uncompressed).
 	CacheSize int64
 	// Logger receives Pebble's log messages; nil discards them, since a
 	// node reports through its own logs and metrics.
