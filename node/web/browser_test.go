@@ -16,14 +16,36 @@ import (
 // chromium is Debian's package "chromium"; CI installs it.
 const chromium = "/usr/bin/chromium"
 
+// phoneBrowser starts headless Chromium with a phone's viewport (390×844)
+// for one test, closed when the test ends, or skips the test when Chromium
+// is not installed.
+func phoneBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("headless browser test needs %s (Debian package chromium): %v", chromium, err)
+	}
+	// Without the background-networking flags Chromium phones home, which
+	// a closed network refuses, and start-up stalls.
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(390, 844),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
+	return ctx
+}
+
 // TestBrowserPage renders the fixture's juice bottle page in headless
 // Chromium at a phone's viewport, checks that the key elements are
 // visible, and saves a full-page screenshot in testdata/screenshots (git
 // ignored) for a person to look at.
 func TestBrowserPage(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("headless browser test needs %s (Debian package chromium): %v", chromium, err)
-	}
+	ctx := phoneBrowser(t)
 	idx := fixture(t)
 	r := New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -41,22 +63,6 @@ func TestBrowserPage(t *testing.T) {
 		_ = r.Page(w, p)
 	}))
 	defer srv.Close()
-
-	// Without the background-networking flags Chromium phones home, which
-	// a closed network refuses, and start-up stalls.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(390, 844),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
 
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(390, 844),

@@ -1,14 +1,12 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -61,9 +59,7 @@ func TestClaimViews(t *testing.T) {
 // TestBrowserClaims renders the juice page with its claim badges in
 // headless Chromium and saves a screenshot (testdata/screenshots).
 func TestBrowserClaims(t *testing.T) {
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("headless browser test needs %s (Debian package chromium): %v", chromium, err)
-	}
+	ctx := phoneBrowser(t)
 	idx := claimFixture(t)
 	r := New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -87,20 +83,6 @@ func TestBrowserClaims(t *testing.T) {
 		_ = r.Page(w, p)
 	}))
 	defer srv.Close()
-
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(390, 844),
-	}
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
 
 	err := chromedp.Do(ctx,
 		chromedp.EmulateViewport(390, 844),
