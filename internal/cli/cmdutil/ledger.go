@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"io"
 
 	"os"
 	"strings"
@@ -174,4 +175,21 @@ func oneLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// RunLedger is the body of most role commands: connect with o, make one
+// call, turn a refusal into its exit code, and print the result as format
+// (--output) asks, through table for a table.
+func RunLedger[T any](ctx context.Context, o *LedgerOptions, out io.Writer, format string,
+	call func(context.Context, *client.Client) (T, error), table func(io.Writer, T) error) error {
+	c, err := o.Connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	v, err := call(ctx, c)
+	if err != nil {
+		return LedgerError(err)
+	}
+	return Printer{Format: format, Out: out}.Print(v, func(w io.Writer) error { return table(w, v) })
 }

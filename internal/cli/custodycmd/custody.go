@@ -4,12 +4,14 @@
 package custodycmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -109,16 +111,9 @@ Or give a ledger.ShipRequest as a JSON/YAML file with -f.`,
 					return err
 				}
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			sh, err := c.Ship(cmd.Context(), r)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(sh, func(w io.Writer) error { return cmdutil.ShipmentTable(w, sh) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.Shipment, error) { return c.Ship(ctx, r) },
+				cmdutil.ShipmentTable)
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
@@ -167,16 +162,11 @@ or at arrival may come with it (--readings FILE.csv).
 			if err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			sh, err := c.Receive(cmd.Context(), ledger.ReceiveRequest{Lot: s.lot, LogisticUnit: s.unit, Readings: rs})
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(sh, func(w io.Writer) error { return cmdutil.ShipmentTable(w, sh) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.Shipment, error) {
+					return c.Receive(ctx, ledger.ReceiveRequest{Lot: s.lot, LogisticUnit: s.unit, Readings: rs})
+				},
+				cmdutil.ShipmentTable)
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)

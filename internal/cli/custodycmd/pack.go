@@ -1,11 +1,13 @@
 package custodycmd
 
 import (
+	"context"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -89,16 +91,11 @@ yours to ship, transform or pack again one by one; the SSCC is not reused.`,
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			u, err := c.Unpack(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(u, func(w io.Writer) error { return LogisticUnitTable(w, u) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.LogisticUnit, error) {
+					return c.Unpack(ctx, args[0])
+				},
+				LogisticUnitTable)
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)

@@ -3,6 +3,7 @@
 package governancecmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -48,16 +50,9 @@ func newRolesCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			r, err := c.Roles(cmd.Context())
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(r, func(w io.Writer) error { return RolesTable(w, r) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.Roles, error) { return c.Roles(ctx) },
+				RolesTable)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)
@@ -95,16 +90,11 @@ printed proposal id is what the other members approve.`,
 			if _, err := table.Members(); err != nil {
 				return cmdutil.UsageError("%s: %v", file, err)
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p, err := c.ProposeRoles(cmd.Context(), table)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(p, func(w io.Writer) error { return ProposalTable(w, p) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+					return c.ProposeRoles(ctx, table)
+				},
+				ProposalTable)
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", `the new role table, {"MSPID": ["role", ...]}, JSON or YAML (- for standard input)`)
@@ -126,16 +116,11 @@ proposal at once; its status is then "applied".`,
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p, err := c.ApproveRoles(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(p, func(w io.Writer) error { return ProposalTable(w, p) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+					return c.ApproveRoles(ctx, args[0])
+				},
+				ProposalTable)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)
@@ -155,16 +140,11 @@ approved it, and whether it is open, applied or stale.`,
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p, err := c.RoleProposal(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(p, func(w io.Writer) error { return ProposalTable(w, p) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+					return c.RoleProposal(ctx, args[0])
+				},
+				ProposalTable)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)

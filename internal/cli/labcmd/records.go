@@ -1,6 +1,7 @@
 package labcmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -37,16 +39,11 @@ revocation cannot be undone: register a new key instead.`,
 			if strings.TrimSpace(reason) == "" {
 				return cmdutil.UsageError("--reason is required\n\n%s", cmd.UsageString())
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			s, err := c.RevokeLabSigner(cmd.Context(), addr, reason)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(s, func(w io.Writer) error { return signerTable(w, s) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.LabSigner, error) {
+					return c.RevokeLabSigner(ctx, addr, reason)
+				},
+				signerTable)
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the signer is revoked (recorded on the ledger)")
@@ -142,16 +139,11 @@ signature included.`,
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			rec, err := c.Inspection(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(rec, func(w io.Writer) error { return inspectionTable(w, rec) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.InspectionRecord, error) {
+					return c.Inspection(ctx, args[0])
+				},
+				inspectionTable)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)

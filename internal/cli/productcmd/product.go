@@ -3,10 +3,12 @@
 package productcmd
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -97,16 +99,9 @@ func newShowCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			p, err := c.Product(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(p, func(w io.Writer) error { return cmdutil.ProductTable(w, p) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.Product, error) { return c.Product(ctx, args[0]) },
+				cmdutil.ProductTable)
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)

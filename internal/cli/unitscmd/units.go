@@ -4,12 +4,14 @@ package unitscmd
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -51,16 +53,11 @@ your organisation owns. Each unit's id is the lot's Digital Link with
 			if len(all) == 0 {
 				return cmdutil.UsageError("no serials: give --serial or --serials-file\n\n%s", cmd.UsageString())
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			units, err := c.CommissionUnits(cmd.Context(), args[0], all)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(units, func(w io.Writer) error { return unitsTable(w, units) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) ([]ledger.Unit, error) {
+					return c.CommissionUnits(ctx, args[0], all)
+				},
+				unitsTable)
 		},
 	}
 	commission.Flags().StringArrayVar(&serials, "serial", nil, "serial number (repeatable)")
