@@ -395,19 +395,7 @@ func (*CustodyContract) Receive(ctx contractapi.TransactionContextInterface, rec
 
 // shipment loads a shipment, which must exist.
 func (t *txn) shipment(id string) (*ledger.Shipment, error) {
-	k, err := t.key(ledger.ObjectShipment, id)
-	if err != nil {
-		return nil, err
-	}
-	var sh ledger.Shipment
-	ok, err := t.get(k, &sh)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errorf(ErrNotFound, "no shipment %q", id)
-	}
-	return &sh, nil
+	return load[ledger.Shipment](t, "shipment", ledger.ObjectShipment, id)
 }
 
 // RecordReadings records cold-chain readings (a ledger.ReadingsRequest) of

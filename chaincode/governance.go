@@ -161,19 +161,7 @@ func (t *txn) saveProposal(roles ledger.Roles, p *ledger.RoleProposal) error {
 }
 
 func (t *txn) proposal(id string) (*ledger.RoleProposal, error) {
-	k, err := t.key(ledger.ObjectRoleProposal, id)
-	if err != nil {
-		return nil, err
-	}
-	var p ledger.RoleProposal
-	ok, err := t.get(k, &p)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errorf(ErrNotFound, "no role proposal %q", id)
-	}
-	return &p, nil
+	return load[ledger.RoleProposal](t, "role proposal", ledger.ObjectRoleProposal, id)
 }
 
 // GetRoleProposal returns proposal id; an open proposal made against an

@@ -216,17 +216,5 @@ func (*QueryContract) GetInspection(ctx contractapi.TransactionContextInterface,
 	if err != nil {
 		return nil, err
 	}
-	k, err := t.key(ledger.ObjectInspection, reportID)
-	if err != nil {
-		return nil, err
-	}
-	var r ledger.InspectionRecord
-	ok, err := t.get(k, &r)
-	if err != nil {
-		return nil, err
-	}
-	if !ok {
-		return nil, errorf(ErrNotFound, "no inspection report %q", reportID)
-	}
-	return &r, nil
+	return load[ledger.InspectionRecord](t, "inspection report", ledger.ObjectInspection, reportID)
 }

@@ -83,6 +83,24 @@ func (t *txn) raw(key string) ([]byte, error) {
 	return v, nil
 }
 
+// load reads the record stored under objectType and id; a missing record
+// is ErrNotFound "no <what> "id"".
+func load[T any](t *txn, what, objectType, id string) (*T, error) {
+	k, err := t.key(objectType, id)
+	if err != nil {
+		return nil, err
+	}
+	var v T
+	ok, err := t.get(k, &v)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errorf(ErrNotFound, "no %s %q", what, id)
+	}
+	return &v, nil
+}
+
 // get decodes the record at key into v and reports whether it exists.
 func (t *txn) get(key string, v any) (bool, error) {
 	b, err := t.raw(key)
