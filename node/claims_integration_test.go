@@ -5,22 +5,28 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/ethereum/go-ethereum/ethclient"
+	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/follower"
+	"github.com/trustline/trustline/receipt"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
@@ -59,7 +65,18 @@ func TestIntegrationClaimsDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nd, err := node.Open(node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p}, &node.Options{
+	// The node anchors every block, so that its receipts carry the claims.
+	actx, acancel := context.WithTimeout(context.Background(), time.Minute)
+	defer acancel()
+	anc, err := demo.SetupAnchoring(actx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Anchoring: &node.AnchoringConfig{
+		Enabled: true, RPCURL: anc.RPCURL, Contract: anc.Contract, DeployBlock: anc.DeployBlock,
+		KeyFile: anc.KeyFiles[testnet.Brand], Blocks: 2, Interval: "1s",
+	}}
+	nd, err := node.Open(cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
 	})
@@ -158,9 +175,128 @@ func TestIntegrationClaimsDemo(t *testing.T) {
 			if fails != 1 {
 				t.Errorf("%d claims fail on lot B, want 1", fails)
 			}
+			checkClaimReceipt(t, base, path(sc.BreachedLot), anc.RPCURL)
 			return
 		case <-time.After(10 * time.Second):
 			t.Fatal("no red badge within 10 s of the breach")
 		}
+	}
+}
+
+// checkClaimReceipt fetches lot B's receipt once everything is anchored:
+// it carries the four claims, their evidence (the raw-milk lot's events
+// and records included) and verifies offline and on chain, each claim
+// re-evaluating to the node's verdict; tampering with the verdict, the
+// breach reading or the evidence is caught.
+func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var data []byte
+	t0 := time.Now()
+	for {
+		resp, err := http.Get(base + lotPath + "?format=receipt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if resp.StatusCode != http.StatusConflict || ctx.Err() != nil {
+			t.Fatalf("GET receipt: %d %s", resp.StatusCode, data)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	r, err := receipt.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upstream := 0
+	for _, e := range r.Events {
+		if e.Upstream {
+			upstream++
+		}
+	}
+	t.Logf("lot B receipt after %v: %d events (%d of ingredient lots), %d records, %d claims, %d windows, %d bytes",
+		time.Since(t0).Round(time.Millisecond), len(r.Events), upstream, len(r.Records), len(r.Claims), len(r.Windows), len(data))
+	if len(r.Claims) != 4 || upstream == 0 {
+		t.Fatalf("receipt has %d claims and %d upstream events, want 4 and some", len(r.Claims), upstream)
+	}
+	rc, err := rpc.DialContext(ctx, rpcURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	online := receipt.Options{Backend: ethclient.NewClient(rc), Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
+	for _, opts := range []receipt.Options{{}, online} {
+		rep, err := receipt.Verify(ctx, r, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !rep.OK() {
+			for _, v := range append(rep.Verdicts, rep.Records...) {
+				if !v.OK() {
+					t.Errorf("%s%s: %v", v.EventID, v.RecordID, v.Failures)
+				}
+			}
+			for _, c := range rep.Claims {
+				if !c.OK() {
+					t.Errorf("claim %s: %v", c.Wording, c.Failures)
+				}
+			}
+			t.Fatalf("receipt (online %v) does not verify", opts.Backend != nil)
+		}
+		for _, c := range rep.Claims {
+			if want := claims.Holds; c.Kind == ledger.ClaimColdChain {
+				want = claims.Fails
+				if c.Status != want || c.Recomputed == nil || !strings.Contains(c.Recomputed.Reason, "9.4 °C") {
+					t.Errorf("cold chain re-evaluated: %+v", c.Recomputed)
+				}
+			} else if c.Status != want {
+				t.Errorf("claim %s re-evaluated %s", c.Wording, c.Status)
+			}
+		}
+	}
+	coldChain := slices.IndexFunc(r.Claims, func(c claims.Result) bool { return c.Kind == ledger.ClaimColdChain })
+	breach := slices.IndexFunc(r.Events, func(e receipt.Event) bool { return strings.Contains(string(e.Event), "9.4") })
+	upLot := slices.IndexFunc(r.Records, func(rec receipt.Record) bool {
+		return rec.Type == ledger.RecordLot && !strings.Contains(string(rec.Record), `"id":"`+r.Subject.Lots[0]+`"`)
+	})
+	if breach < 0 || upLot < 0 {
+		t.Fatalf("no breach event (%d) or upstream lot record (%d) in the receipt", breach, upLot)
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(r *receipt.Receipt)
+		want   error
+	}{
+		{"verdict turned green", func(r *receipt.Receipt) { r.Claims[coldChain].Status = claims.Holds }, receipt.ErrClaimMismatch},
+		{"breach reading lowered", func(r *receipt.Receipt) {
+			r.Events[breach].Event = json.RawMessage(strings.Replace(string(r.Events[breach].Event), "9.4", "4.9", 1))
+		}, receipt.ErrClaimMismatch},
+		{"ingredient lot dropped", func(r *receipt.Receipt) { r.Records = slices.Delete(r.Records, upLot, upLot+1) }, receipt.ErrClaimEvidence},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tr, err := receipt.Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.tamper(tr)
+			rep, err := receipt.Verify(ctx, tr, receipt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, c := range rep.Claims {
+				for _, f := range c.Failures {
+					found = found || errors.Is(f, tc.want)
+				}
+			}
+			if rep.OK() || !found {
+				t.Errorf("tampered receipt: OK=%v, claims %+v; want a claim failure %v", rep.OK(), rep.Claims, tc.want)
+			}
+		})
 	}
 }

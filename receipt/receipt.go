@@ -22,6 +22,17 @@
 //	              "path": ["0x…", …]}]
 //	}
 //
+// Version 2 adds what re-evaluating the brand's claims on the lot offline
+// takes (package claims): the node's verdicts ("claims"), the events of the
+// lots it was made from ("upstream": true), and the anchored ledger
+// records the verdicts rest on ("records": product, lots, inspection
+// reports, lab signers, claims; see ledger.Record), each proven like an
+// event:
+//
+//	"records": [{"type": "claim", "record": {ledger.Claim}, "recordId": "ni:///sha-256;…?type=tl:claim",
+//	             "txId": "…", "block": 9, "window": 0, "leafIndex": 1, "path": ["0x…", …]}],
+//	"claims":  [{claims.Result: claim id, lot, status, reason, evidence, evaluatedAt}]
+//
 // Windows are listed once rather than repeated in every event: a window's
 // anchors are about 400 bytes each, more than an event's whole Merkle path
 // in windows of up to a million events (see TestReceiptSize).
@@ -30,7 +41,10 @@
 // recomputed from its content with epcis.HashEvent), the path (the id's
 // Merkle path leads to its window's root, for the window's size), and the
 // anchors (each is an Anchored log of the window on chain; only with an RPC
-// backend).
+// backend). It checks records the same way (the record's id recomputed from
+// its canonical JSON; an inspection report's EIP-712 signature recovered),
+// and then re-evaluates every claim from the receipt's own events and
+// records, comparing the verdict, reason and evidence with the node's.
 package receipt
 
 import (
@@ -43,12 +57,15 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/node/anchor"
 )
 
-// Version is the receipt format this package writes and reads.
-const Version = 1
+// Version is the receipt format this package writes. It reads version 1
+// too (receipts without claims).
+const Version = 2
 
 // Receipt is a trace receipt.
 type Receipt struct {
@@ -57,6 +74,10 @@ type Receipt struct {
 	GeneratedAt time.Time `json:"generatedAt"`
 	Windows     []Window  `json:"windows"`
 	Events      []Event   `json:"events"`
+	// Records are the anchored ledger records the claims rest on.
+	Records []Record `json:"records,omitempty"`
+	// Claims are the node's verdicts of the claims on the subject's lot.
+	Claims []claims.Result `json:"claims,omitempty"`
 }
 
 // Subject is what the receipt traces.
@@ -89,11 +110,27 @@ type Anchor struct {
 
 // Event is one EPCIS event of the trace and its place in a window.
 type Event struct {
-	Event     json.RawMessage `json:"event"`
-	EventID   string          `json:"eventId"`
+	Event   json.RawMessage `json:"event"`
+	EventID string          `json:"eventId"`
+	// Upstream marks an event of a lot the subject was made from, carried
+	// as claim evidence.
+	Upstream  bool          `json:"upstream,omitempty"`
+	TxID      string        `json:"txId"`
+	Block     uint64        `json:"block"`
+	Window    int           `json:"window"` // index in Receipt.Windows
+	LeafIndex uint64        `json:"leafIndex"`
+	Path      []common.Hash `json:"path"`
+}
+
+// Record is one anchored ledger record and its place in a window.
+type Record struct {
+	Type ledger.RecordKind `json:"type"`
+	// Record is the record's JSON; its canonical form hashes to RecordID.
+	Record    json.RawMessage `json:"record"`
+	RecordID  string          `json:"recordId"`
 	TxID      string          `json:"txId"`
 	Block     uint64          `json:"block"`
-	Window    int             `json:"window"` // index in Receipt.Windows
+	Window    int             `json:"window"`
 	LeafIndex uint64          `json:"leafIndex"`
 	Path      []common.Hash   `json:"path"`
 }
@@ -115,6 +152,23 @@ type Entry struct {
 	TxID    string
 	Block   uint64
 	Proof   Proof
+	// Upstream marks claim evidence from an upstream lot.
+	Upstream bool
+}
+
+// RecordEntry is one anchored record to put in a receipt.
+type RecordEntry struct {
+	Record ledger.Record
+	TxID   string
+	Block  uint64
+	Proof  Proof
+}
+
+// Contents are what a receipt holds besides its windows.
+type Contents struct {
+	Events  []Entry
+	Records []RecordEntry
+	Claims  []claims.Result
 }
 
 var (
@@ -128,6 +182,12 @@ var (
 // Build assembles a receipt of entries, in their order, listing each
 // distinct window once with the union of its anchors.
 func Build(subject Subject, entries []Entry, now time.Time) (*Receipt, error) {
+	return BuildWith(subject, Contents{Events: entries}, now)
+}
+
+// BuildWith assembles a receipt of c: events and records in their order,
+// each distinct window once with the union of its anchors, and the claims.
+func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 	r := &Receipt{Version: Version, Subject: subject, GeneratedAt: now.UTC(), Windows: []Window{}, Events: []Event{}}
 	type key struct {
 		channel  string
@@ -135,11 +195,7 @@ func Build(subject Subject, entries []Entry, now time.Time) (*Receipt, error) {
 		root     merkle.Hash
 	}
 	windows := map[key]int{}
-	for _, e := range entries {
-		p := e.Proof
-		if e.EventID == "" {
-			return nil, fmt.Errorf("receipt: event in tx %s has no id", e.TxID)
-		}
+	place := func(what string, p Proof) (int, []common.Hash, error) {
 		k := key{p.Window.Channel, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root}
 		wi, ok := windows[k]
 		if !ok {
@@ -153,12 +209,12 @@ func Build(subject Subject, entries []Entry, now time.Time) (*Receipt, error) {
 		w := &r.Windows[wi]
 		for _, a := range p.Anchors {
 			if a.Window != p.Window {
-				return nil, fmt.Errorf("receipt: anchor %s is of window %d..%d root %x, not of the event's window %d..%d root %x",
-					a.TxHash, a.FromBlock, a.ToBlock, a.Root, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root)
+				return 0, nil, fmt.Errorf("receipt: anchor %s is of window %d..%d root %x, not of the %s's window %d..%d root %x",
+					a.TxHash, a.FromBlock, a.ToBlock, a.Root, what, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root)
 			}
 			ra, err := anchorOf(a)
 			if err != nil {
-				return nil, err
+				return 0, nil, err
 			}
 			if !containsAnchor(w.Anchors, ra) {
 				w.Anchors = append(w.Anchors, ra)
@@ -168,15 +224,39 @@ func Build(subject Subject, entries []Entry, now time.Time) (*Receipt, error) {
 		for i, h := range p.Path {
 			path[i] = common.Hash(h)
 		}
+		return wi, path, nil
+	}
+	for _, e := range c.Events {
+		if e.EventID == "" {
+			return nil, fmt.Errorf("receipt: event in tx %s has no id", e.TxID)
+		}
+		wi, path, err := place("event", e.Proof)
+		if err != nil {
+			return nil, err
+		}
 		ev := e.Event
 		if c, err := compact(ev); err == nil {
 			ev = c
 		}
 		r.Events = append(r.Events, Event{
-			Event: ev, EventID: e.EventID, TxID: e.TxID, Block: e.Block,
-			Window: wi, LeafIndex: p.LeafIndex, Path: path,
+			Event: ev, EventID: e.EventID, Upstream: e.Upstream, TxID: e.TxID, Block: e.Block,
+			Window: wi, LeafIndex: e.Proof.LeafIndex, Path: path,
 		})
 	}
+	for _, e := range c.Records {
+		if e.Record.ID == "" || len(e.Record.JSON) == 0 {
+			return nil, fmt.Errorf("receipt: %s record in tx %s has no id or content", e.Record.Kind, e.TxID)
+		}
+		wi, path, err := place("record", e.Proof)
+		if err != nil {
+			return nil, err
+		}
+		r.Records = append(r.Records, Record{
+			Type: e.Record.Kind, Record: json.RawMessage(e.Record.JSON), RecordID: e.Record.ID, TxID: e.TxID, Block: e.Block,
+			Window: wi, LeafIndex: e.Proof.LeafIndex, Path: path,
+		})
+	}
+	r.Claims = c.Claims
 	return r, nil
 }
 
@@ -237,7 +317,7 @@ func Parse(data []byte) (*Receipt, error) {
 	if probe.Version == nil {
 		return nil, fmt.Errorf("%w: no version", ErrFormat)
 	}
-	if *probe.Version != Version {
+	if *probe.Version != Version && *probe.Version != 1 {
 		return nil, fmt.Errorf("%w %d (this reader knows version %d)", ErrVersion, *probe.Version, Version)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -248,6 +328,9 @@ func Parse(data []byte) (*Receipt, error) {
 	}
 	if dec.More() {
 		return nil, fmt.Errorf("%w: data after the receipt", ErrFormat)
+	}
+	if r.Version == 1 && (r.Records != nil || r.Claims != nil) {
+		return nil, fmt.Errorf("%w: version 1 has no records or claims", ErrFormat)
 	}
 	return &r, nil
 }

@@ -291,7 +291,8 @@ func TestParse(t *testing.T) {
 	}{
 		{"not json", "{", ErrFormat},
 		{"no version", `{"events":[]}`, ErrFormat},
-		{"version 2", `{"version":2}`, ErrVersion},
+		{"version 3", `{"version":3}`, ErrVersion},
+		{"version 1 without records", `{"version":1,"records":[]}`, ErrFormat},
 		{"unknown member", `{"version":1,"evnts":[]}`, ErrFormat},
 		{"trailing data", string(good) + "{}", ErrFormat},
 	} {

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/node/anchor"
 )
@@ -25,6 +27,11 @@ const (
 	PartPath Part = "path"
 	// PartAnchor is an anchor of the event's window on chain.
 	PartAnchor Part = "anchor"
+	// PartRecord is a ledger record itself: its id recomputed from its
+	// canonical JSON, an inspection report's signature.
+	PartRecord Part = "record"
+	// PartClaim is a claim's verdict re-evaluated from the receipt.
+	PartClaim Part = "claim"
 )
 
 var (
@@ -39,6 +46,18 @@ var (
 	ErrNoWindow = errors.New("receipt: no such window")
 	// ErrNoAnchor is returned when an event's window has no anchor.
 	ErrNoAnchor = errors.New("receipt: window has no anchor")
+	// ErrRecordID is returned when a record's content hashes to another id
+	// than the receipt says, or is not a record of its type.
+	ErrRecordID = errors.New("receipt: record id does not match the record's content")
+	// ErrSignature is returned when an inspection report's signature does
+	// not recover to the signer its record names.
+	ErrSignature = errors.New("receipt: report signature does not match its signer")
+	// ErrClaimMismatch is returned when a claim re-evaluated from the
+	// receipt's evidence reaches another verdict than the node's.
+	ErrClaimMismatch = errors.New("receipt: claim verdict differs from the evidence")
+	// ErrClaimEvidence is returned when the receipt lacks, or fails to
+	// prove, something a claim's verdict rests on.
+	ErrClaimEvidence = errors.New("receipt: claim evidence missing or unproven")
 	// ErrUnreachable is returned by Verify when the chain's RPC endpoint
 	// cannot be reached: the report is then incomplete.
 	ErrUnreachable = errors.New("receipt: chain RPC endpoint unreachable")
@@ -76,13 +95,15 @@ func (e *PartError) MarshalJSON() ([]byte, error) {
 	return json.Marshal(v)
 }
 
-// Verdict is the outcome for one event.
+// Verdict is the outcome for one event or record.
 type Verdict struct {
-	Index    int          `json:"index"` // in Receipt.Events
-	EventID  string       `json:"eventId"`
-	TxID     string       `json:"txId"`
-	Block    uint64       `json:"block"`
-	Failures []*PartError `json:"failures,omitempty"`
+	Index    int               `json:"index"` // in Receipt.Events or Receipt.Records
+	EventID  string            `json:"eventId,omitempty"`
+	Type     ledger.RecordKind `json:"type,omitempty"` // records only
+	RecordID string            `json:"recordId,omitempty"`
+	TxID     string            `json:"txId"`
+	Block    uint64            `json:"block"`
+	Failures []*PartError      `json:"failures,omitempty"`
 	// Anchors is how many anchors the event's window lists; OnChain tells
 	// whether they were checked on chain (false offline: the anchors were
 	// not checked at all).
@@ -109,15 +130,25 @@ type Report struct {
 	Online   bool      `json:"online"`
 	ChainID  uint64    `json:"chainId,omitempty"`
 	Verdicts []Verdict `json:"events"`
+	// Records are the verdicts of the receipt's records, Claims those of
+	// its claims.
+	Records []Verdict      `json:"records,omitempty"`
+	Claims  []ClaimVerdict `json:"claims,omitempty"`
 }
 
-// OK reports whether every event verified; a receipt with no events does not.
+// OK reports whether every event and record verified and every claim
+// re-evaluated to the node's verdict; a receipt with no events does not.
 func (r *Report) OK() bool {
 	if len(r.Verdicts) == 0 {
 		return false
 	}
-	for _, v := range r.Verdicts {
+	for _, v := range append(slices.Clone(r.Verdicts), r.Records...) {
 		if !v.OK() {
+			return false
+		}
+	}
+	for _, c := range r.Claims {
+		if !c.OK() {
 			return false
 		}
 	}
@@ -133,8 +164,10 @@ type Options struct {
 	Anchor anchor.Options
 }
 
-// Verify checks every event of r: the event, its path and, online, its
-// window's anchors. Mismatches are reported per event in the Report; the
+// Verify checks every event and record of r: its content, its path and,
+// online, its window's anchors; then it re-evaluates every claim of r from
+// r's own events and records (verifyClaims). Mismatches are reported per
+// event, record and claim in the Report; the
 // error is non-nil only when the check could not be done (ErrUnreachable,
 // or ctx ended), and then the report is nil.
 func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
@@ -155,42 +188,64 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		chain = &onChain{b: opts.Backend, opts: opts.Anchor, chainID: id, clients: map[common.Address]clientOrErr{}}
 	}
 	windowAnchors := make(map[int][]*PartError) // anchor failures by window, checked once
-	for i, e := range r.Events {
-		v := Verdict{Index: i, EventID: e.EventID, TxID: e.TxID, Block: e.Block}
+	// leaf checks what events and records share: the block lies in the
+	// window, the id's path leads to its root, the window's anchors.
+	leaf := func(v *Verdict, window int, block uint64, id string, leafIndex uint64, path []common.Hash) error {
 		fail := func(p Part, err error) { v.Failures = append(v.Failures, &PartError{Part: p, Anchor: -1, Err: err}) }
-
-		if err := checkEvent(e); err != nil {
-			fail(PartEvent, err)
+		if window < 0 || window >= len(r.Windows) {
+			fail(PartPath, fmt.Errorf("%w: window %d of %d", ErrNoWindow, window, len(r.Windows)))
+			return nil
 		}
-		if e.Window < 0 || e.Window >= len(r.Windows) {
-			fail(PartPath, fmt.Errorf("%w: window %d of %d", ErrNoWindow, e.Window, len(r.Windows)))
-			rep.Verdicts = append(rep.Verdicts, v)
-			continue
+		w := &r.Windows[window]
+		if block < w.FromBlock || block > w.ToBlock {
+			fail(PartEvent, fmt.Errorf("%w: block %d, window %d..%d", ErrBlockOutsideWindow, block, w.FromBlock, w.ToBlock))
 		}
-		w := &r.Windows[e.Window]
-		if e.Block < w.FromBlock || e.Block > w.ToBlock {
-			fail(PartEvent, fmt.Errorf("%w: block %d, window %d..%d", ErrBlockOutsideWindow, e.Block, w.FromBlock, w.ToBlock))
-		}
-		if err := merkle.Verify([]byte(e.EventID), e.LeafIndex, w.Size, hashes(e.Path), merkle.Hash(w.Root)); err != nil {
+		if err := merkle.Verify([]byte(id), leafIndex, w.Size, hashes(path), merkle.Hash(w.Root)); err != nil {
 			fail(PartPath, err)
 		}
 		v.Anchors = len(w.Anchors)
 		if len(w.Anchors) == 0 {
 			fail(PartAnchor, ErrNoAnchor)
 		} else if chain != nil {
-			fs, checked := windowAnchors[e.Window]
+			fs, checked := windowAnchors[window]
 			if !checked {
 				var err error
 				if fs, err = chain.verifyWindow(ctx, w); err != nil {
-					return nil, err
+					return err
 				}
-				windowAnchors[e.Window] = fs
+				windowAnchors[window] = fs
 			}
 			v.Failures = append(v.Failures, fs...)
 			v.OnChain = true
 		}
+		return nil
+	}
+	for i, e := range r.Events {
+		v := Verdict{Index: i, EventID: e.EventID, TxID: e.TxID, Block: e.Block}
+		if err := checkEvent(e); err != nil {
+			v.Failures = append(v.Failures, &PartError{Part: PartEvent, Anchor: -1, Err: err})
+		}
+		if err := leaf(&v, e.Window, e.Block, e.EventID, e.LeafIndex, e.Path); err != nil {
+			return nil, err
+		}
 		rep.Verdicts = append(rep.Verdicts, v)
 	}
+	for i, rec := range r.Records {
+		v := Verdict{Index: i, Type: rec.Type, RecordID: rec.RecordID, TxID: rec.TxID, Block: rec.Block}
+		if err := checkRecord(rec); err != nil {
+			v.Failures = append(v.Failures, &PartError{Part: PartRecord, Anchor: -1, Err: err})
+		}
+		if err := leaf(&v, rec.Window, rec.Block, rec.RecordID, rec.LeafIndex, rec.Path); err != nil {
+			return nil, err
+		}
+		for _, f := range v.Failures {
+			if f.Part == PartEvent { // the block check, named for what it is about here
+				f.Part = PartRecord
+			}
+		}
+		rep.Records = append(rep.Records, v)
+	}
+	rep.Claims = verifyClaims(r, rep)
 	return rep, nil
 }
 

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/receipt"
@@ -46,15 +48,42 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 		s.fail(w, r, err)
 		return
 	}
-	entries, pending, err := s.receiptEntries(r, tr.Events)
+	// The claims' evidence: the lot's and its ingredients' events and the
+	// records the verdicts rest on, so that verify can re-evaluate them.
+	ce, err := s.idx.ClaimEvidence(tr.Lot.GTIN, tr.Lot.Lot)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	events := slices.Clone(tr.Events)
+	upstream := make([]bool, len(events))
+	have := map[string]bool{}
+	for _, raw := range events {
+		have[eventID(raw)] = true
+	}
+	for i, list := range [][]json.RawMessage{ce.Events, ce.UpstreamEvents} {
+		for _, raw := range list {
+			if id := eventID(raw); !have[id] {
+				have[id] = true
+				events, upstream = append(events, raw), append(upstream, i == 1)
+			}
+		}
+	}
+	entries, pending, err := s.receiptEntries(r, events)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	records, pendingRecords, err := s.receiptRecords(r, ce.Records)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pending = append(pending, pendingRecords...)
 	if len(pending) > 0 {
 		p := UnanchoredProblem{Problem: Problem{
 			Type: ProblemTypePrefix + "not-anchored", Title: "Not anchored yet", Status: http.StatusConflict,
-			Detail:   fmt.Sprintf("%d of the trace's %d events are not anchored yet; ask again later", len(pending), len(tr.Events)),
+			Detail:   fmt.Sprintf("%d of the receipt's %d events and records are not anchored yet; ask again later", len(pending), len(events)+len(ce.Records)),
 			Instance: r.URL.RequestURI(),
 		}, Unanchored: pending}
 		w.Header().Set("Retry-After", strconv.Itoa(int(receiptRetry.Seconds())))
@@ -64,13 +93,48 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 		_ = json.NewEncoder(w).Encode(p)
 		return
 	}
-	rc, err := receipt.Build(receipt.Subject{DigitalLink: tr.ID, Lots: []string{tr.Lot.ID}}, entries, time.Now())
+	for i := range entries { // all anchored: entries[i] is events[i]
+		entries[i].Upstream = upstream[i]
+	}
+	rc, err := receipt.BuildWith(receipt.Subject{DigitalLink: tr.ID, Lots: []string{tr.Lot.ID}},
+		receipt.Contents{Events: entries, Records: records, Claims: ce.Results}, time.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="receipt.json"`)
 	writeJSON(w, "application/json", rc)
+}
+
+func eventID(raw json.RawMessage) string {
+	var ev struct {
+		EventID string `json:"eventID"`
+	}
+	_ = json.Unmarshal(raw, &ev)
+	return ev.EventID
+}
+
+// receiptRecords are the receipt entries of records, and the ids of those
+// not anchored yet.
+func (s *Server) receiptRecords(r *http.Request, recs []ledger.Record) ([]receipt.RecordEntry, []string, error) {
+	var entries []receipt.RecordEntry
+	var pending []string
+	for _, rec := range recs {
+		pos, err := s.idx.EventPosition(rec.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s record %s: %w", rec.Kind, rec.ID, err)
+		}
+		p, err := anchoring.Proof(r.Context(), s.opts.Anchors, rec.ID)
+		if errors.Is(err, anchoring.ErrNotAnchored) || err == nil && len(p.Anchors) == 0 {
+			pending = append(pending, rec.ID)
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, receipt.RecordEntry{Record: rec, TxID: pos.TxID, Block: pos.Block, Proof: p})
+	}
+	return entries, pending, nil
 }
 
 // receiptEntries are the receipt entries of events, and the ids of those

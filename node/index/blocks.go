@@ -10,7 +10,8 @@ import (
 	"github.com/trustline/trustline/ledger"
 )
 
-// Tables of where each EPCIS event was recorded, written by Apply and
+// Tables of where each EPCIS event and each anchored ledger record
+// (ledger.Record, keyed by its record id) was recorded, written by Apply and
 // ApplyBlock with the transaction (so they are ledger-derived and part of
 // Digest), for the anchoring loop (Source) and receipts (EventPosition):
 //
@@ -46,19 +47,35 @@ func applyPositions(w writer, pos Position, ev *ledger.Event) error {
 		if !validComponent(f.EventID) {
 			return fmt.Errorf("EPCIS event %d: event id %q", i, f.EventID)
 		}
-		if err := w.Set(key(tBlockEvent, blockKey(pos.Block), f.EventID), []byte(pos.TxID), nil); err != nil {
+		if err := setPosition(w, pos, f.EventID); err != nil {
 			return err
 		}
-		// A replayed event keeps its first position: that is where it was
-		// first anchored.
-		if _, ok, err := get(w, key(tEventPos, f.EventID)); err != nil || ok {
-			return err
-		}
-		if err := setJSON(w, key(tEventPos, f.EventID), EventPosition{TxID: pos.TxID, Block: pos.Block}); err != nil {
+	}
+	// The records claims rest on are leaves too (ledger.Record), so that a
+	// receipt proves them as it proves events.
+	recs, err := ev.Records()
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := setPosition(w, pos, r.ID); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// setPosition records leaf id (an event or record id) as recorded at pos.
+func setPosition(w writer, pos Position, id string) error {
+	if err := w.Set(key(tBlockEvent, blockKey(pos.Block), id), []byte(pos.TxID), nil); err != nil {
+		return err
+	}
+	// A replayed event keeps its first position: that is where it was
+	// first anchored.
+	if _, ok, err := get(w, key(tEventPos, id)); err != nil || ok {
+		return err
+	}
+	return setJSON(w, key(tEventPos, id), EventPosition{TxID: pos.TxID, Block: pos.Block})
 }
 
 // EventPosition is where the EPCIS event id was first recorded.
@@ -77,8 +94,9 @@ func (x *Index) EventPosition(id string) (EventPosition, error) {
 // Height is the number of Fabric blocks completely indexed (anchoring.Source).
 func (x *Index) Height(context.Context) (uint64, error) { return x.Checkpoint().NextBlock(), nil }
 
-// EventIDs are the ids of the EPCIS events recorded in blocks from..to,
-// inclusive, in block order (anchoring.Source).
+// EventIDs are the ids of the EPCIS events and anchored records recorded
+// in blocks from..to, inclusive, in block order (anchoring.Source): the
+// leaves of the anchoring windows.
 func (x *Index) EventIDs(_ context.Context, from, to uint64) ([]string, error) {
 	if from > to {
 		return nil, nil

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -122,12 +123,12 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 	if subject != "" {
 		fmt.Fprintf(w, "receipt for %s, generated %s\n", subject, r.GeneratedAt.Format(time.RFC3339))
 	}
-	for _, v := range rep.Verdicts {
+	leaf := func(v receipt.Verdict, id, note string) {
 		mark := "✓"
 		if !v.OK() {
 			mark = "✗"
 		}
-		fmt.Fprintf(w, "%s %s  tx %s block %d", mark, v.EventID, v.TxID, v.Block)
+		fmt.Fprintf(w, "%s %s%s  tx %s block %d", mark, id, note, v.TxID, v.Block)
 		switch {
 		case !v.OK():
 			fmt.Fprintln(w)
@@ -140,25 +141,68 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 			fmt.Fprintf(w, "  (%d anchor(s) not checked on chain)\n", v.Anchors)
 		}
 	}
+	for _, v := range rep.Verdicts {
+		note := ""
+		if v.Index < len(r.Events) && r.Events[v.Index].Upstream {
+			note = " (ingredient lot)"
+		}
+		leaf(v, v.EventID, note)
+	}
+	for _, v := range rep.Records {
+		leaf(v, string(v.Type)+" record "+v.RecordID, "")
+	}
+	if len(rep.Claims) > 0 {
+		fmt.Fprintln(w, "claims, re-evaluated from the receipt's evidence:")
+	}
+	for _, c := range rep.Claims {
+		mark := "✓"
+		if !c.OK() {
+			mark = "✗"
+		}
+		reason := ""
+		if c.Recomputed != nil {
+			reason = " — " + c.Recomputed.Reason
+		}
+		fmt.Fprintf(w, "%s %-7s %s (%s) on %s%s\n", mark, c.Status, c.Wording, c.Kind, c.Lot, reason)
+		for _, f := range c.Failures {
+			fmt.Fprintf(w, "    %v\n", f)
+		}
+	}
 	fmt.Fprintln(w, summary(rep))
 }
 
 func summary(rep *receipt.Report) string {
-	bad := 0
-	for _, v := range rep.Verdicts {
+	bad, n := 0, len(rep.Verdicts)+len(rep.Records)
+	for _, v := range append(slices.Clone(rep.Verdicts), rep.Records...) {
 		if !v.OK() {
 			bad++
 		}
 	}
-	n := len(rep.Verdicts)
+	what := "events"
+	if len(rep.Records) > 0 {
+		what = "events and records"
+	}
 	var s string
 	switch {
-	case n == 0:
+	case len(rep.Verdicts) == 0:
 		return "the receipt holds no events: nothing verified"
 	case bad == 0:
-		s = fmt.Sprintf("all %d events verified", n)
+		s = fmt.Sprintf("all %d %s verified", n, what)
 	default:
-		s = fmt.Sprintf("%d of %d events FAILED verification", bad, n)
+		s = fmt.Sprintf("%d of %d %s FAILED verification", bad, n, what)
+	}
+	if len(rep.Claims) > 0 {
+		badClaims := 0
+		for _, c := range rep.Claims {
+			if !c.OK() {
+				badClaims++
+			}
+		}
+		if badClaims == 0 {
+			s += fmt.Sprintf("; all %d claim verdicts re-evaluated to the node's", len(rep.Claims))
+		} else {
+			s += fmt.Sprintf("; %d of %d claim verdicts could NOT be confirmed from the evidence", badClaims, len(rep.Claims))
+		}
 	}
 	if rep.Online {
 		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)
