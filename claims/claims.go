@@ -20,6 +20,18 @@
 //   - Shipment leg: from a shipping event to the receiving event of the
 //     same shipment; the readings of a leg are those recorded by the two
 //     events and by sensor reports on the same lots in between.
+//   - Gaps in a leg (cold_chain's MaxGapMinutes): from shipping to the
+//     leg's first reading, between consecutive readings, and, once the
+//     leg is received, from its last reading to receiving. Readings carry
+//     the logger's times, shipping and receiving the ledger's transaction
+//     times, and the two do not line up: a logger is often started before
+//     the ship transaction, and read out into the receiving one. So a
+//     reading before shipping covers the start (its gap is zero, never
+//     negative) and one after receiving covers the end; if every reading
+//     precedes shipping (the leg was recorded after the trip), the end gap
+//     runs from shipping to receiving. Gaps between readings are the
+//     logger's own, measured whether or not they fall before shipping: the
+//     ledger times say nothing about them. An open leg has no end gap yet.
 //   - certified is evaluated over lab-style signed reports: a report whose
 //     standard names the scheme, on the origin lot, signed by a registered
 //     and unrevoked signer, with a pass verdict and issued at most
@@ -384,11 +396,11 @@ func (e *evaluation) farmToShelf(p ledger.FarmToShelfParams) verdict {
 }
 
 type leg struct {
-	shipment string
-	lots     []string
-	readings []reading
-	events   []string
-	closed   bool
+	shipment   string
+	lots       []string
+	readings   []reading
+	events     []string
+	ship, recv *event // recv is nil while the leg is open
 }
 
 func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
@@ -414,14 +426,14 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 		all = append(all, ev.read...)
 		switch {
 		case ev.BizStep == "shipping" && ev.Shipment != "":
-			l := &leg{shipment: ev.Shipment, lots: ev.ids, readings: slices.Clone(ev.read), events: []string{ev.ID}}
+			l := &leg{shipment: ev.Shipment, lots: ev.ids, readings: slices.Clone(ev.read), events: []string{ev.ID}, ship: ev}
 			open[ev.Shipment] = l
 			legs = append(legs, l)
 		case ev.BizStep == "receiving" && open[ev.Shipment] != nil:
 			l := open[ev.Shipment]
 			l.readings = append(l.readings, ev.read...)
 			l.events = append(l.events, ev.ID)
-			l.closed = true
+			l.recv = ev
 			delete(open, ev.Shipment)
 		case len(ev.read) > 0:
 			for _, s := range sortedKeys(open) {
@@ -461,19 +473,14 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 	}
 	var longest time.Duration
 	for _, l := range legs {
-		if l.closed && len(l.readings) == 0 {
+		if l.recv != nil && len(l.readings) == 0 {
 			return verdict{Fails, fmt.Sprintf("shipment %s carried no temperature readings", l.shipment), l.events}
 		}
-		rs := slices.Clone(l.readings)
-		slices.SortStableFunc(rs, func(a, b reading) int { return a.at.Compare(b.at) })
-		for i := 1; i < len(rs); i++ {
-			g := rs[i].at.Sub(rs[i-1].at)
-			if g > maxGap {
-				return verdict{Fails, fmt.Sprintf("no reading for %s between %s and %s on shipment %s (limit %s)",
-					dur(g), stamp(rs[i-1].at), stamp(rs[i].at), l.shipment, dur(maxGap)), []string{rs[i-1].event, rs[i].event}}
-			}
-			longest = max(longest, g)
+		g, v := l.gaps(maxGap)
+		if v != nil {
+			return *v
 		}
+		longest = max(longest, g)
 	}
 	var ids []string
 	for _, r := range all {
@@ -487,6 +494,63 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 	}
 	ids = append(ids, rc.ID)
 	return verdict{Holds, fmt.Sprintf("all %d readings from origin to retail within %s; longest gap in transit %s (limit %s)", len(all), rng, dur(longest), dur(maxGap)), ids}
+}
+
+// gaps checks a leg's gaps against maxGap (see the package comment) and
+// returns the longest, or the verdict on the earliest one over the limit.
+func (l *leg) gaps(maxGap time.Duration) (time.Duration, *verdict) {
+	if len(l.readings) == 0 {
+		return 0, nil // an open leg: its logger has not been read out yet
+	}
+	rs := slices.Clone(l.readings)
+	slices.SortStableFunc(rs, func(a, b reading) int { return a.at.Compare(b.at) })
+	var longest time.Duration
+	over := func(g time.Duration, what string, evidence ...string) *verdict {
+		longest = max(longest, g)
+		if g <= maxGap {
+			return nil
+		}
+		return &verdict{Fails, fmt.Sprintf("no reading for %s between %s on shipment %s (limit %s)", dur(g), what, l.shipment, dur(maxGap)), evidence}
+	}
+	// The ends are ledger times: a reading before shipping counts as taken
+	// at shipping, one after receiving as taken at receiving.
+	start, end := l.ship.at, time.Time{}
+	if l.recv != nil {
+		end = l.recv.at
+	}
+	span := func() *verdict {
+		return over(end.Sub(start), "shipping at "+stamp(start)+" and receiving at "+stampAfter(start, end), l.ship.ID, l.recv.ID)
+	}
+	first, last := rs[0], rs[len(rs)-1]
+	switch {
+	case start.IsZero() || !first.at.After(start):
+	case l.recv != nil && !first.at.Before(end): // every reading after receiving
+		if v := span(); v != nil {
+			return 0, v
+		}
+	default:
+		if v := over(first.at.Sub(start), "shipping at "+stamp(start)+" and the first reading at "+stampAfter(start, first.at), l.ship.ID, first.event); v != nil {
+			return 0, v
+		}
+	}
+	for i := 1; i < len(rs); i++ {
+		a, b := rs[i-1], rs[i]
+		if v := over(b.at.Sub(a.at), stamp(a.at)+" and "+stampAfter(a.at, b.at), a.event, b.event); v != nil {
+			return 0, v
+		}
+	}
+	switch {
+	case l.recv == nil || !last.at.Before(end):
+	case !last.at.After(start): // every reading before shipping
+		if v := span(); v != nil {
+			return 0, v
+		}
+	default:
+		if v := over(end.Sub(last.at), "the last reading at "+stamp(last.at)+" and receiving at "+stampAfter(last.at, end), last.event, l.recv.ID); v != nil {
+			return 0, v
+		}
+	}
+	return longest, nil
 }
 
 func overlaps(a, b []string) bool {
@@ -725,6 +789,15 @@ func (e *evaluation) certified(p ledger.CertifiedParams) verdict {
 
 // stamp formats a time for people: UTC to the minute, zone named.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
+
+// stampAfter formats t, which follows prev, without the date when it is
+// the same UTC day: "between 2026-03-02 08:00 UTC and 11:10 UTC".
+func stampAfter(prev, t time.Time) string {
+	if prev.UTC().Format(time.DateOnly) == t.UTC().Format(time.DateOnly) {
+		return t.UTC().Format("15:04 UTC")
+	}
+	return stamp(t)
+}
 
 func stampString(s string) string {
 	t, err := time.Parse(time.RFC3339Nano, s)

@@ -142,6 +142,29 @@ func TestEvaluate(t *testing.T) {
 	cert := func(days int) ledger.ClaimParams {
 		return ledger.ClaimParams{Certified: &ledger.CertifiedParams{Scheme: "EU 2018/848", ValidDays: days}}
 	}
+	// S2 (lot A to the store, 02:00 to 04:00 UTC) with other readings, and
+	// other ledger times in the event-time zone given. S1's longest gap is 45 min.
+	s2 := func(tr *Trace, ship, recv time.Time, shipReadings []rd, recvReadings ...rd) {
+		replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", ship, []string{yogLot}, map[string]any{"tl:shipment": "S2", "tl:to": brandMSP}, shipReadings...))
+		replaceEvent(tr, "ev-yg-recv", ev("ev-yg-recv", "receiving", recv, []string{yogLot}, map[string]any{"tl:shipment": "S2", "tl:to": brandMSP}, recvReadings...))
+		tr.At = recv
+	}
+	m := func(hours, minutes int) time.Time {
+		return h(float64(hours)).Add(time.Duration(minutes) * time.Minute)
+	}
+	lateFirst := func(tr *Trace) { // first reading 50 min after shipping
+		s2(tr, h(20), h(22), nil, rd{iso(m(20, 50)), 4.9}, rd{iso(m(21, 30)), 4.7}, rd{iso(h(22)), 4.6})
+	}
+	earlyLast := func(tr *Trace) { // last reading 50 min before receiving
+		s2(tr, h(20), h(22), []rd{{iso(h(20)), 5.1}}, rd{iso(m(20, 30)), 4.9}, rd{iso(m(21, 10)), 4.7})
+	}
+	afterTheFact := func(tr *Trace) { // shipped and received after the logger's trip, 50 min apart
+		s2(tr, h(20), m(20, 50), nil, rd{iso(h(17)), 4.9}, rd{iso(m(17, 30)), 4.7}, rd{iso(h(18)), 4.6})
+	}
+	zones := func(tr *Trace) { // lateFirst with ledger and logger times in other zones
+		s2(tr, h(20).In(time.FixedZone("CET", 3600)), h(22).In(time.FixedZone("EST", -5*3600)), nil,
+			rd{"2026-03-02T08:20:00+05:30", 4.9}, rd{iso(m(21, 30)), 4.7}, rd{iso(h(22)), 4.6})
+	}
 	bavaria := []ledger.Geo{{Latitude: 47.2, Longitude: 9.9}, {Latitude: 47.2, Longitude: 13.9}, {Latitude: 50.6, Longitude: 13.9}, {Latitude: 50.6, Longitude: 9.9}}
 	addCert := func(tr *Trace, issued time.Time, verdict string) {
 		tr.Inspections = append(tr.Inspections, ledger.InspectionRecord{
@@ -188,7 +211,7 @@ func TestEvaluate(t *testing.T) {
 		{"cold chain holds with gaps exactly at the limit", ledger.ClaimColdChain, cold(60), nil, Holds,
 			"all 7 readings from origin to retail within 2–7 °C; longest gap in transit 1 h (limit 1 h)", []string{"ev-rm-ship", "ev-yg-recv"}},
 		{"cold chain gap one minute over", ledger.ClaimColdChain, cold(59), nil, Fails,
-			"no reading for 1 h between 2026-03-02 02:00 UTC and 2026-03-02 03:00 UTC on shipment S2 (limit 59 min)", []string{"ev-yg-ship", "ev-yg-recv"}},
+			"no reading for 1 h between 2026-03-02 02:00 UTC and 03:00 UTC on shipment S2 (limit 59 min)", []string{"ev-yg-ship", "ev-yg-recv"}},
 		{"cold chain reading exactly at the maximum", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
 			replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", h(20), []string{yogLot}, map[string]any{"tl:shipment": "S2"}, rd{iso(h(20)), 7}))
 		}, Holds, "within 2–7 °C", nil},
@@ -207,7 +230,46 @@ func TestEvaluate(t *testing.T) {
 		}, Fails, "shipment S2 carried no temperature readings", []string{"ev-yg-ship", "ev-yg-recv"}},
 		{"cold chain missing readings in the middle of a leg", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
 			dropEvent(tr, "ev-rm-read")
-		}, Fails, "no reading for 1 h 45 min between 2026-03-01 08:00 UTC and 2026-03-01 09:45 UTC on shipment S1", nil},
+		}, Fails, "no reading for 1 h 45 min between 2026-03-01 08:00 UTC and 09:45 UTC on shipment S1 (limit 1 h)", nil},
+		{"cold chain first reading exactly at the limit after shipping", ledger.ClaimColdChain, cold(50), lateFirst, Holds,
+			"longest gap in transit 50 min (limit 50 min)", []string{"ev-yg-recv"}},
+		{"cold chain first reading one minute over the limit after shipping", ledger.ClaimColdChain, cold(49), lateFirst, Fails,
+			"no reading for 50 min between shipping at 2026-03-02 02:00 UTC and the first reading at 02:50 UTC on shipment S2 (limit 49 min)", []string{"ev-yg-ship", "ev-yg-recv"}},
+		{"cold chain last reading exactly at the limit before receiving", ledger.ClaimColdChain, cold(50), earlyLast, Holds,
+			"longest gap in transit 50 min (limit 50 min)", nil},
+		{"cold chain last reading one minute over the limit before receiving", ledger.ClaimColdChain, cold(49), earlyLast, Fails,
+			"no reading for 50 min between the last reading at 2026-03-02 03:10 UTC and receiving at 04:00 UTC on shipment S2 (limit 49 min)", []string{"ev-yg-recv"}},
+		{"cold chain gap across midnight names both dates", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
+			s2(tr, m(17, 30), h(20), []rd{{iso(m(17, 30)), 5.1}}, rd{iso(h(19)), 4.9}, rd{iso(h(20)), 4.6})
+		}, Fails, "no reading for 1 h 30 min between 2026-03-01 23:30 UTC and 2026-03-02 01:00 UTC on shipment S2", nil},
+		{"cold chain reading before shipping covers the start", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
+			// The logger was started 5 min before the ship transaction.
+			s2(tr, h(20), h(22), []rd{{iso(m(19, 55)), 5.1}}, rd{iso(m(20, 55)), 4.9}, rd{iso(m(21, 55)), 4.7}, rd{iso(h(22)), 4.6})
+		}, Holds, "longest gap in transit 1 h (limit 1 h)", nil},
+		{"cold chain gap from a reading before shipping is the logger's", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
+			s2(tr, h(20), h(22), []rd{{iso(m(19, 55)), 5.1}}, rd{iso(m(20, 56)), 4.9}, rd{iso(h(22)), 4.6})
+		}, Fails, "no reading for 1 h 1 min between 2026-03-02 01:55 UTC and 02:56 UTC on shipment S2", nil},
+		{"cold chain leg recorded after the logger's trip, at the limit", ledger.ClaimColdChain, cold(50), afterTheFact, Holds,
+			"longest gap in transit 50 min (limit 50 min)", nil},
+		{"cold chain leg recorded after the logger's trip, one minute over", ledger.ClaimColdChain, cold(49), afterTheFact, Fails,
+			"no reading for 50 min between shipping at 2026-03-02 02:00 UTC and receiving at 02:50 UTC on shipment S2 (limit 49 min)", []string{"ev-yg-ship", "ev-yg-recv"}},
+		{"cold chain reading after receiving covers the end", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
+			// The logger's clock runs 3 min ahead of the ledger.
+			s2(tr, h(20), h(22), []rd{{iso(m(20, 3)), 5.1}}, rd{iso(m(21, 3)), 4.9}, rd{iso(m(22, 3)), 4.6})
+		}, Holds, "longest gap in transit 1 h (limit 1 h)", nil},
+		{"cold chain event times with zone offsets, at the limit", ledger.ClaimColdChain, cold(50), zones, Holds, "longest gap in transit 50 min", nil},
+		{"cold chain event times with zone offsets, one minute over", ledger.ClaimColdChain, cold(49), zones, Fails,
+			"no reading for 50 min between shipping at 2026-03-02 02:00 UTC and the first reading at 02:50 UTC on shipment S2 (limit 49 min)", []string{"ev-yg-ship", "ev-yg-recv"}},
+		{"cold chain open leg without readings is pending", ledger.ClaimColdChain, cold(45), func(tr *Trace) {
+			replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", h(20), []string{yogLot}, map[string]any{"tl:shipment": "S2"}))
+			dropEvent(tr, "ev-yg-recv")
+			tr.At = h(23) // long after shipping: the logger is read out on receipt
+		}, Pending, "4 readings within 2–7 °C so far; not yet received at a retail place", nil},
+		{"cold chain open leg with a late first reading fails", ledger.ClaimColdChain, cold(50), func(tr *Trace) {
+			replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", h(20), []string{yogLot}, map[string]any{"tl:shipment": "S2"}))
+			replaceEvent(tr, "ev-yg-recv", ev("ev-yg-read", "sensor_reporting", h(21), []string{yogLot}, nil, rd{iso(m(20, 51)), 4.9}))
+			tr.At = h(21)
+		}, Fails, "no reading for 51 min between shipping at 2026-03-02 02:00 UTC and the first reading at 02:51 UTC on shipment S2 (limit 50 min)", []string{"ev-yg-ship", "ev-yg-read"}},
 		{"cold chain in transit is pending", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
 			dropEvent(tr, "ev-yg-recv")
 			tr.At = h(21)
