@@ -2,14 +2,19 @@ package index
 
 // Claims (package claims) are kept under their own table prefix:
 //
-//	q c {claimID}                 → ledger.Claim (latest version: superseding sets SupersededBy)
-//	q g {gtin} {claimID}          → "" (claims about a product or its lots)
-//	q r {gtin} {lot} {claimID}    → claims.Result (the claim's verdict on the lot)
+//	q c {claimID}                    → ledger.Claim (latest version: superseding sets SupersededBy)
+//	q g {gtin} {claimID}             → "" (claims about a product or its lots)
+//	q r {gtin} {lot} {claimID}       → claims.Result (the claim's verdict on the lot)
+//	q s {signer} {reportID} {lot}    → "" (the lots a lab signer's reports are on; address in lower case)
 //
-// Results are derived: after every transaction applyClaims re-evaluates
-// the claims of the lots the transaction touched and of every lot
-// downstream of them, in the same batch, so that the results change
-// atomically with the evidence. Their EvaluatedAt is the transaction's
+// Results are derived: after every transaction applyClaims re-evaluates,
+// in the same batch, so that the results change atomically with the
+// evidence, the lots whose evidence the transaction changed and every lot
+// downstream of them, and the lots whose claims or product it changed
+// (not downstream: a claim or a product is evidence only about its own
+// lots). A lab signer's registration or revocation changes the evidence
+// of the lots its reports are on, found through q s rather than by
+// re-evaluating every lot. Results' EvaluatedAt is the transaction's
 // time, so two nodes hold the same results (and Digest).
 
 import (
@@ -27,7 +32,9 @@ const tClaims = 'q'
 
 // applyClaims stores ev's claims and re-evaluates the affected lots.
 func applyClaims(w writer, ev *ledger.Event) error {
-	affected := map[string]bool{}
+	// affected are the lots to re-evaluate: those whose claims or product
+	// changed, and those whose evidence changed with everything downstream.
+	affected, evidence := map[string]bool{}, map[string]bool{}
 	allOf := func(gtin string) error {
 		return scan(w, prefix(tLot, gtin), nil, func(k, _ []byte) (bool, error) {
 			parts := split(k)
@@ -57,21 +64,31 @@ func applyClaims(w writer, ev *ledger.Event) error {
 		}
 	}
 	for _, l := range ev.Lots {
-		affected[l.ID] = true
+		evidence[l.ID] = true
 	}
 	for _, r := range ev.Recalls {
-		affected[r.Lot] = true
+		evidence[r.Lot] = true
 	}
 	for _, r := range ev.Inspections {
+		signer := strings.ToLower(r.Signer)
 		for _, l := range r.Report.Lots {
-			affected[canonicalEPC(l)] = true
+			evidence[canonicalEPC(l)] = true
+			gtin, num, ok := lotKey(l)
+			if !ok || !validComponent(signer) || !validComponent(r.Report.ReportID) {
+				continue
+			}
+			if err := w.Set(key(tClaims, "s", signer, r.Report.ReportID, lotLink(gtin, num)), nil, nil); err != nil {
+				return err
+			}
 		}
 	}
-	if len(ev.LabSigners) > 0 {
-		// A revoked signer changes every verdict that rests on its reports.
-		err := scan(w, prefix(tClaims, "r"), nil, func(k, _ []byte) (bool, error) {
+	// A revoked signer changes every verdict that rests on its reports. A
+	// registration finds none: the chaincode accepts reports only from
+	// registered signers, and registers an address once.
+	for _, s := range ev.LabSigners {
+		err := scan(w, prefix(tClaims, "s", strings.ToLower(s.Address)), nil, func(k, _ []byte) (bool, error) {
 			parts := split(k)
-			affected[lotLink(parts[1], parts[2])] = true
+			evidence[parts[len(parts)-1]] = true
 			return true, nil
 		})
 		if err != nil {
@@ -83,8 +100,8 @@ func applyClaims(w writer, ev *ledger.Event) error {
 		return nil // no ledger time to evaluate at; the next transaction will
 	}
 	// Downstream lots inherit their inputs' evidence.
-	lots := sortedKeys(affected)
-	for _, l := range lots {
+	for _, l := range sortedKeys(evidence) {
+		affected[l] = true
 		down, err := reach(w, l, tDown)
 		if err != nil {
 			return err

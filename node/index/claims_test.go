@@ -1,12 +1,17 @@
 package index
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/inspection"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -18,7 +23,6 @@ func claimTx(block uint64, at string, cs ...ledger.Claim) tx {
 // the lot or an upstream lot arrives, and a superseded claim drops out.
 func TestClaimsEvaluatedOnApply(t *testing.T) {
 	seq := loadSeq(t, "supply.json")
-	const juice = "09506000134369"
 	cold := ledger.Claim{ID: "claim-1", Subject: "https://id.gs1.org/01/" + juice, GTIN: juice, Kind: ledger.ClaimColdChain, Wording: "Cold chain all the way",
 		Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 60}}}
 	stricter := cold
@@ -66,7 +70,7 @@ func TestClaimsEvaluatedOnApply(t *testing.T) {
 	if err != nil || len(all) != 2 || all[0].SupersededBy != "claim-2" {
 		t.Fatalf("Claims = %+v, %v", all, err)
 	}
-	if rs, _ := x.ClaimResults("09506000134352", "L1"); len(rs) != 0 {
+	if rs, _ := x.ClaimResults(apples, "L1"); len(rs) != 0 {
 		t.Errorf("apples have no claims, got %+v", rs)
 	}
 	tr, err := x.ClaimTrace(juice, "J1", mustTime(t, "2025-06-10T00:00:00Z"))
@@ -83,6 +87,164 @@ func TestClaimsEvaluatedOnApply(t *testing.T) {
 	if dx != dy {
 		t.Errorf("digests differ after the same transactions: %s %s", dx, dy)
 	}
+}
+
+const (
+	apples = "09506000134352"
+	juice  = "09506000134369"
+)
+
+func signerTx(block uint64, at string, s ledger.LabSigner) tx {
+	return tx{Block: block, Event: ledger.Event{Function: "Lab:RegisterLabSigner", MSPID: "LabMSP", TxID: "s" + at, Timestamp: at, LabSigners: []ledger.LabSigner{s}}}
+}
+
+// inspectionTx records a passing report on lot signed by signer, as
+// SubmitInspection does: the record and its inspecting event on the lot.
+func inspectionTx(t *testing.T, block uint64, at, reportID, signer, lot string) tx {
+	t.Helper()
+	rec := ledger.InspectionRecord{
+		Report: inspection.Report{ReportID: reportID, Lots: []string{lot}, Standard: "Regulation (EU) 2023/915", SampledAt: at, IssuedAt: at, Verdict: inspection.VerdictPass,
+			Analytes: []inspection.Analyte{{Name: "Patulin", Value: "3", Unit: "µg/kg", Limit: "50", Pass: true}}},
+		Signer: signer, Lab: "LabMSP", SubmittedAt: at, TxID: "i" + at, EventID: "ev-" + reportID,
+	}
+	raw, err := json.Marshal(map[string]any{
+		"type": "ObjectEvent", "eventID": rec.EventID, "eventTime": at, "action": "OBSERVE", "bizStep": "inspecting",
+		"quantityList": []any{map[string]any{"epcClass": lot}}, "tl:inspection": map[string]any{"tl:reportId": reportID},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx{Block: block, Event: ledger.Event{Function: "Lab:SubmitInspection", MSPID: "LabMSP", TxID: rec.TxID, Timestamp: at,
+		EPCIS: []json.RawMessage{raw}, Inspections: []ledger.InspectionRecord{rec}}}
+}
+
+// results returns the stored verdicts on every lot of the test, by lot
+// and claim: a lot that was not re-evaluated keeps its EvaluatedAt.
+func results(t *testing.T, x *Index) map[string]claims.Result {
+	t.Helper()
+	out := map[string]claims.Result{}
+	for _, l := range [][2]string{{apples, "L1"}, {apples, "L2"}, {apples, "L3"}, {juice, "J1"}} {
+		rs, err := x.ClaimResults(l[0], l[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			out[l[1]+" "+r.Claim] = r
+		}
+	}
+	return out
+}
+
+// Revoking a lab signer re-evaluates exactly the lots whose trace holds
+// one of its reports: the inspected lot and the lots made from it. A
+// lot-level claim on an ingredient lot is evaluated on that lot alone.
+func TestClaimsSignerRevocationAndLotClaims(t *testing.T) {
+	seq := loadSeq(t, "supply.json")[:8] // apples L1 and L2 made into juice J1, shipped
+	const at = "2025-06-07T%02d:00:00.000000000Z"
+	ts := func(h int) string { return fmt.Sprintf(at, h) }
+	a := ledger.LabSigner{Address: "0xAbC0000000000000000000000000000000000001", Lab: "LabMSP", Name: "Bench A", Accreditation: "ISO 17025", RegisteredAt: ts(2)}
+	b := ledger.LabSigner{Address: "0xAbC0000000000000000000000000000000000002", Lab: "LabMSP", Name: "Bench B", Accreditation: "ISO 17025", RegisteredAt: ts(3)}
+	c := ledger.LabSigner{Address: "0xAbC0000000000000000000000000000000000003", Lab: "LabMSP", Name: "Bench C", Accreditation: "ISO 17025", RegisteredAt: ts(9)}
+	revokedA := a
+	revokedA.Revoked, revokedA.RevokedAt, revokedA.RevokedReason = true, ts(8), "key leaked"
+	l3 := ledger.LotSummary{ID: "https://id.gs1.org/01/" + apples + "/10/L3", GTIN: apples, Lot: "L3", Status: ledger.StatusActive, ProducedAt: ts(1)}
+	lab := func(id, gtin string) ledger.Claim {
+		return ledger.Claim{ID: id, Subject: "https://id.gs1.org/01/" + gtin, GTIN: gtin, Kind: ledger.ClaimLabTested, Wording: "Patulin tested",
+			Params: ledger.ClaimParams{LabTested: &ledger.LabTestedParams{Analytes: []string{"Patulin"}, MaxAgeDays: 30}}}
+	}
+	onL2 := lab("claim-l2", apples)
+	onL2.Subject, onL2.Lot = "https://id.gs1.org/01/"+apples+"/10/L2", "L2"
+
+	seq = append(seq,
+		tx{Block: 20, Event: ledger.Event{Function: "Batch:CreateBatch", MSPID: "SupplierMSP", TxID: "l3", Timestamp: ts(1), Lots: []ledger.LotSummary{l3}}},
+		signerTx(21, ts(2), a),
+		signerTx(22, ts(3), b),
+		inspectionTx(t, 23, ts(4), "R-A", a.Address, "https://id.gs1.org/01/"+apples+"/10/L2"),
+		inspectionTx(t, 24, ts(5), "R-B", b.Address, l3.ID),
+		claimTx(25, ts(6), lab("claim-apples", apples), lab("claim-juice", juice)),
+	)
+
+	x := openMem(t, vfs.NewMem())
+	defer x.Close()
+	applyAll(t, x, seq)
+	before := results(t, x)
+	for k, want := range map[string]claims.Status{
+		"L1 claim-apples": claims.Pending, "L2 claim-apples": claims.Holds, "L3 claim-apples": claims.Holds, "J1 claim-juice": claims.Holds,
+	} {
+		if r := before[k]; r.Status != want || r.EvaluatedAt != ts(6) {
+			t.Fatalf("%s before the revocation = %+v, want %s at %s", k, r, want, ts(6))
+		}
+	}
+
+	// Revoke A: L2 (inspected) and J1 (made from it) turn to fails; L1
+	// (J1's other input) and L3 (inspected by B) are not re-evaluated.
+	applyAll(t, x, []tx{signerTx(26, ts(8), revokedA)})
+	after := results(t, x)
+	for _, k := range []string{"L2 claim-apples", "J1 claim-juice"} {
+		r := after[k]
+		if r.Status != claims.Fails || r.EvaluatedAt != ts(8) || !strings.Contains(r.Reason, "report R-A does not count: its signer "+a.Address+" (Bench A) was revoked") {
+			t.Errorf("%s after revoking A = %+v", k, r)
+		}
+	}
+	for _, k := range []string{"L1 claim-apples", "L3 claim-apples"} {
+		if !sameResult(after[k], before[k]) {
+			t.Errorf("%s was re-evaluated by an unrelated revocation: %+v, was %+v", k, after[k], before[k])
+		}
+	}
+
+	// A new signer has no reports: nothing is re-evaluated.
+	applyAll(t, x, []tx{signerTx(27, ts(9), c)})
+	if got := results(t, x); !equalResults(got, after) {
+		t.Errorf("registering a signer without reports changed results:\n%+v\nwas\n%+v", got, after)
+	}
+
+	// A lot-level claim on the ingredient lot L2 has a result on L2 as of
+	// its own transaction, none on J1, and leaves the other lots alone.
+	applyAll(t, x, []tx{claimTx(28, ts(10), onL2)})
+	final := results(t, x)
+	if r, ok := final["L2 claim-l2"]; !ok || r.Status != claims.Fails || r.EvaluatedAt != ts(10) || r.Lot != onL2.Subject {
+		t.Errorf("lot claim on L2 = %+v, %v", r, ok)
+	}
+	if r := final["L2 claim-apples"]; r.Status != claims.Fails || r.EvaluatedAt != ts(10) {
+		t.Errorf("L2's other claim with the new one = %+v", r)
+	}
+	for _, m := range []map[string]claims.Result{final, after} {
+		delete(m, "L2 claim-l2")
+		delete(m, "L2 claim-apples") // re-evaluated with L2's new claim, to the same verdict
+	}
+	if !equalResults(final, after) {
+		t.Errorf("a lot claim on L2 changed other results:\n%+v\nwas\n%+v", final, after)
+	}
+	if tr, err := x.ClaimTrace(juice, "J1", mustTime(t, "2025-06-07T10:00:00Z")); err != nil || len(tr.Inspections) != 1 {
+		t.Errorf("J1's trace = %+v, %v; want the report on L2", tr.Inspections, err)
+	}
+
+	// The signer table is state like the rest: a rebuild has the same digest.
+	all := append(seq, signerTx(26, ts(8), revokedA), signerTx(27, ts(9), c), claimTx(28, ts(10), onL2))
+	y := openMem(t, vfs.NewMem())
+	defer y.Close()
+	applyAll(t, y, all)
+	dx, _ := x.Digest()
+	dy, _ := y.Digest()
+	if dx != dy {
+		t.Errorf("digests differ after the same transactions: %s %s", dx, dy)
+	}
+}
+
+func equalResults(a, b map[string]claims.Result) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, r := range a {
+		if o, ok := b[k]; !ok || !sameResult(o, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameResult(a, b claims.Result) bool {
+	return a.Status == b.Status && a.Reason == b.Reason && a.EvaluatedAt == b.EvaluatedAt && slices.Equal(a.Evidence, b.Evidence)
 }
 
 func mustLot(t *testing.T, x *Index, gtin, lot string) ledger.LotSummary {
