@@ -3,6 +3,8 @@ package receipt
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -266,5 +268,33 @@ func TestRecordIDCanonical(t *testing.T) {
 	}
 	if _, _, err := ledger.DecodeRecord(ledger.RecordClaim, []byte(`{"id":"x","bogus":1}`)); err == nil {
 		t.Error("unknown member accepted")
+	}
+}
+
+// TestClaimsReceiptTestdata keeps the command tests' claims receipt (in
+// internal/cli/verifycmd/testdata) verifying; TRUSTLINE_UPDATE_TESTDATA=1
+// writes it anew.
+func TestClaimsReceiptTestdata(t *testing.T) {
+	path := filepath.Join("..", "internal", "cli", "verifycmd", "testdata", "claims-receipt.json")
+	if os.Getenv("TRUSTLINE_UPDATE_TESTDATA") == "1" {
+		b, err := json.MarshalIndent(claimFixture(t), "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(ctxT(t), r, Options{})
+	if err != nil || !rep.OK() {
+		t.Fatalf("%s does not verify: %v %+v", path, err, rep)
 	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -149,7 +150,7 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		leaf(v, v.EventID, note)
 	}
 	for _, v := range rep.Records {
-		leaf(v, string(v.Type)+" record "+v.RecordID, "")
+		leaf(v, string(v.Type)+" record "+describe(r, v), "")
 	}
 	if len(rep.Claims) > 0 {
 		fmt.Fprintln(w, "claims, re-evaluated from the receipt's evidence:")
@@ -169,6 +170,30 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		}
 	}
 	fmt.Fprintln(w, summary(rep))
+}
+
+// describe names a record by what it is about (the id is in -o json).
+func describe(r *receipt.Receipt, v receipt.Verdict) string {
+	if v.Index >= len(r.Records) {
+		return v.RecordID
+	}
+	rec, _, err := ledger.DecodeRecord(v.Type, r.Records[v.Index].Record)
+	if err != nil {
+		return v.RecordID
+	}
+	switch x := rec.(type) {
+	case *ledger.Product:
+		return x.ID
+	case *ledger.LotSummary:
+		return x.ID
+	case *ledger.InspectionRecord:
+		return "report " + x.Report.ReportID
+	case *ledger.LabSigner:
+		return x.Address + " (" + x.Name + ")"
+	case *ledger.Claim:
+		return x.ID + " \"" + x.Wording + "\""
+	}
+	return v.RecordID
 }
 
 func summary(rep *receipt.Report) string {

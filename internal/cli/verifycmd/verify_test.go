@@ -162,3 +162,46 @@ func TestVerify(t *testing.T) {
 		})
 	}
 }
+
+// A receipt with claims (testdata, kept verifying by the receipt package's
+// tests): verify re-evaluates them offline; a verdict turned green is a
+// mismatch, exit 3.
+func TestVerifyClaimsReceipt(t *testing.T) {
+	path := filepath.Join("testdata", "claims-receipt.json")
+	out, errOut, code := run(t, "verify", path)
+	if code != 0 || !strings.Contains(out, "✓ holds   Lab tested (lab_tested)") || !strings.Contains(out, "all 2 claim verdicts re-evaluated to the node's") {
+		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	doc["claims"].([]any)[1].(map[string]any)["status"] = "fails"
+	tampered := filepath.Join(t.TempDir(), "tampered.json")
+	b, _ := json.Marshal(doc)
+	if err := os.WriteFile(tampered, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "verify", tampered)
+	if code != 3 || !strings.Contains(out, "✗ fails   Lab tested") || !strings.Contains(out, "the node says fails, the evidence says holds") ||
+		!strings.Contains(errOut, "1 of 2 claim verdicts could NOT be confirmed") {
+		t.Fatalf("tampered: exit %d\n%s%s", code, out, errOut)
+	}
+	out, _, code = run(t, "verify", path, "-o", "json")
+	var rep struct {
+		OK     bool `json:"ok"`
+		Claims []struct {
+			Status     string `json:"status"`
+			Recomputed struct {
+				Reason string `json:"reason"`
+			} `json:"recomputed"`
+		} `json:"claims"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK || len(rep.Claims) != 2 || rep.Claims[0].Recomputed.Reason == "" {
+		t.Fatalf("-o json: exit %d, %v\n%s", code, err, out)
+	}
+}
