@@ -24,7 +24,8 @@
 //	  "inspections":   [InspectionRecord, …],
 //	  "recalls":       [Recall, …],
 //	  "roles":         Roles,             // when the role table changed
-//	  "roleProposals": [RoleProposal, …]
+//	  "roleProposals": [RoleProposal, …],
+//	  "claims":        [Claim, …]
 //	}
 //
 // Absent lists are omitted. The payload is complete: every record a
@@ -36,6 +37,13 @@
 // made from a recalled lot is reported as recalled by the Query contract,
 // which walks the transformation graph, and a node does the same from the
 // lots' inputs and outputs.
+//
+// # Anchored records
+//
+// Member nodes anchor the ids of the EPCIS events and, next to them, the
+// ids of the records that brand claims are evaluated on (RecordID: the
+// SHA-256 of a record's canonical JSON), so that a receipt proves a claim's
+// evidence as it proves events. See Event.Records.
 package ledger
 
 import (
