@@ -1,0 +1,104 @@
+package web
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustline/trustline/merkle"
+)
+
+// TestBrowserMerkleCheck runs the consumer page's WebCrypto check of each
+// event's Merkle path in headless Chromium: windows of odd sizes (so that
+// paths skip levels), every anchored event shows ✓, and the event whose
+// path was tampered with shows ✗.
+func TestBrowserMerkleCheck(t *testing.T) {
+	ctx := phoneBrowser(t)
+	idx := fixture(t)
+	tr, err := idx.Trace(gtinJuice, "J2509-03", "B000142")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, raw := range tr.Events {
+		var ev struct {
+			EventID string `json:"eventID"`
+		}
+		if err := json.Unmarshal(raw, &ev); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ev.EventID)
+	}
+	if len(ids) < 3 {
+		t.Fatalf("fixture trace has %d events", len(ids))
+	}
+	// Each event in its own window among other leaves: sizes 1+i*3.
+	var views []AnchorView
+	for i, id := range ids {
+		leaves := []string{id}
+		for j := range i * 3 {
+			leaves = append(leaves, fmt.Sprintf("ni:///sha-256;%064x?ver=CBV2.0", i*100+j))
+		}
+		w := merkle.NewWindow(leaves)
+		tree := w.Tree()
+		li, _ := w.Index(id)
+		proof, err := tree.Proof(li)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := make([]string, len(proof))
+		for k, h := range proof {
+			path[k] = hex.EncodeToString(h[:])
+		}
+		root := tree.Root()
+		views = append(views, AnchorView{EventID: id, Anchored: true, ChainID: 1337, Block: uint64(10 + i), TxHash: fmt.Sprintf("0x%064x", i),
+			Anchors: 2, Root: hex.EncodeToString(root[:]), Size: uint64(w.Len()), Leaf: uint64(li), Path: strings.Join(path, ",")})
+	}
+	bad := len(views) - 1
+	views[bad].Path = strings.Replace(views[bad].Path, views[bad].Path[:2], "ff", 1)
+	if views[bad].Path == "" {
+		t.Fatal("the tampered event has no path")
+	}
+	r := New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		p, err := TracePage(idx, tr, Links{})
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		p.Anchors = views
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = r.Page(w, p)
+	}))
+	defer srv.Close()
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+juicePath), chromedp.WaitVisible(chromedp.CSS(".merkle-check.bad"))); err != nil {
+		t.Fatal(err)
+	}
+	// The checks run concurrently: wait until every one has written its mark.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelectorAll('.merkle-check:empty').length === 0`)); err != nil {
+		t.Fatal(err)
+	}
+	marks, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('.merkle-check'), e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(marks) != len(views) {
+		t.Fatalf("%d marks for %d anchored events: %q", len(marks), len(views), marks)
+	}
+	for i, m := range marks {
+		want := "✓ Merkle path checked in your browser"
+		if i == bad {
+			want = "✗ Merkle path does not match"
+		}
+		if m != want {
+			t.Errorf("event %d (window of %d): %q, want %q", i, views[i].Size, m, want)
+		}
+	}
+}
