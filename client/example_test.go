@@ -82,3 +82,44 @@ func ExampleWithEndorsingOrganizations() {
 	}
 	fmt.Println(lot.Status, lot.Custodian)
 }
+
+// A brand promises a cold chain for every lot of its product, lists its
+// claims, and later replaces the promise with a stricter one. Nodes
+// evaluate the active claims against the ledger (package claims).
+func ExampleClient_RegisterClaim() {
+	ctx := context.Background()
+	cfg, err := client.ConfigFromEnv() // eval "$(trustline testnet env brand)"
+	if err != nil {
+		log.Fatal(err)
+	}
+	c, err := client.Connect(ctx, cfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	claim, err := c.RegisterClaim(ctx, ledger.ClaimRequest{
+		Subject: "09506000134352", Kind: ledger.ClaimColdChain, Wording: "Cold chain all the way",
+		Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 120}},
+	})
+	var rejected *client.RejectedError
+	if errors.As(err, &rejected) {
+		log.Fatal(rejected.Reason) // e.g. the product belongs to another brand
+	} else if err != nil {
+		log.Fatal(err)
+	}
+	stricter, err := c.SupersedeClaim(ctx, claim.ID, ledger.ClaimRequest{
+		Subject: claim.Subject, Kind: ledger.ClaimColdChain, Wording: "Cold chain all the way",
+		Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 30}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	all, err := c.Claims(ctx, claim.GTIN, client.WithEndorsingOrganizations(c.MSPID()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, cl := range all {
+		fmt.Println(cl.ID, cl.Wording, cl.Active(), cl.SupersededBy == stricter.ID)
+	}
+}
