@@ -66,7 +66,22 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		governancecmd.NewCmd(ios),
 		verifycmd.NewCmd(ios),
 	)
+	groups(root)
 	return root
+}
+
+// groups makes every command group (a command with subcommands and no
+// action of its own) print its help when called alone and refuse an
+// unknown subcommand with a usage error (exit 2): cobra would otherwise
+// print the help and exit 0 for "trustline product regster".
+func groups(c *cobra.Command) {
+	for _, sub := range c.Commands() {
+		groups(sub)
+		if sub.HasSubCommands() && sub.Run == nil && sub.RunE == nil {
+			sub.Args = cmdutil.NoArgs
+			sub.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+		}
+	}
 }
 
 // usageErr turns a flag-parsing error into a usage error that shows how the
