@@ -40,7 +40,7 @@ replaces one.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
-	cmd.AddCommand(newAddCmd(ios, lo), newListCmd(ios, lo), newCheckCmd(ios, lo))
+	cmd.AddCommand(newAddCmd(ios, lo), newShowCmd(ios, lo), newListCmd(ios, lo), newCheckCmd(ios, lo))
 	return cmd
 }
 
@@ -151,6 +151,33 @@ func ClaimTable(w io.Writer, c *ledger.Claim) error {
 	return cmdutil.Fields(w, [2]string{"Claim", c.ID}, [2]string{"Subject", c.Subject}, [2]string{"Kind", string(c.Kind)},
 		[2]string{"Wording", c.Wording}, [2]string{"Brand", c.Brand}, [2]string{"State", state},
 		[2]string{"Supersedes", c.Supersedes}, [2]string{"At", c.RegisteredAt})
+}
+
+func newShowCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "show CLAIM-ID",
+		Short: "Show one claim, superseded or not",
+		Long: `Show a claim (Claim:GetClaim) by its id, "claim-" and the id of the transaction
+that registered it, as "claim add" and "claim list" print it.`,
+		Example: `  trustline claim show claim-4f1c… --profile brand
+  trustline claim show claim-4f1c… -o json`,
+		Args: cmdutil.ExactArgs(1, "a claim id"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cmdutil.CheckOutput(output); err != nil {
+				return err
+			}
+			id := strings.TrimSpace(args[0])
+			if !strings.HasPrefix(id, "claim-") || len(id) == len("claim-") {
+				return cmdutil.UsageError("%q is not a claim id (claim-<transaction id>, as claim list prints it)", args[0])
+			}
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c *client.Client) (*ledger.Claim, error) { return c.Claim(ctx, id) },
+				ClaimTable)
+		},
+	}
+	cmdutil.AddOutputFlag(cmd, &output)
+	return cmd
 }
 
 func newListCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {

@@ -176,6 +176,15 @@ farmingPractice: organic
 	if len(list) != 4 || states[c72.ID] != c48.ID || states[c48.ID] != "" || states[cLot.ID] != "" {
 		t.Fatalf("claim list -o json after superseding: %+v", list)
 	}
+	if out := ok(testnet.Lab, "claim", "show", c72.ID); !strings.Contains(out, "superseded by "+c48.ID) {
+		t.Errorf("claim show of the superseded claim:\n%s", out)
+	}
+	var shown ledger.Claim
+	okJSON(&shown, testnet.Lab, "claim", "show", c48.ID)
+	if shown.ID != c48.ID || shown.Supersedes != c72.ID {
+		t.Errorf("claim show -o json: %+v", shown)
+	}
+	rejected("Claim:GetClaim rejected: no claim \"claim-nosuchtx\"", testnet.Lab, "claim", "show", "claim-nosuchtx")
 	if out := ok(testnet.Lab, "claim", "list", "07"+gtin[2:13]+checkDigitOf(t, "07"+gtin[2:13])); !strings.Contains(out, "no claims about product") {
 		t.Errorf("claim list of a product without claims:\n%s", out)
 	}

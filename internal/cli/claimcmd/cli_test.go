@@ -68,7 +68,7 @@ func TestUsageErrors(t *testing.T) {
 		want      string
 		showUsage bool
 	}{
-		{"unknown subcommand", []string{"claim", "show"}, "", `unknown command "show"`, true},
+		{"unknown subcommand", []string{"claim", "remove"}, "", `unknown command "remove"`, true},
 
 		{"add without subject", []string{"add", "-f", "-"}, claim("", "x"), "subject is required", false},
 		{"add subject not a GTIN", []string{"add", "-f", "-"}, claim("tomatoes", "x"), `subject "tomatoes" is neither a GTIN nor a GS1 Digital Link`, false},
@@ -84,6 +84,8 @@ func TestUsageErrors(t *testing.T) {
 		{"add argument", []string{"add", "-f", good, "extra"}, "", `unknown command "extra"`, true},
 		{"add no identity", []string{"add", "-f", good}, "", "no ledger identity", false},
 
+		{"show without id", []string{"show"}, "", "takes a claim id, got 0 arguments", true},
+		{"show not a claim id", []string{"show", "09506000134352"}, "", `"09506000134352" is not a claim id`, false},
 		{"list without GTIN", []string{"list"}, "", "takes a GTIN, got 0 arguments", true},
 		{"list two GTINs", []string{"list", gtin, "09506000134369"}, "", "takes a GTIN, got 2 arguments", true},
 		{"list short GTIN", []string{"list", "12345"}, "", "GTIN 12345 has 5 digits", false},
