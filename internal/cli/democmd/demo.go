@@ -53,7 +53,8 @@ with its data logger running; the plant makes two lots of yogurt; the brand
 serialises five jars of lot A; lot B meets a brief cold-chain breach on the
 way to the store and is recalled. Every member's node anchors the ledger's
 history to the Ethereum dev chain, so a jar's trace comes with a receipt that
-` + "`trustline verify`" + ` checks against the chain.
+` + "`trustline verify`" + ` checks against the chain, re-evaluating the brand's claims
+from the receipt's evidence alone.
 
 Each run records a new story (fresh lot numbers) on the same network; the
 brand's claims (cold chain, farm to shelf, lab tested, origin) are checked
@@ -176,7 +177,7 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	fmt.Fprintf(out, "The recalled lot B (cold-chain breach):\n  %s\n", base+pathOf(sc.BreachedLot))
 	fmt.Fprintf(out, "The trace as JSON:\n  curl -H 'Accept: application/json' %s\n", unitURL)
 	fmt.Fprintf(out, "The printable QR image:\n  %s/qr%s.png\n", base, pathOf(sc.Unit))
-	fmt.Fprintf(out, "Check it against Ethereum without trusting the consortium:\n  trustline trace %s --node %s --receipt jar.json\n  trustline verify jar.json --eth-rpc %s\n\n",
+	fmt.Fprintf(out, "Check it, and the brand's claims, against Ethereum without trusting the consortium:\n  trustline trace %s --node %s --receipt jar.json\n  trustline verify jar.json --eth-rpc %s\n\n",
 		sc.Unit, fmt.Sprintf("http://127.0.0.1:%d", opts.nodePort), anchoring.RPCURL)
 
 	if opts.exit {
