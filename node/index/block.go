@@ -69,7 +69,7 @@ func (x *Index) ApplyBlock(block uint64, txs []Tx) (int, error) {
 		cp.Applied++
 		n++
 	}
-	cp.Position, cp.Valid, cp.At = end, true, time.Now().UTC()
+	cp.Position, cp.Valid, cp.At, cp.Layout = end, true, time.Now().UTC(), Layout
 	cp.Blocks++
 	if err := setJSON(b, checkpointKey, cp); err != nil {
 		return 0, err

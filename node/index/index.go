@@ -72,6 +72,32 @@ var ErrNotFound = errors.New("not found")
 // ErrClosed is returned by an Index used after Close.
 var ErrClosed = errors.New("index: closed")
 
+// Layout is the version of what the index stores and derives: its tables,
+// the claims' results and the anchoring leaves (which every member must
+// compute alike). Open refuses an index of another layout.
+//
+//	1 (or none): before anchored records (ledger.Record) and the signer table of claims
+//	2: records are anchoring leaves; q s {signer} {report} {lot}
+const Layout = 2
+
+// ErrLayout is matched by a *LayoutError.
+var ErrLayout = errors.New("index: written with another layout")
+
+// LayoutError is returned by Open for an index written by a trustline of
+// another layout: it must be rebuilt from the ledger.
+type LayoutError struct {
+	Dir        string
+	Have, Want int
+}
+
+func (e *LayoutError) Error() string {
+	return fmt.Sprintf("index %s was written with layout %d, this trustline reads layout %d: rebuild it from the ledger "+
+		"(trustline index rebuild, or delete the directory and the node follows the ledger from its first block)", e.Dir, e.Have, e.Want)
+}
+
+// Is makes errors.Is(err, ErrLayout) true.
+func (e *LayoutError) Is(target error) bool { return target == ErrLayout }
+
 // Table prefixes; see the package documentation.
 const (
 	tMeta       = 'm'
@@ -158,6 +184,10 @@ func Open(dir string, opts *Options) (*Index, error) {
 		db.Close()
 		return nil, err
 	}
+	if cp.Valid && cp.Layout != Layout {
+		db.Close()
+		return nil, &LayoutError{Dir: dir, Have: max(cp.Layout, 1), Want: Layout}
+	}
 	x.cp = cp
 	return x, nil
 }
@@ -214,6 +244,8 @@ type Checkpoint struct {
 	Blocks uint64 `json:"blocks"`
 	// At is when the checkpoint was written (wall clock).
 	At time.Time `json:"at"`
+	// Layout is the index layout that wrote it.
+	Layout int `json:"layout"`
 }
 
 // NextBlock is the block a follower resumes from: the checkpoint's own
@@ -272,7 +304,7 @@ func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
 		}
 	}
 	cp := x.cp
-	cp.Position, cp.Valid, cp.At = pos, true, time.Now().UTC()
+	cp.Position, cp.Valid, cp.At, cp.Layout = pos, true, time.Now().UTC(), Layout
 	cp.Applied++
 	if ev != nil {
 		cp.Events++

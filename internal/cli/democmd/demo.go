@@ -24,6 +24,7 @@ import (
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/testnet"
 )
 
@@ -242,7 +243,7 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 		if i > 0 {
 			nodeBase = fmt.Sprintf("http://127.0.0.1:%d", port+i)
 		}
-		nd, err := node.Open(node.Config{
+		cfg := node.Config{
 			DataDir: filepath.Join(n.Dir(), "nodes", org),
 			Listen:  fmt.Sprintf("127.0.0.1:%d", port+i),
 			BaseURL: nodeBase,
@@ -251,7 +252,17 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 				Enabled: true, RPCURL: a.RPCURL, Contract: a.Contract, DeployBlock: a.DeployBlock,
 				KeyFile: a.KeyFiles[org], Blocks: 2, Interval: "10s",
 			},
-		}, &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))})
+		}
+		nopts := &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))}
+		nd, err := node.Open(cfg, nopts)
+		if errors.Is(err, index.ErrLayout) {
+			// A demo node's index is disposable: one written by an older
+			// trustline is followed anew from the ledger's first block.
+			fmt.Fprintf(logf, "%v: following the ledger anew\n", err)
+			if err = os.RemoveAll(cfg.IndexDir()); err == nil {
+				nd, err = node.Open(cfg, nopts)
+			}
+		}
 		if err != nil {
 			rn.stop()
 			return nil, err
