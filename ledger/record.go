@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/trustline/trustline/epcis"
 )
 
 // RecordKind names a kind of ledger record that is anchored next to the
@@ -37,20 +39,6 @@ type Record struct {
 	JSON []byte
 }
 
-// CanonicalJSON encodes v the way the chaincode stores records: struct
-// fields in declaration order, map keys sorted, no HTML escaping, no
-// trailing newline. Decoding a record and encoding it again gives the same
-// bytes, so anyone holding a record can recompute its id.
-func CanonicalJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
-
 // RecordID is the content id of a record of kind k with canonical JSON b:
 // "ni:///sha-256;{hex SHA-256 of b}?type=tl:{kind}".
 func RecordID(k RecordKind, b []byte) string {
@@ -65,7 +53,11 @@ func IsRecordID(id string) bool {
 
 // NewRecord encodes v, a record of kind k, and computes its id.
 func NewRecord(k RecordKind, v any) (Record, error) {
-	b, err := CanonicalJSON(v)
+	// The chaincode stores records in this encoding (struct fields in
+	// declaration order, no HTML escaping): decoding a record and encoding
+	// it again gives the same bytes, so anyone holding one can recompute
+	// its id.
+	b, err := epcis.Canonical(v)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s record: %w", k, err)
 	}
