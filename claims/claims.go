@@ -31,7 +31,10 @@
 //     precedes shipping (the leg was recorded after the trip), the end gap
 //     runs from shipping to receiving. Gaps between readings are the
 //     logger's own, measured whether or not they fall before shipping: the
-//     ledger times say nothing about them. An open leg has no end gap yet.
+//     ledger times say nothing about them. An open leg has no end gap yet,
+//     and a gap in it leaves the claim pending rather than failed: its
+//     logger may still be read out on receipt. A reading out of range
+//     fails the claim at once.
 //   - certified is evaluated over lab-style signed reports: a report whose
 //     standard names the scheme, on the origin lot, signed by a registered
 //     and unrevoked signer, with a pass verdict and issued at most
@@ -472,15 +475,26 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 		return v
 	}
 	var longest time.Duration
+	var inTransit *verdict
 	for _, l := range legs {
 		if l.recv != nil && len(l.readings) == 0 {
 			return verdict{Fails, fmt.Sprintf("shipment %s carried no temperature readings", l.shipment), l.events}
 		}
 		g, v := l.gaps(maxGap)
-		if v != nil {
+		switch {
+		case v != nil && l.recv == nil:
+			// Loggers are often read out on receipt: until then a gap may
+			// still be filled, so it is not yet a failure.
+			if inTransit == nil {
+				inTransit = &verdict{Pending, v.reason + "; the shipment is still in transit, and its logger's readings may yet fill the gap", v.evidence}
+			}
+		case v != nil:
 			return *v
 		}
 		longest = max(longest, g)
+	}
+	if inTransit != nil {
+		return *inTransit
 	}
 	var ids []string
 	for _, r := range all {

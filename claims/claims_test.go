@@ -265,11 +265,16 @@ func TestEvaluate(t *testing.T) {
 			dropEvent(tr, "ev-yg-recv")
 			tr.At = h(23) // long after shipping: the logger is read out on receipt
 		}, Pending, "4 readings within 2–7 °C so far; not yet received at a retail place", nil},
-		{"cold chain open leg with a late first reading fails", ledger.ClaimColdChain, cold(50), func(tr *Trace) {
+		{"cold chain open leg with a late first reading is pending", ledger.ClaimColdChain, cold(50), func(tr *Trace) {
 			replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", h(20), []string{yogLot}, map[string]any{"tl:shipment": "S2"}))
 			replaceEvent(tr, "ev-yg-recv", ev("ev-yg-read", "sensor_reporting", h(21), []string{yogLot}, nil, rd{iso(m(20, 51)), 4.9}))
 			tr.At = h(21)
-		}, Fails, "no reading for 51 min between shipping at 2026-03-02 02:00 UTC and the first reading at 02:51 UTC on shipment S2 (limit 50 min)", []string{"ev-yg-ship", "ev-yg-read"}},
+		}, Pending, "no reading for 51 min between shipping at 2026-03-02 02:00 UTC and the first reading at 02:51 UTC on shipment S2 (limit 50 min); the shipment is still in transit", []string{"ev-yg-ship", "ev-yg-read"}},
+		{"cold chain open leg with a reading out of range fails at once", ledger.ClaimColdChain, cold(50), func(tr *Trace) {
+			replaceEvent(tr, "ev-yg-ship", ev("ev-yg-ship", "shipping", h(20), []string{yogLot}, map[string]any{"tl:shipment": "S2"}))
+			replaceEvent(tr, "ev-yg-recv", ev("ev-yg-read", "sensor_reporting", h(21), []string{yogLot}, nil, rd{iso(m(20, 51)), 9.9}))
+			tr.At = h(21)
+		}, Fails, "reading of 9.9 °C at 2026-03-02 02:51 UTC", []string{"ev-yg-read"}},
 		{"cold chain in transit is pending", ledger.ClaimColdChain, cold(60), func(tr *Trace) {
 			dropEvent(tr, "ev-yg-recv")
 			tr.At = h(21)
