@@ -144,6 +144,12 @@ func (n *Network) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	// A commit is awaited on one peer only: the others may lag a block, and
+	// a script's first transaction as another organisation would then meet
+	// a ledger without roles.
+	if err := step("peers in sync", func() error { return n.waitPeersSynced(ctx) }); err != nil {
+		return err
+	}
 	n.logf("%-28s %s", "network ready", elapsed(t0))
 	return nil
 }
@@ -342,4 +348,31 @@ func (n *Network) Restart(ctx context.Context, name string) error {
 	return withTimeout(ctx, 60*time.Second, func(ctx context.Context) error {
 		return n.waitListening(ctx, name, s.Ports[0])
 	})
+}
+
+// waitPeersSynced waits until every organisation's peer has the highest
+// block any of them has.
+func (n *Network) waitPeersSynced(ctx context.Context) error {
+	for {
+		var lo, hi uint64
+		for i, org := range Orgs {
+			info, err := n.ChainInfo(ctx, org)
+			if err != nil {
+				return fmt.Errorf("chain height of %s's peer: %w", org, err)
+			}
+			h := info.GetHeight()
+			if i == 0 || h < lo {
+				lo = h
+			}
+			hi = max(hi, h)
+		}
+		if lo == hi {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("peers still at heights %d to %d: %w", lo, hi, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
