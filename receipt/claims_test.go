@@ -1,6 +1,7 @@
 package receipt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -27,7 +28,7 @@ const (
 )
 
 // epcisEvent completes ev with its CBV 2.0 id.
-func epcisEvent(t *testing.T, ev map[string]any) (json.RawMessage, string) {
+func epcisEvent(t testing.TB, ev map[string]any) (json.RawMessage, string) {
 	t.Helper()
 	ev["@context"] = []any{"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}
 	ev["eventTimeZoneOffset"] = "+00:00"
@@ -41,7 +42,7 @@ func epcisEvent(t *testing.T, ev map[string]any) (json.RawMessage, string) {
 	return raw, id
 }
 
-func mustRecord(t *testing.T, k ledger.RecordKind, v any) ledger.Record {
+func mustRecord(t testing.TB, k ledger.RecordKind, v any) ledger.Record {
 	t.Helper()
 	r, err := ledger.NewRecord(k, v)
 	if err != nil {
@@ -54,7 +55,7 @@ func mustRecord(t *testing.T, k ledger.RecordKind, v any) ledger.Record {
 // lab tested, with an origin_in and a lab_tested claim on the yogurt: its
 // receipt as a node builds it, all leaves in one anchored window. Extra
 // claim records are added as proven records without a verdict.
-func claimFixture(t *testing.T, extra ...ledger.Claim) *Receipt {
+func claimFixture(t testing.TB, extra ...ledger.Claim) *Receipt {
 	t.Helper()
 	at := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
 	origin, _ := epcisEvent(t, map[string]any{
@@ -296,5 +297,27 @@ func TestClaimsReceiptTestdata(t *testing.T) {
 	rep, err := Verify(ctxT(t), r, Options{})
 	if err != nil || !rep.OK() {
 		t.Fatalf("%s does not verify: %v %+v", path, err, rep)
+	}
+}
+
+// BenchmarkVerifyClaims verifies the claims fixture offline (3 events, 7
+// records, 2 claims re-evaluated) and, as the baseline, the same receipt
+// without its claims: the difference is the cost of re-evaluating them.
+func BenchmarkVerifyClaims(b *testing.B) {
+	r := claimFixture(b)
+	bare := *r
+	bare.Claims = nil
+	for _, bc := range []struct {
+		name string
+		r    *Receipt
+	}{{"with-claims", r}, {"without-claims", &bare}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				rep, err := Verify(context.Background(), bc.r, Options{})
+				if err != nil || !rep.OK() {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
