@@ -32,8 +32,10 @@ import (
 //	  confirmations: 0                  # chain blocks an anchor must be under
 //	  firstBlock: 0                     # Fabric block the first window starts at
 //
-// A node without a key anchors nothing: it cuts the aligned windows every
-// member cuts and records the other members' anchors of them.
+// A node without a key anchors nothing: its windows are those the other
+// members anchored, adopted once its own index gives their roots
+// (anchoring.Options.ReadOnly), with the members' anchors recorded; its
+// interval is unused.
 type AnchoringConfig struct {
 	Enabled       bool   `json:"enabled"`
 	RPCURL        string `json:"rpcURL"`
@@ -135,8 +137,7 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 			eth.Close()
 			return nil, err
 		}
-		a = watcher{cl, c.DeployBlock}
-		interval = -1 // others' partial windows cannot be predicted
+		a = watcher{cl}
 	}
 	blocks := c.Blocks
 	if blocks == 0 {
@@ -144,7 +145,8 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	}
 	l := anchoring.New(idx, store, a, anchoring.Options{
 		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
-		Logf: func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) },
+		ReadOnly: key == nil,
+		Logf:     func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) },
 	})
 	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
 	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil
@@ -185,30 +187,16 @@ func (a *anchorer) close() {
 	}
 }
 
-// errNotYetAnchored: no member has anchored the window yet.
-var errNotYetAnchored = errors.New("no member has anchored this window yet")
+// errReadOnly: a node without a key sends no anchor.
+var errReadOnly = errors.New("anchoring: this node has no key and sends no anchor")
 
-// watcher is the Anchorer of a node without a key: "anchoring" a window is
-// finding another member's anchor of it. Its address is the zero address,
-// which never submits, so the loop asks it again each step for the last
-// window and records any member's anchor it finds.
-type watcher struct {
-	*anchor.Client
-	start uint64
-}
+// watcher is the Anchorer of a node without a key: it reads the other
+// members' anchors (the loop runs read-only) and never sends one. Its
+// address is the zero address, which submits nothing.
+type watcher struct{ *anchor.Client }
 
 func (watcher) Address() common.Address { return common.Address{} }
 
-func (w watcher) Anchor(ctx context.Context, win anchor.Window) (anchor.Receipt, error) {
-	root := win.Root
-	rs, err := w.Anchors(ctx, anchor.Filter{Root: &root, Channel: win.Channel, Start: w.start})
-	if err != nil {
-		return anchor.Receipt{}, err
-	}
-	for _, r := range rs {
-		if r.Window == win {
-			return r, nil
-		}
-	}
-	return anchor.Receipt{}, fmt.Errorf("window %d..%d: %w", win.FromBlock, win.ToBlock, errNotYetAnchored)
+func (watcher) Anchor(context.Context, anchor.Window) (anchor.Receipt, error) {
+	return anchor.Receipt{}, errReadOnly
 }

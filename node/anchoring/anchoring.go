@@ -23,6 +23,16 @@
 // the node looked, so other members may cut it differently and not
 // co-attest it; the next window ends on an aligned boundary again.
 //
+// # Members without a key
+//
+// A node without a key (Options.ReadOnly) sends nothing: its windows are
+// those the other members anchored. From where its last window ends it
+// computes the roots of the windows a member may have cut there, the aligned
+// one and the partial ones before it, looks each up on chain, and adopts the
+// shortest window some member anchored with the very block range and root
+// its own index gives, recording every anchor of it. It thus follows the
+// members' partial windows too, which it could not predict.
+//
 // # Restarts
 //
 // A window is saved before its anchor is sent, and the store's last window
@@ -33,6 +43,7 @@
 package anchoring
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,6 +113,10 @@ type Options struct {
 	// Interval is T: events waiting longer than this are anchored without
 	// waiting for a full window. Default 5m; negative disables it.
 	Interval time.Duration
+	// ReadOnly runs the loop of a node without a key: it never calls
+	// Anchorer.Anchor and adopts the windows other members anchored (see
+	// "Members without a key"). Interval does not apply.
+	ReadOnly bool
 	// Poll is how often Run looks at the index. Default 2s.
 	Poll time.Duration
 	// FirstBlock is where the first window starts. Default 0.
@@ -172,6 +187,8 @@ func (l *Loop) Run(ctx context.Context) error {
 
 // Step finishes a window left unanchored by a previous run, then cuts and
 // anchors every window that is due. It returns the windows anchored.
+// Read-only, it adopts every window other members anchored and returns
+// their anchors it recorded.
 func (l *Loop) Step(ctx context.Context) ([]anchor.Receipt, error) {
 	var done []anchor.Receipt
 	last, ok, err := l.store.LastWindow(ctx)
@@ -180,18 +197,43 @@ func (l *Loop) Step(ctx context.Context) ([]anchor.Receipt, error) {
 	}
 	from := l.opts.FirstBlock
 	if ok {
-		r, err := l.ensureAnchored(ctx, last)
-		if err != nil {
-			return nil, err
-		}
-		if r != nil {
-			done = append(done, *r)
+		if l.opts.ReadOnly {
+			rs, err := l.ensureRecorded(ctx, last)
+			if err != nil {
+				return nil, err
+			}
+			done = append(done, rs...)
+		} else {
+			r, err := l.ensureAnchored(ctx, last)
+			if err != nil {
+				return nil, err
+			}
+			if r != nil {
+				done = append(done, *r)
+			}
 		}
 		from = last.ToBlock + 1
 	}
 	height, err := l.src.Height(ctx)
 	if err != nil {
 		return done, fmt.Errorf("anchoring: index height: %w", err)
+	}
+	if l.opts.ReadOnly {
+		for from < height {
+			w, rs, ok, err := l.adopt(ctx, from, height)
+			if err != nil || !ok {
+				return done, err
+			}
+			if err := l.store.SaveWindow(ctx, w); err != nil {
+				return done, fmt.Errorf("anchoring: saving window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+			}
+			if err := l.store.AddAnchors(ctx, w.FromBlock, rs...); err != nil {
+				return done, fmt.Errorf("anchoring: recording the anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+			}
+			done = append(done, rs...)
+			from = w.ToBlock + 1
+		}
+		return done, nil
 	}
 	for from < height {
 		w, ok, err := l.next(ctx, from, height)
@@ -253,6 +295,115 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 		from = to + 1 // empty: fold into the next aligned range
 	}
 }
+
+// adopt is, read-only, the window due from block from with blocks below
+// height indexed: the shortest window starting at from that a member
+// anchored and whose root the index gives too, and every anchor of it. ok
+// is false when no member has anchored one yet.
+//
+// The windows a member can cut at from end at the first aligned boundary
+// whose range holds leaves, or before it (partial windows, cut at the
+// member's head when T ran out); earlier ranges are empty, so the leaves of
+// all of them lie in that one range: at most N roots to look up, one per
+// block of the range that adds leaves.
+func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor.Receipt, bool, error) {
+	n := l.opts.Blocks
+	lo := from // the range holding the window's leaves
+	var hi uint64
+	for {
+		hi = min((lo/n+1)*n-1, height-1)
+		ids, err := l.src.EventIDs(ctx, lo, hi)
+		if err != nil {
+			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", lo, hi, err)
+		}
+		if len(ids) > 0 {
+			break
+		}
+		if hi == height-1 {
+			return Window{}, nil, false, nil // nothing to anchor yet
+		}
+		lo = hi + 1 // empty: members fold it into the next range
+	}
+	var ids []string
+	var found []anchor.Receipt
+	for b := lo; b <= hi; b++ {
+		more, err := l.src.EventIDs(ctx, b, b)
+		if err != nil {
+			return Window{}, nil, false, fmt.Errorf("anchoring: events of block %d: %w", b, err)
+		}
+		if len(more) == 0 {
+			continue // same root as the window ending before it
+		}
+		ids = append(ids, more...)
+		root := merkle.NewWindow(ids).Tree().Root()
+		rs, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart})
+		if err != nil {
+			return Window{}, nil, false, fmt.Errorf("anchoring: anchors of root %s: %w", common.Hash(root), err)
+		}
+		for _, r := range rs {
+			if r.Channel == l.opts.Channel && r.FromBlock == from && r.ToBlock >= b && r.ToBlock <= hi {
+				found = append(found, r)
+			}
+		}
+	}
+	slices.SortStableFunc(found, func(a, b anchor.Receipt) int { return cmp.Compare(a.ToBlock, b.ToBlock) })
+	for i := 0; i < len(found); {
+		to := found[i].ToBlock
+		j := i
+		for j < len(found) && found[j].ToBlock == to {
+			j++
+		}
+		ids, err := l.src.EventIDs(ctx, from, to)
+		if err != nil {
+			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
+		}
+		w := makeWindow(l.opts.Channel, from, to, ids)
+		var rs []anchor.Receipt
+		for _, r := range found[i:j] {
+			if r.Window == w.Window {
+				rs = append(rs, r)
+			}
+		}
+		if len(rs) > 0 {
+			return w, rs, true, nil
+		}
+		i = j
+	}
+	return Window{}, nil, false, nil
+}
+
+// ensureRecorded makes sure, read-only, that w carries an anchor: w was
+// saved with its anchors, unless the node stopped in between; then they are
+// looked up again. It returns the anchors it had to record.
+func (l *Loop) ensureRecorded(ctx context.Context, w Window) ([]anchor.Receipt, error) {
+	rs, err := l.store.Anchors(ctx, w.FromBlock)
+	if err != nil || len(rs) > 0 {
+		return nil, err
+	}
+	root := w.Root
+	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart})
+	if err != nil {
+		return nil, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+	}
+	for _, r := range found {
+		if r.Window == w.Window {
+			rs = append(rs, r)
+		}
+	}
+	if len(rs) == 0 {
+		return nil, fmt.Errorf("anchoring: window %d..%d: %w", w.FromBlock, w.ToBlock, ErrNoMemberAnchor)
+	}
+	if err := l.store.AddAnchors(ctx, w.FromBlock, rs...); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
+
+// ErrNoMemberAnchor: a read-only node's saved window has no anchor, and no
+// member's anchor of it is on chain (it was saved by an older version that
+// cut windows ahead of the members', or its anchors were reorganised away).
+// The loop cannot go past it: rebuild the node's index.
+var ErrNoMemberAnchor = errors.New("saved without an anchor, and no member's anchor of it is on chain")
 
 func makeWindow(channel string, from, to uint64, ids []string) Window {
 	mw := merkle.NewWindow(ids)
