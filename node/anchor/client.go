@@ -61,13 +61,31 @@ type Filter struct {
 	// contract's deployment block.
 	Start uint64
 	End   *uint64
+	// Confirmed keeps only anchors Options.Confirmations deep: those of
+	// other members a node records and serves in receipts (a shallower one
+	// may yet be reorganised away). A node looking for its own anchor
+	// before resending leaves it false.
+	Confirmed bool
 }
 
 func channelHash(channel string) common.Hash { return crypto.Keccak256Hash([]byte(channel)) }
 
 // Anchors returns every anchor log matching f, in chain order: with a root,
-// the co-attestations of every member that anchored it.
+// the co-attestations of every member that anchored it (with f.Confirmed,
+// only those Options.Confirmations deep).
 func (c *Client) Anchors(ctx context.Context, f Filter) ([]Receipt, error) {
+	if f.Confirmed && c.opts.Confirmations > 0 {
+		head, err := retry(ctx, &c.opts, func(ctx context.Context) (uint64, error) { return c.b.BlockNumber(ctx) })
+		if err != nil {
+			return nil, fmt.Errorf("anchor: chain head: %w", err)
+		}
+		if head < c.opts.Confirmations || head-c.opts.Confirmations < f.Start {
+			return nil, nil
+		}
+		if end := head - c.opts.Confirmations; f.End == nil || *f.End > end {
+			f.End = &end
+		}
+	}
 	q := ethereum.FilterQuery{
 		Addresses: []common.Address{c.contract},
 		Topics:    [][]common.Hash{{c.eventID()}, nil, nil, nil},

@@ -539,3 +539,49 @@ func BenchmarkAnchor(b *testing.B) {
 	}
 	b.ReportMetric(float64(gas)/float64(b.N), "gas/anchor")
 }
+
+// With a confirmation depth, Anchors of Confirmed lists an anchor only
+// once that many blocks follow it, so a receipt never points at one a
+// reorg may undo.
+func TestAnchorsOnlyConfirmed(t *testing.T) {
+	s := newSim(t, 1)
+	stop := s.autoCommit(t)
+	ctx := ctxT(t)
+	contract := s.deploy(t)
+	a, err := NewAnchorer(ctx, s.b, contract, s.keys[0], fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := testWindow("cc", 0, 9)
+	r, err := a.Anchor(ctx, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	deep, err := NewClient(ctx, s.b, contract, Options{Confirmations: 5, Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		head, err := s.b.BlockNumber(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := deep.Anchors(ctx, Filter{Root: &w.Root, Confirmed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Its own anchor a node finds at any depth, so as not to send it again.
+		if all, err := deep.Anchors(ctx, Filter{Root: &w.Root}); err != nil || len(all) != 1 {
+			t.Fatalf("unconfirmed lookup: %d anchors, %v", len(all), err)
+		}
+		confirmed := head-r.BlockNumber >= 5
+		if confirmed != (len(got) == 1) {
+			t.Fatalf("anchor in block %d, head %d: Anchors = %d anchors", r.BlockNumber, head, len(got))
+		}
+		if confirmed {
+			break
+		}
+		s.sim.Commit()
+	}
+}

@@ -336,7 +336,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 		}
 		ids = append(ids, more...)
 		root := merkle.NewWindow(ids).Tree().Root()
-		rs, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart})
+		rs, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart, Confirmed: true})
 		if err != nil {
 			return Window{}, nil, false, fmt.Errorf("anchoring: anchors of root %s: %w", common.Hash(root), err)
 		}
@@ -381,7 +381,7 @@ func (l *Loop) ensureRecorded(ctx context.Context, w Window) ([]anchor.Receipt, 
 		return nil, err
 	}
 	root := w.Root
-	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart})
+	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
 	if err != nil {
 		return nil, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 	}
@@ -466,7 +466,7 @@ func (l *Loop) ScanCoAttestations(ctx context.Context, fromBlock uint64) (int, e
 	added := 0
 	for _, w := range ws {
 		root := w.Root
-		found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart})
+		found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
 		if err != nil {
 			return added, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 		}
