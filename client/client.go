@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -108,6 +109,9 @@ type options struct {
 	attempts                                                      int
 	backoff                                                       time.Duration
 	conn                                                          grpc.ClientConnInterface
+	syncOrgs                                                      []string
+	syncTimeout                                                   time.Duration
+	onSync                                                        func(*SyncError)
 }
 
 // WithTimeouts sets the per-call timeouts of evaluating, endorsing,
@@ -155,6 +159,13 @@ type Client struct {
 	conn     *grpc.ClientConn // nil when the caller owns the connection
 	network  *client.Network
 	contract *client.Contract
+	qscc     *client.Contract
+
+	members struct { // for AllMembers
+		mu  sync.Mutex
+		ids []string
+		at  time.Time
+	}
 }
 
 // Connect opens a connection to cfg's gateway. No network round trip is
@@ -177,6 +188,7 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
 		evaluateTimeout: 10 * time.Second, endorseTimeout: 30 * time.Second,
 		submitTimeout: 10 * time.Second, commitTimeout: time.Minute,
 		attempts: 3, backoff: 500 * time.Millisecond,
+		syncTimeout: DefaultPeerSyncTimeout,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -215,6 +227,7 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
 	}
 	c.network = c.gw.GetNetwork(cfg.Channel)
 	c.contract = c.network.GetContract(cfg.Chaincode)
+	c.qscc = c.network.GetContract("qscc")
 	return c, nil
 }
 

@@ -83,6 +83,35 @@ func ExampleWithEndorsingOrganizations() {
 	fmt.Println(lot.Status, lot.Custodian)
 }
 
+// A script acting as two organisations: the supplier's Ship returns once
+// every member's peer has its block, so the logistics provider's Receive,
+// through its own peer, finds the shipment.
+func ExampleWithPeerSync() {
+	ctx := context.Background()
+	supplierCfg, logisticsCfg := client.Config{ /* … */ }, client.Config{ /* … */ }
+	supplier, err := client.Connect(ctx, supplierCfg, client.WithPeerSync(client.AllMembers),
+		client.WithPeerSyncHandler(func(e *client.SyncError) { log.Printf("warning: %v", e) }))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer supplier.Close()
+	logistics, err := client.Connect(ctx, logisticsCfg)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer logistics.Close()
+
+	lot := "https://id.gs1.org/01/09506000134352/10/L1"
+	if _, err := supplier.Ship(ctx, ledger.ShipRequest{Lot: lot, To: "LogisticsMSP", Destination: "9506000134383"}); err != nil {
+		log.Fatal(err) // a SyncError never lands here: the handler had it
+	}
+	sh, err := logistics.Receive(ctx, ledger.ReceiveRequest{Lot: lot})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sh.Status)
+}
+
 // A brand promises a cold chain for every lot of its product, lists its
 // claims, and later replaces the promise with a stricter one. Nodes
 // evaluate the active claims against the ledger (package claims).

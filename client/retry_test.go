@@ -34,6 +34,9 @@ type fakeGateway struct {
 	endorse func(n int) error
 	submit  func(n int) error
 	status  func(n int) (peer.TxValidationCode, error)
+	// evaluate answers a query of chaincode cc's function fn, sent to the
+	// peers of orgs (none: the gateway's choice).
+	evaluate func(orgs []string, cc, fn string, args []string) ([]byte, error)
 
 	mu  sync.Mutex
 	txs map[string][]string // method → transaction ids, in call order
@@ -84,6 +87,21 @@ func (f *fakeGateway) Invoke(_ context.Context, method string, args, reply any, 
 		}
 		r := reply.(*gateway.CommitStatusResponse)
 		r.Result, r.BlockNumber = code, 7
+	case gateway.Gateway_Evaluate_FullMethodName:
+		req := args.(*gateway.EvaluateRequest)
+		f.record(method, req.GetTransactionId())
+		cc, fn, a, err := invocation(req.GetProposedTransaction())
+		if err != nil {
+			return err
+		}
+		if f.evaluate == nil {
+			return status.Errorf(codes.Unimplemented, "fake gateway: evaluate %s %s", cc, fn)
+		}
+		res, err := f.evaluate(req.GetTargetOrganizations(), cc, fn, a)
+		if err != nil {
+			return err
+		}
+		reply.(*gateway.EvaluateResponse).Result = &peer.Response{Status: 200, Payload: res}
 	default:
 		return status.Errorf(codes.Unimplemented, "fake gateway: %s", method)
 	}
@@ -92,6 +110,30 @@ func (f *fakeGateway) Invoke(_ context.Context, method string, args, reply any, 
 
 func (f *fakeGateway) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {
 	return nil, status.Error(codes.Unimplemented, "fake gateway: no streams")
+}
+
+// invocation decodes a signed proposal's chaincode, function and arguments.
+func invocation(sp *peer.SignedProposal) (cc, fn string, args []string, err error) {
+	var prop peer.Proposal
+	var payload peer.ChaincodeProposalPayload
+	var spec peer.ChaincodeInvocationSpec
+	if err := proto.Unmarshal(sp.GetProposalBytes(), &prop); err != nil {
+		return "", "", nil, err
+	}
+	if err := proto.Unmarshal(prop.GetPayload(), &payload); err != nil {
+		return "", "", nil, err
+	}
+	if err := proto.Unmarshal(payload.GetInput(), &spec); err != nil {
+		return "", "", nil, err
+	}
+	in := spec.GetChaincodeSpec().GetInput().GetArgs()
+	if len(in) == 0 {
+		return "", "", nil, status.Error(codes.InvalidArgument, "fake gateway: no function")
+	}
+	for _, a := range in[1:] {
+		args = append(args, string(a))
+	}
+	return spec.GetChaincodeSpec().GetChaincodeId().GetName(), string(in[0]), args, nil
 }
 
 // preparedTransaction is the smallest envelope fabric-gateway parses: a
@@ -136,9 +178,10 @@ func identityFiles(t *testing.T) client.Config {
 	return client.Config{GatewayAddress: "fake:7051", TLSCACert: cert, CertPath: cert, KeyPath: key, MSPID: "SupplierMSP"}
 }
 
-func connectFake(t *testing.T, f *fakeGateway) *client.Client {
+func connectFake(t *testing.T, f *fakeGateway, opts ...client.Option) *client.Client {
 	t.Helper()
-	c, err := client.Connect(context.Background(), identityFiles(t), client.WithClientConnection(f), client.WithRetry(3, time.Millisecond))
+	c, err := client.Connect(context.Background(), identityFiles(t),
+		append([]client.Option{client.WithClientConnection(f), client.WithRetry(3, time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

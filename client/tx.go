@@ -16,23 +16,31 @@ type CallOption func(*callOptions)
 type callOptions struct {
 	endorsers []string
 	receipt   *Receipt
+	sync      []string // WaitForOrganizations, when syncSet
+	syncSet   bool
 }
 
 // Receipt tells where a write was recorded.
 type Receipt struct {
 	TransactionID string
 	BlockNumber   uint64
+	// Sync is non-nil when the write waited for other organisations' peers
+	// (WithPeerSync, WaitForOrganizations) and some had not committed
+	// BlockNumber when the wait ended. The write is committed regardless.
+	Sync *SyncError
 }
 
 // WithEndorsingOrganizations sends the proposal to the peers of the given
 // MSPs only. For a query, it reads from that organisation's peer: right
 // after a write, a peer of another organisation may lag a block behind the
-// one that reported the commit.
+// one that reported the commit (unless the write waited for it: see
+// WithPeerSync).
 func WithEndorsingOrganizations(mspIDs ...string) CallOption {
 	return func(o *callOptions) { o.endorsers = append(o.endorsers, mspIDs...) }
 }
 
-// WithReceipt fills r with the committed transaction's id and block number.
+// WithReceipt fills r with the committed transaction's id and block
+// number, and how the wait for other organisations' peers ended.
 func WithReceipt(r *Receipt) CallOption {
 	return func(o *callOptions) { o.receipt = r }
 }
@@ -104,8 +112,9 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 		// DUPLICATE_TXID: an earlier submission of this very transaction,
 		// which timed out for us, committed.
 		if st.Successful || st.Code == peer.TxValidationCode_DUPLICATE_TXID {
+			lag := c.syncAfter(ctx, co, fn, txID, st.BlockNumber)
 			if co.receipt != nil {
-				*co.receipt = Receipt{TransactionID: txID, BlockNumber: st.BlockNumber}
+				*co.receipt = Receipt{TransactionID: txID, BlockNumber: st.BlockNumber, Sync: lag}
 			}
 			return txn.Result(), nil
 		}
