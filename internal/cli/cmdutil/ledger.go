@@ -3,10 +3,11 @@ package cmdutil
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
-
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,16 +25,33 @@ type LedgerOptions struct {
 	TestnetDir string
 	// Node is a member node's base URL, for trace and event queries.
 	Node string
+	// NoWait makes a write return as soon as the identity's own peer has
+	// committed it, without waiting for every member's peer to have it too.
+	NoWait bool
+	// WaitTimeout bounds that wait; zero or less means DefaultWaitTimeout.
+	WaitTimeout time.Duration
+
+	// errOut is where a write that outran the wait warns (stderr if nil).
+	errOut func() io.Writer
 }
+
+// DefaultWaitTimeout bounds how long a write waits, by default, for every
+// member's peer to commit its block.
+const DefaultWaitTimeout = 5 * time.Second
 
 // AddLedgerFlags registers --profile, --testnet-dir and --node as persistent
 // flags of a command group, with defaults from TRUSTLINE_PROFILE,
-// TRUSTLINE_TESTNET_DIR and TRUSTLINE_NODE, then the config file.
+// TRUSTLINE_TESTNET_DIR and TRUSTLINE_NODE, then the config file; and
+// --no-wait and --wait-timeout, which say how a write waits for the other
+// members' peers.
 func AddLedgerFlags(cmd *cobra.Command, o *LedgerOptions) {
 	f := cmd.PersistentFlags()
 	f.StringVar(&o.Profile, "profile", "", "act as this organisation of the local testnet: "+strings.Join(testnet.Orgs, ", ")+" (default $TRUSTLINE_PROFILE; without it, the identity in the TRUSTLINE_* environment)")
 	f.StringVar(&o.TestnetDir, "testnet-dir", "", "state directory of the local testnet (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
 	f.StringVar(&o.Node, "node", "", "base URL of a member node's API (default $TRUSTLINE_NODE)")
+	f.BoolVar(&o.NoWait, "no-wait", false, "after a write, do not wait for every member's peer to have it (a command as another organisation right after may not see it yet)")
+	f.DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long a write waits for every member's peer to have it; past that it warns and still succeeds")
+	o.errOut = cmd.ErrOrStderr
 	_ = cmd.RegisterFlagCompletionFunc("profile", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return testnet.Orgs, cobra.ShellCompDirectiveNoFileComp
 	})
@@ -103,11 +121,42 @@ func (o LedgerOptions) Connect(ctx context.Context) (*client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := client.Connect(ctx, cfg)
+	c, err := client.Connect(ctx, cfg, o.ClientOptions()...)
 	if err != nil {
 		return nil, LedgerError(err)
 	}
 	return c, nil
+}
+
+// ClientOptions are the library options the flags ask for: unless --no-wait,
+// every write, once committed, waits up to --wait-timeout until the peers
+// of all the consortium's members have its block, so that a following
+// command as any of them sees it (queries never wait). A write that outruns
+// the wait is committed all the same: it prints one warning line on stderr
+// and the command succeeds.
+func (o LedgerOptions) ClientOptions() []client.Option {
+	if o.NoWait {
+		return nil
+	}
+	timeout := o.WaitTimeout
+	if timeout <= 0 {
+		timeout = DefaultWaitTimeout
+	}
+	errOut := o.errOut
+	if errOut == nil {
+		errOut = func() io.Writer { return os.Stderr }
+	}
+	return []client.Option{
+		client.WithPeerSync(client.AllMembers),
+		client.WithPeerSyncTimeout(timeout),
+		client.WithPeerSyncHandler(func(e *client.SyncError) { fmt.Fprintln(errOut(), SyncWarning(e)) }),
+	}
+}
+
+// SyncWarning is the line a write prints when some member's peer had not
+// its block when the wait ended.
+func SyncWarning(e *client.SyncError) string {
+	return "warning: " + oneLine(e.Error()) + "; a command as another organisation may not see it yet"
 }
 
 // NodeClient returns a client of the node --node (or TRUSTLINE_NODE, or

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"github.com/spf13/cobra"
 
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/client/nodeclient"
@@ -115,5 +117,36 @@ func TestClientConfigPrecedence(t *testing.T) {
 	}
 	if _, err := (cmdutil.LedgerOptions{Profile: "farm", TestnetDir: dir}).ClientConfig(); cmdutil.ExitCode(err) != cmdutil.ExitUsage {
 		t.Fatalf("unknown profile: %v", err)
+	}
+}
+
+func TestWaitFlags(t *testing.T) {
+	var o cmdutil.LedgerOptions
+	cmd := &cobra.Command{Use: "x", RunE: func(*cobra.Command, []string) error { return nil }}
+	cmdutil.AddLedgerFlags(cmd, &o)
+	if err := cmd.ParseFlags(nil); err != nil {
+		t.Fatal(err)
+	}
+	if o.NoWait || o.WaitTimeout != cmdutil.DefaultWaitTimeout || len(o.ClientOptions()) == 0 {
+		t.Fatalf("defaults: %+v, %d client options; want a wait of %s", o, len(o.ClientOptions()), cmdutil.DefaultWaitTimeout)
+	}
+	if err := cmd.ParseFlags([]string{"--wait-timeout", "2s", "--no-wait"}); err != nil {
+		t.Fatal(err)
+	}
+	if !o.NoWait || o.WaitTimeout != 2*time.Second || len(o.ClientOptions()) != 0 {
+		t.Fatalf("--no-wait: %+v, %d client options", o, len(o.ClientOptions()))
+	}
+	if len((cmdutil.LedgerOptions{}).ClientOptions()) == 0 {
+		t.Fatal("options made without flags do not wait")
+	}
+}
+
+func TestSyncWarning(t *testing.T) {
+	e := &client.SyncError{Function: client.FnReceive, TransactionID: "abc", BlockNumber: 12, Waited: 5 * time.Second,
+		Lagging: []client.PeerLag{{MSPID: "LogisticsMSP", Height: 12}, {MSPID: "LabMSP", Err: errors.New("peer0.lab unreachable\nmore")}}}
+	got := cmdutil.SyncWarning(e)
+	want := "warning: Custody:Receive: transaction abc committed in block 12, but the peers of LogisticsMSP (at height 12), LabMSP (no answer: peer0.lab unreachable) had not committed it after 5s; a command as another organisation may not see it yet"
+	if got != want {
+		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 }
