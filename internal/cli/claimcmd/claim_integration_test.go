@@ -27,40 +27,10 @@ func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 // Refusals by the ledger exit 3 with the chaincode's reason on one line.
 func TestIntegrationClaimCommands(t *testing.T) {
 	n := testkit.Network(t)
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	run := strconv.FormatInt(time.Now().UnixNano()%(36*36*36*36*36), 36)
-	as := func(org string, args ...string) clitest.Result {
-		t.Helper()
-		return clitest.Run(t, "", append(args, "--profile", org, "--testnet-dir", n.Dir())...)
-	}
-	// ok runs a command that must succeed and lets every peer catch up, so
-	// that the next command sees its write whichever peer endorses it.
-	ok := func(org string, args ...string) string {
-		t.Helper()
-		r := as(org, args...)
-		if r.Code != 0 {
-			t.Fatalf("%s as %s: exit %d: %s", args, org, r.Code, r.Stderr)
-		}
-		testkit.WaitForSync(t)
-		return r.Stdout
-	}
-	okJSON := func(v any, org string, args ...string) {
-		t.Helper()
-		out := ok(org, append(args, "-o", "json")...)
-		if err := json.Unmarshal([]byte(out), v); err != nil {
-			t.Fatalf("%s as %s: %v in:\n%s", args, org, err, out)
-		}
-	}
-	rejected := func(want, org string, args ...string) {
-		t.Helper()
-		r := as(org, args...)
-		if r.Code != cmdutil.ExitRejected {
-			t.Fatalf("%s as %s: exit %d, want %d (rejected): %s", args, org, r.Code, cmdutil.ExitRejected, r.Stderr)
-		}
-		if strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, want) {
-			t.Fatalf("%s as %s: stderr %q, want one line with %q", args, org, r.Stderr, want)
-		}
-	}
+	c := clitest.Ledger{T: t, Dir: n.Dir()}
+	as, ok, okJSON, rejected := c.As, c.OK, c.OKJSON, c.Rejected
 
 	body := fmt.Sprintf("08%011d", (time.Now().UnixNano()/1000)%1e11)
 	d, err := gs1.CheckDigit(body)
@@ -75,7 +45,7 @@ func TestIntegrationClaimCommands(t *testing.T) {
 	produced := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Minute)
 	lots := map[string]ledger.LotSummary{}
 	for _, name := range []string{"A", "B"} {
-		batch := write(t, dir, "batch-"+name+".yaml", fmt.Sprintf(`gtin: "%s"
+		batch := clitest.WriteFile(t, dir, "batch-"+name+".yaml", fmt.Sprintf(`gtin: "%s"
 lot: %s%s
 quantity: {value: "500", uom: KGM}
 producer: "9506000134376"
@@ -96,15 +66,15 @@ farmingPractice: organic
 		return fmt.Sprintf(`[{"latitude":%g,"longitude":%g},{"latitude":%g,"longitude":%g},{"latitude":%g,"longitude":%g},{"latitude":%g,"longitude":%g}]`,
 			lat0, lon0, lat1, lon0, lat1, lon1, lat0, lon1)
 	}
-	lazio := write(t, dir, "lazio.json", `{"subject":"`+gtin+`","kind":"origin_in","wording":"Grown in Lazio",
+	lazio := clitest.WriteFile(t, dir, "lazio.json", `{"subject":"`+gtin+`","kind":"origin_in","wording":"Grown in Lazio",
 "params":{"originIn":{"region":"Lazio","polygon":`+polygon(41, 11.5, 43, 14)+`}}}`)
-	shelf72 := write(t, dir, "shelf72.yaml", "subject: https://id.gs1.org/01/"+gtin+"\nkind: farm_to_shelf_within\n"+
+	shelf72 := clitest.WriteFile(t, dir, "shelf72.yaml", "subject: https://id.gs1.org/01/"+gtin+"\nkind: farm_to_shelf_within\n"+
 		"wording: On the shelf within 72 hours\nparams:\n  farmToShelf:\n    hours: 72\n")
-	shelf48 := write(t, dir, "shelf48.yaml", "subject: \""+gtin+"\"\nkind: farm_to_shelf_within\n"+
+	shelf48 := clitest.WriteFile(t, dir, "shelf48.yaml", "subject: \""+gtin+"\"\nkind: farm_to_shelf_within\n"+
 		"wording: On the shelf within 48 hours\nparams:\n  farmToShelf:\n    hours: 48\n")
-	allgaeu := write(t, dir, "allgaeu.json", `{"subject":"`+lotA+`","kind":"origin_in","wording":"From the Allgäu",
+	allgaeu := clitest.WriteFile(t, dir, "allgaeu.json", `{"subject":"`+lotA+`","kind":"origin_in","wording":"From the Allgäu",
 "params":{"originIn":{"region":"Allgäu","polygon":`+polygon(47.3, 9.8, 47.9, 10.9)+`}}}`)
-	unknownLot := write(t, dir, "unknown-lot.json", `{"subject":"https://id.gs1.org/01/`+gtin+`/10/Z`+run+`","kind":"origin_in","wording":"x",
+	unknownLot := clitest.WriteFile(t, dir, "unknown-lot.json", `{"subject":"https://id.gs1.org/01/`+gtin+`/10/Z`+run+`","kind":"origin_in","wording":"x",
 "params":{"originIn":{"region":"Lazio","glns":["9506000134376"]}}}`)
 
 	// The brand registers; the table shows the new claim.

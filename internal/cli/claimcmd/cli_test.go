@@ -1,18 +1,9 @@
 package claimcmd_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/internal/cli/claimcmd"
@@ -20,31 +11,6 @@ import (
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/ledger"
 )
-
-// isolate clears the TRUSTLINE_* identity and points the config file and
-// the testnet at an empty directory, so tests never pick up the
-// developer's setup.
-func isolate(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, k := range []string{"TRUSTLINE_GATEWAY", "TRUSTLINE_TLS_CA", "TRUSTLINE_TLS_SERVER_NAME", "TRUSTLINE_MSP_ID", "TRUSTLINE_CERT",
-		"TRUSTLINE_KEY", "TRUSTLINE_CHANNEL", "TRUSTLINE_CHAINCODE", "TRUSTLINE_PROFILE", "TRUSTLINE_NODE", "TRUSTLINE_CONFIG"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	t.Setenv("TRUSTLINE_TESTNET_DIR", filepath.Join(dir, "testnet"))
-	return dir
-}
-
-func write(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 const (
 	gtin    = "09506000134352"
@@ -55,12 +21,12 @@ const (
 // Mistakes in calling claim add, list and check are usage errors (exit 2)
 // naming the problem, found before any connection.
 func TestUsageErrors(t *testing.T) {
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	claim := func(subject, wording string) string {
 		return `{"subject":"` + subject + `","kind":"cold_chain","wording":"` + wording + `","params":{"coldChain":{"maxGapMinutes":120}}}`
 	}
-	good := write(t, dir, "good.json", claim(gtin, "Cold chain all the way"))
-	noWording := write(t, dir, "nowording.json", claim(gtin, " "))
+	good := clitest.WriteFile(t, dir, "good.json", claim(gtin, "Cold chain all the way"))
+	noWording := clitest.WriteFile(t, dir, "nowording.json", claim(gtin, " "))
 	tests := []struct {
 		name      string
 		args      []string
@@ -132,7 +98,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpHasExamples(t *testing.T) {
-	isolate(t)
+	clitest.Isolate(t)
 	for _, sub := range []string{"add", "list", "check"} {
 		r := clitest.Run(t, "", "claim", sub, "--help")
 		if r.Code != 0 || !strings.Contains(r.Stdout, "Examples:") || !strings.Contains(r.Stdout, "trustline claim "+sub) {
@@ -141,33 +107,10 @@ func TestHelpHasExamples(t *testing.T) {
 	}
 }
 
-// selfSigned writes a CA certificate and a client certificate and key, so
-// that a client can be configured, if not served.
-func selfSigned(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "user"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	return write(t, dir, "ca.pem", certPEM), write(t, dir, "cert.pem", certPEM),
-		write(t, dir, "key.pem", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})))
-}
-
 // An unreachable gateway exits 4 with one line naming it.
 func TestUnavailableGateway(t *testing.T) {
-	dir := isolate(t)
-	ca, cert, key := selfSigned(t, dir)
+	dir := clitest.Isolate(t)
+	ca, cert, key := clitest.SelfSigned(t, dir)
 	for k, v := range map[string]string{"TRUSTLINE_GATEWAY": "127.0.0.1:1", "TRUSTLINE_TLS_CA": ca, "TRUSTLINE_CERT": cert,
 		"TRUSTLINE_KEY": key, "TRUSTLINE_MSP_ID": "BrandMSP", "TRUSTLINE_TLS_SERVER_NAME": "localhost"} {
 		t.Setenv(k, v)

@@ -9,13 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"google.golang.org/protobuf/proto"
-
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/internal/cli/clitest"
-	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
@@ -23,52 +18,15 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 
-// settle waits until every peer has the blocks org's peer has, so that
-// the next command, endorsed anywhere, sees what the last one wrote.
-func settle(t *testing.T, org string) {
-	t.Helper()
-	res, err := testkit.Gateway(t, org).GetNetwork(testnet.ChannelName).GetContract("qscc").
-		Evaluate("GetChainInfo", client.WithArguments(testnet.ChannelName), client.WithEndorsingOrganizations(testnet.MSPID(org)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	info := &common.BlockchainInfo{}
-	if err := proto.Unmarshal(res, info); err != nil {
-		t.Fatal(err)
-	}
-	testkit.WaitForBlock(t, info.GetHeight()-1)
-}
-
 // TestIntegrationCLI drives the role commands in-process with --profile on
 // the real testnet: successes print typed records, and refusals by the
 // ledger exit 3 with the chaincode's reason on one line.
 func TestIntegrationCLI(t *testing.T) {
 	n := testkit.Network(t)
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	run := strconv.FormatInt(time.Now().UnixNano()%(36*36*36*36*36), 36)
-	as := func(org string, args ...string) clitest.Result {
-		t.Helper()
-		return clitest.Run(t, "", append(args, "--profile", org, "--testnet-dir", n.Dir())...)
-	}
-	ok := func(org string, args ...string) string {
-		t.Helper()
-		r := as(org, args...)
-		if r.Code != 0 {
-			t.Fatalf("%s as %s: exit %d: %s", args, org, r.Code, r.Stderr)
-		}
-		settle(t, org)
-		return r.Stdout
-	}
-	rejected := func(want, org string, args ...string) {
-		t.Helper()
-		r := as(org, args...)
-		if r.Code != cmdutil.ExitRejected {
-			t.Fatalf("%s as %s: exit %d, want %d (rejected): %s", args, org, r.Code, cmdutil.ExitRejected, r.Stderr)
-		}
-		if strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, want) {
-			t.Fatalf("%s as %s: stderr %q, want one line with %q", args, org, r.Stderr, want)
-		}
-	}
+	c := clitest.Ledger{T: t, Dir: n.Dir()}
+	ok, rejected := c.OK, c.Rejected
 
 	body := fmt.Sprintf("08%011d", (time.Now().UnixNano()/1000)%1e11)
 	d, _ := gs1.CheckDigit(body)
@@ -78,7 +36,7 @@ func TestIntegrationCLI(t *testing.T) {
 	rejected("Product:RegisterProduct rejected: ", testnet.Supplier, "product", "register", "--gtin", gtin, "--name", "X")
 
 	now := time.Now().UTC()
-	batch := write(t, dir, "batch.yaml", fmt.Sprintf(`gtin: "%s"
+	batch := clitest.WriteFile(t, dir, "batch.yaml", fmt.Sprintf(`gtin: "%s"
 lot: C%s
 quantity: {value: "500", uom: KGM}
 producer: "9506000134376"
@@ -96,7 +54,7 @@ farmingPractice: organic
 
 	rejected("Custody:Ship rejected: only the current custodian (SupplierMSP) can ship lot "+l.ID, testnet.Logistics,
 		"ship", "--lot", l.ID, "--to", "BrandMSP", "--destination", "9506000134383")
-	csv := write(t, dir, "logger.csv", "time,device,temperature_c,humidity_pct\n"+
+	csv := clitest.WriteFile(t, dir, "logger.csv", "time,device,temperature_c,humidity_pct\n"+
 		now.Add(-2*time.Minute).Format(time.RFC3339)+",logger-1,4.2,81\n"+now.Add(-time.Minute).Format(time.RFC3339)+",logger-1,4.4,\n")
 	out := ok(testnet.Supplier, "ship", "--lot", l.ID, "--to", "LogisticsMSP", "--destination", "9506000134383", "--readings", csv,
 		"--biz-transaction", "desadv=urn:epcglobal:cbv:bt:9506000134376:"+run)
@@ -114,7 +72,7 @@ farmingPractice: organic
 	ks := dir + "/lab.json"
 	clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf")
 	ok(testnet.Lab, "lab", "register-signer", "--keystore", ks, "--name", "Lab One", "--accreditation", "ISO/IEC 17025 D-PL-1")
-	report := write(t, dir, "report.json", fmt.Sprintf(`{"reportId":"R-%s","lots":["%s"],"method":"LC-MS/MS","standard":"EN 15662:2018",
+	report := clitest.WriteFile(t, dir, "report.json", fmt.Sprintf(`{"reportId":"R-%s","lots":["%s"],"method":"LC-MS/MS","standard":"EN 15662:2018",
 "sampledAt":"%s","issuedAt":"%s","analytes":[{"name":"chlorpyrifos","value":"0.004","unit":"mg/kg","limit":"0.01","pass":true}],
 "verdict":"pass","document":{"sha256":"%s","uri":"ipfs://bafyreport"}}`, run, l.ID, now.Add(-48*time.Hour).Format("2006-01-02T15:04:05Z"),
 		now.Add(-time.Hour).Format("2006-01-02T15:04:05Z"), strings.Repeat("ab", 32)))
@@ -122,7 +80,7 @@ farmingPractice: organic
 	if r.Code != 0 {
 		t.Fatalf("lab sign: %s", r.Stderr)
 	}
-	signed := write(t, dir, "signed.json", r.Stdout)
+	signed := clitest.WriteFile(t, dir, "signed.json", r.Stdout)
 	ok(testnet.Lab, "lab", "submit", signed)
 	rejected("was already submitted", testnet.Lab, "lab", "submit", signed)
 
@@ -135,7 +93,7 @@ farmingPractice: organic
 		}
 	}
 	// The ledger's own event document hashes to the ids it records.
-	doc := write(t, dir, "events.jsonld", ok(testnet.Supplier, "batch", "events", l.ID))
+	doc := clitest.WriteFile(t, dir, "events.jsonld", ok(testnet.Supplier, "batch", "events", l.ID))
 	if r := clitest.Run(t, "", "epcis", "hash", doc); r.Code != 0 || strings.Count(r.Stdout, "ni:///sha-256;") != l.Counts.Events+5 {
 		t.Errorf("epcis hash of the lot's events: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}

@@ -2,23 +2,15 @@ package clitest_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"image/png"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -27,42 +19,17 @@ import (
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 )
 
-// isolate clears the TRUSTLINE_* identity and points the config file at an
-// empty directory, so tests never pick up the developer's setup.
-func isolate(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, k := range []string{"TRUSTLINE_GATEWAY", "TRUSTLINE_TLS_CA", "TRUSTLINE_TLS_SERVER_NAME", "TRUSTLINE_MSP_ID", "TRUSTLINE_CERT",
-		"TRUSTLINE_KEY", "TRUSTLINE_CHANNEL", "TRUSTLINE_CHAINCODE", "TRUSTLINE_PROFILE", "TRUSTLINE_NODE", "TRUSTLINE_CONFIG",
-		"TRUSTLINE_LAB_KEY", "TRUSTLINE_LAB_PASSWORD"} {
-		t.Setenv(k, "")
-		os.Unsetenv(k)
-	}
-	t.Setenv("XDG_CONFIG_HOME", dir)
-	t.Setenv("TRUSTLINE_TESTNET_DIR", filepath.Join(dir, "testnet"))
-	return dir
-}
-
-func write(t *testing.T, dir, name, body string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 const lot = "https://id.gs1.org/01/09506000134352/10/L1"
 
 func TestUsageErrors(t *testing.T) {
-	dir := isolate(t)
-	badJSON := write(t, dir, "bad.json", `{"gtin":"1","colour":"red"}`)
-	csvBad := write(t, dir, "bad.csv", "time,device\n")
-	badRoles := write(t, dir, "roles.yaml", "BrandMSP: [brand, owner]\n")
-	emptyRoles := write(t, dir, "empty.json", "{}")
-	listRoles := write(t, dir, "list.yaml", "- brand\n")
-	pack := write(t, dir, "pack.yaml", "sscc: \"095060001343520001\"\nlots: [\""+lot+"\"]\n")
-	packBad := write(t, dir, "pack-bad.json", `{"sscc":"095060001343520001","lot":"x"}`)
+	dir := clitest.Isolate(t)
+	badJSON := clitest.WriteFile(t, dir, "bad.json", `{"gtin":"1","colour":"red"}`)
+	csvBad := clitest.WriteFile(t, dir, "bad.csv", "time,device\n")
+	badRoles := clitest.WriteFile(t, dir, "roles.yaml", "BrandMSP: [brand, owner]\n")
+	emptyRoles := clitest.WriteFile(t, dir, "empty.json", "{}")
+	listRoles := clitest.WriteFile(t, dir, "list.yaml", "- brand\n")
+	pack := clitest.WriteFile(t, dir, "pack.yaml", "sscc: \"095060001343520001\"\nlots: [\""+lot+"\"]\n")
+	packBad := clitest.WriteFile(t, dir, "pack-bad.json", `{"sscc":"095060001343520001","lot":"x"}`)
 	tests := []struct {
 		name      string
 		args      []string
@@ -148,7 +115,7 @@ func TestUsageErrors(t *testing.T) {
 // TestHelpHasExamples: every command of the role groups documents itself
 // with examples.
 func TestHelpHasExamples(t *testing.T) {
-	isolate(t)
+	clitest.Isolate(t)
 	for _, path := range [][]string{
 		{"product", "register"}, {"product", "show"}, {"batch", "create"}, {"batch", "transform"}, {"batch", "show"}, {"batch", "events"},
 		{"lab", "keygen"}, {"lab", "register-signer"}, {"lab", "sign"}, {"lab", "submit"}, {"lab", "verify"},
@@ -166,32 +133,9 @@ func TestHelpHasExamples(t *testing.T) {
 	}
 }
 
-// selfSigned writes a CA certificate and a client certificate and key, so
-// that a client can be configured, if not served.
-func selfSigned(t *testing.T, dir string) (ca, cert, key string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "user"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pk, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certPEM := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-	return write(t, dir, "ca.pem", certPEM), write(t, dir, "cert.pem", certPEM),
-		write(t, dir, "key.pem", string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk})))
-}
-
 func TestUnavailableGateway(t *testing.T) {
-	dir := isolate(t)
-	ca, cert, key := selfSigned(t, dir)
+	dir := clitest.Isolate(t)
+	ca, cert, key := clitest.SelfSigned(t, dir)
 	for k, v := range map[string]string{"TRUSTLINE_GATEWAY": "127.0.0.1:1", "TRUSTLINE_TLS_CA": ca, "TRUSTLINE_CERT": cert,
 		"TRUSTLINE_KEY": key, "TRUSTLINE_MSP_ID": "SupplierMSP", "TRUSTLINE_TLS_SERVER_NAME": "localhost"} {
 		t.Setenv(k, v)
@@ -203,7 +147,7 @@ func TestUnavailableGateway(t *testing.T) {
 }
 
 func TestLabKeygenSignVerify(t *testing.T) {
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	t.Setenv("TRUSTLINE_LAB_PASSWORD", "secret")
 	ks := filepath.Join(dir, "lab.json")
 	r := clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf")
@@ -214,7 +158,7 @@ func TestLabKeygenSignVerify(t *testing.T) {
 	if r := clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf"); r.Code != cmdutil.ExitUsage {
 		t.Fatalf("keygen overwrote a keystore: exit %d", r.Code)
 	}
-	report := write(t, dir, "report.yaml", `reportId: R-1
+	report := clitest.WriteFile(t, dir, "report.yaml", `reportId: R-1
 lots: ["`+lot+`"]
 method: LC-MS/MS
 standard: "EN 15662:2018"
@@ -229,7 +173,7 @@ document: {sha256: "`+strings.Repeat("ab", 32)+`", uri: "ipfs://bafyreport"}
 	if r.Code != 0 {
 		t.Fatalf("sign: exit %d: %s", r.Code, r.Stderr)
 	}
-	signed := write(t, dir, "signed.json", r.Stdout)
+	signed := clitest.WriteFile(t, dir, "signed.json", r.Stdout)
 	if r := clitest.Run(t, "", "lab", "verify", signed, "--signer", addr); r.Code != 0 || strings.TrimSpace(r.Stdout) != addr {
 		t.Fatalf("verify: exit %d, %q %q", r.Code, r.Stdout, r.Stderr)
 	}
@@ -238,7 +182,7 @@ document: {sha256: "`+strings.Repeat("ab", 32)+`", uri: "ipfs://bafyreport"}
 	}
 	var sr map[string]any
 	json.Unmarshal([]byte(r.Stdout), &sr)
-	tampered := write(t, dir, "tampered.json", strings.Replace(readFile(t, signed), `"verdict": "pass"`, `"verdict": "fail"`, 1))
+	tampered := clitest.WriteFile(t, dir, "tampered.json", strings.Replace(readFile(t, signed), `"verdict": "pass"`, `"verdict": "fail"`, 1))
 	if r := clitest.Run(t, "", "lab", "verify", tampered); r.Code != cmdutil.ExitUsage {
 		t.Fatalf("tampered report verified: exit %d, %q", r.Code, r.Stdout)
 	}
@@ -269,13 +213,13 @@ func qrPNG(t *testing.T, dir, text string) string {
 	if err := png.Encode(&buf, m); err != nil {
 		t.Fatal(err)
 	}
-	return write(t, dir, "qr.png", buf.String())
+	return clitest.WriteFile(t, dir, "qr.png", buf.String())
 }
 
 // TestTraceAndEventsThroughNode runs trace (from a URL and from a QR image)
 // and events query against a fake node.
 func TestTraceAndEventsThroughNode(t *testing.T) {
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	var paths []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		paths = append(paths, r.URL.Path)

@@ -1,7 +1,6 @@
 package clitest_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -12,55 +11,10 @@ import (
 
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/internal/cli/clitest"
-	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
-
-// ledgerCLI runs commands as testnet organisations and checks their exit.
-type ledgerCLI struct {
-	t   *testing.T
-	dir string
-}
-
-func (c ledgerCLI) as(org string, args ...string) clitest.Result {
-	c.t.Helper()
-	return clitest.Run(c.t, "", append(args, "--profile", org, "--testnet-dir", c.dir)...)
-}
-
-// ok runs a command that must succeed, then waits until every peer has
-// what it wrote, so the next command, endorsed anywhere, sees it.
-func (c ledgerCLI) ok(org string, args ...string) string {
-	c.t.Helper()
-	r := c.as(org, args...)
-	if r.Code != 0 {
-		c.t.Fatalf("%s as %s: exit %d: %s", args, org, r.Code, r.Stderr)
-	}
-	testkit.WaitForSync(c.t)
-	return r.Stdout
-}
-
-// okJSON runs a command with -o json and decodes its output into v.
-func (c ledgerCLI) okJSON(v any, org string, args ...string) {
-	c.t.Helper()
-	out := c.ok(org, append(args, "-o", "json")...)
-	if err := json.Unmarshal([]byte(out), v); err != nil {
-		c.t.Fatalf("%s as %s printed no JSON %T: %v\n%s", args, org, v, err, out)
-	}
-}
-
-// rejected runs a command the ledger must refuse: exit 3, one line naming why.
-func (c ledgerCLI) rejected(want, org string, args ...string) {
-	c.t.Helper()
-	r := c.as(org, args...)
-	if r.Code != cmdutil.ExitRejected {
-		c.t.Fatalf("%s as %s: exit %d, want %d (rejected): %s", args, org, r.Code, cmdutil.ExitRejected, r.Stderr)
-	}
-	if strings.Count(r.Stderr, "\n") != 1 || !strings.Contains(r.Stderr, want) {
-		c.t.Fatalf("%s as %s: stderr %q, want one line with %q", args, org, r.Stderr, want)
-	}
-}
 
 // uniqueKey is a GS1 key of n digits (check digit included) that starts
 // with prefix and differs between runs.
@@ -84,17 +38,17 @@ func uniqueKey(t *testing.T, prefix string, n int) string {
 // members, in-process with --profile on the real testnet.
 func TestIntegrationPackLabGovernance(t *testing.T) {
 	n := testkit.Network(t)
-	dir := isolate(t)
-	c := ledgerCLI{t: t, dir: n.Dir()}
+	dir := clitest.Isolate(t)
+	c := clitest.Ledger{T: t, Dir: n.Dir()}
 	run := strconv.FormatInt(time.Now().UnixNano()%(36*36*36*36*36), 36)
 	now := time.Now().UTC()
 
 	gtin := uniqueKey(t, "07", 14)
-	c.ok(testnet.Brand, "product", "register", "--gtin", gtin, "--name", "Basil", "--brand", "Acme", "--category", "herbs",
+	c.OK(testnet.Brand, "product", "register", "--gtin", gtin, "--name", "Basil", "--brand", "Acme", "--category", "herbs",
 		"--temp-min", "2", "--temp-max", "8", "--shelf-life-days", "10")
 	var lots []string
 	for _, name := range []string{"PA", "PB"} {
-		batch := write(t, dir, name+".yaml", fmt.Sprintf(`gtin: "%s"
+		batch := clitest.WriteFile(t, dir, name+".yaml", fmt.Sprintf(`gtin: "%s"
 lot: %s%s
 quantity: {value: "120", uom: KGM}
 producer: "9506000134376"
@@ -106,32 +60,32 @@ expiry: %s
 farmingPractice: conventional
 `, gtin, name, run, now.Add(-24*time.Hour).Format(time.RFC3339), now.Add(10*24*time.Hour).Format(time.RFC3339)))
 		var l ledger.LotSummary
-		c.okJSON(&l, testnet.Supplier, "batch", "create", "-f", batch)
+		c.OKJSON(&l, testnet.Supplier, "batch", "create", "-f", batch)
 		lots = append(lots, l.ID)
 	}
 
 	t.Run("pack ship receive unpack", func(t *testing.T) {
-		c := ledgerCLI{t: t, dir: n.Dir()}
+		c := clitest.Ledger{T: t, Dir: n.Dir()}
 		sscc := uniqueKey(t, "39506000", 18)
-		c.rejected("Custody:Pack rejected: only the current custodian (SupplierMSP) can pack lot "+lots[0], testnet.Logistics,
+		c.Rejected("Custody:Pack rejected: only the current custodian (SupplierMSP) can pack lot "+lots[0], testnet.Logistics,
 			"pack", "--sscc", sscc, "--lot", lots[0], "--lot", lots[1])
 		var u ledger.LogisticUnit
-		c.okJSON(&u, testnet.Supplier, "pack", "--sscc", sscc, "--lot", lots[0], "--lot", lots[1])
+		c.OKJSON(&u, testnet.Supplier, "pack", "--sscc", sscc, "--lot", lots[0], "--lot", lots[1])
 		if u.SSCC != sscc || u.Status != ledger.UnitPacked || !slices.Equal(u.Lots, lots) || u.Custodian != "SupplierMSP" || u.PackEvent == "" {
 			t.Fatalf("pack: %+v", u)
 		}
-		c.rejected("already exists", testnet.Supplier, "pack", "--sscc", sscc, "--lot", lots[0])
-		c.rejected("is packed in logistic unit "+u.ID, testnet.Supplier, "ship", "--lot", lots[0], "--to", "LogisticsMSP", "--destination", "9506000134383")
+		c.Rejected("already exists", testnet.Supplier, "pack", "--sscc", sscc, "--lot", lots[0])
+		c.Rejected("is packed in logistic unit "+u.ID, testnet.Supplier, "ship", "--lot", lots[0], "--to", "LogisticsMSP", "--destination", "9506000134383")
 
-		out := c.ok(testnet.Supplier, "ship", "--logistic-unit", sscc, "--to", "LogisticsMSP", "--destination", "9506000134383")
+		out := c.OK(testnet.Supplier, "ship", "--logistic-unit", sscc, "--to", "LogisticsMSP", "--destination", "9506000134383")
 		if !strings.Contains(out, "in-transit") || !strings.Contains(out, u.ID) {
 			t.Fatalf("ship printed:\n%s", out)
 		}
-		c.rejected("only a packed unit at rest can be unpacked", testnet.Supplier, "unpack", sscc)
-		c.ok(testnet.Logistics, "receive", "--logistic-unit", u.ID)
+		c.Rejected("only a packed unit at rest can be unpacked", testnet.Supplier, "unpack", sscc)
+		c.OK(testnet.Logistics, "receive", "--logistic-unit", u.ID)
 
-		c.rejected("only the current custodian (LogisticsMSP) can unpack", testnet.Supplier, "unpack", sscc)
-		out = c.ok(testnet.Logistics, "unpack", u.ID)
+		c.Rejected("only the current custodian (LogisticsMSP) can unpack", testnet.Supplier, "unpack", sscc)
+		out = c.OK(testnet.Logistics, "unpack", u.ID)
 		for _, want := range []string{"unpacked", lots[0], lots[1], "LogisticsMSP"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("unpack printed no %q:\n%s", want, out)
@@ -139,16 +93,16 @@ farmingPractice: conventional
 		}
 		for _, id := range lots {
 			var l ledger.LotSummary
-			c.okJSON(&l, testnet.Brand, "batch", "show", id)
+			c.OKJSON(&l, testnet.Brand, "batch", "show", id)
 			if l.Custodian != "LogisticsMSP" || l.LogisticUnit != "" || l.Shipment != "" {
 				t.Errorf("lot after unpacking: custodian %s, unit %q, shipment %q", l.Custodian, l.LogisticUnit, l.Shipment)
 			}
 		}
-		c.rejected("only a packed unit at rest can be unpacked", testnet.Logistics, "unpack", sscc)
+		c.Rejected("only a packed unit at rest can be unpacked", testnet.Logistics, "unpack", sscc)
 	})
 
 	t.Run("revoked signer", func(t *testing.T) {
-		c := ledgerCLI{t: t, dir: n.Dir()}
+		c := clitest.Ledger{T: t, Dir: n.Dir()}
 		t.Setenv("TRUSTLINE_LAB_PASSWORD", "secret")
 		ks := filepath.Join(dir, "revocable.json")
 		r := clitest.Run(t, "", "lab", "keygen", "--keystore", ks, "--light-kdf")
@@ -156,11 +110,11 @@ farmingPractice: conventional
 		if r.Code != 0 {
 			t.Fatalf("lab keygen: %s", r.Stderr)
 		}
-		c.ok(testnet.Lab, "lab", "register-signer", addr, "--name", "Lab Two", "--accreditation", "ISO/IEC 17025 D-PL-2")
+		c.OK(testnet.Lab, "lab", "register-signer", addr, "--name", "Lab Two", "--accreditation", "ISO/IEC 17025 D-PL-2")
 		sign := func(id, verdict string) string {
 			t.Helper()
 			pass := verdict == "pass"
-			report := write(t, dir, id+".json", fmt.Sprintf(`{"reportId":"%s","lots":["%s","%s"],"method":"GC-MS","standard":"EN 15662:2018",
+			report := clitest.WriteFile(t, dir, id+".json", fmt.Sprintf(`{"reportId":"%s","lots":["%s","%s"],"method":"GC-MS","standard":"EN 15662:2018",
 "sampledAt":"%s","issuedAt":"%s","analytes":[{"name":"lead","value":"0.02","unit":"mg/kg","limit":"0.3","pass":true},
 {"name":"salmonella","value":"0","unit":"cfu/25g","limit":"0","pass":%t}],
 "verdict":"%s","document":{"sha256":"%s","uri":"ipfs://bafy%s"}}`, id, lots[0], lots[1], now.Add(-48*time.Hour).Format("2006-01-02T15:04:05Z"),
@@ -169,54 +123,54 @@ farmingPractice: conventional
 			if r.Code != 0 {
 				t.Fatalf("lab sign: %s", r.Stderr)
 			}
-			return write(t, dir, id+".signed.json", r.Stdout)
+			return clitest.WriteFile(t, dir, id+".signed.json", r.Stdout)
 		}
 		before, after := "RV1-"+run, "RV2-"+run
-		c.ok(testnet.Lab, "lab", "submit", sign(before, "pass"))
-		out := c.ok(testnet.Brand, "lab", "inspection", before)
+		c.OK(testnet.Lab, "lab", "submit", sign(before, "pass"))
+		out := c.OK(testnet.Brand, "lab", "inspection", before)
 		for _, want := range []string{before, "pass", lots[0], lots[1], "GC-MS", "lead", "0.3 mg/kg", addr, "LabMSP"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("lab inspection printed no %q:\n%s", want, out)
 			}
 		}
 		var rec ledger.InspectionRecord
-		c.okJSON(&rec, testnet.Supplier, "lab", "inspection", before)
+		c.OKJSON(&rec, testnet.Supplier, "lab", "inspection", before)
 		if rec.Signer != addr || rec.Report.ReportID != before || len(rec.Report.Analytes) != 2 || rec.Signature == "" {
 			t.Errorf("lab inspection -o json: %+v", rec)
 		}
-		c.rejected(`no inspection`, testnet.Brand, "lab", "inspection", "NOPE-"+run)
+		c.Rejected(`no inspection`, testnet.Brand, "lab", "inspection", "NOPE-"+run)
 
 		signed := sign(after, "pass")
-		c.rejected("Lab:RevokeLabSigner rejected: ", testnet.Brand, "lab", "revoke-signer", addr, "--reason", "not theirs")
-		out = c.ok(testnet.Lab, "lab", "revoke-signer", addr, "--reason", "key on a stolen laptop")
+		c.Rejected("Lab:RevokeLabSigner rejected: ", testnet.Brand, "lab", "revoke-signer", addr, "--reason", "not theirs")
+		out = c.OK(testnet.Lab, "lab", "revoke-signer", addr, "--reason", "key on a stolen laptop")
 		if !strings.Contains(out, "key on a stolen laptop") {
 			t.Errorf("revoke-signer printed:\n%s", out)
 		}
-		c.rejected("already revoked", testnet.Lab, "lab", "revoke-signer", addr, "--reason", "again")
+		c.Rejected("already revoked", testnet.Lab, "lab", "revoke-signer", addr, "--reason", "again")
 
 		var signers []ledger.LabSigner
-		c.okJSON(&signers, testnet.Brand, "lab", "signers", "--lab", "LabMSP")
+		c.OKJSON(&signers, testnet.Brand, "lab", "signers", "--lab", "LabMSP")
 		i := slices.IndexFunc(signers, func(s ledger.LabSigner) bool { return s.Address == addr })
 		if i < 0 || !signers[i].Revoked || signers[i].RevokedReason != "key on a stolen laptop" {
 			t.Fatalf("lab signers lacks %s revoked: %+v", addr, signers)
 		}
-		c.okJSON(&signers, testnet.Brand, "lab", "signers", "--active")
+		c.OKJSON(&signers, testnet.Brand, "lab", "signers", "--active")
 		if slices.ContainsFunc(signers, func(s ledger.LabSigner) bool { return s.Address == addr || s.Revoked }) {
 			t.Errorf("lab signers --active lists revoked signers: %+v", signers)
 		}
-		if out := c.ok(testnet.Lab, "lab", "signers"); !strings.Contains(out, addr) || !strings.Contains(out, "revoked") {
+		if out := c.OK(testnet.Lab, "lab", "signers"); !strings.Contains(out, addr) || !strings.Contains(out, "revoked") {
 			t.Errorf("lab signers table:\n%s", out)
 		}
 
-		c.rejected(fmt.Sprintf("Lab:SubmitInspection rejected: report %q is signed by %s, revoked at", after, addr), testnet.Lab, "lab", "submit", signed)
+		c.Rejected(fmt.Sprintf("Lab:SubmitInspection rejected: report %q is signed by %s, revoked at", after, addr), testnet.Lab, "lab", "submit", signed)
 		// The report accepted before the revocation stays.
-		c.ok(testnet.Brand, "lab", "inspection", before)
+		c.OK(testnet.Brand, "lab", "inspection", before)
 	})
 
 	t.Run("role change", func(t *testing.T) {
-		c := ledgerCLI{t: t, dir: n.Dir()}
+		c := clitest.Ledger{T: t, Dir: n.Dir()}
 		var roles ledger.Roles
-		c.okJSON(&roles, testnet.Supplier, "governance", "roles")
+		c.OKJSON(&roles, testnet.Supplier, "governance", "roles")
 		if len(roles.Members) != len(testnet.Orgs) || roles.Version < 1 {
 			t.Fatalf("governance roles: %+v", roles)
 		}
@@ -241,40 +195,40 @@ farmingPractice: conventional
 			}
 			yaml.WriteString("]\n")
 		}
-		file := write(t, dir, "roles.yaml", yaml.String())
+		file := clitest.WriteFile(t, dir, "roles.yaml", yaml.String())
 
 		var p ledger.RoleProposal
-		c.okJSON(&p, testnet.Brand, "governance", "propose", "-f", file)
+		c.OKJSON(&p, testnet.Brand, "governance", "propose", "-f", file)
 		if p.ID == "" || p.Status != ledger.ProposalOpen || !slices.Equal(p.Approvals, []string{"BrandMSP"}) || p.BaseVersion != roles.Version {
 			t.Fatalf("governance propose: %+v", p)
 		}
-		c.okJSON(&p, testnet.Lab, "governance", "approve", p.ID)
+		c.OKJSON(&p, testnet.Lab, "governance", "approve", p.ID)
 		if p.Status != ledger.ProposalOpen || !slices.Equal(p.Approvals, []string{"BrandMSP", "LabMSP"}) {
 			t.Fatalf("after one approval: %+v", p)
 		}
-		c.rejected("LabMSP has already approved role proposal "+p.ID, testnet.Lab, "governance", "approve", p.ID)
-		if out := c.ok(testnet.Supplier, "governance", "proposal", p.ID); !strings.Contains(out, "open") || !strings.Contains(out, "BrandMSP, LabMSP") {
+		c.Rejected("LabMSP has already approved role proposal "+p.ID, testnet.Lab, "governance", "approve", p.ID)
+		if out := c.OK(testnet.Supplier, "governance", "proposal", p.ID); !strings.Contains(out, "open") || !strings.Contains(out, "BrandMSP, LabMSP") {
 			t.Fatalf("governance proposal:\n%s", out)
 		}
-		c.okJSON(&p, testnet.Logistics, "governance", "approve", p.ID)
+		c.OKJSON(&p, testnet.Logistics, "governance", "approve", p.ID)
 		if p.Status != ledger.ProposalApplied || p.AppliedAt == "" {
 			t.Fatalf("after a majority approved: %+v", p)
 		}
 
 		var now ledger.Roles
-		c.okJSON(&now, testnet.Brand, "governance", "roles")
+		c.OKJSON(&now, testnet.Brand, "governance", "roles")
 		if now.Version != roles.Version+1 || !now.Has("LogisticsMSP", ledger.RoleSupplier) || !now.Has("LogisticsMSP", ledger.RoleLogistics) {
 			t.Fatalf("role table after the change: %+v", now)
 		}
-		out := c.ok(testnet.Lab, "governance", "roles")
+		out := c.OK(testnet.Lab, "governance", "roles")
 		if !lineHas(out, "Version:", strconv.Itoa(now.Version)) || !lineHas(out, "LogisticsMSP", "supplier, logistics") {
 			t.Errorf("governance roles table:\n%s", out)
 		}
-		if out := c.ok(testnet.Supplier, "governance", "proposal", p.ID); !strings.Contains(out, "applied") {
+		if out := c.OK(testnet.Supplier, "governance", "proposal", p.ID); !strings.Contains(out, "applied") {
 			t.Errorf("governance proposal after applying:\n%s", out)
 		}
-		c.rejected("was already applied", testnet.Supplier, "governance", "approve", p.ID)
-		c.rejected("no role proposal", testnet.Supplier, "governance", "proposal", "nope-"+run)
+		c.Rejected("was already applied", testnet.Supplier, "governance", "approve", p.ID)
+		c.Rejected("no role proposal", testnet.Supplier, "governance", "proposal", "nope-"+run)
 	})
 }
 

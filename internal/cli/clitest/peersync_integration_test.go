@@ -22,7 +22,7 @@ import (
 // line and still succeeds; --no-wait does not wait.
 func TestIntegrationWriteWaitsForMembers(t *testing.T) {
 	n := testkit.Network(t)
-	dir := isolate(t)
+	dir := clitest.Isolate(t)
 	run := strconv.FormatInt(time.Now().UnixNano()%(36*36*36*36*36), 36)
 	as := func(org string, args ...string) clitest.Result {
 		t.Helper()
@@ -39,7 +39,7 @@ func TestIntegrationWriteWaitsForMembers(t *testing.T) {
 	as(testnet.Brand, "product", "register", "--gtin", gtin, "--name", "Plums", "--brand", "Acme", "--category", "fruit",
 		"--temp-min", "2", "--temp-max", "8", "--shelf-life-days", "14")
 	now := time.Now().UTC()
-	batch := write(t, dir, "batch.yaml", fmt.Sprintf(`gtin: "%s"
+	batch := clitest.WriteFile(t, dir, "batch.yaml", fmt.Sprintf(`gtin: "%s"
 lot: P%s
 quantity: {value: "50", uom: KGM}
 producer: "9506000134376"
@@ -63,7 +63,7 @@ farmingPractice: organic
 	// What the wait costs a command, on this machine (logged, not asserted):
 	// writes as one organisation, which need no wait among themselves.
 	csv := func(i int) string {
-		return write(t, dir, fmt.Sprintf("r%d.csv", i), "time,device,temperature_c\n"+now.Add(time.Duration(i-60)*time.Second).Format(time.RFC3339)+",logger-1,4.5\n")
+		return clitest.WriteFile(t, dir, fmt.Sprintf("r%d.csv", i), "time,device,temperature_c\n"+now.Add(time.Duration(i-60)*time.Second).Format(time.RFC3339)+",logger-1,4.5\n")
 	}
 	const rounds = 3
 	var waited, unwaited time.Duration
