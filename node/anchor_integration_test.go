@@ -2,6 +2,7 @@ package node_test
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -32,6 +33,47 @@ import (
 	"github.com/trustline/trustline/testnet/testkit"
 )
 
+// devChain is the testnet's geth --dev with a freshly deployed Anchor
+// contract and a funded key, for a node's anchoring section.
+type devChain struct {
+	eth         *ethclient.Client
+	key         *ecdsa.PrivateKey
+	contract    common.Address
+	deployBlock uint64
+	keyFile     string // the key in hex, as anchoring.keyFile reads it
+	first       uint64 // the next Fabric block: anchor only the test's own
+}
+
+func newDevChain(ctx context.Context, t *testing.T, n *testnet.Network) devChain {
+	t.Helper()
+	rc, err := rpc.DialContext(ctx, n.GethURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(rc.Close)
+	dc := devChain{eth: ethclient.NewClient(rc)}
+	dc.key, _ = crypto.GenerateKey()
+	if err := n.Fund(ctx, crypto.PubkeyToAddress(dc.key.PublicKey).Hex(), big.NewInt(params.Ether)); err != nil {
+		t.Fatal(err)
+	}
+	if dc.deployBlock, err = dc.eth.BlockNumber(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if dc.contract, err = anchor.Deploy(ctx, dc.eth, dc.key); err != nil {
+		t.Fatal(err)
+	}
+	dc.keyFile = filepath.Join(t.TempDir(), "key.hex")
+	if err := os.WriteFile(dc.keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(dc.key))), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, err := n.ChainInfo(ctx, testnet.Supplier)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc.first = info.GetHeight()
+	return dc
+}
+
 // TestIntegrationNodeAnchorsAndServesReceipts runs a node with anchoring
 // on the real testnet and its geth --dev: a lot's events are anchored by
 // the node's own loop, its ?format=receipt verifies online, and flipping a
@@ -42,33 +84,8 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
-	rc, err := rpc.DialContext(ctx, n.GethURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	eth := ethclient.NewClient(rc)
-	key, _ := crypto.GenerateKey()
-	if err := n.Fund(ctx, crypto.PubkeyToAddress(key.PublicKey).Hex(), big.NewInt(params.Ether)); err != nil {
-		t.Fatal(err)
-	}
-	deployBlock, err := eth.BlockNumber(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	contract, err := anchor.Deploy(ctx, eth, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := filepath.Join(t.TempDir(), "key.hex")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	info, err := n.ChainInfo(ctx, testnet.Supplier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := info.GetHeight() // anchor only this test's blocks
+	dc := newDevChain(ctx, t, n)
+	eth, contract, deployBlock, keyFile, first := dc.eth, dc.contract, dc.deployBlock, dc.keyFile, dc.first
 
 	// A lot with two events (commissioning, shipping) among others.
 	body := fmt.Sprintf("09%011d", time.Now().UnixNano()/1000%1e11)

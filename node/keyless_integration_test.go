@@ -4,15 +4,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/big"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,9 +20,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
-	"github.com/ethereum/go-ethereum/ethclient"
-	"github.com/ethereum/go-ethereum/params"
-	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/ledger"
@@ -52,38 +46,13 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 
-	rc, err := rpc.DialContext(ctx, n.GethURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	eth := ethclient.NewClient(rc)
-	key, _ := crypto.GenerateKey()
-	keyed := crypto.PubkeyToAddress(key.PublicKey)
-	if err := n.Fund(ctx, keyed.Hex(), big.NewInt(params.Ether)); err != nil {
-		t.Fatal(err)
-	}
-	deployBlock, err := eth.BlockNumber(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	contract, err := anchor.Deploy(ctx, eth, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dc := newDevChain(ctx, t, n)
+	eth, contract, deployBlock, keyFile, first := dc.eth, dc.contract, dc.deployBlock, dc.keyFile, dc.first
+	keyed := crypto.PubkeyToAddress(dc.key.PublicKey)
 	chain, err := anchor.NewClient(ctx, eth, contract, anchor.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	keyFile := filepath.Join(t.TempDir(), "key.hex")
-	if err := os.WriteFile(keyFile, []byte(hex.EncodeToString(crypto.FromECDSA(key))), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	info, err := n.ChainInfo(ctx, testnet.Supplier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := info.GetHeight() // anchor only this test's blocks
 	const blocks = 2
 
 	// Both nodes: same contract, deploy block, window size and first block.
