@@ -74,6 +74,30 @@ func newDevChain(ctx context.Context, t *testing.T, n *testnet.Network) devChain
 	return dc
 }
 
+// mustVerify verifies r with opts and fails the test, naming every failed
+// event, record and claim, unless all verify.
+func mustVerify(ctx context.Context, t *testing.T, r *receipt.Receipt, opts receipt.Options, what string) *receipt.Report {
+	t.Helper()
+	rep, err := receipt.Verify(ctx, r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() {
+		for _, v := range append(rep.Verdicts, rep.Records...) {
+			if !v.OK() {
+				t.Errorf("%s%s: %v", v.EventID, v.RecordID, v.Failures)
+			}
+		}
+		for _, c := range rep.Claims {
+			if !c.OK() {
+				t.Errorf("claim %s: %v", c.Wording, c.Failures)
+			}
+		}
+		t.Fatalf("%s (online %v) does not verify", what, opts.Backend != nil)
+	}
+	return rep
+}
+
 // TestIntegrationNodeAnchorsAndServesReceipts runs a node with anchoring
 // on the real testnet and its geth --dev: a lot's events are anchored by
 // the node's own loop, its ?format=receipt verifies online, and flipping a

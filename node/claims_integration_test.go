@@ -231,23 +231,7 @@ func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
 	defer rc.Close()
 	online := receipt.Options{Backend: ethclient.NewClient(rc), Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
 	for _, opts := range []receipt.Options{{}, online} {
-		rep, err := receipt.Verify(ctx, r, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.OK() {
-			for _, v := range append(rep.Verdicts, rep.Records...) {
-				if !v.OK() {
-					t.Errorf("%s%s: %v", v.EventID, v.RecordID, v.Failures)
-				}
-			}
-			for _, c := range rep.Claims {
-				if !c.OK() {
-					t.Errorf("claim %s: %v", c.Wording, c.Failures)
-				}
-			}
-			t.Fatalf("receipt (online %v) does not verify", opts.Backend != nil)
-		}
+		rep := mustVerify(ctx, t, r, opts, "receipt")
 		for _, c := range rep.Claims {
 			if want := claims.Holds; c.Kind == ledger.ClaimColdChain {
 				want = claims.Fails

@@ -282,23 +282,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 	// The keyless node's receipt verifies offline and on chain.
 	vopts := receipt.Options{Backend: eth, Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
 	for _, opts := range []receipt.Options{{}, vopts} {
-		rep, err := receipt.Verify(ctx, lr, opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !rep.OK() {
-			for _, v := range append(rep.Verdicts, rep.Records...) {
-				if !v.OK() {
-					t.Errorf("%s%s: %v", v.EventID, v.RecordID, v.Failures)
-				}
-			}
-			for _, c := range rep.Claims {
-				if !c.OK() {
-					t.Errorf("claim %s: %v", c.Wording, c.Failures)
-				}
-			}
-			t.Fatalf("keyless receipt does not verify (online %v)", opts.Backend != nil)
-		}
+		rep := mustVerify(ctx, t, lr, opts, "keyless receipt")
 		for _, c := range rep.Claims {
 			t.Logf("claim %q re-evaluated from the keyless receipt (online %v): %s", c.Wording, opts.Backend != nil, c.Status)
 		}
