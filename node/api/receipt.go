@@ -14,6 +14,7 @@ import (
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
+	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/receipt"
 )
@@ -114,31 +115,41 @@ func eventID(raw json.RawMessage) string {
 	return ev.EventID
 }
 
+// leafProof is where a leaf (an event or record id) was recorded and its
+// proof; anchored is false while it is in no window, or in one without a
+// recorded anchor.
+func (s *Server) leafProof(r *http.Request, id string) (pos index.EventPosition, p receipt.Proof, anchored bool, err error) {
+	if pos, err = s.idx.EventPosition(id); err != nil {
+		return pos, p, false, err
+	}
+	p, err = anchoring.Proof(r.Context(), s.opts.Anchors, id)
+	if errors.Is(err, anchoring.ErrNotAnchored) || err == nil && len(p.Anchors) == 0 {
+		return pos, p, false, nil
+	}
+	return pos, p, err == nil, err
+}
+
 // receiptRecords are the receipt entries of records, and the ids of those
 // not anchored yet.
 func (s *Server) receiptRecords(r *http.Request, recs []ledger.Record) ([]receipt.RecordEntry, []string, error) {
 	var entries []receipt.RecordEntry
 	var pending []string
 	for _, rec := range recs {
-		pos, err := s.idx.EventPosition(rec.ID)
-		if err != nil {
+		pos, p, anchored, err := s.leafProof(r, rec.ID)
+		switch {
+		case err != nil:
 			return nil, nil, fmt.Errorf("%s record %s: %w", rec.Kind, rec.ID, err)
-		}
-		p, err := anchoring.Proof(r.Context(), s.opts.Anchors, rec.ID)
-		if errors.Is(err, anchoring.ErrNotAnchored) || err == nil && len(p.Anchors) == 0 {
+		case !anchored:
 			pending = append(pending, rec.ID)
-			continue
+		default:
+			entries = append(entries, receipt.RecordEntry{Record: rec, TxID: pos.TxID, Block: pos.Block, Proof: p})
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, receipt.RecordEntry{Record: rec, TxID: pos.TxID, Block: pos.Block, Proof: p})
 	}
 	return entries, pending, nil
 }
 
 // receiptEntries are the receipt entries of events, and the ids of those
-// not anchored yet (in no window, or in one without a recorded anchor).
+// not anchored yet.
 func (s *Server) receiptEntries(r *http.Request, events []json.RawMessage) ([]receipt.Entry, []string, error) {
 	var entries []receipt.Entry
 	var pending []string
@@ -149,19 +160,15 @@ func (s *Server) receiptEntries(r *http.Request, events []json.RawMessage) ([]re
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, nil, err
 		}
-		pos, err := s.idx.EventPosition(ev.EventID)
-		if err != nil {
+		pos, p, anchored, err := s.leafProof(r, ev.EventID)
+		switch {
+		case err != nil:
 			return nil, nil, err
-		}
-		p, err := anchoring.Proof(r.Context(), s.opts.Anchors, ev.EventID)
-		if errors.Is(err, anchoring.ErrNotAnchored) || err == nil && len(p.Anchors) == 0 {
+		case !anchored:
 			pending = append(pending, ev.EventID)
-			continue
+		default:
+			entries = append(entries, receipt.Entry{Event: raw, EventID: ev.EventID, TxID: pos.TxID, Block: pos.Block, Proof: p})
 		}
-		if err != nil {
-			return nil, nil, err
-		}
-		entries = append(entries, receipt.Entry{Event: raw, EventID: ev.EventID, TxID: pos.TxID, Block: pos.Block, Proof: p})
 	}
 	return entries, pending, nil
 }
