@@ -98,38 +98,33 @@ func DecodeRecord(k RecordKind, data []byte) (any, Record, error) {
 // Records are the anchored records of the transaction, in payload order:
 // products, lots, lab signers, inspections, claims.
 func (ev *Event) Records() ([]Record, error) {
-	var out []Record
-	add := func(k RecordKind, v any) error {
-		r, err := NewRecord(k, v)
-		if err == nil {
-			out = append(out, r)
-		}
-		return err
+	out, err := appendRecords(nil, RecordProduct, ev.Products)
+	if err == nil {
+		out, err = appendRecords(out, RecordLot, ev.Lots)
 	}
-	for i := range ev.Products {
-		if err := add(RecordProduct, &ev.Products[i]); err != nil {
+	if err == nil {
+		out, err = appendRecords(out, RecordLabSigner, ev.LabSigners)
+	}
+	if err == nil {
+		out, err = appendRecords(out, RecordInspection, ev.Inspections)
+	}
+	if err == nil {
+		out, err = appendRecords(out, RecordClaim, ev.Claims)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// appendRecords appends the records vs of kind k to out.
+func appendRecords[T any](out []Record, k RecordKind, vs []T) ([]Record, error) {
+	for i := range vs {
+		r, err := NewRecord(k, &vs[i])
+		if err != nil {
 			return nil, err
 		}
-	}
-	for i := range ev.Lots {
-		if err := add(RecordLot, &ev.Lots[i]); err != nil {
-			return nil, err
-		}
-	}
-	for i := range ev.LabSigners {
-		if err := add(RecordLabSigner, &ev.LabSigners[i]); err != nil {
-			return nil, err
-		}
-	}
-	for i := range ev.Inspections {
-		if err := add(RecordInspection, &ev.Inspections[i]); err != nil {
-			return nil, err
-		}
-	}
-	for i := range ev.Claims {
-		if err := add(RecordClaim, &ev.Claims[i]); err != nil {
-			return nil, err
-		}
+		out = append(out, r)
 	}
 	return out, nil
 }
