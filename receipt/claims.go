@@ -36,29 +36,30 @@ type ClaimVerdict struct {
 func (c ClaimVerdict) OK() bool { return len(c.Failures) == 0 }
 
 // checkRecord recomputes a record's id from its canonical JSON and, for an
-// inspection report, recovers its signer from the signature.
-func checkRecord(rec Record) error {
+// inspection report, recovers its signer from the signature. It returns
+// the decoded record, nil when it cannot be decoded.
+func checkRecord(rec Record) (any, error) {
 	v, canon, err := ledger.DecodeRecord(rec.Type, rec.Record)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrRecordID, err)
+		return nil, fmt.Errorf("%w: %v", ErrRecordID, err)
 	}
 	if canon.ID != rec.RecordID {
-		return fmt.Errorf("%w: content hashes to %s, receipt says %s", ErrRecordID, canon.ID, rec.RecordID)
+		return v, fmt.Errorf("%w: content hashes to %s, receipt says %s", ErrRecordID, canon.ID, rec.RecordID)
 	}
 	if ir, ok := v.(*ledger.InspectionRecord); ok {
 		sig, err := hexutil.Decode(ir.Signature)
 		if err != nil {
-			return fmt.Errorf("%w: report %s: signature %q is not 0x-hex", ErrSignature, ir.Report.ReportID, ir.Signature)
+			return v, fmt.Errorf("%w: report %s: signature %q is not 0x-hex", ErrSignature, ir.Report.ReportID, ir.Signature)
 		}
 		got, err := inspection.Recover(ir.Report, sig)
 		if err != nil {
-			return fmt.Errorf("%w: report %s: %v", ErrSignature, ir.Report.ReportID, err)
+			return v, fmt.Errorf("%w: report %s: %v", ErrSignature, ir.Report.ReportID, err)
 		}
 		if !strings.EqualFold(got.Hex(), ir.Signer) {
-			return fmt.Errorf("%w: report %s is signed by %s, its record names %s", ErrSignature, ir.Report.ReportID, got.Hex(), ir.Signer)
+			return v, fmt.Errorf("%w: report %s is signed by %s, its record names %s", ErrSignature, ir.Report.ReportID, got.Hex(), ir.Signer)
 		}
 	}
-	return nil
+	return v, nil
 }
 
 // evidence is what a receipt proves: its events and records that passed
@@ -75,7 +76,9 @@ type evidence struct {
 	problems []string // records the evidence cannot use, said once per claim
 }
 
-func gather(r *Receipt, rep *Report) *evidence {
+// gather collects the proven evidence: records[i] is r.Records[i] decoded
+// by checkRecord.
+func gather(r *Receipt, rep *Report, records []any) *evidence {
 	e := &evidence{events: map[string]bool{}, products: map[string]*ledger.Product{}, lots: map[string][]*ledger.LotSummary{}, claims: map[string]*ledger.Claim{}}
 	for i, ev := range r.Events {
 		if i >= len(rep.Verdicts) || !rep.Verdicts[i].OK() {
@@ -93,11 +96,7 @@ func gather(r *Receipt, rep *Report) *evidence {
 			e.problems = append(e.problems, fmt.Sprintf("%s record %s is not proven", rec.Type, rec.RecordID))
 			continue
 		}
-		v, _, err := ledger.DecodeRecord(rec.Type, rec.Record)
-		if err != nil {
-			continue
-		}
-		switch x := v.(type) {
+		switch x := records[i].(type) {
 		case *ledger.Product:
 			e.products[x.GTIN] = x
 		case *ledger.LotSummary:
@@ -209,11 +208,11 @@ func namesLot(raw json.RawMessage, l ledger.LotSummary) bool {
 
 // verifyClaims re-evaluates every claim of r from the events and records
 // rep found proven, and compares the result with the node's.
-func verifyClaims(r *Receipt, rep *Report) []ClaimVerdict {
+func verifyClaims(r *Receipt, rep *Report, records []any) []ClaimVerdict {
 	if len(r.Claims) == 0 {
 		return nil
 	}
-	e := gather(r, rep)
+	e := gather(r, rep, records)
 	out := make([]ClaimVerdict, 0, len(r.Claims))
 	for i, res := range r.Claims {
 		cv := ClaimVerdict{Index: i, Claim: res.Claim, Kind: res.Kind, Wording: res.Wording, Lot: res.Lot, Status: res.Status}

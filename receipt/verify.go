@@ -230,9 +230,11 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		}
 		rep.Verdicts = append(rep.Verdicts, v)
 	}
+	records := make([]any, len(r.Records)) // decoded, for the claims
 	for i, rec := range r.Records {
 		v := Verdict{Index: i, Type: rec.Type, RecordID: rec.RecordID, TxID: rec.TxID, Block: rec.Block}
-		if err := checkRecord(rec); err != nil {
+		var err error
+		if records[i], err = checkRecord(rec); err != nil {
 			v.Failures = append(v.Failures, &PartError{Part: PartRecord, Anchor: -1, Err: err})
 		}
 		if err := leaf(&v, rec.Window, rec.Block, rec.RecordID, rec.LeafIndex, rec.Path); err != nil {
@@ -245,7 +247,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		}
 		rep.Records = append(rep.Records, v)
 	}
-	rep.Claims = verifyClaims(r, rep)
+	rep.Claims = verifyClaims(r, rep, records)
 	return rep, nil
 }
 
