@@ -69,6 +69,7 @@ type Server struct {
 	// badges wakes /badge streams (badge.go).
 	badges *badgeHub
 
+	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
@@ -89,7 +90,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx)}
+	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx), registry: reg}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trustline_node_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -152,26 +153,51 @@ func indexStatus(cp index.Checkpoint) follower.Status {
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
+// recorder notes the status code a handler answers with, for the metrics,
+// and lets the first status through only: a handler that fails after it
+// started answering (a page whose rendering fails half-way, a client gone
+// mid-write, a panic) must not make net/http log a superfluous
+// WriteHeader, nor pretend to change a status the client already has.
 type recorder struct {
 	http.ResponseWriter
-	code int
+	code int // 0 until the status is sent
 }
 
 func (r *recorder) WriteHeader(code int) {
-	if r.code == 0 {
-		r.code = code
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		r.ResponseWriter.WriteHeader(code) // informational: more may follow
+		return
 	}
+	if r.code != 0 {
+		return
+	}
+	r.code = code
 	r.ResponseWriter.WriteHeader(code)
 }
 
-// Unwrap lets http.ResponseController reach the connection (badge streams flush).
+// Unwrap lets http.ResponseController reach the connection.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// FlushError flushes through http.ResponseController (badge streams): a
+// flush sends the header, 200 unless one was set.
+func (r *recorder) FlushError() error {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return http.NewResponseController(r.ResponseWriter).Flush()
+}
 
 func (r *recorder) Write(b []byte) (int, error) {
 	if r.code == 0 {
 		r.code = http.StatusOK
 	}
 	return r.ResponseWriter.Write(b)
+}
+
+// written reports whether the status has been sent: too late for another.
+func written(w http.ResponseWriter) bool {
+	r, ok := w.(*recorder)
+	return ok && r.code != 0
 }
 
 // route wraps a handler with method checking, panic recovery and metrics.
@@ -384,6 +410,12 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 	// Short-lived: a recall must reach shoppers within minutes.
 	w.Header().Set("Cache-Control", "public, max-age=60")
 	if err := s.page.Page(w, p); err != nil {
+		if written(w) {
+			// The page was rendered and is (partly) out: the client went
+			// away, and it is too late for an error page anyway.
+			s.log.Debug("writing a page", "path", r.URL.Path, "err", err)
+			return
+		}
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
 		s.htmlError(w, r, http.StatusInternalServerError, "Something went wrong", "This page could not be shown; please try again later.", "")
 	}

@@ -1,0 +1,161 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// strictWriter is a ResponseWriter that, like net/http's, sends the header
+// on the first Write or Flush and fails the test on a second WriteHeader
+// (net/http logs "superfluous response.WriteHeader call"); its Write fails
+// like a connection whose client went away.
+type strictWriter struct {
+	t       *testing.T
+	h       http.Header
+	code    int
+	failing bool
+}
+
+func (w *strictWriter) Header() http.Header { return w.h }
+
+func (w *strictWriter) WriteHeader(code int) {
+	if w.code != 0 {
+		w.t.Errorf("superfluous WriteHeader(%d) after %d", code, w.code)
+		return
+	}
+	w.code = code
+}
+
+func (w *strictWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	if w.failing {
+		return 0, errors.New("write: broken pipe")
+	}
+	return len(b), nil
+}
+
+// The status recorder lets one status through, whatever the handler does
+// after it started answering, and counts the status that was sent.
+func TestRecorderWritesHeaderOnce(t *testing.T) {
+	s := testServer(t)
+	for _, tc := range []struct {
+		name string
+		h    http.HandlerFunc
+		code int
+	}{
+		{"header twice", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusNotFound)
+			w.WriteHeader(http.StatusInternalServerError)
+		}, 404},
+		{"header after body", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "partial")
+			w.WriteHeader(http.StatusInternalServerError)
+		}, 200},
+		{"header after flush", func(w http.ResponseWriter, r *http.Request) {
+			_ = http.NewResponseController(w).Flush()
+			w.WriteHeader(http.StatusInternalServerError)
+		}, 200},
+		{"panic after body", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.WriteString(w, "partial")
+			panic("boom")
+		}, 200},
+		{"early hints then status", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusEarlyHints)
+			w.WriteHeader(http.StatusTeapot)
+		}, 418},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			route := "test-" + strings.ReplaceAll(tc.name, " ", "-")
+			var logBuf syncBuffer
+			srv := httptest.NewUnstartedServer(s.route(route, tc.h))
+			srv.Config.ErrorLog = log.New(&logBuf, "", 0)
+			srv.Start()
+			resp, err := http.Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			srv.Close() // waits for the handler, and its log
+			if resp.StatusCode != tc.code {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.code)
+			}
+			if strings.Contains(logBuf.String(), "superfluous") {
+				t.Errorf("server logged:\n%s", logBuf.String())
+			}
+			if n := counterValue(t, s, "trustline_node_http_requests_total", "route", route, "code", strconv.Itoa(tc.code)); n != 1 {
+				t.Errorf("requests{route=%q,code=%d} = %v, want 1", route, tc.code, n)
+			}
+		})
+	}
+}
+
+// A consumer page whose client went away mid-write gets no error page
+// (and so no second status) after it: under load this was the node's
+// "superfluous response.WriteHeader call".
+func TestPageWriteFailureWritesNoSecondHeader(t *testing.T) {
+	s := testServer(t)
+	w := &strictWriter{t: t, h: http.Header{}, failing: true}
+	r := httptest.NewRequest("GET", "/01/"+gtinB+"/10/J1", nil)
+	r.Header.Set("Accept", browser)
+	s.ServeHTTP(w, r)
+	if w.code != http.StatusOK {
+		t.Errorf("status %d, want the page's 200", w.code)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// counterValue is the value of the counter name with the label pairs
+// given, as the Server's /metrics registry has it (0 when absent).
+func counterValue(t *testing.T, s *Server, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := s.registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if have[labels[i]] != labels[i+1] {
+					continue metrics
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
