@@ -91,4 +91,4 @@ contracts: ## recompile contracts/Anchor.sol with the pinned solc and regenerate
 	npm install --prefix contracts/.solc --no-save --no-package-lock --no-audit --no-fund solc@$(SOLC_VERSION)
 	node contracts/compile.js
 	$(GO) run github.com/ethereum/go-ethereum/cmd/abigen@$(GETH_VERSION) --v2 --pkg anchorcontract --type Anchor \
-		--abi contracts/build/Anchor.abi --bin contracts/build/Anchor.bin --out node/anchor/anchorcontract/anchor.go
+		--abi contracts/build/Anchor.abi --bin contracts/build/Anchor.bin --out ethanchor/anchorcontract/anchor.go

@@ -23,10 +23,10 @@ import (
 	"github.com/ethereum/go-ethereum/params"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/receipt"
 	"github.com/trustline/trustline/testnet"
@@ -59,7 +59,7 @@ func newDevChain(ctx context.Context, t *testing.T, n *testnet.Network) devChain
 	if dc.deployBlock, err = dc.eth.BlockNumber(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if dc.contract, err = anchor.Deploy(ctx, dc.eth, dc.key); err != nil {
+	if dc.contract, err = ethanchor.Deploy(ctx, dc.eth, dc.key); err != nil {
 		t.Fatal(err)
 	}
 	dc.keyFile = filepath.Join(t.TempDir(), "key.hex")
@@ -190,7 +190,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if len(r.Events) < 2 {
 		t.Errorf("receipt of %d events, want the lot's 2", len(r.Events))
 	}
-	vopts := receipt.Options{Backend: eth, Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
+	vopts := receipt.Options{Backend: eth, Anchor: ethanchor.Options{PollInterval: 200 * time.Millisecond}}
 	rep, err := receipt.Verify(ctx, r, vopts)
 	if err != nil {
 		t.Fatal(err)

@@ -20,10 +20,10 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/receipt"
@@ -229,7 +229,7 @@ func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	online := receipt.Options{Backend: ethclient.NewClient(rc), Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
+	online := receipt.Options{Backend: ethclient.NewClient(rc), Anchor: ethanchor.Options{PollInterval: 200 * time.Millisecond}}
 	for _, opts := range []receipt.Options{{}, online} {
 		rep := mustVerify(ctx, t, r, opts, "receipt")
 		for _, c := range rep.Claims {

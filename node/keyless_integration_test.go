@@ -21,10 +21,10 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/receipt"
 	"github.com/trustline/trustline/testnet"
@@ -49,7 +49,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 	dc := newDevChain(ctx, t, n)
 	eth, contract, deployBlock, keyFile, first := dc.eth, dc.contract, dc.deployBlock, dc.keyFile, dc.first
 	keyed := crypto.PubkeyToAddress(dc.key.PublicKey)
-	chain, err := anchor.NewClient(ctx, eth, contract, anchor.Options{})
+	chain, err := ethanchor.NewClient(ctx, eth, contract, ethanchor.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +72,8 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 		}
 	}()
 
-	anchorsOnChain := func() []anchor.Receipt {
-		rs, err := chain.Anchors(ctx, anchor.Filter{Channel: testnet.ChannelName, Start: deployBlock})
+	anchorsOnChain := func() []ethanchor.Receipt {
+		rs, err := chain.Anchors(ctx, ethanchor.Filter{Channel: testnet.ChannelName, Start: deployBlock})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 	go func() {
 		defer close(watched)
 		for wctx.Err() == nil {
-			rs, _ := chain.Anchors(wctx, anchor.Filter{Channel: testnet.ChannelName, Start: deployBlock})
+			rs, _ := chain.Anchors(wctx, ethanchor.Filter{Channel: testnet.ChannelName, Start: deployBlock})
 			seenMu.Lock()
 			for _, r := range rs {
 				if _, ok := seen[[2]uint64{r.FromBlock, r.ToBlock}]; !ok {
@@ -117,7 +117,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 			return res
 		}
 		t0 := time.Now()
-		for !slices.ContainsFunc(anchorsOnChain(), func(r anchor.Receipt) bool { return r.ToBlock == b }) {
+		for !slices.ContainsFunc(anchorsOnChain(), func(r ethanchor.Receipt) bool { return r.ToBlock == b }) {
 			if ctx.Err() != nil {
 				t.Fatalf("the keyed node did not anchor the partial window ending at block %d", b)
 			}
@@ -257,7 +257,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 			t.Errorf("window %d..%d root %s: keyless node recorded anchors %v, keyed node %v", w.FromBlock, w.ToBlock, w.Root, txs, keyedWindows[k])
 		}
 		aligned := (w.ToBlock+1)%blocks == 0
-		if !slices.ContainsFunc(onChain, func(r anchor.Receipt) bool {
+		if !slices.ContainsFunc(onChain, func(r ethanchor.Receipt) bool {
 			return r.FromBlock == w.FromBlock && r.ToBlock == w.ToBlock && common.Hash(r.Root) == w.Root && r.Submitter == keyed
 		}) {
 			t.Errorf("window %d..%d root %s is not a window the keyed node anchored", w.FromBlock, w.ToBlock, w.Root)
@@ -280,7 +280,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 	}
 
 	// The keyless node's receipt verifies offline and on chain.
-	vopts := receipt.Options{Backend: eth, Anchor: anchor.Options{PollInterval: 200 * time.Millisecond}}
+	vopts := receipt.Options{Backend: eth, Anchor: ethanchor.Options{PollInterval: 200 * time.Millisecond}}
 	for _, opts := range []receipt.Options{{}, vopts} {
 		rep := mustVerify(ctx, t, lr, opts, "keyless receipt")
 		for _, c := range rep.Claims {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/inspection"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
 )
 
 const (
@@ -129,7 +129,7 @@ func claimFixture(t testing.TB, extra ...ledger.Claim) *Receipt {
 	}
 	mw := merkle.NewWindow(ids)
 	tree := mw.Tree()
-	w := anchor.Window{Channel: "trustline", FromBlock: 1, ToBlock: 9, Root: tree.Root()}
+	w := ethanchor.Window{Channel: "trustline", FromBlock: 1, ToBlock: 9, Root: tree.Root()}
 	proof := func(id string) Proof {
 		i, _ := mw.Index(id)
 		path, err := tree.Proof(i)

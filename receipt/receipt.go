@@ -58,9 +58,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
 )
 
 // Version is the receipt format this package writes. It reads version 1
@@ -138,11 +138,11 @@ type Record struct {
 // Proof is what the anchoring side knows of one event: the anchored window
 // holding it, its leaf index and path, and every anchor of the window.
 type Proof struct {
-	Window    anchor.Window
+	Window    ethanchor.Window
 	Size      uint64
 	LeafIndex uint64
 	Path      []merkle.Hash
-	Anchors   []anchor.Receipt
+	Anchors   []ethanchor.Receipt
 }
 
 // Entry is one event to put in a receipt.
@@ -268,7 +268,7 @@ func compact(raw []byte) (json.RawMessage, error) {
 	return b.Bytes(), nil
 }
 
-func anchorOf(a anchor.Receipt) (Anchor, error) {
+func anchorOf(a ethanchor.Receipt) (Anchor, error) {
 	if a.ChainID == nil || !a.ChainID.IsUint64() {
 		return Anchor{}, fmt.Errorf("receipt: anchor %s has chain id %v, not a uint64", a.TxHash, a.ChainID)
 	}
@@ -287,9 +287,9 @@ func containsAnchor(as []Anchor, a Anchor) bool {
 	return false
 }
 
-// AnchorReceipt is the node/anchor receipt that a claims is on chain for w.
-func (w Window) AnchorReceipt(a Anchor) anchor.Receipt {
-	return anchor.Receipt{
+// AnchorReceipt is the ethanchor receipt that a claims is on chain for w.
+func (w Window) AnchorReceipt(a Anchor) ethanchor.Receipt {
+	return ethanchor.Receipt{
 		Window:      w.anchorWindow(),
 		ChainID:     new(big.Int).SetUint64(a.ChainID),
 		Contract:    a.Contract,
@@ -301,8 +301,8 @@ func (w Window) AnchorReceipt(a Anchor) anchor.Receipt {
 	}
 }
 
-func (w Window) anchorWindow() anchor.Window {
-	return anchor.Window{Channel: w.Channel, FromBlock: w.FromBlock, ToBlock: w.ToBlock, Root: merkle.Hash(w.Root)}
+func (w Window) anchorWindow() ethanchor.Window {
+	return ethanchor.Window{Channel: w.Channel, FromBlock: w.FromBlock, ToBlock: w.ToBlock, Root: merkle.Hash(w.Root)}
 }
 
 // Parse reads a receipt, refusing unknown members (a misspelt member would

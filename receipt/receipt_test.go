@@ -15,9 +15,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ethanchor/anchortest"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
-	"github.com/trustline/trustline/node/anchor/anchortest"
 )
 
 // testEvent is a distinct EPCIS ObjectEvent with its CBV 2.0 id in eventID.
@@ -46,12 +46,12 @@ func testEvent(t testing.TB, i int) (json.RawMessage, string) {
 // chain is an in-process chain with the Anchor contract deployed and a
 // few funded keys; it mines continuously.
 type chain struct {
-	b        anchor.Backend
+	b        ethanchor.Backend
 	contract common.Address
 	keys     []*ecdsa.PrivateKey
 }
 
-var fast = anchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
+var fast = ethanchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
 
 func newChain(t testing.TB, members int) *chain {
 	t.Helper()
@@ -59,7 +59,7 @@ func newChain(t testing.TB, members int) *chain {
 	sim.AutoMine(t)
 	c := &chain{b: sim.Client(), keys: sim.Keys}
 	var err error
-	if c.contract, err = anchor.Deploy(ctxT(t), c.b, c.keys[0]); err != nil {
+	if c.contract, err = ethanchor.Deploy(ctxT(t), c.b, c.keys[0]); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -72,11 +72,11 @@ func ctxT(t testing.TB) context.Context {
 }
 
 // anchorWindow anchors w once per member key.
-func (c *chain) anchorWindow(t testing.TB, w anchor.Window) []anchor.Receipt {
+func (c *chain) anchorWindow(t testing.TB, w ethanchor.Window) []ethanchor.Receipt {
 	t.Helper()
-	var out []anchor.Receipt
+	var out []ethanchor.Receipt
 	for _, k := range c.keys {
-		a, err := anchor.NewAnchorer(ctxT(t), c.b, c.contract, k, fast)
+		a, err := ethanchor.NewAnchorer(ctxT(t), c.b, c.contract, k, fast)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,8 +111,8 @@ func fixture(t testing.TB, c *chain, events, perWindow, windowSize int) *Receipt
 		mw := merkle.NewWindow(ids)
 		tree := mw.Tree()
 		from := uint64(10 * w)
-		aw := anchor.Window{Channel: "trustline", FromBlock: from, ToBlock: from + 9, Root: tree.Root()}
-		var anchors []anchor.Receipt
+		aw := ethanchor.Window{Channel: "trustline", FromBlock: from, ToBlock: from + 9, Root: tree.Root()}
+		var anchors []ethanchor.Receipt
 		if c != nil {
 			anchors = c.anchorWindow(t, aw)
 		}
@@ -276,7 +276,7 @@ func TestVerifyUnreachable(t *testing.T) {
 	}
 }
 
-type downBackend struct{ anchor.Backend }
+type downBackend struct{ ethanchor.Backend }
 
 func (downBackend) ChainID(context.Context) (*big.Int, error) {
 	return nil, errors.New("dial tcp 127.0.0.1:1: connect: connection refused")

@@ -11,9 +11,9 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
 )
 
 // Part names what a failed check was about.
@@ -159,9 +159,9 @@ func (r *Report) OK() bool {
 type Options struct {
 	// Backend is an RPC endpoint of the anchors' chain. Nil verifies offline:
 	// events and paths are checked, anchors are not.
-	Backend anchor.Backend
+	Backend ethanchor.Backend
 	// Anchor tunes the anchor clients (retries, confirmation depth).
-	Anchor anchor.Options
+	Anchor ethanchor.Options
 }
 
 // Verify checks every event and record of r: its content, its path and,
@@ -279,14 +279,14 @@ func hashes(hs []common.Hash) []merkle.Hash {
 }
 
 type clientOrErr struct {
-	c   *anchor.Client
+	c   *ethanchor.Client
 	err error
 }
 
 // onChain checks anchors against one chain, with one client per contract.
 type onChain struct {
-	b       anchor.Backend
-	opts    anchor.Options
+	b       ethanchor.Backend
+	opts    ethanchor.Options
 	chainID *big.Int
 	clients map[common.Address]clientOrErr
 }
@@ -313,11 +313,11 @@ func (c *onChain) verifyWindow(ctx context.Context, w *Window) ([]*PartError, er
 
 func (c *onChain) verifyAnchor(ctx context.Context, w *Window, a Anchor) error {
 	if new(big.Int).SetUint64(a.ChainID).Cmp(c.chainID) != 0 {
-		return fmt.Errorf("%w: anchor is on chain %d, the endpoint serves chain %s", anchor.ErrWrongChain, a.ChainID, c.chainID)
+		return fmt.Errorf("%w: anchor is on chain %d, the endpoint serves chain %s", ethanchor.ErrWrongChain, a.ChainID, c.chainID)
 	}
 	ce, ok := c.clients[a.Contract]
 	if !ok {
-		ce.c, ce.err = anchor.NewClient(ctx, c.b, a.Contract, c.opts)
+		ce.c, ce.err = ethanchor.NewClient(ctx, c.b, a.Contract, c.opts)
 		c.clients[a.Contract] = ce
 	}
 	if ce.err != nil {
@@ -329,10 +329,10 @@ func (c *onChain) verifyAnchor(ctx context.Context, w *Window, a Anchor) error {
 // unreachable tells an endpoint's failure to answer from an answer that the
 // anchor is not there: only the latter is a mismatch.
 func unreachable(err error) bool {
-	for _, known := range []error{anchor.ErrNotFound, anchor.ErrMismatch, anchor.ErrWrongChain, anchor.ErrNotConfirmed, anchor.ErrNoCode} {
+	for _, known := range []error{ethanchor.ErrNotFound, ethanchor.ErrMismatch, ethanchor.ErrWrongChain, ethanchor.ErrNotConfirmed, ethanchor.ErrNoCode} {
 		if errors.Is(err, known) {
 			return false
 		}
 	}
-	return anchor.Transient(err)
+	return ethanchor.Transient(err)
 }

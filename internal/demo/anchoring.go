@@ -17,7 +17,7 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient"
 	"github.com/ethereum/go-ethereum/params"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/testnet"
 )
 
@@ -71,7 +71,7 @@ func SetupAnchoring(ctx context.Context, n *testnet.Network) (*Anchoring, error)
 		if err != nil {
 			return nil, err
 		}
-		addr, err := anchor.Deploy(ctx, eth, deployer)
+		addr, err := ethanchor.Deploy(ctx, eth, deployer)
 		if err != nil {
 			return nil, fmt.Errorf("deploying the Anchor contract: %w", err)
 		}
@@ -96,7 +96,7 @@ func SetupAnchoring(ctx context.Context, n *testnet.Network) (*Anchoring, error)
 func fundedKey(ctx context.Context, n *testnet.Network, eth *ethclient.Client, file string) (*ecdsa.PrivateKey, error) {
 	var key *ecdsa.PrivateKey
 	if b, err := os.ReadFile(file); err == nil {
-		if key, err = anchor.ParseHexKey(strings.TrimSpace(string(b))); err != nil {
+		if key, err = ethanchor.ParseHexKey(strings.TrimSpace(string(b))); err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 	} else if errors.Is(err, os.ErrNotExist) {

@@ -1,7 +1,7 @@
 // Package anchoring runs a member node's anchoring: it cuts the indexed
 // Fabric blocks into contiguous windows, anchors each window's Merkle root
 // (package merkle, canonical event-id order) on the EVM chain through
-// node/anchor, records every member's anchor of the same windows
+// package ethanchor, records every member's anchor of the same windows
 // (co-attestation), and hands out the proof of any anchored event.
 //
 // # Windows
@@ -52,8 +52,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -75,9 +75,9 @@ type Store interface {
 	SaveWindow(ctx context.Context, w Window) error
 	// AddAnchors records anchors of the window starting at fromBlock,
 	// ignoring those already recorded (same chain, transaction and log).
-	AddAnchors(ctx context.Context, fromBlock uint64, rs ...anchor.Receipt) error
+	AddAnchors(ctx context.Context, fromBlock uint64, rs ...ethanchor.Receipt) error
 	// Anchors are the anchors recorded for the window starting at fromBlock.
-	Anchors(ctx context.Context, fromBlock uint64) ([]anchor.Receipt, error)
+	Anchors(ctx context.Context, fromBlock uint64) ([]ethanchor.Receipt, error)
 	// WindowOf is the window holding event id; ok is false when no window
 	// does (yet).
 	WindowOf(ctx context.Context, id string) (w Window, ok bool, err error)
@@ -86,17 +86,17 @@ type Store interface {
 	Windows(ctx context.Context, fromBlock uint64, limit int) ([]Window, error)
 }
 
-// Anchorer sends anchors; *anchor.Anchorer is one.
+// Anchorer sends anchors; *ethanchor.Anchorer is one.
 type Anchorer interface {
-	Anchor(ctx context.Context, w anchor.Window) (anchor.Receipt, error)
-	Anchors(ctx context.Context, f anchor.Filter) ([]anchor.Receipt, error)
+	Anchor(ctx context.Context, w ethanchor.Window) (ethanchor.Receipt, error)
+	Anchors(ctx context.Context, f ethanchor.Filter) ([]ethanchor.Receipt, error)
 	Address() common.Address
 }
 
 // Window is a window as stored: what was anchored, and the canonical event
 // ids it was built from, enough to recompute any event's path.
 type Window struct {
-	anchor.Window
+	ethanchor.Window
 	IDs []string // canonical order (merkle.Window)
 }
 
@@ -189,8 +189,8 @@ func (l *Loop) Run(ctx context.Context) error {
 // anchors every window that is due. It returns the windows anchored.
 // Read-only, it adopts every window other members anchored and returns
 // their anchors it recorded.
-func (l *Loop) Step(ctx context.Context) ([]anchor.Receipt, error) {
-	var done []anchor.Receipt
+func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
+	var done []ethanchor.Receipt
 	last, ok, err := l.store.LastWindow(ctx)
 	if err != nil {
 		return nil, err
@@ -306,7 +306,7 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 // member's head when T ran out); earlier ranges are empty, so the leaves of
 // all of them lie in that one range: at most N roots to look up, one per
 // block of the range that adds leaves.
-func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor.Receipt, bool, error) {
+func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanchor.Receipt, bool, error) {
 	n := l.opts.Blocks
 	lo := from // the range holding the window's leaves
 	var hi uint64
@@ -325,7 +325,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 		lo = hi + 1 // empty: members fold it into the next range
 	}
 	var ids []string
-	var found []anchor.Receipt
+	var found []ethanchor.Receipt
 	for b := lo; b <= hi; b++ {
 		more, err := l.src.EventIDs(ctx, b, b)
 		if err != nil {
@@ -336,7 +336,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 		}
 		ids = append(ids, more...)
 		root := merkle.NewWindow(ids).Tree().Root()
-		rs, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart, Confirmed: true})
+		rs, err := l.a.Anchors(ctx, ethanchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart, Confirmed: true})
 		if err != nil {
 			return Window{}, nil, false, fmt.Errorf("anchoring: anchors of root %s: %w", common.Hash(root), err)
 		}
@@ -346,7 +346,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 			}
 		}
 	}
-	slices.SortStableFunc(found, func(a, b anchor.Receipt) int { return cmp.Compare(a.ToBlock, b.ToBlock) })
+	slices.SortStableFunc(found, func(a, b ethanchor.Receipt) int { return cmp.Compare(a.ToBlock, b.ToBlock) })
 	for i := 0; i < len(found); {
 		to := found[i].ToBlock
 		j := i
@@ -358,7 +358,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
 		}
 		w := makeWindow(l.opts.Channel, from, to, ids)
-		var rs []anchor.Receipt
+		var rs []ethanchor.Receipt
 		for _, r := range found[i:j] {
 			if r.Window == w.Window {
 				rs = append(rs, r)
@@ -375,13 +375,13 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []anchor
 // ensureRecorded makes sure, read-only, that w carries an anchor: w was
 // saved with its anchors, unless the node stopped in between; then they are
 // looked up again. It returns the anchors it had to record.
-func (l *Loop) ensureRecorded(ctx context.Context, w Window) ([]anchor.Receipt, error) {
+func (l *Loop) ensureRecorded(ctx context.Context, w Window) ([]ethanchor.Receipt, error) {
 	rs, err := l.store.Anchors(ctx, w.FromBlock)
 	if err != nil || len(rs) > 0 {
 		return nil, err
 	}
 	root := w.Root
-	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
+	found, err := l.a.Anchors(ctx, ethanchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
 	if err != nil {
 		return nil, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 	}
@@ -408,7 +408,7 @@ var ErrNoMemberAnchor = errors.New("saved without an anchor, and no member's anc
 func makeWindow(channel string, from, to uint64, ids []string) Window {
 	mw := merkle.NewWindow(ids)
 	return Window{
-		Window: anchor.Window{Channel: channel, FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
+		Window: ethanchor.Window{Channel: channel, FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
 		IDs:    mw.IDs(),
 	}
 }
@@ -416,17 +416,17 @@ func makeWindow(channel string, from, to uint64, ids []string) Window {
 // ensureAnchored makes sure w carries this member's anchor: recorded, found
 // on chain (the node stopped before recording it), or sent now. It returns
 // the anchor when it had to find or send it.
-func (l *Loop) ensureAnchored(ctx context.Context, w Window) (*anchor.Receipt, error) {
+func (l *Loop) ensureAnchored(ctx context.Context, w Window) (*ethanchor.Receipt, error) {
 	rs, err := l.store.Anchors(ctx, w.FromBlock)
 	if err != nil {
 		return nil, err
 	}
 	me := l.a.Address()
-	if slices.ContainsFunc(rs, func(r anchor.Receipt) bool { return r.Submitter == me }) {
+	if slices.ContainsFunc(rs, func(r ethanchor.Receipt) bool { return r.Submitter == me }) {
 		return nil, nil
 	}
 	root := w.Root
-	found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Submitters: []common.Address{me}, Start: l.opts.ChainStart})
+	found, err := l.a.Anchors(ctx, ethanchor.Filter{Root: &root, Channel: w.Channel, Submitters: []common.Address{me}, Start: l.opts.ChainStart})
 	if err != nil {
 		return nil, fmt.Errorf("anchoring: looking for our anchor of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 	}
@@ -445,13 +445,13 @@ func (l *Loop) ensureAnchored(ctx context.Context, w Window) (*anchor.Receipt, e
 	return &r, nil
 }
 
-func (l *Loop) send(ctx context.Context, w Window) (anchor.Receipt, error) {
+func (l *Loop) send(ctx context.Context, w Window) (ethanchor.Receipt, error) {
 	r, err := l.a.Anchor(ctx, w.Window)
 	if err != nil {
-		return anchor.Receipt{}, fmt.Errorf("anchoring: anchoring window %d..%d: %w", w.FromBlock, w.ToBlock, err)
+		return ethanchor.Receipt{}, fmt.Errorf("anchoring: anchoring window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 	}
 	if err := l.store.AddAnchors(ctx, w.FromBlock, r); err != nil {
-		return anchor.Receipt{}, fmt.Errorf("anchoring: recording the anchor %s: %w", r.TxHash, err)
+		return ethanchor.Receipt{}, fmt.Errorf("anchoring: recording the anchor %s: %w", r.TxHash, err)
 	}
 	return r, nil
 }
@@ -466,7 +466,7 @@ func (l *Loop) ScanCoAttestations(ctx context.Context, fromBlock uint64) (int, e
 	added := 0
 	for _, w := range ws {
 		root := w.Root
-		found, err := l.a.Anchors(ctx, anchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
+		found, err := l.a.Anchors(ctx, ethanchor.Filter{Root: &root, Channel: w.Channel, Start: l.opts.ChainStart, Confirmed: true})
 		if err != nil {
 			return added, fmt.Errorf("anchoring: anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 		}
@@ -474,10 +474,10 @@ func (l *Loop) ScanCoAttestations(ctx context.Context, fromBlock uint64) (int, e
 		if err != nil {
 			return added, err
 		}
-		var fresh []anchor.Receipt
+		var fresh []ethanchor.Receipt
 		for _, r := range found {
 			// Same root, another block range: not an anchor of this window.
-			if r.Window == w.Window && !slices.ContainsFunc(have, func(h anchor.Receipt) bool { return sameAnchor(h, r) }) {
+			if r.Window == w.Window && !slices.ContainsFunc(have, func(h ethanchor.Receipt) bool { return sameAnchor(h, r) }) {
 				fresh = append(fresh, r)
 			}
 		}
@@ -491,7 +491,7 @@ func (l *Loop) ScanCoAttestations(ctx context.Context, fromBlock uint64) (int, e
 	return added, nil
 }
 
-func sameAnchor(a, b anchor.Receipt) bool {
+func sameAnchor(a, b ethanchor.Receipt) bool {
 	return a.TxHash == b.TxHash && a.LogIndex == b.LogIndex && a.ChainID.Cmp(b.ChainID) == 0
 }
 

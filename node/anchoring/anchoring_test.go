@@ -12,7 +12,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 )
 
 // memSource is an index of blocks → event ids.
@@ -52,33 +52,33 @@ func source(height uint64, blocks ...uint64) *memSource {
 type fakeChain struct {
 	mu        sync.Mutex
 	me        common.Address
-	anchors   []anchor.Receipt
+	anchors   []ethanchor.Receipt
 	failSend  int // fail this many calls without sending
 	failAfter int // send, then report failure, this many times
 }
 
 func (f *fakeChain) Address() common.Address { return f.me }
 
-func (f *fakeChain) Anchor(_ context.Context, w anchor.Window) (anchor.Receipt, error) {
+func (f *fakeChain) Anchor(_ context.Context, w ethanchor.Window) (ethanchor.Receipt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.failSend > 0 {
 		f.failSend--
-		return anchor.Receipt{}, errors.New("connection refused")
+		return ethanchor.Receipt{}, errors.New("connection refused")
 	}
-	r := anchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{byte(len(f.anchors) + 1)}, Submitter: f.me}
+	r := ethanchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{byte(len(f.anchors) + 1)}, Submitter: f.me}
 	f.anchors = append(f.anchors, r)
 	if f.failAfter > 0 {
 		f.failAfter--
-		return anchor.Receipt{}, errors.New("context deadline exceeded waiting for the receipt")
+		return ethanchor.Receipt{}, errors.New("context deadline exceeded waiting for the receipt")
 	}
 	return r, nil
 }
 
-func (f *fakeChain) Anchors(_ context.Context, flt anchor.Filter) ([]anchor.Receipt, error) {
+func (f *fakeChain) Anchors(_ context.Context, flt ethanchor.Filter) ([]ethanchor.Receipt, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []anchor.Receipt
+	var out []ethanchor.Receipt
 	for _, r := range f.anchors {
 		if (flt.Root == nil || *flt.Root == r.Root) && (len(flt.Submitters) == 0 || slices.Contains(flt.Submitters, r.Submitter)) {
 			out = append(out, r)

@@ -18,9 +18,9 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/ledger"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/receipt"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
@@ -115,19 +115,19 @@ func TestIntegrationAnchorAndVerify(t *testing.T) {
 	b := ethclient.NewClient(rc)
 	key, _ := crypto.GenerateKey()
 	fund(ctx, t, rc, b, crypto.PubkeyToAddress(key.PublicKey))
-	contract, err := anchor.Deploy(ctx, b, key)
+	contract, err := ethanchor.Deploy(ctx, b, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	aopts := anchor.Options{PollInterval: 200 * time.Millisecond}
-	a, err := anchor.NewAnchorer(ctx, b, contract, key, aopts)
+	aopts := ethanchor.Options{PollInterval: 200 * time.Millisecond}
+	a, err := ethanchor.NewAnchorer(ctx, b, contract, key, aopts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := NewMemStore()
 	clk := &clock{t: time.Now()}
 	l := New(src, st, a, Options{Channel: testnet.ChannelName, Blocks: 2, Interval: time.Second, FirstBlock: first, Now: clk.now})
-	var anchored []anchor.Receipt
+	var anchored []ethanchor.Receipt
 	for range 2 { // the second step anchors the partial window at the head
 		rs, err := l.Step(ctx)
 		if err != nil {

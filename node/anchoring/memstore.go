@@ -6,7 +6,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 )
 
 // MemStore is a Store in memory, for tests and tools that anchor a block
@@ -14,13 +14,13 @@ import (
 type MemStore struct {
 	mu      sync.Mutex
 	windows []Window
-	anchors map[uint64][]anchor.Receipt // by window FromBlock
-	byID    map[string]int              // event id → index in windows
+	anchors map[uint64][]ethanchor.Receipt // by window FromBlock
+	byID    map[string]int                 // event id → index in windows
 }
 
 // NewMemStore returns an empty MemStore.
 func NewMemStore() *MemStore {
-	return &MemStore{anchors: map[uint64][]anchor.Receipt{}, byID: map[string]int{}}
+	return &MemStore{anchors: map[uint64][]ethanchor.Receipt{}, byID: map[string]int{}}
 }
 
 // LastWindow implements Store.
@@ -52,11 +52,11 @@ func (s *MemStore) SaveWindow(_ context.Context, w Window) error {
 }
 
 // AddAnchors implements Store.
-func (s *MemStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...anchor.Receipt) error {
+func (s *MemStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...ethanchor.Receipt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rs {
-		if !slices.ContainsFunc(s.anchors[fromBlock], func(h anchor.Receipt) bool { return sameAnchor(h, r) }) {
+		if !slices.ContainsFunc(s.anchors[fromBlock], func(h ethanchor.Receipt) bool { return sameAnchor(h, r) }) {
 			s.anchors[fromBlock] = append(s.anchors[fromBlock], r)
 		}
 	}
@@ -64,7 +64,7 @@ func (s *MemStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...anchor.
 }
 
 // Anchors implements Store.
-func (s *MemStore) Anchors(_ context.Context, fromBlock uint64) ([]anchor.Receipt, error) {
+func (s *MemStore) Anchors(_ context.Context, fromBlock uint64) ([]ethanchor.Receipt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.anchors[fromBlock]), nil

@@ -11,7 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 )
 
 // reader is the chain as a node without a key sees it: it reads every
@@ -23,9 +23,9 @@ type reader struct {
 
 func (reader) Address() common.Address { return common.Address{} }
 
-func (r reader) Anchor(context.Context, anchor.Window) (anchor.Receipt, error) {
+func (r reader) Anchor(context.Context, ethanchor.Window) (ethanchor.Receipt, error) {
 	r.t.Errorf("a read-only loop asked to send an anchor")
-	return anchor.Receipt{}, errors.New("read-only")
+	return ethanchor.Receipt{}, errors.New("read-only")
 }
 
 func windowRanges(t *testing.T, st *MemStore) [][2]uint64 {
@@ -109,30 +109,30 @@ func TestReadOnlyFollowsPartialWindows(t *testing.T) {
 func TestReadOnlyAdopts(t *testing.T) {
 	src := source(16, 1, 2, 5, 13) // blocks 8..11 hold nothing
 	src.events[2] = append(src.events[2], "ni:///sha-256;02b?ver=CBV2.0")
-	root := func(from, to uint64) anchor.Window {
+	root := func(from, to uint64) ethanchor.Window {
 		ids, _ := src.EventIDs(context.Background(), from, to)
 		return makeWindow("trustline", from, to, ids).Window
 	}
 	a, b, c := common.Address{0xa}, common.Address{0xb}, common.Address{0xc}
-	anchorOf := func(w anchor.Window, by common.Address) anchor.Receipt {
-		return anchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{by[0], byte(w.FromBlock), byte(w.ToBlock)}, Submitter: by}
+	anchorOf := func(w ethanchor.Window, by common.Address) ethanchor.Receipt {
+		return ethanchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{by[0], byte(w.FromBlock), byte(w.ToBlock)}, Submitter: by}
 	}
 	wrongRoot := root(0, 1) // blocks 0..3 hold block 2's leaves too
 	wrongRoot.ToBlock = 3
 	tests := []struct {
 		name     string
-		anchors  []anchor.Receipt
+		anchors  []ethanchor.Receipt
 		want     [][2]uint64
 		anchors0 []common.Address // recorded submitters of the first window
 	}{
 		{"none anchored", nil, nil, nil},
-		{"aligned", []anchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(0, 3), b), anchorOf(root(4, 7), a)}, [][2]uint64{{0, 3}, {4, 7}}, []common.Address{a, b}},
-		{"partial preferred", []anchor.Receipt{anchorOf(root(0, 3), b), anchorOf(root(0, 1), a), anchorOf(root(0, 1), c), anchorOf(root(2, 3), a)}, [][2]uint64{{0, 1}, {2, 3}}, []common.Address{a, c}},
-		{"partial ending on an empty block", []anchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 6), a)}, [][2]uint64{{0, 3}, {4, 6}}, []common.Address{a}},
-		{"empty range folded", []anchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 7), a), anchorOf(root(8, 15), a)}, [][2]uint64{{0, 3}, {4, 7}, {8, 15}}, []common.Address{a}},
-		{"root this index does not give", []anchor.Receipt{anchorOf(wrongRoot, a)}, nil, nil},
-		{"window past its aligned boundary", []anchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 11), a)}, [][2]uint64{{0, 3}}, []common.Address{a}},
-		{"another window's anchor", []anchor.Receipt{anchorOf(root(1, 3), a)}, nil, nil},
+		{"aligned", []ethanchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(0, 3), b), anchorOf(root(4, 7), a)}, [][2]uint64{{0, 3}, {4, 7}}, []common.Address{a, b}},
+		{"partial preferred", []ethanchor.Receipt{anchorOf(root(0, 3), b), anchorOf(root(0, 1), a), anchorOf(root(0, 1), c), anchorOf(root(2, 3), a)}, [][2]uint64{{0, 1}, {2, 3}}, []common.Address{a, c}},
+		{"partial ending on an empty block", []ethanchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 6), a)}, [][2]uint64{{0, 3}, {4, 6}}, []common.Address{a}},
+		{"empty range folded", []ethanchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 7), a), anchorOf(root(8, 15), a)}, [][2]uint64{{0, 3}, {4, 7}, {8, 15}}, []common.Address{a}},
+		{"root this index does not give", []ethanchor.Receipt{anchorOf(wrongRoot, a)}, nil, nil},
+		{"window past its aligned boundary", []ethanchor.Receipt{anchorOf(root(0, 3), a), anchorOf(root(4, 11), a)}, [][2]uint64{{0, 3}}, []common.Address{a}},
+		{"another window's anchor", []ethanchor.Receipt{anchorOf(root(1, 3), a)}, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -168,7 +168,7 @@ func TestReadOnlyRestart(t *testing.T) {
 	src := source(8, 1, 5)
 	ids, _ := src.EventIDs(ctx, 0, 3)
 	w := makeWindow("trustline", 0, 3, ids)
-	member := &fakeChain{anchors: []anchor.Receipt{{Window: w.Window, ChainID: big.NewInt(1337), TxHash: common.Hash{1}, Submitter: common.Address{1}}}}
+	member := &fakeChain{anchors: []ethanchor.Receipt{{Window: w.Window, ChainID: big.NewInt(1337), TxHash: common.Hash{1}, Submitter: common.Address{1}}}}
 
 	st := NewMemStore()
 	if err := st.SaveWindow(ctx, w); err != nil {

@@ -11,20 +11,20 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/epcis"
-	"github.com/trustline/trustline/node/anchor"
-	"github.com/trustline/trustline/node/anchor/anchortest"
+	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ethanchor/anchortest"
 	"github.com/trustline/trustline/receipt"
 )
 
-var fast = anchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
+var fast = ethanchor.Options{Backoff: time.Millisecond, PollInterval: 5 * time.Millisecond}
 
 // simChain starts an in-process chain under mainnet's forks, mining all the
 // time, with members funded keys and the Anchor contract deployed.
-func simChain(t *testing.T, members int) (anchor.Backend, common.Address, []*ecdsa.PrivateKey) {
+func simChain(t *testing.T, members int) (ethanchor.Backend, common.Address, []*ecdsa.PrivateKey) {
 	t.Helper()
 	c := anchortest.New(t, anchortest.Options{Keys: members})
 	c.AutoMine(t)
-	contract, err := anchor.Deploy(ctxT(t), c.Client(), c.Keys[0])
+	contract, err := ethanchor.Deploy(ctxT(t), c.Client(), c.Keys[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestCoAttestationAndReceipt(t *testing.T) {
 	var loops []*Loop
 	var stores []*MemStore
 	for _, k := range keys {
-		a, err := anchor.NewAnchorer(ctx, b, contract, k, fast)
+		a, err := ethanchor.NewAnchorer(ctx, b, contract, k, fast)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/receipt"
@@ -24,11 +24,13 @@ import (
 type memChain struct{ n byte }
 
 func (c *memChain) Address() common.Address { return common.Address{1} }
-func (c *memChain) Anchor(_ context.Context, w anchor.Window) (anchor.Receipt, error) {
+func (c *memChain) Anchor(_ context.Context, w ethanchor.Window) (ethanchor.Receipt, error) {
 	c.n++
-	return anchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{c.n}, Submitter: c.Address()}, nil
+	return ethanchor.Receipt{Window: w, ChainID: big.NewInt(1337), TxHash: common.Hash{c.n}, Submitter: c.Address()}, nil
 }
-func (c *memChain) Anchors(context.Context, anchor.Filter) ([]anchor.Receipt, error) { return nil, nil }
+func (c *memChain) Anchors(context.Context, ethanchor.Filter) ([]ethanchor.Receipt, error) {
+	return nil, nil
+}
 
 func TestReceipt(t *testing.T) {
 	s := testServer(t)

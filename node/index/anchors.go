@@ -9,7 +9,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/node/anchoring"
 )
 
@@ -17,8 +17,8 @@ import (
 // the node cut its windows and which anchors it has seen, not on the
 // ledger alone, so Digest leaves them out:
 //
-//	w {fromBlock, 20 digits}                          → window JSON (anchor.Window and canonical ids)
-//	y {fromBlock} {chainId} {txHash} {logIndex}       → anchor.Receipt JSON
+//	w {fromBlock, 20 digits}                          → window JSON (ethanchor.Window and canonical ids)
+//	y {fromBlock} {chainId} {txHash} {logIndex}       → ethanchor.Receipt JSON
 //	z {eventID}                                       → fromBlock of the event's window
 const (
 	tWindow       = 'w'
@@ -45,7 +45,7 @@ func NewAnchorStore(x *Index) *AnchorStore { return &AnchorStore{x: x} }
 
 // storedWindow is a window as written under tWindow.
 type storedWindow struct {
-	anchor.Window
+	ethanchor.Window
 	IDs []string `json:"ids"`
 }
 
@@ -77,7 +77,7 @@ func (s *AnchorStore) LastWindow(context.Context) (anchoring.Window, bool, error
 }
 
 // WindowOrderError is a window that does not follow the last one saved.
-type WindowOrderError struct{ Last, Next anchor.Window }
+type WindowOrderError struct{ Last, Next ethanchor.Window }
 
 func (e *WindowOrderError) Error() string {
 	return fmt.Sprintf("index: window %d..%d does not follow %d..%d", e.Next.FromBlock, e.Next.ToBlock, e.Last.FromBlock, e.Last.ToBlock)
@@ -114,7 +114,7 @@ func (s *AnchorStore) SaveWindow(ctx context.Context, w anchoring.Window) error 
 	return b.Commit(pebble.Sync)
 }
 
-func anchorKey(fromBlock uint64, r anchor.Receipt) []byte {
+func anchorKey(fromBlock uint64, r ethanchor.Receipt) []byte {
 	chain := "?"
 	if r.ChainID != nil {
 		chain = r.ChainID.String()
@@ -124,7 +124,7 @@ func anchorKey(fromBlock uint64, r anchor.Receipt) []byte {
 
 // AddAnchors implements anchoring.Store; an anchor is identified by its
 // chain, transaction and log index, so recording it again changes nothing.
-func (s *AnchorStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...anchor.Receipt) error {
+func (s *AnchorStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...ethanchor.Receipt) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := s.x.db.NewBatch()
@@ -148,10 +148,10 @@ func (s *AnchorStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...anch
 
 // Anchors implements anchoring.Store, in the order recorded within a
 // chain and transaction.
-func (s *AnchorStore) Anchors(_ context.Context, fromBlock uint64) ([]anchor.Receipt, error) {
-	var out []anchor.Receipt
+func (s *AnchorStore) Anchors(_ context.Context, fromBlock uint64) ([]ethanchor.Receipt, error) {
+	var out []ethanchor.Receipt
 	err := scan(s.x.db, prefix(tWindowAnchor, blockKey(fromBlock)), nil, func(_, v []byte) (bool, error) {
-		var r anchor.Receipt
+		var r ethanchor.Receipt
 		if err := json.Unmarshal(v, &r); err != nil {
 			return false, fmt.Errorf("index: corrupt anchor: %w", err)
 		}

@@ -12,12 +12,12 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ethanchor/anchortest"
 	"github.com/trustline/trustline/internal/cli"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
-	"github.com/trustline/trustline/node/anchor/anchortest"
 	"github.com/trustline/trustline/receipt"
 )
 
@@ -55,7 +55,7 @@ func writeReceipt(t *testing.T) (path, rpcURL string) {
 
 	tctx, tcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer tcancel()
-	contract, err := anchor.Deploy(tctx, b, key)
+	contract, err := ethanchor.Deploy(tctx, b, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,8 +71,8 @@ func writeReceipt(t *testing.T) (path, rpcURL string) {
 	}
 	mw := merkle.NewWindow(ids)
 	tree := mw.Tree()
-	w := anchor.Window{Channel: "trustline", FromBlock: 0, ToBlock: 9, Root: tree.Root()}
-	a, err := anchor.NewAnchorer(tctx, b, contract, key, anchor.Options{PollInterval: 5 * time.Millisecond})
+	w := ethanchor.Window{Channel: "trustline", FromBlock: 0, ToBlock: 9, Root: tree.Root()}
+	a, err := ethanchor.NewAnchorer(tctx, b, contract, key, ethanchor.Options{PollInterval: 5 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func writeReceipt(t *testing.T) (path, rpcURL string) {
 		idx, _ := mw.Index(ids[i])
 		p, _ := tree.Proof(idx)
 		entries = append(entries, receipt.Entry{Event: evs[i], EventID: ids[i], TxID: fmt.Sprint("tx", i), Block: 3,
-			Proof: receipt.Proof{Window: w, Size: 3, LeafIndex: uint64(idx), Path: p, Anchors: []anchor.Receipt{ar}}})
+			Proof: receipt.Proof{Window: w, Size: 3, LeafIndex: uint64(idx), Path: p, Anchors: []ethanchor.Receipt{ar}}})
 	}
 	r, err := receipt.Build(receipt.Subject{DigitalLink: "https://id.gs1.org/01/09506000134352/10/L1"}, entries, time.Now())
 	if err != nil {

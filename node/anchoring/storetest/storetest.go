@@ -12,8 +12,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor"
 	"github.com/trustline/trustline/node/anchoring"
 )
 
@@ -21,13 +21,13 @@ import (
 func window(from, to uint64, ids ...string) anchoring.Window {
 	mw := merkle.NewWindow(ids)
 	return anchoring.Window{
-		Window: anchor.Window{Channel: "trustline", FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
+		Window: ethanchor.Window{Channel: "trustline", FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
 		IDs:    mw.IDs(),
 	}
 }
 
-func receiptOf(w anchoring.Window, chain int64, tx byte, log uint) anchor.Receipt {
-	return anchor.Receipt{Window: w.Window, ChainID: big.NewInt(chain), Contract: common.Address{9}, TxHash: common.Hash{tx},
+func receiptOf(w anchoring.Window, chain int64, tx byte, log uint) ethanchor.Receipt {
+	return ethanchor.Receipt{Window: w.Window, ChainID: big.NewInt(chain), Contract: common.Address{9}, TxHash: common.Hash{tx},
 		BlockNumber: uint64(tx), BlockHash: common.Hash{0xb, tx}, LogIndex: log, Submitter: common.Address{tx}}
 }
 
@@ -104,7 +104,7 @@ func Run(t *testing.T, open func(t *testing.T) anchoring.Store) {
 			save(t, s, w1, w2)
 			r1, r2, r3 := receiptOf(w1, 1337, 1, 0), receiptOf(w1, 1337, 1, 1), receiptOf(w1, 1, 1, 0)
 			r1.GasUsed = 30000
-			for _, add := range [][]anchor.Receipt{{r1}, {r1, r2}, {r3, r2}, {r1}} {
+			for _, add := range [][]ethanchor.Receipt{{r1}, {r1, r2}, {r3, r2}, {r1}} {
 				if err := s.AddAnchors(ctx, 0, add...); err != nil {
 					t.Fatal(err)
 				}
@@ -113,8 +113,8 @@ func Run(t *testing.T, open func(t *testing.T) anchoring.Store) {
 			if err != nil || len(as) != 3 {
 				t.Fatalf("Anchors = %d, %v; want 3", len(as), err)
 			}
-			for _, want := range []anchor.Receipt{r1, r2, r3} {
-				if !slices.ContainsFunc(as, func(a anchor.Receipt) bool { return sameReceipt(a, want) }) {
+			for _, want := range []ethanchor.Receipt{r1, r2, r3} {
+				if !slices.ContainsFunc(as, func(a ethanchor.Receipt) bool { return sameReceipt(a, want) }) {
 					t.Errorf("anchor %x log %d on chain %v missing", want.TxHash[:1], want.LogIndex, want.ChainID)
 				}
 			}
@@ -156,7 +156,7 @@ func save(t *testing.T, s anchoring.Store, ws ...anchoring.Window) {
 
 func equal(a, b anchoring.Window) bool { return a.Window == b.Window && slices.Equal(a.IDs, b.IDs) }
 
-func sameReceipt(a, b anchor.Receipt) bool {
+func sameReceipt(a, b ethanchor.Receipt) bool {
 	return a.Window == b.Window && a.ChainID.Cmp(b.ChainID) == 0 && a.Contract == b.Contract && a.TxHash == b.TxHash &&
 		a.BlockNumber == b.BlockNumber && a.BlockHash == b.BlockHash && a.LogIndex == b.LogIndex &&
 		a.Submitter == b.Submitter && a.GasUsed == b.GasUsed

@@ -1,4 +1,4 @@
-package anchor
+package ethanchor
 
 import (
 	"context"
@@ -17,8 +17,8 @@ import (
 	"github.com/ethereum/go-ethereum/ethclient/simulated"
 	"github.com/ethereum/go-ethereum/rpc"
 
+	"github.com/trustline/trustline/ethanchor/anchortest"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor/anchortest"
 )
 
 type simChain struct {

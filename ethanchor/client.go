@@ -1,4 +1,4 @@
-package anchor
+package ethanchor
 
 import (
 	"context"
@@ -12,8 +12,8 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
+	"github.com/trustline/trustline/ethanchor/anchorcontract"
 	"github.com/trustline/trustline/merkle"
-	"github.com/trustline/trustline/node/anchor/anchorcontract"
 )
 
 // Client reads and verifies anchors of one Anchor contract. It needs no key.

@@ -1,4 +1,4 @@
-package anchor
+package ethanchor
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/ethereum/go-ethereum/core/types"
 	"github.com/ethereum/go-ethereum/crypto"
 
-	"github.com/trustline/trustline/node/anchor/anchorcontract"
+	"github.com/trustline/trustline/ethanchor/anchorcontract"
 )
 
 // Anchorer sends anchors to the Anchor contract with one member's key.

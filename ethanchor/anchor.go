@@ -1,5 +1,9 @@
-// Package anchor anchors trustline ledger windows to an EVM chain through the
-// Anchor contract (contracts/Anchor.sol) and reads and verifies anchors back.
+// Package ethanchor is the Ethereum side of anchoring: the client of the
+// Anchor contract (contracts/Anchor.sol, bound in package anchorcontract)
+// that writes trustline ledger windows to an EVM chain and reads and verifies
+// them back. It knows nothing of nodes: a member node's anchoring loop
+// (node/anchoring) drives it, and a verifier (package receipt) uses its
+// Client and Receipt to check a trace on chain without any node code.
 //
 // A Window is the Merkle root (package merkle) of the EPCIS event ids in a
 // range of Fabric blocks of one channel. An Anchorer sends one transaction
@@ -9,8 +13,8 @@
 //
 // Both work against any Backend: *ethclient.Client for a real endpoint
 // (geth --dev, a testnet, mainnet), or an in-process simulated chain in
-// tests.
-package anchor
+// tests (package anchortest).
+package ethanchor
 
 import (
 	"errors"

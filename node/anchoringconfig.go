@@ -12,10 +12,15 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
 
-	"github.com/trustline/trustline/node/anchor"
+	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/index"
 )
+
+// This file is the node's side of anchoring: the configuration section and
+// the wiring (chain dial, key, store) that starts the anchoring loop of
+// package node/anchoring, which sends and reads anchors through package
+// ethanchor, the Anchor contract's client.
 
 // AnchoringConfig is the anchoring section of a node's configuration:
 //
@@ -82,13 +87,13 @@ func (c *AnchoringConfig) interval() (time.Duration, error) {
 func (c *AnchoringConfig) key() (*ecdsa.PrivateKey, error) {
 	switch {
 	case c.Keystore != "":
-		return anchor.LoadKeystore(c.Keystore, c.PasswordFile)
+		return ethanchor.LoadKeystore(c.Keystore, c.PasswordFile)
 	case c.KeyFile != "":
 		b, err := os.ReadFile(c.KeyFile)
 		if err != nil {
 			return nil, err
 		}
-		return anchor.ParseHexKey(string(b))
+		return ethanchor.ParseHexKey(string(b))
 	}
 	return nil, nil
 }
@@ -122,17 +127,17 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	if err != nil {
 		return nil, fmt.Errorf("anchoring: dialing the chain: %w", err)
 	}
-	aopts := anchor.Options{Confirmations: c.Confirmations}
+	aopts := ethanchor.Options{Confirmations: c.Confirmations}
 	contract := common.HexToAddress(c.Contract)
 	interval, _ := c.interval()
 	var a anchoring.Anchorer
 	if key != nil {
-		if a, err = anchor.NewAnchorer(ctx, eth, contract, key, aopts); err != nil {
+		if a, err = ethanchor.NewAnchorer(ctx, eth, contract, key, aopts); err != nil {
 			eth.Close()
 			return nil, err
 		}
 	} else {
-		cl, err := anchor.NewClient(ctx, eth, contract, aopts)
+		cl, err := ethanchor.NewClient(ctx, eth, contract, aopts)
 		if err != nil {
 			eth.Close()
 			return nil, err
@@ -193,10 +198,10 @@ var errReadOnly = errors.New("anchoring: this node has no key and sends no ancho
 // watcher is the Anchorer of a node without a key: it reads the other
 // members' anchors (the loop runs read-only) and never sends one. Its
 // address is the zero address, which submits nothing.
-type watcher struct{ *anchor.Client }
+type watcher struct{ *ethanchor.Client }
 
 func (watcher) Address() common.Address { return common.Address{} }
 
-func (watcher) Anchor(context.Context, anchor.Window) (anchor.Receipt, error) {
-	return anchor.Receipt{}, errReadOnly
+func (watcher) Anchor(context.Context, ethanchor.Window) (ethanchor.Receipt, error) {
+	return ethanchor.Receipt{}, errReadOnly
 }

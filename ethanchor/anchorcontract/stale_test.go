@@ -14,7 +14,7 @@ import (
 	"testing"
 )
 
-const contracts = "../../../contracts"
+const contracts = "../../contracts"
 
 // recorded reads the "key value" lines of contracts/build/SOURCE.
 func recorded(t *testing.T) map[string]string {

@@ -4,7 +4,7 @@
 //
 // Import it from _test files only: it pulls in go-ethereum's simulated
 // backend, a large dependency that production binaries must not carry. It
-// does not import package anchor, so anchor's own tests can use it.
+// does not import package ethanchor, so ethanchor's own tests can use it.
 package anchortest
 
 import (
@@ -73,7 +73,7 @@ func New(t testing.TB, opts Options) *Chain {
 	return c
 }
 
-// Client is the chain's client; it satisfies anchor.Backend.
+// Client is the chain's client; it satisfies ethanchor.Backend.
 func (c *Chain) Client() simulated.Client { return c.Sim.Client() }
 
 // AutoMine mines a block every few milliseconds, as a dev chain does, until
