@@ -46,70 +46,84 @@ type Badge struct {
 	Claims      []claims.Result `json:"claims"`
 }
 
-// streamPoll is how often the stream hub looks for newly applied
-// transactions while anyone is subscribed.
-const streamPoll = 50 * time.Millisecond
-
-// badgeHub wakes stream subscribers when the index moves on. It polls the
-// checkpoint rather than hooking Apply, so the index stays unaware of it.
+// badgeHub wakes a lot's stream subscribers when the index changes what
+// it says about the lot: it watches the index (index.Watch) while anyone
+// is subscribed, so a stream learns of a change as the change is applied,
+// without polling.
 type badgeHub struct {
 	idx *index.Index
 
-	mu      sync.Mutex
-	subs    int
-	changed chan struct{} // closed and replaced when the checkpoint moves
-	stop    chan struct{}
-	closed  bool
-	done    chan struct{} // closed by Close: every stream ends
+	mu     sync.Mutex
+	subs   map[lotRef]map[*badgeSub]struct{}
+	n      int    // subscribers
+	stop   func() // ends the index watch; nil without subscribers
+	closed bool
+	done   chan struct{} // closed by Close: every stream ends
+}
+
+type lotRef struct{ gtin, lot string }
+
+// badgeSub is one stream's subscription to its lot.
+type badgeSub struct {
+	h   *badgeHub
+	ref lotRef
+	// C receives a value when the lot changed since the last receive: a
+	// burst of changes wakes the stream once.
+	C chan struct{}
 }
 
 func newBadgeHub(idx *index.Index) *badgeHub {
-	return &badgeHub{idx: idx, changed: make(chan struct{}), done: make(chan struct{})}
+	return &badgeHub{idx: idx, subs: map[lotRef]map[*badgeSub]struct{}{}, done: make(chan struct{})}
 }
 
-// subscribe returns the current change channel and starts polling with
-// the first subscriber; the caller must call unsubscribe.
-func (h *badgeHub) subscribe() {
+// subscribe watches lot gtin/lot; the caller must close the subscription.
+// Subscribe before reading the badge, so that no change falls in between.
+func (h *badgeHub) subscribe(gtin, lot string) *badgeSub {
+	sub := &badgeSub{h: h, ref: lotRef{gtin, lot}, C: make(chan struct{}, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.subs++
-	if h.subs == 1 {
-		h.stop = make(chan struct{})
-		go h.poll(h.stop)
+	if h.subs[sub.ref] == nil {
+		h.subs[sub.ref] = map[*badgeSub]struct{}{}
+	}
+	h.subs[sub.ref][sub] = struct{}{}
+	if h.n++; h.n == 1 {
+		h.stop = h.idx.Watch(h.changed)
+	}
+	return sub
+}
+
+// close ends the subscription; closing it again does nothing.
+func (s *badgeSub) close() {
+	h := s.h
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.subs[s.ref][s]; !ok {
+		return
+	}
+	delete(h.subs[s.ref], s)
+	if len(h.subs[s.ref]) == 0 {
+		delete(h.subs, s.ref)
+	}
+	if h.n--; h.n == 0 {
+		h.stop()
+		h.stop = nil
 	}
 }
 
-func (h *badgeHub) unsubscribe() {
+// changed is the index watcher: it wakes the subscribers of every lot c
+// touched, without blocking the apply that called it.
+func (h *badgeHub) changed(c index.Change) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.subs--
-	if h.subs == 0 {
-		close(h.stop)
-	}
-}
-
-func (h *badgeHub) wait() <-chan struct{} {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.changed
-}
-
-func (h *badgeHub) poll(stop chan struct{}) {
-	t := time.NewTicker(streamPoll)
-	defer t.Stop()
-	last := h.idx.Checkpoint().Position
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
+	for ref, subs := range h.subs {
+		if !c.Lot(ref.gtin, ref.lot) {
+			continue
 		}
-		if cp := h.idx.Checkpoint().Position; cp != last {
-			last = cp
-			h.mu.Lock()
-			close(h.changed)
-			h.changed = make(chan struct{})
-			h.mu.Unlock()
+		for sub := range subs {
+			select {
+			case sub.C <- struct{}{}:
+			default: // already woken
+			}
 		}
 	}
 }
@@ -157,6 +171,11 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claim := r.URL.Query().Get("claim")
+	var sub *badgeSub
+	if format == "/stream" {
+		sub = s.badges.subscribe(l.GTIN, l.Lot) // before the badge: no change is missed
+		defer sub.close()
+	}
 	b, err := s.lotBadge(r, l, claim)
 	if err != nil {
 		s.fail(w, r, err)
@@ -171,7 +190,7 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "image/svg+xml")
 		_, _ = w.Write(badgeSVG(b))
 	case "/stream":
-		s.stream(w, r, l, claim, b)
+		s.stream(w, r, l, claim, b, sub)
 	}
 }
 
@@ -218,13 +237,11 @@ func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Ba
 
 // stream serves server-sent events: the badge now, then every change,
 // with a comment line every 15 s to keep proxies from closing it.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Link, claim string, b Badge) {
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Link, claim string, b Badge, sub *badgeSub) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	s.badges.subscribe()
-	defer s.badges.unsubscribe()
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
 	var last []byte
@@ -239,7 +256,6 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Li
 		}
 		return rc.Flush()
 	}
-	changed := s.badges.wait()
 	if err := send(b); err != nil {
 		return
 	}
@@ -254,8 +270,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Li
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
-		case <-changed:
-			changed = s.badges.wait()
+		case <-sub.C:
 			nb, err := s.lotBadge(r, l, claim)
 			if err != nil {
 				s.log.Warn("badge stream", "lot", l.String(), "err", err)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +143,44 @@ func TestBadgeStream(t *testing.T) {
 	// Shutdown ends open streams.
 	s.CloseStreams()
 	for range events {
+	}
+}
+
+// Streams are woken by the index's apply path, not by polling: the hub
+// holds no ticker or timer, and a subscriber of a lot is woken by the time
+// Apply returns, while a subscriber of an unaffected lot is not.
+func TestBadgeStreamNotifiedWithoutPolling(t *testing.T) {
+	typ := reflect.TypeOf(badgeHub{})
+	for i := range typ.NumField() {
+		switch f := typ.Field(i); f.Type {
+		case reflect.TypeOf(&time.Ticker{}), reflect.TypeOf(&time.Timer{}), reflect.TypeOf(time.Duration(0)):
+			t.Errorf("badgeHub.%s is a %s: the hub must not poll", f.Name, f.Type)
+		}
+	}
+
+	s, idx, rest := badgeServer(t)
+	juice := s.badges.subscribe(gtinB, "J1")
+	defer juice.close()
+	sibling := s.badges.subscribe(gtinA, "L2")
+	defer sibling.close()
+	recall := rest[0] // of L1, an input of J1
+	if _, err := idx.Apply(index.Position{Block: recall.Block, Tx: recall.Tx, TxID: recall.Event.TxID}, &recall.Event); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-juice.C:
+	default:
+		t.Fatal("J1's subscriber was not woken by the time Apply returned")
+	}
+	select {
+	case <-sibling.C:
+		t.Error("L2's subscriber was woken by the recall of another lot")
+	default:
+	}
+	// The watch ends with the last subscriber: nothing is collected then.
+	juice.close()
+	sibling.close()
+	if s.badges.stop != nil || len(s.badges.subs) != 0 {
+		t.Errorf("hub still watching with no subscriber: %d lots", len(s.badges.subs))
 	}
 }

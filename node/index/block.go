@@ -36,32 +36,41 @@ type Tx struct {
 // an *ApplyError naming its position; the caller may retry with that
 // transaction's Event set to nil.
 func (x *Index) ApplyBlock(block uint64, txs []Tx) (int, error) {
+	n, c, err := x.applyBlock(block, txs)
+	if c != nil {
+		x.watch.notify(*c) // unlocked: a watcher may read the index
+	}
+	return n, err
+}
+
+func (x *Index) applyBlock(block uint64, txs []Tx) (int, *Change, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.db == nil {
-		return 0, ErrClosed
+		return 0, nil, ErrClosed
 	}
 	end := BlockStart(block + 1)
 	if x.cp.Valid && !x.cp.Position.Before(end) {
-		return 0, nil
+		return 0, nil, nil
 	}
 	b := x.db.NewIndexedBatch()
 	defer b.Close()
+	w, cw := x.batchWriter(b)
 	cp := x.cp
 	n := 0
 	for _, t := range txs {
 		if t.Pos.Block != block || t.Pos.Tx < 0 {
-			return 0, fmt.Errorf("index: transaction at block %d tx %d given in block %d", t.Pos.Block, t.Pos.Tx, block)
+			return 0, nil, fmt.Errorf("index: transaction at block %d tx %d given in block %d", t.Pos.Block, t.Pos.Tx, block)
 		}
 		if cp.Valid && !cp.Position.Before(t.Pos) {
 			continue // applied before a crash or a cut stream
 		}
 		if t.Event != nil {
-			if err := applyEvent(b, t.Event); err != nil {
-				return 0, &ApplyError{Pos: t.Pos, Err: err}
+			if err := applyEvent(w, t.Event); err != nil {
+				return 0, nil, &ApplyError{Pos: t.Pos, Err: err}
 			}
-			if err := applyPositions(b, t.Pos, t.Event); err != nil { // blocks.go
-				return 0, &ApplyError{Pos: t.Pos, Err: err}
+			if err := applyPositions(w, t.Pos, t.Event); err != nil { // blocks.go
+				return 0, nil, &ApplyError{Pos: t.Pos, Err: err}
 			}
 			cp.Events++
 		}
@@ -72,13 +81,13 @@ func (x *Index) ApplyBlock(block uint64, txs []Tx) (int, error) {
 	cp.Position, cp.Valid, cp.At, cp.Layout = end, true, time.Now().UTC(), Layout
 	cp.Blocks++
 	if err := setJSON(b, checkpointKey, cp); err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if err := b.Commit(x.writeOpts()); err != nil {
-		return 0, fmt.Errorf("index: committing block %d: %w", block, err)
+		return 0, nil, fmt.Errorf("index: committing block %d: %w", block, err)
 	}
 	x.cp = cp
-	return n, nil
+	return n, cw.change(cp), nil
 }
 
 func (x *Index) writeOpts() *pebble.WriteOptions {

@@ -151,6 +151,8 @@ type Index struct {
 
 	mu sync.Mutex // serialises Apply: the checkpoint is read, then written
 	cp Checkpoint
+
+	watch watchers // watch.go
 }
 
 // Open opens (creating if needed) the index in dir. The caller must Close it.
@@ -285,22 +287,33 @@ func (x *Index) Checkpoint() Checkpoint {
 // stop it). It reports whether pos was new: a position at or before the
 // checkpoint is skipped.
 func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
+	ok, c, err := x.apply(pos, ev)
+	if c != nil {
+		x.watch.notify(*c) // unlocked: a watcher may read the index
+	}
+	return ok, err
+}
+
+// apply is Apply under the lock; it returns what changed for the watchers,
+// nil when nobody watches.
+func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.db == nil {
-		return false, ErrClosed
+		return false, nil, ErrClosed
 	}
 	if x.cp.Valid && !x.cp.Position.Before(pos) {
-		return false, nil
+		return false, nil, nil
 	}
 	b := x.db.NewIndexedBatch()
 	defer b.Close()
+	w, cw := x.batchWriter(b)
 	if ev != nil {
-		if err := applyEvent(b, ev); err != nil {
-			return false, &ApplyError{Pos: pos, Err: err}
+		if err := applyEvent(w, ev); err != nil {
+			return false, nil, &ApplyError{Pos: pos, Err: err}
 		}
-		if err := applyPositions(b, pos, ev); err != nil { // blocks.go
-			return false, &ApplyError{Pos: pos, Err: err}
+		if err := applyPositions(w, pos, ev); err != nil { // blocks.go
+			return false, nil, &ApplyError{Pos: pos, Err: err}
 		}
 	}
 	cp := x.cp
@@ -310,13 +323,13 @@ func (x *Index) Apply(pos Position, ev *ledger.Event) (bool, error) {
 		cp.Events++
 	}
 	if err := setJSON(b, checkpointKey, cp); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	if err := b.Commit(x.writeOpts()); err != nil {
-		return false, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
+		return false, nil, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
 	}
 	x.cp = cp
-	return true, nil
+	return true, cw.change(cp), nil
 }
 
 // ApplyError is an error indexing the transaction at Pos; nothing of it
