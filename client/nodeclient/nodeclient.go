@@ -11,12 +11,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trustline/trustline/gs1/digitallink"
-	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/nodeapi"
 )
 
 // Client calls one node.
@@ -44,36 +43,12 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// Trace is a node's answer for a lot or unit Digital Link.
-type Trace struct {
-	// ID is the canonical Digital Link asked about.
-	ID         string            `json:"id"`
-	Unit       *ledger.Unit      `json:"unit,omitempty"`
-	Product    *ledger.Product   `json:"product,omitempty"`
-	Lot        ledger.LotSummary `json:"lot"`
-	Events     []json.RawMessage `json:"events"`
-	Upstream   ledger.Trace      `json:"upstream"`
-	Downstream ledger.Trace      `json:"downstream"`
-	Recall     *ledger.Recall    `json:"recall,omitempty"`
-	Shipment   *ledger.Shipment  `json:"shipment,omitempty"`
-}
+// Trace is a node's answer for a lot or unit Digital Link (package
+// nodeapi holds the node API's wire types, shared with the node).
+type Trace = nodeapi.Trace
 
 // Problem is an RFC 9457 problem the node answered with.
-type Problem struct {
-	Type     string `json:"type"`
-	Title    string `json:"title"`
-	Status   int    `json:"status"`
-	Detail   string `json:"detail,omitempty"`
-	Instance string `json:"instance,omitempty"`
-	Segment  string `json:"segment,omitempty"`
-}
-
-func (p *Problem) Error() string {
-	if p.Detail != "" {
-		return fmt.Sprintf("node: %s (%d): %s", p.Title, p.Status, p.Detail)
-	}
-	return fmt.Sprintf("node: %s (%d)", p.Title, p.Status)
-}
+type Problem = nodeapi.Problem
 
 // UnavailableError is a failure to reach the node or a 5xx answer.
 type UnavailableError struct {
@@ -114,42 +89,7 @@ func (c *Client) Trace(ctx context.Context, link string) (*Trace, error) {
 
 // Query is the EPCIS query subset a node serves. Empty fields do not
 // restrict.
-type Query struct {
-	MatchEPC      []string
-	MatchAnyEPC   []string
-	MatchEPCClass []string
-	BizStep       []string
-	From, Until   time.Time // GE_eventTime, LT_eventTime
-	PerPage       int
-	PageToken     string
-}
-
-// Values is the query as URL parameters.
-func (q Query) Values() url.Values {
-	v := url.Values{}
-	add := func(k string, vs []string) {
-		if len(vs) > 0 {
-			v.Set(k, strings.Join(vs, "|"))
-		}
-	}
-	add("MATCH_epc", q.MatchEPC)
-	add("MATCH_anyEPC", q.MatchAnyEPC)
-	add("MATCH_epcClass", q.MatchEPCClass)
-	add("EQ_bizStep", q.BizStep)
-	if !q.From.IsZero() {
-		v.Set("GE_eventTime", q.From.UTC().Format(time.RFC3339Nano))
-	}
-	if !q.Until.IsZero() {
-		v.Set("LT_eventTime", q.Until.UTC().Format(time.RFC3339Nano))
-	}
-	if q.PerPage > 0 {
-		v.Set("perPage", strconv.Itoa(q.PerPage))
-	}
-	if q.PageToken != "" {
-		v.Set("nextPageToken", q.PageToken)
-	}
-	return v
-}
+type Query = nodeapi.Query
 
 // EventPage is one page of a query's events.
 type EventPage struct {

@@ -33,12 +33,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/web"
+	"github.com/trustline/trustline/nodeapi"
 )
 
 // Options configure a Server. The zero value is the default.
@@ -225,19 +227,11 @@ func (s *Server) route(name string, h http.HandlerFunc) http.Handler {
 	})
 }
 
-// Problem is an RFC 9457 problem detail.
-type Problem struct {
-	Type     string `json:"type"`
-	Title    string `json:"title"`
-	Status   int    `json:"status"`
-	Detail   string `json:"detail,omitempty"`
-	Instance string `json:"instance,omitempty"`
-	// Segment names the part of a Digital Link at fault.
-	Segment string `json:"segment,omitempty"`
-}
+// Problem is an RFC 9457 problem detail: the wire type of package nodeapi.
+type Problem = nodeapi.Problem
 
 // ProblemTypePrefix prefixes the type URIs of the API's problems.
-const ProblemTypePrefix = "urn:trustline:problem:"
+const ProblemTypePrefix = nodeapi.ProblemTypePrefix
 
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
 	s.writeProblem(w, Problem{Type: ProblemTypePrefix + kind, Title: title, Status: status, Detail: detail, Instance: r.URL.RequestURI()})
@@ -252,7 +246,7 @@ func (s *Server) writeProblem(w http.ResponseWriter, p Problem) {
 
 // fail answers with the problem an index error amounts to.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var qe *index.QueryError
+	var qe *nodeapi.QueryError
 	switch {
 	case errors.Is(err, index.ErrNotFound):
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", err.Error())
@@ -487,66 +481,16 @@ func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.L
 	writeJSON(w, "application/linkset+json", map[string]any{"linkset": []any{set}})
 }
 
-// EPCIS 2.0 JSON-LD context.
-const epcisContext = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
-
-// queryParams are the /events parameters; values of the list parameters
-// may repeat or be separated by "|".
-var queryParams = map[string]bool{
-	"MATCH_epc": true, "MATCH_anyEPC": true, "MATCH_epcClass": true, "EQ_bizStep": true,
-	"GE_eventTime": true, "LT_eventTime": true, "perPage": true, "nextPageToken": true,
-}
-
-func listParam(q url.Values, name string) []string {
-	var out []string
-	for _, v := range q[name] {
-		for _, p := range strings.Split(v, "|") {
-			if p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
-}
-
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", "malformed query string: "+err.Error())
 		return
 	}
-	for name := range q {
-		if !queryParams[name] {
-			s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query",
-				fmt.Sprintf("unknown query parameter %q; this node supports MATCH_epc, MATCH_anyEPC, MATCH_epcClass, EQ_bizStep, GE_eventTime, LT_eventTime, perPage and nextPageToken", name))
-			return
-		}
-	}
-	iq := index.Query{
-		MatchEPC: listParam(q, "MATCH_epc"), MatchAnyEPC: listParam(q, "MATCH_anyEPC"),
-		MatchEPCClass: listParam(q, "MATCH_epcClass"), BizStep: listParam(q, "EQ_bizStep"),
-		PageToken: q.Get("nextPageToken"),
-	}
-	for _, p := range []struct {
-		name string
-		dst  *time.Time
-	}{{"GE_eventTime", &iq.GETime}, {"LT_eventTime", &iq.LTTime}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", fmt.Sprintf("%s %q is not an RFC 3339 time", p.name, v))
-				return
-			}
-			*p.dst = t
-		}
-	}
-	if v := q.Get("perPage"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > index.MaxPerPage {
-			s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", fmt.Sprintf("perPage %q is not a number from 1 to %d", v, index.MaxPerPage))
-			return
-		}
-		iq.PerPage = n
+	iq, err := nodeapi.ParseQuery(q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	page, err := s.idx.Events(iq)
 	if err != nil {
@@ -562,7 +506,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", fmt.Sprintf("<%s/events?%s>; rel=\"next\"", s.base(r), next.Encode()))
 	}
 	doc := map[string]any{
-		"@context":      []string{epcisContext},
+		"@context":      []string{epcis.EPCISContext},
 		"type":          "EPCISQueryDocument",
 		"schemaVersion": "2.0",
 		"creationDate":  time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),

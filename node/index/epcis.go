@@ -6,31 +6,19 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/nodeapi"
 )
 
-// Query is the EPCIS 2.0 SimpleEventQuery subset a node answers. Different
-// parameters are ANDed; the values of one parameter are ORed.
-type Query struct {
-	MatchEPC      []string // MATCH_epc: epcList, childEPCs, input/outputEPCList
-	MatchAnyEPC   []string // MATCH_anyEPC: those and parentID
-	MatchEPCClass []string // MATCH_epcClass: quantity lists' epcClass
-	BizStep       []string // EQ_bizStep: bare CBV names or full URIs
-	GETime        time.Time
-	LTTime        time.Time // zero means unbounded
-	// PerPage is the page size; 0 means DefaultPerPage, more than
-	// MaxPerPage is an error.
-	PerPage int
-	// PageToken continues from a previous page's NextPageToken.
-	PageToken string
-}
+// Query is the EPCIS 2.0 SimpleEventQuery subset a node answers (package
+// nodeapi, the API's wire types).
+type Query = nodeapi.Query
 
 // Page sizes.
 const (
-	DefaultPerPage = 30
-	MaxPerPage     = 1000
+	DefaultPerPage = nodeapi.DefaultPerPage
+	MaxPerPage     = nodeapi.MaxPerPage
 )
 
 // Page is one page of query results, in event-time order.
@@ -42,12 +30,7 @@ type Page struct {
 
 // QueryError is a query the index cannot answer as asked: the caller's
 // mistake.
-type QueryError struct {
-	Param  string
-	Reason string
-}
-
-func (e *QueryError) Error() string { return fmt.Sprintf("query parameter %s: %s", e.Param, e.Reason) }
+type QueryError = nodeapi.QueryError
 
 // cursor is a position in event-time order.
 type cursor struct{ at, id string }

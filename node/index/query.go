@@ -10,6 +10,7 @@ import (
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/nodeapi"
 )
 
 // NotFoundError names what is missing; it matches ErrNotFound with errors.Is.
@@ -319,19 +320,10 @@ func orderedKeys(tr ledger.Trace, from string) []string {
 	return out
 }
 
-// Trace is everything the index knows about a lot, or a unit and its lot.
-type Trace struct {
-	// ID is the canonical Digital Link asked about.
-	ID         string            `json:"id"`
-	Unit       *ledger.Unit      `json:"unit,omitempty"`
-	Product    *ledger.Product   `json:"product,omitempty"`
-	Lot        ledger.LotSummary `json:"lot"`
-	Events     []json.RawMessage `json:"events"`
-	Upstream   ledger.Trace      `json:"upstream"`
-	Downstream ledger.Trace      `json:"downstream"`
-	Recall     *ledger.Recall    `json:"recall,omitempty"`
-	Shipment   *ledger.Shipment  `json:"shipment,omitempty"`
-}
+// Trace is everything the index knows about a lot, or a unit and its lot:
+// the node API's wire type (package nodeapi), which Trace and
+// AppendTraceJSON produce.
+type Trace = nodeapi.Trace
 
 // Trace returns the trace of a lot (serial empty) or of a unit, whose lot
 // must match the lot given.

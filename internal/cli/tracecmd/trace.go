@@ -218,7 +218,7 @@ follow the pages and print every event.`,
 			for _, t := range []struct {
 				flag, v string
 				dst     *time.Time
-			}{{"--from", from, &q.From}, {"--until", until, &q.Until}} {
+			}{{"--from", from, &q.GETime}, {"--until", until, &q.LTTime}} {
 				if t.v == "" {
 					continue
 				}
