@@ -99,7 +99,7 @@ func (n *Network) Start(ctx context.Context) error {
 		return nil
 	}
 	if err := step("crypto and channel config", func() error {
-		if err := generateCrypto(filepath.Join(n.dir, "crypto")); err != nil {
+		if err := generateCrypto(filepath.Join(n.dir, "crypto"), n.ports); err != nil {
 			return err
 		}
 		if err := n.writeConfig(); err != nil {

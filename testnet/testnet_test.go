@@ -43,7 +43,7 @@ func readCert(t *testing.T, path string) *x509.Certificate {
 
 func TestGenerateCrypto(t *testing.T) {
 	root := t.TempDir()
-	if err := generateCrypto(root); err != nil {
+	if err := generateCrypto(root, ports{base: 45000}); err != nil {
 		t.Fatal(err)
 	}
 	for _, org := range Orgs {
@@ -74,7 +74,7 @@ func TestGenerateCrypto(t *testing.T) {
 	}
 	// A second run keeps existing material.
 	before, _ := os.ReadFile(filepath.Join(root, Brand, "ca", "ca.pem"))
-	if err := generateCrypto(root); err != nil {
+	if err := generateCrypto(root, ports{base: 45000}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := os.ReadFile(filepath.Join(root, Brand, "ca", "ca.pem"))
@@ -124,7 +124,7 @@ func TestCCaaSPackageDeterministic(t *testing.T) {
 
 func TestWriteConfig(t *testing.T) {
 	n := newTestNetwork(t)
-	if err := generateCrypto(filepath.Join(n.dir, "crypto")); err != nil {
+	if err := generateCrypto(filepath.Join(n.dir, "crypto"), n.ports); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.writeConfig(); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/indexcmd"
 	"github.com/trustline/trustline/internal/cli/labcmd"
 	"github.com/trustline/trustline/internal/cli/nodecmd"
+	"github.com/trustline/trustline/internal/cli/orgcmd"
 	"github.com/trustline/trustline/internal/cli/productcmd"
 	"github.com/trustline/trustline/internal/cli/recallcmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
@@ -48,6 +49,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		testnetcmd.NewCmd(ios),
 		democmd.NewCmd(ios),
 		nodecmd.NewCmd(ios),
+		orgcmd.NewCmd(ios),
 		indexcmd.NewCmd(ios),
 		productcmd.NewCmd(ios),
 		batchcmd.NewCmd(ios),
