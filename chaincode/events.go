@@ -214,7 +214,8 @@ func sensorElements(rs []reading) []sensorElement {
 	return out
 }
 
-// record assigns ev its CBV 2.0 event id, stores it, indexes it under each
+// record assigns ev its event id (hash version epcis.Current; events
+// recorded earlier keep the CBV 2.0 ids they were given), stores it, indexes it under each
 // lot it concerns and counts it on them. It returns the event id.
 func (t *txn) record(ev *epcisEvent, lots ...*lotState) (string, error) {
 	ev.EventID = ""
@@ -222,7 +223,7 @@ func (t *txn) record(ev *epcisEvent, lots ...*lotState) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	id, err := epcis.HashEvent(b)
+	id, err := epcis.HashEventAs(epcis.Current, b)
 	if err != nil {
 		return "", fmt.Errorf("computing the EPCIS event hash: %w", err)
 	}

@@ -256,9 +256,9 @@ func TestEventIDs(t *testing.T) {
 			if err := json.Unmarshal(raw, &head); err != nil {
 				t.Fatal(err)
 			}
-			id, err := epcis.HashEvent(raw)
+			id, err := epcis.HashEventAs(epcis.Current, raw)
 			if err != nil || id != head.EventID {
-				t.Errorf("HashEvent(stored) = %s, %v; eventID %s", id, err, head.EventID)
+				t.Errorf("HashEventAs(%s, stored) = %s, %v; eventID %s", epcis.Current, id, err, head.EventID)
 			}
 			if len(head.Context) != 2 || string(head.Context[0]) != `"`+epcis.EPCISContext+`"` {
 				t.Errorf("@context = %s", head.Context)
@@ -274,8 +274,8 @@ func TestEventIDs(t *testing.T) {
 			if err := model.Validate(); err != nil {
 				t.Errorf("epcis.Event.Validate: %v\n%s", err, raw)
 			}
-			if id, err := model.Hash(); err != nil || id != head.EventID {
-				t.Errorf("epcis.Event.Hash = %s, %v; eventID %s", id, err, head.EventID)
+			if id, err := model.HashAs(epcis.Current); err != nil || id != head.EventID {
+				t.Errorf("epcis.Event.HashAs = %s, %v; eventID %s", id, err, head.EventID)
 			}
 			n++
 		}

@@ -1,5 +1,5 @@
 // Package epcis models EPCIS 2.0 events and documents in JSON-LD and
-// computes the EPCIS event hash ID of GS1 CBV 2.0 §8.9.
+// computes the EPCIS event hash ID of GS1 CBV 2.0 and CBV 2.1 §8.9.
 //
 // Everything here is deterministic, because it runs inside chaincode where
 // every endorsing peer must produce identical bytes: marshalling follows
@@ -18,6 +18,15 @@
 // extensions as sorted "{namespace}name=value" blocks. recordTime, eventID,
 // errorDeclaration and certificationInfo are not part of the hash. The
 // package's tests check it against the reference's published vectors.
+//
+// CBV 2.1 ("ver=CBV2.1", HashEventAs(CBV21, …)) differs only in structure,
+// as in the reference's version profiles: user extensions inside a standard
+// field are hashed in place after the field's standard members instead of
+// in a trailing block, the sensorElementList wrapper is named, and the ILMD
+// is sorted with the event-level extensions. Like 2.0 it leaves
+// certificationInfo out. trustline records new events with CBV 2.1 ids
+// (Current); an id names its version, and HashEventID recomputes an id with
+// it, so CBV 2.0 ids already on a ledger keep verifying.
 //
 // Where the reference depends on things outside the event, this package
 // chooses what makes the hash a property of the event alone:

@@ -4,12 +4,78 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"sort"
+	"strconv"
 	"strings"
 )
 
-// HashVersion is the version of the event hash algorithm implemented here,
-// as it appears in the hash URI.
-const HashVersion = "CBV2.0"
+// CBV is a version of the event hash algorithm, as it appears in the hash
+// URI's "ver" parameter.
+type CBV string
+
+// The event hash versions implemented here. They differ in where user
+// extensions inside standard fields go and in the sensorElementList
+// wrapper (see CBV21); both leave certificationInfo, errorDeclaration,
+// eventID and recordTime out of the hash.
+const (
+	// CBV20 is the hash of CBV 2.0 §8.9: user extensions inside standard
+	// fields are appended after the ILMD, prefixed by their field path; the
+	// sensorElementList wrapper is not named.
+	CBV20 CBV = "CBV2.0"
+	// CBV21 is the hash of CBV 2.1: user extensions inside a standard field
+	// follow that field's standard members; the sensorElementList wrapper is
+	// named; the ILMD is sorted with the event-level extensions.
+	CBV21 CBV = "CBV2.1"
+)
+
+// HashVersion is the version of HashEvent and HashDocument.
+const HashVersion = CBV20
+
+// Current is the version trustline gives the events it records. Ids of
+// other versions stay valid: verify an id with the version it names
+// (VersionOf, CheckEventID).
+const Current = CBV21
+
+// ParseCBV reads a version as given on a command line: "2.0", "2.1",
+// "CBV2.0" or "CBV2.1".
+func ParseCBV(s string) (CBV, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "2.0", "CBV2.0":
+		return CBV20, nil
+	case "2.1", "CBV2.1":
+		return CBV21, nil
+	}
+	return "", &Error{Field: "ver", Reason: "unknown CBV hash version " + strconv.Quote(s) + " (want 2.0 or 2.1)"}
+}
+
+// VersionOf is the hash version an event hash id names in its "ver"
+// parameter ("ni:///sha-256;<hex>?ver=CBV2.1").
+func VersionOf(id string) (CBV, error) {
+	_, q, ok := strings.Cut(id, "?")
+	if !strings.HasPrefix(id, "ni:///sha-256;") || !ok {
+		return "", &Error{Field: "eventID", Reason: "not an event hash id: " + strconv.Quote(id)}
+	}
+	for _, p := range strings.Split(q, "&") {
+		if v, ok := strings.CutPrefix(p, "ver="); ok {
+			switch CBV(v) {
+			case CBV20, CBV21:
+				return CBV(v), nil
+			}
+			return "", &Error{Field: "eventID", Reason: "unknown hash version " + strconv.Quote(v) + " in " + strconv.Quote(id)}
+		}
+	}
+	return "", &Error{Field: "eventID", Reason: "no ver= in event hash id " + strconv.Quote(id)}
+}
+
+// HashEventID recomputes an event's hash id with the version that id names:
+// an event recorded under CBV 2.0 keeps verifying after new events get
+// CBV 2.1 ids.
+func HashEventID(id string, eventJSON []byte) (string, error) {
+	v, err := VersionOf(id)
+	if err != nil {
+		return "", err
+	}
+	return HashEventAs(v, eventJSON)
+}
 
 // HashEvent returns the EPCIS event hash ID of one event in EPCIS 2.0 JSON
 // or JSON-LD, as specified in CBV 2.0 §8.9 ("ni:///sha-256;<hex>?ver=CBV2.0").
@@ -17,32 +83,45 @@ const HashVersion = "CBV2.0"
 // An "@context" member of the event declares namespace prefixes for user
 // extensions; it is not itself hashed. Without it the well-known prefixes
 // (gs1, cbv, epcis, cbvmda and tl) apply.
-func HashEvent(eventJSON []byte) (string, error) {
-	pre, err := PreHashEvent(eventJSON)
+func HashEvent(eventJSON []byte) (string, error) { return HashEventAs(CBV20, eventJSON) }
+
+// HashEventAs is HashEvent with hash version v.
+func HashEventAs(v CBV, eventJSON []byte) (string, error) {
+	pre, err := PreHashEventAs(v, eventJSON)
 	if err != nil {
 		return "", err
 	}
-	return hashPreHash(pre), nil
+	return hashPreHash(v, pre), nil
 }
 
-// HashDocument returns the event hash IDs of all events of an
+// HashDocument returns the CBV 2.0 event hash IDs of all events of an
 // EPCISDocument or EPCISQueryDocument in JSON-LD, in document order.
-func HashDocument(docJSON []byte) ([]string, error) {
-	pres, err := PreHashDocument(docJSON)
+func HashDocument(docJSON []byte) ([]string, error) { return HashDocumentAs(CBV20, docJSON) }
+
+// HashDocumentAs is HashDocument with hash version v.
+func HashDocumentAs(v CBV, docJSON []byte) ([]string, error) {
+	pres, err := PreHashDocumentAs(v, docJSON)
 	if err != nil {
 		return nil, err
 	}
 	hashes := make([]string, len(pres))
 	for i, p := range pres {
-		hashes[i] = hashPreHash(p)
+		hashes[i] = hashPreHash(v, p)
 	}
 	return hashes, nil
 }
 
-// PreHashEvent returns the canonical pre-hash string of an event: the text
-// whose SHA-256 digest is the event hash. It is meant for debugging hash
-// mismatches between implementations.
-func PreHashEvent(eventJSON []byte) (string, error) {
+// PreHashEvent returns the canonical CBV 2.0 pre-hash string of an event:
+// the text whose SHA-256 digest is the event hash. It is meant for
+// debugging hash mismatches between implementations.
+func PreHashEvent(eventJSON []byte) (string, error) { return PreHashEventAs(CBV20, eventJSON) }
+
+// PreHashEventAs is PreHashEvent with hash version v.
+func PreHashEventAs(ver CBV, eventJSON []byte) (string, error) {
+	prof, err := profileOf(ver)
+	if err != nil {
+		return "", err
+	}
 	v, err := parseJSON(eventJSON)
 	if err != nil {
 		return "", &Error{Field: "event", Reason: "invalid JSON: " + err.Error(), Err: err}
@@ -50,11 +129,19 @@ func PreHashEvent(eventJSON []byte) (string, error) {
 	if v.kind != jsonObject {
 		return "", &Error{Field: "event", Reason: "event is not a JSON object"}
 	}
-	return preHash(v, nil)
+	return preHash(prof, v, nil)
 }
 
-// PreHashDocument returns the pre-hash strings of all events of a document.
-func PreHashDocument(docJSON []byte) ([]string, error) {
+// PreHashDocument returns the CBV 2.0 pre-hash strings of all events of a
+// document.
+func PreHashDocument(docJSON []byte) ([]string, error) { return PreHashDocumentAs(CBV20, docJSON) }
+
+// PreHashDocumentAs is PreHashDocument with hash version v.
+func PreHashDocumentAs(ver CBV, docJSON []byte) ([]string, error) {
+	prof, err := profileOf(ver)
+	if err != nil {
+		return nil, err
+	}
 	doc, err := parseJSON(docJSON)
 	if err != nil {
 		return nil, &Error{Field: "document", Reason: "invalid JSON: " + err.Error(), Err: err}
@@ -65,7 +152,7 @@ func PreHashDocument(docJSON []byte) ([]string, error) {
 	}
 	pres := make([]string, 0, len(events))
 	for i, ev := range events {
-		p, err := preHash(ev, doc.member("@context"))
+		p, err := preHash(prof, ev, doc.member("@context"))
 		if err != nil {
 			return nil, prefixField(err, "eventList["+itoa(i)+"]")
 		}
@@ -74,9 +161,30 @@ func PreHashDocument(docJSON []byte) ([]string, error) {
 	return pres, nil
 }
 
-func hashPreHash(pre string) string {
+func hashPreHash(v CBV, pre string) string {
 	sum := sha256.Sum256([]byte(pre))
-	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=" + HashVersion
+	return "ni:///sha-256;" + hex.EncodeToString(sum[:]) + "?ver=" + string(v)
+}
+
+// profile is what distinguishes the hash versions, as the reference
+// implementation's version profiles do.
+type profile struct {
+	// inlineExtensions: user extensions inside a standard field follow the
+	// field's standard members (2.1), rather than a trailing block
+	// prefixed by the field path (2.0).
+	inlineExtensions bool
+	// sensorElementList: the wrapper's name is part of the string (2.1).
+	sensorElementList bool
+}
+
+func profileOf(v CBV) (profile, error) {
+	switch v {
+	case CBV20:
+		return profile{}, nil
+	case CBV21:
+		return profile{inlineExtensions: true, sensorElementList: true}, nil
+	}
+	return profile{}, &Error{Field: "ver", Reason: "unknown CBV hash version " + strconv.Quote(string(v))}
 }
 
 // documentEvents finds the event list of an EPCISDocument (epcisBody.eventList
@@ -110,8 +218,8 @@ func documentEvents(doc *jsonValue) ([]*jsonValue, error) {
 	return list.arr, nil
 }
 
-// preHash computes the CBV 2.0 pre-hash string of one event.
-func preHash(event, docContext *jsonValue) (string, error) {
+// preHash computes the pre-hash string of one event.
+func preHash(prof profile, event, docContext *jsonValue) (string, error) {
 	ns := newNamespaces(docContext, event.member("@context"))
 	event = event.without("@context")
 	replaceBareStrings(event, ns)
@@ -129,7 +237,18 @@ func preHash(event, docContext *jsonValue) (string, error) {
 		return "", err
 	}
 
-	standard := preHashInOrder(&root.children, propOrder)
+	standard := prof.preHashInOrder(&root.children, propOrder)
+
+	if prof.inlineExtensions {
+		// CBV 2.1: field extensions are already inline; the ILMD and the
+		// event-level extensions follow, sorted together.
+		rest := filterNodes(root.children, func(c *node) bool { return !ignoredInHash[c.name] })
+		out := "eventType=" + t.str + standard
+		if len(rest) > 0 {
+			out += genericPreHash(rest)
+		}
+		return out, nil
+	}
 
 	// CBV 2.0 then appends, in this order: the ILMD, user extensions inside
 	// standard fields (prefixed by the field path) and the event-level user
@@ -151,8 +270,8 @@ func preHash(event, docContext *jsonValue) (string, error) {
 			if c.pair || c.name != p.name {
 				continue
 			}
-			if inner := fieldExtensions(c.children, p.sub); inner != "" {
-				fieldExt = append(fieldExt, displayName(p.name)+inner)
+			if inner := prof.fieldExtensions(c.children, p.sub); inner != "" {
+				fieldExt = append(fieldExt, prof.displayName(p.name)+inner)
 				root.children = removeNode(root.children, c)
 			}
 		}
@@ -231,9 +350,9 @@ func props(names ...string) []prop {
 }
 
 // displayName: CBV 2.0 leaves the sensorElementList wrapper out of the
-// pre-hash string.
-func displayName(name string) string {
-	if name == "sensorElementList" {
+// pre-hash string, CBV 2.1 names it.
+func (prof profile) displayName(name string) string {
+	if name == "sensorElementList" && !prof.sensorElementList {
 		return ""
 	}
 	return name
@@ -241,8 +360,14 @@ func displayName(name string) string {
 
 // preHashInOrder renders the children named in order, sorting repeated
 // elements, and removes every child it fully consumed. What is left over
-// afterwards are user extensions (and unknown members).
-func preHashInOrder(children *[]*node, order []prop) string {
+// afterwards are user extensions (and unknown members). Under CBV 2.1 the
+// user extensions of a standard field are rendered here too, after its
+// standard members.
+func (prof profile) preHashInOrder(children *[]*node, order []prop) string {
+	var ext []*node
+	if prof.inlineExtensions {
+		ext = gatherExtensions(children)
+	}
 	var b strings.Builder
 	for _, p := range order {
 		var values []string
@@ -250,7 +375,7 @@ func preHashInOrder(children *[]*node, order []prop) string {
 			if c.pair || c.name != p.name {
 				continue
 			}
-			if s := childPreHash(c, p); s != "" {
+			if s := prof.childPreHash(c, p); s != "" {
 				values = append(values, s)
 			}
 			if len(c.children) == 0 {
@@ -262,10 +387,43 @@ func preHashInOrder(children *[]*node, order []prop) string {
 			b.WriteString(v)
 		}
 	}
+	if len(ext) > 0 {
+		b.WriteString(genericPreHash(ext))
+	}
 	return b.String()
 }
 
-func childPreHash(c *node, p prop) string {
+// gatherExtensions removes and returns the user extensions among a standard
+// field's members, as the CBV 2.1 reference does: not at the event's top
+// level (recognised, as there, by an eventTime or action member), and not
+// from a field with a single member.
+func gatherExtensions(children *[]*node) []*node {
+	if len(*children) <= 1 {
+		return nil
+	}
+	for _, c := range *children {
+		if !c.pair && (strings.Contains(c.name, "eventTime") || strings.Contains(c.name, "action")) {
+			return nil
+		}
+	}
+	var ext []*node
+	*children = filterNodes(*children, func(c *node) bool {
+		if isExtension(c) {
+			ext = append(ext, c)
+			return false
+		}
+		return true
+	})
+	return ext
+}
+
+// isExtension recognises a user extension, as the reference does, by its
+// "{namespace/}name".
+func isExtension(c *node) bool {
+	return !c.pair && strings.Contains(c.name, "{") && strings.Contains(c.name, "/}")
+}
+
+func (prof profile) childPreHash(c *node, p prop) string {
 	var grand string
 	switch {
 	case p.pairs:
@@ -274,7 +432,7 @@ func childPreHash(c *node, p prop) string {
 			c.children = nil
 		}
 	case p.sub != nil:
-		grand = preHashInOrder(&c.children, p.sub)
+		grand = prof.preHashInOrder(&c.children, p.sub)
 	}
 	var text string
 	if c.text != "" {
@@ -291,7 +449,7 @@ func childPreHash(c *node, p prop) string {
 	if text == "" && grand == "" {
 		return ""
 	}
-	return displayName(c.name) + text + grand
+	return prof.displayName(c.name) + text + grand
 }
 
 func isTimeField(name string) bool {
@@ -343,7 +501,7 @@ func shouldSort(children []*node) bool {
 // fieldExtensions renders the user extensions left inside a standard field
 // with an extension point (readPoint, sensorElement, sensorMetadata, ...):
 // nested fields first, in property order, then the field's own extensions.
-func fieldExtensions(children []*node, order []prop) string {
+func (prof profile) fieldExtensions(children []*node, order []prop) string {
 	var parts []string
 	for _, p := range order {
 		if p.sub == nil {
@@ -353,15 +511,14 @@ func fieldExtensions(children []*node, order []prop) string {
 			if c.pair || c.name != p.name {
 				continue
 			}
-			if inner := fieldExtensions(c.children, p.sub); inner != "" {
-				parts = append(parts, displayName(p.name)+inner)
+			if inner := prof.fieldExtensions(c.children, p.sub); inner != "" {
+				parts = append(parts, prof.displayName(p.name)+inner)
 			}
 		}
 	}
 	var direct []*node
 	for _, c := range children {
-		// The reference recognises extensions by "{namespace/}name".
-		if !c.pair && strings.Contains(c.name, "{") && strings.Contains(c.name, "/}") {
+		if isExtension(c) {
 			direct = append(direct, c)
 		}
 	}

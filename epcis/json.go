@@ -23,12 +23,15 @@ func Canonical(v any) ([]byte, error) {
 }
 
 // Hash returns the event hash ID of e (see HashEvent).
-func (e *Event) Hash() (string, error) {
+func (e *Event) Hash() (string, error) { return e.HashAs(CBV20) }
+
+// HashAs returns the event's hash ID with hash version v.
+func (e *Event) HashAs(v CBV) (string, error) {
 	b, err := Canonical(e)
 	if err != nil {
 		return "", err
 	}
-	return HashEvent(b)
+	return HashEventAs(v, b)
 }
 
 // Hashes returns the event hash IDs of the document's events.

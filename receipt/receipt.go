@@ -38,7 +38,8 @@
 // in windows of up to a million events (see TestReceiptSize).
 //
 // Verify checks three parts of each event independently: the event (its id
-// recomputed from its content with epcis.HashEvent), the path (the id's
+// recomputed from its content with epcis.HashEventID, in the CBV hash version
+// the id names), the path (the id's
 // Merkle path leads to its window's root, for the window's size), and the
 // anchors (each is an Anchored log of the window on chain; only with an RPC
 // backend). It checks records the same way (the record's id recomputed from

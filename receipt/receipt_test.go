@@ -354,3 +354,33 @@ func TestEveryEventByte(t *testing.T) {
 		t.Errorf("flipping byte %d (%q in %s) went unnoticed", i, b[i], b[max(start, i-20):min(end, i+20)])
 	}
 }
+
+// TestCheckEventCBVVersions: an event id is recomputed with the hash
+// version it names, so CBV 2.0 ids recorded before CBV 2.1 keep verifying.
+func TestCheckEventCBVVersions(t *testing.T) {
+	raw, _ := testEvent(t, 1)
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	delete(ev, "eventID")
+	// Sensor data: CBV 2.1 names the sensorElementList wrapper, so the two
+	// versions' digests differ.
+	ev["sensorElementList"] = []any{map[string]any{"sensorReport": []any{map[string]any{"type": "Temperature", "value": 3.5, "uom": "CEL"}}}}
+	bare, _ := json.Marshal(ev)
+	for _, v := range []epcis.CBV{epcis.CBV20, epcis.CBV21} {
+		id, err := epcis.HashEventAs(v, bare)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkEvent(Event{Event: bare, EventID: id}); err != nil {
+			t.Errorf("%s id: %v", v, err)
+		}
+	}
+	id, _ := epcis.HashEventAs(epcis.CBV21, bare)
+	for _, bad := range []string{id[:len(id)-len("2.1")] + "2.0", id[:len(id)-len("2.1")] + "9.9"} {
+		if err := checkEvent(Event{Event: bare, EventID: bad}); !errors.Is(err, ErrEventID) {
+			t.Errorf("id %s: %v, want ErrEventID", bad, err)
+		}
+	}
+}

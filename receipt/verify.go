@@ -251,10 +251,12 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	return rep, nil
 }
 
-// checkEvent recomputes the event's id from its content. The event's own
-// eventID member is outside the CBV hash, so it is compared separately.
+// checkEvent recomputes the event's id from its content, with the hash
+// version the id names (CBV 2.0 ids recorded before CBV 2.1 keep
+// verifying). The event's own eventID member is outside the CBV hash, so it
+// is compared separately.
 func checkEvent(e Event) error {
-	got, err := epcis.HashEvent(e.Event)
+	got, err := epcis.HashEventID(e.EventID, e.Event)
 	if err != nil {
 		return fmt.Errorf("%w: cannot hash the event: %v", ErrEventID, err)
 	}

@@ -25,33 +25,39 @@ func NewCmd(ios *iostreams.IO) *cobra.Command {
 }
 
 func newHashCmd(ios *iostreams.IO) *cobra.Command {
-	var output string
+	var output, cbv string
 	var pre bool
 	cmd := &cobra.Command{
 		Use:   "hash FILE.jsonld",
-		Short: "Print the CBV 2.0 event hash id of every event of an EPCIS document",
-		Long: `Print the event hash id (CBV 2.0 §8.9, ni:///sha-256;…?ver=CBV2.0) of every
-event of an EPCISDocument or EPCISQueryDocument, one per line in document
-order. These are the eventIDs the trustline ledger gives the events it
-records, so a document exported from anywhere can be matched against it.
-FILE may be - for standard input.`,
+		Short: "Print the CBV event hash id of every event of an EPCIS document",
+		Long: `Print the event hash id (CBV §8.9, ni:///sha-256;…?ver=CBV2.1 or ?ver=CBV2.0) of
+every event of an EPCISDocument or EPCISQueryDocument, one per line in
+document order. --cbv 2.1 (the default) gives the eventIDs the trustline
+ledger gives the events it records; --cbv 2.0 those of events recorded
+before CBV 2.1, so a document exported from anywhere can be matched against
+it. FILE may be - for standard input.`,
 		Example: `  trustline epcis hash events.jsonld
   trustline batch events https://id.gs1.org/01/09506000134352/10/L1 | trustline epcis hash -
-  trustline epcis hash events.jsonld --pre-hash   # the canonical strings that are hashed`,
+  trustline epcis hash events.jsonld --pre-hash   # the canonical strings that are hashed
+  trustline epcis hash events.jsonld --cbv 2.0    # ids of events recorded before CBV 2.1`,
 		Args: cmdutil.ExactArgs(1, "an EPCIS 2.0 JSON-LD document"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
+			ver, err := epcis.ParseCBV(cbv)
+			if err != nil {
+				return cmdutil.UsageError("--cbv: %v", err)
+			}
 			b, err := cmdutil.ReadInput(args[0], ios.In)
 			if err != nil {
 				return err
 			}
-			hash := epcis.HashDocument
+			hash := epcis.HashDocumentAs
 			if pre {
-				hash = epcis.PreHashDocument
+				hash = epcis.PreHashDocumentAs
 			}
-			ids, err := hash(b)
+			ids, err := hash(ver, b)
 			if err != nil {
 				return cmdutil.UsageError("%s: %v", args[0], err)
 			}
@@ -66,6 +72,7 @@ FILE may be - for standard input.`,
 		},
 	}
 	cmd.Flags().BoolVar(&pre, "pre-hash", false, "print the pre-hash strings instead of the hashes")
+	cmd.Flags().StringVar(&cbv, "cbv", "2.1", "CBV event hash version: 2.0 or 2.1")
 	cmdutil.AddOutputFlag(cmd, &output)
 	return cmd
 }

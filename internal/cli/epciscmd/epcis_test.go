@@ -12,26 +12,35 @@ import (
 )
 
 // TestHashVectors runs `epcis hash` on the epcis package's test vectors:
-// the ids are the reference implementation's, one per line.
+// the ids are the reference implementation's, one per line, CBV 2.0 with
+// --cbv 2.0 and CBV 2.1 by default.
 func TestHashVectors(t *testing.T) {
 	docs, _ := filepath.Glob("../../../epcis/testdata/hash/*.jsonld")
 	if len(docs) == 0 {
 		t.Fatal("no test vectors")
 	}
 	for _, doc := range docs {
-		t.Run(filepath.Base(doc), func(t *testing.T) {
-			want, err := os.ReadFile(strings.TrimSuffix(doc, ".jsonld") + ".hashes")
-			if err != nil {
-				t.Skip("no .hashes file")
-			}
-			r := clitest.Run(t, "", "epcis", "hash", doc)
-			if r.Code != 0 {
-				t.Fatalf("exit %d: %s", r.Code, r.Stderr)
-			}
-			if got, want := strings.Fields(r.Stdout), strings.Fields(string(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Fatalf("hashes\n%s\nwant\n%s", r.Stdout, strings.Join(want, "\n"))
-			}
-		})
+		for _, v := range []struct {
+			flags []string
+			dir   string
+		}{
+			{[]string{"--cbv", "2.0"}, ""},
+			{nil, "CBV2.1"},
+		} {
+			t.Run(filepath.Base(doc)+"/"+v.dir, func(t *testing.T) {
+				want, err := os.ReadFile(filepath.Join(filepath.Dir(doc), v.dir, strings.TrimSuffix(filepath.Base(doc), ".jsonld")+".hashes"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := clitest.Run(t, "", append([]string{"epcis", "hash", doc}, v.flags...)...)
+				if r.Code != 0 {
+					t.Fatalf("exit %d: %s", r.Code, r.Stderr)
+				}
+				if got, want := strings.Fields(r.Stdout), strings.Fields(string(want)); strings.Join(got, "\n") != strings.Join(want, "\n") {
+					t.Fatalf("hashes\n%s\nwant\n%s", r.Stdout, strings.Join(want, "\n"))
+				}
+			})
+		}
 	}
 }
 
@@ -58,6 +67,7 @@ func TestHashUsageErrors(t *testing.T) {
 		{"no file", []string{"epcis", "hash"}, "takes an EPCIS 2.0 JSON-LD document"},
 		{"missing file", []string{"epcis", "hash", "/nonexistent.jsonld"}, "no such file"},
 		{"truncated JSON", []string{"epcis", "hash", bad}, "bad.jsonld"},
+		{"unknown CBV version", []string{"epcis", "hash", bad, "--cbv", "1.2"}, "--cbv: "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := clitest.Run(t, "", tc.args...)
