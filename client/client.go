@@ -2,8 +2,6 @@ package client
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -12,10 +10,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/hash"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 )
 
 // Defaults of a Config's channel and chaincode.
@@ -175,14 +170,9 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.complete()
+	if err != nil {
 		return nil, err
-	}
-	if cfg.Channel == "" {
-		cfg.Channel = DefaultChannel
-	}
-	if cfg.Chaincode == "" {
-		cfg.Chaincode = DefaultChaincode
 	}
 	o := options{
 		evaluateTimeout: 10 * time.Second, endorseTimeout: 30 * time.Second,
@@ -193,36 +183,22 @@ func Connect(ctx context.Context, cfg Config, opts ...Option) (*Client, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	id, sign, err := loadIdentity(cfg)
-	if err != nil {
-		return nil, err
-	}
 	c := &Client{cfg: cfg, opts: o}
-	conn := o.conn
-	if conn == nil {
-		creds, err := tlsCredentials(cfg)
-		if err != nil {
-			return nil, err
-		}
-		c.conn, err = grpc.NewClient(cfg.GatewayAddress, grpc.WithTransportCredentials(creds))
-		if err != nil {
-			return nil, &UnavailableError{Address: cfg.GatewayAddress, Err: err}
-		}
-		conn = c.conn
-	}
-	c.gw, err = client.Connect(id,
-		client.WithSign(sign),
-		client.WithHash(hash.SHA256),
-		client.WithClientConnection(conn),
+	gwOpts := []client.ConnectOption{
 		client.WithEvaluateTimeout(o.evaluateTimeout),
 		client.WithEndorseTimeout(o.endorseTimeout),
 		client.WithSubmitTimeout(o.submitTimeout),
 		client.WithCommitStatusTimeout(o.commitTimeout),
-	)
-	if err != nil {
-		if c.conn != nil {
-			c.conn.Close()
+	}
+	if o.conn != nil {
+		c.gw, err = newGateway(cfg, o.conn, gwOpts)
+	} else {
+		var g *GatewayConn
+		if g, err = dial(cfg, gwOpts); err == nil {
+			c.gw, c.conn = g.Gateway, g.conn
 		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	c.network = c.gw.GetNetwork(cfg.Channel)
@@ -249,47 +225,3 @@ func (c *Client) Config() Config { return c.cfg }
 // Gateway is the underlying fabric-gateway connection, for what this
 // package does not cover (chaincode events, block events).
 func (c *Client) Gateway() *client.Gateway { return c.gw }
-
-func tlsCredentials(cfg Config) (credentials.TransportCredentials, error) {
-	caPEM, err := os.ReadFile(cfg.TLSCACert)
-	if err != nil {
-		return nil, fmt.Errorf("reading TLS CA certificate: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("no PEM certificate in %s", cfg.TLSCACert)
-	}
-	return credentials.NewClientTLSFromCert(pool, cfg.TLSServerName), nil
-}
-
-func loadIdentity(cfg Config) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := os.ReadFile(cfg.CertPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading certificate: %w", err)
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parsing certificate %s: %w", cfg.CertPath, err)
-	}
-	id, err := identity.NewX509Identity(cfg.MSPID, cert)
-	if err != nil {
-		return nil, nil, err
-	}
-	keyPEM, err := os.ReadFile(cfg.KeyPath)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading private key: %w", err)
-	}
-	block, _ := pem.Decode(keyPEM)
-	if block == nil {
-		return nil, nil, fmt.Errorf("no PEM private key in %s", cfg.KeyPath)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("parsing private key %s: %w", cfg.KeyPath, err)
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return id, sign, nil
-}

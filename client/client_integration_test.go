@@ -25,14 +25,11 @@ func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 // connect opens a library client as org's user on the shared testnet.
 func connect(t *testing.T, org string) *client.Client {
 	t.Helper()
-	p, err := testkit.Network(t).Profile(org, false)
+	cfg, err := testkit.Network(t).ClientConfig(org, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Connect(context.Background(), client.Config{
-		GatewayAddress: p.GatewayAddress, TLSServerName: p.TLSServerName, TLSCACert: p.TLSCACert,
-		CertPath: p.CertPath, KeyPath: p.KeyPath, MSPID: p.MSPID, Channel: p.Channel, Chaincode: p.Chaincode,
-	})
+	c, err := client.Connect(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +185,7 @@ func TestIntegrationLotLife(t *testing.T) {
 // TestIntegrationUnavailable: a gateway nobody listens on is an
 // *UnavailableError after the retries.
 func TestIntegrationUnavailable(t *testing.T) {
-	p, err := testkit.Network(t).Profile(testnet.Brand, false)
+	p, err := testkit.Network(t).ClientConfig(testnet.Brand, false)
 	if err != nil {
 		t.Fatal(err)
 	}

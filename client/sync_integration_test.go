@@ -18,14 +18,11 @@ import (
 // connectWith opens a library client as org's user with options.
 func connectWith(t *testing.T, org string, opts ...client.Option) *client.Client {
 	t.Helper()
-	p, err := testkit.Network(t).Profile(org, false)
+	cfg, err := testkit.Network(t).ClientConfig(org, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.Connect(context.Background(), client.Config{
-		GatewayAddress: p.GatewayAddress, TLSServerName: p.TLSServerName, TLSCACert: p.TLSCACert,
-		CertPath: p.CertPath, KeyPath: p.KeyPath, MSPID: p.MSPID, Channel: p.Channel, Chaincode: p.Chaincode,
-	}, opts...)
+	c, err := client.Connect(context.Background(), cfg, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	testkit.Submit(t, testnet.Supplier, "Custody:Ship", mustJSON(t, ledger.ShipRequest{
 		Lot: lot.ID, To: testnet.MSPID(testnet.Logistics), Destination: "https://id.gs1.org/414/9506000134383"}))
 
-	p, err := n.Profile(testnet.Supplier, false)
+	p, err := n.ClientConfig(testnet.Supplier, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func TestIntegrationClaimsDemo(t *testing.T) {
 	// The story registers the brand's four claims before the batch exists,
 	// so they are evaluated as it unfolds.
 
-	p, err := n.Profile(testnet.Brand, false)
+	p, err := n.ClientConfig(testnet.Brand, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -343,7 +343,7 @@ func TestIntegrationKeylessNodeRecordsOthersAnchors(t *testing.T) {
 // logging into log; it stops with the test.
 func startKeylessTestNode(ctx context.Context, t *testing.T, n *testnet.Network, org string, a *node.AnchoringConfig, log io.Writer) string {
 	t.Helper()
-	p, err := n.Profile(org, false)
+	p, err := n.ClientConfig(org, false)
 	if err != nil {
 		t.Fatal(err)
 	}

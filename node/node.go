@@ -18,10 +18,10 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
-	"github.com/trustline/trustline/testnet"
 )
 
 // Config is a node's configuration file (YAML or JSON):
@@ -29,7 +29,7 @@ import (
 //	dataDir: /var/lib/trustline        # the index lives in dataDir/index
 //	listen: 127.0.0.1:8480
 //	baseURL: https://trace.example.com # public URL, for links
-//	peer:                              # the org's gateway, as in testnet.Profile
+//	peer:                              # the org's gateway, a client.Config
 //	  mspId: SupplierMSP
 //	  gatewayAddress: 127.0.0.1:7051
 //	  tlsServerName: localhost
@@ -43,7 +43,7 @@ type Config struct {
 	DataDir   string           `json:"dataDir"`
 	Listen    string           `json:"listen"`
 	BaseURL   string           `json:"baseURL"`
-	Peer      testnet.Profile  `json:"peer"`
+	Peer      client.Config    `json:"peer"`
 	Anchoring *AnchoringConfig `json:"anchoring,omitempty"`
 }
 
@@ -109,7 +109,7 @@ type Node struct {
 	cfg  Config
 	log  *slog.Logger
 	idx  *index.Index
-	conn *testnet.Connection
+	conn *client.GatewayConn
 	ln   net.Listener
 	fol  *follower.Follower
 	srv  *http.Server
@@ -136,7 +136,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := testnet.Connect(cfg.Peer)
+	conn, err := client.Dial(context.Background(), cfg.Peer)
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err)
@@ -158,7 +158,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 			fo.Logger = log
 		}
 	}
-	src := follower.Gateway{Network: conn.GetNetwork(cfg.Peer.Channel), Chaincode: cfg.Peer.Chaincode}
+	src := follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}
 	fol := follower.New(src, idx, &fo)
 	anchors := index.NewAnchorStore(idx)
 	actx, acancel := context.WithTimeout(context.Background(), time.Minute)

@@ -47,7 +47,7 @@ func TestIntegrationNodeFollowsAndServes(t *testing.T) {
 		t.Fatalf("CreateBatch: %v", err)
 	}
 
-	p, err := n.Profile(testnet.Supplier, false)
+	p, err := n.ClientConfig(testnet.Supplier, false)
 	if err != nil {
 		t.Fatal(err)
 	}

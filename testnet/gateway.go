@@ -2,10 +2,7 @@ package testnet
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,43 +10,24 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-gateway/pkg/hash"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 
+	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/ledger"
 )
 
-// Profile is what a client of one organisation needs to reach the ledger:
-// its peer's gateway, the TLS CA to trust, and an identity.
-type Profile struct {
-	Org            string `json:"org"`
-	MSPID          string `json:"mspId"`
-	GatewayAddress string `json:"gatewayAddress"`
-	// TLSServerName is the name to check in the peer's TLS certificate.
-	TLSServerName string `json:"tlsServerName"`
-	TLSCACert     string `json:"tlsCaCert"`
-	CertPath      string `json:"certPath"`
-	KeyPath       string `json:"keyPath"`
-	Channel       string `json:"channel"`
-	Chaincode     string `json:"chaincode"`
-	// EthereumRPC is the geth dev chain's endpoint, when it runs.
-	EthereumRPC string `json:"ethereumRpc,omitempty"`
-}
-
-// Profile returns the client profile of org's ordinary user (or its admin).
-func (n *Network) Profile(org string, admin bool) (Profile, error) {
+// ClientConfig is the client configuration of org's ordinary user (or its
+// admin): its own peer's gateway, the TLS CA to trust and the identity's
+// files. client.Dial and client.Connect open connections with it.
+func (n *Network) ClientConfig(org string, admin bool) (tlclient.Config, error) {
 	if MSPID(org) == "" {
-		return Profile{}, fmt.Errorf("unknown organisation %q: choose one of %s", org, strings.Join(Orgs, ", "))
+		return tlclient.Config{}, fmt.Errorf("unknown organisation %q: choose one of %s", org, strings.Join(Orgs, ", "))
 	}
 	who := "user"
 	if admin {
 		who = "admin"
 	}
 	c := n.cryptoDir(org)
-	p := Profile{
-		Org:            org,
+	cfg := tlclient.Config{
 		MSPID:          MSPID(org),
 		GatewayAddress: fmt.Sprintf("127.0.0.1:%d", n.ports.PeerListen(org)),
 		TLSServerName:  "localhost",
@@ -58,103 +36,48 @@ func (n *Network) Profile(org string, admin bool) (Profile, error) {
 		KeyPath:        filepath.Join(c, who, "msp", "keystore", "priv_sk"),
 		Channel:        ChannelName,
 		Chaincode:      ChaincodeName,
-		EthereumRPC:    n.GethURL(),
 	}
-	if _, err := os.Stat(p.CertPath); err != nil {
-		return Profile{}, fmt.Errorf("no identity for %s yet: run `trustline testnet up` first", org)
+	if _, err := os.Stat(cfg.CertPath); err != nil {
+		return tlclient.Config{}, fmt.Errorf("no identity for %s yet: run `trustline testnet up` first", org)
 	}
-	return p, nil
+	return cfg, nil
 }
 
-// Connection is an open gateway connection. Close releases both the gateway
-// and its gRPC connection.
-type Connection struct {
-	*client.Gateway
-	conn *grpc.ClientConn
+// Profile is what `trustline testnet env ORG` prints: the organisation's
+// client configuration and the testnet's other endpoints.
+type Profile struct {
+	Org string `json:"org"`
+	tlclient.Config
+	// EthereumRPC is the geth dev chain's endpoint, when it runs.
+	EthereumRPC string `json:"ethereumRpc,omitempty"`
 }
 
-// Close closes the gateway and the underlying gRPC connection.
-func (c *Connection) Close() error {
-	return errors.Join(c.Gateway.Close(), c.conn.Close())
+// Profile returns the profile of org's ordinary user (or its admin).
+func (n *Network) Profile(org string, admin bool) (Profile, error) {
+	cfg, err := n.ClientConfig(org, admin)
+	if err != nil {
+		return Profile{}, err
+	}
+	return Profile{Org: org, Config: cfg, EthereumRPC: n.GethURL()}, nil
 }
 
-// Connect opens a gateway connection with profile p. opts are passed on to
-// client.Connect after the defaults (timeouts suited to a local network).
-func Connect(p Profile, opts ...client.ConnectOption) (*Connection, error) {
-	caPEM, err := os.ReadFile(p.TLSCACert)
-	if err != nil {
-		return nil, fmt.Errorf("reading TLS CA: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("no certificate in %s", p.TLSCACert)
-	}
-	certPEM, err := os.ReadFile(p.CertPath)
-	if err != nil {
-		return nil, fmt.Errorf("reading certificate: %w", err)
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", p.CertPath, err)
-	}
-	id, err := identity.NewX509Identity(p.MSPID, cert)
+// dial opens a gateway connection as org's ordinary user.
+func (n *Network) dial(org string, opts ...client.ConnectOption) (*tlclient.GatewayConn, error) {
+	cfg, err := n.ClientConfig(org, false)
 	if err != nil {
 		return nil, err
 	}
-	keyPEM, err := os.ReadFile(p.KeyPath)
-	if err != nil {
-		return nil, fmt.Errorf("reading private key: %w", err)
-	}
-	block, _ := pem.Decode(keyPEM)
-	if block == nil {
-		return nil, fmt.Errorf("no PEM key in %s", p.KeyPath)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("parsing %s: %w", p.KeyPath, err)
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := grpc.NewClient(p.GatewayAddress, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.TLSServerName)))
-	if err != nil {
-		return nil, fmt.Errorf("dialling %s: %w", p.GatewayAddress, err)
-	}
-	all := append([]client.ConnectOption{
-		client.WithSign(sign),
-		client.WithHash(hash.SHA256),
-		client.WithClientConnection(conn),
-		client.WithEvaluateTimeout(10 * time.Second),
-		client.WithEndorseTimeout(30 * time.Second),
-		client.WithSubmitTimeout(10 * time.Second),
-		client.WithCommitStatusTimeout(1 * time.Minute),
-	}, opts...)
-	gw, err := client.Connect(id, all...)
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return &Connection{Gateway: gw, conn: conn}, nil
-}
-
-// Connect opens a gateway connection as org's ordinary user.
-func (n *Network) Connect(org string, opts ...client.ConnectOption) (*Connection, error) {
-	p, err := n.Profile(org, false)
-	if err != nil {
-		return nil, err
-	}
-	return Connect(p, opts...)
+	return tlclient.Dial(context.Background(), cfg, opts...)
 }
 
 // contract connects as org and returns the trustline chaincode; the caller
 // closes the connection.
-func (n *Network) contract(org string) (*Connection, *client.Contract, error) {
-	conn, err := n.Connect(org)
+func (n *Network) contract(org string) (*tlclient.GatewayConn, *client.Contract, error) {
+	conn, err := n.dial(org)
 	if err != nil {
 		return nil, nil, err
 	}
-	return conn, conn.GetNetwork(ChannelName).GetContract(ChaincodeName), nil
+	return conn, conn.Contract(), nil
 }
 
 // waitReady submits System:Ping until one commits. Right after channel join

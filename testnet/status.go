@@ -133,7 +133,7 @@ func (n *Network) peerHeight(ctx context.Context, org string) PeerHeight {
 
 // ChainInfo returns the channel's height and hashes as org's peer sees them.
 func (n *Network) ChainInfo(ctx context.Context, org string) (*common.BlockchainInfo, error) {
-	conn, err := n.Connect(org, client.WithEvaluateTimeout(5*time.Second))
+	conn, err := n.dial(org, client.WithEvaluateTimeout(5*time.Second))
 	if err != nil {
 		return nil, err
 	}
@@ -153,7 +153,7 @@ func (n *Network) ChainInfo(ctx context.Context, org string) (*common.Blockchain
 
 func (n *Network) chaincodeStatus(ctx context.Context) ChaincodeStatus {
 	cs := ChaincodeStatus{Name: ChaincodeName}
-	conn, err := n.Connect(Brand, client.WithEvaluateTimeout(5*time.Second))
+	conn, err := n.dial(Brand, client.WithEvaluateTimeout(5*time.Second))
 	if err != nil {
 		cs.Error = err.Error()
 		return cs

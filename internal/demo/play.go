@@ -13,6 +13,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 
+	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/inspection"
 	"github.com/trustline/trustline/testnet"
 )
@@ -79,14 +80,19 @@ func Play(ctx context.Context, sc *Scenario, l Ledger, progress Progress) error 
 // NetworkLedger is a Ledger on a local testnet, with one gateway connection
 // per organisation.
 type NetworkLedger struct {
-	conns map[string]*testnet.Connection
+	conns map[string]*tlclient.GatewayConn
 }
 
 // NewNetworkLedger connects to every organisation's peer of n.
 func NewNetworkLedger(n *testnet.Network) (*NetworkLedger, error) {
-	l := &NetworkLedger{conns: map[string]*testnet.Connection{}}
+	l := &NetworkLedger{conns: map[string]*tlclient.GatewayConn{}}
 	for _, org := range testnet.Orgs {
-		c, err := n.Connect(org)
+		cfg, err := n.ClientConfig(org, false)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		c, err := tlclient.Dial(context.Background(), cfg)
 		if err != nil {
 			l.Close()
 			return nil, err

@@ -32,6 +32,7 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 
+	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/testnet"
 )
 
@@ -42,7 +43,7 @@ var shared struct {
 	start time.Duration
 
 	mu    sync.Mutex
-	conns map[string]*testnet.Connection
+	conns map[string]*tlclient.GatewayConn
 }
 
 // Main runs the package's tests and stops the shared network afterwards.
@@ -205,12 +206,16 @@ func Gateway(t testing.TB, org string) *client.Gateway {
 	if c, ok := shared.conns[org]; ok {
 		return c.Gateway
 	}
-	c, err := n.Connect(org)
+	cfg, err := n.ClientConfig(org, false)
+	if err != nil {
+		t.Fatalf("connecting as %s: %v", org, err)
+	}
+	c, err := tlclient.Dial(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("connecting as %s: %v", org, err)
 	}
 	if shared.conns == nil {
-		shared.conns = map[string]*testnet.Connection{}
+		shared.conns = map[string]*tlclient.GatewayConn{}
 	}
 	shared.conns[org] = c
 	return c.Gateway

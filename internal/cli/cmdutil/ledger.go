@@ -93,14 +93,11 @@ func (o LedgerOptions) ClientConfig() (client.Config, error) {
 		if err != nil {
 			return client.Config{}, UsageError("--profile %s: %v", o.Profile, err)
 		}
-		p, err := n.Profile(strings.ToLower(o.Profile), false)
+		cfg, err := n.ClientConfig(strings.ToLower(o.Profile), false)
 		if err != nil {
 			return client.Config{}, UsageError("--profile: %v", err)
 		}
-		return client.Config{
-			GatewayAddress: p.GatewayAddress, TLSServerName: p.TLSServerName, TLSCACert: p.TLSCACert,
-			CertPath: p.CertPath, KeyPath: p.KeyPath, MSPID: p.MSPID, Channel: p.Channel, Chaincode: p.Chaincode,
-		}, nil
+		return cfg, nil
 	}
 	cfg, err := client.ConfigFromEnv()
 	if errors.Is(err, client.ErrNoEnv) && fileCfg.GatewayAddress != "" {

@@ -228,7 +228,7 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 	ctx, cancel := context.WithCancel(ctx)
 	rn := &runningNodes{cancel: cancel}
 	for i, org := range testnet.Orgs {
-		profile, err := n.Profile(org, false)
+		profile, err := n.ClientConfig(org, false)
 		if err != nil {
 			rn.stop()
 			return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node"
@@ -63,7 +64,7 @@ func (s *source) load() (node.Config, error) {
 		if err != nil {
 			return cfg, cmdutil.UsageError("%v", err)
 		}
-		p, err := n.Profile(s.org, false)
+		p, err := n.ClientConfig(s.org, false)
 		if err != nil {
 			return cfg, cmdutil.UsageError("%v", err)
 		}
@@ -96,12 +97,12 @@ type Result struct {
 // rebuild follows the peer from block 0 into a fresh index in dir (which
 // must not exist) until every block before stopAt is applied.
 func rebuild(ctx context.Context, ios *iostreams.IO, cfg node.Config, dir string, stopAt uint64, quiet bool) (Result, error) {
-	conn, err := testnet.Connect(cfg.Peer)
+	conn, err := client.Dial(ctx, cfg.Peer)
 	if err != nil {
 		return Result{}, cmdutil.Unavailable(fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err))
 	}
 	defer conn.Close()
-	src := follower.Gateway{Network: conn.GetNetwork(cfg.Peer.Channel), Chaincode: cfg.Peer.Chaincode}
+	src := follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}
 	if stopAt == 0 {
 		h, err := src.Height(ctx)
 		if err != nil {

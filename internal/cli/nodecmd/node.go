@@ -79,7 +79,7 @@ func loadConfig(path, org, netDir string) (node.Config, error) {
 		if err != nil {
 			return node.Config{}, err
 		}
-		p, err := n.Profile(org, false)
+		p, err := n.ClientConfig(org, false)
 		if err != nil {
 			return node.Config{}, err
 		}

@@ -1,0 +1,54 @@
+package node
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/trustline/trustline/client"
+)
+
+// TestLoadConfigPeer: the peer section of a node's configuration file is a
+// client.Config, under the same field names as `trustline testnet env -o
+// json` and the CLI config file's gateway section.
+func TestLoadConfigPeer(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, yaml string
+		want       client.Config
+		wantErr    string
+	}{
+		{"complete", `dataDir: /var/lib/trustline
+peer:
+  mspId: SupplierMSP
+  gatewayAddress: 127.0.0.1:7051
+  tlsServerName: localhost
+  tlsCaCert: ca.crt
+  certPath: cert.pem
+  keyPath: priv_sk
+  channel: trustline
+  chaincode: trustline
+`, client.Config{MSPID: "SupplierMSP", GatewayAddress: "127.0.0.1:7051", TLSServerName: "localhost",
+			TLSCACert: "ca.crt", CertPath: "cert.pem", KeyPath: "priv_sk", Channel: "trustline", Chaincode: "trustline"}, ""},
+		{"no gateway", "dataDir: d\npeer:\n  channel: trustline\n", client.Config{}, "peer.gatewayAddress"},
+		{"unknown field", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n  gateway: x\n", client.Config{}, `unknown field "gateway"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			if err := os.WriteFile(p, []byte(tc.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			c, err := LoadConfig(p)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("LoadConfig: %v, want an error naming %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || c.Peer != tc.want {
+				t.Fatalf("LoadConfig: %+v, %v; want peer %+v", c.Peer, err, tc.want)
+			}
+		})
+	}
+}
