@@ -1,14 +1,16 @@
 package testnet
 
 import (
-	"bytes"
+	"context"
 	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"text/template"
+
+	"github.com/trustline/trustline/consortium"
+	"github.com/trustline/trustline/orgca"
 )
 
 //go:embed config/core.yaml
@@ -17,123 +19,30 @@ var coreYAML []byte
 //go:embed config/orderer.yaml
 var ordererYAML []byte
 
-// configtxTemplate describes the channel: four organisations, each with a
-// peer (anchor) and an orderer, ordered by SmartBFT with one consenter per
-// organisation, so that no single member controls ordering (f = 1).
-//
-// SmartBFT timeouts are tuned down from the defaults so that losing the
-// leader stalls commits for seconds, not tens of seconds.
-var configtxTemplate = template.Must(template.New("configtx").Parse(`---
-Organizations:
-{{- range .Orgs }}
-  - &{{ .MSPID }}
-    Name: {{ .MSPID }}
-    ID: {{ .MSPID }}
-    MSPDir: {{ .MSPDir }}
-    Policies:
-      Readers:
-        Type: Signature
-        Rule: "OR('{{ .MSPID }}.admin', '{{ .MSPID }}.peer', '{{ .MSPID }}.client', '{{ .MSPID }}.orderer')"
-      Writers:
-        Type: Signature
-        Rule: "OR('{{ .MSPID }}.admin', '{{ .MSPID }}.client', '{{ .MSPID }}.orderer')"
-      Admins:
-        Type: Signature
-        Rule: "OR('{{ .MSPID }}.admin')"
-      Endorsement:
-        Type: Signature
-        Rule: "OR('{{ .MSPID }}.peer')"
-    OrdererEndpoints:
-      - 127.0.0.1:{{ .OrdererPort }}
-    AnchorPeers:
-      - Host: 127.0.0.1
-        Port: {{ .PeerPort }}
-{{- end }}
+// consortiumFile is where the testnet keeps its consortium's definition.
+func (n *Network) consortiumFile() string { return filepath.Join(n.dir, "channel", "consortium.json") }
 
-Profiles:
-  TrustlineChannel:
-    Capabilities:
-      V3_0: true
-    Policies: &StandardPolicies
-      Readers:
-        Type: ImplicitMeta
-        Rule: "ANY Readers"
-      Writers:
-        Type: ImplicitMeta
-        Rule: "ANY Writers"
-      Admins:
-        Type: ImplicitMeta
-        Rule: "MAJORITY Admins"
-    Orderer:
-      OrdererType: BFT
-      BatchTimeout: 2s
-      BatchSize:
-        MaxMessageCount: 500
-        AbsoluteMaxBytes: 10 MB
-        PreferredMaxBytes: 2 MB
-      SmartBFT:
-        RequestBatchMaxCount: 500
-        RequestBatchMaxBytes: 10485760
-        RequestBatchMaxInterval: 200ms
-        IncomingMessageBufferSize: 200
-        RequestPoolSize: 1000
-        RequestForwardTimeout: 1s
-        RequestComplainTimeout: 4s
-        RequestAutoRemoveTimeout: 3m
-        ViewChangeResendInterval: 2s
-        ViewChangeTimeout: 8s
-        LeaderHeartbeatTimeout: 10s
-        LeaderHeartbeatCount: 10
-        CollectTimeout: 1s
-        SyncOnStart: false
-        SpeedUpViewChange: false
-      ConsenterMapping:
-{{- range $i, $o := .Orgs }}
-        - ID: {{ $o.ConsenterID }}
-          Host: 127.0.0.1
-          Port: {{ $o.OrdererPort }}
-          MSPID: {{ $o.MSPID }}
-          Identity: {{ $o.OrdererSignCert }}
-          ClientTLSCert: {{ $o.OrdererTLSCert }}
-          ServerTLSCert: {{ $o.OrdererTLSCert }}
-{{- end }}
-      Organizations:
-{{- range .Orgs }}
-        - *{{ .MSPID }}
-{{- end }}
-      Capabilities:
-        V2_0: true
-      Policies:
-        <<: *StandardPolicies
-        BlockValidation:
-          Type: ImplicitMeta
-          Rule: "ANY Writers"
-    Application:
-      Organizations:
-{{- range .Orgs }}
-        - *{{ .MSPID }}
-{{- end }}
-      Capabilities:
-        V2_5: true
-      Policies:
-        <<: *StandardPolicies
-        LifecycleEndorsement:
-          Type: ImplicitMeta
-          Rule: "MAJORITY Endorsement"
-        Endorsement:
-          Type: ImplicitMeta
-          Rule: "MAJORITY Endorsement"
-`))
-
-type configtxOrg struct {
-	MSPID, MSPDir                   string
-	ConsenterID                     int
-	PeerPort, OrdererPort           int
-	OrdererSignCert, OrdererTLSCert string
+// consortium defines the testnet's consortium the way real members do: from
+// each organisation's public card (crypto/<org>/card.json) and the role
+// table, nothing else.
+func (n *Network) consortium() (*consortium.Consortium, error) {
+	var cards []orgca.Card
+	for _, org := range Orgs {
+		c, err := orgca.ReadCard(filepath.Join(n.cryptoDir(org), "card.json"))
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, c)
+	}
+	members, err := consortium.Assemble(cards, Roles())
+	if err != nil {
+		return nil, err
+	}
+	return consortium.New(ChannelName, members)
 }
 
-// writeConfig writes core.yaml, orderer.yaml and configtx.yaml into the
-// config directory.
+// writeConfig writes core.yaml and orderer.yaml for the processes, and the
+// consortium's definition (consortium.json, configtx.yaml) from the cards.
 func (n *Network) writeConfig() error {
 	dir := n.configDir()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -145,40 +54,27 @@ func (n *Network) writeConfig() error {
 	if err := os.WriteFile(filepath.Join(dir, "orderer.yaml"), ordererYAML, 0o644); err != nil {
 		return err
 	}
-	var orgs []configtxOrg
-	for i, org := range Orgs {
-		c := n.cryptoDir(org)
-		orgs = append(orgs, configtxOrg{
-			MSPID:           MSPID(org),
-			MSPDir:          filepath.Join(c, "msp"),
-			ConsenterID:     i + 1,
-			PeerPort:        n.ports.PeerListen(org),
-			OrdererPort:     n.ports.OrdererListen(org),
-			OrdererSignCert: filepath.Join(c, "orderer", "msp", "signcerts", "cert.pem"),
-			OrdererTLSCert:  filepath.Join(c, "orderer", "tls", "server.crt"),
-		})
-	}
-	var buf bytes.Buffer
-	if err := configtxTemplate.Execute(&buf, struct{ Orgs []configtxOrg }{orgs}); err != nil {
+	c, err := n.consortium()
+	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, "configtx.yaml"), buf.Bytes(), 0o644)
+	if err := c.Write(n.consortiumFile()); err != nil {
+		return err
+	}
+	return c.WriteConfigtx(dir)
 }
 
-// writeGenesis makes the channel's genesis block with configtxgen.
+// writeGenesis makes the channel's genesis block from the cards, as
+// `trustline consortium create` does.
 func (n *Network) writeGenesis() error {
 	if _, err := os.Stat(n.genesisBlock()); err == nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(n.genesisBlock()), 0o755); err != nil {
+	c, err := consortium.Read(n.consortiumFile())
+	if err != nil {
 		return err
 	}
-	_, err := n.run(nil, "configtxgen",
-		"-configPath", n.configDir(),
-		"-profile", "TrustlineChannel",
-		"-channelID", ChannelName,
-		"-outputBlock", n.genesisBlock())
-	return err
+	return c.Genesis(context.Background(), filepath.Join(n.bin, "configtxgen"), n.configDir(), n.genesisBlock())
 }
 
 // run runs one of the Fabric tools and returns its combined output; a

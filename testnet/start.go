@@ -9,6 +9,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/trustline/trustline/consortium"
+	"github.com/trustline/trustline/orgca"
 )
 
 // FabricTools are the Fabric commands the network runs.
@@ -213,17 +216,18 @@ func (n *Network) spec(name string) procSpec {
 }
 
 // createChannel joins every orderer to the channel through the channel
-// participation API, with each organisation's admin TLS identity.
+// participation API, each with its own organisation's admin.
 func (n *Network) createChannel(ctx context.Context) error {
+	block, err := os.ReadFile(n.genesisBlock())
+	if err != nil {
+		return err
+	}
 	for _, org := range Orgs {
-		c := n.cryptoDir(org)
-		out, err := n.run(nil, "osnadmin", "channel", "join",
-			"--channelID", ChannelName, "--config-block", n.genesisBlock(),
-			"-o", fmt.Sprintf("127.0.0.1:%d", n.ports.OrdererAdmin(org)),
-			"--ca-file", filepath.Join(c, "orderer", "tls", "ca.crt"),
-			"--client-cert", filepath.Join(c, "admin", "tls", "server.crt"),
-			"--client-key", filepath.Join(c, "admin", "tls", "server.key"))
-		if err != nil && !strings.Contains(string(out), "already exists") {
+		o, err := orgca.Open(n.cryptoDir(org))
+		if err != nil {
+			return err
+		}
+		if err := consortium.JoinOrderer(ctx, o, fmt.Sprintf("127.0.0.1:%d", n.ports.OrdererAdmin(org)), block); err != nil {
 			return err
 		}
 	}

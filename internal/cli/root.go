@@ -7,6 +7,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/batchcmd"
 	"github.com/trustline/trustline/internal/cli/claimcmd"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/consortiumcmd"
 	"github.com/trustline/trustline/internal/cli/custodycmd"
 	"github.com/trustline/trustline/internal/cli/democmd"
 	"github.com/trustline/trustline/internal/cli/epciscmd"
@@ -50,6 +51,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		democmd.NewCmd(ios),
 		nodecmd.NewCmd(ios),
 		orgcmd.NewCmd(ios),
+		consortiumcmd.NewCmd(ios),
 		indexcmd.NewCmd(ios),
 		productcmd.NewCmd(ios),
 		batchcmd.NewCmd(ios),
