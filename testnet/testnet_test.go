@@ -265,3 +265,63 @@ func TestStopWithNothingRunning(t *testing.T) {
 		t.Errorf("Stop on a network that never ran: %v", err)
 	}
 }
+
+// privateKeys returns the DER of every PEM private key under dir, by path.
+func privateKeys(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	keys := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for {
+			var block *pem.Block
+			if block, b = pem.Decode(b); block == nil {
+				break
+			}
+			if strings.Contains(block.Type, "PRIVATE KEY") {
+				keys[path] = string(block.Bytes)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// TestConsortiumFromPublicMaterialOnly: the channel is made from the org
+// cards alone, so no private key is in the consortium's material, and no
+// organisation's directory holds a key of another.
+func TestConsortiumFromPublicMaterialOnly(t *testing.T) {
+	n := newTestNetwork(t)
+	if err := generateCrypto(filepath.Join(n.dir, "crypto"), n.ports); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.writeConfig(); err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range []string{n.configDir(), filepath.Dir(n.consortiumFile())} {
+		if keys := privateKeys(t, dir); len(keys) > 0 {
+			t.Errorf("consortium material holds private keys: %v", slices.Collect(maps.Keys(keys)))
+		}
+	}
+	owner := map[string]string{}
+	for _, org := range Orgs {
+		keys := privateKeys(t, n.cryptoDir(org))
+		if len(keys) < 12 {
+			t.Fatalf("%s: %d private keys, want its CAs' and identities'", org, len(keys))
+		}
+		for path, key := range keys {
+			if other, ok := owner[key]; ok && other != org {
+				t.Errorf("%s holds a private key of %s (%s)", org, other, path)
+			}
+			owner[key] = org
+		}
+	}
+}
