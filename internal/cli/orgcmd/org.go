@@ -27,7 +27,7 @@ its orderer's public certificates). Private keys never leave the
 organisation directory; keep it on the member's host, readable by its
 operators only.`,
 	}
-	cmd.AddCommand(newInitCmd(ios), newEnrollCmd(ios), newRevokeCmd(ios))
+	cmd.AddCommand(newInitCmd(ios), newEnrollCmd(ios), newRevokeCmd(ios), newUnitsCmd(ios))
 	return cmd
 }
 

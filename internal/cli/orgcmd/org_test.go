@@ -87,6 +87,8 @@ func TestUsageErrors(t *testing.T) {
 		{"enroll reserved", []string{"org", "enroll", "--dir", org, "--name", "msp"}, `invalid identity name "msp"`},
 		{"enroll twice", []string{"org", "enroll", "--dir", org, "--name", "admin"}, `identity "admin": already exists`},
 		{"revoke unknown", []string{"org", "revoke", "--dir", org, "--name", "nobody"}, `identity "nobody": not found`},
+		{"units without config", []string{"org", "units"}, "org units needs --config"},
+		{"units missing file", []string{"org", "units", "--config", filepath.Join(dir, "none.yaml")}, "no such file"},
 		{"extra argument", []string{"org", "init", "now"}, "unknown command"},
 		{"unknown subcommand", []string{"org", "create"}, "unknown command"},
 	}
@@ -103,5 +105,26 @@ func TestUsageErrors(t *testing.T) {
 				t.Errorf("error is not one line: %q", stderr)
 			}
 		})
+	}
+}
+
+func TestUnits(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "org")
+	if _, stderr, code := run(t, "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--dir", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	host := filepath.Join(t.TempDir(), "host.yaml")
+	os.WriteFile(host, []byte("orgDir: "+dir+"\norderer: {}\npeer: {}\n"), 0o644)
+	out, stderr, code := run(t, "org", "units", "--config", host)
+	if code != 0 || !strings.Contains(out, "# ---- trustline-orderer.service") || !strings.Contains(out, "# ---- trustline-peer.service") {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	units := t.TempDir()
+	out, stderr, code = run(t, "org", "units", "--config", host, "--out", units)
+	if code != 0 || strings.Count(out, "\n") != 2 {
+		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(units, "trustline-peer.service")); err != nil {
+		t.Error(err)
 	}
 }
