@@ -46,6 +46,26 @@
 // its canonical JSON; an inspection report's EIP-712 signature recovered),
 // and then re-evaluates every claim from the receipt's own events and
 // records, comparing the verdict, reason and evidence with the node's.
+//
+// # What a verified receipt proves
+//
+// Each event and record it shows was anchored, by the members whose anchors
+// it lists (on chain, with an RPC backend). Verify also binds them to the
+// subject (verifySubject, failing with PartSubject): a unit's
+// commissioning event must be among the proven events; every event not
+// marked upstream must name the subject lot, a unit of it, or a logistic
+// unit a proven event packed it into; every upstream event must name a lot
+// the subject lot was made from, following the proven lot records' inputs;
+// lot and product records and claims must be about those lots.
+//
+// A version 1 or 2 receipt does not prove (Limits, stated by verify) that
+// nothing was left out of the lot's history, that its lot record is the
+// latest, nor the transaction id and block next to each id, because the
+// Merkle leaf is the bare event or record id; nor an event's
+// certificationInfo, which neither the CBV 2.0 nor the CBV 2.1 event hash
+// covers. Closing those gaps (leaves bound to transaction, block and the
+// stored bytes; per-lot event commitments in lot records; an anchored
+// per-window state commitment) is receipt format 3, not written yet.
 package receipt
 
 import (
@@ -63,6 +83,22 @@ import (
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
 )
+
+// Limits are what a verified receipt of format version v does not prove,
+// in words for its reader: verify states them next to what it checked, so
+// that a ✓ is never read as more than it is.
+func Limits(v int) []string {
+	lim := []string{
+		"that no event of the lot was left out, and none reordered (completeness)",
+		"that the lot's record is its latest, as of the newest anchor (currency)",
+		"the transaction id and block of each event and record (the Merkle leaf is the id alone)",
+		"an event's certificationInfo, errorDeclaration, recordTime and eventID members (outside the CBV event hash)",
+	}
+	if v == 1 {
+		lim = append(lim, "any claim verdict, and whether events are the lot's own or its ingredients' (no records)")
+	}
+	return lim
+}
 
 // Version is the receipt format this package writes. It reads version 1
 // too (receipts without claims).

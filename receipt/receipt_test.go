@@ -20,7 +20,8 @@ import (
 	"github.com/trustline/trustline/merkle"
 )
 
-// testEvent is a distinct EPCIS ObjectEvent with its CBV 2.0 id in eventID.
+// testEvent is a distinct EPCIS ObjectEvent, commissioning a unit of lot L1
+// (the fixtures' subject), with its CBV 2.0 id in eventID.
 func testEvent(t testing.TB, i int) (json.RawMessage, string) {
 	t.Helper()
 	ev := map[string]any{
@@ -31,7 +32,7 @@ func testEvent(t testing.TB, i int) (json.RawMessage, string) {
 		"action":              "ADD",
 		"bizStep":             "commissioning",
 		"disposition":         "active",
-		"epcList":             []string{fmt.Sprintf("https://id.gs1.org/01/09506000134352/21/S%d", i)},
+		"epcList":             []string{fmt.Sprintf("https://id.gs1.org/01/09506000134352/10/L1/21/S%d", i)},
 	}
 	raw, _ := json.Marshal(ev)
 	id, err := epcis.HashEvent(raw)

@@ -32,6 +32,8 @@ const (
 	PartRecord Part = "record"
 	// PartClaim is a claim's verdict re-evaluated from the receipt.
 	PartClaim Part = "claim"
+	// PartSubject is the binding of the receipt's parts to its subject.
+	PartSubject Part = "subject"
 )
 
 var (
@@ -134,12 +136,15 @@ type Report struct {
 	// its claims.
 	Records []Verdict      `json:"records,omitempty"`
 	Claims  []ClaimVerdict `json:"claims,omitempty"`
+	// Subject are the failures to bind the receipt's proven events,
+	// records and claims to its subject (verifySubject); empty when bound.
+	Subject []*PartError `json:"subject,omitempty"`
 }
 
 // OK reports whether every event and record verified and every claim
 // re-evaluated to the node's verdict; a receipt with no events does not.
 func (r *Report) OK() bool {
-	if len(r.Verdicts) == 0 {
+	if len(r.Verdicts) == 0 || len(r.Subject) > 0 {
 		return false
 	}
 	for _, v := range append(slices.Clone(r.Verdicts), r.Records...) {
@@ -166,7 +171,8 @@ type Options struct {
 
 // Verify checks every event and record of r: its content, its path and,
 // online, its window's anchors; then it re-evaluates every claim of r from
-// r's own events and records (verifyClaims). Mismatches are reported per
+// r's own events and records (verifyClaims), and binds what it proved to
+// r's subject (verifySubject). Mismatches are reported per
 // event, record and claim in the Report; the
 // error is non-nil only when the check could not be done (ErrUnreachable,
 // or ctx ended), and then the report is nil.
@@ -248,6 +254,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		rep.Records = append(rep.Records, v)
 	}
 	rep.Claims = verifyClaims(r, rep, records)
+	rep.Subject = verifySubject(r, rep, records)
 	return rep, nil
 }
 

@@ -42,7 +42,7 @@ func epcisSource(t *testing.T, height uint64, blocks ...uint64) (*memSource, map
 	src := &memSource{height: height, events: map[uint64][]string{}}
 	events := map[string]json.RawMessage{}
 	for _, b := range blocks {
-		ev := fmt.Appendf(nil, `{"type":"ObjectEvent","eventTime":"2025-06-02T00:00:00.000Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"inspecting","epcList":["https://id.gs1.org/01/09506000134352/21/B%d"]}`, b)
+		ev := fmt.Appendf(nil, `{"type":"ObjectEvent","eventTime":"2025-06-02T00:00:00.000Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"inspecting","epcList":["https://id.gs1.org/01/09506000134352/10/L1/21/B%d"]}`, b)
 		id, err := epcis.HashEvent(ev)
 		if err != nil {
 			t.Fatal(err)
@@ -96,7 +96,7 @@ func TestCoAttestationAndReceipt(t *testing.T) {
 		}
 		entries = append(entries, receipt.Entry{Event: ev, EventID: id, TxID: "tx", Block: p.Window.FromBlock, Proof: p})
 	}
-	r, err := receipt.Build(receipt.Subject{Lots: []string{"L1"}}, entries, time.Now())
+	r, err := receipt.Build(receipt.Subject{Lots: []string{"https://id.gs1.org/01/09506000134352/10/L1"}}, entries, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,5 +108,6 @@ func TestCoAttestationAndReceipt(t *testing.T) {
 		for _, v := range rep.Verdicts {
 			t.Errorf("%s: %v", v.EventID, v.Failures)
 		}
+		t.Errorf("subject: %v", rep.Subject)
 	}
 }

@@ -129,7 +129,7 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		if !v.OK() {
 			mark = "✗"
 		}
-		fmt.Fprintf(w, "%s %s%s  tx %s block %d", mark, id, note, v.TxID, v.Block)
+		fmt.Fprintf(w, "%s %s%s  tx %s block %d (unproven)", mark, id, note, v.TxID, v.Block)
 		switch {
 		case !v.OK():
 			fmt.Fprintln(w)
@@ -168,6 +168,20 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		for _, f := range c.Failures {
 			fmt.Fprintf(w, "    %v\n", f)
 		}
+	}
+	if lim := receipt.Limits(r.Version); len(lim) > 0 {
+		fmt.Fprintf(w, "not proven by a version %d receipt:\n", r.Version)
+		for _, l := range lim {
+			fmt.Fprintf(w, "  - %s\n", l)
+		}
+	}
+	if len(rep.Subject) > 0 {
+		fmt.Fprintln(w, "✗ not bound to the subject:")
+		for _, f := range rep.Subject {
+			fmt.Fprintf(w, "    %v\n", f)
+		}
+	} else if len(rep.Verdicts) > 0 {
+		fmt.Fprintln(w, "✓ every event, record and claim is about the subject (or a lot it was made from)")
 	}
 	fmt.Fprintln(w, summary(rep))
 }
@@ -228,6 +242,9 @@ func summary(rep *receipt.Report) string {
 		} else {
 			s += fmt.Sprintf("; %d of %d claim verdicts could NOT be confirmed from the evidence", badClaims, len(rep.Claims))
 		}
+	}
+	if len(rep.Subject) > 0 {
+		s += fmt.Sprintf("; NOT bound to the subject (%d problem(s))", len(rep.Subject))
 	}
 	if rep.Online {
 		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)

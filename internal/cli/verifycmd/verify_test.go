@@ -62,7 +62,7 @@ func writeReceipt(t *testing.T) (path, rpcURL string) {
 	var evs [][]byte
 	var ids []string
 	for i := range 3 {
-		ev := fmt.Appendf(nil, `{"type":"ObjectEvent","eventTime":"2025-06-02T00:00:00.000Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["https://id.gs1.org/01/09506000134352/21/V%d"]}`, i)
+		ev := fmt.Appendf(nil, `{"type":"ObjectEvent","eventTime":"2025-06-02T00:00:00.000Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":["https://id.gs1.org/01/09506000134352/10/L1/21/V%d"]}`, i)
 		id, err := epcis.HashEvent(ev)
 		if err != nil {
 			t.Fatal(err)
@@ -123,6 +123,7 @@ func TestVerify(t *testing.T) {
 	})
 	badPath := tamper(t, good, func(r *receipt.Receipt) { r.Events[0].Path[0][0] ^= 1 })
 	badAnchor := tamper(t, good, func(r *receipt.Receipt) { r.Windows[0].Anchors[0].TxHash[0] ^= 1 })
+	otherLot := tamper(t, good, func(r *receipt.Receipt) { r.Subject.DigitalLink = "https://id.gs1.org/01/09506000134352/10/L2" })
 	garbage := filepath.Join(t.TempDir(), "garbage.json")
 	os.WriteFile(garbage, []byte("{\"version\": 1, "), 0o644)
 
@@ -137,6 +138,8 @@ func TestVerify(t *testing.T) {
 		{"online", []string{"verify", good, "--eth-rpc", url}, 0, []string{"confirmed on chain", "anchors checked on chain 1337"}, ""},
 		{"event flipped", []string{"verify", badEvent, "--eth-rpc", url}, 3, []string{"✗", "event: receipt: event id does not match", "1 of 2 events FAILED"}, "FAILED"},
 		{"path flipped", []string{"verify", badPath}, 3, []string{"✗", "path: merkle: root mismatch"}, ""},
+		{"subject changed to another lot", []string{"verify", otherLot}, 3, []string{"✗ not bound to the subject", "names neither the subject lot https://id.gs1.org/01/09506000134352/10/L2"}, "NOT bound to the subject"},
+		{"limits stated", []string{"verify", good}, 0, []string{"not proven by a version 2 receipt:", "that no event of the lot was left out"}, ""},
 		{"anchor flipped offline passes", []string{"verify", badAnchor}, 0, []string{"not checked on chain"}, ""},
 		{"anchor flipped online", []string{"verify", badAnchor, "--eth-rpc", url}, 3, []string{"anchor 0: anchor: not found", "2 of 2 events FAILED"}, ""},
 		{"json", []string{"verify", badPath, "-o", "json"}, 3, []string{`"ok": false`, `"part": "path"`}, ""},
