@@ -25,7 +25,8 @@ func evidenceKinds() []string {
 // CreateBatch records a batch's origin (a ledger.BatchRequest): the lot is
 // commissioned in the caller's custody with an ObjectEvent (bizStep
 // commissioning) whose ILMD carries the origin.
-func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, batchJSON string) (*ledger.LotSummary, error) {
+func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, batchJSON string) (_ *ledger.LotSummary, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -221,7 +222,8 @@ func checkEvidence(ev []ledger.Evidence) error {
 //
 // It returns the output lots; each lists every input with the quantity the
 // transformation took from it.
-func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, transformJSON string) ([]ledger.LotSummary, error) {
+func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, transformJSON string) (_ []ledger.LotSummary, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

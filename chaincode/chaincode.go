@@ -43,7 +43,10 @@
 // Every write validates everything before it writes anything, then puts
 // its records and sets exactly one chaincode event, a ledger.Event listing
 // every record written. Rejections wrap ErrInvalid, ErrNotFound, ErrExists,
-// ErrForbidden or ErrState and name the offending value.
+// ErrForbidden or ErrState and name the offending value. On the wire their
+// message starts with the class's code, "[not-found] unknown lot …"
+// (ledger.Rejection), which clients read back as the class (package client's
+// ErrNotFound and the others).
 package chaincode
 
 import (

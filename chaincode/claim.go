@@ -21,7 +21,8 @@ func (*ClaimContract) GetName() string { return "Claim" }
 
 // RegisterClaim records a claim (a ledger.ClaimRequest) about a product or
 // lot the caller owns. Its id is "claim-" and the transaction id.
-func (*ClaimContract) RegisterClaim(ctx contractapi.TransactionContextInterface, claimJSON string) (*ledger.Claim, error) {
+func (*ClaimContract) RegisterClaim(ctx contractapi.TransactionContextInterface, claimJSON string) (_ *ledger.Claim, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -38,7 +39,8 @@ func (*ClaimContract) RegisterClaim(ctx contractapi.TransactionContextInterface,
 
 // SupersedeClaim replaces the active claim oldID with a new claim on the
 // same product; only the brand that registered oldID may.
-func (*ClaimContract) SupersedeClaim(ctx contractapi.TransactionContextInterface, oldID, claimJSON string) (*ledger.Claim, error) {
+func (*ClaimContract) SupersedeClaim(ctx contractapi.TransactionContextInterface, oldID, claimJSON string) (_ *ledger.Claim, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -72,7 +74,8 @@ func (*ClaimContract) SupersedeClaim(ctx contractapi.TransactionContextInterface
 }
 
 // GetClaim returns a claim by id, superseded or not.
-func (*ClaimContract) GetClaim(ctx contractapi.TransactionContextInterface, id string) (*ledger.Claim, error) {
+func (*ClaimContract) GetClaim(ctx contractapi.TransactionContextInterface, id string) (_ *ledger.Claim, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -83,7 +86,8 @@ func (*ClaimContract) GetClaim(ctx contractapi.TransactionContextInterface, id s
 
 // ListClaims returns every claim about a product and its lots, superseded
 // ones included, by id.
-func (*ClaimContract) ListClaims(ctx contractapi.TransactionContextInterface, gtin string) ([]ledger.Claim, error) {
+func (*ClaimContract) ListClaims(ctx contractapi.TransactionContextInterface, gtin string) (_ []ledger.Claim, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

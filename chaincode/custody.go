@@ -247,7 +247,8 @@ func bizTransactionTypes() []string {
 // Ship hands a lot or logistic unit (a ledger.ShipRequest) from the caller,
 // its current custodian, to a named member organisation and place. The
 // subject is in transit until the recipient receives it.
-func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJSON string) (*ledger.Shipment, error) {
+func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJSON string) (_ *ledger.Shipment, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -331,7 +332,8 @@ func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJS
 // Receive closes the hand-off of a lot or logistic unit (a
 // ledger.ReceiveRequest): only the shipment's recipient may call it, once;
 // custody moves to the recipient.
-func (*CustodyContract) Receive(ctx contractapi.TransactionContextInterface, receiveJSON string) (*ledger.Shipment, error) {
+func (*CustodyContract) Receive(ctx contractapi.TransactionContextInterface, receiveJSON string) (_ *ledger.Shipment, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -401,7 +403,8 @@ func (t *txn) shipment(id string) (*ledger.Shipment, error) {
 // RecordReadings records cold-chain readings (a ledger.ReadingsRequest) of
 // a lot or logistic unit the caller holds, in transit or at rest
 // (bizStep sensor_reporting).
-func (*CustodyContract) RecordReadings(ctx contractapi.TransactionContextInterface, readingsJSON string) (*ledger.LotSummary, error) {
+func (*CustodyContract) RecordReadings(ctx contractapi.TransactionContextInterface, readingsJSON string) (_ *ledger.LotSummary, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -439,7 +442,8 @@ func (*CustodyContract) RecordReadings(ctx contractapi.TransactionContextInterfa
 // Pack puts lots the caller holds into a new logistic unit (a
 // ledger.PackRequest), recorded as an AggregationEvent; the unit then
 // travels as one.
-func (*CustodyContract) Pack(ctx contractapi.TransactionContextInterface, packJSON string) (*ledger.LogisticUnit, error) {
+func (*CustodyContract) Pack(ctx contractapi.TransactionContextInterface, packJSON string) (_ *ledger.LogisticUnit, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -493,7 +497,8 @@ func (*CustodyContract) Pack(ctx contractapi.TransactionContextInterface, packJS
 }
 
 // Unpack takes the lots out of a logistic unit the caller holds, at rest.
-func (*CustodyContract) Unpack(ctx contractapi.TransactionContextInterface, sscc string) (*ledger.LogisticUnit, error) {
+func (*CustodyContract) Unpack(ctx contractapi.TransactionContextInterface, sscc string) (_ *ledger.LogisticUnit, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

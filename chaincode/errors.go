@@ -3,6 +3,8 @@ package chaincode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/trustline/trustline/ledger"
 )
 
 // Error classes. Every rejection wraps one of them, so callers and tests
@@ -42,4 +44,44 @@ func errorf(class error, format string, args ...any) error {
 // wrapf classes cause, prefixing its message.
 func wrapf(class error, cause error, format string, args ...any) error {
 	return &classedError{class: class, msg: fmt.Sprintf(format, args...), cause: cause}
+}
+
+// code is the rejection code of err's class; "" for an error without one.
+func code(err error) string {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return ledger.RejectInvalid
+	case errors.Is(err, ErrNotFound):
+		return ledger.RejectNotFound
+	case errors.Is(err, ErrExists):
+		return ledger.RejectExists
+	case errors.Is(err, ErrForbidden):
+		return ledger.RejectForbidden
+	case errors.Is(err, ErrState):
+		return ledger.RejectState
+	}
+	return ""
+}
+
+// rejection is an error as a transaction returns it to Fabric: its message
+// starts with its class's code (ledger.Rejection), because Fabric hands
+// clients the message alone and the class would otherwise be lost.
+type rejection struct {
+	code string
+	err  error
+}
+
+func (e *rejection) Error() string { return ledger.Rejection(e.code, e.err.Error()) }
+func (e *rejection) Unwrap() error { return e.err }
+
+// classify gives a transaction's error its class's code on the wire. Every
+// exported contract function defers it; an error without a class (a
+// failure of the peer's state, say) is left as it is.
+func classify(err *error) {
+	if *err == nil {
+		return
+	}
+	if c := code(*err); c != "" {
+		*err = &rejection{code: c, err: *err}
+	}
 }

@@ -33,7 +33,8 @@ func parseRoleTable(rolesJSON string) ([]ledger.Member, error) {
 // Init sets the first role table, rolesJSON being {"BrandMSP": ["brand"], …}.
 // It works only while no table exists, and the caller must be a member of
 // the table it sets, so no outsider can lock the consortium out.
-func (*GovernanceContract) Init(ctx contractapi.TransactionContextInterface, rolesJSON string) (*ledger.Roles, error) {
+func (*GovernanceContract) Init(ctx contractapi.TransactionContextInterface, rolesJSON string) (_ *ledger.Roles, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -64,7 +65,8 @@ func (*GovernanceContract) Init(ctx contractapi.TransactionContextInterface, rol
 }
 
 // GetRoles returns the role table.
-func (*GovernanceContract) GetRoles(ctx contractapi.TransactionContextInterface) (*ledger.Roles, error) {
+func (*GovernanceContract) GetRoles(ctx contractapi.TransactionContextInterface) (_ *ledger.Roles, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -82,7 +84,8 @@ func (*GovernanceContract) GetRoles(ctx contractapi.TransactionContextInterface)
 // ProposeRoles proposes replacing the role table with rolesJSON. Any member
 // may propose; the proposal counts as the proposer's approval and applies
 // at once if that is already a majority.
-func (*GovernanceContract) ProposeRoles(ctx contractapi.TransactionContextInterface, rolesJSON string) (*ledger.RoleProposal, error) {
+func (*GovernanceContract) ProposeRoles(ctx contractapi.TransactionContextInterface, rolesJSON string) (_ *ledger.RoleProposal, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -104,7 +107,8 @@ func (*GovernanceContract) ProposeRoles(ctx contractapi.TransactionContextInterf
 
 // ApproveRoles adds the caller's approval to proposal id and applies the
 // proposal once a majority of the current members approved it.
-func (*GovernanceContract) ApproveRoles(ctx contractapi.TransactionContextInterface, id string) (*ledger.RoleProposal, error) {
+func (*GovernanceContract) ApproveRoles(ctx contractapi.TransactionContextInterface, id string) (_ *ledger.RoleProposal, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -166,7 +170,8 @@ func (t *txn) proposal(id string) (*ledger.RoleProposal, error) {
 
 // GetRoleProposal returns proposal id; an open proposal made against an
 // older table is reported as stale.
-func (*GovernanceContract) GetRoleProposal(ctx contractapi.TransactionContextInterface, id string) (*ledger.RoleProposal, error) {
+func (*GovernanceContract) GetRoleProposal(ctx contractapi.TransactionContextInterface, id string) (_ *ledger.RoleProposal, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,8 @@ func (t *txn) signer(a common.Address) (*ledger.LabSigner, string, error) {
 // RegisterLabSigner registers address as a signing key of the caller's lab,
 // with the lab's name and accreditation (e.g. "ISO/IEC 17025 DAkkS D-PL-12345-01-00").
 // An address is registered once, ever: a revoked key never comes back.
-func (*LabContract) RegisterLabSigner(ctx contractapi.TransactionContextInterface, address, name, accreditation string) (*ledger.LabSigner, error) {
+func (*LabContract) RegisterLabSigner(ctx contractapi.TransactionContextInterface, address, name, accreditation string) (_ *ledger.LabSigner, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -105,7 +106,8 @@ func (*LabContract) RegisterLabSigner(ctx contractapi.TransactionContextInterfac
 // RevokeLabSigner revokes a signer of the caller's lab: reports it signs
 // are rejected from now on, whenever they were issued. Reports already
 // accepted stay on the ledger.
-func (*LabContract) RevokeLabSigner(ctx contractapi.TransactionContextInterface, address, reason string) (*ledger.LabSigner, error) {
+func (*LabContract) RevokeLabSigner(ctx contractapi.TransactionContextInterface, address, reason string) (_ *ledger.LabSigner, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -140,7 +142,8 @@ func (*LabContract) RevokeLabSigner(ctx contractapi.TransactionContextInterface,
 }
 
 // GetLabSigner returns the signer with address.
-func (*LabContract) GetLabSigner(ctx contractapi.TransactionContextInterface, address string) (*ledger.LabSigner, error) {
+func (*LabContract) GetLabSigner(ctx contractapi.TransactionContextInterface, address string) (_ *ledger.LabSigner, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -160,7 +163,8 @@ func (*LabContract) GetLabSigner(ctx contractapi.TransactionContextInterface, ad
 }
 
 // ListLabSigners returns every signer, revoked ones included, by address.
-func (*LabContract) ListLabSigners(ctx contractapi.TransactionContextInterface) ([]ledger.LabSigner, error) {
+func (*LabContract) ListLabSigners(ctx contractapi.TransactionContextInterface) (_ []ledger.LabSigner, err error) {
+	defer classify(&err)
 	it, err := ctx.GetStub().GetStateByPartialCompositeKey(ledger.ObjectLabSigner, nil)
 	if err != nil {
 		return nil, err
@@ -186,7 +190,8 @@ func (*LabContract) ListLabSigners(ctx contractapi.TransactionContextInterface) 
 // chaincode recovers the signer from the report and signature and accepts
 // the report only if the signer is registered to the caller's lab and not
 // revoked, the report is new, its lots exist and its times are plausible.
-func (*LabContract) SubmitInspection(ctx contractapi.TransactionContextInterface, reportJSON, signature string) (*ledger.InspectionRecord, error) {
+func (*LabContract) SubmitInspection(ctx contractapi.TransactionContextInterface, reportJSON, signature string) (_ *ledger.InspectionRecord, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,8 @@ func (*ProductContract) GetName() string { return "Product" }
 
 // RegisterProduct registers a GTIN's master data (a ledger.ProductRequest).
 // The caller becomes the product's owner.
-func (*ProductContract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (*ledger.Product, error) {
+func (*ProductContract) RegisterProduct(ctx contractapi.TransactionContextInterface, productJSON string) (_ *ledger.Product, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -117,7 +118,8 @@ func (t *txn) requireOwner(l *lotState, action string) (*ledger.Product, error) 
 // CommissionUnits gives serial numbers to units of a lot: each becomes a
 // unit Digital Link (…/01/{GTIN}/10/{lot}/21/{serial}). Only the product's
 // owner commissions, and a serial is unique per GTIN.
-func (*ProductContract) CommissionUnits(ctx contractapi.TransactionContextInterface, lot string, serials []string) ([]ledger.Unit, error) {
+func (*ProductContract) CommissionUnits(ctx contractapi.TransactionContextInterface, lot string, serials []string) (_ []ledger.Unit, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -190,7 +192,8 @@ func (*ProductContract) CommissionUnits(ctx contractapi.TransactionContextInterf
 // Recall recalls a lot, with a reason and an FDA-style class (I, II or
 // III). Only the product's owner recalls. Lots made from the lot are
 // reported as recalled by the Query contract.
-func (*ProductContract) Recall(ctx contractapi.TransactionContextInterface, lot, reason, class string) (*ledger.Recall, error) {
+func (*ProductContract) Recall(ctx contractapi.TransactionContextInterface, lot, reason, class string) (_ *ledger.Recall, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,8 @@ func (*QueryContract) GetName() string { return "Query" }
 
 // GetEvent returns the EPCIS 2.0 event with id (its CBV 2.0 event hash) as
 // stored: JSON-LD with @context.
-func (*QueryContract) GetEvent(ctx contractapi.TransactionContextInterface, id string) (string, error) {
+func (*QueryContract) GetEvent(ctx contractapi.TransactionContextInterface, id string) (_ string, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return "", err
@@ -40,7 +41,8 @@ func (*QueryContract) GetEvent(ctx contractapi.TransactionContextInterface, id s
 
 // GetLot returns a lot's summary; a lot made from a recalled lot is
 // reported as recalled, with the recalled lots in recalledVia.
-func (*QueryContract) GetLot(ctx contractapi.TransactionContextInterface, lot string) (*ledger.LotSummary, error) {
+func (*QueryContract) GetLot(ctx contractapi.TransactionContextInterface, lot string) (_ *ledger.LotSummary, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -70,7 +72,8 @@ type epcisDocument struct {
 // GetLotEvents returns the EPCIS events of a lot in time order, as an
 // EPCIS 2.0 document (JSON-LD). Events recorded in one transaction share
 // a time and are ordered by event id.
-func (*QueryContract) GetLotEvents(ctx contractapi.TransactionContextInterface, lot string) (string, error) {
+func (*QueryContract) GetLotEvents(ctx contractapi.TransactionContextInterface, lot string) (_ string, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return "", err
@@ -138,17 +141,20 @@ func (*QueryContract) trace(ctx contractapi.TransactionContextInterface, lot, di
 }
 
 // GetUpstream returns the lots a lot was made from, transitively.
-func (q *QueryContract) GetUpstream(ctx contractapi.TransactionContextInterface, lot string) (*ledger.Trace, error) {
+func (q *QueryContract) GetUpstream(ctx contractapi.TransactionContextInterface, lot string) (_ *ledger.Trace, err error) {
+	defer classify(&err)
 	return q.trace(ctx, lot, ledger.Upstream)
 }
 
 // GetDownstream returns the lots made from a lot, transitively.
-func (q *QueryContract) GetDownstream(ctx contractapi.TransactionContextInterface, lot string) (*ledger.Trace, error) {
+func (q *QueryContract) GetDownstream(ctx contractapi.TransactionContextInterface, lot string) (_ *ledger.Trace, err error) {
+	defer classify(&err)
 	return q.trace(ctx, lot, ledger.Downstream)
 }
 
 // GetProduct returns a product's master data by GTIN.
-func (*QueryContract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (*ledger.Product, error) {
+func (*QueryContract) GetProduct(ctx contractapi.TransactionContextInterface, gtin string) (_ *ledger.Product, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -161,7 +167,8 @@ func (*QueryContract) GetProduct(ctx contractapi.TransactionContextInterface, gt
 }
 
 // GetUnit returns a serialised unit by its Digital Link.
-func (*QueryContract) GetUnit(ctx contractapi.TransactionContextInterface, unit string) (*ledger.Unit, error) {
+func (*QueryContract) GetUnit(ctx contractapi.TransactionContextInterface, unit string) (_ *ledger.Unit, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -186,7 +193,8 @@ func (*QueryContract) GetUnit(ctx contractapi.TransactionContextInterface, unit 
 }
 
 // GetShipment returns a shipment by id (its Ship transaction id).
-func (*QueryContract) GetShipment(ctx contractapi.TransactionContextInterface, id string) (*ledger.Shipment, error) {
+func (*QueryContract) GetShipment(ctx contractapi.TransactionContextInterface, id string) (_ *ledger.Shipment, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -195,7 +203,8 @@ func (*QueryContract) GetShipment(ctx contractapi.TransactionContextInterface, i
 }
 
 // GetLogisticUnit returns a logistic unit by SSCC or SSCC Digital Link.
-func (*QueryContract) GetLogisticUnit(ctx contractapi.TransactionContextInterface, sscc string) (*ledger.LogisticUnit, error) {
+func (*QueryContract) GetLogisticUnit(ctx contractapi.TransactionContextInterface, sscc string) (_ *ledger.LogisticUnit, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err
@@ -211,7 +220,8 @@ func (*QueryContract) GetLogisticUnit(ctx contractapi.TransactionContextInterfac
 }
 
 // GetInspection returns a submitted inspection report by report id.
-func (*QueryContract) GetInspection(ctx contractapi.TransactionContextInterface, reportID string) (*ledger.InspectionRecord, error) {
+func (*QueryContract) GetInspection(ctx contractapi.TransactionContextInterface, reportID string) (_ *ledger.InspectionRecord, err error) {
+	defer classify(&err)
 	t, err := begin(ctx)
 	if err != nil {
 		return nil, err

@@ -30,7 +30,8 @@ const pingObjectType = "ping"
 
 // Ping records that the caller's organisation reached the ledger, under a
 // caller-chosen nonce.
-func (*SystemContract) Ping(ctx contractapi.TransactionContextInterface, nonce string) (*PingRecord, error) {
+func (*SystemContract) Ping(ctx contractapi.TransactionContextInterface, nonce string) (_ *PingRecord, err error) {
+	defer classify(&err)
 	if nonce == "" || len(nonce) > 128 {
 		return nil, errors.New("ping nonce must be 1 to 128 characters")
 	}
@@ -59,7 +60,8 @@ func (*SystemContract) Ping(ctx contractapi.TransactionContextInterface, nonce s
 }
 
 // GetPing reads back the ping that mspID recorded under nonce.
-func (*SystemContract) GetPing(ctx contractapi.TransactionContextInterface, mspID, nonce string) (*PingRecord, error) {
+func (*SystemContract) GetPing(ctx contractapi.TransactionContextInterface, mspID, nonce string) (_ *PingRecord, err error) {
+	defer classify(&err)
 	stub := ctx.GetStub()
 	key, err := stub.CreateCompositeKey(pingObjectType, []string{mspID, nonce})
 	if err != nil {

@@ -2,10 +2,13 @@ package chaincode
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/trustline/trustline/ledger"
 )
 
 func TestErrorClasses(t *testing.T) {
@@ -89,5 +92,45 @@ func TestValidators(t *testing.T) {
 	}
 	if got, _ := marshalCanonical(map[string]string{"b": "<&>", "a": ""}); string(got) != `{"a":"","b":"<&>"}` {
 		t.Errorf("marshalCanonical = %s", got)
+	}
+}
+
+// A transaction's error reaches Fabric with its class's code in front
+// (ledger.Rejection), still matching its class; an error without a class
+// is left alone.
+func TestClassify(t *testing.T) {
+	tests := []struct {
+		err   error
+		class error
+		wire  string
+	}{
+		{errorf(ErrNotFound, "unknown lot %s", "L1"), ErrNotFound, "[not-found] unknown lot L1"},
+		{errorf(ErrInvalid, "bad"), ErrInvalid, "[invalid] bad"},
+		{errorf(ErrExists, "lot L1 exists"), ErrExists, "[exists] lot L1 exists"},
+		{errorf(ErrForbidden, "not yours"), ErrForbidden, "[forbidden] not yours"},
+		{errorf(ErrState, "recalled"), ErrState, "[state] recalled"},
+		{fmt.Errorf("reading: %w", errorf(ErrNotFound, "no x")), ErrNotFound, "[not-found] reading: no x"},
+		{errors.New("disk on fire"), nil, "disk on fire"},
+	}
+	for _, tt := range tests {
+		err := tt.err
+		classify(&err)
+		if err.Error() != tt.wire || tt.class != nil && !errors.Is(err, tt.class) {
+			t.Errorf("classify(%q) = %q, want %q matching %v", tt.err, err, tt.wire, tt.class)
+		}
+	}
+	var none error
+	if classify(&none); none != nil {
+		t.Errorf("classify(nil) = %v", none)
+	}
+}
+
+// Every rejection a contract function returns carries its code on the
+// wire: the harness sees what a peer would send.
+func TestRejectionCodeOnTheWire(t *testing.T) {
+	e := newEnv(t)
+	r := e.invoke(brand, "Query:GetLot", "https://id.gs1.org/01/09506000134352/10/NOPE")
+	if code, reason := ledger.SplitRejection(r.Response.Message); r.OK() || code != ledger.RejectNotFound || !strings.HasPrefix(reason, "unknown lot") {
+		t.Fatalf("GetLot of a missing lot: ok=%v %q, want a [not-found] rejection", r.OK(), r.Response.Message)
 	}
 }

@@ -11,8 +11,10 @@
 // # Errors
 //
 // A refusal by the chaincode (a rule of the ledger) is a *RejectedError
-// carrying the chaincode's message; an unreachable or unresponsive gateway
-// is an *UnavailableError; a transaction that was ordered but failed
+// carrying the chaincode's message and its class, which errors.Is tells
+// (ErrInvalid, ErrNotFound, ErrExists, ErrForbidden, ErrState; the chaincode
+// sends the class as a stable code, see ledger.Rejection); an unreachable or
+// unresponsive gateway is an *UnavailableError; a transaction that was ordered but failed
 // validation (an endorsement policy failure, a read conflict that persisted
 // through the retries) is a *CommitError with the validation code.
 //

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -12,7 +11,39 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/trustline/trustline/ledger"
 )
+
+// Classes of a chaincode's refusal. A *RejectedError matches its class with
+// errors.Is, read from the stable code the chaincode puts in front of its
+// message (see ledger.Rejection), never from the wording:
+//
+//	if errors.Is(err, client.ErrNotFound) { … }
+var (
+	ErrInvalid   = errors.New("invalid argument")
+	ErrNotFound  = errors.New("not found")
+	ErrExists    = errors.New("already exists")
+	ErrForbidden = errors.New("forbidden")
+	ErrState     = errors.New("not allowed in the current state")
+)
+
+// classOf is the class of a rejection code; nil for none.
+func classOf(code string) error {
+	switch code {
+	case ledger.RejectInvalid:
+		return ErrInvalid
+	case ledger.RejectNotFound:
+		return ErrNotFound
+	case ledger.RejectExists:
+		return ErrExists
+	case ledger.RejectForbidden:
+		return ErrForbidden
+	case ledger.RejectState:
+		return ErrState
+	}
+	return nil
+}
 
 // RejectedError is a refusal by the chaincode: the request broke a rule of
 // the ledger (a bad argument, a missing record, a caller without the right
@@ -24,6 +55,10 @@ type RejectedError struct {
 	// Reason is the chaincode's message, e.g. "only the current custodian
 	// (SupplierMSP) can ship lot https://id.gs1.org/01/…/10/L1".
 	Reason string
+	// Class is the refusal's class (ErrForbidden, ErrNotFound, …), which
+	// the error matches with errors.Is; nil when the chaincode gave none
+	// (an endorsement policy not met, an older chaincode).
+	Class error
 	// MSPID and Peer identify the peer that reported the refusal, when known.
 	MSPID string
 	Peer  string
@@ -33,6 +68,9 @@ type RejectedError struct {
 
 func (e *RejectedError) Error() string { return e.Function + " rejected: " + e.Reason }
 func (e *RejectedError) Unwrap() error { return e.Err }
+
+// Is reports whether target is the refusal's class.
+func (e *RejectedError) Is(target error) bool { return e.Class != nil && target == e.Class }
 
 // UnavailableError is a failure to reach the gateway or to get its answer in
 // time, after the retries. For a write, MaybeCommitted says the failure came
@@ -81,9 +119,21 @@ func (e *CommitError) Error() string {
 }
 func (e *CommitError) Unwrap() error { return e.Err }
 
-// chaincodeResponse is how the peer gateway prefixes a chaincode's error
-// message in an error detail.
-var chaincodeResponse = regexp.MustCompile(`^chaincode response \d+, `)
+// chaincodeMessage is the chaincode's own message in s, which the peer
+// writes as "chaincode response <status>, <message>"; ok is false when s is
+// not a chaincode response.
+func chaincodeMessage(s string) (msg string, ok bool) {
+	rest, ok := strings.CutPrefix(s, "chaincode response ")
+	if !ok {
+		return "", false
+	}
+	digits := len(rest) - len(strings.TrimLeft(rest, "0123456789"))
+	msg, ok = strings.CutPrefix(rest[digits:], ", ")
+	if !ok || digits == 0 {
+		return "", false
+	}
+	return msg, true
+}
 
 // transient reports whether err is worth retrying unchanged: the gateway
 // or its peers were unreachable or too slow.
@@ -118,8 +168,9 @@ func (c *Client) wrap(fn, txID string, err error, submitted bool) error {
 	if transient(err) {
 		return &UnavailableError{Function: fn, Address: c.cfg.GatewayAddress, TransactionID: txID, MaybeCommitted: submitted, Err: err}
 	}
-	if reason, msp, peerAddr, ok := rejection(err); ok {
-		return &RejectedError{Function: fn, TransactionID: txID, Reason: reason, MSPID: msp, Peer: peerAddr, Err: err}
+	if msg, msp, peerAddr, ok := rejection(err); ok {
+		code, reason := ledger.SplitRejection(msg)
+		return &RejectedError{Function: fn, TransactionID: txID, Reason: reason, Class: classOf(code), MSPID: msp, Peer: peerAddr, Err: err}
 	}
 	return fmt.Errorf("%s: %w", fn, err)
 }
@@ -141,14 +192,14 @@ func rejection(err error) (reason, msp, peerAddr string, ok bool) {
 		if first == nil {
 			first = det
 		}
-		if chaincodeResponse.MatchString(det.GetMessage()) {
-			return chaincodeResponse.ReplaceAllString(det.GetMessage(), ""), det.GetMspId(), det.GetAddress(), true
+		if msg, ok := chaincodeMessage(det.GetMessage()); ok {
+			return msg, det.GetMspId(), det.GetAddress(), true
 		}
 	}
 	msg := st.Message()
 	if i := strings.Index(msg, "chaincode response "); i >= 0 {
-		if m := chaincodeResponse.FindString(msg[i:]); m != "" {
-			return msg[i+len(m):], "", "", true
+		if m, ok := chaincodeMessage(msg[i:]); ok {
+			return m, "", "", true
 		}
 	}
 	if first != nil && st.Code() == codes.Aborted {

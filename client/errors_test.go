@@ -169,3 +169,64 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Fatalf("partial environment: %v", err)
 	}
 }
+
+// A refusal's class comes from the chaincode's code, not its wording: the
+// Reason stays the sentence a person reads, and errors.Is tells the class.
+func TestRejectedClass(t *testing.T) {
+	c := &Client{cfg: Config{GatewayAddress: "peer:7051"}}
+	classes := []error{ErrInvalid, ErrNotFound, ErrExists, ErrForbidden, ErrState}
+	tests := []struct {
+		name   string
+		err    error
+		class  error
+		reason string
+	}{
+		{"endorse, forbidden", statusErr(t, codes.Aborted, "failed to endorse transaction, see attached details for more info",
+			&gateway.ErrorDetail{Address: "peer1:7051", MspId: "LogisticsMSP", Message: "chaincode response 500, [forbidden] only the current custodian (SupplierMSP) can ship lot L1"}),
+			ErrForbidden, "only the current custodian (SupplierMSP) can ship lot L1"},
+		{"evaluate, not found", statusErr(t, codes.Unknown, "evaluate call to endorser returned error: chaincode response 500, [not-found] unknown lot L1"),
+			ErrNotFound, "unknown lot L1"},
+		{"invalid", statusErr(t, codes.Aborted, "x", &gateway.ErrorDetail{Message: "chaincode response 500, [invalid] gtin \"1\" is not 14 digits"}),
+			ErrInvalid, `gtin "1" is not 14 digits`},
+		{"exists", statusErr(t, codes.Aborted, "x", &gateway.ErrorDetail{Message: "chaincode response 500, [exists] lot L1 already exists"}),
+			ErrExists, "lot L1 already exists"},
+		{"state", statusErr(t, codes.Aborted, "x", &gateway.ErrorDetail{Message: "chaincode response 500, [state] lot L1 is recalled"}),
+			ErrState, "lot L1 is recalled"},
+		{"no code", statusErr(t, codes.Aborted, "x", &gateway.ErrorDetail{Message: "chaincode response 500, lot x not found"}),
+			nil, "lot x not found"},
+		{"policy not met", statusErr(t, codes.Aborted, "x", &gateway.ErrorDetail{Message: "ProposalResponsePayloads do not match"}),
+			nil, "ProposalResponsePayloads do not match"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := fmt.Errorf("wrapped: %w", c.wrap("Custody:Ship", "tx1", tc.err, false))
+			var r *RejectedError
+			if !errors.As(err, &r) || r.Reason != tc.reason || r.Class != tc.class {
+				t.Fatalf("wrap = %#v, want Reason %q, Class %v", err, tc.reason, tc.class)
+			}
+			for _, class := range classes {
+				if got := errors.Is(err, class); got != (class == tc.class) {
+					t.Errorf("errors.Is(err, %v) = %v", class, got)
+				}
+			}
+		})
+	}
+}
+
+func TestChaincodeMessage(t *testing.T) {
+	tests := []struct {
+		in, msg string
+		ok      bool
+	}{
+		{"chaincode response 500, [forbidden] no", "[forbidden] no", true},
+		{"chaincode response 404, ", "", true},
+		{"chaincode response , x", "", false},
+		{"chaincode response 500 x", "", false},
+		{"endorsement failure", "", false},
+	}
+	for _, tc := range tests {
+		if msg, ok := chaincodeMessage(tc.in); msg != tc.msg || ok != tc.ok {
+			t.Errorf("chaincodeMessage(%q) = %q, %v; want %q, %v", tc.in, msg, ok, tc.msg, tc.ok)
+		}
+	}
+}
