@@ -58,7 +58,8 @@ $(TRUSTLINE_BINS): $(BIN)/%:
 	$(GO) build -trimpath -ldflags "-X github.com/trustline/trustline/internal/cli.Version=$(VERSION)" -o $@ ./cmd/$*
 
 # The consumer page is tested in headless Chromium (Debian's package); those
-# tests skip, saying so, when it is absent.
+# tests skip, saying so, when it is absent, and fail instead when
+# TRUSTLINE_REQUIRE_TOOLS=1 (CI sets it).
 chromium: ## install Debian's Chromium for the browser tests, if missing (needs root or sudo)
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -11,19 +11,16 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/trustline/trustline/internal/testenv"
 )
 
-// chromium is Debian's package "chromium"; CI installs it.
-const chromium = "/usr/bin/chromium"
-
 // phoneBrowser starts headless Chromium with a phone's viewport (390×844)
-// for one test, closed when the test ends, or skips the test when Chromium
-// is not installed.
+// for one test, closed when the test ends. Without Chromium the test skips,
+// or fails in CI (testenv.RequireTools).
 func phoneBrowser(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("headless browser test needs %s (Debian package chromium): %v", chromium, err)
-	}
+	chromium := testenv.NeedChromium(t)
 	// Without the background-networking flags Chromium phones home, which
 	// a closed network refuses, and start-up stalls.
 	opts := []chromedp.ExecAllocatorOption{
