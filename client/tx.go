@@ -8,6 +8,8 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+
+	retrypkg "github.com/trustline/trustline/internal/retry"
 )
 
 // CallOption configures one call.
@@ -62,21 +64,10 @@ func collect(opts []CallOption) callOptions {
 }
 
 // retry calls f until it succeeds, fails other than transiently, the
-// attempts are spent or ctx ends.
+// attempts are spent or ctx ends (package retry's loop).
 func retry[T any](ctx context.Context, o options, f func() (T, error)) (T, error) {
-	delay := o.backoff
-	for attempt := 1; ; attempt++ {
-		v, err := f()
-		if err == nil || !transient(err) || attempt >= o.attempts {
-			return v, err
-		}
-		select {
-		case <-ctx.Done():
-			return v, err
-		case <-time.After(delay):
-		}
-		delay *= 2
-	}
+	return retrypkg.Do(ctx, retrypkg.Policy{Attempts: o.attempts, Backoff: o.backoff, Transient: transient},
+		func(context.Context) (T, error) { return f() })
 }
 
 // readConflict reports whether a transaction was invalidated because the

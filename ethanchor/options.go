@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ethereum/go-ethereum/rpc"
+
+	retrypkg "github.com/trustline/trustline/internal/retry"
 )
 
 // Options tune a Client or an Anchorer. The zero value of each field selects
@@ -104,19 +106,9 @@ func Transient(err error) bool {
 const indexingInProgress = "transaction indexing is in progress"
 
 // retry calls f until it succeeds, fails with an error that is not
-// transient, or has been retried o.Retries times.
+// transient, or has been retried o.Retries times (package retry's loop).
 func retry[T any](ctx context.Context, o *Options, f func(context.Context) (T, error)) (T, error) {
-	wait := o.Backoff
-	for attempt := 0; ; attempt++ {
-		v, err := f(ctx)
-		if err == nil || attempt >= o.Retries || !o.Transient(err) {
-			return v, err
-		}
-		if err := sleep(ctx, wait); err != nil {
-			return v, err
-		}
-		wait = min(2*wait, o.MaxBackoff)
-	}
+	return retrypkg.Do(ctx, retrypkg.Policy{Attempts: o.Retries + 1, Backoff: o.Backoff, MaxBackoff: o.MaxBackoff, Transient: o.Transient}, f)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
