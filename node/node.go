@@ -4,9 +4,7 @@
 package node
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,9 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/internal/jsonyaml"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
@@ -57,18 +54,8 @@ func LoadConfig(path string) (Config, error) {
 	if err != nil {
 		return c, err
 	}
-	var generic any
-	if err := yaml.Unmarshal(b, &generic); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	// Through JSON so that one set of field names (the json tags) serves both.
-	j, err := json.Marshal(generic)
-	if err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	dec := json.NewDecoder(bytesReader(j))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
+	// One set of field names (the json tags) serves YAML and JSON.
+	if err := jsonyaml.Decode(b, &c); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, c.Validate()
@@ -238,5 +225,3 @@ func (n *Node) close() error {
 	n.anc.close()
 	return errors.Join(n.conn.Close(), n.idx.Close())
 }
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -3,7 +3,8 @@
 // package may import (directly or not) only packages of its own layer and
 // of the layers its layer lists; go list also fails on an import cycle. The README's "Repository" section shows the same list.
 //
-//	support   internal/retry, internal/iostreams, internal/testenv: nothing of trustline
+//	support   internal/retry, internal/iostreams, internal/testenv, internal/jsonyaml:
+//	          nothing of trustline
 //	leaves    epcis, gs1, merkle, inspection, ledger, claims, nodeapi, ethanchor,
 //	          receipt, orgca, consortium, deploy: support and leaves
 //	chaincode chaincode: support, leaves
@@ -32,7 +33,7 @@ type layer struct {
 
 // rules are the layers, bottom up.
 var rules = []layer{
-	{"support", []string{"internal/retry", "internal/iostreams", "internal/testenv"}, nil},
+	{"support", []string{"internal/retry", "internal/iostreams", "internal/testenv", "internal/jsonyaml"}, nil},
 	{"leaves", []string{"epcis", "gs1", "merkle", "inspection", "ledger", "claims", "nodeapi", "ethanchor", "receipt",
 		"orgca", "consortium", "deploy"}, []string{"support", "leaves"}},
 	{"chaincode", []string{"chaincode"}, []string{"support", "leaves"}},

@@ -2,14 +2,13 @@ package cmdutil
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/trustline/trustline/internal/jsonyaml"
 )
 
 // ReadInput reads the file -f names ("-" is standard input).
@@ -32,23 +31,12 @@ func ReadInput(path string, stdin io.Reader) ([]byte, error) {
 // names apply to both; unknown fields are errors. Files named *.yaml or
 // *.yml are YAML, others JSON unless they do not start with '{' or '['.
 func DecodeInput(name string, b []byte, v any) error {
+	decode := jsonyaml.DecodeJSON
 	if isYAML(name, b) {
-		var doc any
-		if err := yaml.Unmarshal(b, &doc); err != nil {
-			return UsageError("%s: %v", name, err)
-		}
-		var err error
-		if b, err = json.Marshal(doc); err != nil {
-			return UsageError("%s: %v", name, err)
-		}
+		decode = jsonyaml.Decode
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := decode(b, v); err != nil {
 		return UsageError("%s: %v", name, err)
-	}
-	if dec.More() {
-		return UsageError("%s: more than one JSON value", name)
 	}
 	return nil
 }
