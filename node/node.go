@@ -119,7 +119,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	idx, err := index.Open(cfg.IndexDir(), nil)
+	idx, err := index.Open(cfg.IndexDir(), &index.Options{Logger: log.With("component", "index")})
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,8 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 			func() float64 { return float64(status().Applied) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_reconnects_total", Help: "Event stream reconnections since start."},
 			func() float64 { return float64(status().Reconnects) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_parse_errors_total", Help: "Blocks and valid transactions the follower could not read, since start."},
+			func() float64 { return float64(status().ParseErrors) }),
 	)
 }
 

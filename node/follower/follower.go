@@ -33,6 +33,10 @@ import (
 type Block struct {
 	Number uint64
 	Txs    []Tx // every transaction, in block order
+	// Err is why the block could not be read (a *BlockError): a Source
+	// sends such a block last, and the follower logs and counts it and
+	// reconnects from it.
+	Err error
 }
 
 // Tx is one transaction of a block.
@@ -83,23 +87,32 @@ func (g Gateway) Blocks(ctx context.Context, start uint64) (<-chan Block, error)
 	if err != nil {
 		return nil, err
 	}
-	cc := g.chaincode()
+	return parseBlocks(ctx, in, g.chaincode()), nil
+}
+
+// parseBlocks parses a stream of blocks. A block it cannot read ends the
+// stream, sent with its Err for the follower to report: the follower
+// reconnects from it, so a block a peer sent damaged is read again.
+func parseBlocks(ctx context.Context, in <-chan *common.Block, chaincode string) <-chan Block {
 	out := make(chan Block)
 	go func() {
 		defer close(out)
 		for b := range in {
-			pb, err := ParseBlock(b, cc)
+			pb, err := ParseBlock(b, chaincode)
 			if err != nil {
-				return // a block we cannot read ends the stream; it is retried
+				pb = Block{Number: b.GetHeader().GetNumber(), Err: err}
 			}
 			select {
 			case out <- pb:
 			case <-ctx.Done():
 				return
 			}
+			if err != nil {
+				return
+			}
 		}
 	}()
-	return out, nil
+	return out
 }
 
 // Height implements Source with qscc GetChainInfo.
@@ -148,11 +161,14 @@ type Status struct {
 	// Applied counts trustline transactions applied by this follower,
 	// Skipped those whose payload could not be decoded or indexed, and
 	// Invalid the transactions the peer marked invalid.
-	Applied   uint64    `json:"applied"`
-	Skipped   uint64    `json:"skipped"`
-	Invalid   uint64    `json:"invalid"`
-	LastError string    `json:"lastError,omitempty"`
-	LastEvent time.Time `json:"lastEvent,omitzero"`
+	Applied uint64 `json:"applied"`
+	Skipped uint64 `json:"skipped"`
+	Invalid uint64 `json:"invalid"`
+	// ParseErrors counts the blocks, and the valid transactions, whose
+	// structure could not be read.
+	ParseErrors uint64    `json:"parseErrors"`
+	LastError   string    `json:"lastError,omitempty"`
+	LastEvent   time.Time `json:"lastEvent,omitzero"`
 }
 
 // Follower applies a Source's blocks to an Index. It does not own either.
@@ -279,6 +295,11 @@ func (f *Follower) stream(ctx context.Context) (bool, error) {
 	f.log.Info("following blocks", "fromBlock", next)
 	progressed := false
 	for b := range blocks {
+		if b.Err != nil {
+			f.log.Error("cannot read a block; reconnecting from it", "block", b.Number, "err", b.Err)
+			f.update(func(s *Status) { s.ParseErrors++ })
+			return progressed, &streamError{b.Err}
+		}
 		progressed = true
 		if b.Number < next {
 			continue // resent: already applied
@@ -302,7 +323,7 @@ func (f *Follower) stream(ctx context.Context) (bool, error) {
 // would stop the node for good.
 func (f *Follower) apply(b Block) error {
 	var txs []index.Tx
-	invalid, skipped := 0, 0
+	invalid, skipped, unreadable := 0, 0, 0
 	for i, t := range b.Txs {
 		if !t.Valid {
 			invalid++
@@ -310,7 +331,8 @@ func (f *Follower) apply(b Block) error {
 		}
 		pos := index.Position{Block: b.Number, Tx: i, TxID: t.ID}
 		if t.Err != nil {
-			f.log.Warn("skipping a transaction that cannot be decoded", "block", b.Number, "tx", i, "err", t.Err)
+			f.log.Error("skipping a transaction that cannot be decoded", "block", b.Number, "tx", i, "err", t.Err)
+			unreadable++
 			continue
 		}
 		if t.Event == nil || t.Event.Name != ledger.EventName {
@@ -349,6 +371,7 @@ func (f *Follower) apply(b Block) error {
 			s.Applied += uint64(n)
 			s.Skipped += uint64(skipped)
 			s.Invalid += uint64(invalid)
+			s.ParseErrors += uint64(unreadable)
 			if n > 0 {
 				s.LastEvent = time.Now()
 			}

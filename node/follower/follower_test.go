@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
@@ -211,4 +213,90 @@ func TestFollowerStopAt(t *testing.T) {
 	if cp := idx.Checkpoint(); cp.NextBlock() != 3 || cp.Events != 3 || len(seen) != 3 {
 		t.Errorf("checkpoint %+v, blocks seen %v", cp, seen)
 	}
+}
+
+// unreadableOnce is a source whose first connection sends block 0 and then
+// block 1 unreadable, as a damaged block arrives.
+type unreadableOnce struct {
+	*fakeSource
+	once sync.Once
+}
+
+func (s *unreadableOnce) Blocks(ctx context.Context, start uint64) (<-chan Block, error) {
+	first := false
+	s.once.Do(func() { first = true })
+	if !first {
+		return s.fakeSource.Blocks(ctx, start)
+	}
+	out := make(chan Block, 2)
+	out <- s.chain[0]
+	out <- Block{Number: 1, Err: &BlockError{Number: 1, Err: errors.New("no TRANSACTIONS_FILTER metadata")}}
+	close(out)
+	return out, nil
+}
+
+// A block or a valid transaction that cannot be read is logged as an
+// error and counted; the follower reconnects from the block and reads it
+// again.
+func TestFollowerReportsUnreadable(t *testing.T) {
+	src := &unreadableOnce{fakeSource: &fakeSource{chain: chain(t, 1, 1, 1)}}
+	src.chain[2].Txs[0].Err = errors.New("envelope: proto: cannot parse invalid wire-format data")
+	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	var logs syncBuffer
+	f := New(src, idx, &Options{MinBackoff: time.Millisecond, StopAt: 3, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.Run(ctx); err != nil || ctx.Err() != nil {
+		t.Fatalf("Run = %v (ctx %v)", err, ctx.Err())
+	}
+	if st := f.Status(); st.ParseErrors != 2 || st.Reconnects != 1 || idx.Checkpoint().Events != 3 {
+		t.Errorf("status %+v, checkpoint %+v", st, idx.Checkpoint())
+	}
+	for _, want := range []string{
+		`level=ERROR msg="cannot read a block; reconnecting from it" block=1 err="block 1: no TRANSACTIONS_FILTER metadata"`,
+		`level=ERROR msg="skipping a transaction that cannot be decoded" block=2 tx=0`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+// parseBlocks ends the stream at a block it cannot read, which it sends
+// with the error.
+func TestParseBlocks(t *testing.T) {
+	in := make(chan *common.Block, 3)
+	in <- &common.Block{Header: &common.BlockHeader{Number: 4}, Data: &common.BlockData{},
+		Metadata: &common.BlockMetadata{Metadata: make([][]byte, common.BlockMetadataIndex_TRANSACTIONS_FILTER+1)}}
+	in <- &common.Block{Header: &common.BlockHeader{Number: 5}}
+	in <- &common.Block{Header: &common.BlockHeader{Number: 6}}
+	var got []Block
+	for b := range parseBlocks(context.Background(), in, "trustline") {
+		got = append(got, b)
+	}
+	var be *BlockError
+	if len(got) != 2 || got[0].Number != 4 || got[0].Err != nil || got[1].Number != 5 || !errors.As(got[1].Err, &be) || be.Number != 5 {
+		t.Errorf("blocks %+v", got)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

@@ -55,6 +55,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -132,9 +133,9 @@ type Options struct {
 	// few blocks at random places; with 64 MiB, most of them missed in an
 	// index of a million lots (~370 MiB on disk, more uncompressed).
 	CacheSize int64
-	// Logger receives Pebble's log messages; nil discards them, since a
-	// node reports through its own logs and metrics.
-	Logger pebble.Logger
+	// Logger receives Pebble's log messages, its background errors and
+	// its disk stalls; nil discards them.
+	Logger *slog.Logger
 	// NoSync commits without waiting for the disk: for a rebuild into a
 	// fresh directory that is thrown away unless it completes. Close
 	// flushes everything. A crash may lose the latest commits, never part
@@ -164,12 +165,13 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if o.CacheSize == 0 {
 		o.CacheSize = 512 << 20
 	}
-	if o.Logger == nil {
-		o.Logger = quietLogger{}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
 	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
-	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: o.Logger}
+	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: pebbleLogger{log}, EventListener: pebbleEvents(log)}
 	// Bloom filters on every level let a point Get (unit, lot, product,
 	// event, recall: several per trace) skip the tables that cannot hold
 	// its key; tables written before have none and still read correctly.
@@ -210,12 +212,32 @@ func (x *Index) Close() error {
 	return err
 }
 
-type quietLogger struct{}
+// pebbleLogger is Pebble's log through slog. Pebble's Fatalf must not
+// return: it logs, then panics, as Pebble's own logger exits.
+type pebbleLogger struct{ log *slog.Logger }
 
-func (quietLogger) Infof(string, ...any)  {}
-func (quietLogger) Errorf(string, ...any) {}
-func (quietLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...))
+func (l pebbleLogger) Infof(format string, args ...any) { l.log.Info(fmt.Sprintf(format, args...)) }
+func (l pebbleLogger) Errorf(format string, args ...any) {
+	l.log.Error(fmt.Sprintf(format, args...))
+}
+func (l pebbleLogger) Fatalf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	l.log.Error(msg, "fatal", true)
+	panic(msg)
+}
+
+// pebbleEvents logs the Pebble events an operator acts on: slow disks and
+// write stalls (background errors and corruption go through the logger).
+func pebbleEvents(log *slog.Logger) *pebble.EventListener {
+	return &pebble.EventListener{
+		DiskSlow: func(info pebble.DiskSlowInfo) {
+			log.Warn("disk slow", "op", info.OpType.String(), "path", info.Path, "for", info.Duration)
+		},
+		WriteStallBegin: func(info pebble.WriteStallBeginInfo) {
+			log.Warn("index writes stalled", "reason", info.Reason)
+		},
+		WriteStallEnd: func() { log.Info("index writes resumed") },
+	}
 }
 
 // Position is a transaction's place in the chain: its block and its index
