@@ -1,0 +1,204 @@
+// Package netns places test "hosts" in Linux network namespaces on one
+// bridge, so that a consortium's members talk over real TCP between
+// distinct addresses, and a member's link can be cut and healed.
+//
+// Addresses come from the benchmarking range 198.18.0.0/15 (RFC 2544), on
+// the harness's own bridge only. Every namespace, link and bridge is named
+// with the lab's prefix; New first sweeps leftovers of a crashed earlier run
+// with the same prefix, and Close removes everything, so a failing test
+// leaves nothing behind when it defers Close.
+//
+// It needs root (CAP_NET_ADMIN) and the ip command; Available says why not.
+package netns
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// Subnet is the lab's network; the bridge has .1, host i has .(i+2).
+const subnetPrefix = "198.18.0."
+
+// Available reports why namespaces cannot be made here (nil when they can).
+func Available() error {
+	if os.Geteuid() != 0 {
+		return errors.New("network namespaces need root (CAP_NET_ADMIN): run as root, as CI does")
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return errors.New("the ip command (iproute2) is missing")
+	}
+	return nil
+}
+
+// Lab is a bridge and the hosts on it.
+type Lab struct {
+	prefix string
+	Bridge string
+	Hosts  []*Host
+}
+
+// Host is one network namespace with its own address on the bridge.
+type Host struct {
+	Name string // namespace name
+	IP   string // its address
+	veth string // the bridge side of its link
+}
+
+// New sweeps leftovers with prefix (at most 8 characters, so that link
+// names stay within 15), then makes a bridge and n hosts.
+func New(ctx context.Context, prefix string, n int) (*Lab, error) {
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	if len(prefix) == 0 || len(prefix) > 8 || n < 1 || n > 200 {
+		return nil, fmt.Errorf("netns: prefix %q (1 to 8 characters) or %d hosts (1 to 200) out of range", prefix, n)
+	}
+	Sweep(ctx, prefix)
+	l := &Lab{prefix: prefix, Bridge: prefix + "-br"}
+	fail := func(err error) (*Lab, error) {
+		_ = l.Close(ctx)
+		return nil, err
+	}
+	for _, args := range [][]string{
+		{"link", "add", l.Bridge, "type", "bridge"},
+		{"addr", "add", subnetPrefix + "1/24", "dev", l.Bridge},
+		{"link", "set", l.Bridge, "up"},
+	} {
+		if err := ip(ctx, args...); err != nil {
+			return fail(err)
+		}
+	}
+	for i := range n {
+		h := &Host{Name: fmt.Sprintf("%s-h%d", prefix, i+1), IP: fmt.Sprintf("%s%d", subnetPrefix, i+2), veth: fmt.Sprintf("%s-v%d", prefix, i+1)}
+		peer := fmt.Sprintf("%s-p%d", prefix, i+1)
+		l.Hosts = append(l.Hosts, h)
+		for _, args := range [][]string{
+			{"netns", "add", h.Name},
+			{"link", "add", h.veth, "type", "veth", "peer", "name", peer},
+			{"link", "set", peer, "netns", h.Name},
+			{"link", "set", h.veth, "master", l.Bridge},
+			{"link", "set", h.veth, "up"},
+			{"-n", h.Name, "addr", "add", h.IP + "/24", "dev", peer},
+			{"-n", h.Name, "link", "set", peer, "name", "eth0"},
+			{"-n", h.Name, "link", "set", "eth0", "up"},
+			{"-n", h.Name, "link", "set", "lo", "up"},
+			{"-n", h.Name, "route", "add", "default", "via", subnetPrefix + "1"},
+		} {
+			if err := ip(ctx, args...); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return l, nil
+}
+
+// Close removes the lab's namespaces, links and bridge.
+func (l *Lab) Close(ctx context.Context) error {
+	return Sweep(ctx, l.prefix)
+}
+
+// Sweep removes every namespace and link named with prefix-.
+func Sweep(ctx context.Context, prefix string) error {
+	var errs []error
+	if out, err := exec.CommandContext(ctx, "ip", "netns", "list").Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
+			if strings.HasPrefix(name, prefix+"-") {
+				errs = append(errs, ip(ctx, "netns", "delete", name))
+			}
+		}
+	}
+	if out, err := exec.CommandContext(ctx, "ip", "-o", "link", "show").Output(); err == nil {
+		for _, line := range strings.Split(string(out), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
+			if strings.HasPrefix(name, prefix+"-") {
+				if err := ip(ctx, "link", "delete", name); err != nil && !strings.Contains(err.Error(), "Cannot find device") {
+					errs = append(errs, err)
+				}
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Command runs name with args inside the host's namespace.
+func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
+	return exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.Name, name}, args...)...)
+}
+
+// Cut takes the host's link down: it is partitioned from every other host.
+func (l *Lab) Cut(ctx context.Context, h *Host) error { return ip(ctx, "link", "set", h.veth, "down") }
+
+// Heal brings the host's link back up.
+func (l *Lab) Heal(ctx context.Context, h *Host) error { return ip(ctx, "link", "set", h.veth, "up") }
+
+// Listen opens a TCP listener inside the host's namespace, from this
+// process: the socket belongs to the namespace it was made in.
+func (h *Host) Listen(port int) (net.Listener, error) {
+	var l net.Listener
+	err := h.do(func() error {
+		var err error
+		l, err = net.Listen("tcp", net.JoinHostPort(h.IP, fmt.Sprint(port)))
+		return err
+	})
+	return l, err
+}
+
+// Dial connects from inside the host's namespace.
+func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
+	var c net.Conn
+	err := h.do(func() error {
+		var err error
+		c, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+		return err
+	})
+	return c, err
+}
+
+// do runs f on an OS thread switched into the host's namespace. The thread
+// is discarded afterwards rather than switched back, so no goroutine can
+// ever run in the wrong namespace.
+func (h *Host) do(f func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		// No UnlockOSThread: the goroutine exits with the thread locked, and
+		// the runtime then ends that thread.
+		fd, err := unix.Open(filepath.Join("/var/run/netns", h.Name), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			errc <- fmt.Errorf("netns %s: %w", h.Name, err)
+			return
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("entering netns %s: %w", h.Name, err)
+			return
+		}
+		errc <- f()
+	}()
+	return <-errc
+}
+
+func ip(ctx context.Context, args ...string) error {
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, "ip", args...)
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return nil
+}
