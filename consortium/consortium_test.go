@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/trustline/trustline/consortium"
+	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/orgca"
 )
@@ -127,9 +128,7 @@ func TestGenesisFromCards(t *testing.T) {
 		bin, _ = filepath.Abs("../bin")
 	}
 	configtxgen := filepath.Join(bin, "configtxgen")
-	if _, err := os.Stat(configtxgen); err != nil {
-		t.Skip("configtxgen not built (make fabric): genesis block not made")
-	}
+	testenv.NeedFile(t, configtxgen, "make fabric builds it; without it no genesis block is made")
 	members, _ := consortium.Assemble(cards(t, 4), fourRoles)
 	c, _ := consortium.New("", members)
 	dir := t.TempDir()

@@ -11,6 +11,7 @@ import (
 	"github.com/trustline/trustline/internal/cli"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/orgca"
 )
 
@@ -56,9 +57,7 @@ func cardArgs(paths []string) []string {
 
 func TestCreate(t *testing.T) {
 	bin, _ := filepath.Abs("../../../bin/configtxgen")
-	if _, err := os.Stat(bin); err != nil {
-		t.Skip("configtxgen not built (make fabric)")
-	}
+	testenv.NeedFile(t, bin, "make fabric builds it")
 	out := t.TempDir()
 	args := append(append([]string{"consortium", "create", "--out", out, "--configtxgen", bin}, cardArgs(fourCards(t))...), roles...)
 	stdout, stderr, code := run(t, args...)
