@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/testnet/netns"
 )
 
@@ -21,9 +22,9 @@ func TestIntegrationNetnsLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("integration test: changes the host's network")
 	}
-	if err := netns.Available(); err != nil {
-		t.Skip(err) // CI runs as root; on a laptop without root this says why.
-	}
+	// CI runs as root; on a laptop without root this skips and says why.
+	err := netns.Available()
+	testenv.Require(t, "root and iproute2 for network namespaces", "run as root with the ip command, as CI does", err == nil, err)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	lab, err := netns.New(ctx, "tltest", 3)
