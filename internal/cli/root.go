@@ -28,8 +28,14 @@ import (
 // Version is set at build time with -ldflags.
 var Version = "dev"
 
-// NewRootCmd returns the trustline root command writing to ios.
-func NewRootCmd(ios *iostreams.IO) *cobra.Command {
+// NewRootCmd returns the trustline root command writing to ios, with the
+// real clients.
+func NewRootCmd(ios *iostreams.IO) *cobra.Command { return NewRootCmdWith(cmdutil.NewFactory(ios)) }
+
+// NewRootCmdWith returns the trustline root command with f's streams and
+// clients.
+func NewRootCmdWith(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	root := &cobra.Command{
 		Use:   "trustline",
 		Short: "Blockchain-anchored food traceability: record, trace and verify",
@@ -53,21 +59,21 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		orgcmd.NewCmd(ios),
 		consortiumcmd.NewCmd(ios),
 		indexcmd.NewCmd(ios),
-		productcmd.NewCmd(ios),
-		batchcmd.NewCmd(ios),
-		custodycmd.NewShipCmd(ios),
-		custodycmd.NewReceiveCmd(ios),
-		custodycmd.NewReadingsCmd(ios),
-		custodycmd.NewPackCmd(ios),
-		custodycmd.NewUnpackCmd(ios),
-		unitscmd.NewCmd(ios),
-		recallcmd.NewCmd(ios),
+		productcmd.NewCmd(f),
+		batchcmd.NewCmd(f),
+		custodycmd.NewShipCmd(f),
+		custodycmd.NewReceiveCmd(f),
+		custodycmd.NewReadingsCmd(f),
+		custodycmd.NewPackCmd(f),
+		custodycmd.NewUnpackCmd(f),
+		unitscmd.NewCmd(f),
+		recallcmd.NewCmd(f),
 		epciscmd.NewCmd(ios),
-		labcmd.NewCmd(ios),
-		tracecmd.NewCmd(ios),
-		tracecmd.NewEventsCmd(ios),
-		claimcmd.NewCmd(ios),
-		governancecmd.NewCmd(ios),
+		labcmd.NewCmd(f),
+		tracecmd.NewCmd(f),
+		tracecmd.NewEventsCmd(f),
+		claimcmd.NewCmd(f),
+		governancecmd.NewCmd(f),
 		verifycmd.NewCmd(ios),
 	)
 	groups(root)

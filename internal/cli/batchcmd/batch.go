@@ -15,8 +15,8 @@ import (
 )
 
 // NewCmd returns the batch command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "batch",
 		Short: "Create and transform batches (suppliers); show a lot",

@@ -25,8 +25,8 @@ import (
 )
 
 // NewCmd returns `trustline claim`.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "claim",
 		Short: "Register, list and check claims about products and lots (brands)",

@@ -26,7 +26,7 @@ func TestAddRejectsBadClaimsOffline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, in, _, _ := iostreams.Test()
 			in.WriteString(tt.stdin)
-			cmd := NewCmd(ios)
+			cmd := NewCmd(cmdutil.NewFactory(ios))
 			cmd.SetArgs(tt.args)
 			cmd.SilenceErrors, cmd.SilenceUsage = true, true
 			err := cmd.Execute()

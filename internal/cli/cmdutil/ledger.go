@@ -33,6 +33,8 @@ type LedgerOptions struct {
 
 	// errOut is where a write that outran the wait warns (stderr if nil).
 	errOut func() io.Writer
+	// factory opens the clients (NewFactory's when nil).
+	factory *Factory
 }
 
 // DefaultWaitTimeout bounds how long a write waits, by default, for every
@@ -114,6 +116,10 @@ func (o LedgerOptions) ClientConfig() (client.Config, error) {
 
 // Connect opens a ledger client as the identity the options choose.
 func (o LedgerOptions) Connect(ctx context.Context) (*client.Client, error) {
+	return Ledger[*client.Client](ctx, &o)
+}
+
+func (o LedgerOptions) connect(ctx context.Context) (*client.Client, error) {
 	cfg, err := o.ClientConfig()
 	if err != nil {
 		return nil, err
@@ -157,8 +163,15 @@ func SyncWarning(e *client.SyncError) string {
 }
 
 // NodeClient returns a client of the node --node (or TRUSTLINE_NODE, or
-// the config file) names.
+// the config file) names, from the options' factory.
 func (o LedgerOptions) NodeClient() (*nodeclient.Client, error) {
+	if o.factory != nil && o.factory.Node != nil {
+		return o.factory.Node(o)
+	}
+	return o.nodeClient()
+}
+
+func (o LedgerOptions) nodeClient() (*nodeclient.Client, error) {
 	o, _, err := o.resolve()
 	if err != nil {
 		return nil, err
@@ -226,9 +239,12 @@ func oneLine(s string) string {
 // RunLedger is the body of most role commands: connect with o, make one
 // call, turn a refusal into its exit code, and print the result as format
 // (--output) asks, through table for a table.
-func RunLedger[T any](ctx context.Context, o *LedgerOptions, out io.Writer, format string,
-	call func(context.Context, *client.Client) (T, error), table func(io.Writer, T) error) error {
-	c, err := o.Connect(ctx)
+//
+// C is the interface of what call needs of the ledger client (or
+// *client.Client), so that a test's factory can give a fake.
+func RunLedger[C LedgerClient, T any](ctx context.Context, o *LedgerOptions, out io.Writer, format string,
+	call func(context.Context, C) (T, error), table func(io.Writer, T) error) error {
+	c, err := Ledger[C](ctx, o)
 	if err != nil {
 		return err
 	}

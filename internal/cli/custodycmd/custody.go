@@ -13,7 +13,6 @@ import (
 
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -25,11 +24,11 @@ type subjectFlags struct {
 }
 
 func (s *subjectFlags) add(cmd *cobra.Command, readingsHelp string) {
-	f := cmd.Flags()
-	f.StringVar(&s.lot, "lot", "", "the lot's Digital Link")
-	f.StringVar(&s.unit, "logistic-unit", "", "the logistic unit's SSCC or SSCC Digital Link, instead of --lot")
-	f.StringVar(&s.csv, "readings", "", readingsHelp+" (a data logger's CSV, - for standard input)")
-	f.StringVar(&s.device, "device", "", "device id for CSV rows without a device column")
+	fs := cmd.Flags()
+	fs.StringVar(&s.lot, "lot", "", "the lot's Digital Link")
+	fs.StringVar(&s.unit, "logistic-unit", "", "the logistic unit's SSCC or SSCC Digital Link, instead of --lot")
+	fs.StringVar(&s.csv, "readings", "", readingsHelp+" (a data logger's CSV, - for standard input)")
+	fs.StringVar(&s.device, "device", "", "device id for CSV rows without a device column")
 	_ = cmd.MarkFlagFilename("readings", "csv")
 }
 
@@ -61,8 +60,8 @@ func (s *subjectFlags) readings(in io.Reader) ([]ledger.Reading, error) {
 }
 
 // NewShipCmd returns `trustline ship`.
-func NewShipCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewShipCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var s subjectFlags
 	var file, output string
 	var req ledger.ShipRequest
@@ -118,11 +117,11 @@ Or give a ledger.ShipRequest as a JSON/YAML file with -f.`,
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
 	s.add(cmd, "readings at dispatch")
-	f := cmd.Flags()
-	f.StringVarP(&file, "file", "f", "", "JSON or YAML request file (- for standard input)")
-	f.StringVar(&req.To, "to", "", "the recipient's MSP id")
-	f.StringVar(&req.Destination, "destination", "", "GLN (or GLN Digital Link) of the place shipped to")
-	f.StringArrayVar(&bizTx, "biz-transaction", nil, "business document, TYPE=ID (po, desadv, inv, bol; repeatable)")
+	fs := cmd.Flags()
+	fs.StringVarP(&file, "file", "f", "", "JSON or YAML request file (- for standard input)")
+	fs.StringVar(&req.To, "to", "", "the recipient's MSP id")
+	fs.StringVar(&req.Destination, "destination", "", "GLN (or GLN Digital Link) of the place shipped to")
+	fs.StringArrayVar(&bizTx, "biz-transaction", nil, "business document, TYPE=ID (po, desadv, inv, bol; repeatable)")
 	cmdutil.AddOutputFlag(cmd, &output)
 	return cmd
 }
@@ -137,8 +136,8 @@ func cutEq(s string) (string, string, bool) {
 }
 
 // NewReceiveCmd returns `trustline receive`.
-func NewReceiveCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewReceiveCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var s subjectFlags
 	var output string
 	cmd := &cobra.Command{
@@ -176,8 +175,8 @@ or at arrival may come with it (--readings FILE.csv).
 }
 
 // NewReadingsCmd returns `trustline readings`.
-func NewReadingsCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewReadingsCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "readings",
 		Short: "Record cold-chain readings of what you hold",

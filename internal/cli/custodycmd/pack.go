@@ -9,7 +9,6 @@ import (
 
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -20,8 +19,8 @@ type packOptions struct {
 }
 
 // NewPackCmd returns `trustline pack`.
-func NewPackCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewPackCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	o := &packOptions{}
 	cmd := &cobra.Command{
 		Use:   "pack",
@@ -66,17 +65,17 @@ The request is flags or a JSON/YAML file (-f) with the fields sscc and lots.`,
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
-	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", "", "JSON or YAML request file (- for standard input)")
-	f.StringVar(&o.req.SSCC, "sscc", "", "the new unit's SSCC (18 digits) or SSCC Digital Link")
-	f.StringArrayVar(&o.req.Lots, "lot", nil, "a lot's Digital Link (repeatable)")
+	fs := cmd.Flags()
+	fs.StringVarP(&o.file, "file", "f", "", "JSON or YAML request file (- for standard input)")
+	fs.StringVar(&o.req.SSCC, "sscc", "", "the new unit's SSCC (18 digits) or SSCC Digital Link")
+	fs.StringArrayVar(&o.req.Lots, "lot", nil, "a lot's Digital Link (repeatable)")
 	cmdutil.AddOutputFlag(cmd, &o.output)
 	return cmd
 }
 
 // NewUnpackCmd returns `trustline unpack`.
-func NewUnpackCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewUnpackCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var output string
 	cmd := &cobra.Command{
 		Use:   "unpack SSCC",

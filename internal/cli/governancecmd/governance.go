@@ -18,8 +18,8 @@ import (
 )
 
 // NewCmd returns the governance command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "governance",
 		Short: "Show the consortium's role table, propose and approve changes (members)",

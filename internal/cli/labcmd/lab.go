@@ -18,8 +18,8 @@ import (
 )
 
 // NewCmd returns the lab command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "lab",
 		Short: "Lab signing keys and EIP-712 signed inspection reports (labs)",

@@ -15,8 +15,8 @@ import (
 )
 
 // NewCmd returns the product command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "product",
 		Short: "Register and show products (brands)",
@@ -25,6 +25,13 @@ func NewCmd(ios *iostreams.IO) *cobra.Command {
 	cmdutil.AddLedgerFlags(cmd, lo)
 	cmd.AddCommand(newRegisterCmd(ios, lo), newShowCmd(ios, lo))
 	return cmd
+}
+
+// productLedger is what the product commands call of the ledger client.
+type productLedger interface {
+	RegisterProduct(ctx context.Context, req ledger.ProductRequest, opts ...client.CallOption) (*ledger.Product, error)
+	Product(ctx context.Context, gtin string, opts ...client.CallOption) (*ledger.Product, error)
+	Close() error
 }
 
 type registerOptions struct {
@@ -63,7 +70,7 @@ brand, category, tempMinC, tempMaxC and shelfLifeDays.`,
 			} else if o.req.GTIN == "" {
 				return cmdutil.UsageError("--gtin is required (or give the request with -f)\n\n%s", cmd.UsageString())
 			}
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[productLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
@@ -100,7 +107,7 @@ func newShowCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Product, error) { return c.Product(ctx, args[0]) },
+				func(ctx context.Context, c productLedger) (*ledger.Product, error) { return c.Product(ctx, args[0]) },
 				cmdutil.ProductTable)
 		},
 	}

@@ -2,18 +2,25 @@
 package recallcmd
 
 import (
+	"context"
 	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
 )
 
+// recallLedger is what recall calls of the ledger client.
+type recallLedger interface {
+	Recall(ctx context.Context, lot, reason, class string, opts ...client.CallOption) (*ledger.Recall, error)
+	Close() error
+}
+
 // NewCmd returns `trustline recall`.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var reason, class, output string
 	cmd := &cobra.Command{
 		Use:   "recall LOT",
@@ -36,7 +43,7 @@ serious), II or III.`,
 			default:
 				return cmdutil.UsageError("--class %q: use I, II or III", class)
 			}
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[recallLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}

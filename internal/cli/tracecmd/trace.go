@@ -14,16 +14,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/client/nodeclient"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
 )
 
 // NewCmd returns `trustline trace`.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var output, receiptFile string
 	cmd := &cobra.Command{
 		Use:   "trace <DIGITAL-LINK | QR-IMAGE>",
@@ -63,7 +63,7 @@ index, events included; otherwise from the ledger through the gateway of
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
 	cmdutil.AddOutputFlag(cmd, &output)
-	cmd.Flags().StringVar(&receiptFile, "receipt", "", "also write the trace receipt (anchors and Merkle paths, for `trustline verify`) to `FILE`; needs --node")
+	cmd.Flags().StringVar(&receiptFile, "receipt", "", "also write the trace receipt (anchors and Merkle paths, for trustline verify) to `FILE`; needs --node")
 	return cmd
 }
 
@@ -92,6 +92,17 @@ func ResolveArg(arg string) (digitallink.Link, error) {
 	return l, nil
 }
 
+// traceLedger is what trace asks the ledger when no node is given.
+type traceLedger interface {
+	Unit(ctx context.Context, unit string, opts ...client.CallOption) (*ledger.Unit, error)
+	Lot(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.LotSummary, error)
+	Upstream(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.Trace, error)
+	Downstream(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.Trace, error)
+	Product(ctx context.Context, gtin string, opts ...client.CallOption) (*ledger.Product, error)
+	LotEvents(ctx context.Context, lot string, opts ...client.CallOption) (json.RawMessage, error)
+	Close() error
+}
+
 func trace(ctx context.Context, lo *cmdutil.LedgerOptions, l digitallink.Link) (*nodeclient.Trace, error) {
 	if lo.NodeURL() != "" {
 		nc, err := lo.NodeClient()
@@ -101,7 +112,7 @@ func trace(ctx context.Context, lo *cmdutil.LedgerOptions, l digitallink.Link) (
 		tr, err := nc.Trace(ctx, l.String())
 		return tr, cmdutil.LedgerError(err)
 	}
-	c, err := lo.Connect(ctx)
+	c, err := cmdutil.Ledger[traceLedger](ctx, lo)
 	if err != nil {
 		return nil, err
 	}
@@ -191,8 +202,8 @@ func traceTable(w io.Writer, tr *nodeclient.Trace) error {
 }
 
 // NewEventsCmd returns `trustline events`.
-func NewEventsCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewEventsCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "Query a member node's EPCIS 2.0 events",
@@ -254,16 +265,16 @@ follow the pages and print every event.`,
 			return traceTable(ios.Out, &nodeclient.Trace{Events: events})
 		},
 	}
-	f := query.Flags()
-	f.StringArrayVar(&q.MatchEPCClass, "epc-class", nil, "MATCH_epcClass: a lot's Digital Link (repeatable)")
-	f.StringArrayVar(&q.MatchAnyEPC, "any-epc", nil, "MATCH_anyEPC: a unit or SSCC Digital Link (repeatable)")
-	f.StringArrayVar(&q.MatchEPC, "epc", nil, "MATCH_epc (repeatable)")
-	f.StringArrayVar(&q.BizStep, "biz-step", nil, "EQ_bizStep, e.g. shipping (repeatable)")
-	f.StringVar(&from, "from", "", "GE_eventTime, RFC 3339")
-	f.StringVar(&until, "until", "", "LT_eventTime, RFC 3339")
-	f.IntVar(&q.PerPage, "per-page", 0, "events per page")
-	f.StringVar(&q.PageToken, "page-token", "", "nextPageToken of the previous page")
-	f.BoolVar(&all, "all", false, "follow every page")
+	fs := query.Flags()
+	fs.StringArrayVar(&q.MatchEPCClass, "epc-class", nil, "MATCH_epcClass: a lot's Digital Link (repeatable)")
+	fs.StringArrayVar(&q.MatchAnyEPC, "any-epc", nil, "MATCH_anyEPC: a unit or SSCC Digital Link (repeatable)")
+	fs.StringArrayVar(&q.MatchEPC, "epc", nil, "MATCH_epc (repeatable)")
+	fs.StringArrayVar(&q.BizStep, "biz-step", nil, "EQ_bizStep, e.g. shipping (repeatable)")
+	fs.StringVar(&from, "from", "", "GE_eventTime, RFC 3339")
+	fs.StringVar(&until, "until", "", "LT_eventTime, RFC 3339")
+	fs.IntVar(&q.PerPage, "per-page", 0, "events per page")
+	fs.StringVar(&q.PageToken, "page-token", "", "nextPageToken of the previous page")
+	fs.BoolVar(&all, "all", false, "follow every page")
 	cmdutil.AddOutputFlag(query, &output)
 	cmd.AddCommand(query)
 	return cmd

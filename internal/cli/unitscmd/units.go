@@ -13,13 +13,18 @@ import (
 
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
 )
 
+// unitsLedger is what the units commands call of the ledger client.
+type unitsLedger interface {
+	CommissionUnits(ctx context.Context, lot string, serials []string, opts ...client.CallOption) ([]ledger.Unit, error)
+	Close() error
+}
+
 // NewCmd returns the units command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
-	lo := &cmdutil.LedgerOptions{}
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	cmd := &cobra.Command{
 		Use:   "units",
 		Short: "Commission serialised units of a lot (brands)",
@@ -54,7 +59,7 @@ your organisation owns. Each unit's id is the lot's Digital Link with
 				return cmdutil.UsageError("no serials: give --serial or --serials-file\n\n%s", cmd.UsageString())
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) ([]ledger.Unit, error) {
+				func(ctx context.Context, c unitsLedger) ([]ledger.Unit, error) {
 					return c.CommissionUnits(ctx, args[0], all)
 				},
 				unitsTable)
