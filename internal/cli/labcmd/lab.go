@@ -3,6 +3,7 @@
 package labcmd
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -11,10 +12,12 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/client/lab"
 	"github.com/trustline/trustline/inspection"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/ledger"
 )
 
 // NewCmd returns the lab command group.
@@ -40,6 +43,16 @@ $TRUSTLINE_LAB_PASSWORD) or a hex private key ($TRUSTLINE_LAB_KEY or
 	cmd.AddCommand(newKeygenCmd(ios), newRegisterCmd(ios, lo), newRevokeCmd(ios, lo), newSignersCmd(ios, lo),
 		newSignCmd(ios), newSubmitCmd(ios, lo), newInspectionCmd(ios, lo), newVerifyCmd(ios))
 	return cmd
+}
+
+// labLedger is what the lab commands call of the ledger client.
+type labLedger interface {
+	RegisterLabSigner(ctx context.Context, address, name, accreditation string, opts ...client.CallOption) (*ledger.LabSigner, error)
+	RevokeLabSigner(ctx context.Context, address, reason string, opts ...client.CallOption) (*ledger.LabSigner, error)
+	LabSigners(ctx context.Context, opts ...client.CallOption) ([]ledger.LabSigner, error)
+	SubmitInspection(ctx context.Context, report inspection.Report, signature []byte, opts ...client.CallOption) (*ledger.InspectionRecord, error)
+	Inspection(ctx context.Context, reportID string, opts ...client.CallOption) (*ledger.InspectionRecord, error)
+	Close() error
 }
 
 // keyOptions locate the lab's signing key.
@@ -174,7 +187,7 @@ as argument, or the one of --keystore/--key-file.`,
 			if name == "" || accreditation == "" {
 				return cmdutil.UsageError("--name and --accreditation are required\n\n%s", cmd.UsageString())
 			}
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[labLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
@@ -259,7 +272,7 @@ every lot to exist.`,
 				return cmdutil.UsageError("%s: %v", args[0], err)
 			}
 			sig, _ := inspection.ParseSignature(sr.Signature) // checked by Verify
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[labLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}

@@ -10,7 +10,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
-	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -40,7 +39,7 @@ revocation cannot be undone: register a new key instead.`,
 				return cmdutil.UsageError("--reason is required\n\n%s", cmd.UsageString())
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.LabSigner, error) {
+				func(ctx context.Context, c labLedger) (*ledger.LabSigner, error) {
 					return c.RevokeLabSigner(ctx, addr, reason)
 				},
 				signerTable)
@@ -82,7 +81,7 @@ func newSignersCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command 
 			if err := cmdutil.CheckOutput(output); err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[labLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
@@ -140,7 +139,7 @@ signature included.`,
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.InspectionRecord, error) {
+				func(ctx context.Context, c labLedger) (*ledger.InspectionRecord, error) {
 					return c.Inspection(ctx, args[0])
 				},
 				inspectionTable)

@@ -1,0 +1,80 @@
+package nodeclient_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/trustline/trustline/client/nodeclient"
+	"github.com/trustline/trustline/node/api/apitest"
+)
+
+// TestAgainstNodeAPI runs the client against the real node API over the
+// index fixture: what it decodes is what a node answers.
+func TestAgainstNodeAPI(t *testing.T) {
+	srv := apitest.Server(t)
+	c, err := nodeclient.New(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tr, err := c.Trace(ctx, "https://example.com/01/"+apitest.GTINJuice+"/10/J1?17=261231")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// J1 is recalled through apples L1, which it was made from.
+	if tr.ID != apitest.LotJuice || tr.Lot.Status != "recalled" || len(tr.Lot.RecalledVia) != 1 || tr.Lot.RecalledVia[0] != apitest.LotApples ||
+		len(tr.Events) == 0 || tr.Product == nil || len(tr.Upstream.Lots) != 2 || tr.Upstream.Lots[0].Recall == nil {
+		t.Fatalf("trace of J1: id %s, status %s, recalled via %v, %d events, %d upstream lots", tr.ID, tr.Lot.Status, tr.Lot.RecalledVia, len(tr.Events), len(tr.Upstream.Lots))
+	}
+	unit, err := c.Trace(ctx, apitest.LotJuice+"/21/S1")
+	if err != nil || unit.Unit == nil || unit.Unit.Serial != "S1" {
+		t.Fatalf("unit trace %+v, %v", unit, err)
+	}
+	if _, err := c.Trace(ctx, "https://id.gs1.org/01/"+apitest.GTINJuice+"/10/NOPE"); !nodeclient.IsNotFound(err) {
+		t.Fatalf("missing lot: %v", err)
+	}
+	if _, err := c.Trace(ctx, "https://id.gs1.org/01/"+apitest.GTINJuice); err == nil {
+		t.Fatal("product link traced")
+	}
+
+	// Paging: one event a page, followed to the end, gives every event once.
+	all, err := c.Events(ctx, nodeclient.Query{})
+	if err != nil || len(all.Events) == 0 {
+		t.Fatalf("events: %+v, %v", all, err)
+	}
+	q := nodeclient.Query{PerPage: 1}
+	var n int
+	for {
+		page, err := c.Events(ctx, q)
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("page %d: %+v, %v", n, page, err)
+		}
+		n++
+		if page.NextPageToken == "" {
+			break
+		}
+		q.PageToken = page.NextPageToken
+	}
+	if n != len(all.Events) {
+		t.Errorf("%d pages of one event, %d events in one page", n, len(all.Events))
+	}
+	byLot, err := c.Events(ctx, nodeclient.Query{MatchEPCClass: []string{apitest.LotJuice}})
+	if err != nil || len(byLot.Events) == 0 || len(byLot.Events) >= len(all.Events) {
+		t.Fatalf("events naming J1: %d of %d, %v", len(byLot.Events), len(all.Events), err)
+	}
+	shipped, err := c.Events(ctx, nodeclient.Query{BizStep: []string{"shipping"}})
+	if err != nil || len(shipped.Events) != 1 {
+		t.Fatalf("shipping events: %d, %v", len(shipped.Events), err)
+	}
+
+	var p *nodeclient.Problem
+	if _, err := c.Events(ctx, nodeclient.Query{PerPage: 100000}); !errors.As(err, &p) || p.Status != 400 || p.Detail == "" {
+		t.Fatalf("bad query: %v", err)
+	}
+	srv.Close()
+	var u *nodeclient.UnavailableError
+	if _, err := c.Events(ctx, nodeclient.Query{}); !errors.As(err, &u) {
+		t.Fatalf("closed node: %v", err)
+	}
+}

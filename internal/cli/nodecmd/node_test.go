@@ -1,0 +1,41 @@
+package nodecmd
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/spf13/cobra"
+
+	"github.com/trustline/trustline/internal/cli/cmdtest"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+)
+
+func newCmd(f *cmdutil.Factory) *cobra.Command { return NewCmd(f.IOStreams) }
+
+// TestNodeStartErrors: a node that cannot be configured says why and
+// exits 2 before it dials anything.
+func TestNodeStartErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	noPeer := write("no-peer.yaml", "dataDir: "+dir+"\n")
+	unknown := write("unknown.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n  org: supplier\n")
+	badAnchoring := write("anchoring.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\nanchoring:\n  enabled: true\n  contract: \"0x12\"\n  rpcURL: x\n")
+	cmdtest.RunCases(t, newCmd, []cmdtest.Case{
+		{Name: "neither config nor org", Args: []string{"start"}, Code: cmdutil.ExitUsage, Err: "give --config FILE or --testnet-org ORG"},
+		{Name: "both", Args: []string{"start", "--config", noPeer, "--testnet-org", "supplier"}, Code: cmdutil.ExitUsage, Err: "exclude each other"},
+		{Name: "missing file", Args: []string{"start", "--config", filepath.Join(dir, "none.yaml")}, Code: cmdutil.ExitUsage, Err: "none.yaml"},
+		{Name: "no peer", Args: []string{"start", "--config", noPeer}, Code: cmdutil.ExitUsage, Err: "peer.gatewayAddress: required"},
+		{Name: "unknown peer field", Args: []string{"start", "--config", unknown}, Code: cmdutil.ExitUsage, Err: `unknown field "org"`},
+		{Name: "bad anchoring", Args: []string{"start", "--config", badAnchoring}, Code: cmdutil.ExitUsage, Err: "anchoring.contract"},
+		{Name: "testnet not up", Args: []string{"start", "--testnet-org", "supplier", "--testnet-dir", dir}, Code: cmdutil.ExitUsage, Err: "no identity for supplier"},
+		{Name: "unknown org", Args: []string{"start", "--testnet-org", "farm", "--testnet-dir", dir}, Code: cmdutil.ExitUsage, Err: `unknown organisation "farm"`},
+		{Name: "extra argument", Args: []string{"start", "now", "--config", noPeer}, Code: cmdutil.ExitUsage, Err: "unknown command"},
+	})
+}
