@@ -147,7 +147,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		Enabled: true, RPCURL: n.GethURL(), Contract: contract.Hex(), DeployBlock: deployBlock,
 		KeyFile: keyFile, Blocks: 2, Interval: "1s", FirstBlock: first,
 	}}
-	nd, err := node.Open(cfg, &node.Options{
+	nd, err := node.Open(ctx, cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
 	})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/ethereum/go-ethereum/ethclient"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/node/anchoring"
@@ -150,38 +151,49 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	}
 	l := anchoring.New(idx, store, a, anchoring.Options{
 		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
-		ReadOnly: key == nil,
-		Logf:     func(format string, args ...any) { log.Warn(fmt.Sprintf(format, args...)) },
+		ReadOnly: key == nil, Logger: log,
 	})
 	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
 	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil
 }
 
-// run anchors and scans for co-attestations until ctx ends.
-func (a *anchorer) run(ctx context.Context, idx *index.Index) error {
-	done := make(chan error, 1)
-	go func() { done <- a.loop.Run(ctx) }()
+// start runs the anchoring loop and the co-attestation scan in g until
+// ctx ends; either ending stops the node.
+func (a *anchorer) start(ctx context.Context, g *errgroup.Group, stop func(), idx *index.Index) {
+	g.Go(func() error {
+		defer stop()
+		if err := a.loop.Run(ctx); !errors.Is(err, context.Canceled) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		defer stop()
+		a.scanLoop(ctx, idx)
+		return nil
+	})
+}
+
+// scanLoop records the other members' anchors every a.scan until ctx ends.
+func (a *anchorer) scanLoop(ctx context.Context, idx *index.Index) {
 	t := time.NewTicker(a.scan)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			if err := <-done; !errors.Is(err, context.Canceled) {
-				return err
-			}
-			return nil
+			return
 		case <-t.C:
-			h, _ := idx.Height(ctx)
-			from := uint64(0)
-			if h > a.scanBlocks {
-				from = h - a.scanBlocks
-			}
-			n, err := a.loop.ScanCoAttestations(ctx, from)
-			if err != nil && ctx.Err() == nil {
-				a.log.Warn("anchoring: scanning co-attestations", "err", err)
-			} else if n > 0 {
-				a.log.Info("anchoring: co-attestations recorded", "new", n)
-			}
+		}
+		h, _ := idx.Height(ctx)
+		from := uint64(0)
+		if h > a.scanBlocks {
+			from = h - a.scanBlocks
+		}
+		n, err := a.loop.ScanCoAttestations(ctx, from)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("scanning co-attestations failed; retrying", "in", a.scan, "err", err)
+		} else if n > 0 {
+			a.log.Info("co-attestations recorded", "new", n)
 		}
 	}
 }

@@ -76,7 +76,7 @@ func TestIntegrationClaimsDemo(t *testing.T) {
 		Enabled: true, RPCURL: anc.RPCURL, Contract: anc.Contract, DeployBlock: anc.DeployBlock,
 		KeyFile: anc.KeyFiles[testnet.Brand], Blocks: 2, Interval: "1s",
 	}}
-	nd, err := node.Open(cfg, &node.Options{
+	nd, err := node.Open(t.Context(), cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
 	})

@@ -347,7 +347,7 @@ func startKeylessTestNode(ctx context.Context, t *testing.T, n *testnet.Network,
 	if err != nil {
 		t.Fatal(err)
 	}
-	nd, err := node.Open(node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Anchoring: a}, &node.Options{
+	nd, err := node.Open(ctx, node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Anchoring: a}, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(log, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
 	})

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/jsonyaml"
 	"github.com/trustline/trustline/node/api"
@@ -103,8 +105,17 @@ type Node struct {
 	anc  *anchorer // nil: anchoring disabled (anchorwire.go)
 }
 
-// Open opens the index, connects to the peer and binds the listener.
-func Open(cfg Config, opts *Options) (*Node, error) {
+// OpenTimeout bounds how long Open waits for the anchoring chain.
+const OpenTimeout = time.Minute
+
+// ShutdownTimeout bounds how long Run waits for requests in flight when
+// it stops.
+const ShutdownTimeout = 10 * time.Second
+
+// Open opens the index, connects to the peer and the anchoring chain and
+// binds the listener. ctx bounds the connecting (the chain: at most
+// OpenTimeout); it does not stop the node (Run's does).
+func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	var o Options
 	if opts != nil {
 		o = *opts
@@ -123,7 +134,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := client.Dial(context.Background(), cfg.Peer)
+	conn, err := client.Dial(ctx, cfg.Peer)
 	if err != nil {
 		idx.Close()
 		return nil, fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err)
@@ -148,8 +159,8 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	src := follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}
 	fol := follower.New(src, idx, &fo)
 	anchors := index.NewAnchorStore(idx)
-	actx, acancel := context.WithTimeout(context.Background(), time.Minute)
-	anc, err := openAnchoring(actx, cfg.Anchoring, cfg.Peer.Channel, idx, anchors, log)
+	actx, acancel := context.WithTimeout(ctx, OpenTimeout)
+	anc, err := openAnchoring(actx, cfg.Anchoring, cfg.Peer.Channel, idx, anchors, log.With("component", "anchoring"))
 	acancel()
 	if err != nil {
 		ln.Close()
@@ -159,7 +170,7 @@ func Open(cfg Config, opts *Options) (*Node, error) {
 	}
 	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log}
 	if anc != nil {
-		ao.Anchors = anchors
+		ao.Anchors, ao.Anchoring = anchors, anc.loop.Status
 	}
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
@@ -176,42 +187,44 @@ func (n *Node) Index() *index.Index { return n.idx }
 // Status is the follower's status.
 func (n *Node) Status() follower.Status { return n.fol.Status() }
 
-// Run follows and serves until ctx is done, then shuts the server down
-// gracefully and releases everything.
+// Run follows, anchors and serves until ctx is done or one of them stops,
+// then shuts the server down gracefully and releases everything. The
+// loops run in one errgroup: the first to end (with an error, or the
+// follower at Options.Follower.StopAt) stops the others.
 func (n *Node) Run(ctx context.Context) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	folDone := make(chan error, 1)
-	go func() { folDone <- n.fol.Run(ctx) }()
-	srvDone := make(chan error, 1)
-	go func() { srvDone <- n.srv.Serve(n.ln) }()
-	ancDone := make(chan error, 1)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer stop()
+		return n.fol.Run(gctx) // nil once gctx is done
+	})
+	g.Go(func() error {
+		defer stop()
+		if err := n.srv.Serve(n.ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving the API: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+		defer cancel()
+		if err := n.srv.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutting the API down: %w", err)
+		}
+		return nil
+	})
 	if n.anc != nil {
-		go func() { ancDone <- n.anc.run(ctx, n.idx) }()
-	} else {
-		ancDone <- nil
+		n.anc.start(gctx, g, stop, n.idx)
 	}
 	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", n.idx.Checkpoint().NextBlock())
-
-	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-folDone:
-		folDone <- err
-	case err = <-srvDone:
-		srvDone <- err
+	err := g.Wait() // the anchoring loop is done before the index closes
+	if err != nil {
+		n.log.Error("node stopped", "err", err)
+	} else {
+		n.log.Info("node stopped")
 	}
-	cancel()
-	sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer scancel()
-	err = errors.Join(err, n.srv.Shutdown(sctx))
-	if e := <-folDone; e != nil && !errors.Is(e, context.Canceled) {
-		err = errors.Join(err, e)
-	}
-	if e := <-srvDone; e != nil && !errors.Is(e, http.ErrServerClosed) {
-		err = errors.Join(err, e)
-	}
-	err = errors.Join(err, <-ancDone) // before the index closes
 	return errors.Join(err, n.close())
 }
 

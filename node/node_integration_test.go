@@ -52,7 +52,7 @@ func TestIntegrationNodeFollowsAndServes(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p}
-	nd, err := node.Open(cfg, &node.Options{
+	nd, err := node.Open(t.Context(), cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
 	})

@@ -40,6 +40,14 @@
 // stopped after saving a window but before recording its anchor, the loop
 // first looks on chain for its own anchor of that window and sends one only
 // when there is none.
+//
+// # Observing it
+//
+// Loop.Status reports the last anchored block, the anchors and gas of this
+// run and its failures, for a node's /metrics and /healthz. The loop logs
+// through Options.Logger: an anchor sent or adopted at Info, a failure at
+// Warn when it starts or changes (Debug while it repeats), a recovery at
+// Info, and at Error a failure only an operator can end (ErrNoMemberAnchor).
 package anchoring
 
 import (
@@ -47,7 +55,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -126,8 +136,8 @@ type Options struct {
 	ChainStart uint64
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
-	// Logf reports failures Run retries. Default: discard.
-	Logf func(format string, args ...any)
+	// Logger; nil discards the loop's logs (see "Observing it").
+	Logger *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -146,8 +156,8 @@ func (o Options) withDefaults() Options {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.Logf == nil {
-		o.Logf = func(string, ...any) {}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	return o
 }
@@ -161,21 +171,93 @@ type Loop struct {
 	store Store
 	a     Anchorer
 	opts  Options
+	log   *slog.Logger
 	since time.Time // when the oldest unanchored event was first seen
+
+	mu sync.Mutex
+	st Status
+}
+
+// Status is how the loop is doing, since it was created.
+type Status struct {
+	ReadOnly bool `json:"readOnly"`
+	// LastBlock is the last Fabric block of the last window known
+	// anchored: by this member, or read-only by another; Anchored is false
+	// before the first.
+	Anchored  bool   `json:"anchored"`
+	LastBlock uint64 `json:"lastAnchoredBlock"`
+	// Height is the index height the last step saw.
+	Height uint64 `json:"indexHeight"`
+	// Anchors counts the anchors this loop sent, or read-only recorded.
+	Anchors uint64 `json:"anchors"`
+	// GasUsed is the gas the anchors this loop sent used.
+	GasUsed uint64 `json:"gasUsed"`
+	// Failures counts the steps that failed; Failing is true while the
+	// last one did, and LastError is the last failure.
+	Failures     uint64    `json:"failures"`
+	Failing      bool      `json:"failing"`
+	LastError    string    `json:"lastError,omitempty"`
+	LastAnchorAt time.Time `json:"lastAnchorAt,omitzero"`
+}
+
+// Status reports the loop's status; it is safe to call while Run runs.
+func (l *Loop) Status() Status {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.st
+}
+
+func (l *Loop) update(fn func(*Status)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fn(&l.st)
+}
+
+// anchored notes that the window ending at block to is anchored, with
+// the anchors rs this step sent or recorded.
+func (l *Loop) anchored(to uint64, rs ...ethanchor.Receipt) {
+	l.update(func(s *Status) {
+		if !s.Anchored || to > s.LastBlock {
+			s.Anchored, s.LastBlock = true, to
+		}
+		for _, r := range rs {
+			s.Anchors++
+			s.GasUsed += r.GasUsed
+		}
+		if len(rs) > 0 {
+			s.LastAnchorAt = l.opts.Now()
+		}
+	})
 }
 
 // New returns a Loop anchoring src's blocks with a, recording in store.
 func New(src Source, store Store, a Anchorer, opts Options) *Loop {
-	return &Loop{src: src, store: store, a: a, opts: opts.withDefaults()}
+	o := opts.withDefaults()
+	return &Loop{src: src, store: store, a: a, opts: o, log: o.Logger, st: Status{ReadOnly: o.ReadOnly}}
 }
 
 // Run steps until ctx ends, logging and retrying failures.
 func (l *Loop) Run(ctx context.Context) error {
 	t := time.NewTicker(l.opts.Poll)
 	defer t.Stop()
+	var last string // the failure last logged; "" while steps succeed
 	for {
-		if _, err := l.Step(ctx); err != nil && ctx.Err() == nil {
-			l.opts.Logf("anchoring: %v", err)
+		_, err := l.Step(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err == nil && last != "":
+			l.log.Info("anchoring recovered", "failures", l.Status().Failures)
+			last = ""
+		case err == nil:
+		case err.Error() == last:
+			l.log.Debug("anchoring still failing; retrying", "err", err)
+		case errors.Is(err, ErrNoMemberAnchor):
+			l.log.Error("anchoring stuck: rebuild the index", "err", err)
+		default:
+			l.log.Warn("anchoring failed; retrying", "every", l.opts.Poll, "err", err)
+		}
+		if err != nil && ctx.Err() == nil {
+			last = err.Error()
 		}
 		select {
 		case <-ctx.Done():
@@ -190,6 +272,16 @@ func (l *Loop) Run(ctx context.Context) error {
 // Read-only, it adopts every window other members anchored and returns
 // their anchors it recorded.
 func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
+	done, err := l.step(ctx)
+	if err != nil && ctx.Err() == nil {
+		l.update(func(s *Status) { s.Failures++; s.Failing, s.LastError = true, err.Error() })
+	} else if err == nil {
+		l.update(func(s *Status) { s.Failing = false })
+	}
+	return done, err
+}
+
+func (l *Loop) step(ctx context.Context) ([]ethanchor.Receipt, error) {
 	var done []ethanchor.Receipt
 	last, ok, err := l.store.LastWindow(ctx)
 	if err != nil {
@@ -203,6 +295,7 @@ func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
 				return nil, err
 			}
 			done = append(done, rs...)
+			l.anchored(last.ToBlock, rs...)
 		} else {
 			r, err := l.ensureAnchored(ctx, last)
 			if err != nil {
@@ -211,6 +304,7 @@ func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
 			if r != nil {
 				done = append(done, *r)
 			}
+			l.anchored(last.ToBlock) // a receipt it sent was noted by send
 		}
 		from = last.ToBlock + 1
 	}
@@ -218,6 +312,7 @@ func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
 	if err != nil {
 		return done, fmt.Errorf("anchoring: index height: %w", err)
 	}
+	l.update(func(s *Status) { s.Height = height })
 	if l.opts.ReadOnly {
 		for from < height {
 			w, rs, ok, err := l.adopt(ctx, from, height)
@@ -231,6 +326,8 @@ func (l *Loop) Step(ctx context.Context) ([]ethanchor.Receipt, error) {
 				return done, fmt.Errorf("anchoring: recording the anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 			}
 			done = append(done, rs...)
+			l.anchored(w.ToBlock, rs...)
+			l.log.Info("window adopted", "fromBlock", w.FromBlock, "toBlock", w.ToBlock, "events", w.Size(), "root", common.Hash(w.Root), "anchors", len(rs))
 			from = w.ToBlock + 1
 		}
 		return done, nil
@@ -435,6 +532,7 @@ func (l *Loop) ensureAnchored(ctx context.Context, w Window) (*ethanchor.Receipt
 			if err := l.store.AddAnchors(ctx, w.FromBlock, r); err != nil {
 				return nil, err
 			}
+			l.log.Info("own anchor found on chain", "fromBlock", w.FromBlock, "toBlock", w.ToBlock, "tx", r.TxHash, "chainBlock", r.BlockNumber)
 			return &r, nil
 		}
 	}
@@ -450,6 +548,9 @@ func (l *Loop) send(ctx context.Context, w Window) (ethanchor.Receipt, error) {
 	if err != nil {
 		return ethanchor.Receipt{}, fmt.Errorf("anchoring: anchoring window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 	}
+	l.anchored(w.ToBlock, r) // sent: its gas is spent, recorded or not
+	l.log.Info("window anchored", "fromBlock", w.FromBlock, "toBlock", w.ToBlock, "events", w.Size(),
+		"root", common.Hash(w.Root), "tx", r.TxHash, "chainBlock", r.BlockNumber, "gas", r.GasUsed)
 	if err := l.store.AddAnchors(ctx, w.FromBlock, r); err != nil {
 		return ethanchor.Receipt{}, fmt.Errorf("anchoring: recording the anchor %s: %w", r.TxHash, err)
 	}

@@ -6,7 +6,7 @@
 //	GET /badge/{digital-link-path}.svg|.json|/stream  claim badges (badge.go)
 //	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
 //	GET /events/{eventID}                    one EPCIS event (the id percent-encoded)
-//	GET /healthz                             index position and lag in blocks
+//	GET /healthz                             index position and lag in blocks, anchoring health
 //	GET /metrics                             Prometheus metrics
 //
 // The resolver negotiates on Accept: browsers (text/html) get the consumer
@@ -59,6 +59,9 @@ type Options struct {
 	// Anchors is the node's anchoring store, for ?format=receipt and the
 	// page's anchors (receipt.go); nil means the node does not anchor.
 	Anchors anchoring.Store
+	// Anchoring reports the anchoring loop's status for /healthz and
+	// /metrics; nil means the node does not anchor.
+	Anchoring func() anchoring.Status
 }
 
 // Server is the API's http.Handler.
@@ -102,6 +105,9 @@ func New(idx *index.Index, opts *Options) *Server {
 	}, []string{"route"})
 	reg.MustRegister(s.requests, s.latency)
 	s.registerIndexMetrics(reg)
+	if o.Anchoring != nil {
+		s.registerAnchoringMetrics(reg)
+	}
 
 	s.mux.Handle("/events", s.route("events", s.events))
 	s.mux.Handle("/events/", s.route("event", s.event))
@@ -139,6 +145,34 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 			func() float64 { return float64(status().Reconnects) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_parse_errors_total", Help: "Blocks and valid transactions the follower could not read, since start."},
 			func() float64 { return float64(status().ParseErrors) }),
+	)
+}
+
+// followerStatus is the follower's status, or without one the index's.
+func (s *Server) followerStatus() follower.Status {
+	if s.opts.Status != nil {
+		return s.opts.Status()
+	}
+	return indexStatus(s.idx.Checkpoint())
+}
+
+func (s *Server) registerAnchoringMetrics(reg *prometheus.Registry) {
+	reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_anchoring_last_block", Help: "Last Fabric block of the last anchored window (-1: none yet)."},
+			func() float64 {
+				if st := s.opts.Anchoring(); st.Anchored {
+					return float64(st.LastBlock)
+				}
+				return -1
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_anchoring_lag_blocks", Help: "Ledger blocks after the last anchored window (blocks without events wait for the next event)."},
+			func() float64 { return float64(s.anchoringHealth().LagBlocks) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_anchoring_failures_total", Help: "Anchoring steps that failed, since start."},
+			func() float64 { return float64(s.opts.Anchoring().Failures) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_anchoring_anchors_total", Help: "Anchors sent (read-only: members' anchors recorded), since start."},
+			func() float64 { return float64(s.opts.Anchoring().Anchors) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_anchoring_gas_used_total", Help: "Gas used by the anchors this node sent, since start."},
+			func() float64 { return float64(s.opts.Anchoring().GasUsed) }),
 	)
 }
 
@@ -540,20 +574,53 @@ func (s *Server) event(w http.ResponseWriter, r *http.Request) {
 
 // Health is the /healthz body.
 type Health struct {
-	// Status is ok, or degraded while the follower is disconnected.
+	// Status is ok, or degraded while the follower is disconnected or
+	// anchoring fails.
 	Status string          `json:"status"`
 	Index  follower.Status `json:"index"`
+	// Anchoring is absent when the node does not anchor.
+	Anchoring *AnchoringHealth `json:"anchoring,omitempty"`
+}
+
+// AnchoringHealth is the anchoring part of /healthz.
+type AnchoringHealth struct {
+	// State is ok, or degraded while the anchoring loop's steps fail.
+	State string `json:"status"`
+	anchoring.Status
+	// LagBlocks are the ledger blocks after the last anchored window:
+	// about N (anchoring.blocks) in steady state, more while blocks carry
+	// no event (they are anchored with the next one) or anchoring fails.
+	LagBlocks uint64 `json:"lagBlocks"`
+}
+
+func (s *Server) anchoringHealth() AnchoringHealth {
+	st := s.opts.Anchoring()
+	h := AnchoringHealth{State: "ok", Status: st}
+	if st.Failing {
+		h.State = "degraded"
+	}
+	height := max(s.followerStatus().Height, st.Height, s.idx.Checkpoint().NextBlock())
+	next := uint64(0)
+	if st.Anchored {
+		next = st.LastBlock + 1
+	}
+	if height > next {
+		h.LagBlocks = height - next
+	}
+	return h
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	h := Health{Status: "ok"}
-	if s.opts.Status != nil {
-		h.Index = s.opts.Status()
-		if !h.Index.Connected {
+	h := Health{Status: "ok", Index: s.followerStatus()}
+	if s.opts.Status != nil && !h.Index.Connected {
+		h.Status = "degraded"
+	}
+	if s.opts.Anchoring != nil {
+		a := s.anchoringHealth()
+		h.Anchoring = &a
+		if a.State != "ok" {
 			h.Status = "degraded"
 		}
-	} else {
-		h.Index = indexStatus(s.idx.Checkpoint())
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, "application/json", h)

@@ -2,7 +2,9 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/trustline/trustline/node/anchoring"
 )
 
 // strictWriter is a ResponseWriter that, like net/http's, sends the header
@@ -158,4 +162,43 @@ func counterValue(t *testing.T, s *Server, name string, labels ...string) float6
 		}
 	}
 	return 0
+}
+
+// With anchoring, /healthz carries its health (degraded while its steps
+// fail, with the lag and the last error) and /metrics its figures.
+func TestAnchoringHealthAndMetrics(t *testing.T) {
+	s0 := testServer(t)
+	st := anchoring.Status{Anchored: true, LastBlock: 5, Anchors: 2, GasUsed: 61234, Failures: 3, Failing: true, LastError: "anchoring: dial tcp: connection refused"}
+	s := New(s0.idx, &Options{Logger: s0.log, Anchoring: func() anchoring.Status { return st }})
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	var h Health
+	if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
+		t.Fatal(err)
+	}
+	height := s0.idx.Checkpoint().NextBlock()
+	if h.Status != "degraded" || h.Anchoring == nil || h.Anchoring.State != "degraded" || h.Anchoring.LagBlocks != height-6 ||
+		h.Anchoring.LastError != st.LastError || h.Anchoring.LastBlock != 5 {
+		t.Errorf("healthz %s", rec.Body)
+	}
+	st.Failing = false
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if !strings.Contains(rec.Body.String(), `"status":"ok"`) {
+		t.Errorf("healthz after recovery %s", rec.Body)
+	}
+	rec = httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		"trustline_node_anchoring_last_block 5",
+		fmt.Sprintf("trustline_node_anchoring_lag_blocks %d", height-6),
+		"trustline_node_anchoring_failures_total 3",
+		"trustline_node_anchoring_anchors_total 2",
+		"trustline_node_anchoring_gas_used_total 61234",
+		"trustline_node_follower_parse_errors_total 0",
+	} {
+		if !strings.Contains(rec.Body.String(), want+"\n") {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 }

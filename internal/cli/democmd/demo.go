@@ -254,13 +254,13 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 			},
 		}
 		nopts := &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))}
-		nd, err := node.Open(cfg, nopts)
+		nd, err := node.Open(ctx, cfg, nopts)
 		if errors.Is(err, index.ErrLayout) {
 			// A demo node's index is disposable: one written by an older
 			// trustline is followed anew from the ledger's first block.
 			fmt.Fprintf(logf, "%v: following the ledger anew\n", err)
 			if err = os.RemoveAll(cfg.IndexDir()); err == nil {
-				nd, err = node.Open(cfg, nopts)
+				nd, err = node.Open(ctx, cfg, nopts)
 			}
 		}
 		if err != nil {

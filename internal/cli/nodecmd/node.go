@@ -49,13 +49,13 @@ func newStartCmd(ios *iostreams.IO) *cobra.Command {
 				cfg.BaseURL = baseURL
 			}
 			log := slog.New(slog.NewTextHandler(ios.ErrOut, nil))
-			n, err := node.Open(cfg, &node.Options{Logger: log})
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			n, err := node.Open(ctx, cfg, &node.Options{Logger: log})
 			if err != nil {
 				return cmdutil.Unavailable(err)
 			}
 			fmt.Fprintf(ios.ErrOut, "Node serving on http://%s (index in %s); Ctrl-C stops it.\n", n.Addr(), cfg.IndexDir())
-			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
 			return n.Run(ctx)
 		},
 	}
