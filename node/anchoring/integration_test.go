@@ -154,7 +154,33 @@ func TestIntegrationAnchorAndVerify(t *testing.T) {
 		}
 		entries = append(entries, receipt.Entry{Event: e.event, EventID: e.id, TxID: e.txID, Block: e.block, Proof: p})
 	}
-	r, err := receipt.Build(receipt.Subject{DigitalLink: "https://id.gs1.org/01/" + gtin}, entries, time.Now())
+	// A receipt about the product's three lots at once proves each event,
+	// but it is bound to no lot (receipts are of a lot or a unit): verify
+	// says so. The receipt verified in full below is lot 0's.
+	pr, err := receipt.Build(receipt.Subject{DigitalLink: "https://id.gs1.org/01/" + gtin}, entries, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := receipt.Verify(ctx, pr, receipt.Options{}); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, v := range rep.Verdicts {
+			if !v.OK() {
+				t.Errorf("product receipt: %s: %v", v.EventID, v.Failures)
+			}
+		}
+		if rep.OK() || len(rep.Subject) == 0 {
+			t.Errorf("a receipt of three lots under the product's GTIN verified as bound to a subject: %v", rep.Subject)
+		}
+	}
+	lot0 := fmt.Sprintf("https://id.gs1.org/01/%s/10/%s-0", gtin, run)
+	var lotEntries []receipt.Entry
+	for _, e := range entries {
+		if e.TxID == txs[1] { // the batch of lot 0
+			lotEntries = append(lotEntries, e)
+		}
+	}
+	r, err := receipt.Build(receipt.Subject{DigitalLink: lot0}, lotEntries, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,6 +197,9 @@ func TestIntegrationAnchorAndVerify(t *testing.T) {
 	if !rep.OK() {
 		for _, v := range rep.Verdicts {
 			t.Errorf("%s: %v", v.EventID, v.Failures)
+		}
+		for _, f := range rep.Subject {
+			t.Errorf("subject: %v", f)
 		}
 	}
 	t0 = time.Now()
