@@ -3,7 +3,7 @@ package chaincode
 import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
-	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 )
@@ -133,7 +133,7 @@ func (t *txn) newClaim(claimJSON string) (*ledger.Claim, error) {
 		ID: "claim-" + t.id, Kind: req.Kind, Wording: req.Wording, Params: req.Params,
 		Brand: t.msp, RegisteredAt: t.nowString(), RegisteredTx: t.id,
 	}
-	if allDigits(req.Subject) {
+	if gs1.AllDigits(req.Subject) {
 		g, err := gtin14("claim subject", req.Subject)
 		if err != nil {
 			return nil, err
@@ -167,7 +167,7 @@ func (t *txn) newClaim(claimJSON string) (*ledger.Claim, error) {
 	if err := checkText("claim wording", req.Wording, maxTextLen); err != nil {
 		return nil, err
 	}
-	if err := claims.CheckParams(req.Kind, req.Params); err != nil {
+	if err := req.Params.Check(req.Kind); err != nil {
 		return nil, wrapf(ErrInvalid, err, "claim parameters")
 	}
 	return c, nil

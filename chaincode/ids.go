@@ -89,7 +89,7 @@ func parseUnit(field, uri string) (gtin, serial, link string, err error) {
 // SSCC and its canonical Digital Link.
 func parseSSCC(field, s string) (sscc, link string, err error) {
 	var l digitallink.Link
-	if allDigits(s) {
+	if gs1.AllDigits(s) {
 		if l, err = digitallink.ForSSCC(s); err != nil {
 			return "", "", wrapf(ErrInvalid, err, "%s", field)
 		}
@@ -107,7 +107,7 @@ func parseSSCC(field, s string) (sscc, link string, err error) {
 // parseLocation accepts a 13-digit GLN or a GLN Digital Link with an
 // optional extension (AI 254) and returns its canonical Digital Link.
 func parseLocation(field, s string) (string, error) {
-	if allDigits(s) {
+	if gs1.AllDigits(s) {
 		l, err := digitallink.ForGLN(s, "")
 		if err != nil {
 			return "", wrapf(ErrInvalid, err, "%s", field)
@@ -122,18 +122,6 @@ func parseLocation(field, s string) (string, error) {
 		return "", errorf(ErrInvalid, "%s %q does not name a place: want a GLN or https://id.gs1.org/414/{GLN}[/254/{extension}]", field, s)
 	}
 	return digitallink.Link{GLN: l.GLN, GLNExtension: l.GLNExtension}.String(), nil
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 func truncate(s string, n int) string {

@@ -242,12 +242,12 @@ func newEvaluation(tr Trace) *evaluation {
 			ev.own = own
 			for _, s := range append(slices.Clone(ev.EPCList), ev.ParentID) {
 				if s != "" {
-					ev.ids = append(ev.ids, canonical(s))
+					ev.ids = append(ev.ids, digitallink.Canonical(s))
 				}
 			}
 			for _, l := range [][]qty{ev.QuantityList, ev.ChildQuantityList, ev.InputQuantityList, ev.OutputQuantities} {
 				for _, q := range l {
-					ev.ids = append(ev.ids, canonical(q.EPCClass))
+					ev.ids = append(ev.ids, digitallink.Canonical(q.EPCClass))
 				}
 			}
 			for _, s := range ev.Sensors {
@@ -285,16 +285,6 @@ func newEvaluation(tr Trace) *evaluation {
 		slices.SortFunc(e.origins, func(a, b ledger.LotSummary) int { return strings.Compare(a.ID, b.ID) })
 	}
 	return e
-}
-
-// canonical normalises a Digital Link so that two spellings compare equal.
-func canonical(s string) string {
-	l, err := digitallink.Parse(s)
-	if err != nil {
-		return s
-	}
-	l.Query = nil
-	return l.String()
 }
 
 // originEvent returns the id of the event that created lot (its
@@ -336,26 +326,14 @@ func (e *evaluation) retailReceipt(places []string) *event {
 // placeKey reduces a GLN or GLN Digital Link (with or without extension)
 // to "GLN[/ext]", so that "4260123451005" matches its Digital Link.
 func placeKey(s string) string {
-	if allDigits(s) {
+	gln, ext, err := ledger.ParseGLN(s)
+	switch {
+	case err != nil:
 		return s
+	case ext != "":
+		return gln + "/" + ext
 	}
-	l, err := digitallink.Parse(s)
-	if err != nil || l.GLN == "" {
-		return s
-	}
-	if l.GLNExtension != "" {
-		return l.GLN + "/" + l.GLNExtension
-	}
-	return l.GLN
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
+	return gln
 }
 
 // harvest returns the earliest production time of the origins, the lot
@@ -587,9 +565,9 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // lotIDs are the lot and its upstream lots, canonical.
 func (e *evaluation) lotIDs() []string {
-	out := []string{canonical(e.tr.Lot.ID)}
+	out := []string{digitallink.Canonical(e.tr.Lot.ID)}
 	for _, l := range e.tr.Upstream {
-		out = append(out, canonical(l.ID))
+		out = append(out, digitallink.Canonical(l.ID))
 	}
 	return out
 }
@@ -613,7 +591,7 @@ func (e *evaluation) reports(lots []string) []ledger.InspectionRecord {
 	var out []ledger.InspectionRecord
 	for _, r := range e.tr.Inspections {
 		for _, l := range r.Report.Lots {
-			if slices.Contains(lots, canonical(l)) {
+			if slices.Contains(lots, digitallink.Canonical(l)) {
 				out = append(out, r)
 				break
 			}
@@ -766,7 +744,7 @@ func (e *evaluation) certified(p ledger.CertifiedParams) verdict {
 	var names []string
 	for _, o := range e.origins {
 		var best *verdict
-		for _, r := range e.reports([]string{canonical(o.ID)}) {
+		for _, r := range e.reports([]string{digitallink.Canonical(o.ID)}) {
 			rep := r.Report
 			if !strings.Contains(strings.ToLower(rep.Standard), scheme) {
 				continue
@@ -838,116 +816,3 @@ func dur(d time.Duration) string {
 
 // num formats a temperature without trailing zeros.
 func num(f float64) string { return fmt.Sprintf("%g", f) }
-
-// CheckParams checks a claim's kind and parameters: exactly the parameter
-// set of its kind, with sensible values. The chaincode and the CLI call it
-// before anything is written.
-func CheckParams(kind ledger.ClaimKind, p ledger.ClaimParams) error {
-	set := 0
-	for _, b := range []bool{p.FarmToShelf != nil, p.ColdChain != nil, p.LabTested != nil, p.OriginIn != nil, p.Certified != nil} {
-		if b {
-			set++
-		}
-	}
-	want := map[ledger.ClaimKind]string{
-		ledger.ClaimFarmToShelf: "farmToShelf", ledger.ClaimColdChain: "coldChain", ledger.ClaimLabTested: "labTested",
-		ledger.ClaimOriginIn: "originIn", ledger.ClaimCertified: "certified",
-	}[kind]
-	if want == "" {
-		return fmt.Errorf("claim kind %q is not one of %v", kind, ledger.ClaimKinds())
-	}
-	if set != 1 {
-		return fmt.Errorf("a %s claim takes exactly the params.%s parameters, %d parameter sets given", kind, want, set)
-	}
-	checkPlaces := func(ps []string) error {
-		for _, s := range ps {
-			k := placeKey(s)
-			if g, _, _ := strings.Cut(k, "/"); len(g) != 13 || !allDigits(g) {
-				return fmt.Errorf("retail place %q is not a GLN or GLN Digital Link", s)
-			}
-		}
-		return nil
-	}
-	switch kind {
-	case ledger.ClaimFarmToShelf:
-		q := p.FarmToShelf
-		if q == nil {
-			return fmt.Errorf("a %s claim needs params.farmToShelf", kind)
-		}
-		if q.Hours < 1 || q.Hours > 24*365 {
-			return fmt.Errorf("farmToShelf.hours %d is outside 1 to %d", q.Hours, 24*365)
-		}
-		return checkPlaces(q.RetailPlaces)
-	case ledger.ClaimColdChain:
-		q := p.ColdChain
-		if q == nil {
-			return fmt.Errorf("a %s claim needs params.coldChain", kind)
-		}
-		if q.MaxGapMinutes < 1 || q.MaxGapMinutes > 7*24*60 {
-			return fmt.Errorf("coldChain.maxGapMinutes %d is outside 1 to %d", q.MaxGapMinutes, 7*24*60)
-		}
-		if r := q.Range; r != nil {
-			for _, v := range []float64{r.MinC, r.MaxC} {
-				if v != v || v < -100 || v > 100 {
-					return fmt.Errorf("coldChain temperature %g °C is outside -100 to 100 °C", v)
-				}
-			}
-			if r.MinC >= r.MaxC {
-				return fmt.Errorf("coldChain range %g to %g °C is empty", r.MinC, r.MaxC)
-			}
-		}
-		return checkPlaces(q.RetailPlaces)
-	case ledger.ClaimLabTested:
-		q := p.LabTested
-		if q == nil {
-			return fmt.Errorf("a %s claim needs params.labTested", kind)
-		}
-		if len(q.Analytes) == 0 || len(q.Analytes) > 50 {
-			return fmt.Errorf("labTested.analytes lists %d analytes; name 1 to 50", len(q.Analytes))
-		}
-		for _, a := range q.Analytes {
-			if strings.TrimSpace(a) == "" || len(a) > 256 {
-				return fmt.Errorf("labTested analyte %q is empty or too long", a)
-			}
-		}
-		if q.MaxAgeDays < 1 || q.MaxAgeDays > 3650 {
-			return fmt.Errorf("labTested.maxAgeDays %d is outside 1 to 3650", q.MaxAgeDays)
-		}
-	case ledger.ClaimOriginIn:
-		q := p.OriginIn
-		if q == nil {
-			return fmt.Errorf("a %s claim needs params.originIn", kind)
-		}
-		if strings.TrimSpace(q.Region) == "" || len(q.Region) > 256 {
-			return fmt.Errorf("originIn.region is required (at most 256 bytes)")
-		}
-		if len(q.GLNs) == 0 && len(q.Polygon) == 0 {
-			return fmt.Errorf("originIn needs glns or a polygon")
-		}
-		if len(q.Polygon) > 0 && (len(q.Polygon) < 3 || len(q.Polygon) > 1000) {
-			return fmt.Errorf("originIn.polygon has %d vertices; give 3 to 1000", len(q.Polygon))
-		}
-		for _, g := range q.Polygon {
-			if g.Latitude != g.Latitude || g.Longitude != g.Longitude || g.Latitude < -90 || g.Latitude > 90 || g.Longitude < -180 || g.Longitude > 180 {
-				return fmt.Errorf("originIn.polygon vertex %g, %g is not a WGS 84 position", g.Latitude, g.Longitude)
-			}
-		}
-		for _, g := range q.GLNs {
-			if k := placeKey(g); len(k) < 13 || !allDigits(k[:13]) {
-				return fmt.Errorf("originIn GLN %q is not a GLN or GLN Digital Link", g)
-			}
-		}
-	case ledger.ClaimCertified:
-		q := p.Certified
-		if q == nil {
-			return fmt.Errorf("a %s claim needs params.certified", kind)
-		}
-		if strings.TrimSpace(q.Scheme) == "" || len(q.Scheme) > 256 {
-			return fmt.Errorf("certified.scheme is required (at most 256 bytes)")
-		}
-		if q.ValidDays < 1 || q.ValidDays > 3650 {
-			return fmt.Errorf("certified.validDays %d is outside 1 to 3650", q.ValidDays)
-		}
-	}
-	return nil
-}

@@ -332,8 +332,8 @@ func TestEvaluate(t *testing.T) {
 				tt.mutate(&tr)
 			}
 			c := claim(tt.kind, tt.params)
-			if err := CheckParams(c.Kind, c.Params); err != nil {
-				t.Fatalf("CheckParams: %v", err)
+			if err := c.Params.Check(c.Kind); err != nil {
+				t.Fatalf("Params.Check: %v", err)
 			}
 			r := Evaluate(tr, c)
 			if r.Status != tt.want || !strings.Contains(r.Reason, tt.reason) {
@@ -410,34 +410,6 @@ func TestOverall(t *testing.T) {
 	for _, tt := range tests {
 		if st, reason := Overall(tt.l, tt.rs); st != tt.want || reason != tt.reason {
 			t.Errorf("%s: Overall = %s %q", tt.name, st, reason)
-		}
-	}
-}
-
-func TestCheckParams(t *testing.T) {
-	tests := []struct {
-		name string
-		kind ledger.ClaimKind
-		p    ledger.ClaimParams
-		want string
-	}{
-		{"unknown kind", "tastes_great", ledger.ClaimParams{}, `claim kind "tastes_great" is not one of`},
-		{"no params", ledger.ClaimColdChain, ledger.ClaimParams{}, "takes exactly the params.coldChain parameters, 0"},
-		{"wrong params", ledger.ClaimColdChain, ledger.ClaimParams{LabTested: &ledger.LabTestedParams{}}, "needs params.coldChain"},
-		{"two sets", ledger.ClaimColdChain, ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 5}, LabTested: &ledger.LabTestedParams{}}, "2 parameter sets"},
-		{"zero hours", ledger.ClaimFarmToShelf, ledger.ClaimParams{FarmToShelf: &ledger.FarmToShelfParams{}}, "farmToShelf.hours 0"},
-		{"bad retail place", ledger.ClaimFarmToShelf, ledger.ClaimParams{FarmToShelf: &ledger.FarmToShelfParams{Hours: 4, RetailPlaces: []string{"shop"}}}, `retail place "shop"`},
-		{"empty range", ledger.ClaimColdChain, ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 5, Range: &ledger.TempRange{MinC: 4, MaxC: 4}}}, "range 4 to 4 °C is empty"},
-		{"no gap", ledger.ClaimColdChain, ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{}}, "maxGapMinutes 0"},
-		{"no analytes", ledger.ClaimLabTested, ledger.ClaimParams{LabTested: &ledger.LabTestedParams{MaxAgeDays: 3}}, "lists 0 analytes"},
-		{"no region", ledger.ClaimOriginIn, ledger.ClaimParams{OriginIn: &ledger.OriginInParams{GLNs: []string{farmGLN}}}, "region is required"},
-		{"two vertices", ledger.ClaimOriginIn, ledger.ClaimParams{OriginIn: &ledger.OriginInParams{Region: "X", Polygon: []ledger.Geo{{}, {}}}}, "2 vertices"},
-		{"no scheme", ledger.ClaimCertified, ledger.ClaimParams{Certified: &ledger.CertifiedParams{ValidDays: 3}}, "scheme is required"},
-	}
-	for _, tt := range tests {
-		err := CheckParams(tt.kind, tt.p)
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: CheckParams = %v, want %q", tt.name, err, tt.want)
 		}
 	}
 }

@@ -46,7 +46,7 @@ type Error struct {
 
 func (e *Error) Error() string {
 	v := e.Value
-	if !allDigits(v) || v == "" {
+	if !AllDigits(v) {
 		v = strconv.Quote(v)
 	}
 	return e.Field + " " + v + " " + e.Reason
@@ -137,7 +137,10 @@ func firstNonDigit(s string) int {
 	return -1
 }
 
-func allDigits(s string) bool { return firstNonDigit(s) < 0 }
+// AllDigits reports whether s is not empty and has only ASCII digits: the
+// shape of a bare key (GTIN, GLN, SSCC) before its length and check digit
+// are looked at.
+func AllDigits(s string) bool { return s != "" && firstNonDigit(s) < 0 }
 
 // IsCSet82 reports whether c belongs to GS1 AI encodable character set 82
 // (GS1 General Specifications, figure 7.11-1).

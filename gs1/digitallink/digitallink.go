@@ -536,6 +536,20 @@ func (l Link) WithBase(base string) string {
 	return s
 }
 
+// Canonical returns the one form of an identifier that trustline compares,
+// indexes and stores, so that two spellings of it match: a Digital Link
+// on id.gs1.org without its query (data attributes such as an expiry date
+// do not identify anything). A string that is not a Digital Link (an EPC
+// URN, say) is returned as it is.
+func Canonical(s string) string {
+	l, err := Parse(s)
+	if err != nil {
+		return s
+	}
+	l.Query = nil
+	return l.String()
+}
+
 // Level reports what the link identifies.
 func (l Link) Level() Level {
 	switch {

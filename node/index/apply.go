@@ -281,7 +281,7 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
 		}
 	}
 	addEPC := func(epc, role string) error {
-		c := canonicalEPC(epc)
+		c := digitallink.Canonical(epc)
 		if !validComponent(c) {
 			return nil
 		}
@@ -316,7 +316,7 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
 		}
 	}
 	for _, c := range f.classes() {
-		cc := canonicalEPC(c)
+		cc := digitallink.Canonical(c)
 		if !validComponent(cc) {
 			continue
 		}

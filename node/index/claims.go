@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -72,7 +73,7 @@ func applyClaims(w writer, ev *ledger.Event) error {
 	for _, r := range ev.Inspections {
 		signer := strings.ToLower(r.Signer)
 		for _, l := range r.Report.Lots {
-			evidence[canonicalEPC(l)] = true
+			evidence[digitallink.Canonical(l)] = true
 			gtin, num, ok := lotKey(l)
 			if !ok || !validComponent(signer) || !validComponent(r.Report.ReportID) {
 				continue

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/nodeapi"
 )
@@ -97,15 +98,15 @@ func (x *Index) Events(q Query) (Page, error) {
 	switch {
 	case len(q.MatchAnyEPC) > 0:
 		for _, v := range q.MatchAnyEPC {
-			sources = append(sources, source{tEPC, canonicalEPC(v)})
+			sources = append(sources, source{tEPC, digitallink.Canonical(v)})
 		}
 	case len(q.MatchEPC) > 0:
 		for _, v := range q.MatchEPC {
-			sources = append(sources, source{tEPC, canonicalEPC(v)})
+			sources = append(sources, source{tEPC, digitallink.Canonical(v)})
 		}
 	case len(q.MatchEPCClass) > 0:
 		for _, v := range q.MatchEPCClass {
-			sources = append(sources, source{tClass, canonicalEPC(v)})
+			sources = append(sources, source{tClass, digitallink.Canonical(v)})
 		}
 	default:
 		sources = append(sources, source{table: tTime})
@@ -188,16 +189,16 @@ func set(vs []string, norm func(string) string) map[string]bool {
 
 func newFilter(q Query) filter {
 	return filter{
-		epc:     set(q.MatchEPC, canonicalEPC),
-		anyEPC:  set(q.MatchAnyEPC, canonicalEPC),
-		class:   set(q.MatchEPCClass, canonicalEPC),
+		epc:     set(q.MatchEPC, digitallink.Canonical),
+		anyEPC:  set(q.MatchAnyEPC, digitallink.Canonical),
+		class:   set(q.MatchEPCClass, digitallink.Canonical),
 		bizStep: set(q.BizStep, bizStepName),
 	}
 }
 
 func anyIn(vs []string, m map[string]bool) bool {
 	for _, v := range vs {
-		if m[canonicalEPC(v)] {
+		if m[digitallink.Canonical(v)] {
 			return true
 		}
 	}

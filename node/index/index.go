@@ -522,15 +522,4 @@ func lotKey(link string) (gtin, lot string, ok bool) {
 	return l.GTIN, l.Lot, true
 }
 
-// canonicalEPC normalises a Digital Link to its canonical form so that two
-// spellings of an identifier match; anything else is kept as is.
-func canonicalEPC(s string) string {
-	l, err := digitallink.Parse(s)
-	if err != nil {
-		return s
-	}
-	l.Query = nil
-	return l.String()
-}
-
 func validComponent(s string) bool { return s != "" && bytes.IndexByte([]byte(s), sep) < 0 }

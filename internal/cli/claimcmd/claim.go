@@ -108,7 +108,7 @@ func checkRequest(req ledger.ClaimRequest) error {
 	if strings.TrimSpace(req.Wording) == "" {
 		return errors.New("wording is required: what consumers are told, e.g. \"Cold chain all the way\"")
 	}
-	return claims.CheckParams(req.Kind, req.Params)
+	return req.Params.Check(req.Kind)
 }
 
 // checkSubject accepts what the chaincode does as a claim's subject: a
