@@ -6,6 +6,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -92,16 +93,18 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 
 	ev := t.newEvent("ObjectEvent")
 	ev.Action, ev.BizStep, ev.Disposition = "ADD", "commissioning", "active"
-	ev.QuantityList = []quantityElement{lotQuantity(l.rec, q)}
+	ev.QuantityList = []epcis.QuantityElement{lotQuantity(l.rec, q)}
 	loc := producer
 	if place.Location != "" {
 		loc = place.Location
 	}
-	ev.ReadPoint, ev.BizLocation = &idRef{ID: loc}, &idRef{ID: loc}
-	ev.ILMD = &ilmd{
+	ev.ReadPoint, ev.BizLocation = &epcis.Location{ID: loc}, &epcis.Location{ID: loc}
+	if ev.ILMD, err = (epcis.ILMDExt{
 		LotNumber: req.Lot, ItemExpiration: l.rec.Expiry[:10], ProducedAt: l.rec.ProducedAt,
 		Producer: producer, Place: placeExtension(origin.Place), FarmingPractice: origin.FarmingPractice,
 		Evidence: evidenceExtension(origin.Evidence),
+	}).ILMD(); err != nil {
+		return nil, err
 	}
 	if _, err := t.record(ev, l); err != nil {
 		return nil, err
@@ -279,7 +282,7 @@ func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, tra
 		ev.InputQuantityList = append(ev.InputQuantityList, lotQuantity(l.rec, lq.Quantity))
 	}
 	var outputs []*lotState
-	ext := &ilmd{}
+	var ext epcis.ILMDExt
 	for _, out := range req.Outputs {
 		gtin, err := gtin14("output gtin", out.GTIN)
 		if err != nil {
@@ -312,9 +315,11 @@ func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, tra
 		l.rec.Inputs = inputQs
 		outputs = append(outputs, l)
 		ev.OutputQuantityList = append(ev.OutputQuantityList, lotQuantity(l.rec, oq))
-		ext.Outputs = append(ext.Outputs, outputLot{Lot: link, Expiry: l.rec.Expiry[:10]})
+		ext.Outputs = append(ext.Outputs, epcis.OutputExt{Lot: link, Expiry: l.rec.Expiry[:10]})
 	}
-	ev.ILMD = ext
+	if ev.ILMD, err = ext.ILMD(); err != nil {
+		return nil, err
+	}
 	all := append(append([]*lotState{}, inputs...), outputs...)
 	if _, err := t.record(ev, all...); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -171,12 +172,12 @@ func pastTense(action string) string {
 
 // objects sets the event's subject: the unit's SSCC, or the lot's class
 // and remaining quantity.
-func (s *subject) objects(ev *epcisEvent) {
+func (s *subject) objects(ev *epcis.Event) {
 	if s.unit != nil {
 		ev.EPCList = []string{s.unit.rec.ID}
 		return
 	}
-	ev.QuantityList = []quantityElement{lotQuantity(s.lots[0].rec, s.lots[0].rec.Remaining)}
+	ev.QuantityList = []epcis.QuantityElement{lotQuantity(s.lots[0].rec, s.lots[0].rec.Remaining)}
 }
 
 // applyReadings counts readings on every lot of s and flags a lot in
@@ -208,7 +209,7 @@ func (t *txn) applyReadings(s *subject, rs []reading, eventID string) error {
 }
 
 // finish records ev for s, applies readings and buffers the changed records.
-func (t *txn) finish(s *subject, ev *epcisEvent, rs []reading, sh *ledger.Shipment) error {
+func (t *txn) finish(s *subject, ev *epcis.Event, rs []reading, sh *ledger.Shipment) error {
 	ev.SensorElementList = sensorElements(rs)
 	id, err := t.record(ev, s.lots...)
 	if err != nil {
@@ -319,9 +320,9 @@ func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJS
 	ev.Action, ev.BizStep, ev.Disposition = "OBSERVE", "shipping", "in_transit"
 	s.objects(ev)
 	for _, bt := range req.BizTransactions {
-		ev.BizTransactionList = append(ev.BizTransactionList, bizTransaction{Type: bt.Type, BizTransaction: bt.ID})
+		ev.BizTransactionList = append(ev.BizTransactionList, epcis.BizTransaction{Type: bt.Type, BizTransaction: bt.ID})
 	}
-	ev.DestinationList = []sourceDest{{Type: "location", Destination: dest}}
+	ev.DestinationList = []epcis.Destination{{Type: "location", Destination: dest}}
 	ev.From, ev.To, ev.Shipment = t.msp, req.To, sh.ID
 	if err := t.finish(s, ev, rs, sh); err != nil {
 		return nil, err
@@ -384,9 +385,9 @@ func (*CustodyContract) Receive(ctx contractapi.TransactionContextInterface, rec
 	ev := t.newEvent("ObjectEvent")
 	ev.Action, ev.BizStep, ev.Disposition = "OBSERVE", "receiving", "in_progress"
 	s.objects(ev)
-	ev.BizLocation = &idRef{ID: sh.Destination}
+	ev.BizLocation = &epcis.Location{ID: sh.Destination}
 	for _, bt := range sh.BizTransactions {
-		ev.BizTransactionList = append(ev.BizTransactionList, bizTransaction{Type: bt.Type, BizTransaction: bt.ID})
+		ev.BizTransactionList = append(ev.BizTransactionList, epcis.BizTransaction{Type: bt.Type, BizTransaction: bt.ID})
 	}
 	ev.From, ev.To, ev.Shipment = sh.From, sh.To, sh.ID
 	if err := t.finish(s, ev, rs, sh); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -30,11 +31,11 @@ func TestShipReceive(t *testing.T) {
 	var epc struct {
 		BizStep      string `json:"bizStep"`
 		Disposition  string `json:"disposition"`
-		BizTx        []bizTransaction
-		Destinations []sourceDest    `json:"destinationList"`
-		Sensors      []sensorElement `json:"sensorElementList"`
-		From         string          `json:"tl:from"`
-		To           string          `json:"tl:to"`
+		BizTx        []epcis.BizTransaction
+		Destinations []epcis.Destination   `json:"destinationList"`
+		Sensors      []epcis.SensorElement `json:"sensorElementList"`
+		From         string                `json:"tl:from"`
+		To           string                `json:"tl:to"`
 	}
 	if err := json.Unmarshal(ev.EPCIS[0], &epc); err != nil || epc.BizStep != "shipping" || epc.Disposition != "in_transit" ||
 		len(epc.Sensors) != 1 || len(epc.Sensors[0].SensorReport) != 2 || epc.Sensors[0].SensorMetadata.DeviceID != "urn:trustline:device:logger-17" ||

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -171,7 +172,9 @@ func (*ProductContract) CommissionUnits(ctx contractapi.TransactionContextInterf
 			CommissionedBy: t.msp, CommissionedAt: t.nowString(),
 		})
 	}
-	ev.ILMD = &ilmd{LotNumber: l.rec.Lot, ItemExpiration: l.rec.Expiry[:10]}
+	if ev.ILMD, err = (epcis.ILMDExt{LotNumber: l.rec.Lot, ItemExpiration: l.rec.Expiry[:10]}).ILMD(); err != nil {
+		return nil, err
+	}
 	id, err := t.record(ev, l)
 	if err != nil {
 		return nil, err
@@ -221,8 +224,8 @@ func (*ProductContract) Recall(ctx contractapi.TransactionContextInterface, lot,
 	}
 	ev := t.newEvent("ObjectEvent")
 	ev.Action, ev.Disposition = "OBSERVE", "recalled"
-	ev.QuantityList = []quantityElement{{EPCClass: l.rec.ID}}
-	ev.Recall = &recallExt{Reason: reason, Class: class}
+	ev.QuantityList = []epcis.QuantityElement{{EPCClass: l.rec.ID}}
+	ev.Recall = &epcis.RecallExt{Reason: reason, Class: class}
 	id, err := t.record(ev, l)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -60,10 +61,10 @@ func (*QueryContract) GetLot(ctx contractapi.TransactionContextInterface, lot st
 
 // epcisDocument is an EPCIS 2.0 document of stored events.
 type epcisDocument struct {
-	Context       []any  `json:"@context"`
-	Type          string `json:"type"`
-	SchemaVersion string `json:"schemaVersion"`
-	CreationDate  string `json:"creationDate"`
+	Context       json.RawMessage `json:"@context"`
+	Type          string          `json:"type"`
+	SchemaVersion string          `json:"schemaVersion"`
+	CreationDate  string          `json:"creationDate"`
 	EPCISBody     struct {
 		EventList []json.RawMessage `json:"eventList"`
 	} `json:"epcisBody"`
@@ -88,7 +89,7 @@ func (*QueryContract) GetLotEvents(ctx contractapi.TransactionContextInterface, 
 	}
 	defer it.Close()
 	doc := epcisDocument{
-		Context: context(),
+		Context: epcis.DefaultContext(),
 		Type:    "EPCISDocument", SchemaVersion: "2.0",
 		CreationDate: t.now.Format("2006-01-02T15:04:05.000Z07:00"),
 	}

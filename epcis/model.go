@@ -19,12 +19,17 @@ const (
 )
 
 // Event is one EPCIS 2.0 event of any type, in its JSON-LD form. Fields a
-// type does not use stay empty and are omitted from JSON.
+// type does not use stay empty and are omitted from JSON. It is also the
+// one model of an event as the trustline chaincode stores it: the
+// chaincode builds and stores Events, and nodes, the claims evaluator,
+// receipts and the web views read stored events back into this type.
 //
-// Members whose name contains a colon ("tl:farmingPractice") and that are
-// not standard fields are user extensions: they are kept in Extensions and
-// written back after the standard fields, sorted by name. Unknown members
-// without a namespace prefix are rejected when unmarshalling.
+// Trustline's own event-level extensions (tl:from, tl:to, tl:shipment,
+// tl:inspection, tl:recall) are typed fields. Other members whose name
+// contains a colon ("tl:farmingPractice") are user extensions: they are
+// kept in Extensions and written back after the standard fields, sorted
+// by name. Unknown members without a namespace prefix are rejected when
+// unmarshalling.
 type Event struct {
 	// Context is the event's own JSON-LD "@context", if it carries one
 	// (events sent on their own, outside an EPCISDocument).
@@ -61,7 +66,16 @@ type Event struct {
 	SensorElementList     []SensorElement        `json:"sensorElementList,omitempty"`
 	ILMD                  ILMD                   `json:"ilmd,omitempty"`
 
-	// Extensions are the user extension members, by name ("tl:grower").
+	// Trustline's event-level extension members, as the chaincode records
+	// them (see trustline.go).
+	From       string         `json:"tl:from,omitempty"`     // shipping and receiving: the sender's MSP
+	To         string         `json:"tl:to,omitempty"`       // the recipient's MSP
+	Shipment   string         `json:"tl:shipment,omitempty"` // the shipment id
+	Inspection *InspectionExt `json:"tl:inspection,omitempty"`
+	Recall     *RecallExt     `json:"tl:recall,omitempty"`
+
+	// Extensions are the other user extension members, by name
+	// ("tl:grower").
 	Extensions map[string]json.RawMessage `json:"-"`
 }
 

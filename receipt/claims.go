@@ -10,6 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common/hexutil"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/inspection"
 	"github.com/trustline/trustline/ledger"
@@ -168,34 +169,12 @@ func (e *evidence) trace(lotID string, at time.Time) (claims.Trace, error) {
 // namesLot reports whether an EPCIS event names lot l or a serialised unit
 // of its product: an event the node may count as the lot's own.
 func namesLot(raw json.RawMessage, l ledger.LotSummary) bool {
-	var f struct {
-		ParentID string   `json:"parentID"`
-		EPCs     []string `json:"epcList"`
-		Children []string `json:"childEPCs"`
-		Inputs   []string `json:"inputEPCList"`
-		Outputs  []string `json:"outputEPCList"`
-		Q        []struct {
-			Class string `json:"epcClass"`
-		} `json:"quantityList"`
-		CQ []struct {
-			Class string `json:"epcClass"`
-		} `json:"childQuantityList"`
-		IQ []struct {
-			Class string `json:"epcClass"`
-		} `json:"inputQuantityList"`
-		OQ []struct {
-			Class string `json:"epcClass"`
-		} `json:"outputQuantityList"`
-	}
-	if json.Unmarshal(raw, &f) != nil {
+	var ev epcis.Event
+	if json.Unmarshal(raw, &ev) != nil {
 		return false
 	}
-	ids := append([]string{f.ParentID}, slices.Concat(f.EPCs, f.Children, f.Inputs, f.Outputs)...)
-	for _, q := range slices.Concat(f.Q, f.CQ, f.IQ, f.OQ) {
-		ids = append(ids, q.Class)
-	}
-	for _, s := range ids {
-		dl, err := digitallink.Parse(s)
+	for _, id := range ev.Identifiers() {
+		dl, err := digitallink.Parse(id.ID)
 		if err != nil || dl.GTIN != l.GTIN {
 			continue
 		}

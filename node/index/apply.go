@@ -6,48 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 )
-
-// epcisFields are the parts of an EPCIS 2.0 event the index keys on.
-type epcisFields struct {
-	Type               string          `json:"type"`
-	EventID            string          `json:"eventID"`
-	EventTime          string          `json:"eventTime"`
-	BizStep            string          `json:"bizStep"`
-	ParentID           string          `json:"parentID"`
-	EPCList            []string        `json:"epcList"`
-	ChildEPCs          []string        `json:"childEPCs"`
-	InputEPCList       []string        `json:"inputEPCList"`
-	OutputEPCList      []string        `json:"outputEPCList"`
-	QuantityList       []quantityField `json:"quantityList"`
-	ChildQuantityList  []quantityField `json:"childQuantityList"`
-	InputQuantityList  []quantityField `json:"inputQuantityList"`
-	OutputQuantityList []quantityField `json:"outputQuantityList"`
-}
-
-type quantityField struct {
-	EPCClass string `json:"epcClass"`
-}
-
-func (f *epcisFields) epcs() []string {
-	var out []string
-	for _, l := range [][]string{f.EPCList, f.ChildEPCs, f.InputEPCList, f.OutputEPCList} {
-		out = append(out, l...)
-	}
-	return out
-}
-
-func (f *epcisFields) classes() []string {
-	var out []string
-	for _, l := range [][]quantityField{f.QuantityList, f.ChildQuantityList, f.InputQuantityList, f.OutputQuantityList} {
-		for _, q := range l {
-			out = append(out, q.EPCClass)
-		}
-	}
-	return out
-}
 
 // eventTimeKey normalises an EPCIS eventTime (RFC 3339, any offset) to
 // ledger.TimeLayout so that it sorts as a string.
@@ -257,7 +219,7 @@ func flagDownstreamOf(w writer, from, recalled string) error {
 }
 
 func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
-	var f epcisFields
+	var f epcis.Event
 	if err := json.Unmarshal(raw, &f); err != nil {
 		return err
 	}
@@ -280,12 +242,8 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
 			lots[l.LotLink().String()] = true
 		}
 	}
-	addEPC := func(epc, role string) error {
-		c := digitallink.Canonical(epc)
-		if !validComponent(c) {
-			return nil
-		}
-		if err := w.Set(key(tEPC, c, at, f.EventID), []byte(role), nil); err != nil {
+	addEPC := func(c string, role epcis.Role) error {
+		if err := w.Set(key(tEPC, c, at, f.EventID), []byte{byte(role)}, nil); err != nil {
 			return err
 		}
 		l, err := digitallink.Parse(c)
@@ -305,25 +263,20 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
 		}
 		return nil
 	}
-	if f.ParentID != "" {
-		if err := addEPC(f.ParentID, "p"); err != nil {
-			return err
-		}
-	}
-	for _, e := range f.epcs() {
-		if err := addEPC(e, "e"); err != nil {
-			return err
-		}
-	}
-	for _, c := range f.classes() {
-		cc := digitallink.Canonical(c)
-		if !validComponent(cc) {
+	for _, id := range f.Identifiers() {
+		if !validComponent(id.ID) {
 			continue
 		}
-		if err := w.Set(key(tClass, cc, at, f.EventID), nil, nil); err != nil {
+		if id.Role != epcis.RoleClass {
+			if err := addEPC(id.ID, id.Role); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := w.Set(key(tClass, id.ID, at, f.EventID), nil, nil); err != nil {
 			return err
 		}
-		if l, err := digitallink.Parse(cc); err == nil {
+		if l, err := digitallink.Parse(id.ID); err == nil {
 			addLot(l)
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/claims"
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 )
@@ -273,11 +274,7 @@ func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawM
 			return err == nil, err
 		}
 		out = append(out, b)
-		var head struct {
-			Inspection *struct {
-				ReportID string `json:"tl:reportId"`
-			} `json:"tl:inspection"`
-		}
+		var head epcis.Event
 		if json.Unmarshal(b, &head) == nil && head.Inspection != nil && validComponent(head.Inspection.ReportID) {
 			reports[head.Inspection.ReportID] = true
 		}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/nodeapi"
@@ -196,9 +197,9 @@ func newFilter(q Query) filter {
 	}
 }
 
-func anyIn(vs []string, m map[string]bool) bool {
-	for _, v := range vs {
-		if m[digitallink.Canonical(v)] {
+func anyIn(ids []string, m map[string]bool) bool {
+	for _, id := range ids {
+		if m[id] {
 			return true
 		}
 	}
@@ -206,20 +207,33 @@ func anyIn(vs []string, m map[string]bool) bool {
 }
 
 func (f filter) match(raw json.RawMessage) (bool, error) {
-	var e epcisFields
+	var e epcis.Event
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return false, err
 	}
 	if f.bizStep != nil && !f.bizStep[bizStepName(e.BizStep)] {
 		return false, nil
 	}
-	if f.epc != nil && !anyIn(e.epcs(), f.epc) {
+	// MATCH_epc looks at the EPC lists, MATCH_anyEPC at the parentID too.
+	var epcs, anyEPCs, classes []string
+	for _, id := range e.Identifiers() {
+		switch id.Role {
+		case epcis.RoleEPC:
+			epcs = append(epcs, id.ID)
+			anyEPCs = append(anyEPCs, id.ID)
+		case epcis.RoleParent:
+			anyEPCs = append(anyEPCs, id.ID)
+		case epcis.RoleClass:
+			classes = append(classes, id.ID)
+		}
+	}
+	if f.epc != nil && !anyIn(epcs, f.epc) {
 		return false, nil
 	}
-	if f.anyEPC != nil && !anyIn(append(e.epcs(), e.ParentID), f.anyEPC) {
+	if f.anyEPC != nil && !anyIn(anyEPCs, f.anyEPC) {
 		return false, nil
 	}
-	if f.class != nil && !anyIn(e.classes(), f.class) {
+	if f.class != nil && !anyIn(classes, f.class) {
 		return false, nil
 	}
 	return true, nil

@@ -31,7 +31,7 @@ type ev = map[string]any
 
 var nEvent int
 
-func epcis(e ev) json.RawMessage {
+func storedEvent(e ev) json.RawMessage {
 	nEvent++
 	e["@context"] = ctx
 	e["eventID"] = fmt.Sprintf("ni:///sha-256;%064x?ver=CBV2.0", nEvent)
@@ -67,7 +67,7 @@ func lot(gtin, num, product string, q ledger.Quantity, origin *ledger.Origin, in
 }
 
 func inspection(id, lotID, at string, analytes ...ev) json.RawMessage {
-	return epcis(ev{
+	return storedEvent(ev{
 		"eventTime": at, "action": "OBSERVE", "bizStep": "inspecting", "disposition": "conformant",
 		"certificationInfo": "https://lab.example/reports/" + id + ".pdf",
 		"quantityList":      []ev{{"epcClass": lotID}},
@@ -119,14 +119,14 @@ func fixtureEvents() []ledger.Event {
 			{ID: "https://id.gs1.org/01/" + gtinJuice, GTIN: gtinJuice, Name: "Cloudy apple juice", Brand: "Betuwe Orchards", Category: "juice", TempMinC: 0, TempMaxC: 8, ShelfLifeDays: 120, Owner: "OrchardMSP"},
 		}},
 		{LabSigners: []ledger.LabSigner{{Address: labAddr, Lab: "LabMSP", Name: "Rivierenland Food Laboratory", Accreditation: "ISO/IEC 17025, RvA L 412", RegisteredAt: "2025-01-10T00:00:00.000000000Z"}}},
-		{Lots: []ledger.LotSummary{apples}, EPCIS: []json.RawMessage{epcis(ev{
+		{Lots: []ledger.LotSummary{apples}, EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-09-17T06:30:00.000Z", "action": "ADD", "bizStep": "commissioning", "disposition": "active",
 			"quantityList": []ev{{"epcClass": lotApples, "quantity": 12000, "uom": "KGM"}},
 			"readPoint":    ev{"id": origin.Place.Location}, "bizLocation": ev{"id": origin.Place.Location},
 		})}},
 		{EPCIS: []json.RawMessage{inspection("RFL-2025-08812", lotApples, "2025-09-19T15:05:00.000Z",
 			analyte("Captan", "0.12", "mg/kg", "3", true), analyte("Chlorpyrifos", "0", "mg/kg", "0.01", true))}},
-		{Lots: []ledger.LotSummary{juice}, EPCIS: []json.RawMessage{epcis(ev{
+		{Lots: []ledger.LotSummary{juice}, EPCIS: []json.RawMessage{storedEvent(ev{
 			"type": "TransformationEvent", "eventTime": "2025-09-20T10:00:00.000Z", "bizStep": "commissioning", "disposition": "active",
 			"inputQuantityList":  []ev{{"epcClass": lotApples, "quantity": 11800, "uom": "KGM"}},
 			"outputQuantityList": []ev{{"epcClass": lotJuice, "quantity": 7500, "uom": "LTR"}},
@@ -134,31 +134,31 @@ func fixtureEvents() []ledger.Event {
 		{EPCIS: []json.RawMessage{inspection("RFL-2025-09120", lotJuice, "2025-09-21T11:00:00.000Z",
 			analyte("Patulin", "18", "µg/kg", "50", true), analyte("Brix", "11.2", "°Bx", "10", true), analyte("E. coli", "<10", "CFU/ml", "100", true))}},
 		{Units: []ledger.Unit{{ID: "https://id.gs1.org/01/" + gtinJuice + "/10/J2509-03/21/B000142", GTIN: gtinJuice, Lot: "J2509-03", Serial: "B000142", LotID: lotJuice, CommissionedBy: "PressMSP", CommissionedAt: "2025-09-21T12:00:00.000000000Z"}}},
-		{EPCIS: []json.RawMessage{epcis(ev{
+		{EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-09-22T06:00:00.000Z", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
 			"quantityList": []ev{{"epcClass": lotJuice}}, "destinationList": []ev{{"type": "location", "destination": dc}},
 			"tl:from": "PressMSP", "tl:to": "ColdLogisticsMSP", "tl:shipment": "sh1",
 			"sensorElementList": readings("truck-7", "2025-09-22T06", 4.1, 4.4),
 		})}},
-		{EPCIS: []json.RawMessage{epcis(ev{
+		{EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-09-22T15:00:00.000Z", "action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
 			"quantityList": []ev{{"epcClass": lotJuice}}, "bizLocation": ev{"id": dc},
 			"tl:from": "PressMSP", "tl:to": "ColdLogisticsMSP", "tl:shipment": "sh1",
 			"sensorElementList": readings("truck-7", "2025-09-22T14", 6.8, 11.5, 7.2),
 		})}},
-		{EPCIS: []json.RawMessage{epcis(ev{
+		{EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-09-23T05:00:00.000Z", "action": "OBSERVE", "bizStep": "shipping", "disposition": "in_transit",
 			"quantityList": []ev{{"epcClass": lotJuice}}, "destinationList": []ev{{"type": "location", "destination": store}},
 			"tl:from": "ColdLogisticsMSP", "tl:to": "RetailMSP", "tl:shipment": "sh2",
 			"sensorElementList": readings("van-2", "2025-09-23T05", 5.0),
 		})}},
-		{EPCIS: []json.RawMessage{epcis(ev{
+		{EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-09-23T09:30:00.000Z", "action": "OBSERVE", "bizStep": "receiving", "disposition": "in_progress",
 			"quantityList": []ev{{"epcClass": lotJuice}}, "bizLocation": ev{"id": store},
 			"tl:from": "ColdLogisticsMSP", "tl:to": "RetailMSP", "tl:shipment": "sh2",
 			"sensorElementList": readings("van-2", "2025-09-23T09", 5.6),
 		})}},
-		{Recalls: []ledger.Recall{recall}, EPCIS: []json.RawMessage{epcis(ev{
+		{Recalls: []ledger.Recall{recall}, EPCIS: []json.RawMessage{storedEvent(ev{
 			"eventTime": "2025-10-02T09:15:00.000Z", "action": "OBSERVE", "disposition": "recalled",
 			"quantityList": []ev{{"epcClass": lotApples}}, "tl:recall": ev{"tl:reason": recall.Reason, "tl:class": recall.Class},
 		})}},

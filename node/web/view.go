@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
@@ -143,70 +144,6 @@ func parseTime(s string) Time {
 	return Time{t}
 }
 
-// event is the part of an EPCIS event as the chaincode records it that a
-// page shows.
-type event struct {
-	Type            string `json:"type"`
-	EventID         string `json:"eventID"`
-	EventTime       string `json:"eventTime"`
-	Action          string `json:"action"`
-	BizStep         string `json:"bizStep"`
-	Certification   string `json:"certificationInfo"`
-	BizLocation     *idRef `json:"bizLocation"`
-	ReadPoint       *idRef `json:"readPoint"`
-	ParentID        string `json:"parentID"`
-	DestinationList []struct {
-		Destination string `json:"destination"`
-	} `json:"destinationList"`
-	SensorElementList []struct {
-		SensorMetadata struct {
-			Time     string `json:"time"`
-			DeviceID string `json:"deviceID"`
-		} `json:"sensorMetadata"`
-		SensorReport []struct {
-			Type  string  `json:"type"`
-			Value float64 `json:"value"`
-			UOM   string  `json:"uom"`
-		} `json:"sensorReport"`
-	} `json:"sensorElementList"`
-	InputQuantityList  []quantity `json:"inputQuantityList"`
-	OutputQuantityList []quantity `json:"outputQuantityList"`
-	From               string     `json:"tl:from"`
-	To                 string     `json:"tl:to"`
-	Inspection         *struct {
-		ReportID       string `json:"tl:reportId"`
-		Lab            string `json:"tl:lab"`
-		Signer         string `json:"tl:signer"`
-		Method         string `json:"tl:method"`
-		Standard       string `json:"tl:standard"`
-		SampledAt      string `json:"tl:sampledAt"`
-		IssuedAt       string `json:"tl:issuedAt"`
-		Verdict        string `json:"tl:verdict"`
-		DocumentSHA256 string `json:"tl:documentSha256"`
-		Analytes       []struct {
-			Name  string `json:"tl:name"`
-			Value string `json:"tl:value"`
-			Unit  string `json:"tl:unit"`
-			Limit string `json:"tl:limit"`
-			Pass  bool   `json:"tl:pass"`
-		} `json:"tl:analytes"`
-	} `json:"tl:inspection"`
-	Recall *struct {
-		Reason string `json:"tl:reason"`
-		Class  string `json:"tl:class"`
-	} `json:"tl:recall"`
-}
-
-type idRef struct {
-	ID string `json:"id"`
-}
-
-type quantity struct {
-	EPCClass string   `json:"epcClass"`
-	Quantity *float64 `json:"quantity"`
-	UOM      string   `json:"uom"`
-}
-
 // TracePage builds the page of a lot or unit trace.
 func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
 	lot := tr.Lot
@@ -247,18 +184,18 @@ func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
 	}
 	var readings []Reading
 	for _, raw := range tr.Events {
-		var ev event
+		var ev epcis.Event
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return nil, fmt.Errorf("web: EPCIS event of %s: %w", lot.ID, err)
 		}
 		if ev.Inspection != nil {
-			r, err := report(src, ev, nil)
+			r, err := report(src, &ev, nil)
 			if err != nil {
 				return nil, err
 			}
 			p.Reports = append(p.Reports, r)
 		}
-		st := step(ev, lot.ID, tmin, tmax)
+		st := step(&ev, lot.ID, tmin, tmax)
 		if ev.Inspection != nil {
 			st.Title = "Inspected by " + p.Reports[len(p.Reports)-1].Lab.Name
 		}
@@ -277,12 +214,12 @@ func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
 			return nil, fmt.Errorf("web: events of %s: %w", up.ID, err)
 		}
 		for _, raw := range evs {
-			var ev event
+			var ev epcis.Event
 			if json.Unmarshal(raw, &ev) != nil || ev.Inspection == nil {
 				continue
 			}
 			ref := lotRef(up.ID, ledger.Quantity{})
-			r, err := report(src, ev, &ref)
+			r, err := report(src, &ev, &ref)
 			if err != nil {
 				return nil, err
 			}
@@ -328,12 +265,12 @@ func originView(o ledger.Origin, producedAt string, lot *LotRef) OriginView {
 	return v
 }
 
-func report(src Source, ev event, lot *LotRef) (Report, error) {
+func report(src Source, ev *epcis.Event, lot *LotRef) (Report, error) {
 	in := ev.Inspection
 	r := Report{
 		ID: in.ReportID, Method: in.Method, Standard: in.Standard, Verdict: in.Verdict,
 		Sampled: parseTime(in.SampledAt), Issued: parseTime(in.IssuedAt), Lot: lot,
-		Signer: in.Signer, Document: ev.Certification, DocumentSHA256: in.DocumentSHA256,
+		Signer: in.Signer, Document: strings.Join(ev.CertificationInfo, " "), DocumentSHA256: in.DocumentSHA256,
 	}
 	// The chaincode accepted the report only if its EIP-712 signature
 	// recovered to a registered signer, so the signer is on the ledger.
@@ -348,7 +285,7 @@ func report(src Source, ev event, lot *LotRef) (Report, error) {
 	return r, nil
 }
 
-func step(ev event, self string, tmin, tmax *float64) Step {
+func step(ev *epcis.Event, self string, tmin, tmax *float64) Step {
 	st := Step{At: parseTime(ev.EventTime)}
 	if ev.BizLocation != nil {
 		st.Place = placeLabel(ev.BizLocation.ID)
@@ -358,7 +295,7 @@ func step(ev event, self string, tmin, tmax *float64) Step {
 	switch {
 	case ev.Type == "TransformationEvent":
 		st.Kind = "transform"
-		made := slices.ContainsFunc(ev.OutputQuantityList, func(q quantity) bool { return q.EPCClass == self })
+		made := slices.ContainsFunc(ev.OutputQuantityList, func(q epcis.QuantityElement) bool { return q.EPCClass == self })
 		if made {
 			st.Title = "Made from " + classList(ev.InputQuantityList)
 		} else {
@@ -389,12 +326,20 @@ func step(ev event, self string, tmin, tmax *float64) Step {
 		st.Kind, st.Title = "other", strings.ReplaceAll(cmp.Or(ev.BizStep, ev.Type), "_", " ")
 	}
 	for _, se := range ev.SensorElementList {
+		var meta epcis.SensorMetadata
+		if se.SensorMetadata != nil {
+			meta = *se.SensorMetadata
+		}
 		for _, rep := range se.SensorReport {
 			if rep.Type != "Temperature" {
 				continue
 			}
-			r := Reading{At: parseTime(se.SensorMetadata.Time), Device: device(se.SensorMetadata.DeviceID), TemperatureC: rep.Value}
-			r.Breach = tmin != nil && (rep.Value < *tmin || rep.Value > *tmax)
+			var c float64 // a report without a value reads 0
+			if rep.Value != nil {
+				c = *rep.Value
+			}
+			r := Reading{At: parseTime(meta.Time), Device: device(meta.DeviceID), TemperatureC: c}
+			r.Breach = tmin != nil && (c < *tmin || c > *tmax)
 			st.Breach = st.Breach || r.Breach
 			st.Reading = append(st.Reading, r)
 		}
@@ -454,7 +399,7 @@ func lotRef(uri string, q ledger.Quantity) LotRef {
 	return r
 }
 
-func classList(qs []quantity) string {
+func classList(qs []epcis.QuantityElement) string {
 	var out []string
 	for _, q := range qs {
 		out = append(out, lotLabel(q.EPCClass))

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
@@ -424,11 +425,7 @@ func lotEvents(ctx context.Context, c *client.Client, lot string, reports map[st
 		return nil, fmt.Errorf("events of %s: %w", lot, err)
 	}
 	for _, e := range d.EPCISBody.EventList {
-		var head struct {
-			Inspection *struct {
-				ReportID string `json:"tl:reportId"`
-			} `json:"tl:inspection"`
-		}
+		var head epcis.Event
 		if json.Unmarshal(e, &head) == nil && head.Inspection != nil {
 			reports[head.Inspection.ReportID] = true
 		}
