@@ -32,31 +32,19 @@ func (p ClaimParams) Check(kind ClaimKind) error {
 	if set != 1 {
 		return fmt.Errorf("a %s claim takes exactly the params.%s parameters, %d parameter sets given", kind, want, set)
 	}
-	type checker interface{ Check() error }
-	var c checker
-	switch kind {
-	case ClaimFarmToShelf:
-		if p.FarmToShelf != nil {
-			c = p.FarmToShelf
-		}
-	case ClaimColdChain:
-		if p.ColdChain != nil {
-			c = p.ColdChain
-		}
-	case ClaimLabTested:
-		if p.LabTested != nil {
-			c = p.LabTested
-		}
-	case ClaimOriginIn:
-		if p.OriginIn != nil {
-			c = p.OriginIn
-		}
-	case ClaimCertified:
-		if p.Certified != nil {
-			c = p.Certified
-		}
-	}
-	if c == nil {
+	var c interface{ Check() error }
+	switch {
+	case kind == ClaimFarmToShelf && p.FarmToShelf != nil:
+		c = p.FarmToShelf
+	case kind == ClaimColdChain && p.ColdChain != nil:
+		c = p.ColdChain
+	case kind == ClaimLabTested && p.LabTested != nil:
+		c = p.LabTested
+	case kind == ClaimOriginIn && p.OriginIn != nil:
+		c = p.OriginIn
+	case kind == ClaimCertified && p.Certified != nil:
+		c = p.Certified
+	default:
 		return fmt.Errorf("a %s claim needs params.%s", kind, want)
 	}
 	return c.Check()
