@@ -1,21 +1,20 @@
 package chaincode
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/trustline/trustline/ledger"
 )
 
-// Error classes. Every rejection wraps one of them, so callers and tests
+// Error classes (ledger's, shared with the client). Every rejection wraps one of them, so callers and tests
 // tell a bad argument from a missing record or a refused caller with
 // errors.Is, while the message names the problem and the offending value.
 var (
-	ErrInvalid   = errors.New("invalid argument")
-	ErrNotFound  = errors.New("not found")
-	ErrExists    = errors.New("already exists")
-	ErrForbidden = errors.New("forbidden")
-	ErrState     = errors.New("not allowed in the current state")
+	ErrInvalid   = ledger.ErrInvalid
+	ErrNotFound  = ledger.ErrNotFound
+	ErrExists    = ledger.ErrExists
+	ErrForbidden = ledger.ErrForbidden
+	ErrState     = ledger.ErrState
 )
 
 // classedError is an error whose message is Msg alone (the class is implied
@@ -46,23 +45,6 @@ func wrapf(class error, cause error, format string, args ...any) error {
 	return &classedError{class: class, msg: fmt.Sprintf(format, args...), cause: cause}
 }
 
-// code is the rejection code of err's class; "" for an error without one.
-func code(err error) string {
-	switch {
-	case errors.Is(err, ErrInvalid):
-		return ledger.RejectInvalid
-	case errors.Is(err, ErrNotFound):
-		return ledger.RejectNotFound
-	case errors.Is(err, ErrExists):
-		return ledger.RejectExists
-	case errors.Is(err, ErrForbidden):
-		return ledger.RejectForbidden
-	case errors.Is(err, ErrState):
-		return ledger.RejectState
-	}
-	return ""
-}
-
 // rejection is an error as a transaction returns it to Fabric: its message
 // starts with its class's code (ledger.Rejection), because Fabric hands
 // clients the message alone and the class would otherwise be lost.
@@ -81,7 +63,7 @@ func classify(err *error) {
 	if *err == nil {
 		return
 	}
-	if c := code(*err); c != "" {
+	if c := ledger.RejectCode(*err); c != "" {
 		*err = &rejection{code: c, err: *err}
 	}
 }

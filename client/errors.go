@@ -21,29 +21,12 @@ import (
 //
 //	if errors.Is(err, client.ErrNotFound) { … }
 var (
-	ErrInvalid   = errors.New("invalid argument")
-	ErrNotFound  = errors.New("not found")
-	ErrExists    = errors.New("already exists")
-	ErrForbidden = errors.New("forbidden")
-	ErrState     = errors.New("not allowed in the current state")
+	ErrInvalid   = ledger.ErrInvalid
+	ErrNotFound  = ledger.ErrNotFound
+	ErrExists    = ledger.ErrExists
+	ErrForbidden = ledger.ErrForbidden
+	ErrState     = ledger.ErrState
 )
-
-// classOf is the class of a rejection code; nil for none.
-func classOf(code string) error {
-	switch code {
-	case ledger.RejectInvalid:
-		return ErrInvalid
-	case ledger.RejectNotFound:
-		return ErrNotFound
-	case ledger.RejectExists:
-		return ErrExists
-	case ledger.RejectForbidden:
-		return ErrForbidden
-	case ledger.RejectState:
-		return ErrState
-	}
-	return nil
-}
 
 // RejectedError is a refusal by the chaincode: the request broke a rule of
 // the ledger (a bad argument, a missing record, a caller without the right
@@ -170,7 +153,7 @@ func (c *Client) wrap(fn, txID string, err error, submitted bool) error {
 	}
 	if msg, msp, peerAddr, ok := rejection(err); ok {
 		code, reason := ledger.SplitRejection(msg)
-		return &RejectedError{Function: fn, TransactionID: txID, Reason: reason, Class: classOf(code), MSPID: msp, Peer: peerAddr, Err: err}
+		return &RejectedError{Function: fn, TransactionID: txID, Reason: reason, Class: ledger.RejectClass(code), MSPID: msp, Peer: peerAddr, Err: err}
 	}
 	return fmt.Errorf("%s: %w", fn, err)
 }

@@ -1,6 +1,9 @@
 package ledger
 
-import "strings"
+import (
+	"errors"
+	"strings"
+)
 
 // Rejection codes carry the class of a chaincode's refusal to its clients.
 // Fabric passes a chaincode error to the client as a message only (status
@@ -17,7 +20,48 @@ const (
 	RejectState     = "state"     // not allowed in the record's current state
 )
 
-var rejectCodes = []string{RejectInvalid, RejectNotFound, RejectExists, RejectForbidden, RejectState}
+// The classes of a refusal, one per code. The chaincode wraps its errors in
+// them and the client matches its RejectedError against them, so both sides
+// share one table (package chaincode and package client re-export them).
+var (
+	ErrInvalid   = errors.New("invalid argument")
+	ErrNotFound  = errors.New("not found")
+	ErrExists    = errors.New("already exists")
+	ErrForbidden = errors.New("forbidden")
+	ErrState     = errors.New("not allowed in the current state")
+)
+
+var rejectClasses = []struct {
+	code  string
+	class error
+}{
+	{RejectInvalid, ErrInvalid},
+	{RejectNotFound, ErrNotFound},
+	{RejectExists, ErrExists},
+	{RejectForbidden, ErrForbidden},
+	{RejectState, ErrState},
+}
+
+// RejectClass is the class of a rejection code; nil for none.
+func RejectClass(code string) error {
+	for _, c := range rejectClasses {
+		if c.code == code {
+			return c.class
+		}
+	}
+	return nil
+}
+
+// RejectCode is the code of err's class (errors.Is); "" for an error of
+// none.
+func RejectCode(err error) string {
+	for _, c := range rejectClasses {
+		if errors.Is(err, c.class) {
+			return c.code
+		}
+	}
+	return ""
+}
 
 // Rejection is a refusal's message with its class's code prefixed, as the
 // chaincode sends it; an empty code leaves msg as is.
@@ -40,10 +84,8 @@ func SplitRejection(msg string) (code, reason string) {
 	if !ok {
 		return "", msg
 	}
-	for _, c := range rejectCodes {
-		if c == code {
-			return code, reason
-		}
+	if RejectClass(code) == nil {
+		return "", msg
 	}
-	return "", msg
+	return code, reason
 }
