@@ -283,8 +283,13 @@ func (f *faulty) TransactionReceipt(ctx context.Context, h common.Hash) (*types.
 	return f.Backend.TransactionReceipt(ctx, h)
 }
 
-func (s *simChain) nonce(t testing.TB, i int) uint64 {
-	n, err := s.sim.Client().NonceAt(context.Background(), crypto.PubkeyToAddress(s.keys[i].PublicKey), nil)
+func (s *simChain) nonce(t testing.TB, i int) uint64 { return s.nonceAt(t, i, nil) }
+
+// nonceAt is key i's nonce in the state of block (nil: the latest). After an
+// anchor, read it at the anchor's block: with AutoMine committing in the
+// background, the receipt can be served before "latest" moves to its block.
+func (s *simChain) nonceAt(t testing.TB, i int, block *big.Int) uint64 {
+	n, err := s.sim.Client().NonceAt(context.Background(), crypto.PubkeyToAddress(s.keys[i].PublicKey), block)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -316,8 +321,9 @@ func TestRetryTransient(t *testing.T) {
 			opts := fast
 			opts.Retries = tc.retries
 			a, err := NewAnchorer(ctx, f, contract, s.keys[0], opts)
+			var r Receipt
 			if err == nil {
-				_, err = a.Anchor(ctx, testWindow("ee", 1, 2))
+				r, err = a.Anchor(ctx, testWindow("ee", 1, 2))
 			}
 			if gotErr := err != nil; gotErr != tc.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tc.wantErr)
@@ -333,7 +339,7 @@ func TestRetryTransient(t *testing.T) {
 					t.Errorf("%s called %d times, want %d", m, f.calls[m], tc.failures+1)
 				}
 			}
-			if n := s.nonce(t, 0); n != 2 { // deployment + one anchor
+			if n := s.nonceAt(t, 0, new(big.Int).SetUint64(r.BlockNumber)); n != 2 { // deployment + one anchor
 				t.Errorf("nonce %d: want 2 (one anchor transaction)", n)
 			}
 		})
@@ -353,13 +359,14 @@ func TestLostSendAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Anchor(ctx, testWindow("ff", 1, 2)); err != nil {
+	r, err := a.Anchor(ctx, testWindow("ff", 1, 2))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if f.calls["SendTransaction"] != 2 {
 		t.Errorf("SendTransaction called %d times, want 2", f.calls["SendTransaction"])
 	}
-	if n := s.nonce(t, 0); n != 2 {
+	if n := s.nonceAt(t, 0, new(big.Int).SetUint64(r.BlockNumber)); n != 2 {
 		t.Errorf("nonce %d: want 2 (deployment and one anchor)", n)
 	}
 }
@@ -394,7 +401,7 @@ func TestGasUnderEstimate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := s.nonce(t, 0) - before; got != 2 {
+		if got := s.nonceAt(t, 0, new(big.Int).SetUint64(r.BlockNumber)) - before; got != 2 {
 			t.Errorf("%d transactions, want 2 (out of gas, then retried)", got)
 		}
 		if err := a.VerifyAnchor(ctx, r, r.Root); err != nil {
