@@ -7,41 +7,17 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
 )
 
 // testServer serves an in-memory index of the index package's testdata.
 func testServer(t testing.TB) *Server {
 	t.Helper()
-	b, err := os.ReadFile("../index/testdata/supply.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seq []struct {
-		Block uint64
-		Tx    int
-		Event ledger.Event
-	}
-	if err := json.Unmarshal(b, &seq); err != nil {
-		t.Fatal(err)
-	}
-	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	for _, s := range seq {
-		if _, err := idx.Apply(index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, &s.Event); err != nil {
-			t.Fatal(err)
-		}
-	}
+	idx := indextest.Supply(t)
 	return New(idx, &Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 }
 

@@ -6,20 +6,14 @@
 package apitest
 
 import (
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
-	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
 )
 
 // GTINs and lots of the fixture.
@@ -33,33 +27,7 @@ const (
 )
 
 // Index returns an in-memory index with the fixture applied.
-func Index(t testing.TB) *index.Index {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "..", "index", "testdata", "supply.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seq []struct {
-		Block uint64
-		Tx    int
-		Event ledger.Event
-	}
-	if err := json.Unmarshal(b, &seq); err != nil {
-		t.Fatal(err)
-	}
-	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
-	for _, s := range seq {
-		if _, err := idx.Apply(index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, &s.Event); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return idx
-}
+func Index(t testing.TB) *index.Index { return indextest.Supply(t) }
 
 // Server starts the node API over Index; it is closed when the test ends.
 func Server(t testing.TB) *httptest.Server {
