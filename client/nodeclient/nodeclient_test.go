@@ -4,64 +4,82 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/trustline/trustline/client/nodeclient"
+	"github.com/trustline/trustline/node/api/apitest"
 )
 
-// fakeNode answers like node/api for one lot.
-func fakeNode(t testing.TB) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/01/09506000134352/10/L1", func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Accept") != "application/json" {
-			t.Errorf("Accept %q", r.Header.Get("Accept"))
-		}
-		fmt.Fprint(w, `{"id":"https://id.gs1.org/01/09506000134352/10/L1","lot":{"id":"https://id.gs1.org/01/09506000134352/10/L1","status":"recalled","custodian":"SupplierMSP"},"events":[{"type":"ObjectEvent"}],"upstream":{},"downstream":{},"recall":{"reason":"Salmonella","class":"I"}}`)
-	})
-	mux.HandleFunc("/events", func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("nextPageToken") == "" {
-			w.Header().Set("Link", `<http://node/events?MATCH_epcClass=x&nextPageToken=p2>; rel="next"`)
-		}
-		if got := r.URL.Query().Get("MATCH_epcClass"); got != "https://id.gs1.org/01/09506000134352/10/L1" {
-			http.Error(w, `{"title":"Invalid query","status":400,"detail":"bad"}`, http.StatusBadRequest)
-			return
-		}
-		fmt.Fprint(w, `{"type":"EPCISQueryDocument","epcisBody":{"queryResults":{"resultsBody":{"eventList":[{"type":"ObjectEvent"},{"type":"TransformationEvent"}]}}}}`)
-	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/problem+json")
-		w.WriteHeader(http.StatusNotFound)
-		fmt.Fprint(w, `{"type":"urn:trustline:problem:not-found","title":"Not found","status":404,"detail":"lot not found"}`)
-	})
-	return httptest.NewServer(mux)
-}
-
+// TestTraceAndEvents runs the client against the real node API over the
+// index fixture (package apitest): what it decodes is what a node answers.
 func TestTraceAndEvents(t *testing.T) {
-	srv := fakeNode(t)
-	defer srv.Close()
+	srv := apitest.Server(t)
 	c, err := nodeclient.New(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	tr, err := c.Trace(ctx, "https://example.com/01/09506000134352/10/L1?17=261231")
-	if err != nil || tr.Lot.Status != "recalled" || tr.Recall == nil || len(tr.Events) != 1 {
-		t.Fatalf("trace %+v, %v", tr, err)
+	// Any resolver host and data attributes: the node is asked for the lot.
+	tr, err := c.Trace(ctx, "https://example.com/01/"+apitest.GTINApples+"/10/L1?17=261231")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, err := c.Trace(ctx, "https://id.gs1.org/01/09506000134352/10/NOPE"); !nodeclient.IsNotFound(err) {
+	// L1 was commissioned, transformed into J1 and recalled.
+	if tr.ID != apitest.LotApples || tr.Lot.Status != "recalled" || tr.Recall == nil || tr.Recall.Reason != "Listeria" || len(tr.Events) != 3 {
+		t.Fatalf("trace of L1: id %s, status %s, recall %+v, %d events", tr.ID, tr.Lot.Status, tr.Recall, len(tr.Events))
+	}
+	tr, err = c.Trace(ctx, "https://example.com/01/"+apitest.GTINJuice+"/10/J1?17=261231")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// J1 is recalled through apples L1, which it was made from.
+	if tr.ID != apitest.LotJuice || tr.Lot.Status != "recalled" || len(tr.Lot.RecalledVia) != 1 || tr.Lot.RecalledVia[0] != apitest.LotApples ||
+		len(tr.Events) == 0 || tr.Product == nil || len(tr.Upstream.Lots) != 2 || tr.Upstream.Lots[0].Recall == nil {
+		t.Fatalf("trace of J1: id %s, status %s, recalled via %v, %d events, %d upstream lots", tr.ID, tr.Lot.Status, tr.Lot.RecalledVia, len(tr.Events), len(tr.Upstream.Lots))
+	}
+	unit, err := c.Trace(ctx, apitest.LotJuice+"/21/S1")
+	if err != nil || unit.Unit == nil || unit.Unit.Serial != "S1" {
+		t.Fatalf("unit trace %+v, %v", unit, err)
+	}
+	if _, err := c.Trace(ctx, "https://id.gs1.org/01/"+apitest.GTINJuice+"/10/NOPE"); !nodeclient.IsNotFound(err) {
 		t.Fatalf("missing lot: %v", err)
 	}
-	if _, err := c.Trace(ctx, "https://id.gs1.org/01/09506000134352"); err == nil {
+	if _, err := c.Trace(ctx, "https://id.gs1.org/01/"+apitest.GTINJuice); err == nil {
 		t.Fatal("product link traced")
 	}
-	page, err := c.Events(ctx, nodeclient.Query{MatchEPCClass: []string{"https://id.gs1.org/01/09506000134352/10/L1"}})
-	if err != nil || len(page.Events) != 2 || page.NextPageToken != "p2" {
-		t.Fatalf("page %+v, %v", page, err)
+
+	// Paging: one event a page, followed to the end, gives every event once.
+	all, err := c.Events(ctx, nodeclient.Query{})
+	if err != nil || len(all.Events) == 0 || all.NextPageToken != "" {
+		t.Fatalf("events: %+v, %v", all, err)
 	}
+	q := nodeclient.Query{PerPage: 1}
+	var n int
+	for {
+		page, err := c.Events(ctx, q)
+		if err != nil || len(page.Events) != 1 {
+			t.Fatalf("page %d: %+v, %v", n, page, err)
+		}
+		n++
+		if page.NextPageToken == "" {
+			break
+		}
+		q.PageToken = page.NextPageToken
+	}
+	if n != len(all.Events) {
+		t.Errorf("%d pages of one event, %d events in one page", n, len(all.Events))
+	}
+	byLot, err := c.Events(ctx, nodeclient.Query{MatchEPCClass: []string{apitest.LotJuice}})
+	if err != nil || len(byLot.Events) == 0 || len(byLot.Events) >= len(all.Events) {
+		t.Fatalf("events naming J1: %d of %d, %v", len(byLot.Events), len(all.Events), err)
+	}
+	shipped, err := c.Events(ctx, nodeclient.Query{BizStep: []string{"shipping"}})
+	if err != nil || len(shipped.Events) != 1 {
+		t.Fatalf("shipping events: %d, %v", len(shipped.Events), err)
+	}
+
 	var p *nodeclient.Problem
-	if _, err := c.Events(ctx, nodeclient.Query{}); !errors.As(err, &p) || p.Status != 400 || p.Detail != "bad" {
+	if _, err := c.Events(ctx, nodeclient.Query{PerPage: 100000}); !errors.As(err, &p) || p.Status != 400 || p.Detail == "" {
 		t.Fatalf("bad query: %v", err)
 	}
 	srv.Close()
@@ -79,10 +97,34 @@ func TestNewRejectsBadURL(t *testing.T) {
 	}
 }
 
+// exampleT is the testing.TB apitest needs, for an example, which has
+// none: it collects the cleanups and panics on a failure.
+type exampleT struct {
+	testing.TB // nil: only the methods below are called
+	cleanups   []func()
+}
+
+func (t *exampleT) Helper()                      {}
+func (t *exampleT) Cleanup(f func())             { t.cleanups = append(t.cleanups, f) }
+func (t *exampleT) Fatal(args ...any)            { panic(fmt.Sprint(args...)) }
+func (t *exampleT) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+
+// exampleNode starts the node API over the index fixture (package
+// apitest) for an example.
+func exampleNode() (url string, stop func()) {
+	t := &exampleT{}
+	return apitest.Server(t).URL, func() {
+		for i := len(t.cleanups) - 1; i >= 0; i-- {
+			t.cleanups[i]()
+		}
+	}
+}
+
 func ExampleClient_Trace() {
-	srv := fakeNode(nil)
-	defer srv.Close()
-	c, err := nodeclient.New(srv.URL)
+	nodeURL, stop := exampleNode() // a node's API over a small supply chain
+	defer stop()
+
+	c, err := nodeclient.New(nodeURL)
 	if err != nil {
 		panic(err)
 	}
@@ -91,5 +133,5 @@ func ExampleClient_Trace() {
 		panic(err)
 	}
 	fmt.Println(tr.Lot.Status, tr.Recall.Reason)
-	// Output: recalled Salmonella
+	// Output: recalled Listeria
 }

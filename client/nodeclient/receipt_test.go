@@ -3,46 +3,65 @@ package nodeclient
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"testing"
+
+	"github.com/trustline/trustline/node/api/apitest"
+	"github.com/trustline/trustline/receipt"
 )
 
+// TestReceipt fetches receipts from the real node API over the index
+// fixture: anchored, not anchored yet (409), and of a product (refused
+// before asking).
 func TestReceipt(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("format") != "receipt" {
-			http.Error(w, "no format", http.StatusBadRequest)
-			return
-		}
-		if r.URL.Path == "/01/09506000134352/10/PENDING" {
-			w.Header().Set("Content-Type", "application/problem+json")
-			w.WriteHeader(http.StatusConflict)
-			w.Write([]byte(`{"title":"Not anchored yet","status":409,"unanchored":["ni:///x"]}`))
-			return
-		}
-		w.Write([]byte(`{"version":1}`))
-	}))
-	defer srv.Close()
-	c, err := New(srv.URL)
+	anchored, err := New(apitest.Start(t, &apitest.Options{Anchoring: apitest.Anchored}).URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := New(apitest.Start(t, &apitest.Options{Anchoring: apitest.Pending}).URL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
 	tests := []struct {
+		name   string
+		c      *Client
 		link   string
-		want   string
 		status int // of the *Problem; 0: none
 		fails  bool
 	}{
-		{"https://id.gs1.org/01/09506000134352/10/L1", `{"version":1}`, 0, false},
-		{"https://id.gs1.org/01/09506000134352/10/PENDING", "", 409, true},
-		{"https://id.gs1.org/01/09506000134352", "", 0, true},
+		{"anchored lot", anchored, apitest.LotJuice, 0, false},
+		{"anchored unit", anchored, apitest.LotJuice + "/21/S1", 0, false},
+		{"not anchored yet", pending, apitest.LotJuice, 409, true},
+		{"unknown lot", anchored, "https://id.gs1.org/01/" + apitest.GTINJuice + "/10/NOPE", 404, true},
+		{"product", anchored, "https://id.gs1.org/01/" + apitest.GTINJuice, 0, true},
 	}
 	for _, tc := range tests {
-		raw, err := c.Receipt(ctx, tc.link)
-		var p *Problem
-		if (err != nil) != tc.fails || string(raw) != tc.want || tc.status != 0 && (!errors.As(err, &p) || p.Status != tc.status) {
-			t.Errorf("Receipt(%s) = %s, %v", tc.link, raw, err)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			raw, err := tc.c.Receipt(ctx, tc.link)
+			var p *Problem
+			if (err != nil) != tc.fails || tc.status != 0 && (!errors.As(err, &p) || p.Status != tc.status) {
+				t.Fatalf("Receipt(%s) = %.100s, %v", tc.link, raw, err)
+			}
+			if tc.fails {
+				return
+			}
+			// What the client returns is the node's receipt, as it wrote it:
+			// it parses and its paths and anchors verify offline.
+			r, err := receipt.Parse(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := receipt.Verify(ctx, r, receipt.Options{})
+			if err != nil || len(rep.Verdicts) == 0 {
+				t.Fatalf("verify: %v, %+v", err, rep)
+			}
+			// The fixture's event ids are not content hashes: paths and
+			// anchors are what is checked here.
+			for _, v := range rep.Verdicts {
+				if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) {
+					t.Errorf("%s: %v", v.EventID, v.Failures)
+				}
+			}
+		})
 	}
 }

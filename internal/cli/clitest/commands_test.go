@@ -2,11 +2,9 @@ package clitest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"fmt"
 	"image/png"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +15,8 @@ import (
 
 	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/node/api/apitest"
+	"github.com/trustline/trustline/receipt"
 )
 
 const lot = "https://id.gs1.org/01/09506000134352/10/L1"
@@ -216,43 +216,55 @@ func qrPNG(t *testing.T, dir, text string) string {
 	return clitest.WriteFile(t, dir, "qr.png", buf.String())
 }
 
-// TestTraceAndEventsThroughNode runs trace (from a URL and from a QR image)
-// and events query against a fake node.
+// TestTraceAndEventsThroughNode runs trace (from a URL and from a QR
+// image, with a receipt) and events query against the real node API over
+// the index fixture (package apitest).
 func TestTraceAndEventsThroughNode(t *testing.T) {
 	dir := clitest.Isolate(t)
-	var paths []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		paths = append(paths, r.URL.Path)
-		switch {
-		case r.URL.Path == "/01/09506000134352/10/L1":
-			fmt.Fprint(w, `{"id":"`+lot+`","product":{"name":"Tomatoes","brand":"Acme"},"lot":{"id":"`+lot+`","status":"recalled","custodian":"SupplierMSP","recall":{"class":"I","reason":"Salmonella","recalledBy":"BrandMSP"}},"events":[{"type":"ObjectEvent","eventTime":"2025-06-01T08:00:00Z","bizStep":"commissioning"}],"upstream":{},"downstream":{}}`)
-		case r.URL.Path == "/events":
-			fmt.Fprint(w, `{"type":"EPCISQueryDocument","epcisBody":{"queryResults":{"resultsBody":{"eventList":[{"type":"ObjectEvent","bizStep":"shipping"}]}}}}`)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprint(w, `{"title":"Not found","status":404,"detail":"lot https://id.gs1.org/01/09506000134352/10/X not found"}`)
-		}
-	}))
-	defer srv.Close()
+	srv := apitest.Start(t, &apitest.Options{Anchoring: apitest.Anchored})
 
 	r := clitest.Run(t, "", "trace", lot+"?17=261231", "--node", srv.URL)
-	if r.Code != 0 || !strings.Contains(r.Stdout, "Tomatoes (Acme)") || !strings.Contains(r.Stdout, "recalled") || !strings.Contains(r.Stdout, "class I: Salmonella") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Apples (Acme)") || !strings.Contains(r.Stdout, "recalled") || !strings.Contains(r.Stdout, "class I: Listeria") {
 		t.Fatalf("trace URL: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	img := qrPNG(t, dir, "https://example.com/01/09506000134352/10/L1")
 	t.Setenv("TRUSTLINE_NODE", srv.URL)
-	r = clitest.Run(t, "", "trace", img, "-o", "json")
+	receiptFile := filepath.Join(dir, "l1.json")
+	r = clitest.Run(t, "", "trace", img, "-o", "json", "--receipt", receiptFile)
 	var tr struct {
 		Lot struct{ Status string } `json:"lot"`
 	}
 	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &tr) != nil || tr.Lot.Status != "recalled" {
 		t.Fatalf("trace QR image: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
+	// The receipt written is the node's: its paths and anchors verify
+	// offline (the fixture's event ids are not content hashes).
+	data, err := os.ReadFile(receiptFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := receipt.Parse(data)
+	if err != nil || rc.Subject.DigitalLink != lot {
+		t.Fatalf("receipt of %+v: %v", rc.Subject, err)
+	}
+	rep, err := receipt.Verify(context.Background(), rc, receipt.Options{})
+	if err != nil || len(rep.Verdicts) != 3 {
+		t.Fatalf("verify: %v, %+v", err, rep)
+	}
+	for _, v := range rep.Verdicts {
+		if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) {
+			t.Errorf("%s: %v", v.EventID, v.Failures)
+		}
+	}
 	r = clitest.Run(t, "", "trace", "https://id.gs1.org/01/09506000134352/10/X")
-	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "lot https://id.gs1.org/01/09506000134352/10/X not found") {
+	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "https://id.gs1.org/01/09506000134352/10/X") || !strings.Contains(r.Stderr, "not found") {
 		t.Fatalf("trace unknown lot: exit %d, %q", r.Code, r.Stderr)
 	}
-	r = clitest.Run(t, "", "events", "query", "--epc-class", lot)
+	r = clitest.Run(t, "", "events", "query", "--epc-class", apitest.LotJuice)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "TransformationEvent") || !strings.Contains(r.Stdout, "packing") {
+		t.Fatalf("events query: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	r = clitest.Run(t, "", "events", "query", "--biz-step", "shipping")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "shipping") {
 		t.Fatalf("events query: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
