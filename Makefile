@@ -87,9 +87,23 @@ clean: ## remove built binaries
 # version: the npm solc installed here is read from it.
 SOLC_VERSION := $(shell sed -n 's/^pragma solidity \([0-9.]*\);/\1/p' contracts/Anchor.sol)
 
-.PHONY: contracts
-contracts: ## recompile contracts/Anchor.sol with the pinned solc and regenerate its Go binding
-	npm install --prefix contracts/.solc --no-save --no-package-lock --no-audit --no-fund solc@$(SOLC_VERSION)
+SOLC_DIR := contracts/.solc
+
+# The pinned solc, for `make contracts` and the test that recompiles the
+# contract (ethanchor/anchorcontract TestRecompile, which fails without it
+# when TRUSTLINE_REQUIRE_TOOLS=1). A no-op when that version is installed;
+# npm prefers its cache, so it works offline once fetched; node and npm come
+# from Debian's packages when missing, as Chromium does.
+.PHONY: solc contracts
+solc: ## install the pinned solc (npm) into contracts/.solc, and node/npm if missing (no-op when present)
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm >/dev/null && echo "installed node $$(node --version), npm $$(npm --version)"; }
+	@[ "$$(node -p 'require("./$(SOLC_DIR)/node_modules/solc/package.json").version' 2>/dev/null)" = "$(SOLC_VERSION)" ] || { \
+		npm install --prefix $(SOLC_DIR) --prefer-offline --no-save --no-package-lock --no-audit --no-fund --loglevel=error solc@$(SOLC_VERSION) >/dev/null && \
+		echo "installed solc $(SOLC_VERSION) into $(SOLC_DIR)"; }
+
+contracts: solc ## recompile contracts/Anchor.sol with the pinned solc and regenerate its Go binding
 	node contracts/compile.js
 	$(GO) run github.com/ethereum/go-ethereum/cmd/abigen@$(GETH_VERSION) --v2 --pkg anchorcontract --type Anchor \
 		--abi contracts/build/Anchor.abi --bin contracts/build/Anchor.bin --out ethanchor/anchorcontract/anchor.go
