@@ -10,7 +10,6 @@
 package deploy
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -18,8 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"gopkg.in/yaml.v3"
-
+	"github.com/trustline/trustline/internal/jsonyaml"
 	"github.com/trustline/trustline/orgca"
 )
 
@@ -30,60 +28,59 @@ var ErrInvalid = errors.New("invalid host config")
 // defaults.
 type Host struct {
 	// OrgDir is the organisation directory (org init). Required.
-	OrgDir string `yaml:"orgDir"`
+	OrgDir string `json:"orgDir,omitempty"`
 	// BinDir holds peer, orderer, trustline and trustline-chaincode.
 	// Default: /usr/local/bin.
-	BinDir string `yaml:"binDir"`
+	BinDir string `json:"binDir,omitempty"`
 	// ConfigDir holds Fabric's core.yaml and orderer.yaml (FABRIC_CFG_PATH)
 	// and the node's config. Default: /etc/trustline.
-	ConfigDir string `yaml:"configDir"`
+	ConfigDir string `json:"configDir,omitempty"`
 	// DataDir holds ledgers and the node's index. Default: /var/lib/trustline.
-	DataDir string `yaml:"dataDir"`
+	DataDir string `json:"dataDir,omitempty"`
 	// User runs the services. Default: trustline.
-	User string `yaml:"user"`
+	User string `json:"user,omitempty"`
 	// Orderer, Peer, Chaincode and Node are the processes on this host;
 	// a nil one is not run here.
-	Orderer   *Orderer   `yaml:"orderer"`
-	Peer      *Peer      `yaml:"peer"`
-	Chaincode *Chaincode `yaml:"chaincode"`
-	Node      *Node      `yaml:"node"`
+	Orderer   *Orderer   `json:"orderer,omitempty"`
+	Peer      *Peer      `json:"peer,omitempty"`
+	Chaincode *Chaincode `json:"chaincode,omitempty"`
+	Node      *Node      `json:"node,omitempty"`
 }
 
 // Orderer is the org's orderer on this host.
 type Orderer struct {
-	Listen     string `yaml:"listen"`     // default 0.0.0.0:<card's orderer port>
-	Admin      string `yaml:"admin"`      // channel participation API; default 0.0.0.0:<port+3>
-	Operations string `yaml:"operations"` // default 127.0.0.1:9444
+	Listen     string `json:"listen,omitempty"`     // default 0.0.0.0:<card's orderer port>
+	Admin      string `json:"admin,omitempty"`      // channel participation API; default 0.0.0.0:<port+3>
+	Operations string `json:"operations,omitempty"` // default 127.0.0.1:9444
 }
 
 // Peer is the org's peer on this host.
 type Peer struct {
-	Listen          string `yaml:"listen"`          // default 0.0.0.0:<card's peer port>
-	ChaincodeListen string `yaml:"chaincodeListen"` // default 0.0.0.0:<port+1>
-	Operations      string `yaml:"operations"`      // default 127.0.0.1:9443
+	Listen          string `json:"listen,omitempty"`          // default 0.0.0.0:<card's peer port>
+	ChaincodeListen string `json:"chaincodeListen,omitempty"` // default 0.0.0.0:<port+1>
+	Operations      string `json:"operations,omitempty"`      // default 127.0.0.1:9443
 }
 
 // Chaincode is the org's chaincode server (CCaaS).
 type Chaincode struct {
-	Listen    string `yaml:"listen"`    // default 0.0.0.0:9999
-	PackageID string `yaml:"packageId"` // the installed package's id; required
+	Listen    string `json:"listen,omitempty"`    // default 0.0.0.0:9999
+	PackageID string `json:"packageId,omitempty"` // the installed package's id; required
 }
 
 // Node is the org's trustline node.
 type Node struct {
-	Config string `yaml:"config"` // node config file; default <configDir>/node.yaml
+	Config string `json:"config,omitempty"` // node config file; default <configDir>/node.yaml
 }
 
-// Load reads a host file (YAML or JSON), fills in defaults and validates it.
+// Load reads a host file (YAML or JSON, strictly: an unknown key is an
+// error naming it), fills in defaults and validates it.
 func Load(path string) (*Host, *orgca.Org, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	var h Host
-	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&h); err != nil {
+	if err := jsonyaml.Decode(b, &h); err != nil {
 		return nil, nil, fmt.Errorf("%w %s: %v", ErrInvalid, path, err)
 	}
 	org, err := h.Resolve()

@@ -60,7 +60,7 @@ func TestLoadRejects(t *testing.T) {
 	for _, tc := range []struct{ name, body, want string }{
 		{"no org", "peer: {}\n", "orgDir is required"},
 		{"no process", "orgDir: " + dir + "\n", "no process on this host"},
-		{"unknown field", "orgDir: " + dir + "\npeers: {}\n", "field peers not found"},
+		{"unknown field", "orgDir: " + dir + "\npeers: {}\n", `unknown field "peers"`},
 		{"no package id", "orgDir: " + dir + "\nchaincode: {}\n", "chaincode.packageId is required"},
 		{"port twice", "orgDir: " + dir + "\npeer: {listen: 0.0.0.0:7050}\norderer: {}\n", "port 7050 used twice"},
 		{"bad address", "orgDir: " + dir + "\npeer: {listen: nowhere}\n", `invalid address "nowhere"`},
