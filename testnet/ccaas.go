@@ -58,7 +58,7 @@ func (n *Network) writeBuilder() error {
 func (n *Network) ccaasPackage(org string) (label string, pkg []byte, err error) {
 	label = ChaincodeName + "_" + org
 	conn, _ := json.Marshal(map[string]any{
-		"address":      fmt.Sprintf("127.0.0.1:%d", n.ports.ChaincodeServer(org)),
+		"address":      n.ports.at(org, n.ports.ChaincodeServer(org)),
 		"dial_timeout": "10s",
 		"tls_required": false,
 	})
@@ -136,8 +136,9 @@ func (n *Network) chaincodeSpec(org string) procSpec {
 		Dir:  n.dir,
 		Env: []string{
 			"CHAINCODE_ID=" + n.snapshot().Packages[org],
-			fmt.Sprintf("CHAINCODE_SERVER_ADDRESS=127.0.0.1:%d", n.ports.ChaincodeServer(org)),
+			"CHAINCODE_SERVER_ADDRESS=" + n.ports.at(org, n.ports.ChaincodeServer(org)),
 		},
+		Host:  n.ports.host(org),
 		Ports: []int{n.ports.ChaincodeServer(org)},
 	}
 }
@@ -169,7 +170,7 @@ func (n *Network) deployChaincode() error {
 	args = append(args, n.ordererArgs(Brand)...)
 	for _, org := range Orgs {
 		args = append(args,
-			"--peerAddresses", fmt.Sprintf("127.0.0.1:%d", n.ports.PeerListen(org)),
+			"--peerAddresses", n.ports.at(org, n.ports.PeerListen(org)),
 			"--tlsRootCertFiles", filepath.Join(n.cryptoDir(org), "peer", "tls", "ca.crt"))
 	}
 	out, err := n.run(n.adminEnv(Brand), "peer", args...)
@@ -182,7 +183,7 @@ func (n *Network) deployChaincode() error {
 // ordererArgs points a peer CLI call at org's own orderer.
 func (n *Network) ordererArgs(org string) []string {
 	return []string{
-		"-o", fmt.Sprintf("127.0.0.1:%d", n.ports.OrdererListen(org)),
+		"-o", n.ports.at(org, n.ports.OrdererListen(org)),
 		"--tls", "--cafile", filepath.Join(n.cryptoDir(org), "orderer", "tls", "ca.crt"),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -101,7 +102,7 @@ func (n *Network) ordererSpec(org string) procSpec {
 		Env: []string{
 			"FABRIC_CFG_PATH=" + n.configDir(),
 			"FABRIC_LOGGING_SPEC=INFO",
-			"ORDERER_GENERAL_LISTENADDRESS=127.0.0.1",
+			"ORDERER_GENERAL_LISTENADDRESS=" + n.ports.host(org).Addr,
 			fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", n.ports.OrdererListen(org)),
 			"ORDERER_GENERAL_LOCALMSPID=" + MSPID(org),
 			"ORDERER_GENERAL_LOCALMSPDIR=" + filepath.Join(c, "orderer", "msp"),
@@ -115,9 +116,9 @@ func (n *Network) ordererSpec(org string) procSpec {
 			"ORDERER_FILELEDGER_LOCATION=" + data,
 			"ORDERER_CONSENSUS_WALDIR=" + filepath.Join(data, "wal"),
 			"ORDERER_CONSENSUS_SNAPDIR=" + filepath.Join(data, "snapshot"),
-			fmt.Sprintf("ORDERER_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.ports.OrdererOps(org)),
+			"ORDERER_OPERATIONS_LISTENADDRESS=" + n.ports.at(org, n.ports.OrdererOps(org)),
 			"ORDERER_METRICS_PROVIDER=prometheus",
-			fmt.Sprintf("ORDERER_ADMIN_LISTENADDRESS=127.0.0.1:%d", n.ports.OrdererAdmin(org)),
+			"ORDERER_ADMIN_LISTENADDRESS=" + n.ports.at(org, n.ports.OrdererAdmin(org)),
 			"ORDERER_ADMIN_TLS_ENABLED=true",
 			"ORDERER_ADMIN_TLS_CERTIFICATE=" + filepath.Join(tls, "server.crt"),
 			"ORDERER_ADMIN_TLS_PRIVATEKEY=" + filepath.Join(tls, "server.key"),
@@ -125,6 +126,7 @@ func (n *Network) ordererSpec(org string) procSpec {
 			"ORDERER_ADMIN_TLS_CLIENTROOTCAS=[" + filepath.Join(tls, "ca.crt") + "]",
 			"ORDERER_CHANNELPARTICIPATION_ENABLED=true",
 		},
+		Host:  n.ports.host(org),
 		Ports: []int{n.ports.OrdererListen(org), n.ports.OrdererAdmin(org), n.ports.OrdererOps(org)},
 	}
 }
@@ -132,8 +134,8 @@ func (n *Network) ordererSpec(org string) procSpec {
 func (n *Network) peerSpec(org string) procSpec {
 	c := n.cryptoDir(org)
 	tls := filepath.Join(c, "peer", "tls")
-	addr := fmt.Sprintf("127.0.0.1:%d", n.ports.PeerListen(org))
-	cc := fmt.Sprintf("127.0.0.1:%d", n.ports.PeerChaincode(org))
+	addr := n.ports.at(org, n.ports.PeerListen(org))
+	cc := n.ports.at(org, n.ports.PeerChaincode(org))
 	data := n.dataDir(peerName(org))
 	return procSpec{
 		Name: peerName(org),
@@ -170,10 +172,11 @@ func (n *Network) peerSpec(org string) procSpec {
 			// after this long. The 30 s default made a lost BFT leader stall
 			// commits for 30 s.
 			"CORE_PEER_DELIVERYCLIENT_BLOCKCENSORSHIPTIMEOUTKEY=3s",
-			fmt.Sprintf("CORE_OPERATIONS_LISTENADDRESS=127.0.0.1:%d", n.ports.PeerOps(org)),
+			"CORE_OPERATIONS_LISTENADDRESS=" + n.ports.at(org, n.ports.PeerOps(org)),
 			"CORE_METRICS_PROVIDER=prometheus",
 			"CORE_CHAINCODE_EXTERNALBUILDERS=[{name: trustline_ccaas, path: " + n.builderDir() + "}]",
 		},
+		Host:  n.ports.host(org),
 		Ports: []int{n.ports.PeerListen(org), n.ports.PeerChaincode(org), n.ports.PeerOps(org)},
 	}
 }
@@ -184,7 +187,7 @@ func (n *Network) adminEnv(org string) []string {
 	return []string{
 		"CORE_PEER_LOCALMSPID=" + MSPID(org),
 		"CORE_PEER_MSPCONFIGPATH=" + filepath.Join(c, "admin", "msp"),
-		fmt.Sprintf("CORE_PEER_ADDRESS=127.0.0.1:%d", n.ports.PeerListen(org)),
+		"CORE_PEER_ADDRESS=" + n.ports.at(org, n.ports.PeerListen(org)),
 		"CORE_PEER_TLS_ENABLED=true",
 		"CORE_PEER_TLS_ROOTCERT_FILE=" + filepath.Join(c, "peer", "tls", "ca.crt"),
 		"CORE_PEER_TLS_CLIENTCERT_FILE=" + filepath.Join(c, "admin", "tls", "server.crt"),
@@ -201,13 +204,14 @@ func (n *Network) gethSpec() procSpec {
 		Args: []string{
 			"--dev",
 			"--datadir", n.dataDir(gethName),
-			"--http", "--http.addr", "127.0.0.1", fmt.Sprintf("--http.port=%d", n.ports.GethHTTP()),
+			"--http", "--http.addr", n.gethAddr(), fmt.Sprintf("--http.port=%d", n.ports.GethHTTP()),
 			"--http.api", "eth,net,web3,txpool",
 			"--authrpc.addr", "127.0.0.1", fmt.Sprintf("--authrpc.port=%d", n.ports.GethAuth()),
 			fmt.Sprintf("--port=%d", n.ports.GethP2P()),
 			"--nodiscover", "--maxpeers=0", "--ipcdisable",
 			"--verbosity=2",
 		},
+		Host:  Host{Addr: n.gethAddr()},
 		Ports: []int{n.ports.GethHTTP(), n.ports.GethAuth(), n.ports.GethP2P()},
 	}
 }
@@ -217,5 +221,9 @@ func (n *Network) GethURL() string {
 	if n.noGeth {
 		return ""
 	}
-	return fmt.Sprintf("http://127.0.0.1:%d", n.ports.GethHTTP())
+	return "http://" + net.JoinHostPort(n.gethAddr(), fmt.Sprint(n.ports.GethHTTP()))
 }
+
+// gethAddr is where geth's HTTP RPC listens (its auth RPC and p2p ports
+// stay on loopback).
+func (n *Network) gethAddr() string { return n.snapshot().GethAddr }

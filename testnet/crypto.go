@@ -11,8 +11,9 @@ import (
 
 // Crypto: each organisation is made by orgca, exactly as a real member makes
 // its own with `trustline org init`, in <dir>/crypto/<org>/ (see orgca for
-// the layout). The testnet's endpoints are on 127.0.0.1, and every TLS
-// certificate is also valid for localhost.
+// the layout). The testnet's endpoints are on each organisation's host
+// address (127.0.0.1 by default), and every TLS certificate names that
+// address, 127.0.0.1 and localhost.
 //
 // Nothing here is committed: it is generated on the first `testnet up`.
 
@@ -24,10 +25,19 @@ func (p ports) orgSpec(org string) orgca.Spec {
 	return orgca.Spec{
 		MSPID:          MSPID(org),
 		Domain:         domain(org),
-		PeerAddress:    fmt.Sprintf("127.0.0.1:%d", p.PeerListen(org)),
-		OrdererAddress: fmt.Sprintf("127.0.0.1:%d", p.OrdererListen(org)),
-		Hosts:          []string{"localhost", "127.0.0.1"},
+		PeerAddress:    p.at(org, p.PeerListen(org)),
+		OrdererAddress: p.at(org, p.OrdererListen(org)),
+		Hosts:          hostNames(p.host(org).Addr),
 	}
+}
+
+// hostNames are the names a TLS certificate of a process on addr carries.
+func hostNames(addr string) []string {
+	names := []string{"localhost", "127.0.0.1"}
+	if addr != "127.0.0.1" {
+		names = append(names, addr)
+	}
+	return names
 }
 
 // generateCrypto creates every organisation that does not exist yet under

@@ -29,8 +29,8 @@ func (n *Network) ClientConfig(org string, admin bool) (tlclient.Config, error) 
 	c := n.cryptoDir(org)
 	cfg := tlclient.Config{
 		MSPID:          MSPID(org),
-		GatewayAddress: fmt.Sprintf("127.0.0.1:%d", n.ports.PeerListen(org)),
-		TLSServerName:  "localhost",
+		GatewayAddress: n.ports.at(org, n.ports.PeerListen(org)),
+		TLSServerName:  tlsName(n.ports.host(org).Addr),
 		TLSCACert:      filepath.Join(c, "peer", "tls", "ca.crt"),
 		CertPath:       filepath.Join(c, who, "msp", "signcerts", "cert.pem"),
 		KeyPath:        filepath.Join(c, who, "msp", "keystore", "priv_sk"),
@@ -41,6 +41,15 @@ func (n *Network) ClientConfig(org string, admin bool) (tlclient.Config, error) 
 		return tlclient.Config{}, fmt.Errorf("no identity for %s yet: run `trustline testnet up` first", org)
 	}
 	return cfg, nil
+}
+
+// tlsName is the name a client checks in the TLS certificate of a process
+// on addr: localhost on loopback (as before hosts existed), else addr.
+func tlsName(addr string) string {
+	if addr == LocalHost.Addr {
+		return "localhost"
+	}
+	return addr
 }
 
 // Profile is what `trustline testnet env ORG` prints: the organisation's

@@ -71,7 +71,7 @@ func (n *Network) BFTViews(ctx context.Context) map[string]int {
 func (n *Network) bftGauge(ctx context.Context, org, gauge string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	url := fmt.Sprintf("http://127.0.0.1:%d/metrics", n.ports.OrdererOps(org))
+	url := "http://" + n.ports.at(org, n.ports.OrdererOps(org)) + "/metrics"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err

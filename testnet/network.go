@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -19,8 +22,8 @@ type Config struct {
 	// Dir is the state directory: crypto, channel artefacts, ledgers, logs,
 	// pid files. Default: DefaultDir().
 	Dir string
-	// BasePort is the first of the network's ports on 127.0.0.1 (it uses
-	// BasePort to BasePort+99). Default: DefaultBasePort, or the port the
+	// BasePort is the first of the network's ports (it uses BasePort to
+	// BasePort+99, each organisation on its own host's address). Default: DefaultBasePort, or the port the
 	// network was created with when Dir already holds one.
 	BasePort int
 	// BinDir holds peer, orderer, osnadmin, configtxgen, geth and
@@ -33,7 +36,29 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// NoGeth leaves out the Ethereum dev chain.
 	NoGeth bool
+	// Hosts places organisations' processes on hosts of their own (org
+	// name to host); an organisation not named runs on LocalHost. The
+	// placement is remembered with the network: its TLS certificates name
+	// the addresses. Default: the network's own placement, else every
+	// organisation on LocalHost.
+	Hosts map[string]Host
+	// GethAddr is the address geth's RPC listens on. Default: the
+	// network's own, else 127.0.0.1.
+	GethAddr string
 }
+
+// Host is where one organisation's peer, orderer and chaincode server run:
+// the address they listen on and announce to the other members (their TLS
+// certificates name it), and the network namespace they run in ("" for
+// the caller's own). Netns models a separate machine (see package netns).
+type Host struct {
+	Addr  string `json:"addr"`
+	Netns string `json:"netns,omitempty"`
+}
+
+// LocalHost runs an organisation's processes on loopback, in the caller's
+// own network namespace: the single-host testnet.
+var LocalHost = Host{Addr: "127.0.0.1"}
 
 // DefaultDir is the state directory used when Config.Dir is empty:
 // $TRUSTLINE_TESTNET_DIR, else ~/.trustline/testnet.
@@ -71,6 +96,8 @@ type state struct {
 	Packages map[string]string `json:"chaincodePackageIds,omitempty"`
 	Deployed bool              `json:"chaincodeCommitted,omitempty"`
 	Inited   bool              `json:"chaincodeInitialised,omitempty"`
+	Hosts    map[string]Host   `json:"hosts,omitempty"`
+	GethAddr string            `json:"gethAddr,omitempty"`
 }
 
 // New opens the network in cfg.Dir, creating the directory if needed. It
@@ -120,7 +147,10 @@ func New(cfg Config) (*Network, error) {
 	if n.state.BasePort < 1024 || n.state.BasePort > 65535-100 {
 		return nil, fmt.Errorf("base port %d out of range: choose 1024 to 65435", n.state.BasePort)
 	}
-	n.ports = ports{base: n.state.BasePort}
+	if err := n.place(cfg); err != nil {
+		return nil, err
+	}
+	n.ports = ports{base: n.state.BasePort, hosts: n.state.Hosts}
 	n.noGeth = n.noGeth || n.state.NoGeth
 	n.state.NoGeth = n.noGeth
 	return n, nil
@@ -169,8 +199,68 @@ func (n *Network) snapshot() state {
 	return s
 }
 
-// ports lays out the network's ports: ten per organisation, then geth.
-type ports struct{ base int }
+// place settles where each organisation runs: cfg's placement for a new
+// network, the remembered one for an existing network (whose certificates
+// name those addresses). A namespace may change between runs: it exists
+// only while the harness that made it runs.
+func (n *Network) place(cfg Config) error {
+	made := n.state.Joined != nil || n.state.Channel || n.state.Packages != nil
+	if _, err := os.Stat(n.cryptoDir(Orgs[0])); err == nil {
+		made = true
+	}
+	hosts := map[string]Host{}
+	for _, org := range Orgs {
+		h, ok := n.state.Hosts[org]
+		if !ok {
+			h = LocalHost
+		}
+		if c, ok := cfg.Hosts[org]; ok {
+			if made && c.Addr != h.Addr {
+				return fmt.Errorf("the network in %s runs %s on %s, not %s: its certificates name that address; use it, or `testnet down --purge` first", n.dir, org, h.Addr, c.Addr)
+			}
+			if net.ParseIP(c.Addr) == nil {
+				return fmt.Errorf("host of %s: %q is not an IP address", org, c.Addr)
+			}
+			h = c
+		}
+		hosts[org] = h
+	}
+	for org := range cfg.Hosts {
+		if MSPID(org) == "" {
+			return fmt.Errorf("hosts: unknown organisation %q: choose among %s", org, strings.Join(Orgs, ", "))
+		}
+	}
+	n.state.Hosts = hosts
+	if cfg.GethAddr != "" {
+		n.state.GethAddr = cfg.GethAddr
+	}
+	if n.state.GethAddr == "" {
+		n.state.GethAddr = LocalHost.Addr
+	}
+	return nil
+}
+
+// Host returns where org's processes run.
+func (n *Network) Host(org string) Host { return n.ports.host(org) }
+
+// ports lays out the network's ports: ten per organisation, then geth. Each
+// organisation's ports are on its own host's address.
+type ports struct {
+	base  int
+	hosts map[string]Host
+}
+
+func (p ports) host(org string) Host {
+	if h, ok := p.hosts[org]; ok {
+		return h
+	}
+	return LocalHost
+}
+
+// at is org's address with port.
+func (p ports) at(org string, port int) string {
+	return net.JoinHostPort(p.host(org).Addr, strconv.Itoa(port))
+}
 
 func (p ports) org(org string) int {
 	for i, o := range Orgs {

@@ -34,10 +34,10 @@ func (n *Network) OrdererHeight(ctx context.Context, org string) (uint64, error)
 	pool.AppendCertsFromPEM(caPEM)
 	hc := &http.Client{
 		Timeout:   3 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ServerName: "localhost"}},
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: pool, ServerName: tlsName(n.ports.host(org).Addr)}},
 	}
 	defer hc.CloseIdleConnections()
-	url := fmt.Sprintf("https://127.0.0.1:%d/participation/v1/channels/%s", n.ports.OrdererAdmin(org), ChannelName)
+	url := fmt.Sprintf("https://%s/participation/v1/channels/%s", n.ports.at(org, n.ports.OrdererAdmin(org)), ChannelName)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return 0, err

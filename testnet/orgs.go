@@ -1,7 +1,9 @@
 // Package testnet creates and runs a local trustline consortium: four
 // organisations with one peer and one SmartBFT orderer each, the trustline
 // chaincode as an external service, and a geth dev chain, all as native
-// processes on 127.0.0.1.
+// processes on 127.0.0.1 — or, with Config.Hosts, each organisation on a
+// host of its own (a network namespace of package netns, with its own
+// address).
 package testnet
 
 // Organisation names, as accepted by Network.Org and `trustline testnet env`.

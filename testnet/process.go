@@ -15,6 +15,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/trustline/trustline/testnet/netns"
 )
 
 // procSpec says how to run one of the network's processes.
@@ -23,8 +25,9 @@ type procSpec struct {
 	Bin   string   // absolute path of the executable
 	Args  []string // arguments
 	Env   []string // added to a minimal environment
-	Ports []int    // every port it listens on; the first is its main one
+	Ports []int    // every port it listens on (on Host.Addr); the first is its main one
 	Dir   string   // working directory
+	Host  Host     // where it runs: its address, and its namespace if any
 }
 
 // pidRecord is what a process's pid file holds. The start time (in clock
@@ -85,7 +88,7 @@ func (n *Network) startProc(p procSpec) error {
 		return nil
 	}
 	for _, port := range p.Ports {
-		if err := portFree(port); err != nil {
+		if err := portFree(p.Host, port); err != nil {
 			return fmt.Errorf("cannot start %s: %w", p.Name, err)
 		}
 	}
@@ -103,6 +106,11 @@ func (n *Network) startProc(p procSpec) error {
 	fmt.Fprintf(logf, "\n==== %s starting %s\n", time.Now().UTC().Format(time.RFC3339), p.Name)
 
 	cmd := exec.Command(p.Bin, p.Args...)
+	if p.Host.Netns != "" {
+		// ip netns exec enters the namespace and execs the program: the
+		// pid we record is the program's own.
+		cmd = exec.Command("ip", append([]string{"netns", "exec", p.Host.Netns, p.Bin}, p.Args...)...)
+	}
 	cmd.Env = append(baseEnv(), p.Env...)
 	cmd.Dir = p.Dir
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -165,10 +173,9 @@ func (n *Network) stopProc(name string, grace time.Duration) error {
 	return os.Remove(n.pidFile(name))
 }
 
-// waitListening waits until something accepts connections on port, or the
+// waitListening waits until something accepts connections on addr, or the
 // named process dies.
-func (n *Network) waitListening(ctx context.Context, name string, port int) error {
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+func (n *Network) waitListening(ctx context.Context, name string, addr string) error {
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
@@ -201,6 +208,7 @@ func tail(path string, n int) string {
 
 // PortInUseError says a port the network needs is taken.
 type PortInUseError struct {
+	Addr  string // the host address
 	Port  int
 	PID   int    // 0 when the owner could not be found
 	Owner string // the owner's command name, when known
@@ -208,19 +216,38 @@ type PortInUseError struct {
 
 func (e *PortInUseError) Error() string {
 	if e.PID > 0 {
-		return fmt.Sprintf("port %d on 127.0.0.1 is in use by %s (pid %d); stop it or choose another --base-port", e.Port, e.Owner, e.PID)
+		return fmt.Sprintf("port %d on %s is in use by %s (pid %d); stop it or choose another --base-port", e.Port, e.Addr, e.Owner, e.PID)
 	}
-	return fmt.Sprintf("port %d on 127.0.0.1 is in use; stop its owner or choose another --base-port", e.Port)
+	return fmt.Sprintf("port %d on %s is in use; stop its owner or choose another --base-port", e.Port, e.Addr)
 }
 
-// portFree reports a *PortInUseError when port cannot be bound on loopback.
-func portFree(port int) error {
-	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-	if err == nil {
-		return l.Close()
+// portFree reports a *PortInUseError when port cannot be bound on the
+// host's address (inside the host's namespace, if it has one).
+func portFree(h Host, port int) error {
+	addr := net.JoinHostPort(h.Addr, strconv.Itoa(port))
+	listen := func() error {
+		l, err := net.Listen("tcp", addr)
+		if err == nil {
+			return l.Close()
+		}
+		return err
 	}
-	e := &PortInUseError{Port: port}
-	e.PID, e.Owner = portOwner(port)
+	var err error
+	if h.Netns != "" {
+		err = netns.Do(h.Netns, listen)
+	} else {
+		err = listen()
+	}
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	e := &PortInUseError{Addr: h.Addr, Port: port}
+	if h.Netns == "" {
+		e.PID, e.Owner = portOwner(port)
+	}
 	return e
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -102,6 +104,10 @@ func (n *Network) Start(ctx context.Context) error {
 		return nil
 	}
 	if err := step("crypto and channel config", func() error {
+		// The placement first: the certificates about to be made name it.
+		if err := n.update(func(*state) {}); err != nil {
+			return err
+		}
 		if err := generateCrypto(filepath.Join(n.dir, "crypto"), n.ports); err != nil {
 			return err
 		}
@@ -168,7 +174,7 @@ func (n *Network) startAll(ctx context.Context) error {
 			continue
 		}
 		for _, p := range s.Ports {
-			if err := portFree(p); err != nil {
+			if err := portFree(s.Host, p); err != nil {
 				return fmt.Errorf("cannot start %s: %w", s.Name, err)
 			}
 		}
@@ -181,7 +187,9 @@ func (n *Network) startAll(ctx context.Context) error {
 	return withTimeout(ctx, 60*time.Second, func(ctx context.Context) error {
 		errs := make(chan error, len(specs))
 		for _, s := range specs {
-			go func(s procSpec) { errs <- n.waitListening(ctx, s.Name, s.Ports[0]) }(s)
+			go func(s procSpec) {
+				errs <- n.waitListening(ctx, s.Name, net.JoinHostPort(s.Host.Addr, strconv.Itoa(s.Ports[0])))
+			}(s)
 		}
 		var first error
 		for range specs {
@@ -227,7 +235,7 @@ func (n *Network) createChannel(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := consortium.JoinOrderer(ctx, o, fmt.Sprintf("127.0.0.1:%d", n.ports.OrdererAdmin(org)), block); err != nil {
+		if err := consortium.JoinOrderer(ctx, o, n.ports.at(org, n.ports.OrdererAdmin(org)), block); err != nil {
 			return err
 		}
 	}
@@ -350,7 +358,7 @@ func (n *Network) Restart(ctx context.Context, name string) error {
 		return err
 	}
 	return withTimeout(ctx, 60*time.Second, func(ctx context.Context) error {
-		return n.waitListening(ctx, name, s.Ports[0])
+		return n.waitListening(ctx, name, net.JoinHostPort(s.Host.Addr, strconv.Itoa(s.Ports[0])))
 	})
 }
 

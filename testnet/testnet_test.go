@@ -1,10 +1,14 @@
 package testnet
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"maps"
 	"net"
 	"os"
@@ -13,6 +17,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trustline/trustline/orgca"
 )
 
 func newTestNetwork(t *testing.T) *Network {
@@ -226,7 +232,7 @@ func TestPortInUseNamesOwner(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	err = portFree(port)
+	err = portFree(LocalHost, port)
 	var inUse *PortInUseError
 	if !errors.As(err, &inUse) || inUse.Port != port {
 		t.Fatalf("portFree(%d) = %v, want *PortInUseError", port, err)
@@ -237,6 +243,105 @@ func TestPortInUseNamesOwner(t *testing.T) {
 	if !strings.Contains(err.Error(), "in use by") {
 		t.Errorf("error %q does not name the owner", err)
 	}
+}
+
+// Each organisation's processes bind and announce its host's address, and
+// the placement sticks to the network: its certificates name the addresses.
+func TestHostsPlaceEachOrg(t *testing.T) {
+	dir := t.TempDir()
+	hosts := map[string]Host{Lab: {Addr: "198.18.0.4", Netns: "tltest-h3"}}
+	n, err := New(Config{Dir: dir, BinDir: dir, BasePort: 45000, Hosts: hosts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := generateCrypto(filepath.Join(dir, "crypto"), n.ports); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.update(func(*state) {}); err != nil {
+		t.Fatal(err)
+	}
+	lab := n.spec(peerName(Lab))
+	if lab.Host != hosts[Lab] || !slices.Contains(lab.Env, "CORE_PEER_ADDRESS=198.18.0.4:45020") ||
+		!slices.Contains(lab.Env, "CORE_PEER_GOSSIP_EXTERNALENDPOINT=198.18.0.4:45020") {
+		t.Errorf("lab's peer: host %+v, env %v", lab.Host, lab.Env)
+	}
+	if o := n.spec(ordererName(Lab)); !slices.Contains(o.Env, "ORDERER_GENERAL_LISTENADDRESS=198.18.0.4") {
+		t.Errorf("lab's orderer env %v", o.Env)
+	}
+	if b := n.spec(peerName(Brand)); b.Host != LocalHost || !slices.Contains(b.Env, "CORE_PEER_ADDRESS=127.0.0.1:45000") {
+		t.Errorf("brand's peer: host %+v", b.Host)
+	}
+	card, err := orgca.ReadCard(filepath.Join(n.cryptoDir(Lab), "card.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if card.Peer.Address != "198.18.0.4:45020" || card.Orderer.Address != "198.18.0.4:45023" {
+		t.Errorf("lab's card endpoints %s, %s", card.Peer.Address, card.Orderer.Address)
+	}
+	certPEM, err := os.ReadFile(filepath.Join(n.cryptoDir(Lab), "peer", "tls", "server.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cert.VerifyHostname("198.18.0.4"); err != nil {
+		t.Errorf("lab's peer TLS certificate: %v", err)
+	}
+	_, pkg, err := n.ccaasPackage(Lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(gunzipAll(t, pkg), []byte("198.18.0.4:45026")) {
+		t.Errorf("lab's chaincode package does not point at its host")
+	}
+	cfg, err := n.ClientConfig(Lab, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.GatewayAddress != "198.18.0.4:45020" || cfg.TLSServerName != "198.18.0.4" {
+		t.Errorf("lab's client config %+v", cfg)
+	}
+
+	// Reopened without hosts, the network keeps its placement; another
+	// address for lab is refused.
+	again, err := New(Config{Dir: dir, BinDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Host(Lab) != hosts[Lab] {
+		t.Errorf("reopened: lab on %+v", again.Host(Lab))
+	}
+	if _, err := New(Config{Dir: dir, BinDir: dir, Hosts: map[string]Host{Lab: {Addr: "198.18.0.9"}}}); err == nil || !strings.Contains(err.Error(), "198.18.0.4") {
+		t.Errorf("moving lab: err = %v, want a refusal naming its address", err)
+	}
+	if _, err := New(Config{Dir: t.TempDir(), BinDir: dir, Hosts: map[string]Host{"bank": {Addr: "198.18.0.9"}}}); err == nil || !strings.Contains(err.Error(), "bank") {
+		t.Errorf("unknown org: err = %v", err)
+	}
+}
+
+// gunzipAll returns the bytes of a tar.gz and of the tar.gz files inside it.
+func gunzipAll(t *testing.T, b []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(zr)
+	var out []byte
+	for {
+		if _, err := tr.Next(); err != nil {
+			break
+		}
+		data, _ := io.ReadAll(tr)
+		out = append(out, data...)
+		if bytes.HasPrefix(data, []byte{0x1f, 0x8b}) {
+			out = append(out, gunzipAll(t, data)...)
+		}
+	}
+	return out
 }
 
 func TestNewRejectsOtherBasePort(t *testing.T) {

@@ -21,7 +21,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -102,18 +104,26 @@ func New(ctx context.Context, prefix string, n int) (*Lab, error) {
 	return l, nil
 }
 
+// BridgeIP is the bridge's own address: the root namespace as the hosts
+// reach it.
+func (l *Lab) BridgeIP() string { return subnetPrefix + "1" }
+
 // Close removes the lab's namespaces, links and bridge.
 func (l *Lab) Close(ctx context.Context) error {
 	return Sweep(ctx, l.prefix)
 }
 
-// Sweep removes every namespace and link named with prefix-.
+// Sweep removes every namespace and link named with prefix-. A process
+// still running in one of those namespaces (left by a crashed run) is
+// killed first: it would keep the namespace alive, unnamed, holding its
+// address.
 func Sweep(ctx context.Context, prefix string) error {
 	var errs []error
 	if out, err := exec.CommandContext(ctx, "ip", "netns", "list").Output(); err == nil {
 		for _, line := range strings.Split(string(out), "\n") {
 			name, _, _ := strings.Cut(strings.TrimSpace(line), " ")
 			if strings.HasPrefix(name, prefix+"-") {
+				killAll(ctx, name)
 				errs = append(errs, ip(ctx, "netns", "delete", name))
 			}
 		}
@@ -133,6 +143,24 @@ func Sweep(ctx context.Context, prefix string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// killAll sends SIGKILL to every process in the named namespace and waits
+// (briefly) until they are gone.
+func killAll(ctx context.Context, name string) {
+	for range 50 {
+		out, err := exec.CommandContext(ctx, "ip", "netns", "pids", name).Output()
+		pids := strings.Fields(string(out))
+		if err != nil || len(pids) == 0 {
+			return
+		}
+		for _, p := range pids {
+			if pid, err := strconv.Atoi(p); err == nil && pid > 1 && pid != os.Getpid() {
+				_ = unix.Kill(pid, unix.SIGKILL)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Command runs name with args inside the host's namespace.
@@ -172,20 +200,24 @@ func (h *Host) Dial(ctx context.Context, addr string) (net.Conn, error) {
 // do runs f on an OS thread switched into the host's namespace. The thread
 // is discarded afterwards rather than switched back, so no goroutine can
 // ever run in the wrong namespace.
-func (h *Host) do(f func() error) error {
+func (h *Host) do(f func() error) error { return Do(h.Name, f) }
+
+// Do runs f on an OS thread switched into the named namespace, for sockets
+// opened there from this process; the thread is discarded afterwards.
+func Do(name string, f func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
 		// No UnlockOSThread: the goroutine exits with the thread locked, and
 		// the runtime then ends that thread.
-		fd, err := unix.Open(filepath.Join("/var/run/netns", h.Name), unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open(filepath.Join("/var/run/netns", name), unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			errc <- fmt.Errorf("netns %s: %w", h.Name, err)
+			errc <- fmt.Errorf("netns %s: %w", name, err)
 			return
 		}
 		defer unix.Close(fd)
 		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("entering netns %s: %w", h.Name, err)
+			errc <- fmt.Errorf("entering netns %s: %w", name, err)
 			return
 		}
 		errc <- f()

@@ -3,6 +3,8 @@
 package testnetcmd
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/testnet"
+	"github.com/trustline/trustline/testnet/netns"
 )
 
 // options are the flags every testnet command shares.
@@ -25,7 +28,8 @@ func NewCmd(ios *iostreams.IO) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "testnet",
 		Short: "Run a local four-organisation consortium for development and tests",
-		Long: `Run a local trustline consortium as native processes on 127.0.0.1:
+		Long: `Run a local trustline consortium as native processes on 127.0.0.1 (or,
+with ` + "`up --hosts`" + `, each organisation in a network namespace of its own):
 four organisations (BrandMSP, SupplierMSP, LabMSP, LogisticsMSP), each with a
 peer, a SmartBFT orderer and its own chaincode server, on the channel
 "trustline", plus a geth dev chain for anchoring.
@@ -40,25 +44,38 @@ $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet.`,
 
 func newUpCmd(ios *iostreams.IO, opts *options) *cobra.Command {
 	var basePort int
-	var noGeth bool
+	var noGeth, hosts bool
 	cmd := &cobra.Command{
 		Use:   "up",
 		Short: "Start the network, or resume it from its state directory",
 		Long: `Start the network, or resume it: generate crypto and channel configuration
 if missing, start every process that is not running, create and join the
 channel, deploy the chaincode, and wait until a transaction submitted through
-the gateway commits. Running it again on a running network changes nothing.`,
+the gateway commits. Running it again on a running network changes nothing.
+
+With --hosts (root only), each organisation's peer, orderer and chaincode
+server run in a network namespace of their own, with their own address on a
+bridge in 198.18.0.0/24 (namespaces ` + testnet.HostsPrefix + `-h1 to -h4), as if on four
+machines; geth listens on the bridge's address. The command then stays in
+the foreground and, on Ctrl-C or any failure, stops every process and
+removes the namespaces, links and bridge. Run an organisation's node or CLI
+on its host with ` + "`ip netns exec " + testnet.HostsPrefix + "-h1 trustline …`" + `.`,
 		Example: `  trustline testnet up
-  trustline testnet up --dir /tmp/net2 --base-port 28000`,
+  trustline testnet up --dir /tmp/net2 --base-port 28000
+  sudo trustline testnet up --hosts --dir /tmp/hosts`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			start := time.Now()
-			n, err := testnet.New(testnet.Config{
+			cfg := testnet.Config{
 				Dir: opts.dir, BasePort: basePort, NoGeth: noGeth,
 				Logf: func(format string, args ...any) {
 					fmt.Fprintf(ios.ErrOut, "  ✓ "+format+"\n", args...)
 				},
-			})
+			}
+			if hosts {
+				return upOnHosts(cmd.Context(), ios, cfg)
+			}
+			n, err := testnet.New(cfg)
 			if err != nil {
 				return cmdutil.UsageError("%v", err)
 			}
@@ -70,9 +87,48 @@ the gateway commits. Running it again on a running network changes nothing.`,
 			return nil
 		},
 	}
-	cmd.Flags().IntVar(&basePort, "base-port", 0, fmt.Sprintf("first of the 100 ports the network uses on 127.0.0.1 (default %d, or the network's own)", testnet.DefaultBasePort))
+	cmd.Flags().IntVar(&basePort, "base-port", 0, fmt.Sprintf("first of the 100 ports the network uses (default %d, or the network's own)", testnet.DefaultBasePort))
 	cmd.Flags().BoolVar(&noGeth, "no-geth", false, "do not run the Ethereum dev chain")
+	cmd.Flags().BoolVar(&hosts, "hosts", false, "run each organisation in its own network namespace and address (root); stays in the foreground and removes everything on exit")
 	return cmd
+}
+
+// upOnHosts runs the network with each organisation on a host of its own
+// until ctx ends (Ctrl-C), then stops it and removes the hosts.
+func upOnHosts(ctx context.Context, ios *iostreams.IO, cfg testnet.Config) (err error) {
+	start := time.Now()
+	if err := netns.Available(); err != nil {
+		return cmdutil.UsageError("--hosts: %v", err)
+	}
+	if cfg.Dir == "" {
+		// A loopback network's certificates do not name the hosts'
+		// addresses: keep the two apart.
+		cfg.Dir = testnet.DefaultDir() + "-hosts"
+	}
+	lab, err := testnet.NewHostLab(ctx, cfg, testnet.HostsPrefix)
+	if err != nil {
+		return cmdutil.UsageError("%v", err)
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if cerr := lab.Close(cctx); cerr != nil {
+			err = errors.Join(err, fmt.Errorf("cleaning up: %w", cerr))
+			return
+		}
+		fmt.Fprintf(ios.ErrOut, "Stopped every process and removed the hosts; state stays in %s\n", lab.Dir())
+	}()
+	fmt.Fprintf(ios.ErrOut, "Starting the trustline testnet in %s on four hosts:\n", lab.Dir())
+	for _, org := range testnet.Orgs {
+		h := lab.Host(org)
+		fmt.Fprintf(ios.ErrOut, "  %-10s %s (namespace %s)\n", org, h.Addr, h.Netns)
+	}
+	if err := lab.Start(ctx); err != nil {
+		return cmdutil.Unavailable(err)
+	}
+	fmt.Fprintf(ios.ErrOut, "Ready in %s. Ctrl-C stops it and removes the hosts.\n", time.Since(start).Round(100*time.Millisecond))
+	<-ctx.Done()
+	return nil
 }
 
 func newDownCmd(ios *iostreams.IO, opts *options) *cobra.Command {
