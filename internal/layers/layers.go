@@ -13,6 +13,7 @@
 //	testnet   testnet: support, leaves, client, chaincode
 //	app       internal/cli, internal/demo: all of the above
 //	cmd       cmd: all of the above and app
+//	tests     e2e (end-to-end tests and their helpers), internal/layers: anything
 //
 // So no production package imports testnet but the app; leaf libraries (a
 // verifier's receipt among them) import no node, client or chaincode code;
@@ -42,6 +43,7 @@ var rules = []layer{
 	{"testnet", []string{"testnet"}, []string{"support", "leaves", "client", "chaincode"}},
 	{"app", []string{"internal/cli", "internal/demo"}, []string{"support", "leaves", "chaincode", "client", "node", "testnet", "app"}},
 	{"cmd", []string{"cmd"}, []string{"support", "leaves", "chaincode", "client", "node", "testnet", "app", "cmd"}},
-	// Packages of tests only: the end-to-end tests and this one.
-	{"tests", []string{"e2e", "internal/layers"}, nil},
+	// Packages of tests only: the end-to-end tests, their helpers and this
+	// one; they may import anything.
+	{"tests", []string{"e2e", "internal/layers"}, []string{"support", "leaves", "chaincode", "client", "node", "testnet", "app", "cmd", "tests"}},
 }
