@@ -3,12 +3,15 @@
 package batchcmd
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/ledger"
@@ -25,6 +28,17 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	cmdutil.AddLedgerFlags(cmd, lo)
 	cmd.AddCommand(newCreateCmd(ios, lo), newTransformCmd(ios, lo), newShowCmd(ios, lo), newEventsCmd(ios, lo))
 	return cmd
+}
+
+// batchLedger is what the batch commands call of the ledger client.
+type batchLedger interface {
+	CreateBatch(ctx context.Context, req ledger.BatchRequest, opts ...client.CallOption) (*ledger.LotSummary, error)
+	Transform(ctx context.Context, req ledger.TransformRequest, opts ...client.CallOption) ([]ledger.LotSummary, error)
+	Lot(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.LotSummary, error)
+	Upstream(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.Trace, error)
+	Downstream(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.Trace, error)
+	LotEvents(ctx context.Context, lot string, opts ...client.CallOption) (json.RawMessage, error)
+	Close() error
 }
 
 type createOptions struct {
@@ -80,16 +94,9 @@ address, location}, producedAt, expiry, farmingPractice, evidence).`,
 					req.Place.Address = &a
 				}
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			l, err := c.CreateBatch(cmd.Context(), req)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: o.output, Out: ios.Out}.Print(l, func(w io.Writer) error { return cmdutil.LotTable(w, l) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, o.output,
+				func(ctx context.Context, c batchLedger) (*ledger.LotSummary, error) { return c.CreateBatch(ctx, req) },
+				cmdutil.LotTable)
 		},
 	}
 	f := cmd.Flags()
@@ -155,16 +162,9 @@ ledger.TransformRequest (inputs, outputs) as a JSON/YAML file with -f.`,
 					return cmdutil.UsageError("%v\n\n%s", err, cmd.UsageString())
 				}
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			lots, err := c.Transform(cmd.Context(), req)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: o.output, Out: ios.Out}.Print(lots, func(w io.Writer) error { return cmdutil.LotsTable(w, lots) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, o.output,
+				func(ctx context.Context, c batchLedger) ([]ledger.LotSummary, error) { return c.Transform(ctx, req) },
+				cmdutil.LotsTable)
 		},
 	}
 	f := cmd.Flags()
@@ -235,7 +235,7 @@ were made from it.`,
 			if direction != "" && direction != ledger.Upstream && direction != ledger.Downstream {
 				return cmdutil.UsageError("--direction %q: use upstream or downstream", direction)
 			}
-			c, err := lo.Connect(cmd.Context())
+			c, err := cmdutil.Ledger[batchLedger](cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
@@ -272,16 +272,8 @@ func newEventsCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 		Example: `  trustline batch events https://id.gs1.org/01/09506000134352/10/L1 --profile lab > l1.jsonld`,
 		Args:    cmdutil.ExactArgs(1, "a lot's Digital Link"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			doc, err := c.LotEvents(cmd.Context(), args[0])
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.PrintJSON(ios.Out, doc)
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, cmdutil.OutputJSON,
+				func(ctx context.Context, c batchLedger) (json.RawMessage, error) { return c.LotEvents(ctx, args[0]) }, nil)
 		},
 	}
 	return cmd

@@ -45,6 +45,22 @@ replaces one.`,
 	return cmd
 }
 
+// claimLedger is what the claim commands call of the ledger client: the
+// claims, and for check the evidence a node would have.
+type claimLedger interface {
+	RegisterClaim(ctx context.Context, req ledger.ClaimRequest, opts ...client.CallOption) (*ledger.Claim, error)
+	SupersedeClaim(ctx context.Context, oldID string, req ledger.ClaimRequest, opts ...client.CallOption) (*ledger.Claim, error)
+	Claim(ctx context.Context, id string, opts ...client.CallOption) (*ledger.Claim, error)
+	Claims(ctx context.Context, gtin string, opts ...client.CallOption) ([]ledger.Claim, error)
+	Lot(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.LotSummary, error)
+	Product(ctx context.Context, gtin string, opts ...client.CallOption) (*ledger.Product, error)
+	LotEvents(ctx context.Context, lot string, opts ...client.CallOption) (json.RawMessage, error)
+	Upstream(ctx context.Context, lot string, opts ...client.CallOption) (*ledger.Trace, error)
+	Inspection(ctx context.Context, reportID string, opts ...client.CallOption) (*ledger.InspectionRecord, error)
+	LabSigner(ctx context.Context, address string, opts ...client.CallOption) (*ledger.LabSigner, error)
+	Close() error
+}
+
 func newAddCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 	var file, supersedes, output string
 	cmd := &cobra.Command{
@@ -86,7 +102,7 @@ superseded.`,
 				return cmdutil.UsageError("%s: %v", file, err)
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Claim, error) {
+				func(ctx context.Context, c claimLedger) (*ledger.Claim, error) {
 					if supersedes != "" {
 						return c.SupersedeClaim(ctx, supersedes, req)
 					}
@@ -173,7 +189,7 @@ that registered it, as "claim add" and "claim list" print it.`,
 				return cmdutil.UsageError("%q is not a claim id (claim-<transaction id>, as claim list prints it)", args[0])
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Claim, error) { return c.Claim(ctx, id) },
+				func(ctx context.Context, c claimLedger) (*ledger.Claim, error) { return c.Claim(ctx, id) },
 				ClaimTable)
 		},
 	}
@@ -200,7 +216,7 @@ superseded ones included, with the claim that replaced them.`,
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) ([]ledger.Claim, error) {
+				func(ctx context.Context, c claimLedger) ([]ledger.Claim, error) {
 					cs, err := c.Claims(ctx, gtin)
 					if cs == nil {
 						cs = []ledger.Claim{}
@@ -278,7 +294,7 @@ the events it rests on. --at is the time to judge pending deadlines at
 			}
 			var rs []claims.Result
 			if err := cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) ([]claims.Result, error) {
+				func(ctx context.Context, c claimLedger) ([]claims.Result, error) {
 					r, err := check(ctx, c, lot, when)
 					rs = r
 					return r, err
@@ -333,7 +349,7 @@ func ResultsTable(w io.Writer, rs []claims.Result) error {
 }
 
 // check gathers a lot's evidence through the gateway and evaluates its claims.
-func check(ctx context.Context, c *client.Client, lot string, at time.Time) ([]claims.Result, error) {
+func check(ctx context.Context, c claimLedger, lot string, at time.Time) ([]claims.Result, error) {
 	l, err := c.Lot(ctx, lot)
 	if err != nil {
 		return nil, err
@@ -411,7 +427,7 @@ func rejected(err error) bool {
 	return errors.As(err, &r)
 }
 
-func lotEvents(ctx context.Context, c *client.Client, lot string, reports map[string]bool) ([]json.RawMessage, error) {
+func lotEvents(ctx context.Context, c claimLedger, lot string, reports map[string]bool) ([]json.RawMessage, error) {
 	doc, err := c.LotEvents(ctx, lot)
 	if err != nil {
 		return nil, err

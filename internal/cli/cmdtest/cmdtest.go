@@ -125,8 +125,13 @@ func RunCases(t *testing.T, newCmd func(*cmdutil.Factory) *cobra.Command, cases 
 }
 
 // Rejected is the error of a ledger that refuses fn for reason (exit 3).
-func Rejected(fn, reason string) error {
-	return &client.RejectedError{Function: fn, Reason: reason, Err: errors.New(reason)}
+func Rejected(fn, reason string) error { return Refused(nil, fn, reason) }
+
+// Refused is the error of a ledger that refuses fn for reason with a class
+// (client.ErrNotFound, client.ErrForbidden, …), as the client reads it from
+// the chaincode's code; errors.Is(err, class) holds.
+func Refused(class error, fn, reason string) error {
+	return &client.RejectedError{Function: fn, Reason: reason, Class: class, Err: errors.New(reason)}
 }
 
 // Unavailable is the error of a gateway nobody answers at (exit 4).

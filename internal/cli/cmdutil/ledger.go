@@ -114,11 +114,6 @@ func (o LedgerOptions) ClientConfig() (client.Config, error) {
 	return cfg, nil
 }
 
-// Connect opens a ledger client as the identity the options choose.
-func (o LedgerOptions) Connect(ctx context.Context) (*client.Client, error) {
-	return Ledger[*client.Client](ctx, &o)
-}
-
 func (o LedgerOptions) connect(ctx context.Context) (*client.Client, error) {
 	cfg, err := o.ClientConfig()
 	if err != nil {

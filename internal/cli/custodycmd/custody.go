@@ -16,6 +16,16 @@ import (
 	"github.com/trustline/trustline/ledger"
 )
 
+// custodyLedger is what the custody commands call of the ledger client.
+type custodyLedger interface {
+	Ship(ctx context.Context, req ledger.ShipRequest, opts ...client.CallOption) (*ledger.Shipment, error)
+	Receive(ctx context.Context, req ledger.ReceiveRequest, opts ...client.CallOption) (*ledger.Shipment, error)
+	RecordReadings(ctx context.Context, req ledger.ReadingsRequest, opts ...client.CallOption) (*ledger.LotSummary, error)
+	Pack(ctx context.Context, req ledger.PackRequest, opts ...client.CallOption) (*ledger.LogisticUnit, error)
+	Unpack(ctx context.Context, sscc string, opts ...client.CallOption) (*ledger.LogisticUnit, error)
+	Close() error
+}
+
 // subjectFlags name what moves: a lot or a logistic unit.
 type subjectFlags struct {
 	lot, unit string
@@ -111,7 +121,7 @@ Or give a ledger.ShipRequest as a JSON/YAML file with -f.`,
 				}
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Shipment, error) { return c.Ship(ctx, r) },
+				func(ctx context.Context, c custodyLedger) (*ledger.Shipment, error) { return c.Ship(ctx, r) },
 				cmdutil.ShipmentTable)
 		},
 	}
@@ -162,7 +172,7 @@ or at arrival may come with it (--readings FILE.csv).
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Shipment, error) {
+				func(ctx context.Context, c custodyLedger) (*ledger.Shipment, error) {
 					return c.Receive(ctx, ledger.ReceiveRequest{Lot: s.lot, LogisticUnit: s.unit, Readings: rs})
 				},
 				cmdutil.ShipmentTable)
@@ -210,19 +220,14 @@ flags the lot as in breach.
 			if err != nil {
 				return err
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			l, err := c.RecordReadings(cmd.Context(), ledger.ReadingsRequest{Lot: s.lot, LogisticUnit: s.unit, Readings: rs})
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(l, func(w io.Writer) error {
-				fmt.Fprintf(w, "Recorded %d readings.\n", len(rs))
-				return cmdutil.LotTable(w, l)
-			})
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
+				func(ctx context.Context, c custodyLedger) (*ledger.LotSummary, error) {
+					return c.RecordReadings(ctx, ledger.ReadingsRequest{Lot: s.lot, LogisticUnit: s.unit, Readings: rs})
+				},
+				func(w io.Writer, l *ledger.LotSummary) error {
+					fmt.Fprintf(w, "Recorded %d readings.\n", len(rs))
+					return cmdutil.LotTable(w, l)
+				})
 		},
 	}
 	s.add(add, "the readings")

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/ledger"
 )
@@ -52,16 +51,9 @@ The request is flags or a JSON/YAML file (-f) with the fields sscc and lots.`,
 			if r.SSCC == "" || len(r.Lots) == 0 {
 				return cmdutil.UsageError("--sscc and at least one --lot are required (or give the request with -f)\n\n%s", cmd.UsageString())
 			}
-			c, err := lo.Connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer c.Close()
-			u, err := c.Pack(cmd.Context(), r)
-			if err != nil {
-				return cmdutil.LedgerError(err)
-			}
-			return cmdutil.Printer{Format: o.output, Out: ios.Out}.Print(u, func(w io.Writer) error { return LogisticUnitTable(w, u) })
+			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, o.output,
+				func(ctx context.Context, c custodyLedger) (*ledger.LogisticUnit, error) { return c.Pack(ctx, r) },
+				LogisticUnitTable)
 		},
 	}
 	cmdutil.AddLedgerFlags(cmd, lo)
@@ -91,7 +83,7 @@ yours to ship, transform or pack again one by one; the SSCC is not reused.`,
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.LogisticUnit, error) {
+				func(ctx context.Context, c custodyLedger) (*ledger.LogisticUnit, error) {
 					return c.Unpack(ctx, args[0])
 				},
 				LogisticUnitTable)

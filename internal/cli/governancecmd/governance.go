@@ -38,6 +38,16 @@ changed since is stale and can no longer be approved.`,
 	return cmd
 }
 
+// governanceLedger is what the governance commands call of the ledger
+// client.
+type governanceLedger interface {
+	Roles(ctx context.Context, opts ...client.CallOption) (*ledger.Roles, error)
+	ProposeRoles(ctx context.Context, roles ledger.RoleTable, opts ...client.CallOption) (*ledger.RoleProposal, error)
+	ApproveRoles(ctx context.Context, id string, opts ...client.CallOption) (*ledger.RoleProposal, error)
+	RoleProposal(ctx context.Context, id string, opts ...client.CallOption) (*ledger.RoleProposal, error)
+	Close() error
+}
+
 func newRolesCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
@@ -51,7 +61,7 @@ func newRolesCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.Roles, error) { return c.Roles(ctx) },
+				func(ctx context.Context, c governanceLedger) (*ledger.Roles, error) { return c.Roles(ctx) },
 				RolesTable)
 		},
 	}
@@ -91,7 +101,7 @@ printed proposal id is what the other members approve.`,
 				return cmdutil.UsageError("%s: %v", file, err)
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+				func(ctx context.Context, c governanceLedger) (*ledger.RoleProposal, error) {
 					return c.ProposeRoles(ctx, table)
 				},
 				ProposalTable)
@@ -117,7 +127,7 @@ proposal at once; its status is then "applied".`,
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+				func(ctx context.Context, c governanceLedger) (*ledger.RoleProposal, error) {
 					return c.ApproveRoles(ctx, args[0])
 				},
 				ProposalTable)
@@ -141,7 +151,7 @@ approved it, and whether it is open, applied or stale.`,
 				return err
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, output,
-				func(ctx context.Context, c *client.Client) (*ledger.RoleProposal, error) {
+				func(ctx context.Context, c governanceLedger) (*ledger.RoleProposal, error) {
 					return c.RoleProposal(ctx, args[0])
 				},
 				ProposalTable)
