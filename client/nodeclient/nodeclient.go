@@ -70,21 +70,31 @@ func IsNotFound(err error) bool {
 // Trace resolves a lot or unit Digital Link (any host; only its GS1 path
 // counts, e.g. https://id.gs1.org/01/09506000134352/10/L1) on the node.
 func (c *Client) Trace(ctx context.Context, link string) (*Trace, error) {
-	l, err := digitallink.Parse(link)
+	l, err := lotOrUnit(link, "trace takes a lot or unit Digital Link")
 	if err != nil {
 		return nil, err
 	}
-	switch l.Level() {
-	case digitallink.Lot, digitallink.Unit:
-	default:
-		return nil, fmt.Errorf("%s identifies a %s; trace takes a lot or unit Digital Link", link, l.Level())
-	}
-	l.Query = nil
 	var tr Trace
 	if err := c.get(ctx, l.Path(), "application/json", &tr); err != nil {
 		return nil, err
 	}
 	return &tr, nil
+}
+
+// lotOrUnit parses a lot or unit Digital Link of any host, without its
+// query; for another link it returns an error ending with why.
+func lotOrUnit(link, why string) (digitallink.Link, error) {
+	l, err := digitallink.Parse(link)
+	if err != nil {
+		return l, err
+	}
+	switch l.Level() {
+	case digitallink.Lot, digitallink.Unit:
+	default:
+		return l, fmt.Errorf("%s identifies a %s; %s", link, l.Level(), why)
+	}
+	l.Query = nil
+	return l, nil
 }
 
 // Query is the EPCIS query subset a node serves. Empty fields do not

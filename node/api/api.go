@@ -280,6 +280,18 @@ func (s *Server) writeProblem(w http.ResponseWriter, p Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
+// invalidLink answers a Digital Link that does not parse, naming the
+// segment at fault.
+func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request, err error) {
+	p := Problem{Type: ProblemTypePrefix + "invalid-digital-link", Title: "Invalid GS1 Digital Link",
+		Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()}
+	var de *digitallink.Error
+	if errors.As(err, &de) {
+		p.Segment = de.Segment
+	}
+	s.writeProblem(w, p)
+}
+
 // fail answers with the problem an index error amounts to.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var qe *nodeapi.QueryError
@@ -343,13 +355,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 			s.htmlError(w, r, http.StatusBadRequest, "This code cannot be read", "The address is not a valid GS1 Digital Link.", err.Error())
 			return
 		}
-		p := Problem{Type: ProblemTypePrefix + "invalid-digital-link", Title: "Invalid GS1 Digital Link",
-			Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()}
-		var de *digitallink.Error
-		if errors.As(err, &de) {
-			p.Segment = de.Segment
-		}
-		s.writeProblem(w, p)
+		s.invalidLink(w, r, err)
 		return
 	}
 	if l.Query.Get("format") == "receipt" {

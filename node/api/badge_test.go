@@ -7,51 +7,28 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2/vfs"
-
 	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
 )
-
-type seqTx struct {
-	Block uint64
-	Tx    int
-	Event ledger.Event
-}
 
 // badgeServer indexes the supply testdata up to (not including) the
 // recall, plus a cold-chain claim on the juice; it returns the rest.
-func badgeServer(t *testing.T) (*Server, *index.Index, []seqTx) {
+func badgeServer(t *testing.T) (*Server, *index.Index, []indextest.Step) {
 	t.Helper()
-	b, err := os.ReadFile("../index/testdata/supply.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seq []seqTx
-	if err := json.Unmarshal(b, &seq); err != nil {
-		t.Fatal(err)
-	}
-	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { idx.Close() })
+	seq := indextest.SupplySteps(t)
+	idx := indextest.Empty(t)
 	claim := ledger.Claim{ID: "claim-1", Subject: "https://id.gs1.org/01/" + gtinB, GTIN: gtinB, Kind: ledger.ClaimColdChain,
 		Wording: "Cold chain all the way", Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 60}}}
-	pre := append(append([]seqTx{}, seq[:8]...), seqTx{Block: 8, Tx: 5, Event: ledger.Event{
+	indextest.Apply(t, idx, seq[:8]...)
+	indextest.Apply(t, idx, indextest.Step{Block: 8, Tx: 5, Event: ledger.Event{
 		Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: "c1", Timestamp: "2025-06-07T00:00:00.000000000Z", Claims: []ledger.Claim{claim}}})
-	for _, s := range pre {
-		if _, err := idx.Apply(index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, &s.Event); err != nil {
-			t.Fatal(err)
-		}
-	}
 	return New(idx, &Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}), idx, seq[8:]
 }
 

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -31,13 +30,7 @@ func (s *Server) qr(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := digitallink.Parse(path)
 	if err != nil {
-		p := Problem{Type: ProblemTypePrefix + "invalid-digital-link", Title: "Invalid GS1 Digital Link",
-			Status: http.StatusBadRequest, Detail: err.Error(), Instance: r.URL.RequestURI()}
-		var de *digitallink.Error
-		if errors.As(err, &de) {
-			p.Segment = de.Segment
-		}
-		s.writeProblem(w, p)
+		s.invalidLink(w, r, err)
 		return
 	}
 	uri := l.WithBase(s.base(r))

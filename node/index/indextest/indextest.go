@@ -16,32 +16,55 @@ import (
 	"github.com/trustline/trustline/node/index"
 )
 
-// Supply returns an in-memory index with testdata/supply.json applied:
+// Step is one transaction of a fixture: where it was recorded and its
+// payload.
+type Step struct {
+	Block uint64
+	Tx    int
+	Event ledger.Event
+}
+
+// SupplySteps are the transactions of testdata/supply.json, in order:
 // apples L1 and L2 made into juice J1, shipped, recalled.
-func Supply(t testing.TB) *index.Index {
+func SupplySteps(t testing.TB) []Step {
 	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
 	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "testdata", "supply.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seq []struct {
-		Block uint64
-		Tx    int
-		Event ledger.Event
-	}
+	var seq []Step
 	if err := json.Unmarshal(b, &seq); err != nil {
 		t.Fatal(err)
 	}
+	return seq
+}
+
+// Empty returns an empty in-memory index, closed when the test ends.
+func Empty(t testing.TB) *index.Index {
+	t.Helper()
 	idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { idx.Close() })
-	for _, s := range seq {
+	return idx
+}
+
+// Apply applies steps to idx, as the follower would.
+func Apply(t testing.TB, idx *index.Index, steps ...Step) {
+	t.Helper()
+	for _, s := range steps {
 		if _, err := idx.Apply(index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, &s.Event); err != nil {
 			t.Fatal(err)
 		}
 	}
+}
+
+// Supply returns an in-memory index with testdata/supply.json applied.
+func Supply(t testing.TB) *index.Index {
+	t.Helper()
+	idx := Empty(t)
+	Apply(t, idx, SupplySteps(t)...)
 	return idx
 }
