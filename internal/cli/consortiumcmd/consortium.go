@@ -18,7 +18,8 @@ import (
 )
 
 // NewCmd returns the consortium command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "consortium",
 		Short: "Form a consortium's channel from its members' org cards (members)",

@@ -37,7 +37,8 @@ type options struct {
 }
 
 // NewCmd returns the demo command.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	opts := &options{}
 	cmd := &cobra.Command{
 		Use:   "demo",

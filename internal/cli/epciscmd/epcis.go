@@ -14,7 +14,8 @@ import (
 )
 
 // NewCmd returns the epcis command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "epcis",
 		Short: "EPCIS 2.0 tools: event hash ids",

@@ -26,7 +26,8 @@ import (
 )
 
 // NewCmd returns the `index` command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Rebuild or verify a node's index from the ledger",

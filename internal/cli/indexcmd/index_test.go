@@ -7,11 +7,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustline/trustline/internal/cli/cmdtest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 )
 
 func TestUsageErrors(t *testing.T) {
+	var cases []cmdtest.Case
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -22,17 +23,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"verify", "--testnet-org", "supplier", "-o", "yaml"}, "unknown --output"},
 		{[]string{"rebuild", "--config", "does-not-exist.yaml"}, "does-not-exist.yaml"},
 	} {
-		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			ios, _, _, _ := iostreams.Test()
-			cmd := NewCmd(ios)
-			cmd.SetArgs(tc.args)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			if cmdutil.ExitCode(err) != cmdutil.ExitUsage || !strings.Contains(err.Error(), tc.want) {
-				t.Errorf("err = %v (exit %d), want a usage error with %q", err, cmdutil.ExitCode(err), tc.want)
-			}
-		})
+		cases = append(cases, cmdtest.Case{Name: strings.Join(tc.args, " "), Args: tc.args, Code: cmdutil.ExitUsage, Err: tc.want})
 	}
+	cmdtest.RunCases(t, NewCmd, cases)
 }
 
 func TestSwap(t *testing.T) {

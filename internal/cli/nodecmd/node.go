@@ -17,7 +17,8 @@ import (
 )
 
 // NewCmd returns the `node` command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "node",
 		Short: "Run a member node: ledger follower, index and trace API",

@@ -5,13 +5,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/spf13/cobra"
-
 	"github.com/trustline/trustline/internal/cli/cmdtest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 )
-
-func newCmd(f *cmdutil.Factory) *cobra.Command { return NewCmd(f.IOStreams) }
 
 // TestNodeStartErrors: a node that cannot be configured says why and
 // exits 2 before it dials anything.
@@ -27,7 +23,7 @@ func TestNodeStartErrors(t *testing.T) {
 	noPeer := write("no-peer.yaml", "dataDir: "+dir+"\n")
 	unknown := write("unknown.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n  org: supplier\n")
 	badAnchoring := write("anchoring.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\nanchoring:\n  enabled: true\n  contract: \"0x12\"\n  rpcURL: x\n")
-	cmdtest.RunCases(t, newCmd, []cmdtest.Case{
+	cmdtest.RunCases(t, NewCmd, []cmdtest.Case{
 		{Name: "neither config nor org", Args: []string{"start"}, Code: cmdutil.ExitUsage, Err: "give --config FILE or --testnet-org ORG"},
 		{Name: "both", Args: []string{"start", "--config", noPeer, "--testnet-org", "supplier"}, Code: cmdutil.ExitUsage, Err: "exclude each other"},
 		{Name: "missing file", Args: []string{"start", "--config", filepath.Join(dir, "none.yaml")}, Code: cmdutil.ExitUsage, Err: "none.yaml"},

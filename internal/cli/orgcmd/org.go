@@ -16,7 +16,8 @@ import (
 )
 
 // NewCmd returns the org command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "org",
 		Short: "Create and manage your organisation's keys and certificates (members)",

@@ -23,7 +23,8 @@ type options struct {
 }
 
 // NewCmd returns the testnet command group.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	opts := &options{}
 	cmd := &cobra.Command{
 		Use:   "testnet",

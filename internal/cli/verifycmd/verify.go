@@ -26,7 +26,8 @@ import (
 const ExitMismatch = cmdutil.ExitRejected
 
 // NewCmd returns the verify command.
-func NewCmd(ios *iostreams.IO) *cobra.Command {
+func NewCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	var rpcURL, output string
 	var timeout time.Duration
 	cmd := &cobra.Command{
