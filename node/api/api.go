@@ -238,8 +238,16 @@ func written(w http.ResponseWriter) bool {
 	return ok && r.code != 0
 }
 
-// route wraps a handler with method checking, panic recovery and metrics.
+// route wraps a handler with method checking, panic recovery, metrics and
+// compression (cache.go; /metrics compresses itself).
 func (s *Server) route(name string, h http.HandlerFunc) http.Handler {
+	if name != "metrics" {
+		return compress(s.routeUncompressed(name, h))
+	}
+	return s.routeUncompressed(name, h)
+}
+
+func (s *Server) routeUncompressed(name string, h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t0 := time.Now()
 		rec := &recorder{ResponseWriter: w}
@@ -334,7 +342,7 @@ const (
 )
 
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Vary", "Accept")
+	w.Header().Add("Vary", "Accept") // Add: compression varies on Accept-Encoding
 	html := negotiate(r, typeJSON, typeLinkset, typeHTML) == typeHTML && r.URL.Query().Get("format") != "json"
 	if r.URL.Path == "/" {
 		if html {
@@ -398,7 +406,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		s.servePage(w, r, l, v)
 		return
 	}
-	writeJSON(w, "application/json", v)
+	writeCachedJSON(w, r, "json", "application/json", v) // cache.go
 }
 
 // traceBufs are response buffers for traceJSON: a trace is a few KiB.
@@ -420,6 +428,10 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	}
 	l.Query = nil
 	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	// The stored trace is the lot's state: its digest is the tag (cache.go).
+	if notModified(w, r, validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}) {
+		return
+	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
 }
@@ -442,9 +454,18 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		p.Claims = s.claimViews(v)
 		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
 	}
+	// The page's view is everything it shows: its digest is the tag, and a
+	// revalidation costs no rendering (cache.go). Short-lived: a recall
+	// must reach shoppers within minutes.
+	view, err := json.Marshal(p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if notModified(w, r, validators{ETag: etag("html", view), Modified: ledgerTimes(view, stateTimes...)}) {
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// Short-lived: a recall must reach shoppers within minutes.
-	w.Header().Set("Cache-Control", "public, max-age=60")
 	if err := s.page.Page(w, p); err != nil {
 		if written(w) {
 			// The page was rendered and is (partly) out: the client went
@@ -519,8 +540,7 @@ func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.L
 		q := url.Values{"MATCH_anyEPC": {l.String()}}
 		set[gs1Voc+"epcis"] = []target{{Href: base + "/events?" + q.Encode(), Title: "EPCIS events", Type: "application/ld+json"}}
 	}
-	w.Header().Set("Vary", "Accept")
-	writeJSON(w, "application/linkset+json", map[string]any{"linkset": []any{set}})
+	writeCachedJSON(w, r, "linkset", "application/linkset+json", map[string]any{"linkset": []any{set}})
 }
 
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {

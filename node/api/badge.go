@@ -14,6 +14,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -176,33 +177,54 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		sub = s.badges.subscribe(l.GTIN, l.Lot) // before the badge: no change is missed
 		defer sub.close()
 	}
-	b, err := s.lotBadge(r, l, claim)
+	b, lot, err := s.badgeOf(r, l, claim)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Cache-Control", "no-cache")
+	if format != "/stream" {
+		// Derived from the lot's state and the badge (its claims' verdicts):
+		// a new event on the lot changes it (cache.go).
+		state, err1 := json.Marshal(lot)
+		view, err2 := json.Marshal(b)
+		if err := errors.Join(err1, err2); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		v := validators{ETag: etag("badge"+strings.TrimPrefix(format, "."), state, view), SinceOK: true,
+			Modified: ledgerTimes(append(state, view...), stateTimes...)}
+		if notModified(w, r, v) {
+			return
+		}
+	}
 	switch format {
 	case ".json":
-		w.Header().Set("Access-Control-Allow-Origin", "*")
 		writeJSON(w, "application/json", b)
 	case ".svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
 		_, _ = w.Write(badgeSVG(b))
 	case "/stream":
+		w.Header().Set("Cache-Control", "no-cache")
 		s.stream(w, r, l, claim, b, sub)
 	}
 }
 
 // lotBadge builds the badge of lot l, or of one of its claims.
 func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Badge, error) {
+	b, _, err := s.badgeOf(r, l, claim)
+	return b, err
+}
+
+// badgeOf is lotBadge and the lot's state it was built from.
+func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (Badge, ledger.LotSummary, error) {
 	lot, err := s.idx.Lot(l.GTIN, l.Lot)
 	if err != nil {
-		return Badge{}, err
+		return Badge{}, lot, err
 	}
 	rs, err := s.idx.ClaimResults(l.GTIN, l.Lot)
 	if err != nil {
-		return Badge{}, err
+		return Badge{}, lot, err
 	}
 	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
 	b := Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: s.base(r) + page, Claims: rs}
@@ -214,12 +236,12 @@ func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Ba
 			}
 		}
 		if i < 0 {
-			return b, &index.NotFoundError{What: fmt.Sprintf("active claim %s on lot %s", claim, lot.ID)}
+			return b, lot, &index.NotFoundError{What: fmt.Sprintf("active claim %s on lot %s", claim, lot.ID)}
 		}
 		c := rs[i]
 		b.Claim, b.Wording, b.Status, b.Reason, b.Evidence, b.EvaluatedAt, b.Claims = c.Claim, c.Wording, c.Status, c.Reason, c.Evidence, c.EvaluatedAt, []claims.Result{c}
 		b.Link += "#claim-" + c.Claim
-		return b, nil
+		return b, lot, nil
 	}
 	b.Status, b.Reason = claims.Overall(lot, rs)
 	for _, c := range rs {
@@ -232,7 +254,7 @@ func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Ba
 		b.EvaluatedAt = max(b.EvaluatedAt, lot.Recall.RecalledAt)
 		b.Evidence = append([]string{lot.Recall.EventID}, b.Evidence...)
 	}
-	return b, nil
+	return b, lot, nil
 }
 
 // stream serves server-sent events: the badge now, then every change,

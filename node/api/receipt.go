@@ -103,8 +103,25 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 		s.fail(w, r, err)
 		return
 	}
+	if notModified(w, r, receiptValidators(rc)) { // cache.go
+		return
+	}
 	w.Header().Set("Content-Disposition", `attachment; filename="receipt.json"`)
 	writeJSON(w, "application/json", rc)
+}
+
+// receiptValidators are a receipt's, derived from its contents (events,
+// records, claims, windows and their anchors) without the time it was
+// built at, so that a new anchor or event changes them and a rebuild or
+// another replica does not.
+func receiptValidators(rc *receipt.Receipt) validators {
+	c := *rc
+	c.GeneratedAt = time.Time{}
+	data, err := json.Marshal(c)
+	if err != nil {
+		data = []byte(rc.GeneratedAt.String()) // unique: never revalidated
+	}
+	return validators{ETag: etag("receipt", data), Modified: ledgerTimes(data, stateTimes...)}
 }
 
 func eventID(raw json.RawMessage) string {

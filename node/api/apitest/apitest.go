@@ -30,6 +30,7 @@ import (
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/api"
@@ -136,6 +137,27 @@ func (n *Node) Apply(t testing.TB, ev ledger.Event) index.Position {
 		t.Fatal(err)
 	}
 	return pos
+}
+
+// Observe records, in a new block, an ObjectEvent observing lot (a lot
+// Digital Link of the fixture) at time at, with the lot's summary updated
+// as the chaincode writes it (one more event, updated at at), and returns
+// its position.
+func (n *Node) Observe(t testing.TB, lot string, at time.Time) index.Position {
+	t.Helper()
+	l, err := digitallink.Parse(lot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, err := n.Index.Lot(l.GTIN, l.Lot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls.Counts.Events++
+	ls.UpdatedAt = ledger.FormatTime(at)
+	ev := Event(t, lot, at)
+	ev.Lots = []ledger.LotSummary{ls}
+	return n.Apply(t, ev)
 }
 
 // Anchor completes the index's last block (the follower leaves a block

@@ -1,0 +1,167 @@
+package api
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/klauspost/compress/gzhttp"
+)
+
+// HTTP caching. Traces, consumer pages, badges and receipts carry an
+// entity tag derived from what the index holds for the subject (the
+// stored trace, the page's view, the lot's state and claim verdicts, the
+// receipt's contents and proofs) and the representation (format), never
+// from the replica or the time of the request: every node replica that
+// follows the same peer serves the same tags, so a CDN or a load balancer
+// in front of several replicas revalidates against any of them. A request
+// whose If-None-Match holds the tag gets 304 Not Modified without a body.
+//
+// The tags are weak (W/"…"): a response is the same whether it is sent
+// gzip- or zstd-compressed or not, and a receipt's generatedAt differs
+// between two builds of the same receipt.
+//
+// Last-Modified is the latest ledger time of the subject's state (its
+// lots' updates, recalls, claim evaluations). If-Modified-Since is honoured
+// only where that date covers everything shown (trace JSON, badges): the
+// page and the receipt also show anchors, which arrive without a ledger
+// date, so for them only the entity tag decides.
+
+// cacheControl lets browsers, proxies and CDNs keep a response for a
+// minute and serve it for another minute while they revalidate: a recall
+// reaches shoppers within about two minutes, and a spike of scans of one
+// lot (a livestream) costs the node one revalidation a minute per cache.
+const cacheControl = "public, max-age=60, stale-while-revalidate=60"
+
+// etag is the weak entity tag of a representation: kind names the format
+// (a page and the trace JSON of one lot differ), parts are what it is
+// derived from.
+func etag(kind string, parts ...[]byte) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write(p)
+	}
+	var sum [sha256.Size]byte
+	return `W/"` + kind + "-" + base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:18]) + `"`
+}
+
+// validators are what a response is revalidated against.
+type validators struct {
+	ETag string
+	// Modified is the latest ledger time of what is shown; zero: unknown.
+	Modified time.Time
+	// SinceOK is true when Modified covers everything shown, so that
+	// If-Modified-Since may be answered with 304.
+	SinceOK bool
+}
+
+// notModified sets the caching headers of a cacheable 200 response and
+// answers 304 when the request's preconditions say the client has it
+// (RFC 9110 §13.2.2: If-None-Match, else If-Modified-Since). It returns
+// true when it answered.
+func notModified(w http.ResponseWriter, r *http.Request, v validators) bool {
+	h := w.Header()
+	h.Set("ETag", v.ETag)
+	h.Set("Cache-Control", cacheControl)
+	if !v.Modified.IsZero() {
+		h.Set("Last-Modified", v.Modified.UTC().Format(http.TimeFormat))
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if !etagListMatches(inm, v.ETag) {
+			return false
+		}
+	} else if ims := r.Header.Get("If-Modified-Since"); ims != "" && v.SinceOK && !v.Modified.IsZero() {
+		t, err := http.ParseTime(ims)
+		if err != nil || v.Modified.Truncate(time.Second).After(t) {
+			return false
+		}
+	} else {
+		return false
+	}
+	// A 304 carries the validators and caching headers, not the body's.
+	h.Del("Content-Type")
+	h.Del("Content-Disposition")
+	w.WriteHeader(http.StatusNotModified)
+	return true
+}
+
+// etagListMatches is the weak comparison of If-None-Match's list with tag.
+func etagListMatches(list, tag string) bool {
+	opaque := strings.TrimPrefix(tag, "W/")
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == opaque {
+			return true
+		}
+	}
+	return false
+}
+
+// ledgerTimes is the latest of the ledger times (ledger.TimeLayout, which
+// sorts as text) held by members named in names of the JSON document
+// body, read without decoding it. Zero when there is none.
+func ledgerTimes(body []byte, names ...string) time.Time {
+	var latest []byte
+	for _, name := range names {
+		key := []byte(`"` + name + `":"`)
+		for rest := body; ; {
+			i := bytes.Index(rest, key)
+			if i < 0 {
+				break
+			}
+			rest = rest[i+len(key):]
+			end := bytes.IndexByte(rest, '"')
+			if end < 0 {
+				break
+			}
+			if v := rest[:end]; bytes.Compare(v, latest) > 0 {
+				latest = v
+			}
+			rest = rest[end:]
+		}
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(latest))
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+// stateTimes are the members whose ledger times date a subject's state.
+var stateTimes = []string{"updatedAt", "recalledAt", "evaluatedAt", "registeredAt"}
+
+// writeCachedJSON writes v as JSON with validators derived from its
+// encoding (kind names the representation), or 304.
+func writeCachedJSON(w http.ResponseWriter, r *http.Request, kind, contentType string, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		writeJSON(w, contentType, v) // fails the same way, uncached
+		return
+	}
+	body := buf.Bytes()
+	if notModified(w, r, validators{ETag: etag(kind, body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}) {
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	_, _ = w.Write(body)
+}
+
+// compress negotiates the response's content coding (gzip or zstd, from
+// Accept-Encoding) through klauspost/compress's gzhttp. Server-sent
+// streams and PNG images are sent as they are: a stream must not wait on
+// a compressor's buffer, and PNG is compressed already.
+var compress = func() func(http.Handler) http.HandlerFunc {
+	wrap, err := gzhttp.NewWrapper(gzhttp.EnableZstd(true), gzhttp.ExceptContentTypes([]string{"text/event-stream", "image/png"}))
+	if err != nil {
+		panic(err) // the options are constant
+	}
+	return wrap
+}()
