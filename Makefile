@@ -21,7 +21,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 # Integration tests start real networks; give them time on a 2-core machine.
 TEST_TIMEOUT ?= 75m
 
-.PHONY: all build fabric geth tools trustline chromium test test-unit test-integration demo vet clean help
+.PHONY: all build fabric geth tools trustline chromium nftables test test-unit test-integration demo vet clean help
 
 all: build
 
@@ -64,6 +64,13 @@ chromium: ## install Debian's Chromium for the browser tests, if missing (needs 
 	@command -v chromium >/dev/null 2>&1 || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null && echo "installed $$(chromium --version)"; }
+
+# The multi-host tests put each organisation in a network namespace and cut,
+# delay and drop its traffic with nftables (Debian's package); they need root.
+nftables: ## install Debian's nftables for the multi-host fault tests, if missing (needs root or sudo)
+	@command -v nft >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nftables >/dev/null && echo "installed $$(nft --version)"; }
 
 test: build test-unit test-integration ## run every test: unit, then integration on real networks
 

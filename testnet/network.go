@@ -240,6 +240,13 @@ func (n *Network) place(cfg Config) error {
 	return nil
 }
 
+// PeerAddress and OrdererAddress are the endpoints of org's peer and
+// orderer that the other members dial (as its card names them).
+func (n *Network) PeerAddress(org string) string { return n.ports.at(org, n.ports.PeerListen(org)) }
+func (n *Network) OrdererAddress(org string) string {
+	return n.ports.at(org, n.ports.OrdererListen(org))
+}
+
 // Host returns where org's processes run.
 func (n *Network) Host(org string) Host { return n.ports.host(org) }
 

@@ -1,0 +1,483 @@
+// Package multihost_test runs the consortium as four members on four hosts
+// (network namespaces with their own addresses on one bridge, package
+// testnet/netns): each member's peer, orderer, chaincode server, node and
+// CLI run on its own host, members talk over real TCP between distinct
+// addresses with TLS names that match them, and the tests cut, kill, delay
+// and drop a member's traffic.
+//
+// They need root (CI runs as root) and nftables (make nftables); a laptop
+// without them skips, CI fails (internal/testenv).
+package multihost_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/crypto"
+
+	tlclient "github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/internal/demo"
+	"github.com/trustline/trustline/internal/testenv"
+	"github.com/trustline/trustline/testnet"
+	"github.com/trustline/trustline/testnet/netns"
+	"github.com/trustline/trustline/testnet/testkit"
+)
+
+// labPrefix names the test's namespaces, links and bridge.
+const labPrefix = "tlmh"
+
+// TestIntegrationMultiHost forms the consortium from the four members' org
+// cards on four hosts, plays the demo story with each member's CLI on its
+// own host, and checks that every member's node serves the same trace and
+// holds the same index digest. Then, under load: one member partitioned for
+// 30 s and healed; one member's host killed (SIGKILL, every process) and
+// restarted; every member's traffic delayed, then 5 % of it dropped.
+func TestIntegrationMultiHost(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: four hosts in network namespaces; skipped with -short")
+	}
+	err := netns.Available()
+	testenv.Require(t, "root and iproute2 for network namespaces", "run as root with the ip command, as CI does", err == nil, err)
+	_, err = exec.LookPath("nft")
+	testenv.Require(t, "nftables (nft)", "make nftables", err == nil, err)
+	bin, err := testnet.FindBinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp("", "trustline-multihost-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := testkit.BuildChaincode(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustline := filepath.Join(tmp, "trustline")
+	if b, err := exec.Command("go", "build", "-o", trustline, "github.com/trustline/trustline/cmd/trustline").CombinedOutput(); err != nil {
+		t.Fatalf("building trustline: %v\n%s", err, b)
+	}
+
+	ctx := context.Background()
+	lab, err := testnet.NewHostLab(ctx, testnet.Config{
+		Dir: filepath.Join(tmp, "net"), BinDir: bin, ChaincodeBin: cc, NoGeth: true,
+		Logf: func(format string, args ...any) { t.Logf(format, args...) },
+	}, labPrefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]*node{}
+	var ln *links
+	defer func() {
+		for _, nd := range nodes {
+			nd.stop(false)
+		}
+		if ln != nil {
+			ln.close()
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lab.Close(cctx); err != nil {
+			t.Errorf("cleaning up the lab: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("state and logs kept in %s", tmp)
+		} else {
+			os.RemoveAll(tmp)
+		}
+	}()
+	for _, org := range testnet.Orgs {
+		t.Logf("%-10s on %s (%s)", org, lab.Host(org).Addr, lab.Host(org).Netns)
+	}
+	// Every member's connections to another member's peer or orderer go
+	// through a proxy, so that the delay run can slow them down.
+	if ln, err = newLinks(ctx, lab, 41000); err != nil {
+		t.Fatal(err)
+	}
+
+	// Four org inits (each on its own), four cards, consortium create from
+	// the cards, each member joining its own orderer and peer, the
+	// chaincode, a committed transaction.
+	t0 := time.Now()
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	err = lab.Start(sctx)
+	cancel()
+	if err != nil {
+		t.Fatalf("starting the consortium on four hosts: %v", err)
+	}
+	t.Logf("FIGURE four org cards to a committed transaction, on four hosts: %s", time.Since(t0).Round(10*time.Millisecond))
+	keysStayHome(t, lab.Dir())
+
+	// The story, each step typed on its organisation's own host.
+	c := &e2ecli.CLI{T: t, Bin: trustline, Dir: lab.Dir(), Tmp: tmp}
+	key, err := crypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := c.File("lab.key", hex.EncodeToString(crypto.FromECDSA(key)))
+	sc, err := demo.New(time.Now(), time.Now().UTC().Format("060102150405"), demo.KeySigner{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t1 := time.Now()
+	for _, s := range sc.Steps {
+		on := c.On(lab.Host(s.Org).Netns)
+		on.Must(on.Command(s, keyFile)...)
+	}
+	t.Logf("demo story: %d steps, each through its organisation's CLI on its own host, in %s", len(sc.Steps), time.Since(t1).Round(10*time.Millisecond))
+
+	for _, org := range testnet.Orgs {
+		nodes[org] = startNode(t, c, lab, org, filepath.Join(tmp, "nodes", org))
+	}
+	conns := dialAll(t, lab)
+	waitIndexed(t, nodes, topHeight(t, lab), 90*time.Second)
+	sameTrace(t, c, lab, nodes, sc)
+	sameDigests(t, c, lab, nodes, tmp)
+
+	var cutOff string
+	t.Run("partition", func(t *testing.T) { cutOff = partition(t, lab, conns) })
+	t.Run("host killed", func(t *testing.T) { hostKilled(t, c, lab, conns, nodes, cutOff) })
+	// After both faults every node has the ledger's index, the same as a
+	// fresh rebuild's.
+	waitIndexed(t, nodes, topHeight(t, lab), 90*time.Second)
+	sameTrace(t, c, lab, nodes, sc)
+	sameDigests(t, c, lab, nodes, tmp)
+	t.Run("delay and loss", func(t *testing.T) { delayAndLoss(t, ln, conns) })
+}
+
+// topHeight is the highest chain height any member's peer reports.
+func topHeight(t *testing.T, lab *testnet.HostLab) uint64 {
+	t.Helper()
+	var top uint64
+	for _, org := range testnet.Orgs {
+		info, err := lab.ChainInfo(context.Background(), org)
+		if err != nil {
+			t.Fatalf("chain info of %s: %v", org, err)
+		}
+		top = max(top, info.GetHeight())
+	}
+	return top
+}
+
+// sameTrace asks every member's node, from that member's host, for the
+// unit's trace: all four are the same, and it is the whole story.
+func sameTrace(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, nodes map[string]*node, sc *demo.Scenario) {
+	t.Helper()
+	traces := map[string]string{}
+	for _, org := range testnet.Orgs {
+		out := c.On(lab.Host(org).Netns).Must("trace", sc.Unit, "--node", nodes[org].url, "-o", "json")
+		traces[org] = strings.ReplaceAll(out, nodes[org].url, "NODE")
+	}
+	for _, want := range []string{sc.YogurtLot, sc.RawMilkLot, sc.Serials[0], "commissioning", "shipping", "receiving"} {
+		if !strings.Contains(traces[testnet.Brand], want) {
+			t.Errorf("brand's node: the unit's trace lacks %q", want)
+		}
+	}
+	for _, org := range testnet.Orgs[1:] {
+		if traces[org] != traces[testnet.Brand] {
+			t.Errorf("%s's node serves another trace than brand's:\n%.600s\nvs\n%.600s", org, traces[org], traces[testnet.Brand])
+		}
+	}
+	t.Logf("4 nodes, each on its own host, serve the same trace of %s (%d bytes)", sc.Unit, len(traces[testnet.Brand]))
+}
+
+// sameDigests stops every node, verifies each one's index against a fresh
+// rebuild from its own peer (trustline index verify, on its own host), and
+// starts them again: every index equals its rebuild, and all four digests
+// are equal.
+func sameDigests(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, nodes map[string]*node, tmp string) {
+	t.Helper()
+	for _, nd := range nodes {
+		nd.stop(false)
+	}
+	res := map[string]verified{}
+	for _, org := range testnet.Orgs {
+		out := c.On(lab.Host(org).Netns).Must("index", "verify", "--testnet-org", org, "--testnet-dir", lab.Dir(),
+			"--data-dir", nodes[org].dataDir, "-o", "json")
+		var v verified
+		if err := json.Unmarshal([]byte(out), &v); err != nil {
+			t.Fatalf("index verify of %s: %v\n%s", org, err, out)
+		}
+		if v.Match == nil || !*v.Match || v.Digest != v.LiveDigest {
+			t.Errorf("%s's index differs from a fresh rebuild: %+v", org, v)
+		}
+		res[org] = v
+	}
+	b := res[testnet.Brand]
+	for _, org := range testnet.Orgs[1:] {
+		if res[org].LiveDigest != b.LiveDigest || res[org].Blocks != b.Blocks || res[org].Events != b.Events {
+			t.Errorf("%s's index (%d blocks, %d events, %s) differs from brand's (%d, %d, %s)", org,
+				res[org].Blocks, res[org].Events, res[org].LiveDigest, b.Blocks, b.Events, b.LiveDigest)
+		}
+	}
+	t.Logf("4 indexes equal to their fresh rebuilds and to each other: %d blocks, %d events, digest %.16s…", b.Blocks, b.Events, b.LiveDigest)
+	for _, org := range testnet.Orgs {
+		nodes[org] = startNode(t, c, lab, org, nodes[org].dataDir)
+	}
+}
+
+// followerOf picks an organisation that does not lead the BFT cluster now,
+// skipping those in not.
+func followerOf(t *testing.T, lab *testnet.HostLab, not ...string) string {
+	t.Helper()
+	leader, err := lab.BFTLeader(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(testnet.Orgs); i++ {
+		org := testnet.Orgs[(indexOf(leader)+i)%len(testnet.Orgs)]
+		skip := false
+		for _, o := range not {
+			skip = skip || o == org
+		}
+		if !skip {
+			t.Logf("BFT leader %s; fault on %s", leader, org)
+			return org
+		}
+	}
+	t.Fatal("no follower left")
+	return ""
+}
+
+// caughtUp waits until victim's peer and orderer reach height, and returns
+// how long that took from since.
+func caughtUp(t *testing.T, lab *testnet.HostLab, victim string, height uint64, since time.Time, within time.Duration) time.Duration {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	var ph, oh uint64
+	for time.Now().Before(deadline) {
+		if info, err := lab.ChainInfo(context.Background(), victim); err == nil {
+			ph = info.GetHeight()
+		}
+		if h, err := lab.OrdererHeight(context.Background(), victim); err == nil {
+			oh = h
+		}
+		if ph >= height && oh >= height {
+			return time.Since(since)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("%s has not caught up to height %d within %s: peer at %d, orderer at %d", victim, height, within, ph, oh)
+	return 0
+}
+
+// othersHeight is the highest peer height among the organisations but one.
+func othersHeight(t *testing.T, lab *testnet.HostLab, but string) uint64 {
+	t.Helper()
+	var top uint64
+	for _, org := range testnet.Orgs {
+		if org == but {
+			continue
+		}
+		info, err := lab.ChainInfo(context.Background(), org)
+		if err != nil {
+			t.Fatalf("chain info of %s: %v", org, err)
+		}
+		top = max(top, info.GetHeight())
+	}
+	return top
+}
+
+// agree waits until every peer and every orderer reports the same height,
+// then checks that all eight hold the same newest block hash, and that
+// every transaction the load saw committed is valid in the chain.
+func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, committed []commit) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(90 * time.Second)
+	var heights map[string]uint64
+	for {
+		heights = map[string]uint64{}
+		for _, org := range testnet.Orgs {
+			if info, err := lab.ChainInfo(ctx, org); err == nil {
+				heights["peer."+org] = info.GetHeight()
+			}
+			if h, err := lab.OrdererHeight(ctx, org); err == nil {
+				heights["orderer."+org] = h
+			}
+		}
+		if len(heights) == 8 && allEqual(heights) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peers and orderers did not converge within 90s: %v", heights)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	height := heights["peer."+testnet.Brand]
+	hashes := map[string]string{}
+	for _, org := range testnet.Orgs {
+		info, err := lab.ChainInfo(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hashes["peer."+org] = hex.EncodeToString(info.GetCurrentBlockHash())
+		h, err := lab.OrdererBlockHash(ctx, org, height-1)
+		if err != nil {
+			t.Fatalf("block %d from orderer %s: %v", height-1, org, err)
+		}
+		hashes["orderer."+org] = hex.EncodeToString(h)
+	}
+	if !allEqual(hashes) {
+		t.Fatalf("block %d differs: %v", height-1, hashes)
+	}
+	lost := 0
+	for _, org := range testnet.Orgs {
+		valid, err := chainTxs(ctx, conns[org], height)
+		if err != nil {
+			t.Fatalf("reading %s's chain: %v", org, err)
+		}
+		for _, c := range committed {
+			if !valid[c.txID] {
+				lost++
+				if lost < 5 {
+					t.Errorf("committed transaction %s is not valid in %s's chain", c.txID, org)
+				}
+			}
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d committed transactions lost", lost)
+	}
+	t.Logf("4 peers and 4 orderers at height %d, block %d hash %.16s… on all; %d committed transactions, 0 lost, on every peer", height, height-1, hashes["peer."+testnet.Brand], len(committed))
+}
+
+func allEqual[V comparable](m map[string]V) bool {
+	var first V
+	i := 0
+	for _, v := range m {
+		if i > 0 && v != first {
+			return false
+		}
+		first = v
+		i++
+	}
+	return true
+}
+
+// partition cuts one member's link for 30 s under load: the other three
+// keep committing (BFT, f = 1); healed, it catches up.
+func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn) (victim string) {
+	ctx := context.Background()
+	victim = followerOf(t, lab)
+	l := startLoad(conns, 6)
+	defer l.stop()
+	l.setAvoid(victim, true)
+	if !l.waitCommits(time.Now().Add(-time.Hour), 10, 60*time.Second) {
+		t.Fatalf("load did not get going: %d failures", l.failed)
+	}
+	cut := time.Now()
+	if err := lab.Lab.Cut(ctx, lab.LabHost(victim)); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(30 * time.Second)
+	during := len(l.since(cut))
+	if err := lab.Lab.Heal(ctx, lab.LabHost(victim)); err != nil {
+		t.Fatal(err)
+	}
+	healed := time.Now()
+	if during == 0 {
+		t.Fatalf("no commits while %s was partitioned", victim)
+	}
+	t.Logf("%s partitioned 30s: the other three committed %d transactions (%.1f tx/s)", victim, during, float64(during)/healed.Sub(cut).Seconds())
+	target := othersHeight(t, lab, victim)
+	took := caughtUp(t, lab, victim, target, healed, 3*time.Minute)
+	t.Logf("FIGURE catch-up after the 30s partition: %s (%s's peer and orderer at the others' height %d at heal time, under load)", took.Round(10*time.Millisecond), victim, target)
+	l.setAvoid(victim, false)
+	if !l.waitCommits(time.Now(), 10, 60*time.Second) {
+		t.Errorf("load through every member did not resume after the heal")
+	}
+	l.stop()
+	agree(t, lab, conns, l.since(time.Time{}))
+	return victim
+}
+
+// hostKilled kills every process of one member's host with SIGKILL (peer,
+// orderer, chaincode server, node) under load, restarts them, and checks
+// that the member catches up and its node serves the ledger again. It
+// picks another member than the one partitioned before.
+func hostKilled(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, nodes map[string]*node, before string) {
+	ctx := context.Background()
+	victim := followerOf(t, lab, before)
+	l := startLoad(conns, 6)
+	defer l.stop()
+	l.setAvoid(victim, true)
+	if !l.waitCommits(time.Now().Add(-time.Hour), 10, 60*time.Second) {
+		t.Fatalf("load did not get going: %d failures", l.failed)
+	}
+	killed := time.Now()
+	if err := lab.KillOrg(victim); err != nil {
+		t.Fatal(err)
+	}
+	nodes[victim].stop(true)
+	if !l.waitCommits(killed, 20, 60*time.Second) {
+		t.Fatalf("commits stopped after %s's host was killed: %d since", victim, len(l.since(killed)))
+	}
+	time.Sleep(time.Until(killed.Add(10 * time.Second)))
+	t.Logf("%s's host killed: the other three committed %d transactions in %s", victim, len(l.since(killed)), time.Since(killed).Round(time.Second))
+	restarted := time.Now()
+	if err := lab.RestartOrg(ctx, victim); err != nil {
+		t.Fatal(err)
+	}
+	nodes[victim] = startNode(t, c, lab, victim, nodes[victim].dataDir)
+	target := othersHeight(t, lab, victim)
+	took := caughtUp(t, lab, victim, target, restarted, 3*time.Minute)
+	t.Logf("FIGURE restart to caught up after %s's host was killed: %s (height %d)", victim, took.Round(10*time.Millisecond), target)
+	l.setAvoid(victim, false)
+	if !l.waitCommits(time.Now(), 10, 60*time.Second) {
+		t.Errorf("load through every member did not resume after the restart")
+	}
+	l.stop()
+	agree(t, lab, conns, l.since(time.Time{}))
+}
+
+// delayAndLoss measures throughput and commit latency under the same load
+// clean, with 100 ms added each way to every member-to-member connection
+// (200 ms round trip), and with 5 % of every host's packets dropped.
+func delayAndLoss(t *testing.T, ln *links, conns map[string]*tlclient.GatewayConn) {
+	ctx := context.Background()
+	const workers = 8
+	warm, window := 3*time.Second, 20*time.Second
+	clean := measure(conns, workers, warm, window)
+	t.Logf("FIGURE clean:            %s", clean)
+	if err := ln.delay(ctx, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	delayed := measure(conns, workers, warm, window)
+	if err := ln.delay(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("FIGURE +200 ms RTT:      %s", delayed)
+	if err := ln.loss(ctx, 5); err != nil {
+		t.Fatal(err)
+	}
+	lossy := measure(conns, workers, warm, window)
+	if err := ln.loss(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("FIGURE 5%% packet loss:  %s", lossy)
+	for name, f := range map[string]figures{"clean": clean, "delayed": delayed, "lossy": lossy} {
+		if f.commits == 0 {
+			t.Errorf("%s run: no commits", name)
+		}
+	}
+	if clean.tps > 0 {
+		t.Logf("FIGURE against clean: delay %.2fx throughput, %.1fx p99; loss %.2fx throughput, %.1fx p99",
+			delayed.tps/clean.tps, ratio(delayed.p99, clean.p99), lossy.tps/clean.tps, ratio(lossy.p99, clean.p99))
+	}
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
