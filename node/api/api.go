@@ -73,6 +73,8 @@ type Server struct {
 	page *web.Renderer
 	// badges wakes /badge streams (badge.go).
 	badges *badgeHub
+	// tags are the validators of index-derived responses (cache.go).
+	tags tagCache
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -416,6 +418,11 @@ var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 // would write index.Trace, from the index's stored records without
 // decoding and encoding them again (the resolver's hot path).
 func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
+	key := "json " + l.Path()
+	st, done := s.cachedNotModified(w, r, key)
+	if done {
+		return
+	}
 	bp := traceBufs.Get().(*[]byte)
 	defer traceBufs.Put(bp)
 	body, err := s.idx.AppendTraceJSON((*bp)[:0], l.GTIN, l.Lot, l.Serial)
@@ -429,7 +436,9 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	l.Query = nil
 	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
-	if notModified(w, r, validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}) {
+	v := validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}
+	s.tags.put(st, key, v)
+	if notModified(w, r, v) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

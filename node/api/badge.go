@@ -177,6 +177,15 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		sub = s.badges.subscribe(l.GTIN, l.Lot) // before the badge: no change is missed
 		defer sub.close()
 	}
+	key := "badge " + r.Host + r.URL.RequestURI() // the badge links to the page on s.base(r)
+	var st indexState
+	if format != "/stream" {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		var done bool
+		if st, done = s.cachedNotModified(w, r, key); done { // cache.go
+			return
+		}
+	}
 	b, lot, err := s.badgeOf(r, l, claim)
 	if err != nil {
 		s.fail(w, r, err)
@@ -191,9 +200,9 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		w.Header().Set("Access-Control-Allow-Origin", "*")
 		v := validators{ETag: etag("badge"+strings.TrimPrefix(format, "."), state, view), SinceOK: true,
 			Modified: ledgerTimes(append(state, view...), stateTimes...)}
+		s.tags.put(st, key, v)
 		if notModified(w, r, v) {
 			return
 		}

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+
+	"github.com/trustline/trustline/node/index"
 )
 
 // HTTP caching. Traces, consumer pages, badges and receipts carry an
@@ -152,6 +155,71 @@ func writeCachedJSON(w http.ResponseWriter, r *http.Request, kind, contentType s
 	}
 	w.Header().Set("Content-Type", contentType)
 	_, _ = w.Write(body)
+}
+
+// tagCache remembers the validators of the responses derived from the
+// index alone (trace JSON, badges) for the index state they were computed
+// at, so that a revalidation of them is answered without reading the
+// index while nothing was applied since: a spike of scans of one lot is
+// then a map lookup per request. Any commit starts it afresh, and it never
+// holds more than maxTagCache entries.
+type tagCache struct {
+	mu sync.Mutex
+	at indexState
+	m  map[string]validators
+}
+
+// maxTagCache bounds the tag cache (about 200 bytes an entry).
+const maxTagCache = 1 << 16
+
+// indexState identifies what the index holds: it changes with every
+// transaction applied and every block completed.
+type indexState struct {
+	pos             index.Position
+	applied, blocks uint64
+}
+
+func stateOf(cp index.Checkpoint) indexState {
+	return indexState{pos: cp.Position, applied: cp.Applied, blocks: cp.Blocks}
+}
+
+// get returns key's validators computed at state st.
+func (c *tagCache) get(st indexState, key string) (validators, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != st {
+		return validators{}, false
+	}
+	v, ok := c.m[key]
+	return v, ok
+}
+
+// put records key's validators, computed from the index read after it was
+// at state st (a commit in between makes them stale, never wrongly fresh:
+// the state has moved on by the next get).
+func (c *tagCache) put(st indexState, key string, v validators) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != st || len(c.m) >= maxTagCache {
+		c.at, c.m = st, make(map[string]validators)
+	}
+	c.m[key] = v
+}
+
+// cachedNotModified answers 304 from the tag cache when the request
+// revalidates key's response and the index has not changed since its
+// validators were computed; it returns the index state to compute them at
+// otherwise.
+func (s *Server) cachedNotModified(w http.ResponseWriter, r *http.Request, key string) (indexState, bool) {
+	st := stateOf(s.idx.Checkpoint())
+	if r.Header.Get("If-None-Match") == "" {
+		return st, false
+	}
+	v, ok := s.tags.get(st, key)
+	if !ok || !etagListMatches(r.Header.Get("If-None-Match"), v.ETag) {
+		return st, false
+	}
+	return st, notModified(w, r, v)
 }
 
 // compress negotiates the response's content coding (gzip or zstd, from
