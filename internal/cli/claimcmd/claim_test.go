@@ -1,12 +1,10 @@
 package claimcmd
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
+	"github.com/trustline/trustline/internal/cli/cmdtest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 )
 
 // Mistakes in a claim are usage errors, found before any connection.
@@ -22,18 +20,10 @@ func TestAddRejectsBadClaimsOffline(t *testing.T) {
 		{"params of another kind", []string{"add", "-f", "-"}, `{"subject":"09506000134352","kind":"cold_chain","wording":"x","params":{"labTested":{"analytes":["Lead"],"maxAgeDays":3}}}`, "needs params.coldChain"},
 		{"yaml, zero gap", []string{"add", "-f", "-"}, "subject: \"09506000134352\"\nkind: cold_chain\nwording: x\nparams:\n  coldChain:\n    maxGapMinutes: 0\n", "maxGapMinutes 0"},
 	}
+	var cases []cmdtest.Case
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ios, in, _, _ := iostreams.Test()
-			in.WriteString(tt.stdin)
-			cmd := NewCmd(cmdutil.NewFactory(ios))
-			cmd.SetArgs(tt.args)
-			cmd.SilenceErrors, cmd.SilenceUsage = true, true
-			err := cmd.Execute()
-			var ee *cmdutil.ExitError
-			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.As(err, &ee) || ee.Code != cmdutil.ExitUsage {
-				t.Fatalf("error %v, want usage error containing %q", err, tt.want)
-			}
-		})
+		// No ledger: the command must not get as far as asking for one.
+		cases = append(cases, cmdtest.Case{Name: tt.name, Args: tt.args, Stdin: tt.stdin, Code: cmdutil.ExitUsage, Err: tt.want})
 	}
+	cmdtest.RunCases(t, NewCmd, cases)
 }

@@ -2,7 +2,6 @@
 package clitest
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -18,30 +17,22 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/internal/cli"
+	"github.com/trustline/trustline/internal/cli/cmdtest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/testnet/testkit"
 )
 
 // Result is what a command run printed and its exit code.
-type Result struct {
-	Stdout, Stderr string
-	Code           int
-}
+type Result = cmdtest.Result
 
-// Run executes `trustline args...` with stdin as standard input, printing
-// the error as the real binary does.
+// Run executes `trustline args...`, the whole tree with the real clients,
+// with stdin as standard input, printing the error as the real binary does
+// (see cmdtest.Exec).
 func Run(t testing.TB, stdin string, args ...string) Result {
 	t.Helper()
-	ios, in, out, errOut := iostreams.Test()
-	in.WriteString(stdin)
-	root := cli.NewRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString("Error: " + err.Error() + "\n")
-	}
-	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: cmdutil.ExitCode(err)}
+	ios, _, _, _ := iostreams.Test()
+	return cmdtest.Exec(cli.NewRootCmd(ios), ios, stdin, args...)
 }
 
 // FirstLine is the first line of s.

@@ -4,6 +4,7 @@
 package cmdtest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,7 +25,8 @@ type Result struct {
 }
 
 // Ledger is what the fake factory's ledger gives: Client, or Err when set
-// (a *client.UnavailableError for an unreachable gateway, say).
+// (a *client.UnavailableError for an unreachable gateway, say); the zero
+// Ledger fails the command that asks for one.
 type Ledger struct {
 	Client cmdutil.LedgerClient
 	Err    error
@@ -38,6 +40,9 @@ func Factory(l Ledger) (*cmdutil.Factory, *iostreams.IO) {
 	f.Ledger = func(context.Context, cmdutil.LedgerOptions) (cmdutil.LedgerClient, error) {
 		if l.Err != nil {
 			return nil, l.Err
+		}
+		if l.Client == nil {
+			return nil, errors.New("cmdtest: the case gives no ledger, yet the command asked for one")
 		}
 		return l.Client, nil
 	}
@@ -54,22 +59,39 @@ func Run(t testing.TB, newCmd func(*cmdutil.Factory) *cobra.Command, l Ledger, s
 	}
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	f, ios := Factory(l)
-	in, out, errOut := ios.In.(interface{ WriteString(string) (int, error) }), ios.Out, ios.ErrOut
-	in.WriteString(stdin)
 	cmd := newCmd(f)
-	cmd.SetArgs(args)
-	cmd.SetIn(ios.In)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return cmdutil.UsageError("%v\n\n%s", err, c.UsageString())
 	})
+	return Exec(cmd, ios, stdin, args...)
+}
+
+// Exec runs cmd, built on ios (iostreams.Test's), with args and stdin,
+// and reports what it printed and its exit code, the error printed as the
+// binary prints it ("Error: " and the message on standard error). Every
+// test that runs a command, one package's or the whole tree, runs it here.
+func Exec(cmd *cobra.Command, ios *iostreams.IO, stdin string, args ...string) Result {
+	ios.In.(*bytes.Buffer).WriteString(stdin)
+	out, errOut := ios.Out.(*bytes.Buffer), ios.ErrOut.(*bytes.Buffer)
+	cmd.SetArgs(args)
+	cmd.SetIn(ios.In)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
 	err := cmd.ExecuteContext(context.Background())
 	if err != nil {
-		errOut.Write([]byte("Error: " + err.Error() + "\n"))
+		errOut.WriteString("Error: " + err.Error() + "\n")
 	}
-	return Result{Stdout: out.(interface{ String() string }).String(), Stderr: errOut.(interface{ String() string }).String(), Code: cmdutil.ExitCode(err)}
+	return Result{Stdout: out.String(), Stderr: errOut.String(), Code: cmdutil.ExitCode(err)}
+}
+
+// ErrorLine is the error a run printed, without the usage that may follow
+// it after a blank line; oneLine is false when the error itself takes more
+// than one line.
+func (r Result) ErrorLine() (line string, oneLine bool) {
+	msg, _, _ := strings.Cut(r.Stderr, "\n\n")
+	msg = strings.TrimSuffix(msg, "\n")
+	return msg, !strings.Contains(msg, "\n")
 }
 
 // Case is one run of a command in a table-driven test: its arguments and

@@ -1,31 +1,17 @@
 package consortiumcmd_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/trustline/trustline/internal/cli"
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/orgca"
 )
-
-func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	root := cli.NewRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), cmdutil.ExitCode(err)
-}
 
 // fourCards makes four organisations in separate directories and returns
 // the paths of their cards only.
@@ -60,12 +46,12 @@ func TestCreate(t *testing.T) {
 	testenv.NeedFile(t, bin, "make fabric builds it")
 	out := t.TempDir()
 	args := append(append([]string{"consortium", "create", "--out", out, "--configtxgen", bin}, cardArgs(fourCards(t))...), roles...)
-	stdout, stderr, code := run(t, args...)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
+	r := clitest.Run(t, "", args...)
+	if r.Code != 0 {
+		t.Fatalf("exit %d: %s", r.Code, r.Stderr)
 	}
-	if strings.TrimSpace(stdout) != filepath.Join(out, "genesis.block") || !strings.Contains(stderr, `Channel "trustline" of 4 members (BFT, f=1)`) {
-		t.Errorf("stdout %q, stderr %q", stdout, stderr)
+	if strings.TrimSpace(r.Stdout) != filepath.Join(out, "genesis.block") || !strings.Contains(r.Stderr, `Channel "trustline" of 4 members (BFT, f=1)`) {
+		t.Errorf("stdout %q, stderr %q", r.Stdout, r.Stderr)
 	}
 	for _, f := range []string{"genesis.block", "consortium.json", "configtx/configtx.yaml"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -101,12 +87,12 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, stderr, code := run(t, tc.args...)
-			if code != cmdutil.ExitUsage {
-				t.Errorf("exit code %d, want %d (usage); stderr: %s", code, cmdutil.ExitUsage, stderr)
+			r := clitest.Run(t, "", tc.args...)
+			if r.Code != cmdutil.ExitUsage {
+				t.Errorf("exit code %d, want %d (usage); stderr: %s", r.Code, cmdutil.ExitUsage, r.Stderr)
 			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q lacks %q", stderr, tc.want)
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.Stderr, tc.want)
 			}
 		})
 	}

@@ -1,14 +1,11 @@
 package democmd_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 
-	"github.com/trustline/trustline/internal/cli"
-	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
@@ -40,26 +37,23 @@ func TestIntegrationDemo(t *testing.T) {
 	nodePort := base + 80
 
 	for run := 1; run <= 2; run++ {
-		ios, _, out, errOut := iostreams.Test()
-		root := cli.NewRootCmd(ios)
-		root.SetArgs([]string{"demo", "--dir", dir, "--base-port", fmt.Sprint(base), "--node-port", fmt.Sprint(nodePort), "--exit"})
-		err := root.ExecuteContext(context.Background())
-		if code := cmdutil.ExitCode(err); code != 0 {
-			t.Fatalf("run %d: exit %d: %v\n%s", run, code, err, errOut)
+		r := clitest.Run(t, "", "demo", "--dir", dir, "--base-port", fmt.Sprint(base), "--node-port", fmt.Sprint(nodePort), "--exit")
+		if r.Code != 0 {
+			t.Fatalf("run %d: exit %d\n%s", run, r.Code, r.Stderr)
 		}
-		t.Logf("run %d:\n%s", run, errOut)
+		t.Logf("run %d:\n%s", run, r.Stderr)
 		want := fmt.Sprintf("http://127.0.0.1:%d/01/", nodePort)
-		if !strings.Contains(out.String(), want) || !strings.Contains(out.String(), "█") {
-			t.Errorf("run %d: output lacks the unit URL (%s…) or the QR code:\n%s", run, want, out)
+		if !strings.Contains(r.Stdout, want) || !strings.Contains(r.Stdout, "█") {
+			t.Errorf("run %d: output lacks the unit URL (%s…) or the QR code:\n%s", run, want, r.Stdout)
 		}
-		if !strings.Contains(errOut.String(), "anchored in Ethereum; receipt:") {
-			t.Errorf("run %d: the jar's events were not anchored:\n%s", run, errOut)
+		if !strings.Contains(r.Stderr, "anchored in Ethereum; receipt:") {
+			t.Errorf("run %d: the jar's events were not anchored:\n%s", run, r.Stderr)
 		}
-		if got := strings.Count(errOut.String(), "(index caught up)"); got != 4 {
+		if got := strings.Count(r.Stderr, "(index caught up)"); got != 4 {
 			t.Errorf("run %d: %d nodes caught up, want 4", run, got)
 		}
-		if run == 2 && strings.Count(errOut.String(), "already on the ledger") != 7 {
-			t.Errorf("second run did not skip the products, claims and lab signer:\n%s", errOut)
+		if run == 2 && strings.Count(r.Stderr, "already on the ledger") != 7 {
+			t.Errorf("second run did not skip the products, claims and lab signer:\n%s", r.Stderr)
 		}
 	}
 }

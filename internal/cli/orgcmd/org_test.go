@@ -1,45 +1,30 @@
 package orgcmd_test
 
 import (
-	"context"
 	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/trustline/trustline/internal/cli"
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/orgca"
 )
 
-// run executes the trustline command tree in-process.
-func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	root := cli.NewRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), cmdutil.ExitCode(err)
-}
-
 func TestInitEnrollRevoke(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lab")
-	out, stderr, code := run(t, "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--name", "Acme Labs",
+	r := clitest.Run(t, "", "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--name", "Acme Labs",
 		"--peer-address", "198.18.0.4:7051", "--orderer-address", "198.18.0.4:7050", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("init: exit %d: %s", code, stderr)
+	if r.Code != 0 {
+		t.Fatalf("init: exit %d: %s", r.Code, r.Stderr)
 	}
-	if strings.TrimSpace(out) != filepath.Join(dir, "card.json") {
-		t.Errorf("init printed %q, want the card's path", out)
+	if strings.TrimSpace(r.Stdout) != filepath.Join(dir, "card.json") {
+		t.Errorf("init printed %q, want the card's path", r.Stdout)
 	}
 	for _, want := range []string{"Created LabMSP (Acme Labs)", "orderer  ", "node ", "Peer 198.18.0.4:7051"} {
-		if !strings.Contains(stderr, want) {
-			t.Errorf("init stderr lacks %q:\n%s", want, stderr)
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("init stderr lacks %q:\n%s", want, r.Stderr)
 		}
 	}
 	card, err := orgca.ReadCard(filepath.Join(dir, "card.json"))
@@ -50,16 +35,16 @@ func TestInitEnrollRevoke(t *testing.T) {
 		t.Errorf("card %+v", card)
 	}
 
-	out, stderr, code = run(t, "org", "enroll", "--dir", dir, "--name", "tech-ana")
-	if code != 0 || strings.TrimSpace(out) != filepath.Join(dir, "tech-ana", "msp") {
-		t.Fatalf("enroll: exit %d, out %q: %s", code, out, stderr)
+	r = clitest.Run(t, "", "org", "enroll", "--dir", dir, "--name", "tech-ana")
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != filepath.Join(dir, "tech-ana", "msp") {
+		t.Fatalf("enroll: exit %d, out %q: %s", r.Code, r.Stdout, r.Stderr)
 	}
-	out, stderr, code = run(t, "org", "revoke", "--dir", dir, "--name", "tech-ana")
-	if code != 0 {
-		t.Fatalf("revoke: exit %d: %s", code, stderr)
+	r = clitest.Run(t, "", "org", "revoke", "--dir", dir, "--name", "tech-ana")
+	if r.Code != 0 {
+		t.Fatalf("revoke: exit %d: %s", r.Code, r.Stderr)
 	}
-	if block, _ := pem.Decode([]byte(out)); block == nil || block.Type != "X509 CRL" {
-		t.Errorf("revoke printed %q, want a PEM CRL", out)
+	if block, _ := pem.Decode([]byte(r.Stdout)); block == nil || block.Type != "X509 CRL" {
+		t.Errorf("revoke printed %q, want a PEM CRL", r.Stdout)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "msp", "crls", "crl.pem")); err != nil {
 		t.Error(err)
@@ -69,8 +54,8 @@ func TestInitEnrollRevoke(t *testing.T) {
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	org := filepath.Join(dir, "org")
-	if _, stderr, code := run(t, "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--dir", org); code != 0 {
-		t.Fatal(stderr)
+	if r := clitest.Run(t, "", "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--dir", org); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	tests := []struct {
 		name string
@@ -94,15 +79,15 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, stderr, code := run(t, tc.args...)
-			if code != cmdutil.ExitUsage {
-				t.Errorf("exit code %d, want %d (usage); stderr: %s", code, cmdutil.ExitUsage, stderr)
+			r := clitest.Run(t, "", tc.args...)
+			if r.Code != cmdutil.ExitUsage {
+				t.Errorf("exit code %d, want %d (usage); stderr: %s", r.Code, cmdutil.ExitUsage, r.Stderr)
 			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q lacks %q", stderr, tc.want)
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.Stderr, tc.want)
 			}
-			if strings.Count(strings.SplitN(stderr, "\n\n", 2)[0], "\n") > 0 {
-				t.Errorf("error is not one line: %q", stderr)
+			if _, oneLine := r.ErrorLine(); !oneLine {
+				t.Errorf("error is not one line: %q", r.Stderr)
 			}
 		})
 	}
@@ -110,19 +95,19 @@ func TestUsageErrors(t *testing.T) {
 
 func TestUnits(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "org")
-	if _, stderr, code := run(t, "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--dir", dir); code != 0 {
-		t.Fatal(stderr)
+	if r := clitest.Run(t, "", "org", "init", "--msp-id", "LabMSP", "--domain", "lab.example.com", "--dir", dir); r.Code != 0 {
+		t.Fatal(r.Stderr)
 	}
 	host := filepath.Join(t.TempDir(), "host.yaml")
 	os.WriteFile(host, []byte("orgDir: "+dir+"\norderer: {}\npeer: {}\n"), 0o644)
-	out, stderr, code := run(t, "org", "units", "--config", host)
-	if code != 0 || !strings.Contains(out, "# ---- trustline-orderer.service") || !strings.Contains(out, "# ---- trustline-peer.service") {
-		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	r := clitest.Run(t, "", "org", "units", "--config", host)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "# ---- trustline-orderer.service") || !strings.Contains(r.Stdout, "# ---- trustline-peer.service") {
+		t.Fatalf("exit %d, out %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	units := t.TempDir()
-	out, stderr, code = run(t, "org", "units", "--config", host, "--out", units)
-	if code != 0 || strings.Count(out, "\n") != 2 {
-		t.Fatalf("exit %d, out %q, stderr %q", code, out, stderr)
+	r = clitest.Run(t, "", "org", "units", "--config", host, "--out", units)
+	if r.Code != 0 || strings.Count(r.Stdout, "\n") != 2 {
+		t.Fatalf("exit %d, out %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	if _, err := os.Stat(filepath.Join(units, "trustline-peer.service")); err != nil {
 		t.Error(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
@@ -14,12 +15,12 @@ import (
 
 func status(t *testing.T, dir string) (*testnet.Status, int) {
 	t.Helper()
-	out, stderr, code := run(t, "testnet", "status", "--dir", dir, "--output", "json")
+	r := clitest.Run(t, "", "testnet", "status", "--dir", dir, "--output", "json")
 	var st testnet.Status
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		t.Fatalf("status --output json: %v\nstdout: %s\nstderr: %s", err, out, stderr)
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status --output json: %v\nstdout: %s\nstderr: %s", err, r.Stdout, r.Stderr)
 	}
-	return &st, code
+	return &st, r.Code
 }
 
 // The commands a user types, end to end: up, status, env, up again, down.
@@ -38,14 +39,14 @@ func TestIntegrationCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		run(t, "testnet", "down", "--dir", dir)
+		clitest.Run(t, "", "testnet", "down", "--dir", dir)
 	})
 
-	_, stderr, code := run(t, "testnet", "up", "--dir", dir, "--base-port", fmt.Sprint(base))
-	if code != 0 {
-		t.Fatalf("testnet up: exit %d\n%s", code, stderr)
+	r := clitest.Run(t, "", "testnet", "up", "--dir", dir, "--base-port", fmt.Sprint(base))
+	if r.Code != 0 {
+		t.Fatalf("testnet up: exit %d\n%s", r.Code, r.Stderr)
 	}
-	t.Logf("testnet up:\n%s", stderr)
+	t.Logf("testnet up:\n%s", r.Stderr)
 
 	st, code := status(t, dir)
 	if code != 0 || !st.Healthy() {
@@ -64,20 +65,20 @@ func TestIntegrationCommands(t *testing.T) {
 		t.Errorf("chaincode %+v, %d peers, ethereum %+v", st.Chaincode, len(st.Channel.Peers), st.Ethereum)
 	}
 
-	out, _, code := run(t, "testnet", "env", "lab", "--dir", dir, "-o", "json")
+	r = clitest.Run(t, "", "testnet", "env", "lab", "--dir", dir, "-o", "json")
 	var p testnet.Profile
-	if code != 0 || json.Unmarshal([]byte(out), &p) != nil || p.MSPID != "LabMSP" || p.GatewayAddress != fmt.Sprintf("127.0.0.1:%d", base+20) {
-		t.Errorf("env lab: exit %d, profile %+v", code, p)
+	if r.Code != 0 || json.Unmarshal([]byte(r.Stdout), &p) != nil || p.MSPID != "LabMSP" || p.GatewayAddress != fmt.Sprintf("127.0.0.1:%d", base+20) {
+		t.Errorf("env lab: exit %d, profile %+v", r.Code, p)
 	}
-	out, _, _ = run(t, "testnet", "env", "supplier", "--dir", dir)
-	if !strings.Contains(out, "export TRUSTLINE_MSP_ID='SupplierMSP'") {
-		t.Errorf("env supplier:\n%s", out)
+	r = clitest.Run(t, "", "testnet", "env", "supplier", "--dir", dir)
+	if !strings.Contains(r.Stdout, "export TRUSTLINE_MSP_ID='SupplierMSP'") {
+		t.Errorf("env supplier:\n%s", r.Stdout)
 	}
 
 	// up again: nothing changes.
-	_, stderr, code = run(t, "testnet", "up", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("second testnet up: exit %d\n%s", code, stderr)
+	r = clitest.Run(t, "", "testnet", "up", "--dir", dir)
+	if r.Code != 0 {
+		t.Fatalf("second testnet up: exit %d\n%s", r.Code, r.Stderr)
 	}
 	again, _ := status(t, dir)
 	for i, p := range again.Processes {
@@ -86,9 +87,9 @@ func TestIntegrationCommands(t *testing.T) {
 		}
 	}
 
-	_, stderr, code = run(t, "testnet", "down", "--dir", dir)
-	if code != 0 {
-		t.Fatalf("testnet down: exit %d\n%s", code, stderr)
+	r = clitest.Run(t, "", "testnet", "down", "--dir", dir)
+	if r.Code != 0 {
+		t.Fatalf("testnet down: exit %d\n%s", r.Code, r.Stderr)
 	}
 	down, code := status(t, dir)
 	if code != cmdutil.ExitUnavailable {

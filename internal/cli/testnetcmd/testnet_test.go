@@ -1,27 +1,12 @@
 package testnetcmd_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/trustline/trustline/internal/cli"
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 )
-
-// run executes the trustline command tree in-process.
-func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	root := cli.NewRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), cmdutil.ExitCode(err)
-}
 
 func TestUsageErrors(t *testing.T) {
 	dir := t.TempDir()
@@ -39,30 +24,30 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			_, stderr, code := run(t, tc.args...)
-			if code != cmdutil.ExitUsage {
-				t.Errorf("exit code %d, want %d (usage); stderr: %s", code, cmdutil.ExitUsage, stderr)
+			r := clitest.Run(t, "", tc.args...)
+			if r.Code != cmdutil.ExitUsage {
+				t.Errorf("exit code %d, want %d (usage); stderr: %s", r.Code, cmdutil.ExitUsage, r.Stderr)
 			}
-			if !strings.Contains(stderr, tc.want) {
-				t.Errorf("stderr %q lacks %q", stderr, tc.want)
+			if !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("stderr %q lacks %q", r.Stderr, tc.want)
 			}
 		})
 	}
 }
 
 func TestEnvBeforeUp(t *testing.T) {
-	_, stderr, code := run(t, "testnet", "env", "lab", "--dir", t.TempDir())
-	if code != cmdutil.ExitUsage || !strings.Contains(stderr, "run `trustline testnet up` first") {
-		t.Errorf("exit %d, stderr %q; want a usage error saying to run testnet up", code, stderr)
+	r := clitest.Run(t, "", "testnet", "env", "lab", "--dir", t.TempDir())
+	if r.Code != cmdutil.ExitUsage || !strings.Contains(r.Stderr, "run `trustline testnet up` first") {
+		t.Errorf("exit %d, stderr %q; want a usage error saying to run testnet up", r.Code, r.Stderr)
 	}
 }
 
 func TestStatusOfStoppedNetwork(t *testing.T) {
-	out, _, code := run(t, "testnet", "status", "--dir", t.TempDir(), "-o", "json")
-	if code != cmdutil.ExitUnavailable {
-		t.Errorf("exit %d, want %d (unavailable)", code, cmdutil.ExitUnavailable)
+	r := clitest.Run(t, "", "testnet", "status", "--dir", t.TempDir(), "-o", "json")
+	if r.Code != cmdutil.ExitUnavailable {
+		t.Errorf("exit %d, want %d (unavailable)", r.Code, cmdutil.ExitUnavailable)
 	}
-	if !strings.Contains(out, `"alive": false`) {
-		t.Errorf("status JSON does not list dead processes:\n%s", out)
+	if !strings.Contains(r.Stdout, `"alive": false`) {
+		t.Errorf("status JSON does not list dead processes:\n%s", r.Stdout)
 	}
 }

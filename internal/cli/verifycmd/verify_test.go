@@ -14,24 +14,10 @@ import (
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/ethanchor/anchortest"
-	"github.com/trustline/trustline/internal/cli"
-	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/receipt"
 )
-
-func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	ios, _, out, errOut := iostreams.Test()
-	root := cli.NewRootCmd(ios)
-	root.SetArgs(args)
-	err := root.ExecuteContext(context.Background())
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), cmdutil.ExitCode(err)
-}
 
 // freePort is a loopback port free a moment ago.
 func freePort(t *testing.T) int {
@@ -150,17 +136,17 @@ func TestVerify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := run(t, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
+			r := clitest.Run(t, "", tc.args...)
+			if r.Code != tc.code {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", r.Code, tc.code, r.Stdout, r.Stderr)
 			}
 			for _, s := range tc.stdout {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
+				if !strings.Contains(r.Stdout, s) {
+					t.Errorf("stdout lacks %q:\n%s", s, r.Stdout)
 				}
 			}
-			if !strings.Contains(stderr, tc.stderr) {
-				t.Errorf("stderr %q lacks %q", stderr, tc.stderr)
+			if !strings.Contains(r.Stderr, tc.stderr) {
+				t.Errorf("stderr %q lacks %q", r.Stderr, tc.stderr)
 			}
 		})
 	}
@@ -171,9 +157,9 @@ func TestVerify(t *testing.T) {
 // mismatch, exit 3.
 func TestVerifyClaimsReceipt(t *testing.T) {
 	path := filepath.Join("testdata", "claims-receipt.json")
-	out, errOut, code := run(t, "verify", path)
-	if code != 0 || !strings.Contains(out, "✓ holds   Lab tested (lab_tested)") || !strings.Contains(out, "all 2 claim verdicts re-evaluated to the node's") {
-		t.Fatalf("verify: exit %d\n%s%s", code, out, errOut)
+	r := clitest.Run(t, "", "verify", path)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "✓ holds   Lab tested (lab_tested)") || !strings.Contains(r.Stdout, "all 2 claim verdicts re-evaluated to the node's") {
+		t.Fatalf("verify: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -189,12 +175,12 @@ func TestVerifyClaimsReceipt(t *testing.T) {
 	if err := os.WriteFile(tampered, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, errOut, code = run(t, "verify", tampered)
-	if code != 3 || !strings.Contains(out, "✗ fails   Lab tested") || !strings.Contains(out, "the node says fails, the evidence says holds") ||
-		!strings.Contains(errOut, "1 of 2 claim verdicts could NOT be confirmed") {
-		t.Fatalf("tampered: exit %d\n%s%s", code, out, errOut)
+	r = clitest.Run(t, "", "verify", tampered)
+	if r.Code != 3 || !strings.Contains(r.Stdout, "✗ fails   Lab tested") || !strings.Contains(r.Stdout, "the node says fails, the evidence says holds") ||
+		!strings.Contains(r.Stderr, "1 of 2 claim verdicts could NOT be confirmed") {
+		t.Fatalf("tampered: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
-	out, _, code = run(t, "verify", path, "-o", "json")
+	r = clitest.Run(t, "", "verify", path, "-o", "json")
 	var rep struct {
 		OK     bool `json:"ok"`
 		Claims []struct {
@@ -204,7 +190,7 @@ func TestVerifyClaimsReceipt(t *testing.T) {
 			} `json:"recomputed"`
 		} `json:"claims"`
 	}
-	if err := json.Unmarshal([]byte(out), &rep); err != nil || code != 0 || !rep.OK || len(rep.Claims) != 2 || rep.Claims[0].Recomputed.Reason == "" {
-		t.Fatalf("-o json: exit %d, %v\n%s", code, err, out)
+	if err := json.Unmarshal([]byte(r.Stdout), &rep); err != nil || r.Code != 0 || !rep.OK || len(rep.Claims) != 2 || rep.Claims[0].Recomputed.Reason == "" {
+		t.Fatalf("-o json: exit %d, %v\n%s", r.Code, err, r.Stdout)
 	}
 }
