@@ -24,6 +24,7 @@ func TestNodeStartErrors(t *testing.T) {
 	unknown := write("unknown.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n  org: supplier\n")
 	badAnchoring := write("anchoring.yaml", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\nanchoring:\n  enabled: true\n  contract: \"0x12\"\n  rpcURL: x\n")
 	cmdtest.RunCases(t, NewCmd, []cmdtest.Case{
+		{Name: "help", Args: []string{"start", "--help"}, Out: "trustline node start --testnet-org supplier --listen 127.0.0.1:8480"},
 		{Name: "neither config nor org", Args: []string{"start"}, Code: cmdutil.ExitUsage, Err: "give --config FILE or --testnet-org ORG"},
 		{Name: "both", Args: []string{"start", "--config", noPeer, "--testnet-org", "supplier"}, Code: cmdutil.ExitUsage, Err: "exclude each other"},
 		{Name: "missing file", Args: []string{"start", "--config", filepath.Join(dir, "none.yaml")}, Code: cmdutil.ExitUsage, Err: "none.yaml"},

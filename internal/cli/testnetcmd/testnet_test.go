@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/trustline/trustline/internal/cli/clitest"
+	"github.com/trustline/trustline/internal/cli/cmdtest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/testnetcmd"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -50,4 +52,19 @@ func TestStatusOfStoppedNetwork(t *testing.T) {
 	if !strings.Contains(r.Stdout, `"alive": false`) {
 		t.Errorf("status JSON does not list dead processes:\n%s", r.Stdout)
 	}
+}
+
+// TestCommandsWithoutNetwork: help, and what status and down print for a
+// network that never started (nothing is started).
+func TestCommandsWithoutNetwork(t *testing.T) {
+	dir := t.TempDir()
+	cmdtest.RunCases(t, testnetcmd.NewCmd, []cmdtest.Case{
+		{Name: "help", Args: []string{"--help"}, Out: "  down        Stop every process of the network\n"},
+		{Name: "up help", Args: []string{"up", "--help"}, Out: "trustline testnet up --dir /tmp/net2 --base-port 28000"},
+		{Name: "status table", Args: []string{"status", "--dir", dir}, Code: cmdutil.ExitUnavailable,
+			Out: "channel trustline: not created\n", Err: "the testnet in " + dir + " is not fully up"},
+		{Name: "status lists processes", Args: []string{"status", "--dir", dir}, Code: cmdutil.ExitUnavailable, Out: "PROCESS"},
+		{Name: "down", Args: []string{"down", "--dir", dir}, Err: "Stopped the testnet in " + dir},
+		{Name: "env bad output", Args: []string{"env", "lab", "--dir", dir, "-o", "csv"}, Code: cmdutil.ExitUsage, Err: `unknown --output "csv"`},
+	})
 }
