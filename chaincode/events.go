@@ -108,7 +108,16 @@ func (t *txn) record(ev *epcis.Event, lots ...*lotState) (string, error) {
 		if err := t.putIndex(ik, id); err != nil {
 			return "", err
 		}
+		// The chain commits to every event of the lot, in ledger order, so
+		// a receipt can prove none is missing; a lot with events from
+		// before chains stays unchained rather than chain a suffix.
+		if l.rec.Counts.Events == 0 || l.rec.EventChain != "" {
+			l.rec.EventChain = ledger.NextEventChain(l.rec.EventChain, id)
+		}
 		l.rec.Counts.Events++
+		if err := t.put(l.key, l.rec); err != nil {
+			return "", err
+		}
 	}
 	return id, nil
 }

@@ -154,9 +154,15 @@ type LotSummary struct {
 	// derived from the transformation graph, never stored.
 	RecalledVia []string `json:"recalledVia,omitempty" metadata:",optional"`
 	Counts      Counts   `json:"counts"`
-	CreatedAt   string   `json:"createdAt"`
-	CreatedTx   string   `json:"createdTx"`
-	UpdatedAt   string   `json:"updatedAt"`
+	// EventChain commits to the lot's EPCIS events in ledger order, each
+	// event the chaincode recorded on the lot (Counts.Events of them):
+	// NextEventChain over their ids, from "". Empty for a lot that had
+	// events before trustline chained them, whose completeness a receipt
+	// then cannot prove.
+	EventChain string `json:"eventChain,omitempty" metadata:",optional"`
+	CreatedAt  string `json:"createdAt"`
+	CreatedTx  string `json:"createdTx"`
+	UpdatedAt  string `json:"updatedAt"`
 }
 
 // Unit is a serialised trade item of a lot.

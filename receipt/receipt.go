@@ -74,6 +74,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -86,23 +87,51 @@ import (
 
 // Limits are what a verified receipt of format version v does not prove,
 // in words for its reader: verify states them next to what it checked, so
-// that a ✓ is never read as more than it is.
+// that a ✓ is never read as more than it is. For a version 3 receipt they
+// depend on what it holds: use Receipt.Limits.
 func Limits(v int) []string {
-	lim := []string{
-		"that no event of the lot was left out, and none reordered (completeness)",
-		"that the lot's record is its latest, as of the newest anchor (currency)",
-		"the transaction id and block of each event and record (the Merkle leaf is the id alone)",
-		"an event's certificationInfo, errorDeclaration, recordTime and eventID members (outside the CBV event hash)",
-	}
+	lim := []string{limitCompleteness, limitCurrency, limitBinding, limitContent}
 	if v == 1 {
 		lim = append(lim, "any claim verdict, and whether events are the lot's own or its ingredients' (no records)")
 	}
 	return lim
 }
 
-// Version is the receipt format this package writes. It reads version 1
-// too (receipts without claims).
-const Version = 2
+const (
+	limitCompleteness = "that no event of the lot was left out, and none reordered (completeness)"
+	limitCurrency     = "that the lot's record is its latest, as of the newest anchor (currency)"
+	limitBinding      = "the transaction id and block of each event and record (the Merkle leaf is the id alone)"
+	limitContent      = "an event's certificationInfo, errorDeclaration, recordTime and eventID members (outside the CBV event hash)"
+)
+
+// Limits are what r, once verified, does not prove (see Limits): for a
+// version 3 receipt, the transaction, block and full content of the events
+// and records in windows of bare leaves (anchored before the network bound
+// its leaves), and what its lot records do not commit to.
+func (r *Receipt) Limits() []string {
+	if r.Version < 3 {
+		return Limits(r.Version)
+	}
+	var lim []string
+	bare := false
+	for _, w := range r.Windows {
+		if w.Leaves != LeavesBound {
+			bare = true
+		}
+	}
+	lim = append(lim, r.completenessLimits()...)
+	if bare {
+		lim = append(lim, "for events and records in windows of bare leaves: "+limitBinding+" and "+limitContent)
+	}
+	return lim
+}
+
+// Version is the receipt format this package writes. It reads versions 1
+// (receipts without claims) and 2 (leaves of bare ids) too.
+const Version = 3
+
+// LeavesBound is Window.Leaves of a window of bound leaves (ledger.Leaf).
+const LeavesBound = "bound"
 
 // Receipt is a trace receipt.
 type Receipt struct {
@@ -131,7 +160,12 @@ type Window struct {
 	ToBlock   uint64      `json:"toBlock"`
 	Size      uint64      `json:"size"`
 	Root      common.Hash `json:"root"`
-	Anchors   []Anchor    `json:"anchors"`
+	// Leaves is the window's leaf format: LeavesBound, each leaf an id
+	// bound to its transaction, block and content (ledger.Leaf); empty,
+	// the bare ids (versions 1 and 2, and windows anchored before the
+	// network bound its leaves).
+	Leaves  string   `json:"leaves,omitempty"`
+	Anchors []Anchor `json:"anchors"`
 }
 
 // Anchor locates one member's anchor transaction of a window.
@@ -175,8 +209,11 @@ type Record struct {
 // Proof is what the anchoring side knows of one event: the anchored window
 // holding it, its leaf index and path, and every anchor of the window.
 type Proof struct {
-	Window    ethanchor.Window
-	Size      uint64
+	Window ethanchor.Window
+	Size   uint64
+	// Leaf is the leaf proven: the bare id, or a bound leaf of it
+	// (ledger.Leaf), whose transaction and block the receipt then states.
+	Leaf      string
 	LeafIndex uint64
 	Path      []merkle.Hash
 	Anchors   []ethanchor.Receipt
@@ -232,18 +269,28 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 		root     merkle.Hash
 	}
 	windows := map[key]int{}
-	place := func(what string, p Proof) (int, []common.Hash, error) {
+	place := func(what, id string, p Proof) (int, []common.Hash, error) {
 		k := key{p.Window.Channel, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root}
+		format := ""
+		if p.Leaf != "" && p.Leaf != id {
+			if ledger.LeafID(p.Leaf) != id {
+				return 0, nil, fmt.Errorf("receipt: the proof of %s %s is of leaf %s", what, id, p.Leaf)
+			}
+			format = LeavesBound
+		}
 		wi, ok := windows[k]
 		if !ok {
 			wi = len(r.Windows)
 			windows[k] = wi
 			r.Windows = append(r.Windows, Window{
 				Channel: p.Window.Channel, FromBlock: p.Window.FromBlock, ToBlock: p.Window.ToBlock,
-				Size: p.Size, Root: common.Hash(p.Window.Root), Anchors: []Anchor{},
+				Size: p.Size, Root: common.Hash(p.Window.Root), Leaves: format, Anchors: []Anchor{},
 			})
 		}
 		w := &r.Windows[wi]
+		if w.Leaves != format {
+			return 0, nil, fmt.Errorf("receipt: %s %s has a leaf of another format than its window %d..%d", what, id, w.FromBlock, w.ToBlock)
+		}
 		for _, a := range p.Anchors {
 			if a.Window != p.Window {
 				return 0, nil, fmt.Errorf("receipt: anchor %s is of window %d..%d root %x, not of the %s's window %d..%d root %x",
@@ -267,8 +314,11 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 		if e.EventID == "" {
 			return nil, fmt.Errorf("receipt: event in tx %s has no id", e.TxID)
 		}
-		wi, path, err := place("event", e.Proof)
+		wi, path, err := place("event", e.EventID, e.Proof)
 		if err != nil {
+			return nil, err
+		}
+		if err := bindPosition(&e.TxID, &e.Block, e.Proof.Leaf); err != nil {
 			return nil, err
 		}
 		ev := e.Event
@@ -284,8 +334,11 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 		if e.Record.ID == "" || len(e.Record.JSON) == 0 {
 			return nil, fmt.Errorf("receipt: %s record in tx %s has no id or content", e.Record.Kind, e.TxID)
 		}
-		wi, path, err := place("record", e.Proof)
+		wi, path, err := place("record", e.Record.ID, e.Proof)
 		if err != nil {
+			return nil, err
+		}
+		if err := bindPosition(&e.TxID, &e.Block, e.Proof.Leaf); err != nil {
 			return nil, err
 		}
 		r.Records = append(r.Records, Record{
@@ -294,7 +347,25 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 		})
 	}
 	r.Claims = c.Claims
+	// Bare leaves are format 2: only bound ones carry format 3's promises,
+	// and a version 3 receipt must prove its subject lot's record.
+	if !slices.ContainsFunc(r.Windows, func(w Window) bool { return w.Leaves == LeavesBound }) {
+		r.Version = 2
+	}
 	return r, nil
+}
+
+// bindPosition sets the transaction and block of an entry from its bound
+// leaf, which says where the anchored content was recorded.
+func bindPosition(tx *string, block *uint64, leaf string) error {
+	l, bound, err := ledger.ParseLeaf(leaf)
+	if err != nil {
+		return fmt.Errorf("receipt: %w", err)
+	}
+	if bound {
+		*tx, *block = l.TxID, l.Block
+	}
+	return nil
 }
 
 func compact(raw []byte) (json.RawMessage, error) {
@@ -354,7 +425,7 @@ func Parse(data []byte) (*Receipt, error) {
 	if probe.Version == nil {
 		return nil, fmt.Errorf("%w: no version", ErrFormat)
 	}
-	if *probe.Version != Version && *probe.Version != 1 {
+	if *probe.Version < 1 || *probe.Version > Version {
 		return nil, fmt.Errorf("%w %d (this reader knows version %d)", ErrVersion, *probe.Version, Version)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -368,6 +439,15 @@ func Parse(data []byte) (*Receipt, error) {
 	}
 	if r.Version == 1 && (r.Records != nil || r.Claims != nil) {
 		return nil, fmt.Errorf("%w: version 1 has no records or claims", ErrFormat)
+	}
+	for i, w := range r.Windows {
+		switch {
+		case w.Leaves == "":
+		case w.Leaves != LeavesBound:
+			return nil, fmt.Errorf("%w: window %d: leaves %q is not %q", ErrFormat, i, w.Leaves, LeavesBound)
+		case r.Version < 3:
+			return nil, fmt.Errorf("%w: version %d has no bound leaves", ErrFormat, r.Version)
+		}
 	}
 	return &r, nil
 }

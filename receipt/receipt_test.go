@@ -292,7 +292,9 @@ func TestParse(t *testing.T) {
 	}{
 		{"not json", "{", ErrFormat},
 		{"no version", `{"events":[]}`, ErrFormat},
-		{"version 3", `{"version":3}`, ErrVersion},
+		{"version 4", `{"version":4}`, ErrVersion},
+		{"version 2 with bound leaves", `{"version":2,"windows":[{"leaves":"bound"}]}`, ErrFormat},
+		{"unknown leaf format", `{"version":3,"windows":[{"leaves":"other"}]}`, ErrFormat},
 		{"version 1 without records", `{"version":1,"records":[]}`, ErrFormat},
 		{"unknown member", `{"version":1,"evnts":[]}`, ErrFormat},
 		{"trailing data", string(good) + "{}", ErrFormat},

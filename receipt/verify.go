@@ -60,6 +60,9 @@ var (
 	// ErrClaimEvidence is returned when the receipt lacks, or fails to
 	// prove, something a claim's verdict rests on.
 	ErrClaimEvidence = errors.New("receipt: claim evidence missing or unproven")
+	// ErrLeaf is returned when the leaf binding an event or record to its
+	// transaction, block and content is not the anchored one.
+	ErrLeaf = errors.New("receipt: leaf not anchored")
 	// ErrUnreachable is returned by Verify when the chain's RPC endpoint
 	// cannot be reached: the report is then incomplete.
 	ErrUnreachable = errors.New("receipt: chain RPC endpoint unreachable")
@@ -106,6 +109,9 @@ type Verdict struct {
 	TxID     string            `json:"txId"`
 	Block    uint64            `json:"block"`
 	Failures []*PartError      `json:"failures,omitempty"`
+	// Bound is true when the leaf binds the id to TxID, Block and the full
+	// content (a window of bound leaves): they are then proven.
+	Bound bool `json:"bound"`
 	// Anchors is how many anchors the event's window lists; OnChain tells
 	// whether they were checked on chain (false offline: the anchors were
 	// not checked at all).
@@ -139,6 +145,9 @@ type Report struct {
 	// Subject are the failures to bind the receipt's proven events,
 	// records and claims to its subject (verifySubject); empty when bound.
 	Subject []*PartError `json:"subject,omitempty"`
+	// Lots are the completeness checks of the lots the receipt proves a
+	// record of (verifyLots).
+	Lots []LotVerdict `json:"lots,omitempty"`
 }
 
 // OK reports whether every event and record verified and every claim
@@ -154,6 +163,11 @@ func (r *Report) OK() bool {
 	}
 	for _, c := range r.Claims {
 		if !c.OK() {
+			return false
+		}
+	}
+	for _, l := range r.Lots {
+		if !l.OK() {
 			return false
 		}
 	}
@@ -196,7 +210,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	windowAnchors := make(map[int][]*PartError) // anchor failures by window, checked once
 	// leaf checks what events and records share: the block lies in the
 	// window, the id's path leads to its root, the window's anchors.
-	leaf := func(v *Verdict, window int, block uint64, id string, leafIndex uint64, path []common.Hash) error {
+	leaf := func(v *Verdict, what string, window int, tx string, block uint64, id string, content []byte, leafIndex uint64, path []common.Hash) error {
 		fail := func(p Part, err error) { v.Failures = append(v.Failures, &PartError{Part: p, Anchor: -1, Err: err}) }
 		if window < 0 || window >= len(r.Windows) {
 			fail(PartPath, fmt.Errorf("%w: window %d of %d", ErrNoWindow, window, len(r.Windows)))
@@ -206,7 +220,21 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		if block < w.FromBlock || block > w.ToBlock {
 			fail(PartEvent, fmt.Errorf("%w: block %d, window %d..%d", ErrBlockOutsideWindow, block, w.FromBlock, w.ToBlock))
 		}
-		if err := merkle.Verify([]byte(id), leafIndex, w.Size, hashes(path), merkle.Hash(w.Root)); err != nil {
+		leaf := id
+		if w.Leaves == LeavesBound {
+			v.Bound = true
+			l, err := ledger.BoundLeaf(id, tx, block, content)
+			if err != nil {
+				fail(PartPath, fmt.Errorf("%w: %s %s: %v", ErrLeaf, what, id, err))
+				return nil
+			}
+			leaf = l.String()
+		}
+		if err := merkle.Verify([]byte(leaf), leafIndex, w.Size, hashes(path), merkle.Hash(w.Root)); err != nil {
+			if v.Bound {
+				err = fmt.Errorf("%w: %s %s in tx %s, block %d, with this content, is not the anchored leaf (its txId, block or content differ from the ledger's): %w",
+					ErrLeaf, what, id, tx, block, err)
+			}
 			fail(PartPath, err)
 		}
 		v.Anchors = len(w.Anchors)
@@ -231,7 +259,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		if err := checkEvent(e); err != nil {
 			v.Failures = append(v.Failures, &PartError{Part: PartEvent, Anchor: -1, Err: err})
 		}
-		if err := leaf(&v, e.Window, e.Block, e.EventID, e.LeafIndex, e.Path); err != nil {
+		if err := leaf(&v, "event", e.Window, e.TxID, e.Block, e.EventID, e.Event, e.LeafIndex, e.Path); err != nil {
 			return nil, err
 		}
 		rep.Verdicts = append(rep.Verdicts, v)
@@ -243,7 +271,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 		if records[i], err = checkRecord(rec); err != nil {
 			v.Failures = append(v.Failures, &PartError{Part: PartRecord, Anchor: -1, Err: err})
 		}
-		if err := leaf(&v, rec.Window, rec.Block, rec.RecordID, rec.LeafIndex, rec.Path); err != nil {
+		if err := leaf(&v, string(rec.Type)+" record", rec.Window, rec.TxID, rec.Block, rec.RecordID, rec.Record, rec.LeafIndex, rec.Path); err != nil {
 			return nil, err
 		}
 		for _, f := range v.Failures {
@@ -255,6 +283,7 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	}
 	rep.Claims = verifyClaims(r, rep, records)
 	rep.Subject = verifySubject(r, rep, records)
+	rep.Lots = verifyLots(r, rep, records)
 	return rep, nil
 }
 

@@ -57,12 +57,14 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
 	"github.com/trustline/trustline/receipt"
 )
@@ -74,6 +76,18 @@ type Source interface {
 	// EventIDs are the ids of the EPCIS events recorded by valid
 	// transactions in blocks from..to, inclusive, in any order.
 	EventIDs(ctx context.Context, from, to uint64) ([]string, error)
+}
+
+// LeafSource is a Source that also gives the bound leaves of its blocks
+// (ledger.Leaf: each id bound to its transaction, block and content); the
+// node's index is one. Windows starting at or after
+// Options.BareLeavesBefore are built of bound leaves when the Source is a
+// LeafSource.
+type LeafSource interface {
+	Source
+	// Leaves are the bound leaves of the events and records recorded in
+	// blocks from..to, inclusive, in any order.
+	Leaves(ctx context.Context, from, to uint64) ([]string, error)
 }
 
 // Store keeps windows, their ids and anchors. The node's Pebble index
@@ -88,8 +102,8 @@ type Store interface {
 	AddAnchors(ctx context.Context, fromBlock uint64, rs ...ethanchor.Receipt) error
 	// Anchors are the anchors recorded for the window starting at fromBlock.
 	Anchors(ctx context.Context, fromBlock uint64) ([]ethanchor.Receipt, error)
-	// WindowOf is the window holding event id; ok is false when no window
-	// does (yet).
+	// WindowOf is the window holding a leaf of event or record id (bare
+	// or bound, ledger.Leaf); ok is false when no window does (yet).
 	WindowOf(ctx context.Context, id string) (w Window, ok bool, err error)
 	// Windows are the saved windows ending at or after fromBlock, in block
 	// order, at most limit of them (limit <= 0: all).
@@ -103,11 +117,17 @@ type Anchorer interface {
 	Address() common.Address
 }
 
-// Window is a window as stored: what was anchored, and the canonical event
-// ids it was built from, enough to recompute any event's path.
+// Window is a window as stored: what was anchored, and the canonical
+// leaves it was built from (bare event and record ids, or bound leaves,
+// see ledger.Leaf), enough to recompute any leaf's path.
 type Window struct {
 	ethanchor.Window
 	IDs []string // canonical order (merkle.Window)
+}
+
+// Bound reports whether the window's leaves are bound leaves.
+func (w Window) Bound() bool {
+	return len(w.IDs) > 0 && strings.Contains(w.IDs[0], ledger.LeafSep)
 }
 
 // Size is the number of leaves.
@@ -131,6 +151,14 @@ type Options struct {
 	Poll time.Duration
 	// FirstBlock is where the first window starts. Default 0.
 	FirstBlock uint64
+	// BareLeavesBefore is the block from which windows are built of bound
+	// leaves (ledger.Leaf): a window starting before it has the bare ids
+	// as leaves, as trustline wrote before receipt format 3. Every member
+	// of a channel must use the same value, so that they build the same
+	// roots across the change (co-attestation); a running network sets it
+	// to a block ahead of its head when it upgrades. Default 0: every
+	// window is bound.
+	BareLeavesBefore uint64
 	// ChainStart is the chain block from which to search for anchors (the
 	// contract's deployment block): public endpoints cap log queries.
 	ChainStart uint64
@@ -363,7 +391,7 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 			if from > height-1 {
 				return Window{}, false, nil
 			}
-			more, err := l.src.EventIDs(ctx, from, height-1)
+			more, err := l.leaves(ctx, start, from, height-1)
 			if err != nil {
 				return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, height-1, err)
 			}
@@ -381,7 +409,7 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 			}
 			return makeWindow(l.opts.Channel, start, height-1, ids), true, nil
 		}
-		more, err := l.src.EventIDs(ctx, from, to)
+		more, err := l.leaves(ctx, start, from, to)
 		if err != nil {
 			return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
 		}
@@ -409,7 +437,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 	var hi uint64
 	for {
 		hi = min((lo/n+1)*n-1, height-1)
-		ids, err := l.src.EventIDs(ctx, lo, hi)
+		ids, err := l.leaves(ctx, from, lo, hi)
 		if err != nil {
 			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", lo, hi, err)
 		}
@@ -424,7 +452,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 	var ids []string
 	var found []ethanchor.Receipt
 	for b := lo; b <= hi; b++ {
-		more, err := l.src.EventIDs(ctx, b, b)
+		more, err := l.leaves(ctx, from, b, b)
 		if err != nil {
 			return Window{}, nil, false, fmt.Errorf("anchoring: events of block %d: %w", b, err)
 		}
@@ -450,7 +478,7 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 		for j < len(found) && found[j].ToBlock == to {
 			j++
 		}
-		ids, err := l.src.EventIDs(ctx, from, to)
+		ids, err := l.leaves(ctx, from, from, to)
 		if err != nil {
 			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
 		}
@@ -494,6 +522,15 @@ func (l *Loop) ensureRecorded(ctx context.Context, w Window) ([]ethanchor.Receip
 		return nil, err
 	}
 	return rs, nil
+}
+
+// leaves are the leaves of blocks from..to of the window starting at
+// start: bound from Options.BareLeavesBefore on, when the source has them.
+func (l *Loop) leaves(ctx context.Context, start, from, to uint64) ([]string, error) {
+	if ls, ok := l.src.(LeafSource); ok && start >= l.opts.BareLeavesBefore {
+		return ls.Leaves(ctx, from, to)
+	}
+	return l.src.EventIDs(ctx, from, to)
 }
 
 // ErrNoMemberAnchor: a read-only node's saved window has no anchor, and no
@@ -596,8 +633,9 @@ func sameAnchor(a, b ethanchor.Receipt) bool {
 	return a.TxHash == b.TxHash && a.LogIndex == b.LogIndex && a.ChainID.Cmp(b.ChainID) == 0
 }
 
-// Proof is the receipt proof of event id: its window, leaf index, path and
-// every anchor recorded for the window.
+// Proof is the receipt proof of event or record id: its window, its leaf
+// (the id, or the first bound leaf of it in canonical order), leaf index,
+// path and every anchor recorded for the window.
 func Proof(ctx context.Context, store Store, id string) (receipt.Proof, error) {
 	w, ok, err := store.WindowOf(ctx, id)
 	if err != nil {
@@ -607,7 +645,7 @@ func Proof(ctx context.Context, store Store, id string) (receipt.Proof, error) {
 		return receipt.Proof{}, fmt.Errorf("%w: %s", ErrNotAnchored, id)
 	}
 	mw := merkle.NewWindow(w.IDs)
-	i, ok := mw.Index(id)
+	i, ok := LeafIndex(mw.IDs(), id)
 	if !ok {
 		return receipt.Proof{}, fmt.Errorf("anchoring: window %d..%d does not hold %s", w.FromBlock, w.ToBlock, id)
 	}
@@ -623,5 +661,15 @@ func Proof(ctx context.Context, store Store, id string) (receipt.Proof, error) {
 	if err != nil {
 		return receipt.Proof{}, err
 	}
-	return receipt.Proof{Window: w.Window, Size: w.Size(), LeafIndex: uint64(i), Path: path, Anchors: rs}, nil
+	return receipt.Proof{Window: w.Window, Size: w.Size(), Leaf: mw.IDs()[i], LeafIndex: uint64(i), Path: path, Anchors: rs}, nil
+}
+
+// LeafIndex is the index in canonical leaves of id's leaf: id itself, or
+// the first bound leaf of id.
+func LeafIndex(leaves []string, id string) (int, bool) {
+	if i, ok := slices.BinarySearch(leaves, id); ok {
+		return i, true
+	}
+	i, _ := slices.BinarySearch(leaves, id+ledger.LeafSep)
+	return i, i < len(leaves) && strings.HasPrefix(leaves[i], id+ledger.LeafSep)
 }

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ledger"
 )
 
 // MemStore is a Store in memory, for tests and tools that anchor a block
@@ -43,7 +44,8 @@ func (s *MemStore) SaveWindow(_ context.Context, w Window) error {
 	}
 	w.IDs = slices.Clone(w.IDs)
 	s.windows = append(s.windows, w)
-	for _, id := range w.IDs {
+	for _, leaf := range w.IDs {
+		id := ledger.LeafID(leaf)
 		if _, ok := s.byID[id]; !ok { // an event's first window is where it was recorded
 			s.byID[id] = len(s.windows) - 1
 		}

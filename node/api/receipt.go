@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -97,6 +98,9 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 	for i := range entries { // all anchored: entries[i] is events[i]
 		entries[i].Upstream = upstream[i]
 	}
+	// In ledger order, which each lot's event chain commits to (a lot's
+	// transactions never share a block: each rewrites the lot's record).
+	slices.SortStableFunc(entries, func(a, b receipt.Entry) int { return cmp.Compare(a.Block, b.Block) })
 	rc, err := receipt.BuildWith(receipt.Subject{DigitalLink: tr.ID, Lots: []string{tr.Lot.ID}},
 		receipt.Contents{Events: entries, Records: records, Claims: ce.Results}, time.Now())
 	if err != nil {
@@ -221,6 +225,9 @@ func (s *Server) anchorViews(r *http.Request, events []json.RawMessage) []web.An
 				v.ChainID = a.ChainID.Uint64()
 			}
 			v.Root, v.Size, v.Leaf, v.Path = hex.EncodeToString(p.Window.Root[:]), p.Size, p.LeafIndex, strings.Join(path, ",")
+			if p.Leaf != ev.EventID {
+				v.LeafText = p.Leaf
+			}
 		}
 		out = append(out, v)
 	}

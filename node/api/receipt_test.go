@@ -15,6 +15,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/receipt"
@@ -80,8 +81,15 @@ func TestReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Events) != len(p.Unanchored) || len(r.Windows) == 0 {
-		t.Errorf("receipt of %d events in %d windows, want %d events", len(r.Events), len(r.Windows), len(p.Unanchored))
+	// The events and the lot's record (which its events' completeness is
+	// checked against) were pending.
+	if len(r.Events)+len(r.Records) != len(p.Unanchored) || len(r.Windows) == 0 || len(r.Records) != 1 || r.Records[0].Type != ledger.RecordLot {
+		t.Errorf("receipt of %d events and %d records in %d windows, want %d events and the lot record", len(r.Events), len(r.Records), len(r.Windows), len(p.Unanchored))
+	}
+	for _, w := range r.Windows {
+		if w.Leaves != receipt.LeavesBound || r.Version != receipt.Version {
+			t.Errorf("version %d receipt, window %d..%d of leaves %q: want version %d and bound leaves", r.Version, w.FromBlock, w.ToBlock, w.Leaves, receipt.Version)
+		}
 	}
 	rep, err := receipt.Verify(context.Background(), r, receipt.Options{})
 	if err != nil {
@@ -89,8 +97,8 @@ func TestReceipt(t *testing.T) {
 	}
 	// The testdata's event ids are not content hashes: only paths and
 	// anchors' presence are checked here (the integration test checks all).
-	for _, v := range rep.Verdicts {
-		if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) {
+	for _, v := range append(rep.Verdicts, rep.Records...) {
+		if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) || !v.Bound {
 			t.Errorf("%s: %v", v.EventID, v.Failures)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 )
 
@@ -19,7 +20,7 @@ import (
 //
 //	w {fromBlock, 20 digits}                          → window JSON (ethanchor.Window and canonical ids)
 //	y {fromBlock} {chainId} {txHash} {logIndex}       → ethanchor.Receipt JSON
-//	z {eventID}                                       → fromBlock of the event's window
+//	z {eventID}                                       → fromBlock of the window of the event's leaf (ledger.LeafID)
 const (
 	tWindow       = 'w'
 	tWindowAnchor = 'y'
@@ -101,7 +102,8 @@ func (s *AnchorStore) SaveWindow(ctx context.Context, w anchoring.Window) error 
 	if err := setJSON(b, key(tWindow, from), storedWindow{Window: w.Window, IDs: w.IDs}); err != nil {
 		return err
 	}
-	for _, id := range w.IDs {
+	for _, leaf := range w.IDs {
+		id := ledger.LeafID(leaf)
 		// An event's first window is where it was recorded.
 		if _, ok, err := get(b, key(tWindowOf, id)); err != nil {
 			return err

@@ -2,8 +2,12 @@ package index
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -15,11 +19,11 @@ import (
 // ApplyBlock with the transaction (so they are ledger-derived and part of
 // Digest), for the anchoring loop (Source) and receipts (EventPosition):
 //
-//	b {block, 20 digits} {eventID}  → transaction id
+//	b {block, 20 digits} {eventID}  → transaction id, space, hex SHA-256 of the content (ledger.ContentHash)
 //	n {eventID}                     → EventPosition JSON (first recording)
 //
 // An index built before these tables existed must be rebuilt to anchor
-// its older blocks.
+// its older blocks (Layout).
 const (
 	tBlockEvent = 'b'
 	tEventPos   = 'n'
@@ -47,7 +51,7 @@ func applyPositions(w writer, pos Position, ev *ledger.Event) error {
 		if !validComponent(f.EventID) {
 			return fmt.Errorf("EPCIS event %d: event id %q", i, f.EventID)
 		}
-		if err := setPosition(w, pos, f.EventID); err != nil {
+		if err := setPosition(w, pos, f.EventID, raw); err != nil {
 			return err
 		}
 	}
@@ -58,16 +62,21 @@ func applyPositions(w writer, pos Position, ev *ledger.Event) error {
 		return err
 	}
 	for _, r := range recs {
-		if err := setPosition(w, pos, r.ID); err != nil {
+		if err := setPosition(w, pos, r.ID, r.JSON); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setPosition records leaf id (an event or record id) as recorded at pos.
-func setPosition(w writer, pos Position, id string) error {
-	if err := w.Set(key(tBlockEvent, blockKey(pos.Block), id), []byte(pos.TxID), nil); err != nil {
+// setPosition records leaf id (an event or record id) as recorded at pos
+// with content doc.
+func setPosition(w writer, pos Position, id string, doc []byte) error {
+	h, err := ledger.ContentHash(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	if err := w.Set(key(tBlockEvent, blockKey(pos.Block), id), []byte(pos.TxID+" "+hex.EncodeToString(h[:])), nil); err != nil {
 		return err
 	}
 	// A replayed event keeps its first position: that is where it was
@@ -116,4 +125,45 @@ func (x *Index) EventIDs(_ context.Context, from, to uint64) ([]string, error) {
 		}
 	}
 	return ids, it.Error()
+}
+
+// Leaves are the bound anchoring leaves (ledger.Leaf) of the EPCIS events
+// and anchored records recorded in blocks from..to, inclusive, in block
+// order (anchoring.LeafSource).
+func (x *Index) Leaves(_ context.Context, from, to uint64) ([]string, error) {
+	if from > to {
+		return nil, nil
+	}
+	it, err := x.db.NewIter(&pebble.IterOptions{
+		LowerBound: prefix(tBlockEvent, blockKey(from)),
+		UpperBound: upperBound(prefix(tBlockEvent, blockKey(to))),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var leaves []string
+	for ok := it.First(); ok; ok = it.Next() {
+		parts := split(it.Key())
+		if len(parts) != 2 {
+			continue
+		}
+		block, err := strconv.ParseUint(parts[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("index: corrupt block key %q", it.Key())
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, err
+		}
+		tx, sum, _ := strings.Cut(string(v), " ")
+		h, err := hex.DecodeString(sum)
+		if err != nil || len(h) != sha256.Size {
+			return nil, fmt.Errorf("index: leaf %s of block %d has no content hash: rebuild the index", parts[1], block)
+		}
+		l := ledger.Leaf{ID: parts[1], TxID: tx, Block: block}
+		copy(l.SHA256[:], h)
+		leaves = append(leaves, l.String())
+	}
+	return leaves, it.Error()
 }

@@ -24,7 +24,8 @@ type ClaimEvidence struct {
 	Events, UpstreamEvents []json.RawMessage
 	// Records are the product, the lot, the upstream lots, the inspection
 	// reports, their signers and the claims, as stored (so their record ids
-	// are the anchored ones), each once.
+	// are the anchored ones), each once. Without claims, the lot's record
+	// alone: a receipt proves the lot's events complete against it.
 	Records []ledger.Record
 }
 
@@ -40,9 +41,17 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 	} else if !ok {
 		return ce, notFound("lot %s", ce.Lot)
 	}
-	cs, err := activeClaims(snap, l)
-	if err != nil || len(cs) == 0 {
+	lotOnly := func() (ClaimEvidence, error) {
+		r, err := ledger.NewRecord(ledger.RecordLot, &l)
+		ce.Records = []ledger.Record{r}
 		return ce, err
+	}
+	cs, err := activeClaims(snap, l)
+	if err != nil {
+		return ce, err
+	}
+	if len(cs) == 0 {
+		return lotOnly()
 	}
 	var at time.Time
 	for _, c := range cs {
@@ -58,7 +67,7 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 		ce.Results = append(ce.Results, r)
 	}
 	if len(ce.Results) == 0 {
-		return ce, nil
+		return lotOnly()
 	}
 	tr, err := claimTrace(snap, l, at)
 	if err != nil {

@@ -79,7 +79,8 @@ var ErrClosed = errors.New("index: closed")
 //
 //	1 (or none): before anchored records (ledger.Record) and the signer table of claims
 //	2: records are anchoring leaves; q s {signer} {report} {lot}
-const Layout = 2
+//	3: b values carry the content hash of bound leaves (ledger.Leaf)
+const Layout = 3
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

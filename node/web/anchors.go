@@ -13,5 +13,8 @@ type AnchorView struct {
 	Root     string // window root, hex without 0x
 	Size     uint64
 	Leaf     uint64
+	// LeafText is the anchored leaf: the event id, or the id bound to its
+	// transaction, block and content hash (ledger.Leaf); empty means the id.
+	LeafText string
 	Path     string // hashes, hex without 0x, comma-separated
 }

@@ -130,7 +130,11 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		if !v.OK() {
 			mark = "✗"
 		}
-		fmt.Fprintf(w, "%s %s%s  tx %s block %d (unproven)", mark, id, note, v.TxID, v.Block)
+		proven := "unproven"
+		if v.Bound {
+			proven = "bound in the leaf"
+		}
+		fmt.Fprintf(w, "%s %s%s  tx %s block %d (%s)", mark, id, note, v.TxID, v.Block, proven)
 		switch {
 		case !v.OK():
 			fmt.Fprintln(w)
@@ -170,7 +174,7 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 			fmt.Fprintf(w, "    %v\n", f)
 		}
 	}
-	if lim := receipt.Limits(r.Version); len(lim) > 0 {
+	if lim := r.Limits(); len(lim) > 0 {
 		fmt.Fprintf(w, "not proven by a version %d receipt:\n", r.Version)
 		for _, l := range lim {
 			fmt.Fprintf(w, "  - %s\n", l)
@@ -183,6 +187,19 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		}
 	} else if len(rep.Verdicts) > 0 {
 		fmt.Fprintln(w, "✓ every event, record and claim is about the subject (or a lot it was made from)")
+	}
+	for _, l := range rep.Lots {
+		switch {
+		case !l.OK():
+			fmt.Fprintf(w, "✗ lot %s: events incomplete\n", l.Lot)
+			for _, f := range l.Failures {
+				fmt.Fprintf(w, "    %v\n", f)
+			}
+		case l.Chained:
+			fmt.Fprintf(w, "✓ lot %s: all %d events shown, in ledger order (the lot record's event chain)\n", l.Lot, l.Events)
+		default:
+			fmt.Fprintf(w, "? lot %s: %d events shown; the lot was recorded before event chains, so none is proven missing\n", l.Lot, l.Shown)
+		}
 	}
 	fmt.Fprintln(w, summary(rep))
 }
@@ -246,6 +263,15 @@ func summary(rep *receipt.Report) string {
 	}
 	if len(rep.Subject) > 0 {
 		s += fmt.Sprintf("; NOT bound to the subject (%d problem(s))", len(rep.Subject))
+	}
+	incomplete := 0
+	for _, l := range rep.Lots {
+		if !l.OK() {
+			incomplete++
+		}
+	}
+	if incomplete > 0 {
+		s += fmt.Sprintf("; events of %d lot(s) INCOMPLETE", incomplete)
 	}
 	if rep.Online {
 		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)

@@ -1,0 +1,342 @@
+package receipt
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ethanchor"
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/merkle"
+)
+
+const (
+	lotA = "https://id.gs1.org/01/09506000134352/10/A1"
+	lotB = "https://id.gs1.org/01/09506000134352/10/B1"
+)
+
+// leafItem is one event or record as the ledger recorded it.
+type leafItem struct {
+	event  json.RawMessage // or record
+	record *ledger.Record
+	id, tx string
+	block  uint64
+}
+
+// buildBound anchors items in windows of 10 blocks with bound leaves
+// (ledger.Leaf), each window anchored by every member of c (or by a fake
+// anchor when c is nil), and builds the receipt of subject over those
+// items for which show is true, as a node does.
+func buildBound(t testing.TB, c *chain, subject Subject, items []leafItem, show func(leafItem) bool, upstream func(leafItem) bool) *Receipt {
+	t.Helper()
+	type win struct {
+		mw     merkle.Window
+		tree   *merkle.Tree
+		w      ethanchor.Window
+		leaves map[string]string // id → leaf
+	}
+	byWin := map[uint64][]string{}
+	leafOf := map[string]string{}
+	for _, it := range items {
+		content := []byte(it.event)
+		if it.record != nil {
+			content = it.record.JSON
+		}
+		l, err := ledger.BoundLeaf(it.id, it.tx, it.block, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byWin[it.block/10] = append(byWin[it.block/10], l.String())
+		leafOf[it.id] = l.String()
+	}
+	wins := map[uint64]*win{}
+	anchors := map[uint64][]ethanchor.Receipt{}
+	for k, leaves := range byWin {
+		mw := merkle.NewWindow(leaves)
+		tree := mw.Tree()
+		aw := ethanchor.Window{Channel: "trustline", FromBlock: k * 10, ToBlock: k*10 + 9, Root: tree.Root()}
+		wins[k] = &win{mw: mw, tree: tree, w: aw}
+		if c != nil {
+			anchors[k] = c.anchorWindow(t, aw)
+		} else {
+			anchors[k] = []ethanchor.Receipt{{Window: aw, ChainID: big.NewInt(1337), TxHash: common.Hash{byte(k + 1)}}}
+		}
+	}
+	proof := func(it leafItem) Proof {
+		w := wins[it.block/10]
+		leaf := leafOf[it.id]
+		i, ok := w.mw.Index(leaf)
+		if !ok {
+			t.Fatalf("%s not in its window", leaf)
+		}
+		path, err := w.tree.Proof(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Proof{Window: w.w, Size: uint64(w.mw.Len()), Leaf: leaf, LeafIndex: uint64(i), Path: path, Anchors: anchors[it.block/10]}
+	}
+	var cont Contents
+	for _, it := range items {
+		if !show(it) {
+			continue
+		}
+		if it.record != nil {
+			cont.Records = append(cont.Records, RecordEntry{Record: *it.record, Proof: proof(it)})
+		} else {
+			cont.Events = append(cont.Events, Entry{Event: it.event, EventID: it.id, Upstream: upstream(it), Proof: proof(it)})
+		}
+	}
+	r, err := BuildWith(subject, cont, time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// storyEvent is an EPCIS event with its CBV 2.1 id, as the chaincode
+// records new events.
+func storyEvent(t testing.TB, ev map[string]any) (json.RawMessage, string) {
+	t.Helper()
+	ev["@context"] = []any{"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"}
+	ev["eventTimeZoneOffset"] = "+00:00"
+	raw, _ := json.Marshal(ev)
+	id, err := epcis.HashEventAs(epcis.Current, raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev["eventID"] = id
+	raw, _ = json.Marshal(ev)
+	return raw, id
+}
+
+// story is the demo's recalled lot B: commissioned, inspected by a lab
+// (with a certificationInfo), shipped, a cold-chain breach reading, then
+// recalled; and lot A, another lot of the product. Each event is its own
+// transaction in its own block, and each rewrote its lot's record.
+type story struct {
+	items []leafItem
+	// ids of lot B's events by what they are; lotBRecord is its latest
+	// record's item, olderB the record before the recall.
+	ids                 map[string]string
+	lotBRecord, olderB  leafItem
+	lotARecord, aEvent  leafItem
+	eventsB             []leafItem
+	lotBLatest, lotBOld ledger.LotSummary
+}
+
+func newStory(t testing.TB) *story {
+	s := &story{ids: map[string]string{}}
+	q := func(lot string) []any { return []any{map[string]any{"epcClass": lot, "quantity": 100, "uom": "KGM"}} }
+	steps := []struct {
+		name string
+		ev   map[string]any
+	}{
+		{"commission", map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-01T06:00:00.000Z", "action": "ADD", "bizStep": "commissioning", "quantityList": q(lotB)}},
+		{"inspect", map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-01T10:00:00.000Z", "action": "OBSERVE", "bizStep": "inspecting",
+			"disposition": "conformant", "quantityList": q(lotB), "certificationInfo": "https://lab.example/reports/R1.pdf"}},
+		{"ship", map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-02T08:00:00.000Z", "action": "OBSERVE", "bizStep": "shipping", "quantityList": q(lotB)}},
+		{"breach", map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-02T20:00:00.000Z", "action": "OBSERVE", "bizStep": "transporting", "quantityList": q(lotB),
+			"sensorElementList": []any{map[string]any{"sensorReport": []any{map[string]any{"type": "Temperature", "value": 11.5, "uom": "CEL"}}}}}},
+		{"recall", map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-04T09:00:00.000Z", "action": "OBSERVE", "bizStep": "holding",
+			"disposition": "recalled", "quantityList": q(lotB)}},
+	}
+	lot := ledger.LotSummary{ID: lotB, GTIN: "09506000134352", Lot: "B1", Status: ledger.StatusActive,
+		Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, CreatedBy: "SupplierMSP", Custodian: "SupplierMSP", CreatedAt: "2026-03-01T06:00:00.000000000Z", CreatedTx: "tx-B-0"}
+	block := uint64(3)
+	for i, st := range steps {
+		raw, id := storyEvent(t, st.ev)
+		s.ids[st.name] = id
+		tx := fmt.Sprintf("tx-B-%d", i)
+		ev := leafItem{event: raw, id: id, tx: tx, block: block}
+		s.items = append(s.items, ev)
+		s.eventsB = append(s.eventsB, ev)
+		lot.Counts.Events++
+		lot.EventChain = ledger.NextEventChain(lot.EventChain, id)
+		switch st.name {
+		case "breach":
+			lot.Status = ledger.StatusBreach
+			lot.Breach = &ledger.Breach{Time: "2026-03-02T20:00:00Z", Device: "logger-1", TemperatureC: 11.5, MinC: 2, MaxC: 8, EventID: id}
+		case "recall":
+			lot.Status = ledger.StatusRecalled
+			lot.Recall = &ledger.Recall{Lot: lotB, Reason: "Listeria", Class: ledger.RecallClassI, RecalledBy: "BrandMSP", TxID: tx, EventID: id}
+		}
+		lot.UpdatedAt = st.ev["eventTime"].(string)
+		rec := mustRecord(t, ledger.RecordLot, &lot)
+		it := leafItem{record: &rec, id: rec.ID, tx: tx, block: block}
+		s.items = append(s.items, it)
+		if st.name == "breach" {
+			s.olderB, s.lotBOld = it, lot
+		}
+		s.lotBRecord, s.lotBLatest = it, lot
+		block += 3 // windows of 10 blocks: the story spans two
+	}
+	rawA, idA := storyEvent(t, map[string]any{"type": "ObjectEvent", "eventTime": "2026-03-01T07:00:00.000Z", "action": "ADD", "bizStep": "commissioning", "quantityList": q(lotA)})
+	s.aEvent = leafItem{event: rawA, id: idA, tx: "tx-A-0", block: 4}
+	la := ledger.LotSummary{ID: lotA, GTIN: "09506000134352", Lot: "A1", Status: ledger.StatusActive, Counts: ledger.Counts{Events: 1},
+		EventChain: ledger.NextEventChain("", idA), CreatedTx: "tx-A-0"}
+	recA := mustRecord(t, ledger.RecordLot, &la)
+	s.lotARecord = leafItem{record: &recA, id: recA.ID, tx: "tx-A-0", block: 4}
+	s.items = append(s.items, s.aEvent, s.lotARecord)
+	slices.SortStableFunc(s.items, func(a, b leafItem) int { return int(a.block) - int(b.block) })
+	return s
+}
+
+// receipt is lot B's receipt as the node builds it: its events and its
+// latest record.
+func (s *story) receipt(t testing.TB, c *chain) *Receipt {
+	return buildBound(t, c, Subject{DigitalLink: lotB, Lots: []string{lotB}}, s.items, func(it leafItem) bool {
+		return it.id != s.aEvent.id && it.id != s.lotARecord.id && (it.record == nil || it.id == s.lotBRecord.id)
+	}, func(leafItem) bool { return false })
+}
+
+// TestTampering is the table of tampering classes of issue 12: each edited
+// receipt of the recalled lot B fails verification, offline and against a
+// chain, with a message naming what is wrong; the untampered one verifies.
+func TestTampering(t *testing.T) {
+	s := newStory(t)
+	eventIndex := func(r *Receipt, id string) int {
+		return slices.IndexFunc(r.Events, func(e Event) bool { return e.EventID == id })
+	}
+	remove := func(name string) func(*Receipt) {
+		return func(r *Receipt) {
+			i := eventIndex(r, s.ids[name])
+			r.Events = slices.Delete(r.Events, i, i+1)
+		}
+	}
+	cases := []struct {
+		name   string
+		tamper func(t testing.TB, r *Receipt)
+		part   Part
+		want   string
+	}{
+		{"untampered", nil, "", ""},
+		{"recall event removed", func(_ testing.TB, r *Receipt) { remove("recall")(r) }, PartLot,
+			"lot " + lotB + ": 4 of 5 events shown; missing its recall event " + s.ids["recall"]},
+		{"breach reading removed", func(_ testing.TB, r *Receipt) { remove("breach")(r) }, PartLot,
+			"4 of 5 events shown; missing its cold-chain breach event " + s.ids["breach"]},
+		{"lot record removed with the recall", func(_ testing.TB, r *Receipt) { remove("recall")(r); r.Records = nil }, PartLot,
+			"the receipt proves no record of the lot"},
+		{"event added from another lot", func(t testing.TB, r *Receipt) {
+			other := buildBound(t, nil, Subject{DigitalLink: lotA}, s.items, func(it leafItem) bool { return it.id == s.aEvent.id }, func(leafItem) bool { return false })
+			// Same windows (same items): the added event is proven, and is not lot B's.
+			r.Events = append(r.Events, other.Events[0])
+		}, PartSubject, "event " + s.aEvent.id + " names neither the subject lot"},
+		{"event added from another lot as an ingredient", func(t testing.TB, r *Receipt) {
+			other := buildBound(t, nil, Subject{DigitalLink: lotA}, s.items, func(it leafItem) bool { return it.id == s.aEvent.id }, func(leafItem) bool { return true })
+			r.Events = append(r.Events, other.Events[0])
+		}, PartSubject, "upstream event " + s.aEvent.id},
+		{"events reordered", func(_ testing.TB, r *Receipt) {
+			i, j := eventIndex(r, s.ids["ship"]), eventIndex(r, s.ids["breach"])
+			r.Events[i], r.Events[j] = r.Events[j], r.Events[i]
+		}, PartLot, "the 5 events shown are not the lot's as recorded"},
+		{"subject changed to another lot", func(_ testing.TB, r *Receipt) { r.Subject = Subject{DigitalLink: lotA, Lots: []string{lotA}} }, PartSubject,
+			"names neither the subject lot " + lotA},
+		{"subject changed to a never-commissioned serial", func(_ testing.TB, r *Receipt) { r.Subject.DigitalLink = lotB + "/21/NEVER" }, PartSubject,
+			"no proven commissioning event names unit"},
+		{"txId swapped", func(_ testing.TB, r *Receipt) {
+			i, j := eventIndex(r, s.ids["ship"]), eventIndex(r, s.ids["inspect"])
+			r.Events[i].TxID = r.Events[j].TxID
+		}, PartPath, "event " + s.ids["ship"] + " in tx tx-B-1, block 9, with this content, is not the anchored leaf"},
+		{"block swapped", func(_ testing.TB, r *Receipt) { r.Events[eventIndex(r, s.ids["ship"])].Block++ }, PartPath,
+			"event " + s.ids["ship"] + " in tx tx-B-2, block 10, with this content, is not the anchored leaf"},
+		{"lot record's txId swapped", func(_ testing.TB, r *Receipt) { r.Records[0].TxID = "tx-B-0" }, PartPath,
+			"lot record " + s.lotBRecord.id + " in tx tx-B-0"},
+		{"certificationInfo changed", func(t testing.TB, r *Receipt) {
+			e := &r.Events[eventIndex(r, s.ids["inspect"])]
+			var m map[string]any
+			if err := json.Unmarshal(e.Event, &m); err != nil {
+				t.Fatal(err)
+			}
+			m["certificationInfo"] = "https://forged.example/R1.pdf"
+			e.Event, _ = json.Marshal(m)
+		}, PartPath, "event " + s.ids["inspect"] + " in tx tx-B-1, block 6, with this content, is not the anchored leaf"},
+	}
+	run := func(t *testing.T, c *chain) {
+		base, err := s.receipt(t, c).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := Options{}
+		if c != nil {
+			opts = Options{Backend: c.b, Anchor: fast}
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r, err := Parse(base)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.tamper != nil {
+					tc.tamper(t, r)
+				}
+				// A tampered receipt is passed on as a file: parse it again.
+				doc, _ := r.Marshal()
+				if r, err = Parse(doc); err != nil {
+					t.Fatal(err)
+				}
+				rep, err := Verify(ctxT(t), r, opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := failures(rep)
+				if tc.tamper == nil {
+					if !rep.OK() || len(got) > 0 {
+						t.Fatalf("untampered receipt does not verify:\n%s", strings.Join(got, "\n"))
+					}
+					if len(rep.Lots) != 1 || !rep.Lots[0].Chained || rep.Lots[0].Events != 5 {
+						t.Errorf("lot verdicts %+v, want lot B complete with 5 events", rep.Lots)
+					}
+					if lim := strings.Join(r.Limits(), "\n"); strings.Contains(lim, "completeness") || strings.Contains(lim, "bare") {
+						t.Errorf("a complete, bound receipt states limits:\n%s", lim)
+					}
+					return
+				}
+				if rep.OK() {
+					t.Fatal("tampered receipt verifies")
+				}
+				want := string(tc.part) + ": "
+				if !slices.ContainsFunc(got, func(f string) bool { return strings.HasPrefix(f, want) && strings.Contains(f, tc.want) }) {
+					t.Fatalf("failures:\n%s\nwant a %s failure with %q", strings.Join(got, "\n"), tc.part, tc.want)
+				}
+			})
+		}
+	}
+	t.Run("offline", func(t *testing.T) { run(t, nil) })
+	t.Run("online", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("anchors each window on a simulated chain")
+		}
+		run(t, newChain(t, 2))
+	})
+}
+
+// failures lists every failure of a report, "part: message".
+func failures(rep *Report) []string {
+	var out []string
+	for _, v := range append(slices.Clone(rep.Verdicts), rep.Records...) {
+		for _, f := range v.Failures {
+			out = append(out, f.Error())
+		}
+	}
+	for _, c := range rep.Claims {
+		for _, f := range c.Failures {
+			out = append(out, f.Error())
+		}
+	}
+	for _, f := range rep.Subject {
+		out = append(out, f.Error())
+	}
+	for _, l := range rep.Lots {
+		for _, f := range l.Failures {
+			out = append(out, f.Error())
+		}
+	}
+	return out
+}
