@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -138,6 +139,8 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	}
 	testkit.Submit(t, testnet.Supplier, "Custody:Ship", mustJSON(t, ledger.ShipRequest{
 		Lot: lot.ID, To: testnet.MSPID(testnet.Logistics), Destination: "https://id.gs1.org/414/9506000134383"}))
+	// The brand recalls it: the receipt must show the recall, or fail.
+	testkit.Submit(t, testnet.Brand, "Product:Recall", lot.ID, "Listeria monocytogenes", ledger.RecallClassI)
 
 	p, err := n.ClientConfig(testnet.Supplier, false)
 	if err != nil {
@@ -187,18 +190,23 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("receipt after %s: %d events in %d windows, %d bytes", time.Since(t0).Round(time.Millisecond), len(r.Events), len(r.Windows), len(data))
-	if len(r.Events) < 2 {
-		t.Errorf("receipt of %d events, want the lot's 2", len(r.Events))
+	if len(r.Events) < 3 {
+		t.Errorf("receipt of %d events, want the lot's 3", len(r.Events))
 	}
 	vopts := receipt.Options{Backend: eth, Anchor: ethanchor.Options{PollInterval: 200 * time.Millisecond}}
 	rep, err := receipt.Verify(ctx, r, vopts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range rep.Verdicts {
-		if !v.OK() || !v.OnChain {
-			t.Errorf("%s: on chain %v, %v", v.EventID, v.OnChain, v.Failures)
+	for _, v := range append(rep.Verdicts, rep.Records...) {
+		if !v.OK() || !v.OnChain || !v.Bound {
+			t.Errorf("%s%s: on chain %v, bound %v, %v", v.EventID, v.RecordID, v.OnChain, v.Bound, v.Failures)
 		}
+	}
+	// Complete: the lot's record (created, shipped, recalled) commits to
+	// its three events, and the receipt shows them all.
+	if !rep.OK() || r.Version != receipt.Version || len(rep.Lots) != 1 || !rep.Lots[0].OK() || !rep.Lots[0].Chained || rep.Lots[0].Events != 3 {
+		t.Errorf("version %d receipt, OK %v, lots %+v: want version %d, lot complete with 3 events", r.Version, rep.OK(), rep.Lots, receipt.Version)
 	}
 
 	for _, tc := range []struct {
@@ -219,6 +227,10 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		}, receipt.PartPath},
 		{"anchor tx hash byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].TxHash[5] ^= 1 }, receipt.PartAnchor},
 		{"anchor block byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].BlockHash[0] ^= 1 }, receipt.PartAnchor},
+		{"txId swapped", func(r *receipt.Receipt) { r.Events[0].TxID = r.Events[1].TxID }, receipt.PartPath},
+		{"certificationInfo added", func(r *receipt.Receipt) {
+			r.Events[0].Event = append(r.Events[0].Event[:len(r.Events[0].Event)-1:len(r.Events[0].Event)-1], []byte(`,"certificationInfo":"https://forged.example/cert.pdf"}`)...)
+		}, receipt.PartPath},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := receipt.Parse(data)
@@ -231,11 +243,31 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 				t.Fatal(err)
 			}
 			v := rep.Verdicts[0]
-			if rep.OK() || !v.Failed(tc.want) || len(v.Failures) != 1 {
-				t.Errorf("failures %v, want one of part %s", v.Failures, tc.want)
+			// A changed event is also a changed leaf (bound to the
+			// content): it fails its path too.
+			n := 1
+			if tc.name == "event byte" {
+				n = 2
+			}
+			if rep.OK() || !v.Failed(tc.want) || len(v.Failures) != n {
+				t.Errorf("failures %v, want %d, of part %s", v.Failures, n, tc.want)
 			}
 		})
 	}
+	t.Run("recall removed", func(t *testing.T) {
+		tr, err := receipt.Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Events = slices.DeleteFunc(tr.Events, func(e receipt.Event) bool { return strings.Contains(string(e.Event), `"recalled"`) })
+		rep, err := receipt.Verify(ctx, tr, vopts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.OK() || len(rep.Lots) != 1 || rep.Lots[0].OK() || !strings.Contains(rep.Lots[0].Failures[0].Error(), "2 of 3 events shown; missing its recall event") {
+			t.Errorf("receipt without its recall: OK %v, lots %+v", rep.OK(), rep.Lots)
+		}
+	})
 }
 
 func mustJSON(t *testing.T, v any) string {

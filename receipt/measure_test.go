@@ -2,11 +2,15 @@ package receipt
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/trustline/trustline/ledger"
 )
 
 func FuzzVerify(f *testing.F) {
@@ -145,6 +149,68 @@ func BenchmarkVerifyLot1000(b *testing.B) {
 		rep, err := Verify(context.Background(), r, Options{})
 		if err != nil || !rep.OK() {
 			b.Fatal(err, rep.Subject)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "receipt-B")
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/receipt")
+}
+
+// boundLotFixture is lotFixture's receipt in format 3: one lot's events
+// over windows of windowSize bound leaves (ledger.Leaf), with the lot's
+// record, whose event chain commits to them, in the last window.
+func boundLotFixture(t testing.TB, events, perWindow, windowSize int) *Receipt {
+	t.Helper()
+	var items []leafItem
+	lot := ledger.LotSummary{ID: "https://id.gs1.org/01/09506000134352/10/L1", GTIN: "09506000134352", Lot: "L1", Status: ledger.StatusActive}
+	block := uint64(0)
+	for i := range events {
+		if i > 0 && i%perWindow == 0 {
+			block = (block/10 + 1) * 10
+		}
+		raw, id := testEvent(t, i)
+		items = append(items, leafItem{event: raw, id: id, tx: fmt.Sprintf("tx%d", i), block: block})
+		lot.Counts.Events++
+		lot.EventChain = ledger.NextEventChain(lot.EventChain, id)
+	}
+	rec := mustRecord(t, ledger.RecordLot, &lot)
+	items = append(items, leafItem{record: &rec, id: rec.ID, tx: fmt.Sprintf("tx%d", events-1), block: block})
+	shown := len(items)
+	// Other leaves of the windows, not in the receipt.
+	for w := uint64(0); w <= block/10; w++ {
+		n := 0
+		for _, it := range items[:shown] {
+			if it.block/10 == w {
+				n++
+			}
+		}
+		for j := n; j < windowSize; j++ {
+			id := fmt.Sprintf("ni:///sha-256;%x?ver=CBV2.0", sha256.Sum256(fmt.Appendf(nil, "%d/%d", w, j)))
+			items = append(items, leafItem{event: json.RawMessage(`{}`), id: id, tx: "other", block: w*10 + 9})
+		}
+	}
+	in := map[string]bool{}
+	for _, it := range items[:shown] {
+		in[it.id] = true
+	}
+	return buildBound(t, nil, Subject{DigitalLink: lot.ID, Lots: []string{lot.ID}}, items,
+		func(it leafItem) bool { return in[it.id] }, func(leafItem) bool { return false })
+}
+
+// BenchmarkVerifyLot1000Bound is BenchmarkVerifyLot1000 in format 3:
+// bound leaves (each event's JSON canonicalised and hashed) and the lot's
+// event chain checked.
+func BenchmarkVerifyLot1000Bound(b *testing.B) {
+	r := boundLotFixture(b, 1000, 250, 1000)
+	fakeAnchors(r, 4)
+	data, err := r.Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for range b.N {
+		rep, err := Verify(context.Background(), r, Options{})
+		if err != nil || !rep.OK() {
+			b.Fatal(err, rep.Subject, rep.Lots, failures(rep)[:min(3, len(failures(rep)))])
 		}
 	}
 	b.ReportMetric(float64(len(data)), "receipt-B")
