@@ -340,3 +340,39 @@ func failures(rep *Report) []string {
 	}
 	return out
 }
+
+// TestCurrency: a receipt says as of which ledger block and Ethereum
+// anchor it speaks; online it is current until a later window of the
+// channel is anchored, and then reported as not current.
+func TestCurrency(t *testing.T) {
+	s := newStory(t)
+	off, err := Verify(ctxT(t), s.receipt(t, nil), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := off.Currency; c == nil || c.Block != 19 || c.Checked || c.Current() {
+		t.Fatalf("offline currency %+v, want as of block 19, unchecked", c)
+	}
+	if testing.Short() {
+		t.Skip("anchors on a simulated chain")
+	}
+	c := newChain(t, 1)
+	r := s.receipt(t, c)
+	opts := Options{Backend: c.b, Anchor: fast}
+	rep, err := Verify(ctxT(t), r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur := rep.Currency; !rep.OK() || !cur.Current() || cur.Time == nil || cur.Block != 19 {
+		t.Fatalf("online: OK %v, currency %+v: want current as of block 19 with its anchor's time", rep.OK(), cur)
+	}
+	// A further event of the lot anchored in the next window.
+	c.anchorWindow(t, ethanchor.Window{Channel: "trustline", FromBlock: 20, ToBlock: 29, Root: merkle.Hash{1}})
+	rep, err = Verify(ctxT(t), r, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur := rep.Currency; cur.Current() || len(cur.Newer) != 1 || cur.Newer[0].FromBlock != 20 {
+		t.Fatalf("after a later anchor: currency %+v, want not current, window 20..29 newer", cur)
+	}
+}

@@ -148,6 +148,9 @@ type Report struct {
 	// Lots are the completeness checks of the lots the receipt proves a
 	// record of (verifyLots).
 	Lots []LotVerdict `json:"lots,omitempty"`
+	// Currency says as of when the receipt speaks and, online, whether
+	// later windows were anchored; nil for a receipt without anchors.
+	Currency *Currency `json:"currency,omitempty"`
 }
 
 // OK reports whether every event and record verified and every claim
@@ -284,6 +287,15 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	rep.Claims = verifyClaims(r, rep, records)
 	rep.Subject = verifySubject(r, rep, records)
 	rep.Lots = verifyLots(r, rep, records)
+	var newest *Window
+	if rep.Currency, newest = currencyOf(r); rep.Currency != nil && chain != nil {
+		if err := chain.checkCurrency(ctx, rep.Currency, newest); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, err
+		}
+	}
 	return rep, nil
 }
 

@@ -201,6 +201,31 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 			fmt.Fprintf(w, "? lot %s: %d events shown; the lot was recorded before event chains, so none is proven missing\n", l.Lot, l.Shown)
 		}
 	}
+	if c := rep.Currency; c != nil {
+		complete := len(rep.Lots) > 0
+		for _, l := range rep.Lots {
+			complete = complete && l.OK() && l.Chained
+		}
+		what := "as of"
+		if complete {
+			what = "complete as of"
+		}
+		at := " (its time is read on chain with --eth-rpc)"
+		if c.Time != nil {
+			at = " at " + c.Time.Format(time.RFC3339)
+		}
+		fmt.Fprintf(w, "%s ledger block %d, anchored in Ethereum block %d%s\n", what, c.Block, c.EthBlock, at)
+		switch {
+		case len(c.Newer) > 0:
+			last := c.Newer[len(c.Newer)-1]
+			fmt.Fprintf(w, "⚠ NOT CURRENT: %d window(s) anchored after this receipt (up to ledger block %d, Ethereum block %d) may hold events it does not show: ask the node for a new receipt\n",
+				len(c.Newer), last.ToBlock, last.EthBlock)
+		case c.Checked:
+			fmt.Fprintln(w, "✓ current: no window anchored after it")
+		default:
+			fmt.Fprintln(w, "? currency not checked offline: pass --eth-rpc to look for later anchors")
+		}
+	}
 	fmt.Fprintln(w, summary(rep))
 }
 
