@@ -94,6 +94,14 @@ func mustVerify(ctx context.Context, t *testing.T, r *receipt.Receipt, opts rece
 				t.Errorf("claim %s: %v", c.Wording, c.Failures)
 			}
 		}
+		for _, l := range rep.Lots {
+			if !l.OK() {
+				t.Errorf("lot %s: %v", l.Lot, l.Failures)
+			}
+		}
+		if len(rep.Subject) > 0 {
+			t.Errorf("subject: %v", rep.Subject)
+		}
 		t.Fatalf("%s (online %v) does not verify", what, opts.Backend != nil)
 	}
 	return rep
@@ -268,6 +276,39 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 			t.Errorf("receipt without its recall: OK %v, lots %+v", rep.OK(), rep.Lots)
 		}
 	})
+
+	// Current until a further event of the lot is anchored: then the older
+	// receipt is reported as not current, and a new one shows the event.
+	if c := rep.Currency; !c.Current() || c.Time == nil {
+		t.Errorf("fresh receipt: currency %+v, want current with its anchor's time", c)
+	}
+	testkit.Submit(t, testnet.Logistics, "Custody:Receive", mustJSON(t, ledger.ReceiveRequest{Lot: lot.ID}))
+	for {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if nr, err := receipt.Parse(fresh); resp.StatusCode == http.StatusOK && err == nil && len(nr.Events) > len(r.Events) {
+			nrep := mustVerify(ctx, t, nr, vopts, "receipt after the receive")
+			if !nrep.Currency.Current() || len(nrep.Lots) != 1 || nrep.Lots[0].Events != 4 {
+				t.Errorf("new receipt: currency %+v, lots %+v: want current, 4 events", nrep.Currency, nrep.Lots)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no receipt with the received event: %d %s", resp.StatusCode, fresh)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	old, err := receipt.Verify(ctx, r, vopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := old.Currency; c.Current() || len(c.Newer) == 0 {
+		t.Errorf("older receipt after a later anchor: currency %+v, want not current", c)
+	}
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -54,6 +54,10 @@ type AnchoringConfig struct {
 	Interval      string `json:"interval,omitempty"`
 	Confirmations uint64 `json:"confirmations,omitempty"`
 	FirstBlock    uint64 `json:"firstBlock,omitempty"`
+	// BareLeavesBefore is anchoring.Options.BareLeavesBefore: the block
+	// from which windows bind their leaves (receipt format 3); the same on
+	// every member. Zero: from the start.
+	BareLeavesBefore uint64 `json:"bareLeavesBefore,omitempty"`
 }
 
 // validate checks the section when anchoring is enabled.
@@ -151,7 +155,8 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	}
 	l := anchoring.New(idx, store, a, anchoring.Options{
 		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
-		ReadOnly: key == nil, Logger: log,
+		BareLeavesBefore: c.BareLeavesBefore,
+		ReadOnly:         key == nil, Logger: log,
 	})
 	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
 	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil

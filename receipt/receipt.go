@@ -58,14 +58,29 @@
 // the subject lot was made from, following the proven lot records' inputs;
 // lot and product records and claims must be about those lots.
 //
+// # Format 3
+//
+// A version 3 receipt's windows have bound leaves ("leaves": "bound"): each
+// leaf is the id followed by its transaction, block and the SHA-256 of the
+// content's RFC 8785 form (ledger.Leaf), so the txId, block and every member
+// of the event or record shown are proven, certificationInfo included
+// (which no CBV event hash covers). Each lot record commits to the lot's
+// events (Counts.Events and ledger.LotSummary.EventChain, a hash chain of
+// their ids in ledger order): verifyLots checks the proven events naming
+// each proven lot, in the receipt's order, against it, and a version 3
+// receipt must prove its subject lot's record, so an event removed (a
+// recall, a breach reading), added or reordered fails (PartLot). Verify
+// also states as of which ledger block and Ethereum anchor the receipt
+// speaks (Currency) and, online, reports windows anchored after it.
+//
 // A version 1 or 2 receipt does not prove (Limits, stated by verify) that
 // nothing was left out of the lot's history, that its lot record is the
 // latest, nor the transaction id and block next to each id, because the
 // Merkle leaf is the bare event or record id; nor an event's
-// certificationInfo, which neither the CBV 2.0 nor the CBV 2.1 event hash
-// covers. Closing those gaps (leaves bound to transaction, block and the
-// stored bytes; per-lot event commitments in lot records; an anchored
-// per-window state commitment) is receipt format 3, not written yet.
+// certificationInfo. No format yet proves offline that the lot record is
+// the latest as of the newest anchor (a per-window commitment to every
+// lot's latest record); online, a later anchor makes verify say the
+// receipt is not current.
 package receipt
 
 import (
