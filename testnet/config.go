@@ -166,6 +166,14 @@ func (n *Network) peerSpec(org string) procSpec {
 			"CORE_PEER_GOSSIP_RECONNECTINTERVAL=2s",
 			"CORE_PEER_GOSSIP_PUBLISHSTATEINFOINTERVAL=1s",
 			"CORE_PEER_GOSSIP_REQUESTSTATEINFOINTERVAL=1s",
+			// A member cut off without a word (a partition, not a refused
+			// connection) drops out of gossip membership after this long, and
+			// gateways stop choosing its peer to endorse; the 25 s default
+			// stalled every submit that long. An endorsement that hangs is
+			// given up (and another endorser tried) after the timeout.
+			"CORE_PEER_GOSSIP_ALIVETIMEINTERVAL=2s",
+			"CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT=10s",
+			"CORE_PEER_GATEWAY_ENDORSEMENTTIMEOUT=10s",
 			"CORE_PEER_GATEWAY_ENABLED=true",
 			// A peer pulls blocks from one orderer and headers from the
 			// others; when its block source falls behind (or dies) it switches

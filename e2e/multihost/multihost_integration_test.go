@@ -13,14 +13,21 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ethereum/go-ethereum/crypto"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
@@ -231,18 +238,23 @@ func followerOf(t *testing.T, lab *testnet.HostLab, not ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	org := pickFollower(leader, not)
+	if org == "" {
+		t.Fatalf("no follower of %s left but %v", leader, not)
+	}
+	t.Logf("BFT leader %s; fault on %s (not %v)", leader, org, not)
+	return org
+}
+
+// pickFollower is the first organisation after leader in Orgs' order that
+// is not in not.
+func pickFollower(leader string, not []string) string {
 	for i := 1; i < len(testnet.Orgs); i++ {
 		org := testnet.Orgs[(indexOf(leader)+i)%len(testnet.Orgs)]
-		skip := false
-		for _, o := range not {
-			skip = skip || o == org
-		}
-		if !skip {
-			t.Logf("BFT leader %s; fault on %s", leader, org)
+		if !slices.Contains(not, org) {
 			return org
 		}
 	}
-	t.Fatal("no follower left")
 	return ""
 }
 
@@ -286,13 +298,19 @@ func othersHeight(t *testing.T, lab *testnet.HostLab, but string) uint64 {
 }
 
 // agree waits until every peer and every orderer reports the same height,
-// then checks that all eight hold the same newest block hash, and that
-// every transaction the load saw committed is valid in the chain.
+// then checks that all eight hold the same block at that height less one,
+// and that every transaction the load saw committed is valid in each
+// peer's chain. A replica that lags on a quiet channel syncs on the next
+// block: after 10 s without agreement, a transaction is submitted every 5 s
+// to give it one.
 func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, committed []commit) {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(90 * time.Second)
+	start := time.Now()
+	deadline := start.Add(90 * time.Second)
 	var heights map[string]uint64
+	var lastNudge time.Time
+	nudges := 0
 	for {
 		heights = map[string]uint64{}
 		for _, org := range testnet.Orgs {
@@ -307,20 +325,27 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("peers and orderers did not converge within 90s: %v", heights)
+			t.Fatalf("peers and orderers did not converge within 90s (%d nudges): %v", nudges, heights)
+		}
+		if time.Since(start) > 10*time.Second && time.Since(lastNudge) > 5*time.Second {
+			lastNudge = time.Now()
+			nctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			if _, err := conns[testnet.Brand].Contract().SubmitWithContext(nctx, "System:Ping", client.WithArguments(fmt.Sprintf("nudge-%d", time.Now().UnixNano()))); err == nil {
+				nudges++
+			}
+			cancel()
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 	height := heights["peer."+testnet.Brand]
 	hashes := map[string]string{}
 	for _, org := range testnet.Orgs {
-		info, err := lab.ChainInfo(ctx, org)
+		h, err := peerBlockHash(ctx, conns[org], org, height-1)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("block %d from peer %s: %v", height-1, org, err)
 		}
-		hashes["peer."+org] = hex.EncodeToString(info.GetCurrentBlockHash())
-		h, err := lab.OrdererBlockHash(ctx, org, height-1)
-		if err != nil {
+		hashes["peer."+org] = hex.EncodeToString(h)
+		if h, err = lab.OrdererBlockHash(ctx, org, height-1); err != nil {
 			t.Fatalf("block %d from orderer %s: %v", height-1, org, err)
 		}
 		hashes["orderer."+org] = hex.EncodeToString(h)
@@ -346,7 +371,23 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 	if lost > 0 {
 		t.Errorf("%d committed transactions lost", lost)
 	}
-	t.Logf("4 peers and 4 orderers at height %d, block %d hash %.16s… on all; %d committed transactions, 0 lost, on every peer", height, height-1, hashes["peer."+testnet.Brand], len(committed))
+	t.Logf("4 peers and 4 orderers at height %d after %s (%d nudges), block %d hash %.16s… on all; %d committed transactions, 0 lost, on every peer",
+		height, time.Since(start).Round(10*time.Millisecond), nudges, height-1, hashes["peer."+testnet.Brand], len(committed))
+}
+
+// peerBlockHash fetches block number from org's own peer (qscc) and returns
+// its header hash.
+func peerBlockHash(ctx context.Context, conn *tlclient.GatewayConn, org string, number uint64) ([]byte, error) {
+	res, err := conn.GetNetwork(testnet.ChannelName).GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByNumber",
+		client.WithArguments(testnet.ChannelName, strconv.FormatUint(number, 10)), client.WithEndorsingOrganizations(testnet.MSPID(org)))
+	if err != nil {
+		return nil, err
+	}
+	b := &common.Block{}
+	if err := proto.Unmarshal(res, b); err != nil {
+		return nil, err
+	}
+	return testnet.BlockHeaderHash(b.GetHeader())
 }
 
 func allEqual[V comparable](m map[string]V) bool {
@@ -386,7 +427,8 @@ func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Ga
 	if during == 0 {
 		t.Fatalf("no commits while %s was partitioned", victim)
 	}
-	t.Logf("%s partitioned 30s: the other three committed %d transactions (%.1f tx/s)", victim, during, float64(during)/healed.Sub(cut).Seconds())
+	t.Logf("%s partitioned 30s: the other three committed %d transactions (%.1f tx/s), longest gap between commits %s", victim, during,
+		float64(during)/healed.Sub(cut).Seconds(), longestGap(l.since(cut), cut, healed).Round(10*time.Millisecond))
 	target := othersHeight(t, lab, victim)
 	took := caughtUp(t, lab, victim, target, healed, 3*time.Minute)
 	t.Logf("FIGURE catch-up after the 30s partition: %s (%s's peer and orderer at the others' height %d at heal time, under load)", took.Round(10*time.Millisecond), victim, target)
@@ -479,4 +521,38 @@ func ratio(a, b time.Duration) float64 {
 		return 0
 	}
 	return float64(a) / float64(b)
+}
+
+// longestGap is the longest time without a commit between from and to.
+func longestGap(cs []commit, from, to time.Time) time.Duration {
+	var at []time.Time
+	for _, c := range cs {
+		if c.at.Before(to) {
+			at = append(at, c.at)
+		}
+	}
+	sort.Slice(at, func(i, j int) bool { return at[i].Before(at[j]) })
+	prev, worst := from, time.Duration(0)
+	for _, t := range append(at, to) {
+		worst = max(worst, t.Sub(prev))
+		prev = t
+	}
+	return worst
+}
+
+func TestPickFollower(t *testing.T) {
+	for _, tc := range []struct {
+		leader string
+		not    []string
+		want   string
+	}{
+		{testnet.Brand, nil, testnet.Supplier},
+		{testnet.Brand, []string{testnet.Supplier}, testnet.Lab},
+		{testnet.Logistics, []string{testnet.Brand}, testnet.Supplier},
+		{testnet.Lab, []string{testnet.Logistics, testnet.Brand, testnet.Supplier}, ""},
+	} {
+		if got := pickFollower(tc.leader, tc.not); got != tc.want {
+			t.Errorf("pickFollower(%s, %v) = %q, want %q", tc.leader, tc.not, got, tc.want)
+		}
+	}
 }
