@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"math"
+	"strings"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -45,6 +46,11 @@ func (*ProductContract) RegisterProduct(ctx contractapi.TransactionContextInterf
 	if err := checkTempRange(req.TempMinC, req.TempMaxC); err != nil {
 		return nil, err
 	}
+	if req.FoodTraceabilityList != "" {
+		if _, ok := ledger.FTLFoodByKey(req.FoodTraceabilityList); !ok {
+			return nil, errorf(ErrInvalid, "food traceability list food %q is not on the FDA's list (%s)", req.FoodTraceabilityList, strings.Join(ledger.FTLKeys(), ", "))
+		}
+	}
 	if maxDays := int(MaxShelfLife.Hours() / 24); req.ShelfLifeDays < 1 || req.ShelfLifeDays > maxDays {
 		return nil, errorf(ErrInvalid, "shelf life %d days is outside 1 to %d days", req.ShelfLifeDays, maxDays)
 	}
@@ -61,6 +67,7 @@ func (*ProductContract) RegisterProduct(ctx contractapi.TransactionContextInterf
 	p := &ledger.Product{
 		ID: productLink(gtin), GTIN: gtin, Name: req.Name, Brand: req.Brand, Category: req.Category,
 		TempMinC: req.TempMinC, TempMaxC: req.TempMaxC, ShelfLifeDays: req.ShelfLifeDays,
+		FoodTraceabilityList: req.FoodTraceabilityList,
 		Owner: t.msp, RegisteredAt: t.nowString(), RegisteredTx: t.id,
 	}
 	if err := t.put(k, p); err != nil {

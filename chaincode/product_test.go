@@ -52,6 +52,7 @@ func TestRegisterProduct(t *testing.T) {
 		{"long shelf life", brand, func(r *ledger.ProductRequest) { r.GTIN, r.ShelfLifeDays = gtinSauce, 5000 }, "", "shelf life 5000 days"},
 		{"unknown field", brand, nil, `{"gtin":"` + gtinSauce + `","colour":"red"}`, `unknown field "colour"`},
 		{"not JSON", brand, nil, `nope`, "product must be a JSON ProductRequest"},
+		{"not on the FTL", brand, func(r *ledger.ProductRequest) { r.GTIN, r.FoodTraceabilityList = gtinSauce, "yogurt" }, "", `food traceability list food "yogurt" is not on the FDA's list`},
 		{"supplier", supplier, func(r *ledger.ProductRequest) { r.GTIN = gtinSauce }, "", `SupplierMSP does not hold role "brand", which Product:RegisterProduct requires`},
 		{"lab", lab, func(r *ledger.ProductRequest) { r.GTIN = gtinSauce }, "", `does not hold role "brand"`},
 		{"logistics", logistics, func(r *ledger.ProductRequest) { r.GTIN = gtinSauce }, "", `does not hold role "brand"`},
@@ -68,6 +69,25 @@ func TestRegisterProduct(t *testing.T) {
 			}
 			e.fail(tt.caller, tt.want, "Product:RegisterProduct", arg)
 		})
+	}
+}
+
+// TestRegisterProductFTL: a product on the FDA Food Traceability List
+// keeps its food; one registered without it stores the same bytes as
+// before the field existed (no foodTraceabilityList member).
+func TestRegisterProductFTL(t *testing.T) {
+	e := newEnv(t)
+	req := productReq("9506000134352", "Tomatoes")
+	req.FoodTraceabilityList = "tomatoes"
+	var p ledger.Product
+	ev := e.okJSON(&p, brand, "Product:RegisterProduct", mustJSON(req))
+	if p.FoodTraceabilityList != "tomatoes" || ev.Products[0].FoodTraceabilityList != "tomatoes" {
+		t.Fatalf("RegisterProduct = %+v", p)
+	}
+	var plain ledger.Product
+	e.okJSON(&plain, brand, "Product:RegisterProduct", mustJSON(productReq(gtinSauce, "Sauce")))
+	if b := mustJSON(plain); strings.Contains(b, "foodTraceabilityList") {
+		t.Fatalf("a product off the list is stored with the member: %s", b)
 	}
 }
 

@@ -20,6 +20,12 @@ type Product struct {
 	TempMinC      float64 `json:"tempMinC"`
 	TempMaxC      float64 `json:"tempMaxC"`
 	ShelfLifeDays int     `json:"shelfLifeDays"`
+	// FoodTraceabilityList is the FDA Food Traceability List food the
+	// product is (a key of FTLFoods, e.g. "soft-cheese"), or empty when it
+	// is not on the list. Products registered before the field existed
+	// read as empty: omitted when empty, it leaves their stored bytes (and
+	// record ids) unchanged.
+	FoodTraceabilityList string `json:"foodTraceabilityList,omitempty" metadata:",optional"`
 	// Owner is the brand's MSP id: only it commissions units of and recalls
 	// the product's lots.
 	Owner        string `json:"owner"`

@@ -16,6 +16,9 @@ type ProductRequest struct {
 	TempMinC      float64 `json:"tempMinC"`
 	TempMaxC      float64 `json:"tempMaxC"`
 	ShelfLifeDays int     `json:"shelfLifeDays"`
+	// FoodTraceabilityList is the product's FDA Food Traceability List
+	// food, a key of FTLFoods; empty when it is not on the list.
+	FoodTraceabilityList string `json:"foodTraceabilityList,omitempty" metadata:",optional"`
 }
 
 // BatchRequest is Batch:CreateBatch's argument: a batch's origin.

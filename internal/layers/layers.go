@@ -6,7 +6,7 @@
 //	support   internal/retry, internal/iostreams, internal/testenv, internal/jsonyaml:
 //	          nothing of trustline
 //	leaves    epcis, gs1, merkle, inspection, ledger, claims, nodeapi, ethanchor,
-//	          receipt, orgca, consortium, deploy: support and leaves
+//	          receipt, report, orgca, consortium, deploy: support and leaves
 //	chaincode chaincode: support, leaves
 //	client    client: support, leaves
 //	node      node: support, leaves, client
@@ -36,7 +36,7 @@ type layer struct {
 var rules = []layer{
 	{"support", []string{"internal/retry", "internal/iostreams", "internal/testenv", "internal/jsonyaml"}, nil},
 	{"leaves", []string{"epcis", "gs1", "merkle", "inspection", "ledger", "claims", "nodeapi", "ethanchor", "receipt",
-		"orgca", "consortium", "deploy"}, []string{"support", "leaves"}},
+		"report", "orgca", "consortium", "deploy"}, []string{"support", "leaves"}},
 	{"chaincode", []string{"chaincode"}, []string{"support", "leaves"}},
 	{"client", []string{"client"}, []string{"support", "leaves"}},
 	{"node", []string{"node"}, []string{"support", "leaves", "client"}},

@@ -55,11 +55,15 @@ func ShipmentTable(w io.Writer, s *ledger.Shipment) error {
 
 // ProductTable writes a product.
 func ProductTable(w io.Writer, p *ledger.Product) error {
-	return Fields(w,
-		[2]string{"Product", p.ID}, [2]string{"Name", p.Name}, [2]string{"Brand", p.Brand},
-		[2]string{"Category", p.Category}, [2]string{"Temperature", fmt.Sprintf("%g..%g °C", p.TempMinC, p.TempMaxC)},
-		[2]string{"Shelf life", fmt.Sprintf("%d days", p.ShelfLifeDays)}, [2]string{"Owner", p.Owner},
-	)
+	rows := [][2]string{
+		{"Product", p.ID}, {"Name", p.Name}, {"Brand", p.Brand},
+		{"Category", p.Category}, {"Temperature", fmt.Sprintf("%g..%g °C", p.TempMinC, p.TempMaxC)},
+		{"Shelf life", fmt.Sprintf("%d days", p.ShelfLifeDays)},
+	}
+	if f, ok := ledger.FTLFoodByKey(p.FoodTraceabilityList); ok {
+		rows = append(rows, [2]string{"FDA traceability list", f.Name})
+	}
+	return Fields(w, append(rows, [2]string{"Owner", p.Owner})...)
 }
 
 func qty(q ledger.Quantity) string {

@@ -5,6 +5,7 @@ package productcmd
 import (
 	"context"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +51,11 @@ alone commissions units of the product's lots and recalls them. Readings of a
 lot outside the product's temperature range flag the lot as in breach.
 
 The request is flags or a JSON/YAML file (-f) with the fields gtin, name,
-brand, category, tempMinC, tempMaxC and shelfLifeDays.`,
+brand, category, tempMinC, tempMaxC, shelfLifeDays and foodTraceabilityList.
+
+--ftl names the product's food on the FDA Food Traceability List (FSMA 204:
+soft-cheese, shell-eggs, leafy-greens, tomatoes, finfish, …); trustline report
+fsma204 and kde then hold its events to the rule's Key Data Elements.`,
 		Example: `  trustline product register --profile brand --gtin 09506000134352 --name Tomatoes \
     --brand Acme --category vegetables --temp-min 2 --temp-max 8 --shelf-life-days 14
   trustline product register -f product.yaml -o json`,
@@ -91,6 +96,7 @@ brand, category, tempMinC, tempMaxC and shelfLifeDays.`,
 	f.Float64Var(&o.req.TempMinC, "temp-min", 0, "lowest allowed temperature, °C")
 	f.Float64Var(&o.req.TempMaxC, "temp-max", 0, "highest allowed temperature, °C")
 	f.IntVar(&o.req.ShelfLifeDays, "shelf-life-days", 0, "shelf life in days")
+	f.StringVar(&o.req.FoodTraceabilityList, "ftl", "", "the product's `FOOD` on the FDA Food Traceability List: "+strings.Join(ledger.FTLKeys(), ", "))
 	cmdutil.AddOutputFlag(cmd, &o.output)
 	return cmd
 }

@@ -1,0 +1,281 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
+	"github.com/trustline/trustline/nodeapi"
+	"github.com/trustline/trustline/report"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// indexSource serves a report from a node's index, as the node does.
+type indexSource struct{ idx *index.Index }
+
+func (s indexSource) Trace(_ context.Context, link string) (*nodeapi.Trace, error) {
+	l, err := digitallink.Parse(link)
+	if err != nil {
+		return nil, err
+	}
+	tr, err := s.idx.Trace(l.GTIN, l.Lot, l.Serial)
+	return &tr, err
+}
+
+func (s indexSource) Events(_ context.Context, q nodeapi.Query) ([]json.RawMessage, string, error) {
+	p, err := s.idx.Events(q)
+	return p.Events, p.NextPageToken, err
+}
+
+const (
+	gtinApples = "09506000134352"
+	gtinJuice  = "09506000134369"
+	lotJuice   = "https://id.gs1.org/01/" + gtinJuice + "/10/J1"
+)
+
+// golden compares got with testdata/name, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test ./report -update to write it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./report -update rewrites it):\n%s", name, got)
+	}
+}
+
+func collect(t *testing.T, sel report.Selection) []report.CTE {
+	t.Helper()
+	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctes, err := report.CTEs(traces)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return report.InWindow(ctes, sel)
+}
+
+// TestFSMA204Golden: the sortable spreadsheet of the supply fixture (apples
+// L1 and L2 harvested, made into juice J1, packed, shipped): every CTE the
+// story has, every KDE the records hold filled, every other one a named
+// gap; the xlsx, opened with excelize, holds the same rows, one sheet per
+// CTE type, a frozen header row and an autofilter.
+func TestFSMA204Golden(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		sel  report.Selection
+	}{
+		{"fsma204-lot-J1", report.Selection{Lot: lotJuice}},
+		{"fsma204-gtin-apples", report.Selection{GTIN: gtinApples}},
+		{"fsma204-window", report.Selection{From: time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 6, 7, 0, 0, 0, 0, time.UTC)}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctes := collect(t, tt.sel)
+			tab := report.FSMATable(ctes)
+			var csv bytes.Buffer
+			if err := tab.WriteCSV(&csv); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name+".csv", csv.Bytes())
+			js, _ := json.MarshalIndent(ctes, "", "  ")
+			golden(t, tt.name+".json", append(js, '\n'))
+			checkXLSX(t, tab)
+		})
+	}
+}
+
+// TestFSMA204Story checks the golden spreadsheet's content, so that an
+// -update cannot bless a regression: each CTE of the story is there with
+// the KDEs its records hold.
+func TestFSMA204Story(t *testing.T) {
+	ctes := collect(t, report.Selection{Lot: lotJuice})
+	got := map[string]report.CTE{}
+	for _, c := range ctes {
+		got[string(c.Type)+" "+c.Lot] = c
+	}
+	for _, want := range []struct {
+		key    string
+		values map[report.KDE]string
+		gaps   []report.KDE
+	}{
+		{"Harvesting https://id.gs1.org/01/" + gtinApples + "/10/L1", map[report.KDE]string{
+			report.KDEProduct: "Apples, Acme, fruit", report.KDEQuantity: "100 KGM", report.KDEDate: "2025-06-02"},
+			[]report.KDE{report.KDERecipient, report.KDEHarvestFarm, report.KDERefDocType, report.KDERefDocNumber}},
+		{"Transformation " + lotJuice, map[report.KDE]string{
+			report.KDETLC: "(01)" + gtinJuice + "(10)J1", report.KDEQuantity: "30 LTR", report.KDEDate: "2025-06-03",
+			report.KDEInputs: "(01)" + gtinApples + "(10)L1 Apples, Acme, fruit, 40 KGM; (01)" + gtinApples + "(10)L2 Apples, Acme, fruit, 10 KGM"},
+			[]report.KDE{report.KDETLCSource, report.KDERefDocType, report.KDERefDocNumber}},
+		{"Shipping " + lotJuice, map[report.KDE]string{
+			report.KDETLC: "(01)" + gtinJuice + "(10)J1", report.KDEQuantity: "30 LTR", report.KDEDate: "2025-06-06",
+			report.KDEProduct: "Juice, Acme, fruit", report.KDERecipient: "https://id.gs1.org/414/9506000134352"},
+			[]report.KDE{report.KDEShippedFrom, report.KDETLCSource, report.KDERefDocType, report.KDERefDocNumber}},
+	} {
+		c, ok := got[want.key]
+		if !ok {
+			t.Errorf("no CTE %s among %d", want.key, len(ctes))
+			continue
+		}
+		for k, v := range want.values {
+			if c.Values[k] != v {
+				t.Errorf("%s: %s = %q, want %q", want.key, k, c.Values[k], v)
+			}
+		}
+		var gaps []report.KDE
+		for _, g := range c.Gaps {
+			if g.Reason == "" || g.CFR == "" {
+				t.Errorf("%s: gap %+v is not named", want.key, g)
+			}
+			gaps = append(gaps, g.KDE)
+		}
+		if strings.Join(kdes(gaps), ",") != strings.Join(kdes(want.gaps), ",") {
+			t.Errorf("%s: gaps %v, want %v", want.key, gaps, want.gaps)
+		}
+	}
+	if len(ctes) != 4 { // harvesting L1, L2; transformation J1; shipping J1
+		t.Errorf("%d CTEs, want 4: %+v", len(ctes), ctes)
+	}
+}
+
+func kdes(ks []report.KDE) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}
+
+// checkXLSX writes tab as xlsx, opens it with excelize and checks it holds
+// tab's rows, with a frozen header row and an autofilter on every sheet.
+func checkXLSX(t *testing.T, tab report.Table) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := tab.WriteXLSX(&buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	names := f.GetSheetList()
+	if len(names) != len(tab.Sheets) || len(names) != 1+len(report.CTETypes) {
+		t.Fatalf("sheets %v, want all CTEs and one per CTE type", names)
+	}
+	for i, s := range tab.Sheets {
+		if names[i] != s.Name {
+			t.Errorf("sheet %d is %q, want %q", i, names[i], s.Name)
+		}
+		rows, err := f.GetRows(s.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := append([][]string{s.Header}, s.Rows...)
+		if len(rows) != len(want) {
+			t.Fatalf("sheet %s: %d rows, want %d", s.Name, len(rows), len(want))
+		}
+		for r := range want {
+			// GetRows drops trailing empty cells.
+			if g, w := strings.Join(rows[r], "|"), strings.TrimRight(strings.Join(want[r], "|"), "|"); g != w {
+				t.Errorf("sheet %s row %d:\n got %s\nwant %s", s.Name, r+1, g, w)
+			}
+		}
+		panes, err := f.GetPanes(s.Name)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("sheet %s: panes %+v, %v; want the header row frozen", s.Name, panes, err)
+		}
+		if n, err := f.GetDefinedName(), error(nil); err != nil || !hasFilter(n, s.Name) {
+			t.Errorf("sheet %s: no autofilter (defined names %+v)", s.Name, n)
+		}
+	}
+}
+
+func hasFilter(names []excelize.DefinedName, sheet string) bool {
+	for _, n := range names {
+		if n.Name == "_xlnm._FilterDatabase" && n.Scope == sheet {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCompleteness: a CTE missing a KDE is reported in the completeness
+// report of its product, lot and member, with the KDE's name and CFR
+// paragraph; a group without gaps reports none.
+func TestCompleteness(t *testing.T) {
+	ctes := collect(t, report.Selection{Lot: lotJuice})
+	for _, by := range []string{report.ByProduct, report.ByLot, report.ByMember} {
+		groups, err := report.Completeness(ctes, by)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, g := range groups {
+			for _, m := range g.Missing {
+				if m.CTE == report.Shipping && m.KDE == report.KDEShippedFrom && m.CFR == "21 CFR 1.1340(a)(5)" && m.Count == 1 {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("by %s: the shipment's missing location shipped from is not reported: %+v", by, groups)
+		}
+	}
+	// A CTE with every KDE counts as complete.
+	full := report.CTE{Type: report.Shipping, GTIN: gtinJuice, Lot: lotJuice, Member: "SupplierMSP"}
+	groups, _ := report.Completeness(append(ctes, full), report.ByMember)
+	if g := groups[0]; g.Key != "SupplierMSP" || g.Complete != 1 || g.CTEs != len(ctes)+1 {
+		t.Errorf("complete CTE not counted: %+v", g)
+	}
+	if _, err := report.Completeness(ctes, "colour"); err == nil || !strings.Contains(err.Error(), `group by "colour"`) {
+		t.Errorf("unknown grouping: %v", err)
+	}
+	var buf bytes.Buffer
+	if err := report.CompletenessTable(groups, report.ByMember).WriteCSV(&buf); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "kde-member.csv", buf.Bytes())
+}
+
+func TestSelection(t *testing.T) {
+	day := time.Date(2025, 6, 3, 0, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		sel  report.Selection
+		want string
+	}{
+		{report.Selection{}, "select lots with"},
+		{report.Selection{Lot: lotJuice, GTIN: gtinJuice}, "not a lot and more"},
+		{report.Selection{From: day, To: day}, "ends"},
+		{report.Selection{Lot: "https://id.gs1.org/01/" + gtinJuice}, "not a lot"},
+		{report.Selection{Lot: "nonsense"}, "digitallink"},
+	} {
+		if err := tt.sel.Check(); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%+v: %v, want %q", tt.sel, err, tt.want)
+		}
+	}
+	_, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{Lot: "https://id.gs1.org/01/" + gtinJuice + "/10/NOPE"})
+	if err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("unknown lot: %v", err)
+	}
+}
