@@ -67,8 +67,8 @@ func (*ProductContract) RegisterProduct(ctx contractapi.TransactionContextInterf
 	p := &ledger.Product{
 		ID: productLink(gtin), GTIN: gtin, Name: req.Name, Brand: req.Brand, Category: req.Category,
 		TempMinC: req.TempMinC, TempMaxC: req.TempMaxC, ShelfLifeDays: req.ShelfLifeDays,
-		FoodTraceabilityList: req.FoodTraceabilityList,
 		Owner: t.msp, RegisteredAt: t.nowString(), RegisteredTx: t.id,
+		FoodTraceabilityList: req.FoodTraceabilityList,
 	}
 	if err := t.put(k, p); err != nil {
 		return nil, err
