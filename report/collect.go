@@ -35,6 +35,8 @@ type Selection struct {
 	// From and To select the lots with events in [From, To); zero means
 	// unbounded. Reports keep only the CTEs in the window.
 	From, To time.Time
+	// All selects every lot the node knows (the expiry report).
+	All bool
 }
 
 // ErrSelection is a Selection that names nothing or too much.
@@ -46,7 +48,9 @@ func (s Selection) Check() error {
 	switch {
 	case s.Lot != "" && (s.GTIN != "" || window):
 		return fmt.Errorf("%w, not a lot and more", ErrSelection)
-	case s.Lot == "" && s.GTIN == "" && !window:
+	case s.All && (s.Lot != "" || s.GTIN != "" || window):
+		return fmt.Errorf("%w, not every lot and more", ErrSelection)
+	case s.Lot == "" && s.GTIN == "" && !window && !s.All:
 		return ErrSelection
 	case !s.From.IsZero() && !s.To.IsZero() && !s.From.Before(s.To):
 		return fmt.Errorf("%w: the window ends (%s) before it starts (%s)", ErrSelection, s.To.Format(time.RFC3339), s.From.Format(time.RFC3339))

@@ -33,7 +33,7 @@ type CTE struct {
 	EventTime string         `json:"eventTime"`
 	Values    map[KDE]string `json:"kdes"`
 	Gaps      []Gap          `json:"gaps,omitempty"`
-	event     *epcis.Event   // for the EU report's quantities
+	shipment  string         // the shipment of a shipping or receiving event
 	lot       *ledger.LotSummary
 }
 
@@ -261,9 +261,13 @@ func classify(e *epcis.Event, lot string) (CTEType, bool) {
 func (s *set) cte(d *lotData, e *epcis.Event, t CTEType) CTE {
 	lot := &d.tr.Lot
 	c := CTE{Type: t, Lot: lot.ID, GTIN: lot.GTIN, EventID: e.EventID, EventTime: e.EventTime,
-		From: e.From, To: e.To, Values: map[KDE]string{}, event: e, lot: lot}
-	if sh := s.shipments[e.EventID]; sh != nil && c.From == "" {
-		c.From, c.To = sh.From, sh.To
+		From: e.From, To: e.To, Values: map[KDE]string{}, lot: lot}
+	c.shipment = e.Shipment
+	if sh := s.shipments[e.EventID]; sh != nil {
+		if c.From == "" {
+			c.From, c.To = sh.From, sh.To
+		}
+		c.shipment = sh.ID
 	}
 	if p := s.products[lot.GTIN]; p != nil {
 		c.FTL = p.FoodTraceabilityList

@@ -101,6 +101,9 @@ func TestFSMA204Golden(t *testing.T) {
 			golden(t, tt.name+".csv", csv.Bytes())
 			js, _ := json.MarshalIndent(ctes, "", "  ")
 			golden(t, tt.name+".json", append(js, '\n'))
+			if len(tab.Sheets) != 1+len(report.CTETypes) {
+				t.Errorf("%d sheets, want all CTEs and one per CTE type", len(tab.Sheets))
+			}
 			checkXLSX(t, tab)
 		})
 	}
@@ -180,8 +183,8 @@ func checkXLSX(t *testing.T, tab report.Table) {
 	}
 	defer f.Close()
 	names := f.GetSheetList()
-	if len(names) != len(tab.Sheets) || len(names) != 1+len(report.CTETypes) {
-		t.Fatalf("sheets %v, want all CTEs and one per CTE type", names)
+	if len(names) != len(tab.Sheets) {
+		t.Fatalf("sheets %v, want %d", names, len(tab.Sheets))
 	}
 	for i, s := range tab.Sheets {
 		if names[i] != s.Name {
@@ -277,5 +280,80 @@ func TestSelection(t *testing.T) {
 	_, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{Lot: "https://id.gs1.org/01/" + gtinJuice + "/10/NOPE"})
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("unknown lot: %v", err)
+	}
+}
+
+// TestEU178Golden: one step back and one step forward of juice J1 for the
+// member that made and shipped it and for the one it was shipped to, with
+// the eight items of Regulation 931/2011, as csv and xlsx.
+func TestEU178Golden(t *testing.T) {
+	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{Lot: lotJuice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, member := range []string{"SupplierMSP", "RetailerMSP"} {
+		t.Run(member, func(t *testing.T) {
+			ms, err := report.EU178(traces, member)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tab := report.EUTable(ms)
+			var csv bytes.Buffer
+			if err := tab.WriteCSV(&csv); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, "eu178-J1-"+member+".csv", csv.Bytes())
+			checkXLSX(t, tab)
+			var fwd, back int
+			for _, m := range ms {
+				if m.Direction == report.Forward {
+					fwd++
+					if m.Recipient != "RetailerMSP, https://id.gs1.org/414/9506000134352" || m.Quantity != "30 LTR" || m.DispatchDate != "2025-06-06" {
+						t.Errorf("forward %+v", m)
+					}
+				} else {
+					back++
+				}
+			}
+			want := map[string][2]int{"SupplierMSP": {2, 1}, "RetailerMSP": {1, 0}}[member]
+			if back != want[0] || fwd != want[1] {
+				t.Errorf("%d back, %d forward; want %v: %+v", back, fwd, want, ms)
+			}
+		})
+	}
+	if !report.AnimalOrigin("Dairy") || report.AnimalOrigin("fruit") {
+		t.Error("AnimalOrigin")
+	}
+}
+
+func TestExpiring(t *testing.T) {
+	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(traces) != 3 {
+		t.Fatalf("%d lots, want 3", len(traces))
+	}
+	// Every fixture lot expires on 2025-12-01.
+	now := time.Date(2025, 11, 25, 12, 0, 0, 0, time.UTC)
+	es := report.ExpiringLots(traces, now, 7*24*time.Hour)
+	if len(es) != 3 || es[0].DaysLeft != 5 || es[0].Custodian != "SupplierMSP" || es[0].Expiry != "2025-12-01" {
+		t.Fatalf("expiring %+v", es)
+	}
+	if es := report.ExpiringLots(traces, now, 5*24*time.Hour); len(es) != 0 {
+		t.Errorf("within 5 days: %+v", es)
+	}
+	if es := report.ExpiringLots(traces, now.AddDate(0, 1, 0), 7*24*time.Hour); len(es) != 0 {
+		t.Errorf("expired lots listed: %+v", es)
+	}
+	for in, want := range map[string]time.Duration{"7d": 7 * 24 * time.Hour, "36h": 36 * time.Hour, "0d": 0} {
+		if got, err := report.ParseWithin(in); err != nil || got != want {
+			t.Errorf("ParseWithin(%q) = %v, %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "7", "-1d", "1.5d", "week"} {
+		if _, err := report.ParseWithin(in); err == nil {
+			t.Errorf("ParseWithin(%q) accepted", in)
+		}
 	}
 }
