@@ -106,6 +106,24 @@ func collect(ctx context.Context, lo *cmdutil.LedgerOptions, sel report.Selectio
 	return traces, cmdutil.LedgerError(err)
 }
 
+// ctes reads the selected lots from the node and derives their CTEs (in
+// the selection's time window).
+func (s selection) ctes(ctx context.Context, lo *cmdutil.LedgerOptions) ([]report.CTE, error) {
+	sel, err := s.get()
+	if err != nil {
+		return nil, err
+	}
+	traces, err := collect(ctx, lo, sel)
+	if err != nil {
+		return nil, err
+	}
+	ctes, err := report.CTEs(traces)
+	if err != nil {
+		return nil, err
+	}
+	return report.InWindow(ctes, sel), nil
+}
+
 // sheetFlags are the flags of a command that writes a spreadsheet.
 type sheetFlags struct {
 	format, out, output string
@@ -193,19 +211,10 @@ xlsx also one sheet per CTE type, each with a frozen header row and filters.
 			if err := sf.check(ios); err != nil {
 				return err
 			}
-			s, err := sel.get()
+			ctes, err := sel.ctes(cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
-			traces, err := collect(cmd.Context(), lo, s)
-			if err != nil {
-				return err
-			}
-			ctes, err := report.CTEs(traces)
-			if err != nil {
-				return err
-			}
-			ctes = report.InWindow(ctes, s)
 			return sf.write(ios, report.FSMATable(ctes), nonNil(ctes), nil)
 		},
 	}
@@ -243,19 +252,11 @@ paragraph and why. --format csv|xlsx writes it as a spreadsheet.`,
 			if by != report.ByProduct && by != report.ByLot && by != report.ByMember {
 				return cmdutil.UsageError("unknown --by %q: use product, lot or member", by)
 			}
-			s, err := sel.get()
+			ctes, err := sel.ctes(cmd.Context(), lo)
 			if err != nil {
 				return err
 			}
-			traces, err := collect(cmd.Context(), lo, s)
-			if err != nil {
-				return err
-			}
-			ctes, err := report.CTEs(traces)
-			if err != nil {
-				return err
-			}
-			groups, err := report.Completeness(report.InWindow(ctes, s), by)
+			groups, err := report.Completeness(ctes, by)
 			if err != nil {
 				return err
 			}
@@ -358,7 +359,14 @@ remaining quantity, serialised units and status. Expired lots are left out.`,
 				return err
 			}
 			es := report.ExpiringLots(traces, now, w)
-			return sf.write(ios, report.ExpiringTable(es), nonNil(es), func(w io.Writer) error { return expiringTable(w, es) })
+			tab := report.ExpiringTable(es)
+			return sf.write(ios, tab, nonNil(es), func(w io.Writer) error {
+				if len(es) == 0 {
+					_, err := fmt.Fprintln(w, "No lots expire in the window.")
+					return err
+				}
+				return sheetText(w, tab.Sheets[0])
+			})
 		},
 	}
 	cmd.Flags().StringVar(&within, "within", "7d", "the window: days (7d) or a duration (36h)")
@@ -367,15 +375,12 @@ remaining quantity, serialised units and status. Expired lots are left out.`,
 	return cmd
 }
 
-func expiringTable(w io.Writer, es []report.Expiring) error {
-	if len(es) == 0 {
-		_, err := fmt.Fprintln(w, "No lots expire in the window.")
-		return err
-	}
+// sheetText prints a sheet as aligned columns under an upper-case header.
+func sheetText(w io.Writer, s report.Sheet) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CUSTODIAN\tLOT\tPRODUCT\tEXPIRY\tDAYS\tREMAINING\tUNITS\tSTATUS")
-	for _, e := range es {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\t%s\n", e.Custodian, e.Lot, e.Product, e.Expiry, e.DaysLeft, e.Remaining, e.Units, e.Status)
+	fmt.Fprintln(tw, strings.ToUpper(strings.Join(s.Header, "\t")))
+	for _, row := range s.Rows {
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
 }
