@@ -44,6 +44,11 @@ type Config struct {
 	BaseURL   string           `json:"baseURL"`
 	Peer      client.Config    `json:"peer"`
 	Anchoring *AnchoringConfig `json:"anchoring,omitempty"`
+	// Reports serves the reports for regulators (FSMA 204, KDE
+	// completeness, EU 178, expiring) under /reports/. Off by default: the
+	// node has no member authentication yet, so turn it on only where
+	// members alone reach the node's listener.
+	Reports bool `json:"reports,omitempty"`
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -168,7 +173,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports}
 	if anc != nil {
 		ao.Anchors, ao.Anchoring = anchors, anc.loop.Status
 	}

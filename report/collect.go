@@ -170,3 +170,17 @@ func InWindow(ctes []CTE, s Selection) []CTE {
 	}
 	return out
 }
+
+// SelectCTEs reads the lots s selects from src and returns their CTEs in
+// s's time window.
+func SelectCTEs(ctx context.Context, src Source, s Selection) ([]CTE, error) {
+	traces, err := Collect(ctx, src, s)
+	if err != nil {
+		return nil, err
+	}
+	ctes, err := CTEs(traces)
+	if err != nil {
+		return nil, err
+	}
+	return InWindow(ctes, s), nil
+}

@@ -62,6 +62,10 @@ type Options struct {
 	// Anchoring reports the anchoring loop's status for /healthz and
 	// /metrics; nil means the node does not anchor.
 	Anchoring func() anchoring.Status
+	// Reports serves the reports for regulators under /reports/
+	// (reports.go). Off by default: the node has no member authentication
+	// yet, so whoever reaches the node would read them.
+	Reports bool
 }
 
 // Server is the API's http.Handler.
@@ -116,6 +120,9 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
 	s.mux.Handle("/badge/", s.route("badge", s.badge))
+	if o.Reports {
+		s.mux.Handle("/reports/", s.route("reports", s.reports))
+	}
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
 	return s

@@ -113,15 +113,12 @@ func (s selection) ctes(ctx context.Context, lo *cmdutil.LedgerOptions) ([]repor
 	if err != nil {
 		return nil, err
 	}
-	traces, err := collect(ctx, lo, sel)
+	nc, err := lo.NodeClient()
 	if err != nil {
 		return nil, err
 	}
-	ctes, err := report.CTEs(traces)
-	if err != nil {
-		return nil, err
-	}
-	return report.InWindow(ctes, sel), nil
+	ctes, err := report.SelectCTEs(ctx, source{nc}, sel)
+	return ctes, cmdutil.LedgerError(err)
 }
 
 // sheetFlags are the flags of a command that writes a spreadsheet.
