@@ -357,3 +357,22 @@ func TestExpiring(t *testing.T) {
 		}
 	}
 }
+
+// TestRecallScope: a recall of apples L1 reaches juice J1 (made from it),
+// J1's two jars, the pallet it was packed on, its custodian and its
+// shipment to RetailerMSP.
+func TestRecallScope(t *testing.T) {
+	sc, err := report.RecallScope(context.Background(), indexSource{indextest.Supply(t)}, "https://id.gs1.org/01/"+gtinApples+"/10/L1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.MarshalIndent(sc, "", "  ")
+	golden(t, "recall-scope-L1.json", append(js, '\n'))
+	if len(sc.Lots) != 2 || sc.Lots[1].ID != lotJuice || sc.Lots[1].Units != 2 || len(sc.Units) != 2 ||
+		len(sc.LogisticUnits) != 1 || len(sc.Shipments) != 1 || sc.Shipments[0].To != "RetailerMSP" || sc.Shipments[0].Quantity != "30 LTR" {
+		t.Errorf("scope %s", js)
+	}
+	if _, err := report.RecallScope(context.Background(), indexSource{indextest.Supply(t)}, "https://id.gs1.org/01/"+gtinApples); err == nil {
+		t.Error("a product link scoped")
+	}
+}

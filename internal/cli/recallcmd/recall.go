@@ -63,5 +63,6 @@ serious), II or III.`,
 	cmd.Flags().StringVar(&class, "class", ledger.RecallClassII, "recall class: I, II or III")
 	_ = cmd.RegisterFlagCompletionFunc("class", cobra.FixedCompletions([]string{"I", "II", "III"}, cobra.ShellCompDirectiveNoFileComp))
 	cmdutil.AddOutputFlag(cmd, &output)
+	cmd.AddCommand(newScopeCmd(ios, lo))
 	return cmd
 }

@@ -7,7 +7,6 @@ package reportcmd
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -17,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trustline/trustline/client/nodeclient"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/nodeapi"
@@ -39,21 +37,6 @@ one step forward of a lot for a member, and lots near their expiry date.`,
 	cmd.PersistentFlags().StringVar(&lo.Node, "node", "", "base URL of a member node's API (default $TRUSTLINE_NODE)")
 	cmd.AddCommand(newFSMACmd(f.IOStreams, lo), newKDECmd(f.IOStreams, lo), newEUCmd(f.IOStreams, lo), newExpiringCmd(f.IOStreams, lo))
 	return cmd
-}
-
-// source reads a report's lots from a node through its HTTP API.
-type source struct{ c *nodeclient.Client }
-
-func (s source) Trace(ctx context.Context, link string) (*nodeapi.Trace, error) {
-	return s.c.Trace(ctx, link)
-}
-
-func (s source) Events(ctx context.Context, q nodeapi.Query) ([]json.RawMessage, string, error) {
-	p, err := s.c.Events(ctx, q)
-	if err != nil {
-		return nil, "", err
-	}
-	return p.Events, p.NextPageToken, nil
 }
 
 // selection holds the flags that choose a report's lots.
@@ -102,7 +85,7 @@ func collect(ctx context.Context, lo *cmdutil.LedgerOptions, sel report.Selectio
 	if err != nil {
 		return nil, err
 	}
-	traces, err := report.Collect(ctx, source{nc}, sel)
+	traces, err := report.Collect(ctx, cmdutil.ReportSource(nc), sel)
 	return traces, cmdutil.LedgerError(err)
 }
 
@@ -117,7 +100,7 @@ func (s selection) ctes(ctx context.Context, lo *cmdutil.LedgerOptions) ([]repor
 	if err != nil {
 		return nil, err
 	}
-	ctes, err := report.SelectCTEs(ctx, source{nc}, sel)
+	ctes, err := report.SelectCTEs(ctx, cmdutil.ReportSource(nc), sel)
 	return ctes, cmdutil.LedgerError(err)
 }
 

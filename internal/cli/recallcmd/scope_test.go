@@ -1,0 +1,30 @@
+package recallcmd
+
+import (
+	"testing"
+
+	"github.com/trustline/trustline/internal/cli/cmdtest"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/node/api/apitest"
+)
+
+// TestScopeThroughNode runs recall scope against the real node API over
+// the index fixture: apples L1 reaches juice J1, its jars, its pallet and
+// its shipment to RetailerMSP.
+func TestScopeThroughNode(t *testing.T) {
+	node := apitest.Server(t).URL
+	stopped := apitest.Server(t)
+	stopped.Close()
+	none := cmdtest.Ledger{Err: cmdtest.Unavailable()} // scope never asks the ledger
+	cmdtest.RunCases(t, NewCmd, []cmdtest.Case{
+		{Name: "table", Args: []string{"scope", apitest.LotApples, "--node", node}, Ledger: none,
+			Out: "reaches 2 lots, 1 logistic units and 2 serialised units"},
+		{Name: "shipment", Args: []string{"scope", apitest.LotApples, "--node", node}, Ledger: none, Out: "SupplierMSP → RetailerMSP  30 LTR"},
+		{Name: "json", Args: []string{"scope", apitest.LotApples, "--node", node, "-o", "json"}, Ledger: none, Out: `"` + apitest.LotJuice + `/21/S1"`},
+		{Name: "product link", Args: []string{"scope", "https://id.gs1.org/01/" + apitest.GTINApples, "--node", node}, Ledger: none, Code: cmdutil.ExitUsage, Err: "not a lot"},
+		{Name: "no lot", Args: []string{"scope", "--node", node}, Ledger: none, Code: cmdutil.ExitUsage, Err: "a lot's Digital Link"},
+		{Name: "unknown lot", Args: []string{"scope", "https://id.gs1.org/01/" + apitest.GTINApples + "/10/NOPE", "--node", node}, Ledger: none, Code: cmdutil.ExitRejected, Err: "not found"},
+		{Name: "node unreachable", Args: []string{"scope", apitest.LotApples, "--node", stopped.URL}, Ledger: none, Code: cmdutil.ExitUnavailable},
+		{Name: "without node", Args: []string{"scope", apitest.LotApples}, Ledger: none, Code: cmdutil.ExitUsage, Err: "no node"},
+	})
+}
