@@ -70,6 +70,23 @@ func lotOf(id string) string {
 	return l.LotLink().String()
 }
 
+// isUnitOf reports whether a canonical identifier is a serialised unit of
+// a lot (a prefix test: parsing every EPC of a large commissioning event
+// cost most of a recall scope's time).
+func isUnitOf(id, lot string) bool {
+	return len(id) > len(lot)+4 && id[len(lot):len(lot)+4] == "/21/" && strings.HasPrefix(id, lot)
+}
+
+// canon is digitallink.Canonical, without parsing the links the chaincode
+// writes (already canonical: https://id.gs1.org/…, no query).
+func canon(id string) string {
+	const p = digitallink.CanonicalBase + "/01/"
+	if n := len(p) + 14; strings.HasPrefix(id, p) && (len(id) == n || len(id) > n && id[n] == '/') && !strings.ContainsAny(id, "?#%") {
+		return id
+	}
+	return digitallink.Canonical(id)
+}
+
 // set is what CTEs reads: every lot of the traces once, with its events
 // decoded, and what the traces tell of products and places.
 type set struct {
@@ -182,6 +199,10 @@ func CTEs(traces []nodeapi.Trace) ([]CTE, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.ctes(), nil
+}
+
+func (s *set) ctes() []CTE {
 	var out []CTE
 	for _, d := range s.lots {
 		for _, e := range d.events {
@@ -201,7 +222,7 @@ func CTEs(traces []nodeapi.Trace) ([]CTE, error) {
 		}
 		return slices.Index(CTETypes, a.Type) - slices.Index(CTETypes, b.Type)
 	})
-	return out, nil
+	return out
 }
 
 // bizStep is a bizStep's bare CBV name.
@@ -536,14 +557,13 @@ func quantityIn(e *epcis.Event, lot string, events []*epcis.Event) (string, bool
 		}
 	}
 	units, parents := 0, map[string]bool{}
-	for _, id := range e.Identifiers() {
-		if id.Role != epcis.RoleEPC {
-			continue
-		}
-		if lotOf(id.ID) == lot {
-			units++
-		} else {
-			parents[id.ID] = true
+	for _, l := range [][]string{e.EPCList, e.ChildEPCs, e.InputEPCList, e.OutputEPCList} {
+		for _, id := range l {
+			if id = canon(id); isUnitOf(id, lot) {
+				units++
+			} else {
+				parents[id] = true
+			}
 		}
 	}
 	if units > 0 {

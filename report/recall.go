@@ -113,7 +113,7 @@ func scopeOf(traces []nodeapi.Trace, down ledger.Trace) (*Scope, error) {
 			}
 			if e.Type == epcis.ObjectEvent && e.Action == epcis.ActionAdd {
 				for _, id := range e.EPCList {
-					if lotOf(id) == l.ID {
+					if isUnitOf(canon(id), l.ID) {
 						sc.Units = append(sc.Units, id)
 						sl.Units++
 					}
@@ -133,11 +133,7 @@ func scopeOf(traces []nodeapi.Trace, down ledger.Trace) (*Scope, error) {
 		sc.Custodians = append(sc.Custodians, Custodian{Member: m, Lots: ls})
 	}
 	slices.SortFunc(sc.Custodians, func(a, b Custodian) int { return strings.Compare(a.Member, b.Member) })
-	ctes, err := CTEs(traces)
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range ctes {
+	for _, c := range s.ctes() {
 		if c.Type != Shipping {
 			continue
 		}

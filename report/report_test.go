@@ -13,31 +13,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"github.com/trustline/trustline/gs1/digitallink"
-	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/index/indextest"
-	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// indexSource serves a report from a node's index, as the node does.
-type indexSource struct{ idx *index.Index }
-
-func (s indexSource) Trace(_ context.Context, link string) (*nodeapi.Trace, error) {
-	l, err := digitallink.Parse(link)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := s.idx.Trace(l.GTIN, l.Lot, l.Serial)
-	return &tr, err
-}
-
-func (s indexSource) Events(_ context.Context, q nodeapi.Query) ([]json.RawMessage, string, error) {
-	p, err := s.idx.Events(q)
-	return p.Events, p.NextPageToken, err
-}
 
 const (
 	gtinApples = "09506000134352"
@@ -66,7 +46,7 @@ func golden(t *testing.T, name string, got []byte) {
 
 func collect(t *testing.T, sel report.Selection) []report.CTE {
 	t.Helper()
-	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, sel)
+	traces, err := report.Collect(context.Background(), indextest.Supply(t).ReportSource(), sel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,7 +257,7 @@ func TestSelection(t *testing.T) {
 			t.Errorf("%+v: %v, want %q", tt.sel, err, tt.want)
 		}
 	}
-	_, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{Lot: "https://id.gs1.org/01/" + gtinJuice + "/10/NOPE"})
+	_, err := report.Collect(context.Background(), indextest.Supply(t).ReportSource(), report.Selection{Lot: "https://id.gs1.org/01/" + gtinJuice + "/10/NOPE"})
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("unknown lot: %v", err)
 	}
@@ -287,7 +267,7 @@ func TestSelection(t *testing.T) {
 // member that made and shipped it and for the one it was shipped to, with
 // the eight items of Regulation 931/2011, as csv and xlsx.
 func TestEU178Golden(t *testing.T) {
-	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{Lot: lotJuice})
+	traces, err := report.Collect(context.Background(), indextest.Supply(t).ReportSource(), report.Selection{Lot: lotJuice})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +307,7 @@ func TestEU178Golden(t *testing.T) {
 }
 
 func TestExpiring(t *testing.T) {
-	traces, err := report.Collect(context.Background(), indexSource{indextest.Supply(t)}, report.Selection{All: true})
+	traces, err := report.Collect(context.Background(), indextest.Supply(t).ReportSource(), report.Selection{All: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +342,7 @@ func TestExpiring(t *testing.T) {
 // J1's two jars, the pallet it was packed on, its custodian and its
 // shipment to RetailerMSP.
 func TestRecallScope(t *testing.T) {
-	sc, err := report.RecallScope(context.Background(), indexSource{indextest.Supply(t)}, "https://id.gs1.org/01/"+gtinApples+"/10/L1")
+	sc, err := report.RecallScope(context.Background(), indextest.Supply(t).ReportSource(), "https://id.gs1.org/01/"+gtinApples+"/10/L1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -372,7 +352,7 @@ func TestRecallScope(t *testing.T) {
 		len(sc.LogisticUnits) != 1 || len(sc.Shipments) != 1 || sc.Shipments[0].To != "RetailerMSP" || sc.Shipments[0].Quantity != "30 LTR" {
 		t.Errorf("scope %s", js)
 	}
-	if _, err := report.RecallScope(context.Background(), indexSource{indextest.Supply(t)}, "https://id.gs1.org/01/"+gtinApples); err == nil {
+	if _, err := report.RecallScope(context.Background(), indextest.Supply(t).ReportSource(), "https://id.gs1.org/01/"+gtinApples); err == nil {
 		t.Error("a product link scoped")
 	}
 }

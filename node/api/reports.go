@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/node/index"
-	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
 )
 
@@ -28,26 +26,6 @@ import (
 // They are served only when Options.Reports is set: the node has no member
 // authentication yet, and these records (who shipped what to whom) are for
 // members and regulators, not for anyone who can reach the consumer pages.
-
-// indexSource serves reports from the node's own index.
-type indexSource struct{ idx *index.Index }
-
-func (s indexSource) Trace(_ context.Context, link string) (*nodeapi.Trace, error) {
-	l, err := digitallink.Parse(link)
-	if err != nil {
-		return nil, err
-	}
-	tr, err := s.idx.Trace(l.GTIN, l.Lot, l.Serial)
-	if err != nil {
-		return nil, err
-	}
-	return &tr, nil
-}
-
-func (s indexSource) Events(_ context.Context, q nodeapi.Query) ([]json.RawMessage, string, error) {
-	p, err := s.idx.Events(q)
-	return p.Events, p.NextPageToken, err
-}
 
 // badReport is a report request the caller got wrong.
 type badReport struct{ msg string }
@@ -114,7 +92,7 @@ func (s *Server) report(ctx context.Context, name string, q map[string][]string)
 		}
 		return ""
 	}
-	src := indexSource{s.idx}
+	src := s.idx.ReportSource()
 	sel := report.Selection{Lot: get("lot"), GTIN: get("gtin")}
 	for _, t := range []struct {
 		k   string
