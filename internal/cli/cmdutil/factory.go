@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/client/nodeclient"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/node/follower"
 )
 
 // Factory is what commands get from outside (the gh CLI's pattern): their
@@ -21,7 +23,25 @@ type Factory struct {
 	Ledger func(ctx context.Context, o LedgerOptions) (LedgerClient, error)
 	// Node returns a client of the node o names.
 	Node func(o LedgerOptions) (*nodeclient.Client, error)
+	// Blocks opens the channel's blocks at the peer that peer names, for
+	// rebuilding a node's index; the real one dials its gateway.
+	Blocks func(ctx context.Context, peer client.Config) (BlockSource, error)
 }
+
+// BlockSource is a stream of a channel's blocks and its height, to close
+// when done.
+type BlockSource interface {
+	follower.Source
+	Close() error
+}
+
+// gatewayBlocks is the blocks of a gateway connection.
+type gatewayBlocks struct {
+	follower.Gateway
+	conn *client.GatewayConn
+}
+
+func (g gatewayBlocks) Close() error { return g.conn.Close() }
 
 // LedgerClient is what every ledger client does; commands ask for more
 // with an interface of their own.
@@ -39,6 +59,13 @@ func NewFactory(ios *iostreams.IO) *Factory {
 			return c, nil
 		},
 		Node: func(o LedgerOptions) (*nodeclient.Client, error) { return o.nodeClient() },
+		Blocks: func(ctx context.Context, peer client.Config) (BlockSource, error) {
+			conn, err := client.Dial(ctx, peer)
+			if err != nil {
+				return nil, err
+			}
+			return gatewayBlocks{follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}, conn}, nil
+		},
 	}
 }
 

@@ -16,7 +16,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
-	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node"
@@ -27,12 +26,11 @@ import (
 
 // NewCmd returns the `index` command group.
 func NewCmd(f *cmdutil.Factory) *cobra.Command {
-	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "index",
 		Short: "Rebuild or verify a node's index from the ledger",
 	}
-	cmd.AddCommand(newRebuildCmd(ios), newVerifyCmd(ios))
+	cmd.AddCommand(newRebuildCmd(f), newVerifyCmd(f))
 	return cmd
 }
 
@@ -97,13 +95,12 @@ type Result struct {
 
 // rebuild follows the peer from block 0 into a fresh index in dir (which
 // must not exist) until every block before stopAt is applied.
-func rebuild(ctx context.Context, ios *iostreams.IO, cfg node.Config, dir string, stopAt uint64, quiet bool) (Result, error) {
-	conn, err := client.Dial(ctx, cfg.Peer)
+func rebuild(ctx context.Context, f *cmdutil.Factory, cfg node.Config, dir string, stopAt uint64, quiet bool) (Result, error) {
+	src, err := f.Blocks(ctx, cfg.Peer)
 	if err != nil {
 		return Result{}, cmdutil.Unavailable(fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err))
 	}
-	defer conn.Close()
-	src := follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}
+	defer src.Close()
 	if stopAt == 0 {
 		h, err := src.Height(ctx)
 		if err != nil {
@@ -125,7 +122,7 @@ func rebuild(ctx context.Context, ios *iostreams.IO, cfg node.Config, dir string
 		}
 	}()
 
-	p := newProgress(ios, stopAt, quiet)
+	p := newProgress(f.IOStreams, stopAt, quiet)
 	var events atomic.Uint64
 	start := time.Now()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -166,7 +163,8 @@ func openLive(dir string) (*index.Index, error) {
 	return idx, nil
 }
 
-func newRebuildCmd(ios *iostreams.IO) *cobra.Command {
+func newRebuildCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	var src source
 	var to, output string
 	cmd := &cobra.Command{
@@ -207,7 +205,7 @@ must be stopped), or leaves it in --to DIR.`,
 				dir = live + ".rebuild"
 				os.RemoveAll(dir) // left by an interrupted rebuild
 			}
-			res, err := rebuild(cmd.Context(), ios, cfg, dir, 0, output == cmdutil.OutputJSON)
+			res, err := rebuild(cmd.Context(), f, cfg, dir, 0, output == cmdutil.OutputJSON)
 			if err != nil {
 				return err
 			}
@@ -253,7 +251,8 @@ func swap(live, fresh string) error {
 	return os.RemoveAll(old)
 }
 
-func newVerifyCmd(ios *iostreams.IO) *cobra.Command {
+func newVerifyCmd(f *cmdutil.Factory) *cobra.Command {
+	ios := f.IOStreams
 	var src source
 	var output string
 	cmd := &cobra.Command{
@@ -294,7 +293,7 @@ with status 1 on a mismatch. The node must be stopped.`,
 			if cp.Tx >= 0 {
 				stopAt++ // an older follower's mid-block checkpoint: compare whole blocks
 			}
-			res, err := rebuild(cmd.Context(), ios, cfg, filepath.Join(tmp, "index"), stopAt, output == cmdutil.OutputJSON)
+			res, err := rebuild(cmd.Context(), f, cfg, filepath.Join(tmp, "index"), stopAt, output == cmdutil.OutputJSON)
 			if err != nil {
 				return err
 			}
