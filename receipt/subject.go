@@ -182,21 +182,7 @@ func verifySubject(r *Receipt, rep *Report, records []any) []*PartError {
 		}
 	}
 	// Logistic units the lots were packed into, by proven events.
-	containers := func(lots map[string]bool) map[string]bool {
-		c := map[string]bool{}
-		for _, n := range proven {
-			if n.parent == "" || lotKey(n.parent) != "" {
-				continue
-			}
-			for _, ch := range n.children {
-				if lots[lotKey(ch)] {
-					c[n.parent] = true
-				}
-			}
-		}
-		return c
-	}
-	ownC, upC := containers(own), containers(upstream)
+	ownC, upC := containersOf(proven, own), containersOf(proven, upstream)
 
 	if unit != nil {
 		found := false

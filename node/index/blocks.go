@@ -107,42 +107,52 @@ func (x *Index) Height(context.Context) (uint64, error) { return x.Checkpoint().
 // in blocks from..to, inclusive, in block order (anchoring.Source): the
 // leaves of the anchoring windows.
 func (x *Index) EventIDs(_ context.Context, from, to uint64) ([]string, error) {
-	if from > to {
-		return nil, nil
-	}
-	it, err := x.db.NewIter(&pebble.IterOptions{
-		LowerBound: prefix(tBlockEvent, blockKey(from)),
-		UpperBound: upperBound(prefix(tBlockEvent, blockKey(to))),
-	})
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
 	var ids []string
-	for ok := it.First(); ok; ok = it.Next() {
-		if parts := split(it.Key()); len(parts) == 2 {
-			ids = append(ids, parts[1])
-		}
-	}
-	return ids, it.Error()
+	err := x.blockEvents(from, to, func(_ uint64, id string, _ func() ([]byte, error)) error {
+		ids = append(ids, id)
+		return nil
+	})
+	return ids, err
 }
 
 // Leaves are the bound anchoring leaves (ledger.Leaf) of the EPCIS events
 // and anchored records recorded in blocks from..to, inclusive, in block
 // order (anchoring.LeafSource).
 func (x *Index) Leaves(_ context.Context, from, to uint64) ([]string, error) {
+	var leaves []string
+	err := x.blockEvents(from, to, func(block uint64, id string, value func() ([]byte, error)) error {
+		v, err := value()
+		if err != nil {
+			return err
+		}
+		tx, sum, _ := strings.Cut(string(v), " ")
+		h, err := hex.DecodeString(sum)
+		if err != nil || len(h) != sha256.Size {
+			return fmt.Errorf("index: leaf %s of block %d has no content hash: rebuild the index", id, block)
+		}
+		l := ledger.Leaf{ID: id, TxID: tx, Block: block}
+		copy(l.SHA256[:], h)
+		leaves = append(leaves, l.String())
+		return nil
+	})
+	return leaves, err
+}
+
+// blockEvents calls fn, in block order, for each event or record recorded
+// in blocks from..to, inclusive, with its block, its id and a reader of
+// the entry's value (transaction id and content hash).
+func (x *Index) blockEvents(from, to uint64, fn func(block uint64, id string, value func() ([]byte, error)) error) error {
 	if from > to {
-		return nil, nil
+		return nil
 	}
 	it, err := x.db.NewIter(&pebble.IterOptions{
 		LowerBound: prefix(tBlockEvent, blockKey(from)),
 		UpperBound: upperBound(prefix(tBlockEvent, blockKey(to))),
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer it.Close()
-	var leaves []string
 	for ok := it.First(); ok; ok = it.Next() {
 		parts := split(it.Key())
 		if len(parts) != 2 {
@@ -150,20 +160,11 @@ func (x *Index) Leaves(_ context.Context, from, to uint64) ([]string, error) {
 		}
 		block, err := strconv.ParseUint(parts[0], 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("index: corrupt block key %q", it.Key())
+			return fmt.Errorf("index: corrupt block key %q", it.Key())
 		}
-		v, err := it.ValueAndErr()
-		if err != nil {
-			return nil, err
+		if err := fn(block, parts[1], it.ValueAndErr); err != nil {
+			return err
 		}
-		tx, sum, _ := strings.Cut(string(v), " ")
-		h, err := hex.DecodeString(sum)
-		if err != nil || len(h) != sha256.Size {
-			return nil, fmt.Errorf("index: leaf %s of block %d has no content hash: rebuild the index", parts[1], block)
-		}
-		l := ledger.Leaf{ID: parts[1], TxID: tx, Block: block}
-		copy(l.SHA256[:], h)
-		leaves = append(leaves, l.String())
 	}
-	return leaves, it.Error()
+	return it.Error()
 }
