@@ -221,7 +221,7 @@ func waitOrderersAgree(t *testing.T, n *testnet.Network, within time.Duration) {
 				heights[org] = h
 			}
 		}
-		if len(heights) == 4 && allEqual(heights) {
+		if len(heights) == 4 && testkit.AllEqual(heights) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -238,7 +238,7 @@ func waitOrderersAgree(t *testing.T, n *testnet.Network, within time.Duration) {
 		}
 		hashes[org] = hex.EncodeToString(h)
 	}
-	if !allEqual(hashes) {
+	if !testkit.AllEqual(hashes) {
 		t.Fatalf("orderers disagree on block %d: %v", last, hashes)
 	}
 	t.Logf("all 4 orderers at height %d, block %d hash %.16s…", last+1, last, hashes[testnet.Brand])
@@ -259,7 +259,7 @@ func waitOrdererCaughtUp(t *testing.T, n *testnet.Network, within time.Duration)
 			}
 		}
 		leaders, views := n.BFTLeaders(context.Background()), n.BFTViews(context.Background())
-		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && allEqual(leaders) && len(views) == 4 && allEqual(views) {
+		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && testkit.AllEqual(leaders) && len(views) == 4 && testkit.AllEqual(views) {
 			t.Logf("orderers caught up in %s (heights %d..%d, view %d, leader %s)", time.Since(deadline.Add(-within)).Round(10*time.Millisecond), lo, hi, views[testnet.Brand], leaders[testnet.Brand])
 			return
 		}
@@ -283,7 +283,7 @@ func waitPeersAgree(t *testing.T, n *testnet.Network, within time.Duration) {
 				seen[org] = fmt.Sprintf("%d/%x", info.GetHeight(), info.GetCurrentBlockHash())
 			}
 		}
-		if len(seen) == 4 && allEqual(seen) {
+		if len(seen) == 4 && testkit.AllEqual(seen) {
 			t.Logf("all 4 peers at %.24s…", seen[testnet.Brand])
 			return
 		}
@@ -292,19 +292,6 @@ func waitPeersAgree(t *testing.T, n *testnet.Network, within time.Duration) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-}
-
-func allEqual[V comparable](m map[string]V) bool {
-	var first V
-	i := 0
-	for _, v := range m {
-		if i > 0 && v != first {
-			return false
-		}
-		first = v
-		i++
-	}
-	return true
 }
 
 // Faults with BFT (f = 1): a follower orderer, the leader orderer and a peer

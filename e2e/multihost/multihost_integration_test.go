@@ -321,7 +321,7 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 				heights["orderer."+org] = h
 			}
 		}
-		if len(heights) == 8 && allEqual(heights) {
+		if len(heights) == 8 && testkit.AllEqual(heights) {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -350,7 +350,7 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 		}
 		hashes["orderer."+org] = hex.EncodeToString(h)
 	}
-	if !allEqual(hashes) {
+	if !testkit.AllEqual(hashes) {
 		t.Fatalf("block %d differs: %v", height-1, hashes)
 	}
 	lost := 0
@@ -388,19 +388,6 @@ func peerBlockHash(ctx context.Context, conn *tlclient.GatewayConn, org string, 
 		return nil, err
 	}
 	return testnet.BlockHeaderHash(b.GetHeader())
-}
-
-func allEqual[V comparable](m map[string]V) bool {
-	var first V
-	i := 0
-	for _, v := range m {
-		if i > 0 && v != first {
-			return false
-		}
-		first = v
-		i++
-	}
-	return true
 }
 
 // partition cuts one member's link for 30 s under load: the other three

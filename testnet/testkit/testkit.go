@@ -290,3 +290,18 @@ func WaitForSync(t testing.TB) {
 		WaitForBlock(t, top-1)
 	}
 }
+
+// AllEqual reports whether every value of m is the same (true for an empty
+// or one-entry map): peers' heights, block hashes, index digests.
+func AllEqual[V comparable](m map[string]V) bool {
+	var first V
+	i := 0
+	for _, v := range m {
+		if i > 0 && v != first {
+			return false
+		}
+		first = v
+		i++
+	}
+	return true
+}
