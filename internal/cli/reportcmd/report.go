@@ -118,6 +118,10 @@ func (s *sheetFlags) addFlags(cmd *cobra.Command, table bool) {
 	f.StringVar(&s.format, "format", def, "spreadsheet format: csv or xlsx")
 	f.StringVar(&s.out, "out", "", "write the spreadsheet to `FILE` (default: standard output)")
 	cmdutil.AddOutputFlag(cmd, &s.output)
+	if !table {
+		// These commands have no table: the spreadsheet is their table form.
+		f.Lookup("output").Usage = "output format: table (the spreadsheet, see --format) or json"
+	}
 }
 
 func (s sheetFlags) check(ios *iostreams.IO) error {
