@@ -310,9 +310,6 @@ func TestTampering(t *testing.T) {
 	}
 	t.Run("offline", func(t *testing.T) { run(t, nil) })
 	t.Run("online", func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("anchors each window on a simulated chain")
-		}
 		run(t, newChain(t, 2))
 	})
 }
@@ -352,9 +349,6 @@ func TestCurrency(t *testing.T) {
 	}
 	if c := off.Currency; c == nil || c.Block != 19 || c.Checked || c.Current() {
 		t.Fatalf("offline currency %+v, want as of block 19, unchecked", c)
-	}
-	if testing.Short() {
-		t.Skip("anchors on a simulated chain")
 	}
 	c := newChain(t, 1)
 	r := s.receipt(t, c)
