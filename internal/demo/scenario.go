@@ -71,6 +71,18 @@ func sha(s string) string {
 
 func temp(c float64) *float64 { return &c }
 
+// FixtureTime and FixtureRun are the run of the scenario recorded as a test
+// fixture (node/index/testdata/demo.json, made and kept in step with the
+// chaincode by the chaincode's TestDemoFixture): the reports' goldens are
+// of this story.
+var FixtureTime = time.Date(2025, 6, 1, 8, 0, 0, 0, time.UTC)
+
+// FixtureRun is the run name of the fixture's scenario.
+const FixtureRun = "F1"
+
+// Fixture is the scenario of the test fixture, its lab report signed by lab.
+func Fixture(lab Signer) (*Scenario, error) { return New(FixtureTime, FixtureRun, lab) }
+
 // New builds the scenario for a run at now, with lot numbers made unique by
 // run (e.g. a date and a counter), and the lab's report signed with labKey's
 // signer, whose address the scenario registers.
@@ -210,7 +222,8 @@ func New(now time.Time, run string, lab Signer) (*Scenario, error) {
 		Step{Org: "supplier", Title: "The plant ships lot A to the Munich store (5.1 °C)",
 			Fn: "Custody:Ship", Args: []string{mustJSON(ledger.ShipRequest{
 				Lot: s.YogurtLot, To: "BrandMSP", Destination: storeGLN,
-				Readings: []ledger.Reading{{Time: at(20 * time.Hour), Device: "urn:tl:logger:van-3", TemperatureC: temp(5.1)}},
+				BizTransactions: []ledger.BizTransaction{{Type: "desadv", ID: "urn:epcglobal:cbv:bt:" + plantGLN + ":DN-" + run + "-A"}},
+				Readings:        []ledger.Reading{{Time: at(20 * time.Hour), Device: "urn:tl:logger:van-3", TemperatureC: temp(5.1)}},
 			})}},
 		Step{Org: "brand", Title: "The store receives lot A (4.6 °C)",
 			Fn: "Custody:Receive", Args: []string{mustJSON(ledger.ReceiveRequest{
@@ -221,7 +234,8 @@ func New(now time.Time, run string, lab Signer) (*Scenario, error) {
 		Step{Org: "supplier", Title: "The plant ships lot B to the store in a van whose cooling fails briefly",
 			Fn: "Custody:Ship", Args: []string{mustJSON(ledger.ShipRequest{
 				Lot: s.BreachedLot, To: "BrandMSP", Destination: storeGLN,
-				Readings: []ledger.Reading{{Time: at(20 * time.Hour), Device: "urn:tl:logger:van-5", TemperatureC: temp(5.0)}},
+				BizTransactions: []ledger.BizTransaction{{Type: "desadv", ID: "urn:epcglobal:cbv:bt:" + plantGLN + ":DN-" + run + "-B"}},
+				Readings:        []ledger.Reading{{Time: at(20 * time.Hour), Device: "urn:tl:logger:van-5", TemperatureC: temp(5.0)}},
 			})}},
 		Step{Org: "brand", Title: "The store receives lot B; the van's logger shows 9.4 °C for 25 minutes",
 			Fn: "Custody:Receive", Args: []string{mustJSON(ledger.ReceiveRequest{

@@ -28,8 +28,23 @@ type Step struct {
 // apples L1 and L2 made into juice J1, shipped, recalled.
 func SupplySteps(t testing.TB) []Step {
 	t.Helper()
+	return steps(t, "supply.json")
+}
+
+// DemoSteps are the transactions of testdata/demo.json: the demo story
+// (internal/demo's Fixture: raw milk RM-F1 made into yogurt lots
+// YG-F1-A, with five serialised jars, and YG-F1-B, both shipped to the
+// store; lot B recalled), as the chaincode records it (the chaincode's
+// TestDemoFixture keeps the file in step).
+func DemoSteps(t testing.TB) []Step {
+	t.Helper()
+	return steps(t, "demo.json")
+}
+
+func steps(t testing.TB, name string) []Step {
+	t.Helper()
 	_, file, _, _ := runtime.Caller(0)
-	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "testdata", "supply.json"))
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(file), "..", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,5 +81,13 @@ func Supply(t testing.TB) *index.Index {
 	t.Helper()
 	idx := Empty(t)
 	Apply(t, idx, SupplySteps(t)...)
+	return idx
+}
+
+// Demo returns an in-memory index with testdata/demo.json applied.
+func Demo(t testing.TB) *index.Index {
+	t.Helper()
+	idx := Empty(t)
+	Apply(t, idx, DemoSteps(t)...)
 	return idx
 }
