@@ -32,6 +32,9 @@ type Trace struct {
 	Downstream ledger.Trace      `json:"downstream"`
 	Recall     *ledger.Recall    `json:"recall,omitempty"`
 	Shipment   *ledger.Shipment  `json:"shipment,omitempty"`
+	// DaysToExpiry is the whole days from the answer's time to the lot's
+	// expiry, while it has not expired (the node adds it to its answer).
+	DaysToExpiry *int `json:"daysToExpiry,omitempty"`
 }
 
 // Problem is an RFC 9457 problem detail, as a node answers a request it

@@ -46,6 +46,7 @@ func ExpiringLots(traces []nodeapi.Trace, now time.Time, within time.Duration) [
 		if left < 0 || left > within {
 			continue
 		}
+		days, _ := DaysToExpiry(l.Expiry, now)
 		name := l.Product
 		if tr.Product != nil {
 			name = tr.Product.Name
@@ -55,7 +56,7 @@ func ExpiringLots(traces []nodeapi.Trace, now time.Time, within time.Duration) [
 			rem = l.Remaining.Value + " " + l.Remaining.UOM
 		}
 		out = append(out, Expiring{Custodian: l.Custodian, Lot: l.ID, Product: name, Expiry: exp.UTC().Format(time.DateOnly),
-			DaysLeft: int(math.Floor(left.Hours() / 24)), Remaining: rem, Units: l.Counts.Units, Status: l.Status})
+			DaysLeft: days, Remaining: rem, Units: l.Counts.Units, Status: l.Status})
 	}
 	slices.SortFunc(out, func(a, b Expiring) int {
 		if c := strings.Compare(a.Custodian, b.Custodian); c != 0 {
@@ -67,6 +68,17 @@ func ExpiringLots(traces []nodeapi.Trace, now time.Time, within time.Duration) [
 		return strings.Compare(a.Lot, b.Lot)
 	})
 	return out
+}
+
+// DaysToExpiry is the whole days from now to an expiry time (RFC 3339):
+// 0 when it expires within a day, negative once it has expired (-1 on the
+// day after). ok is false when expiry is empty or not a time.
+func DaysToExpiry(expiry string, now time.Time) (days int, ok bool) {
+	exp, err := time.Parse(time.RFC3339Nano, expiry)
+	if err != nil {
+		return 0, false
+	}
+	return int(math.Floor(exp.Sub(now).Hours() / 24)), true
 }
 
 // ExpiringTable is the near-expiry report as one sheet.

@@ -41,6 +41,7 @@ import (
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/nodeapi"
+	"github.com/trustline/trustline/report"
 )
 
 // Options configure a Server. The zero value is the default.
@@ -66,6 +67,9 @@ type Options struct {
 	// (reports.go). Off by default: the node has no member authentication
 	// yet, so whoever reaches the node would read them.
 	Reports bool
+	// Now is the clock of the days to expiry the traces and pages show
+	// (expiry.go); nil means time.Now.
+	Now func() time.Time
 }
 
 // Server is the API's http.Handler.
@@ -122,6 +126,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle("/badge/", s.route("badge", s.badge))
 	if o.Reports {
 		s.mux.Handle("/reports/", s.route("reports", s.reports))
+		s.mux.Handle("/recall/scope", s.route("recall-scope", s.recallScope)) // recall.go
 	}
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
@@ -425,7 +430,8 @@ var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 // would write index.Trace, from the index's stored records without
 // decoding and encoding them again (the resolver's hot path).
 func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
-	key := "json " + l.Path()
+	now := s.now()
+	key := "json " + l.Path() + " " + now.UTC().Format("2006-01-02T15:04") // expiry.go
 	st, done := s.cachedNotModified(w, r, key)
 	if done {
 		return
@@ -437,6 +443,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 		s.fail(w, r, err)
 		return
 	}
+	body = withDaysToExpiry(body, now)
 	if cap(body) <= 64<<10 { // don't keep the buffer of a huge trace
 		*bp = body
 	}
@@ -469,6 +476,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		}
 		p.Claims = s.claimViews(v)
 		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
+		if d, ok := report.DaysToExpiry(v.Lot.Expiry, s.now()); ok {
+			p.Expiry = &web.ExpiryView{Days: d} // expiry.go
+		}
 	}
 	// The page's view is everything it shows: its digest is the tag, and a
 	// revalidation costs no rendering (cache.go). Short-lived: a recall

@@ -40,6 +40,9 @@ import (
 // lot (a livestream) costs the node one revalidation a minute per cache.
 const cacheControl = "public, max-age=60, stale-while-revalidate=60"
 
+// privateCacheControl is cacheControl for a member's records.
+const privateCacheControl = "private, max-age=60, stale-while-revalidate=60"
+
 // etag is the weak entity tag of a representation: kind names the format
 // (a page and the trace JSON of one lot differ), parts are what it is
 // derived from.
@@ -62,6 +65,9 @@ type validators struct {
 	// SinceOK is true when Modified covers everything shown, so that
 	// If-Modified-Since may be answered with 304.
 	SinceOK bool
+	// Private marks a member's record (a recall scope): browsers may keep
+	// it, shared caches may not.
+	Private bool
 }
 
 // notModified sets the caching headers of a cacheable 200 response and
@@ -72,6 +78,9 @@ func notModified(w http.ResponseWriter, r *http.Request, v validators) bool {
 	h := w.Header()
 	h.Set("ETag", v.ETag)
 	h.Set("Cache-Control", cacheControl)
+	if v.Private {
+		h.Set("Cache-Control", privateCacheControl)
+	}
 	if !v.Modified.IsZero() {
 		h.Set("Last-Modified", v.Modified.UTC().Format(http.TimeFormat))
 	}

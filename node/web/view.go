@@ -46,6 +46,14 @@ type Page struct {
 	Links           Links
 	Claims          []ClaimView  // the brand's claims and their verdicts (claims.go)
 	Anchors         []AnchorView // the events' anchors on Ethereum (anchors.go)
+	Expiry          *ExpiryView  // days to the lot's expiry (expiry.html)
+}
+
+// ExpiryView is how far a lot is from its expiry when the page is served.
+type ExpiryView struct {
+	// Days are the whole days left: 0 expires within a day, negative has
+	// expired.
+	Days int
 }
 
 // RecallView is a recall that applies to the page's lot.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/trustline/trustline/client/nodeclient"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/report"
@@ -38,21 +39,29 @@ that hold them now, and each shipment of them (to whom, how much, when).`,
 				return err
 			}
 			t0 := time.Now()
-			sc, err := report.RecallScope(cmd.Context(), cmdutil.ReportSource(nc), args[0])
+			// The node computes the scope in one request when it serves
+			// /recall/scope; otherwise it is computed here from the
+			// traces of the lot and of each lot downstream of it.
+			by := "by the node"
+			sc, err := nc.RecallScope(cmd.Context(), args[0])
+			if nodeclient.IsNotServed(err) {
+				by = "from the node's traces"
+				sc, err = report.RecallScope(cmd.Context(), cmdutil.ReportSource(nc), args[0])
+			}
 			if err != nil {
 				return cmdutil.LedgerError(err)
 			}
 			took := time.Since(t0)
-			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(sc, func(w io.Writer) error { return scopeTable(w, sc, took) })
+			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(sc, func(w io.Writer) error { return scopeTable(w, sc, by, took) })
 		},
 	}
 	cmdutil.AddOutputFlag(cmd, &output)
 	return cmd
 }
 
-func scopeTable(w io.Writer, sc *report.Scope, took time.Duration) error {
-	fmt.Fprintf(w, "A recall of %s reaches %d lots, %d logistic units and %d serialised units (computed in %s).\n",
-		sc.Lot, len(sc.Lots), len(sc.LogisticUnits), len(sc.Units), took.Round(time.Millisecond))
+func scopeTable(w io.Writer, sc *report.Scope, by string, took time.Duration) error {
+	fmt.Fprintf(w, "A recall of %s reaches %d lots, %d logistic units and %d serialised units (computed %s in %s).\n",
+		sc.Lot, len(sc.Lots), len(sc.LogisticUnits), len(sc.Units), by, took.Round(time.Millisecond))
 	fmt.Fprintln(w, "Lots:")
 	for _, l := range sc.Lots {
 		via := ""

@@ -12,13 +12,18 @@ import (
 // the index fixture: apples L1 reaches juice J1, its jars, its pallet and
 // its shipment to RetailerMSP.
 func TestScopeThroughNode(t *testing.T) {
-	node := apitest.Server(t).URL
+	node := apitest.Server(t).URL // serves no /recall/scope: computed from its traces
+	members := apitest.Start(t, &apitest.Options{Reports: true}).URL
 	stopped := apitest.Server(t)
 	stopped.Close()
 	none := cmdtest.Ledger{Err: cmdtest.Unavailable()} // scope never asks the ledger
 	cmdtest.RunCases(t, NewCmd, []cmdtest.Case{
 		{Name: "table", Args: []string{"scope", apitest.LotApples, "--node", node}, Ledger: none,
-			Out: "reaches 2 lots, 1 logistic units and 2 serialised units"},
+			Out: "reaches 2 lots, 1 logistic units and 2 serialised units (computed from the node's traces"},
+		{Name: "by the node", Args: []string{"scope", apitest.LotApples, "--node", members}, Ledger: none,
+			Out: "reaches 2 lots, 1 logistic units and 2 serialised units (computed by the node"},
+		{Name: "by the node json", Args: []string{"scope", apitest.LotApples, "--node", members, "-o", "json"}, Ledger: none, Out: `"` + apitest.LotJuice + `/21/S1"`},
+		{Name: "unknown lot by the node", Args: []string{"scope", "https://id.gs1.org/01/" + apitest.GTINApples + "/10/NOPE", "--node", members}, Ledger: none, Code: cmdutil.ExitRejected, Err: "not found"},
 		{Name: "shipment", Args: []string{"scope", apitest.LotApples, "--node", node}, Ledger: none, Out: "SupplierMSP → RetailerMSP  30 LTR"},
 		{Name: "json", Args: []string{"scope", apitest.LotApples, "--node", node, "-o", "json"}, Ledger: none, Out: `"` + apitest.LotJuice + `/21/S1"`},
 		{Name: "product link", Args: []string{"scope", "https://id.gs1.org/01/" + apitest.GTINApples, "--node", node}, Ledger: none, Code: cmdutil.ExitUsage, Err: "not a lot"},

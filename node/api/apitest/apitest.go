@@ -65,6 +65,8 @@ const (
 // Options configure Start. The zero value is a node without anchoring.
 type Options struct {
 	Anchoring Anchoring
+	// Reports serves the reports and the recall scope (api.Options.Reports).
+	Reports bool
 }
 
 // ChainID is the chain id of the fixture's anchors.
@@ -102,7 +104,7 @@ func Start(t testing.TB, opts *Options) *Node {
 		o = *opts
 	}
 	n := &Node{Index: Index(t)}
-	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports}
 	if o.Anchoring != NoAnchoring {
 		n.Anchors = index.NewAnchorStore(n.Index)
 		// Interval: a partial window at the head is anchored on the step

@@ -1,0 +1,72 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/report"
+)
+
+// recallScope serves /recall/scope?lot=LINK: everything a recall of the
+// lot reaches (report.RecallScope: downstream lots, logistic units,
+// serialised units, custodians, shipments), computed from the index in
+// one request, as `trustline recall scope` shows it. It is a member's
+// record, served with the reports (Options.Reports).
+//
+// The scope is derived from the index alone, so it is cached as the
+// traces are (cache.go): its entity tag is the digest of the body and is
+// remembered for the index state, so a revalidation costs a map lookup
+// until the next commit, however large the scope; the body is private to
+// the member that asked.
+func (s *Server) recallScope(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	lot := q.Get("lot")
+	if len(q["lot"]) != 1 || lot == "" {
+		s.problem(w, r, http.StatusBadRequest, "invalid-recall-scope", "Invalid recall scope request", "give exactly one lot: /recall/scope?lot=LINK")
+		return
+	}
+	for k := range q {
+		if k != "lot" {
+			s.problem(w, r, http.StatusBadRequest, "invalid-recall-scope", "Invalid recall scope request", "unknown parameter "+k+": /recall/scope takes lot only")
+			return
+		}
+	}
+	if err := (report.Selection{Lot: lot}).Check(); err != nil {
+		var dl *digitallink.Error
+		if errors.As(err, &dl) {
+			s.invalidLink(w, r, err)
+			return
+		}
+		s.problem(w, r, http.StatusBadRequest, "invalid-recall-scope", "Invalid recall scope request", err.Error())
+		return
+	}
+	l, _ := digitallink.Parse(lot)
+	key := "recall " + l.LotLink().String()
+	st, done := s.cachedNotModified(w, r, key)
+	if done {
+		return
+	}
+	sc, err := report.RecallScope(r.Context(), s.idx.ReportSource(), lot)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(sc); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	body := buf.Bytes()
+	v := validators{ETag: etag("recall", body), Private: true}
+	s.tags.put(st, key, v)
+	if notModified(w, r, v) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(body)
+}
