@@ -32,6 +32,8 @@
 //	Claim:RegisterClaim({ClaimRequest})        brand, owner    a claim about a product or lot (see package claims)
 //	Claim:SupersedeClaim(oldID, {ClaimRequest}) brand that made oldID   new claim; the old one gains supersededBy
 //	Claim:GetClaim(id), ListClaims(gtin)
+//	Capture:Record(sourceEventID, fn, [args])   as fn           fn(args) for an event captured through a node's
+//	                                            EPCIS capture interface; refuses an id already recorded
 //	System:Ping(nonce), GetPing(mspID, nonce)   operational liveness, outside the ledger's records
 //
 // Identity is the transaction creator's MSP id (via cid); roles are ledger
@@ -67,6 +69,7 @@ func New() (*contractapi.ContractChaincode, error) {
 		&CustodyContract{},
 		&QueryContract{},
 		&ClaimContract{},
+		&CaptureContract{},
 	)
 	if err != nil {
 		return nil, err

@@ -75,6 +75,17 @@ func sensorElements(rs []reading) []epcis.SensorElement {
 // lot it concerns and counts it on them. It returns the event id.
 func (t *txn) record(ev *epcis.Event, lots ...*lotState) (string, error) {
 	ev.EventID = ""
+	source := t.capture != nil && t.capture.recorded == ""
+	if source {
+		m, err := sourceMember(t.capture.source)
+		if err != nil {
+			return "", err
+		}
+		if ev.Extensions == nil {
+			ev.Extensions = map[string]json.RawMessage{}
+		}
+		ev.Extensions[ledger.SourceEventIDMember] = m
+	}
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return "", err
@@ -92,6 +103,16 @@ func (t *txn) record(ev *epcis.Event, lots ...*lotState) (string, error) {
 		return "", err
 	} else if ok {
 		return "", errorf(ErrExists, "EPCIS event %s is already recorded", id)
+	}
+	if source {
+		sk, err := t.key(ledger.ObjectSourceEvent, t.capture.source)
+		if err != nil {
+			return "", err
+		}
+		if err := t.putIndex(sk, id); err != nil {
+			return "", err
+		}
+		t.capture.recorded = id
 	}
 	stored, err := marshalCanonical(ev)
 	if err != nil {

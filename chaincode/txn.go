@@ -32,6 +32,9 @@ type txn struct {
 	epcis     []json.RawMessage
 	roles     *ledger.Roles
 	lots      map[string]*lotState
+	// capture is set when the function states a captured event
+	// (Capture:Record): its first recorded event carries the captured id.
+	capture *captureContext
 }
 
 type payloadRecord struct {
@@ -54,10 +57,15 @@ func begin(ctx contractapi.TransactionContextInterface) (*txn, error) {
 		return nil, fmt.Errorf("reading the transaction timestamp: %w", err)
 	}
 	fn, _ := stub.GetFunctionAndParameters()
-	return &txn{
+	t := &txn{
 		stub: stub, fn: fn, msp: msp, id: stub.GetTxID(), now: ts.AsTime().UTC(),
 		pending: map[string][]byte{}, recordIdx: map[string]int{}, lots: map[string]*lotState{},
-	}, nil
+	}
+	if c, ok := ctx.(*captureContext); ok {
+		// The payload names the function that states the fact.
+		t.capture, t.fn = c, c.fn
+	}
+	return t, nil
 }
 
 // nowString is the transaction time in ledger.TimeLayout.
