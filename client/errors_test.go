@@ -230,3 +230,27 @@ func TestChaincodeMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestDuplicate(t *testing.T) {
+	exists := func(reason string) error {
+		return &RejectedError{Function: FnCaptureRecord, Reason: reason, Class: ErrExists}
+	}
+	const src = "urn:uuid:1"
+	for _, c := range []struct {
+		err  error
+		dup  bool
+		want string
+	}{
+		{exists("EPCIS event urn:uuid:1 is already recorded (as ni:///sha-256;ab?ver=CBV2.1)"), true, "ni:///sha-256;ab?ver=CBV2.1"},
+		{exists("EPCIS event urn:uuid:1 is already recorded"), true, src},
+		{exists("lot https://id.gs1.org/01/09506000134352/10/L1 already exists"), false, ""},
+		{exists("EPCIS event urn:uuid:2 is already recorded (as x)"), false, ""},
+		{&RejectedError{Reason: "EPCIS event urn:uuid:1 is already recorded", Class: ErrForbidden}, false, ""},
+	} {
+		err := duplicate(src, c.err)
+		var d *DuplicateError
+		if errors.As(err, &d) != c.dup || (c.dup && (d.EventID != c.want || !errors.Is(err, ErrDuplicate) || !errors.Is(err, ErrExists))) {
+			t.Errorf("duplicate(%v) = %v", c.err, err)
+		}
+	}
+}

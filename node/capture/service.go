@@ -1,0 +1,456 @@
+package capture
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ledger"
+)
+
+// Ledger is where captured events are recorded, as the node's
+// organisation: a *client.Client.
+type Ledger interface {
+	Capture(ctx context.Context, sourceEventID, fn string, args []string, opts ...client.CallOption) (*ledger.CaptureRecord, error)
+	Event(ctx context.Context, id string, opts ...client.CallOption) (json.RawMessage, error)
+}
+
+// Behaviour is the GS1-Capture-Error-Behaviour of a capture job.
+type Behaviour string
+
+// Behaviours. Rollback is the default.
+const (
+	Rollback Behaviour = "rollback"
+	Proceed  Behaviour = "proceed"
+)
+
+// Status is what became of one event of a capture job.
+type Status string
+
+// Statuses.
+const (
+	// Pending: not submitted yet (the job is running).
+	Pending Status = "pending"
+	// Accepted: recorded on the ledger by this job.
+	Accepted Status = "accepted"
+	// Duplicate: its id was already on the ledger; not recorded again.
+	Duplicate Status = "duplicate"
+	// Rejected: the contract cannot state it, or refused it.
+	Rejected Status = "rejected"
+	// NotSubmitted: not submitted because of another event's failure
+	// under rollback.
+	NotSubmitted Status = "not-submitted"
+)
+
+// EventResult is one event of a capture job.
+type EventResult struct {
+	Index int `json:"index"`
+	// EventID is the captured event's id: its eventID, or its CBV hash.
+	EventID string `json:"eventID"`
+	// LedgerEventID is the id of the event the contract recorded for it
+	// (accepted and duplicate events).
+	LedgerEventID string `json:"ledgerEventID,omitempty"`
+	Function      string `json:"function,omitempty"`
+	Status        Status `json:"status"`
+}
+
+// Problem is an RFC 7807 problem, with the EPCIS exception as its type;
+// a capture job's errors name the event (its index and id).
+type Problem struct {
+	Type       string `json:"type"`
+	Title      string `json:"title"`
+	Status     int    `json:"status,omitempty"`
+	Detail     string `json:"detail,omitempty"`
+	Instance   string `json:"instance,omitempty"`
+	EventIndex *int   `json:"eventIndex,omitempty"`
+	EventID    string `json:"eventID,omitempty"`
+}
+
+// EPCIS exception types.
+const (
+	ValidationException           = "epcisException:ValidationException"
+	SecurityException             = "epcisException:SecurityException"
+	CaptureLimitExceeded          = "epcisException:CaptureLimitExceededException"
+	ResourceAlreadyExists         = "epcisException:ResourceAlreadyExistsException"
+	NoSuchResourceException       = "epcisException:NoSuchResourceException"
+	ImplementationException       = "epcisException:ImplementationException"
+	UnsupportedMediaTypeException = "epcisException:UnsupportedMediaTypeException"
+)
+
+// Job is a capture job as GET /capture/{captureID} reports it (GS1's
+// CaptureJob, with trustline's counts and per-event results).
+type Job struct {
+	CaptureID  string    `json:"captureID"`
+	CreatedAt  string    `json:"createdAt"`
+	FinishedAt string    `json:"finishedAt,omitempty"`
+	Running    bool      `json:"running"`
+	Success    bool      `json:"success"`
+	Behaviour  Behaviour `json:"captureErrorBehaviour"`
+	Errors     []Problem `json:"errors"`
+	// Counts of Events by status.
+	Accepted   int           `json:"accepted"`
+	Duplicates int           `json:"duplicates"`
+	Rejected   int           `json:"rejected"`
+	Events     []EventResult `json:"events"`
+
+	client string
+}
+
+// Options configure a Service. The zero value is the default.
+type Options struct {
+	// MaxEvents is GS1-EPCIS-Capture-Limit: events per capture. Default 500.
+	MaxEvents int
+	// MaxBytes is GS1-EPCIS-Capture-File-Size-Limit. Default 4 MiB.
+	MaxBytes int64
+	// KeepJobs is how many finished jobs are kept. Default 1000.
+	KeepJobs int
+	Logger   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxEvents = 500
+	DefaultMaxBytes  = 4 << 20
+	DefaultKeepJobs  = 1000
+)
+
+// Service runs capture jobs against a Ledger.
+type Service struct {
+	ledger Ledger
+	opts   Options
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	jobs  map[string]*Job
+	order []string
+}
+
+// NewService returns a service recording into l. Close stops its jobs.
+func NewService(l Ledger, opts *Options) *Service {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = DefaultMaxEvents
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.KeepJobs <= 0 {
+		o.KeepJobs = DefaultKeepJobs
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{ledger: l, opts: o, ctx: ctx, cancel: cancel, jobs: map[string]*Job{}}
+}
+
+// Close stops running jobs (their remaining events stay pending) and
+// waits for them.
+func (s *Service) Close() {
+	s.cancel()
+	s.wg.Wait()
+}
+
+// Wait waits until no job is running.
+func (s *Service) Wait() { s.wg.Wait() }
+
+// prepared is a captured event checked and mapped, or the reason it
+// cannot be stated.
+type prepared struct {
+	call Call
+	err  error
+}
+
+// RequestError is a capture request refused as a whole (HTTP 4xx).
+type RequestError struct{ Problem Problem }
+
+func (e *RequestError) Error() string { return e.Problem.Title + ": " + e.Problem.Detail }
+
+func badRequest(format string, args ...any) error {
+	return &RequestError{Problem{Type: ValidationException, Title: "Invalid capture request", Status: 400, Detail: fmt.Sprintf(format, args...)}}
+}
+
+// prepare parses an EPCISDocument (or EPCISQueryDocument), gives every
+// event its id and maps it. A document that is not valid EPCIS 2.0 JSON
+// is a *RequestError; an event the contract cannot state is a prepared
+// with err.
+func (s *Service) prepare(body []byte) ([]prepared, error) {
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		return nil, badRequest("the body is not JSON: %v", err)
+	}
+	var events []epcis.Event
+	switch head.Type {
+	case "EPCISDocument":
+		var d epcis.Document
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, badRequest("not an EPCIS 2.0 EPCISDocument: %v", err)
+		}
+		if err := d.Validate(); err != nil {
+			return nil, badRequest("%v", err)
+		}
+		events = d.EPCISBody.EventList
+	case "EPCISQueryDocument":
+		var d epcis.QueryDocument
+		if err := json.Unmarshal(body, &d); err != nil {
+			return nil, badRequest("not an EPCIS 2.0 EPCISQueryDocument: %v", err)
+		}
+		events = d.EPCISBody.QueryResults.ResultsBody.EventList
+		for i := range events {
+			if err := events[i].Validate(); err != nil {
+				return nil, badRequest("epcisBody.queryResults.resultsBody.eventList[%d]: %v", i, err)
+			}
+		}
+	default:
+		return nil, badRequest("type is %q: capture takes an EPCISDocument or EPCISQueryDocument", head.Type)
+	}
+	if len(events) > s.opts.MaxEvents {
+		return nil, &RequestError{tooLarge(fmt.Sprintf("%d events, more than the capture limit of %d", len(events), s.opts.MaxEvents))}
+	}
+	if len(events) == 0 {
+		return nil, badRequest("the document has no events")
+	}
+	hashes, err := epcis.HashDocumentAs(epcis.Current, body)
+	if err != nil {
+		return nil, badRequest("computing the events' CBV hashes: %v", err)
+	}
+	return mapAll(events, hashes), nil
+}
+
+func mapAll(events []epcis.Event, hashes []string) []prepared {
+	out := make([]prepared, len(events))
+	for i := range events {
+		id := events[i].EventID
+		if id == "" {
+			id = hashes[i]
+		}
+		c, err := Map(&events[i], id)
+		out[i] = prepared{call: c, err: err}
+	}
+	return out
+}
+
+func tooLarge(detail string) Problem {
+	return Problem{Type: CaptureLimitExceeded, Title: "Capture payload too large", Status: 413, Detail: detail}
+}
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "id" + hex.EncodeToString(b)
+}
+
+// start records a job for the prepared events and runs it in the
+// background.
+func (s *Service) start(clientName string, b Behaviour, ps []prepared) *Job {
+	j := &Job{
+		CaptureID: newID(), CreatedAt: s.opts.Now().UTC().Format(time.RFC3339), Running: true, Success: true,
+		Behaviour: b, Errors: []Problem{}, client: clientName,
+	}
+	for i, p := range ps {
+		j.Events = append(j.Events, EventResult{Index: i, EventID: p.call.SourceEventID, Function: p.call.Function, Status: Pending})
+	}
+	s.mu.Lock()
+	s.jobs[j.CaptureID] = j
+	s.order = append(s.order, j.CaptureID)
+	s.evictLocked()
+	s.mu.Unlock()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.run(j, ps)
+	}()
+	return j
+}
+
+func (s *Service) evictLocked() {
+	for len(s.order) > s.opts.KeepJobs {
+		id := s.order[0]
+		if s.jobs[id].Running {
+			return
+		}
+		delete(s.jobs, id)
+		s.order = s.order[1:]
+	}
+}
+
+// run submits a job's events in document order (later events may depend
+// on earlier ones: a lot is created, then shipped).
+func (s *Service) run(j *Job, ps []prepared) {
+	defer func() {
+		s.mu.Lock()
+		j.Running = false
+		j.FinishedAt = s.opts.Now().UTC().Format(time.RFC3339)
+		s.mu.Unlock()
+	}()
+	failed := false
+	for i, p := range ps {
+		if p.err != nil {
+			s.fail(j, i, p.call.SourceEventID, p.err)
+			failed = true
+		}
+	}
+	if failed && j.Behaviour == Rollback {
+		// Nothing of a rolled-back capture is recorded: every event is
+		// checked and mapped before any is submitted.
+		s.mu.Lock()
+		for i := range j.Events {
+			if j.Events[i].Status == Pending {
+				j.Events[i].Status = NotSubmitted
+			}
+		}
+		s.mu.Unlock()
+		return
+	}
+	for i, p := range ps {
+		if p.err != nil {
+			continue
+		}
+		if failed && j.Behaviour == Rollback {
+			s.mu.Lock()
+			j.Events[i].Status = NotSubmitted
+			s.mu.Unlock()
+			continue
+		}
+		rec, err := s.ledger.Capture(s.ctx, p.call.SourceEventID, p.call.Function, p.call.Args)
+		var dup *client.DuplicateError
+		switch {
+		case err == nil:
+			s.set(j, i, Accepted, rec.EventID)
+		case errors.As(err, &dup):
+			s.set(j, i, Duplicate, dup.EventID)
+		case s.ctx.Err() != nil:
+			return // closing: the rest stays pending
+		default:
+			s.fail(j, i, p.call.SourceEventID, err)
+			if j.Behaviour == Rollback {
+				failed = true
+				s.mu.Lock()
+				ix := i
+				j.Errors = append(j.Errors, Problem{
+					Type: ImplementationException, Title: "Rollback incomplete", EventIndex: &ix, EventID: p.call.SourceEventID,
+					Detail: fmt.Sprintf("event %d was refused when submitted, after the document had been checked; the %d events before it that were recorded stay on the ledger (a ledger cannot undo a committed transaction), the rest were not submitted", i, j.Accepted),
+				})
+				s.mu.Unlock()
+			}
+		}
+	}
+}
+
+func (s *Service) set(j *Job, i int, st Status, ledgerID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.Events[i].Status, j.Events[i].LedgerEventID = st, ledgerID
+	switch st {
+	case Accepted:
+		j.Accepted++
+	case Duplicate:
+		j.Duplicates++
+	}
+}
+
+func (s *Service) fail(j *Job, i int, id string, err error) {
+	p := eventProblem(i, id, err)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j.Events[i].Status = Rejected
+	j.Rejected++
+	j.Success = false
+	j.Errors = append(j.Errors, p)
+}
+
+// eventProblem describes why an event was not recorded.
+func eventProblem(i int, id string, err error) Problem {
+	ix := i
+	p := Problem{Type: ValidationException, Title: "Event rejected", Status: 400, EventIndex: &ix, EventID: id}
+	var un *UnsupportedError
+	var re *client.RejectedError
+	switch {
+	case errors.As(err, &un):
+		p.Title = "The consortium's contract cannot state this event"
+		p.Detail = fmt.Sprintf("event %d (%s): %s", i, id, un.Reason)
+	case errors.As(err, &re):
+		if errors.Is(re, client.ErrForbidden) {
+			p.Type, p.Status = SecurityException, 403
+		}
+		p.Title = "The contract refused this event"
+		p.Detail = fmt.Sprintf("event %d (%s): %s: %s", i, id, re.Function, re.Reason)
+	default:
+		p.Type, p.Status, p.Title = ImplementationException, 500, "The event could not be submitted"
+		p.Detail = fmt.Sprintf("event %d (%s): %v", i, id, err)
+	}
+	return p
+}
+
+// Job returns a copy of the job with id if clientName may see it.
+func (s *Service) Job(clientName, id string) (Job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok || j.client != clientName {
+		return Job{}, false
+	}
+	return j.copy(), true
+}
+
+// Jobs returns copies of clientName's jobs, oldest first.
+func (s *Service) Jobs(clientName string) []Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Job{}
+	for _, id := range s.order {
+		if j := s.jobs[id]; j.client == clientName {
+			out = append(out, j.copy())
+		}
+	}
+	return out
+}
+
+func (j *Job) copy() Job {
+	c := *j
+	c.Errors = append([]Problem{}, j.Errors...)
+	c.Events = append([]EventResult(nil), j.Events...)
+	return c
+}
+
+// prepareOne parses and maps one event (POST /events).
+func prepareOne(body []byte) (prepared, error) {
+	var ev epcis.Event
+	if err := json.Unmarshal(body, &ev); err != nil {
+		return prepared{}, badRequest("not an EPCIS 2.0 event: %v", err)
+	}
+	if err := ev.Validate(); err != nil {
+		return prepared{}, badRequest("%v", err)
+	}
+	id := ev.EventID
+	if id == "" {
+		h, err := epcis.HashEventAs(epcis.Current, bytes.TrimSpace(body))
+		if err != nil {
+			return prepared{}, badRequest("computing the event's CBV hash: %v", err)
+		}
+		id = h
+	}
+	c, err := Map(&ev, id)
+	return prepared{call: c, err: err}, nil
+}
