@@ -19,6 +19,7 @@ import (
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/internal/jsonyaml"
 	"github.com/trustline/trustline/node/api"
+	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 )
@@ -38,6 +39,7 @@ import (
 //	  channel: trustline
 //	  chaincode: trustline
 //	anchoring: …                       # optional; see AnchoringConfig
+//	capture: …                         # optional; EPCIS capture, see capture.Config
 type Config struct {
 	DataDir   string           `json:"dataDir"`
 	Listen    string           `json:"listen"`
@@ -49,6 +51,9 @@ type Config struct {
 	// node has no member authentication yet, so turn it on only where
 	// members alone reach the node's listener.
 	Reports bool `json:"reports,omitempty"`
+	// Capture serves the EPCIS 2.0 capture interface to the organisation's
+	// own systems on a TLS listener of its own (package capture).
+	Capture *capture.Config `json:"capture,omitempty"`
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -108,6 +113,7 @@ type Node struct {
 	fol  *follower.Follower
 	srv  *http.Server
 	anc  *anchorer // nil: anchoring disabled (anchorwire.go)
+	capt *capturer // nil: capture disabled (captureconfig.go)
 }
 
 // OpenTimeout bounds how long Open waits for the anchoring chain.
@@ -173,6 +179,14 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
+	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, log.With("component", "capture"))
+	if err != nil {
+		anc.close()
+		ln.Close()
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
 	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports}
 	if anc != nil {
 		ao.Anchors, ao.Anchoring = anchors, anc.loop.Status
@@ -180,7 +194,15 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc}, nil
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt}, nil
+}
+
+// CaptureAddr is the capture listener's address; nil without capture.
+func (n *Node) CaptureAddr() net.Addr {
+	if n.capt == nil {
+		return nil
+	}
+	return n.capt.ln.Addr()
 }
 
 // Addr is the API's listening address.
@@ -223,6 +245,9 @@ func (n *Node) Run(ctx context.Context) error {
 	if n.anc != nil {
 		n.anc.start(gctx, g, stop, n.idx)
 	}
+	if n.capt != nil {
+		n.capt.start(gctx, g, stop)
+	}
 	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", n.idx.Checkpoint().NextBlock())
 	err := g.Wait() // the anchoring loop is done before the index closes
 	if err != nil {
@@ -241,5 +266,6 @@ func (n *Node) Close() error {
 
 func (n *Node) close() error {
 	n.anc.close()
+	n.capt.close()
 	return errors.Join(n.conn.Close(), n.idx.Close())
 }

@@ -32,8 +32,10 @@ type Fixture struct {
 }
 
 // LotLink and SauceLink are the Digital Links of the fixture's lots.
-func (f Fixture) LotLink() string   { return "https://id.gs1.org/01/" + f.GTIN + "/10/" + f.Lot }
-func (f Fixture) SauceLink() string { return "https://id.gs1.org/01/" + f.SauceGTIN + "/10/" + f.SauceLot }
+func (f Fixture) LotLink() string { return "https://id.gs1.org/01/" + f.GTIN + "/10/" + f.Lot }
+func (f Fixture) SauceLink() string {
+	return "https://id.gs1.org/01/" + f.SauceGTIN + "/10/" + f.SauceLot
+}
 
 // EventID is the eventID the documents give their event named what.
 func (f Fixture) EventID(what string) string { return "urn:uuid:" + uuidish(f.Run+"/"+what) }

@@ -1,0 +1,83 @@
+package node
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/node/capture"
+)
+
+// capturer is a node's running capture interface (Config.Capture): its
+// own TLS listener, apart from the public API, submitting through the
+// organisation's gateway as the node's identity.
+type capturer struct {
+	cl  *client.Client
+	svc *capture.Service
+	srv *http.Server
+	ln  net.Listener
+	log *slog.Logger
+}
+
+func openCapture(ctx context.Context, c *capture.Config, peer client.Config, log *slog.Logger) (*capturer, error) {
+	if c == nil {
+		return nil, nil
+	}
+	if err := c.Validate(); err != nil {
+		return nil, &ConfigError{"capture", err.Error()}
+	}
+	tc, err := capture.ServerTLS(c.TLSCert, c.TLSKey, c.ClientCA)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := client.Connect(ctx, peer)
+	if err != nil {
+		return nil, fmt.Errorf("capture: connecting to the gateway: %w", err)
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		cl.Close()
+		return nil, err
+	}
+	svc := capture.NewService(cl, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Logger: log})
+	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst})
+	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
+	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil
+}
+
+// start serves capture in g until ctx is done.
+func (c *capturer) start(ctx context.Context, g *errgroup.Group, stop func()) {
+	g.Go(func() error {
+		defer stop()
+		if err := c.srv.Serve(c.ln); !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serving capture: %w", err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownTimeout)
+		defer cancel()
+		err := c.srv.Shutdown(sctx)
+		c.svc.Close()
+		return err
+	})
+	c.log.Info("capture serving", "addr", c.ln.Addr().String())
+}
+
+func (c *capturer) close() {
+	if c == nil {
+		return
+	}
+	c.ln.Close()
+	c.svc.Close()
+	c.cl.Close()
+}
