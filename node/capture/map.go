@@ -170,6 +170,11 @@ func subject(ev *epcis.Event) (lot, sscc string, err error) {
 		l, err := lotOf("quantityList[0].epcClass", ev.QuantityList[0])
 		return l.String(), "", err
 	case len(ev.EPCList) == 1 && len(ev.QuantityList) == 0:
+		if l, err := link("epcList[0]", ev.EPCList[0]); err != nil {
+			return "", "", err
+		} else if l.Level() == digitallink.Unit {
+			return "", "", unsupported("%s: epcList[0] %q is a serialised item; the contract moves one lot (quantityList) or one logistic unit (an SSCC in epcList), not items", ev.BizStep, ev.EPCList[0])
+		}
 		s, err := logisticUnit("epcList[0]", ev.EPCList[0])
 		return "", s, err
 	}

@@ -1,5 +1,5 @@
-// Package epciscmd implements `trustline epcis`: EPCIS 2.0 tools that need
-// no ledger.
+// Package epciscmd implements `trustline epcis`: EPCIS 2.0 tools (event
+// hash ids), and capture of EPCIS documents through a member's node.
 package epciscmd
 
 import (
@@ -18,10 +18,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "epcis",
-		Short: "EPCIS 2.0 tools: event hash ids",
+		Short: "EPCIS 2.0 tools: event hash ids, capture through your node",
 		Args:  cmdutil.NoArgs,
 	}
-	cmd.AddCommand(newHashCmd(ios))
+	cmd.AddCommand(newHashCmd(ios), newCaptureCmd(ios))
 	return cmd
 }
 
