@@ -14,6 +14,10 @@
 // role table (which member is brand, supplier, lab, logistics) is what the
 // chaincode is initialised with (Governance:Init) once deployed.
 //
+// Membership then changes by the members' vote (update.go): a proposed
+// config update, signed by each member's admin on its own host, submitted
+// once a majority signed.
+//
 // The genesis block is made by Fabric's configtxgen from a configtx.yaml
 // written here: Fabric's encoder of channel configurations is internal to
 // its module, and configtxgen is its supported front end.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/client/nodeclient"
+	"github.com/trustline/trustline/consortium"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node/follower"
 )
@@ -26,6 +27,9 @@ type Factory struct {
 	// Blocks opens the channel's blocks at the peer that peer names, for
 	// rebuilding a node's index; the real one dials its gateway.
 	Blocks func(ctx context.Context, peer client.Config) (BlockSource, error)
+	// Orderer connects to an orderer of the channel for membership
+	// changes (package consortium); the real one dials it.
+	Orderer consortium.Dialer
 }
 
 // BlockSource is a stream of a channel's blocks and its height, to close
@@ -58,7 +62,8 @@ func NewFactory(ios *iostreams.IO) *Factory {
 			}
 			return c, nil
 		},
-		Node: func(o LedgerOptions) (*nodeclient.Client, error) { return o.nodeClient() },
+		Node:    func(o LedgerOptions) (*nodeclient.Client, error) { return o.nodeClient() },
+		Orderer: consortium.Dial,
 		Blocks: func(ctx context.Context, peer client.Config) (BlockSource, error) {
 			conn, err := client.Dial(ctx, peer)
 			if err != nil {

@@ -1,6 +1,6 @@
 // Package consortiumcmd implements `trustline consortium`: forming a channel
-// from the members' org cards and joining a member's own orderer to it
-// (see package consortium).
+// from the members' org cards, joining a member's own orderer to it, and
+// changing its membership by the members' vote (see package consortium).
 package consortiumcmd
 
 import (
@@ -22,15 +22,22 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "consortium",
-		Short: "Form a consortium's channel from its members' org cards (members)",
+		Short: "Form a consortium's channel from its members' org cards, and change its membership by vote (members)",
 		Long: `Form the consortium's channel from public material only: every member makes
 its organisation with ` + "`trustline org init`" + ` on its own host and sends its
 org card; one of them runs ` + "`trustline consortium create`" + ` with every card
 and the role table, and sends genesis.block and consortium.json to all. Each
 member then joins its own orderer (` + "`trustline consortium join`" + `) and peer
-with its own admin.`,
+with its own admin.
+
+Membership changes by the members' vote: one admin proposes adding a member
+(` + "`propose-add`" + `, a peer organisation and optionally a BFT consenter) or
+removing one (` + "`propose-remove`" + `); each admin signs the update file on its own
+host (` + "`sign`" + `); once a majority signed, anyone submits it (` + "`submit`" + `).
+` + "`status`" + ` shows members, consenters, certificate expiry, the chaincode and
+pending updates.`,
 	}
-	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios))
+	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios), newProposeAddCmd(ios, f), newProposeRemoveCmd(ios, f), newSignCmd(ios), newSubmitCmd(ios, f), newStatusCmd(ios, f))
 	return cmd
 }
 

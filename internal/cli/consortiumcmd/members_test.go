@@ -1,0 +1,291 @@
+package consortiumcmd_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/trustline/trustline/consortium"
+	"github.com/trustline/trustline/internal/cli/cmdtest"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
+	"github.com/trustline/trustline/internal/cli/consortiumcmd"
+	"github.com/trustline/trustline/internal/testenv"
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/orgca"
+)
+
+// fakeChannel is a channel as every orderer of a fake consortium sees it:
+// its configuration and config block number; a submitted update that
+// passes the checks a real orderer makes is applied as the next config
+// block. Orderers at addresses in down do not answer.
+type fakeChannel struct {
+	mu        sync.Mutex
+	cc        *consortium.ChannelConfig
+	genesis   *common.Block
+	height    uint64
+	down      map[string]bool
+	submitted int
+}
+
+func (fc *fakeChannel) dial(addr string, _ [][]byte, _ *consortium.Signer) (consortium.OrdererClient, error) {
+	return &fakeOrderer{fc: fc, addr: addr}, nil
+}
+
+type fakeOrderer struct {
+	fc   *fakeChannel
+	addr string
+}
+
+func (o *fakeOrderer) check() error {
+	if o.fc.down[o.addr] {
+		return fmt.Errorf("orderer at %s: connection refused", o.addr)
+	}
+	return nil
+}
+
+func (o *fakeOrderer) Block(_ context.Context, _ string, n uint64) (*common.Block, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return o.fc.genesis, nil
+	}
+	return nil, errors.New("fake: only block 0")
+}
+
+func (o *fakeOrderer) Height(context.Context, string) (uint64, error) {
+	if err := o.check(); err != nil {
+		return 0, err
+	}
+	o.fc.mu.Lock()
+	defer o.fc.mu.Unlock()
+	return o.fc.height, nil
+}
+
+func (o *fakeOrderer) Config(context.Context, string) (*consortium.ChannelConfig, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	o.fc.mu.Lock()
+	defer o.fc.mu.Unlock()
+	c := *o.fc.cc
+	return &c, nil
+}
+
+func (o *fakeOrderer) ConfigBlock(context.Context, string) ([]byte, error) {
+	return proto.Marshal(o.fc.genesis)
+}
+
+func (o *fakeOrderer) Submit(_ context.Context, u *consortium.Update) error {
+	if err := o.check(); err != nil {
+		return err
+	}
+	o.fc.mu.Lock()
+	defer o.fc.mu.Unlock()
+	if _, err := u.Check(o.fc.cc); err != nil {
+		return &consortium.RejectedError{Status: "BAD_REQUEST", Info: err.Error()}
+	}
+	var cu common.ConfigUpdate
+	proto.Unmarshal(u.ConfigUpdate, &cu)
+	next, err := consortium.ApplyUpdate(o.fc.cc.Config, &cu)
+	if err != nil {
+		return &consortium.RejectedError{Status: "BAD_REQUEST", Info: err.Error()}
+	}
+	o.fc.height++
+	o.fc.cc = &consortium.ChannelConfig{Channel: o.fc.cc.Channel, Block: o.fc.height - 1, Config: next}
+	o.fc.submitted++
+	return nil
+}
+
+func (o *fakeOrderer) Close() error { return nil }
+
+// members makes five organisations (four members and a newcomer) and the
+// channel of the four, from a genesis block made by configtxgen.
+func members(t *testing.T) ([]*orgca.Org, *fakeChannel) {
+	t.Helper()
+	configtxgen, _ := filepath.Abs("../../../bin/configtxgen")
+	testenv.NeedFile(t, configtxgen, "make fabric builds it")
+	var orgs []*orgca.Org
+	var cards []orgca.Card
+	names := []string{"brand", "supplier", "lab", "logistics", "retailer"}
+	for i, org := range names {
+		o, err := orgca.Init(t.TempDir(), orgca.Spec{
+			MSPID: strings.ToUpper(org[:1]) + org[1:] + "MSP", Domain: org + ".example.com",
+			PeerAddress: fmt.Sprintf("198.18.0.%d:7051", i+2), OrdererAddress: fmt.Sprintf("198.18.0.%d:7050", i+2),
+			Hosts: []string{fmt.Sprintf("198.18.0.%d", i+2)},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		orgs = append(orgs, o)
+		cards = append(cards, o.Card())
+	}
+	ms, err := consortium.Assemble(cards[:4], ledger.RoleTable{"BrandMSP": {ledger.RoleBrand}, "SupplierMSP": {ledger.RoleSupplier}, "LabMSP": {ledger.RoleLab}, "LogisticsMSP": {ledger.RoleLogistics}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := consortium.New("", ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "genesis.block")
+	if err := c.Genesis(context.Background(), configtxgen, filepath.Join(dir, "configtx"), out); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	cc, err := consortium.ParseConfigBlock(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g common.Block
+	proto.Unmarshal(b, &g)
+	return orgs, &fakeChannel{cc: cc, genesis: &g, height: 1, down: map[string]bool{}}
+}
+
+func run(t *testing.T, fc *fakeChannel, args ...string) cmdtest.Result {
+	t.Helper()
+	return cmdtest.Run(t, func(f *cmdutil.Factory) *cobra.Command {
+		f.Orderer = fc.dial
+		return consortiumcmd.NewCmd(f)
+	}, cmdtest.Ledger{Err: errors.New("no ledger in this test")}, "", args...)
+}
+
+// TestMembership: propose-add, sign, submit (refused with the count, then
+// done at a majority), the refusals (already a member, stale, a consenter
+// down), status, and removal.
+func TestMembership(t *testing.T) {
+	orgs, fc := members(t)
+	brand, supplier, lab, retailer := orgs[0].Dir(), orgs[1].Dir(), orgs[2].Dir(), orgs[4]
+	dir := t.TempDir()
+	upd := filepath.Join(dir, "add.json")
+
+	r := run(t, fc, "propose-add", retailer.CardFile(), "--org-dir", brand, "--consenter", "--roles", "logistics", "--out", upd)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != upd {
+		t.Fatalf("propose-add: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+	if !strings.Contains(r.Stderr, "add RetailerMSP as peer organisation and BFT consenter to channel trustline (from config block 0)") ||
+		!strings.Contains(r.Stderr, "1 of 4 member admins signed") {
+		t.Errorf("propose-add said %q", r.Stderr)
+	}
+	if r := run(t, fc, "sign", upd, "--org-dir", supplier); r.Code != 0 || !strings.Contains(r.Stderr, "SupplierMSP signed") || !strings.Contains(r.Stderr, "Signatures: BrandMSP, SupplierMSP") {
+		t.Fatalf("sign: exit %d %s", r.Code, r.Stderr)
+	}
+	// Two of four: refused, with the count, nothing submitted.
+	r = run(t, fc, "submit", upd, "--org-dir", brand)
+	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "too few signatures: 2 of 4 member admins signed; /Channel/Application/Admins (MAJORITY Admins) needs 3") {
+		t.Errorf("submit at 2 of 4: exit %d %q", r.Code, r.Stderr)
+	}
+	if strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+		t.Errorf("refusal is not one line: %q", r.Stderr)
+	}
+	if fc.submitted != 0 || fc.cc.Block != 0 {
+		t.Fatalf("a refused update changed the channel")
+	}
+	// The newcomer's own signature does not count.
+	run(t, fc, "sign", upd, "--org-dir", retailer.Dir())
+	if r := run(t, fc, "submit", upd, "--org-dir", brand); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "2 of 4 member admins signed") {
+		t.Errorf("newcomer's signature counted: exit %d %q", r.Code, r.Stderr)
+	}
+	if r := run(t, fc, "sign", upd, "--org-dir", lab); r.Code != 0 {
+		t.Fatal(r.Stderr)
+	}
+	// A consenter down: a consenter change is refused.
+	fc.down["198.18.0.4:7050"] = true
+	r = run(t, fc, "submit", upd, "--org-dir", brand)
+	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "consenter not healthy: consenter 3 (LabMSP at 198.18.0.4:7050) orderer at 198.18.0.4:7050: connection refused; a consenter set is changed only while every remaining consenter is healthy") {
+		t.Errorf("submit with a consenter down: exit %d %q", r.Code, r.Stderr)
+	}
+	if fc.submitted != 0 {
+		t.Fatalf("a refused update changed the channel")
+	}
+	delete(fc.down, "198.18.0.4:7050")
+
+	// Status before: the pending update, ready.
+	r = run(t, fc, "status", "--org-dir", brand, upd)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Channel trustline: config block 0") || !strings.Contains(r.Stdout, "signed by BrandMSP, SupplierMSP, RetailerMSP, LabMSP: ready to submit") ||
+		!strings.Contains(r.Stdout, "not counted: RetailerMSP") || !strings.Contains(r.Stdout, "Chaincode trustline: not read") {
+		t.Errorf("status: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
+	}
+
+	forNew := filepath.Join(dir, "for-retailer")
+	r = run(t, fc, "submit", upd, "--org-dir", brand, "--blocks", forNew)
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "1" || !strings.Contains(r.Stderr, "Done: add RetailerMSP as peer organisation and BFT consenter to channel trustline, in config block 1") {
+		t.Fatalf("submit: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	for _, f := range []string{"genesis.block", "config.block"} {
+		if _, err := os.Stat(filepath.Join(forNew, f)); err != nil {
+			t.Error(err)
+		}
+	}
+	// Again: RetailerMSP is in now (and the update is stale).
+	if r := run(t, fc, "submit", upd, "--org-dir", brand); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "stale update: the channel's configuration moved on since the update was proposed (from config block 0, sequence 0; now config block 1, sequence 1)") {
+		t.Errorf("resubmit: exit %d %q", r.Code, r.Stderr)
+	}
+	if r := run(t, fc, "propose-add", retailer.CardFile(), "--org-dir", brand, "--out", filepath.Join(dir, "again.json")); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "already a member: RetailerMSP is already in channel trustline (config block 1)") {
+		t.Errorf("propose-add of a member: exit %d %q", r.Code, r.Stderr)
+	}
+
+	// Status after, as JSON: five members, five consenters.
+	r = run(t, fc, "status", "--org-dir", brand, "-o", "json")
+	var st consortiumcmd.Status
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil || r.Code != 0 {
+		t.Fatalf("status json: %v %d %s", err, r.Code, r.Stderr)
+	}
+	if len(st.Members) != 5 || len(st.Consenters) != 5 || st.Consenters[4].MSPID != "RetailerMSP" || st.ConfigBlock != 1 || len(st.Expiries) != 20 || st.Expiries[0].Warn {
+		t.Errorf("status: %+v", st)
+	}
+
+	// Removal: LogisticsMSP, by a majority of the five (3).
+	rm := filepath.Join(dir, "rm.json")
+	if r := run(t, fc, "propose-remove", "LogisticsMSP", "--org-dir", supplier, "--out", rm); r.Code != 0 || !strings.Contains(r.Stderr, "remove LogisticsMSP (peer organisation and BFT consenter)") || !strings.Contains(r.Stderr, "1 of 5 member admins signed") {
+		t.Fatalf("propose-remove: exit %d %q", r.Code, r.Stderr)
+	}
+	run(t, fc, "sign", rm, "--org-dir", lab)
+	run(t, fc, "sign", rm, "--org-dir", retailer.Dir())
+	// The member being removed may be down: only the remaining must be up.
+	fc.down["198.18.0.5:7050"] = true
+	if r := run(t, fc, "submit", rm, "--org-dir", brand); r.Code != 0 {
+		t.Fatalf("submit removal: exit %d %q", r.Code, r.Stderr)
+	}
+	if got := strings.Join(fc.cc.Members(), ","); got != "BrandMSP,LabMSP,RetailerMSP,SupplierMSP" {
+		t.Errorf("members after removal: %s", got)
+	}
+	if r := run(t, fc, "propose-remove", "LogisticsMSP", "--org-dir", supplier, "--out", rm); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "not a member: LogisticsMSP is not in channel trustline") {
+		t.Errorf("removing a non-member: exit %d %q", r.Code, r.Stderr)
+	}
+}
+
+func TestMembershipUsage(t *testing.T) {
+	_, fc := members(t)
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"version":9}`), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"propose-add without org", []string{"propose-add", bad}, "org card"},
+		{"sign without org", []string{"sign", bad}, "needs --org-dir"},
+		{"sign bad file", []string{"sign", bad, "--org-dir", t.TempDir()}, "version 9"},
+		{"submit bad file", []string{"submit", bad, "--org-dir", t.TempDir()}, "version 9"},
+		{"status without org", []string{"status"}, "needs --org-dir"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := run(t, fc, tc.args...)
+			if r.Code != cmdutil.ExitUsage || !strings.Contains(r.Stderr, tc.want) {
+				t.Errorf("exit %d, stderr %q; want usage error naming %q", r.Code, r.Stderr, tc.want)
+			}
+		})
+	}
+}
