@@ -221,7 +221,9 @@ func (o *Orderer) Submit(ctx context.Context, u *Update) error {
 // RejectedError is an orderer's refusal of a config update.
 type RejectedError struct{ Status, Info string }
 
-func (e *RejectedError) Error() string { return "the orderer refused the update: " + e.Status + ": " + e.Info }
+func (e *RejectedError) Error() string {
+	return "the orderer refused the update: " + e.Status + ": " + e.Info
+}
 
 // ConsenterState is one consenter's health as seen from outside: its
 // channel height through its Deliver service, or why it could not be

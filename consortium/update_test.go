@@ -250,7 +250,9 @@ func TestComputeUpdateMatchesConfigtxlator(t *testing.T) {
 		"add consenter": func() (*consortium.Update, error) {
 			return consortium.ProposeAdd(cc, newOrg(t, 4).Card(), consortium.AddOptions{Consenter: true})
 		},
-		"remove": func() (*consortium.Update, error) { return consortium.ProposeRemove(cc, "CMSP", consortium.RemoveOptions{}) },
+		"remove": func() (*consortium.Update, error) {
+			return consortium.ProposeRemove(cc, "CMSP", consortium.RemoveOptions{})
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			u, err := propose()
