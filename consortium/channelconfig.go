@@ -68,6 +68,9 @@ func configFromBlock(block *common.Block) (*ChannelConfig, error) {
 // LastConfigIndex returns the number of the latest config block as of
 // block (from its signatures metadata, where Fabric 3 keeps it).
 func LastConfigIndex(block *common.Block) (uint64, error) {
+	if block.GetHeader().GetNumber() == 0 {
+		return 0, nil // the genesis block is the first config block
+	}
 	md := block.GetMetadata().GetMetadata()
 	if len(md) <= int(common.BlockMetadataIndex_SIGNATURES) {
 		return 0, fmt.Errorf("block %d has no signatures metadata", block.GetHeader().GetNumber())

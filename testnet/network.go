@@ -270,7 +270,7 @@ func (p ports) at(org string, port int) string {
 }
 
 func (p ports) org(org string) int {
-	for i, o := range Orgs {
+	for i, o := range append(Orgs[:len(Orgs):len(Orgs)], Candidates...) {
 		if o == org {
 			return p.base + 10*i
 		}

@@ -17,6 +17,14 @@ const (
 // Orgs lists the consortium's organisations in a fixed order.
 var Orgs = []string{Brand, Supplier, Lab, Logistics}
 
+// Retailer is an organisation the testnet can run that is not a founding
+// member: it joins by the members' vote (see candidate.go).
+const Retailer = "retailer"
+
+// Candidates are the organisations that may join later, after Orgs in
+// port order.
+var Candidates = []string{Retailer}
+
 // MSPID returns the MSP id of org ("BrandMSP" for "brand").
 func MSPID(org string) string {
 	switch org {
@@ -28,6 +36,8 @@ func MSPID(org string) string {
 		return "LabMSP"
 	case Logistics:
 		return "LogisticsMSP"
+	case Retailer:
+		return "RetailerMSP"
 	}
 	return ""
 }
