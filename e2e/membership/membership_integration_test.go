@@ -506,4 +506,3 @@ func longestGap(cs []commit, from, to time.Time) time.Duration {
 	}
 	return worst
 }
-
