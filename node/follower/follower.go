@@ -94,25 +94,15 @@ func (g Gateway) Blocks(ctx context.Context, start uint64) (<-chan Block, error)
 // stream, sent with its Err for the follower to report: the follower
 // reconnects from it, so a block a peer sent damaged is read again.
 func parseBlocks(ctx context.Context, in <-chan *common.Block, chaincode string) <-chan Block {
-	out := make(chan Block)
-	go func() {
-		defer close(out)
-		for b := range in {
-			pb, err := ParseBlock(b, chaincode)
-			if err != nil {
-				pb = Block{Number: b.GetHeader().GetNumber(), Err: err}
-			}
-			select {
-			case out <- pb:
-			case <-ctx.Done():
-				return
-			}
-			if err != nil {
-				return
-			}
+	// Blocks are parsed on every core, in order: a node catching up reads
+	// them faster than one core unmarshals them.
+	return orderedMap(ctx, in, 0, func(b *common.Block) Block {
+		pb, err := ParseBlock(b, chaincode)
+		if err != nil {
+			return Block{Number: b.GetHeader().GetNumber(), Err: err}
 		}
-	}()
-	return out
+		return pb
+	}, func(b Block) bool { return b.Err != nil })
 }
 
 // Height implements Source with qscc GetChainInfo.
@@ -281,6 +271,15 @@ func isStreamError(err error) bool {
 	return errors.As(err, &se)
 }
 
+// Batches: a commit takes every decoded block already waiting, up to
+// these bounds, so that a node catching up waits for the disk once per
+// batch rather than once per block, and a node that is up to date still
+// commits each block as it arrives.
+const (
+	maxBatchBlocks = 1024
+	maxBatchTxs    = 4096
+)
+
 // stream runs one block stream from the checkpoint until it ends. It
 // reports whether any block arrived.
 func (f *Follower) stream(ctx context.Context) (bool, error) {
@@ -293,91 +292,160 @@ func (f *Follower) stream(ctx context.Context) (bool, error) {
 	}
 	f.update(func(s *Status) { s.Connected = true; s.LastError = "" })
 	f.log.Info("following blocks", "fromBlock", next)
+	in := orderedMap(ctx, blocks, 0, f.decode, func(d decoded) bool { return d.Err != nil })
 	progressed := false
-	for b := range blocks {
-		if b.Err != nil {
-			f.log.Error("cannot read a block; reconnecting from it", "block", b.Number, "err", b.Err)
-			f.update(func(s *Status) { s.ParseErrors++ })
-			return progressed, &streamError{b.Err}
+	var batch []decoded
+	for {
+		// Wait for one block, then take those already decoded behind it.
+		d, ok := <-in
+		txs := 0
+		for ok {
+			if d.Err != nil {
+				if err := f.apply(batch); err != nil {
+					return progressed, err
+				}
+				f.log.Error("cannot read a block; reconnecting from it", "block", d.Number, "err", d.Err)
+				f.update(func(s *Status) { s.ParseErrors++ })
+				return progressed, &streamError{d.Err}
+			}
+			progressed = true
+			switch {
+			case d.Number < next: // resent: already applied
+			case d.Number > next:
+				if err := f.apply(batch); err != nil {
+					return progressed, err
+				}
+				return progressed, &streamError{fmt.Errorf("block %d arrived, expected %d", d.Number, next)}
+			case f.opts.StopAt > 0 && d.Number >= f.opts.StopAt:
+				ok = false
+				continue
+			default:
+				batch = append(batch, d)
+				txs += len(d.txs)
+				next = d.Number + 1
+			}
+			if len(batch) >= maxBatchBlocks || txs >= maxBatchTxs {
+				break
+			}
+			select {
+			case d, ok = <-in:
+				continue
+			default:
+			}
+			break
 		}
-		progressed = true
-		if b.Number < next {
-			continue // resent: already applied
-		}
-		if b.Number > next {
-			return progressed, &streamError{fmt.Errorf("block %d arrived, expected %d", b.Number, next)}
-		}
-		if err := f.apply(b); err != nil {
+		if err := f.apply(batch); err != nil {
 			return progressed, err
 		}
-		next = b.Number + 1
+		batch = batch[:0]
 		if f.done() {
 			return progressed, nil
 		}
+		if !ok {
+			return progressed, &streamError{errors.New("closed by the peer")}
+		}
 	}
-	return progressed, &streamError{errors.New("closed by the peer")}
 }
 
-// apply indexes one block, skipping invalid transactions and payloads the
-// index cannot take: the ledger will not change, so stopping on them
-// would stop the node for good.
-func (f *Follower) apply(b Block) error {
-	var txs []index.Tx
-	invalid, skipped, unreadable := 0, 0, 0
+// decoded is a block with its trustline payloads decoded, ready for the
+// index.
+type decoded struct {
+	Block
+	txs []index.Tx
+	// Counts of the block's transactions: marked invalid by the peer,
+	// with a payload that is not JSON, with an unreadable envelope.
+	invalid, skipped, unreadable int
+}
+
+// decode decodes the payloads of b's valid trustline transactions (on a
+// worker of the pipeline), skipping invalid transactions and payloads that
+// are not JSON: the ledger will not change, so stopping on them would stop
+// the node for good.
+func (f *Follower) decode(b Block) decoded {
+	d := decoded{Block: b}
+	if b.Err != nil {
+		return d
+	}
 	for i, t := range b.Txs {
 		if !t.Valid {
-			invalid++
+			d.invalid++
 			continue
 		}
 		pos := index.Position{Block: b.Number, Tx: i, TxID: t.ID}
 		if t.Err != nil {
 			f.log.Error("skipping a transaction that cannot be decoded", "block", b.Number, "tx", i, "err", t.Err)
-			unreadable++
+			d.unreadable++
 			continue
 		}
 		if t.Event == nil || t.Event.Name != ledger.EventName {
 			continue
 		}
-		var ev ledger.Event
-		if err := json.Unmarshal(t.Event.Payload, &ev); err != nil {
+		ev := new(ledger.Event)
+		if err := json.Unmarshal(t.Event.Payload, ev); err != nil {
 			f.log.Error("skipping an undecodable payload", "block", b.Number, "tx", t.ID, "err", err)
-			txs = append(txs, index.Tx{Pos: pos})
-			skipped++
+			d.txs = append(d.txs, index.Tx{Pos: pos})
+			d.skipped++
 			continue
 		}
-		txs = append(txs, index.Tx{Pos: pos, Event: &ev})
+		d.txs = append(d.txs, index.Tx{Pos: pos, Event: ev, Prepared: index.Prepare(ev)})
 	}
+	return d
+}
+
+// apply indexes a batch of consecutive decoded blocks in one commit,
+// skipping the payloads the index rejects (as decode skips those it cannot
+// read).
+func (f *Follower) apply(batch []decoded) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	blocks := make([]index.Block, len(batch))
+	for i, d := range batch {
+		blocks[i] = index.Block{Number: d.Number, Txs: d.txs}
+	}
+	rejected := 0
 	for {
-		n, err := f.idx.ApplyBlock(b.Number, txs)
+		n, err := f.idx.ApplyBlocks(blocks)
 		var ae *index.ApplyError
 		if errors.As(err, &ae) {
 			f.log.Error("skipping a transaction the index rejects", "block", ae.Pos.Block, "tx", ae.Pos.TxID, "err", ae.Err)
 			found := false
-			for i := range txs {
-				if txs[i].Pos == ae.Pos && txs[i].Event != nil {
-					txs[i].Event, found = nil, true
+			for i := range blocks {
+				for j := range blocks[i].Txs {
+					if t := &blocks[i].Txs[j]; t.Pos == ae.Pos && t.Event != nil {
+						t.Event, t.Prepared, found = nil, nil, true
+					}
 				}
 			}
 			if !found {
 				return err // not one of ours: retrying cannot help
 			}
-			skipped++
+			rejected++
 			continue
 		}
 		if err != nil {
 			return err
 		}
+		applied, skipped, invalid, unreadable := 0, rejected, 0, 0
+		for i, d := range batch {
+			applied += n[i]
+			skipped += d.skipped
+			invalid += d.invalid
+			unreadable += d.unreadable
+		}
 		f.update(func(s *Status) {
-			s.Applied += uint64(n)
+			s.Applied += uint64(applied)
 			s.Skipped += uint64(skipped)
 			s.Invalid += uint64(invalid)
 			s.ParseErrors += uint64(unreadable)
-			if n > 0 {
+			if applied > 0 {
 				s.LastEvent = time.Now()
 			}
 		})
 		if f.opts.OnBlock != nil {
-			f.opts.OnBlock(b.Number, n)
+			for i, d := range batch {
+				f.opts.OnBlock(d.Number, n[i])
+			}
 		}
 		return nil
 	}

@@ -22,8 +22,8 @@ func eventTimeKey(s string) (string, error) {
 }
 
 // applyEvent writes the index updates of one transaction's payload into w,
-// which must read its own writes (an indexed batch).
-func applyEvent(w writer, ev *ledger.Event) error {
+// which must read its own writes (an indexed batch); p is ev prepared.
+func applyEvent(w writer, ev *ledger.Event, p *Prepared) error {
 	for _, p := range ev.Products {
 		if !validComponent(p.GTIN) {
 			return fmt.Errorf("product with GTIN %q", p.GTIN)
@@ -96,7 +96,7 @@ func applyEvent(w writer, ev *ledger.Event) error {
 		}
 	}
 	for i, raw := range ev.EPCIS {
-		if err := applyEPCIS(w, ev, raw); err != nil {
+		if err := applyEPCIS(w, ev, raw, &p.epcis[i]); err != nil {
 			return fmt.Errorf("EPCIS event %d: %w", i, err)
 		}
 	}
@@ -218,18 +218,9 @@ func flagDownstreamOf(w writer, from, recalled string) error {
 	return nil
 }
 
-func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage) error {
-	var f epcis.Event
-	if err := json.Unmarshal(raw, &f); err != nil {
-		return err
-	}
-	if !validComponent(f.EventID) {
-		return fmt.Errorf("eventID %q", f.EventID)
-	}
-	at, err := eventTimeKey(f.EventTime)
-	if err != nil {
-		return err
-	}
+// applyEPCIS indexes one EPCIS event of ev, raw, decoded in p.
+func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage, p *preparedEPCIS) error {
+	f, at := &p.f, p.at
 	if err := w.Set(key(tEvent, f.EventID), raw, nil); err != nil {
 		return err
 	}

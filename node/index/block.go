@@ -24,6 +24,9 @@ type Tx struct {
 	// Event is the payload; nil advances past the transaction without
 	// indexing anything (a payload the node cannot decode or index).
 	Event *ledger.Event
+	// Prepared is Event prepared (Prepare), or nil to prepare it while
+	// the index is locked.
+	Prepared *Prepared
 }
 
 // ApplyBlock indexes the transactions of block that come after the
@@ -36,41 +39,93 @@ type Tx struct {
 // an *ApplyError naming its position; the caller may retry with that
 // transaction's Event set to nil.
 func (x *Index) ApplyBlock(block uint64, txs []Tx) (int, error) {
-	n, c, err := x.applyBlock(block, txs)
+	n, err := x.ApplyBlocks([]Block{{Number: block, Txs: txs}})
+	if err != nil {
+		return 0, err
+	}
+	return n[0], nil
+}
+
+// Block is one block given to ApplyBlocks: its number and its
+// transactions (see ApplyBlock).
+type Block struct {
+	Number uint64
+	Txs    []Tx
+}
+
+// ApplyBlocks is ApplyBlock for consecutive blocks at once, in one batch
+// and one commit (one sync): a node catching up applies the blocks that
+// have arrived together instead of waiting for the disk once per block,
+// and a crash still leaves every block of the batch or none, with the
+// checkpoint saying which. It returns how many transactions of each block
+// were newly applied. When a payload cannot be indexed nothing of any
+// block is written and the *ApplyError names its position.
+func (x *Index) ApplyBlocks(blocks []Block) ([]int, error) {
+	n, c, err := x.applyBlocks(blocks)
 	if c != nil {
 		x.watch.notify(*c) // unlocked: a watcher may read the index
 	}
 	return n, err
 }
 
-func (x *Index) applyBlock(block uint64, txs []Tx) (int, *Change, error) {
+func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.db == nil {
-		return 0, nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
-	end := BlockStart(block + 1)
-	if x.cp.Valid && !x.cp.Position.Before(end) {
-		return 0, nil, nil
+	for i := 1; i < len(blocks); i++ {
+		if blocks[i].Number <= blocks[i-1].Number {
+			return nil, nil, fmt.Errorf("index: block %d given after block %d", blocks[i].Number, blocks[i-1].Number)
+		}
 	}
+	n := make([]int, len(blocks))
 	b := x.db.NewIndexedBatch()
 	defer b.Close()
 	w, cw := x.batchWriter(b)
 	cp := x.cp
+	changed := false
+	for i, blk := range blocks {
+		end := BlockStart(blk.Number + 1)
+		if cp.Valid && !cp.Position.Before(end) {
+			continue
+		}
+		var err error
+		if n[i], err = applyBlockTxs(w, &cp, blk); err != nil {
+			return nil, nil, err
+		}
+		cp.Position, cp.Valid = end, true
+		cp.Blocks++
+		changed = true
+	}
+	if !changed {
+		return n, nil, nil
+	}
+	cp.At, cp.Layout = time.Now().UTC(), Layout
+	if err := setJSON(b, checkpointKey, cp); err != nil {
+		return nil, nil, err
+	}
+	if err := b.Commit(x.writeOpts()); err != nil {
+		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
+	}
+	x.cp = cp
+	return n, cw.change(cp), nil
+}
+
+// applyBlockTxs writes the transactions of blk after *cp into w, advancing
+// *cp past each; it returns how many it applied.
+func applyBlockTxs(w writer, cp *Checkpoint, blk Block) (int, error) {
 	n := 0
-	for _, t := range txs {
-		if t.Pos.Block != block || t.Pos.Tx < 0 {
-			return 0, nil, fmt.Errorf("index: transaction at block %d tx %d given in block %d", t.Pos.Block, t.Pos.Tx, block)
+	for _, t := range blk.Txs {
+		if t.Pos.Block != blk.Number || t.Pos.Tx < 0 {
+			return 0, fmt.Errorf("index: transaction at block %d tx %d given in block %d", t.Pos.Block, t.Pos.Tx, blk.Number)
 		}
 		if cp.Valid && !cp.Position.Before(t.Pos) {
 			continue // applied before a crash or a cut stream
 		}
 		if t.Event != nil {
-			if err := applyEvent(w, t.Event); err != nil {
-				return 0, nil, &ApplyError{Pos: t.Pos, Err: err}
-			}
-			if err := applyPositions(w, t.Pos, t.Event); err != nil { // blocks.go
-				return 0, nil, &ApplyError{Pos: t.Pos, Err: err}
+			if err := applyTx(w, t.Pos, t.Event, t.Prepared); err != nil {
+				return 0, err
 			}
 			cp.Events++
 		}
@@ -78,16 +133,7 @@ func (x *Index) applyBlock(block uint64, txs []Tx) (int, *Change, error) {
 		cp.Applied++
 		n++
 	}
-	cp.Position, cp.Valid, cp.At, cp.Layout = end, true, time.Now().UTC(), Layout
-	cp.Blocks++
-	if err := setJSON(b, checkpointKey, cp); err != nil {
-		return 0, nil, err
-	}
-	if err := b.Commit(x.writeOpts()); err != nil {
-		return 0, nil, fmt.Errorf("index: committing block %d: %w", block, err)
-	}
-	x.cp = cp
-	return n, cw.change(cp), nil
+	return n, nil
 }
 
 func (x *Index) writeOpts() *pebble.WriteOptions {

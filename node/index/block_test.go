@@ -2,6 +2,7 @@ package index
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -134,5 +135,112 @@ func TestNoSyncCloseFlushes(t *testing.T) {
 	defer y.Close()
 	if got := digest(t, y); got != want || y.Checkpoint().Events != uint64(len(seq)) {
 		t.Errorf("reopened: digest %s (want %s), checkpoint %+v", got, want, y.Checkpoint())
+	}
+}
+
+// ApplyBlocks commits consecutive blocks at once and builds the same index
+// as ApplyBlock per block, with or without prepared payloads; a payload
+// the index rejects leaves every block of the batch unwritten.
+func TestApplyBlocks(t *testing.T) {
+	seq := loadSeq(t, "supply.json")
+	ref := openMem(t, vfs.NewMem())
+	defer ref.Close()
+	applyBlocks(t, ref, blocks(seq))
+	want := digest(t, ref)
+	batch := func(bs [][]Tx, prepare bool) []Block {
+		var out []Block
+		for n, txs := range bs {
+			b := Block{Number: uint64(n)}
+			for _, t := range txs {
+				if prepare {
+					t.Prepared = Prepare(t.Event)
+				}
+				b.Txs = append(b.Txs, t)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	for _, prepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prepared=%v", prepare), func(t *testing.T) {
+			x := openMem(t, vfs.NewMem())
+			defer x.Close()
+			all := batch(blocks(seq), prepare)
+			// The first blocks alone, then all of them again: the first
+			// ones are skipped.
+			if _, err := x.ApplyBlocks(all[:3]); err != nil {
+				t.Fatal(err)
+			}
+			n, err := x.ApplyBlocks(all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			total := 0
+			for i, k := range n {
+				if i < 3 && k != 0 {
+					t.Errorf("block %d applied again: %d", i, k)
+				}
+				total += k
+			}
+			if got := digest(t, x); got != want {
+				t.Errorf("digest %s, want %s", got, want)
+			}
+			cp := x.Checkpoint()
+			if cp.Events != uint64(len(seq)) || cp.Blocks != uint64(len(all)) || cp.NextBlock() != uint64(len(all)) {
+				t.Errorf("checkpoint %+v", cp)
+			}
+		})
+	}
+
+	t.Run("rejected payload", func(t *testing.T) {
+		x := openMem(t, vfs.NewMem())
+		defer x.Close()
+		all := batch(blocks(seq), true)
+		last := &all[len(all)-1].Txs[0]
+		bad := *last.Event
+		bad.Products = []ledger.Product{{GTIN: ""}}
+		last.Event, last.Prepared = &bad, Prepare(&bad)
+		_, err := x.ApplyBlocks(all)
+		var ae *ApplyError
+		if !errors.As(err, &ae) || ae.Pos != last.Pos {
+			t.Fatalf("err = %v, want an ApplyError at %+v", err, last.Pos)
+		}
+		if cp := x.Checkpoint(); cp.Valid {
+			t.Errorf("checkpoint moved: %+v", cp)
+		}
+		if _, err := x.Lot(gtinA, "L1"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("an earlier block was written: %v", err)
+		}
+	})
+
+	t.Run("out of order", func(t *testing.T) {
+		x := openMem(t, vfs.NewMem())
+		defer x.Close()
+		if _, err := x.ApplyBlocks([]Block{{Number: 2}, {Number: 2}}); err == nil {
+			t.Error("no error for a block given twice")
+		}
+	})
+}
+
+// A product's claims are known after the index is reopened: a lot made
+// after the restart is evaluated.
+func TestClaimsKnownAfterReopen(t *testing.T) {
+	fs := vfs.NewMem()
+	x := openMem(t, fs)
+	seq := loadSeq(t, "supply.json")
+	cold := ledger.Claim{ID: "claim-1", Subject: "https://id.gs1.org/01/" + gtinA, GTIN: gtinA, Kind: ledger.ClaimColdChain, Wording: "Cold chain",
+		Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 60}}}
+	applyAll(t, x, seq[:2])
+	c := claimTx(3, "2025-06-01T12:00:00.000000000Z", cold)
+	c.Tx = 1
+	applyAll(t, x, []tx{c})
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	x = openMem(t, fs)
+	defer x.Close()
+	applyAll(t, x, seq[2:3]) // lot L1 of the claimed product
+	if rs, err := x.ClaimResults(gtinA, "L1"); err != nil || len(rs) != 1 {
+		t.Errorf("ClaimResults after reopening = %+v, %v", rs, err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,53 +37,26 @@ type EventPosition struct {
 	Block uint64 `json:"block"`
 }
 
-// applyPositions records the EPCIS events of ev as recorded at pos. Only
-// valid transactions reach the index, so only theirs are recorded.
-func applyPositions(w writer, pos Position, ev *ledger.Event) error {
-	for i, raw := range ev.EPCIS {
-		var f struct {
-			EventID string `json:"eventID"`
-		}
-		if err := json.Unmarshal(raw, &f); err != nil {
-			return fmt.Errorf("EPCIS event %d: %w", i, err)
-		}
-		if !validComponent(f.EventID) {
-			return fmt.Errorf("EPCIS event %d: event id %q", i, f.EventID)
-		}
-		if err := setPosition(w, pos, f.EventID, raw); err != nil {
+// applyPositions records the leaves of a payload (its EPCIS events and
+// anchored records, prepared in p) as recorded at pos. Only valid
+// transactions reach the index, so only theirs are recorded.
+func applyPositions(w writer, pos Position, p *Prepared) error {
+	for _, l := range p.leaves {
+		if err := w.Set(key(tBlockEvent, blockKey(pos.Block), l.id), []byte(pos.TxID+l.sum), nil); err != nil {
 			return err
 		}
-	}
-	// The records claims rest on are leaves too (ledger.Record), so that a
-	// receipt proves them as it proves events.
-	recs, err := ev.Records()
-	if err != nil {
-		return err
-	}
-	for _, r := range recs {
-		if err := setPosition(w, pos, r.ID, r.JSON); err != nil {
+		// A replayed event keeps its first position: that is where it was
+		// first anchored.
+		if _, ok, err := get(w, key(tEventPos, l.id)); err != nil {
+			return err
+		} else if ok {
+			continue
+		}
+		if err := setJSON(w, key(tEventPos, l.id), EventPosition{TxID: pos.TxID, Block: pos.Block}); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// setPosition records leaf id (an event or record id) as recorded at pos
-// with content doc.
-func setPosition(w writer, pos Position, id string, doc []byte) error {
-	h, err := ledger.ContentHash(doc)
-	if err != nil {
-		return fmt.Errorf("%s: %w", id, err)
-	}
-	if err := w.Set(key(tBlockEvent, blockKey(pos.Block), id), []byte(pos.TxID+" "+hex.EncodeToString(h[:])), nil); err != nil {
-		return err
-	}
-	// A replayed event keeps its first position: that is where it was
-	// first anchored.
-	if _, ok, err := get(w, key(tEventPos, id)); err != nil || ok {
-		return err
-	}
-	return setJSON(w, key(tEventPos, id), EventPosition{TxID: pos.TxID, Block: pos.Block})
 }
 
 // EventPosition is where the EPCIS event id was first recorded.

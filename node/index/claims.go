@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trustline/trustline/claims"
@@ -54,6 +55,7 @@ func applyClaims(w writer, ev *ledger.Event) error {
 		if err := w.Set(key(tClaims, "g", c.GTIN, c.ID), nil, nil); err != nil {
 			return err
 		}
+		markClaimed(w, c.GTIN)
 		if c.Lot != "" {
 			affected[c.Subject] = true
 		} else if err := allOf(c.GTIN); err != nil {
@@ -83,6 +85,9 @@ func applyClaims(w writer, ev *ledger.Event) error {
 				return err
 			}
 		}
+	}
+	if !anyClaimed(w) {
+		return nil // nothing to evaluate: no claim about any product
 	}
 	// A revoked signer changes every verdict that rests on its reports. A
 	// registration finds none: the chaincode accepts reports only from
@@ -176,7 +181,7 @@ func activeClaims(r reader, l ledger.LotSummary) ([]ledger.Claim, error) {
 // the results.
 func evaluateLot(w writer, lot string, at time.Time) error {
 	gtin, num, ok := lotKey(lot)
-	if !ok {
+	if !ok || !mayBeClaimed(w, gtin) {
 		return nil
 	}
 	var l ledger.LotSummary
@@ -341,4 +346,66 @@ func (x *Index) ClaimTrace(gtin, lot string, at time.Time) (claims.Trace, error)
 		return claims.Trace{}, err
 	}
 	return claimTrace(x.db, l, at)
+}
+
+// claimedSet is the set of products with claims (the GTINs of q g), kept
+// in memory so that applying a transaction skips evaluating the lots of
+// products nobody made a claim about, and finding them, without reading
+// the index. A product is added as a claim about it is written, before
+// the batch commits, and never removed: a product wrongly in the set costs
+// reads, never a missed evaluation.
+type claimedSet struct {
+	mu sync.Mutex
+	m  map[string]struct{}
+}
+
+func (s *claimedSet) load(r reader) error {
+	m := map[string]struct{}{}
+	err := scan(r, prefix(tClaims, "g"), nil, func(k, _ []byte) (bool, error) {
+		if parts := split(k); len(parts) == 3 {
+			m[parts[1]] = struct{}{}
+		}
+		return true, nil
+	})
+	s.mu.Lock()
+	s.m = m
+	s.mu.Unlock()
+	return err
+}
+
+// claimsWriter is an apply's writer with the index's claimedSet.
+type claimsWriter struct {
+	writer
+	claimed *claimedSet
+}
+
+func markClaimed(w writer, gtin string) {
+	if cw, ok := w.(claimsWriter); ok {
+		cw.claimed.mu.Lock()
+		cw.claimed.m[gtin] = struct{}{}
+		cw.claimed.mu.Unlock()
+	}
+}
+
+// mayBeClaimed is false only if no claim is about gtin; anyClaimed only
+// if there is no claim at all. Without a claimedSet both are true.
+func mayBeClaimed(w writer, gtin string) bool {
+	cw, ok := w.(claimsWriter)
+	if !ok {
+		return true
+	}
+	cw.claimed.mu.Lock()
+	defer cw.claimed.mu.Unlock()
+	_, ok = cw.claimed.m[gtin]
+	return ok
+}
+
+func anyClaimed(w writer) bool {
+	cw, ok := w.(claimsWriter)
+	if !ok {
+		return true
+	}
+	cw.claimed.mu.Lock()
+	defer cw.claimed.mu.Unlock()
+	return len(cw.claimed.m) > 0
 }

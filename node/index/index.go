@@ -155,6 +155,8 @@ type Index struct {
 	cp Checkpoint
 
 	watch watchers // watch.go
+
+	claimed claimedSet // claims.go
 }
 
 // Open opens (creating if needed) the index in dir. The caller must Close it.
@@ -172,7 +174,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	}
 	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
-	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: pebbleLogger{log}, EventListener: pebbleEvents(log)}
+	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: pebbleLogger{log}, EventListener: pebbleEvents(log), MemTableSize: 64 << 20}
 	// Bloom filters on every level let a point Get (unit, lot, product,
 	// event, recall: several per trace) skip the tables that cannot hold
 	// its key; tables written before have none and still read correctly.
@@ -194,6 +196,10 @@ func Open(dir string, opts *Options) (*Index, error) {
 		return nil, &LayoutError{Dir: dir, Have: max(cp.Layout, 1), Want: Layout}
 	}
 	x.cp = cp
+	if err := x.claimed.load(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: reading the claims: %w", err)
+	}
 	return x, nil
 }
 
@@ -332,11 +338,8 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 	defer b.Close()
 	w, cw := x.batchWriter(b)
 	if ev != nil {
-		if err := applyEvent(w, ev); err != nil {
-			return false, nil, &ApplyError{Pos: pos, Err: err}
-		}
-		if err := applyPositions(w, pos, ev); err != nil { // blocks.go
-			return false, nil, &ApplyError{Pos: pos, Err: err}
+		if err := applyTx(w, pos, ev, nil); err != nil {
+			return false, nil, err
 		}
 	}
 	cp := x.cp

@@ -139,13 +139,14 @@ func (w *changeWriter) gtin(rest []byte) {
 }
 
 // batchWriter is the writer an apply writes b through: b itself, or, when
-// anyone watches, b through a changeWriter (nil otherwise).
+// anyone watches, b through a changeWriter (nil otherwise); either knows
+// the products with claims (claimsWriter).
 func (x *Index) batchWriter(b *pebble.Batch) (writer, *changeWriter) {
 	if !x.watch.watching() {
-		return b, nil
+		return claimsWriter{b, &x.claimed}, nil
 	}
 	cw := newChangeWriter(b)
-	return cw, cw
+	return claimsWriter{cw, &x.claimed}, cw
 }
 
 // change is what the batch changed, committed at cp; nil for no watcher.

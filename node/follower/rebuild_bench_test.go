@@ -1,0 +1,311 @@
+package follower
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/trustline/trustline/gs1"
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/index"
+)
+
+// recordedChain is a recorded block stream: each block as the peer
+// delivers it (a marshalled common.Block), and the number of trustline
+// payloads in them.
+type recordedChain struct {
+	blocks [][]byte
+	events int
+	bytes  int
+}
+
+// supplyPayloads replicates the transactions of the index's
+// testdata/supply.json (the chaincode's own event encoding: two lots made
+// into juice, units, packed, shipped, recalled) with fresh lots, units,
+// logistic units, event ids and transaction ids per replica until there
+// are n payloads; the products and the lab signer are registered once.
+func supplyPayloads(tb testing.TB, n int) [][]byte {
+	raw, err := os.ReadFile(filepath.Join("..", "index", "testdata", "supply.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var seq []struct {
+		Event json.RawMessage `json:"event"`
+	}
+	if err := json.Unmarshal(raw, &seq); err != nil {
+		tb.Fatal(err)
+	}
+	var once, each []string
+	for _, s := range seq {
+		var ev ledger.Event
+		if err := json.Unmarshal(s.Event, &ev); err != nil {
+			tb.Fatal(err)
+		}
+		compact := new(bytes.Buffer)
+		json.Compact(compact, s.Event)
+		if len(ev.Products) > 0 || len(ev.LabSigners) > 0 {
+			once = append(once, compact.String())
+		} else {
+			each = append(each, compact.String())
+		}
+	}
+	lotRE := regexp.MustCompile(`\b(J1|L1|L2|S1|S2)\b`)
+	hashRE := regexp.MustCompile(`sha-256;([0-9a-f]{2})(?:[0-9a-f]{2}){31}`)
+	txRE := regexp.MustCompile(`"(tx\d+-\d+)"`)
+	const sscc = "106141412345678908"
+	out := make([][]byte, 0, n)
+	for _, p := range once {
+		out = append(out, []byte(p))
+	}
+	for r := 1; len(out) < n; r++ {
+		body := fmt.Sprintf("%017d", 10614141200000000+r)[:17]
+		cd, _ := gs1.CheckDigit(body)
+		newSSCC := body + strconv.Itoa(cd)
+		for _, p := range each {
+			if len(out) == n {
+				break
+			}
+			p = lotRE.ReplaceAllString(p, fmt.Sprintf("${1}r%d", r))
+			p = hashRE.ReplaceAllStringFunc(p, func(m string) string {
+				h := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m, r)))
+				return "sha-256;" + hex.EncodeToString(h[:])
+			})
+			p = txRE.ReplaceAllString(p, fmt.Sprintf(`"${1}-r%d"`, r))
+			p = regexp.MustCompile(sscc).ReplaceAllLiteralString(p, newSSCC)
+			out = append(out, []byte(p))
+		}
+	}
+	return out
+}
+
+// filler is n bytes standing for what a real envelope carries and the
+// index ignores: certificates, signatures, read-write sets.
+func filler(n int, seed byte) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = seed + byte(i*31)
+	}
+	return b
+}
+
+// recordChain makes a block stream of the payloads, txsPerBlock endorser
+// transactions a block, each with the size of a real one: a creator
+// certificate, three endorsements (certificate and signature) and a
+// read-write set about twice the payload (the chaincode writes the
+// records and their index keys).
+func recordChain(tb testing.TB, payloads [][]byte, txsPerBlock int) recordedChain {
+	mustMarshal := func(m proto.Message) []byte {
+		b, err := proto.Marshal(m)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	cert := func(seed byte) []byte { return filler(850, seed) }
+	var c recordedChain
+	// Block 0 is the channel's configuration, as on a real ledger.
+	cfg := mustMarshal(&common.Envelope{Payload: mustMarshal(&common.Payload{
+		Header: &common.Header{ChannelHeader: mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: "trustline"})},
+		Data:   filler(20000, 1)})})
+	block := func(num uint64, data [][]byte) []byte {
+		md := make([][]byte, common.BlockMetadataIndex_COMMIT_HASH+1)
+		md[common.BlockMetadataIndex_SIGNATURES] = filler(4*(850+72), 2)
+		filter := make([]byte, len(data)) // all VALID (0)
+		md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = filter
+		return mustMarshal(&common.Block{Header: &common.BlockHeader{Number: num, PreviousHash: filler(32, 3), DataHash: filler(32, 4)},
+			Data: &common.BlockData{Data: data}, Metadata: &common.BlockMetadata{Metadata: md}})
+	}
+	c.blocks = append(c.blocks, block(0, [][]byte{cfg}))
+	for first := 0; first < len(payloads); first += txsPerBlock {
+		num := uint64(len(c.blocks))
+		var data [][]byte
+		for i, p := range payloads[first:min(first+txsPerBlock, len(payloads))] {
+			txID := fmt.Sprintf("%064x", sha256.Sum256(fmt.Appendf(nil, "%d/%d", num, i)))
+			ev := mustMarshal(&peer.ChaincodeEvent{ChaincodeId: "trustline", TxId: txID, EventName: ledger.EventName, Payload: p})
+			ca := mustMarshal(&peer.ChaincodeAction{Results: filler(2*len(p), 5), Events: ev,
+				Response: &peer.Response{Status: 200}, ChaincodeId: &peer.ChaincodeID{Name: "trustline", Version: "1"}})
+			prp := mustMarshal(&peer.ProposalResponsePayload{ProposalHash: filler(32, 6), Extension: ca})
+			var ends []*peer.Endorsement
+			for e := range 3 {
+				ends = append(ends, &peer.Endorsement{Endorser: cert(byte(10 + e)), Signature: filler(72, byte(20+e))})
+			}
+			act := mustMarshal(&peer.ChaincodeActionPayload{ChaincodeProposalPayload: filler(len(p)+200, 7),
+				Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: ends}})
+			sh := mustMarshal(&common.SignatureHeader{Creator: cert(8), Nonce: filler(24, 9)})
+			tx := mustMarshal(&peer.Transaction{Actions: []*peer.TransactionAction{{Header: sh, Payload: act}}})
+			ch := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: "trustline", TxId: txID,
+				Timestamp: nil, Extension: filler(20, 10)})
+			pl := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: ch, SignatureHeader: sh}, Data: tx})
+			data = append(data, mustMarshal(&common.Envelope{Payload: pl, Signature: filler(72, 11)}))
+		}
+		c.blocks = append(c.blocks, block(num, data))
+		c.events += len(data)
+	}
+	for _, b := range c.blocks {
+		c.bytes += len(b)
+	}
+	return c
+}
+
+// recordedSource delivers a recorded chain as the gateway client does:
+// each block unmarshalled from its bytes, then parsed by parseBlocks.
+type recordedSource struct{ c recordedChain }
+
+func (s recordedSource) raw(ctx context.Context, start uint64) <-chan *common.Block {
+	out := make(chan *common.Block, 16)
+	go func() {
+		defer close(out)
+		for _, raw := range s.c.blocks[start:] {
+			b := new(common.Block)
+			if err := proto.Unmarshal(raw, b); err != nil {
+				panic(err)
+			}
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+		<-ctx.Done()
+	}()
+	return out
+}
+
+func (s recordedSource) Blocks(ctx context.Context, start uint64) (<-chan Block, error) {
+	return parseBlocks(ctx, s.raw(ctx, start), "trustline"), nil
+}
+
+func (s recordedSource) Height(context.Context) (uint64, error) { return uint64(len(s.c.blocks)), nil }
+
+// loadAvg is the first field of /proc/loadavg ("" where there is none).
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := bytes.Fields(b)
+	if len(f) == 0 {
+		return ""
+	}
+	return string(f[0])
+}
+
+// BenchmarkRebuild measures a member catching up from block 0: a recorded
+// block stream (TRUSTLINE_BENCH_EVENTS payloads, default 50,000, of the
+// chaincode's event encoding, TRUSTLINE_BENCH_BLOCK_TXS a block, default
+// 20) is rebuilt into a fresh on-disk index by the follower, as a node
+// does (synced commits: "node"), and as `trustline index rebuild` does
+// (NoSync: "rebuild"). The baselines from the same run: "deliver" is the
+// stream alone with a no-op consumer (each block unmarshalled, as the
+// gateway client delivers it), the upper bound of any rebuild that reads
+// blocks through the gateway; "parse" adds ParseBlock and the payloads'
+// JSON decoding. Each sub-benchmark reports events/s, and the rebuilds
+// their ratio to delivery.
+func BenchmarkRebuild(b *testing.B) {
+	n := envInt(b, "TRUSTLINE_BENCH_EVENTS", 50_000)
+	per := envInt(b, "TRUSTLINE_BENCH_BLOCK_TXS", 20)
+	c := recordChain(b, supplyPayloads(b, n), per)
+	b.Logf("recorded %d blocks, %d events, %.1f MiB; GOMAXPROCS %d", len(c.blocks), c.events, float64(c.bytes)/(1<<20), runtime.GOMAXPROCS(0))
+	src := recordedSource{c}
+	var deliver float64
+	report := func(b *testing.B, name string, d time.Duration) float64 {
+		rate := float64(c.events) * float64(b.N) / d.Seconds()
+		b.ReportMetric(rate, "events/s")
+		b.ReportMetric(0, "ns/op")
+		if deliver > 0 && name != "deliver" {
+			b.ReportMetric(rate/deliver, "x-deliver")
+		}
+		b.Logf("%s: %.0f events/s (%.2fx delivery), load %s", name, rate, rate/max(deliver, 1), loadAvg())
+		return rate
+	}
+	b.Run("deliver", func(b *testing.B) {
+		t0 := time.Now()
+		for range b.N {
+			ctx, cancel := context.WithCancel(context.Background())
+			n := 0
+			for range src.raw(ctx, 0) {
+				if n++; n == len(c.blocks) {
+					break
+				}
+			}
+			cancel()
+		}
+		deliver = report(b, "deliver", time.Since(t0))
+	})
+	b.Run("parse", func(b *testing.B) {
+		f := &Follower{log: slog.New(slog.DiscardHandler)}
+		t0 := time.Now()
+		for range b.N {
+			ctx, cancel := context.WithCancel(context.Background())
+			blocks, _ := src.Blocks(ctx, 0)
+			n := 0
+			for d := range orderedMap(ctx, blocks, 0, f.decode, nil) {
+				if d.Err != nil {
+					b.Fatal(d.Err)
+				}
+				if n++; n == len(c.blocks) {
+					break
+				}
+			}
+			cancel()
+		}
+		report(b, "parse", time.Since(t0))
+	})
+	for _, mode := range []struct {
+		name   string
+		noSync bool
+	}{{"node", false}, {"rebuild", true}} {
+		b.Run(mode.name, func(b *testing.B) {
+			var total time.Duration
+			for range b.N {
+				dir := b.TempDir()
+				idx, err := index.Open(filepath.Join(dir, "index"), &index.Options{NoSync: mode.noSync})
+				if err != nil {
+					b.Fatal(err)
+				}
+				f := New(src, idx, &Options{StopAt: uint64(len(c.blocks)), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				t0 := time.Now()
+				if err := f.Run(context.Background()); err != nil {
+					b.Fatal(err)
+				}
+				err = idx.Close()
+				total += time.Since(t0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if cp := f.idx.Checkpoint(); cp.Events != uint64(c.events) {
+					b.Fatalf("indexed %d events of %d", cp.Events, c.events)
+				}
+			}
+			report(b, mode.name, total)
+		})
+	}
+}
+
+func envInt(tb testing.TB, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		tb.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
+}

@@ -1,0 +1,99 @@
+package index
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/ledger"
+)
+
+// Prepared is what applying a payload needs that depends on the payload
+// alone: its EPCIS events decoded, and the content hashes of its leaves
+// (events and anchored records). That is most of the work of an apply and
+// needs no index state, so a follower prepares the payloads of the blocks
+// it has received on every core (Prepare) and applies them in order.
+type Prepared struct {
+	epcis  []preparedEPCIS
+	leaves []preparedLeaf // EPCIS events, then records
+	err    error
+}
+
+type preparedEPCIS struct {
+	f  epcis.Event
+	at string // eventTime as a key (eventTimeKey)
+}
+
+// preparedLeaf is a leaf's id and the value of its b entry without the
+// transaction id: space, hex SHA-256 of the content.
+type preparedLeaf struct {
+	id, sum string
+}
+
+// Prepare prepares ev for Tx.Prepared. Errors are kept for the apply,
+// which rejects the payload with an *ApplyError as it would unprepared.
+func Prepare(ev *ledger.Event) *Prepared {
+	p := &Prepared{epcis: make([]preparedEPCIS, len(ev.EPCIS))}
+	p.err = p.prepare(ev)
+	return p
+}
+
+func (p *Prepared) prepare(ev *ledger.Event) error {
+	for i, raw := range ev.EPCIS {
+		e := &p.epcis[i]
+		if err := json.Unmarshal(raw, &e.f); err != nil {
+			return fmt.Errorf("EPCIS event %d: %w", i, err)
+		}
+		if !validComponent(e.f.EventID) {
+			return fmt.Errorf("EPCIS event %d: eventID %q", i, e.f.EventID)
+		}
+		at, err := eventTimeKey(e.f.EventTime)
+		if err != nil {
+			return fmt.Errorf("EPCIS event %d: %w", i, err)
+		}
+		e.at = at
+		if err := p.leaf(e.f.EventID, raw); err != nil {
+			return err
+		}
+	}
+	// The records claims rest on are leaves too (ledger.Record), so that a
+	// receipt proves them as it proves events.
+	recs, err := ev.Records()
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if err := p.leaf(r.ID, r.JSON); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *Prepared) leaf(id string, doc []byte) error {
+	h, err := ledger.ContentHash(doc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", id, err)
+	}
+	p.leaves = append(p.leaves, preparedLeaf{id: id, sum: " " + hex.EncodeToString(h[:])})
+	return nil
+}
+
+// applyTx writes the index updates of the payload ev recorded at pos into
+// w; p is ev prepared, nil to prepare it here.
+func applyTx(w writer, pos Position, ev *ledger.Event, p *Prepared) error {
+	if p == nil {
+		p = Prepare(ev)
+	}
+	if p.err != nil {
+		return &ApplyError{Pos: pos, Err: p.err}
+	}
+	if err := applyEvent(w, ev, p); err != nil {
+		return &ApplyError{Pos: pos, Err: err}
+	}
+	if err := applyPositions(w, pos, p); err != nil { // blocks.go
+		return &ApplyError{Pos: pos, Err: err}
+	}
+	return nil
+}
