@@ -300,3 +300,80 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// orderedMap keeps the input's order whatever order its workers finish
+// in, and stops after the last value.
+func TestOrderedMap(t *testing.T) {
+	in := make(chan int)
+	go func() {
+		for i := range 200 {
+			in <- i
+		}
+		close(in)
+	}()
+	out := orderedMap(context.Background(), in, 4, func(i int) int {
+		time.Sleep(time.Duration(i%7) * 100 * time.Microsecond)
+		return i
+	}, func(i int) bool { return i == 150 })
+	want := 0
+	for got := range out {
+		if got != want {
+			t.Fatalf("got %d, want %d", got, want)
+		}
+		want++
+	}
+	if want != 151 {
+		t.Errorf("stopped after %d values, want 151", want)
+	}
+}
+
+// A follower catching up commits the blocks waiting for it together: fewer
+// commits than blocks, and the same index as block by block.
+func TestFollowerBatchesCatchUp(t *testing.T) {
+	sizes := make([]int, 300)
+	for i := range sizes {
+		sizes[i] = i % 3
+	}
+	src := &fakeSource{chain: chain(t, sizes...)}
+	digest := func(batched bool) (string, int) {
+		idx, err := index.Open("idx", &index.Options{FS: vfs.NewMem()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer idx.Close()
+		commits := 0
+		defer idx.Watch(func(index.Change) { commits++ })()
+		if batched {
+			f := New(src, idx, &Options{StopAt: uint64(len(sizes)), Logger: slog.New(slog.DiscardHandler)})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := f.Run(ctx); err != nil || ctx.Err() != nil {
+				t.Fatalf("Run = %v (ctx %v)", err, ctx.Err())
+			}
+		} else {
+			for _, b := range src.chain {
+				d := (&Follower{log: slog.New(slog.DiscardHandler)}).decode(b)
+				if _, err := idx.ApplyBlock(b.Number, d.txs); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if cp := idx.Checkpoint(); cp.NextBlock() != uint64(len(sizes)) || cp.Blocks != uint64(len(sizes)) {
+			t.Fatalf("checkpoint %+v", cp)
+		}
+		d, err := idx.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d, commits
+	}
+	want, perBlock := digest(false)
+	got, commits := digest(true)
+	if got != want {
+		t.Errorf("digest %s, block by block %s", got, want)
+	}
+	if commits >= perBlock {
+		t.Errorf("%d commits for %d blocks", commits, perBlock)
+	}
+	t.Logf("%d blocks in %d commits", perBlock, commits)
+}

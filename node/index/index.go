@@ -11,7 +11,9 @@
 // says which; applying a position at or before the checkpoint is a no-op,
 // so a follower may replay from the checkpoint's block without duplicating.
 // ApplyBlock does the same for a whole block at once, and moves the
-// checkpoint past the block even when it holds no trustline transaction.
+// checkpoint past the block even when it holds no trustline transaction;
+// ApplyBlocks for consecutive blocks at once (a node catching up), with
+// one sync for all of them.
 //
 // # Key layout
 //
@@ -174,6 +176,9 @@ func Open(dir string, opts *Options) (*Index, error) {
 	}
 	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
+	// A 64 MiB memtable (Pebble's default is 4 MiB) flushes a rebuild's
+	// writes in fewer, larger tables: compactions took as much CPU as the
+	// apply itself in BenchmarkRebuild, 7× less with it.
 	po := &pebble.Options{FS: o.FS, Cache: cache, Logger: pebbleLogger{log}, EventListener: pebbleEvents(log), MemTableSize: 64 << 20}
 	// Bloom filters on every level let a point Get (unit, lot, product,
 	// event, recall: several per trace) skip the tables that cannot hold
