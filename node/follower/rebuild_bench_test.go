@@ -267,6 +267,47 @@ func BenchmarkRebuild(b *testing.B) {
 		}
 		report(b, "parse", time.Since(t0))
 	})
+	// The follower as it was: each block parsed, decoded and committed
+	// (synced) in turn on one goroutine.
+	b.Run("serial", func(b *testing.B) {
+		var total time.Duration
+		for range b.N {
+			idx, err := index.Open(filepath.Join(b.TempDir(), "index"), nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			for _, raw := range c.blocks {
+				blk := new(common.Block)
+				if err := proto.Unmarshal(raw, blk); err != nil {
+					b.Fatal(err)
+				}
+				pb, err := ParseBlock(blk, "trustline")
+				if err != nil {
+					b.Fatal(err)
+				}
+				var txs []index.Tx
+				for i, t := range pb.Txs {
+					if t.Valid && t.Event != nil && t.Event.Name == ledger.EventName {
+						ev := new(ledger.Event)
+						if err := json.Unmarshal(t.Event.Payload, ev); err != nil {
+							b.Fatal(err)
+						}
+						txs = append(txs, index.Tx{Pos: index.Position{Block: pb.Number, Tx: i, TxID: t.ID}, Event: ev})
+					}
+				}
+				if _, err := idx.ApplyBlock(pb.Number, txs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			err = idx.Close()
+			total += time.Since(t0)
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, "serial", total)
+	})
 	for _, mode := range []struct {
 		name   string
 		noSync bool
