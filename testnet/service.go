@@ -59,4 +59,3 @@ func (n *Network) DeployService(name, addr string) (string, error) {
 	}
 	return id, nil
 }
-
