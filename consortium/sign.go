@@ -157,7 +157,7 @@ func (u *Update) Check(cc *ChannelConfig) (Tally, error) {
 	switch {
 	case u.Kind == KindAdd && cc.HasOrg(u.MSPID):
 		return Tally{}, fmt.Errorf("%w: %s is already in channel %s", ErrExists, u.MSPID, cc.Channel)
-	case u.Kind == KindRemove && !cc.HasOrg(u.MSPID):
+	case (u.Kind == KindRemove || u.Kind == KindMSP) && !cc.HasOrg(u.MSPID):
 		return Tally{}, fmt.Errorf("%w: %s is not in channel %s", ErrNotMember, u.MSPID, cc.Channel)
 	}
 	var cu common.ConfigUpdate
@@ -301,8 +301,11 @@ func ruleFor(cc *ChannelConfig, path string) (Rule, error) {
 	if cp == nil {
 		return Rule{}, fmt.Errorf("%w: no policy %s", ErrInvalid, path)
 	}
+	if cp.Policy.GetType() == int32(common.Policy_SIGNATURE) {
+		return signatureRule(path, cp.Policy)
+	}
 	if cp.Policy.GetType() != int32(common.Policy_IMPLICIT_META) {
-		return Rule{}, fmt.Errorf("%w: policy %s is not an ImplicitMeta policy over the members' admins; trustline counts only those", ErrInvalid, path)
+		return Rule{}, fmt.Errorf("%w: policy %s is neither an ImplicitMeta policy over the members' admins nor a signature policy; trustline counts only those", ErrInvalid, path)
 	}
 	var im common.ImplicitMetaPolicy
 	if err := proto.Unmarshal(cp.Policy.Value, &im); err != nil {
@@ -331,5 +334,33 @@ func ruleFor(cc *ChannelConfig, path string) (Rule, error) {
 	case common.ImplicitMetaPolicy_MAJORITY:
 		r.Need = len(orgs)/2 + 1
 	}
+	return r, nil
+}
+
+// signatureRule describes a signature policy of the form an
+// organisation's Admins policy takes, OR('X.admin', …): one admin
+// signature of any organisation it names.
+func signatureRule(path string, p *common.Policy) (Rule, error) {
+	var env common.SignaturePolicyEnvelope
+	if err := proto.Unmarshal(p.Value, &env); err != nil {
+		return Rule{}, fmt.Errorf("%w: policy %s: %v", ErrInvalid, path, err)
+	}
+	nof := env.Rule.GetNOutOf()
+	if nof == nil || nof.N != 1 {
+		return Rule{}, fmt.Errorf("%w: policy %s is not OR(…) of admin principals; trustline counts only those", ErrInvalid, path)
+	}
+	r := Rule{Policy: path, Need: 1}
+	var names []string
+	for _, id := range env.Identities {
+		var role mspproto.MSPRole
+		if id.PrincipalClassification != mspproto.MSPPrincipal_ROLE || proto.Unmarshal(id.Principal, &role) != nil || role.Role != mspproto.MSPRole_ADMIN {
+			return Rule{}, fmt.Errorf("%w: policy %s names principals other than admins; trustline counts only admins", ErrInvalid, path)
+		}
+		if !slices.Contains(r.Orgs, role.MspIdentifier) {
+			r.Orgs = append(r.Orgs, role.MspIdentifier)
+			names = append(names, "'"+role.MspIdentifier+".admin'")
+		}
+	}
+	r.Rule = "OR(" + strings.Join(names, ", ") + ")"
 	return r, nil
 }

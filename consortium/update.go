@@ -61,6 +61,9 @@ const UpdateVersion = 1
 const (
 	KindAdd    = "add"
 	KindRemove = "remove"
+	// KindMSP publishes a member's current MSP: its CRLs (revoked
+	// identities) and renewed CA certificates. Its own admin signs it.
+	KindMSP = "msp"
 )
 
 // Update is a proposed membership change: what `consortium propose-add`
@@ -112,8 +115,15 @@ func (u *Update) Describe() string {
 	if u.Consenter {
 		what = "peer organisation and BFT consenter"
 	}
-	if u.Kind == KindRemove {
+	switch u.Kind {
+	case KindRemove:
 		return fmt.Sprintf("remove %s (%s) from channel %s", u.MSPID, what, u.Channel)
+	case KindMSP:
+		crls := 0
+		if u.Card != nil {
+			crls = len(u.Card.CRLs)
+		}
+		return fmt.Sprintf("publish %s's MSP (CA certificates, %d CRLs) to channel %s", u.MSPID, crls, u.Channel)
 	}
 	return fmt.Sprintf("add %s as %s to channel %s", u.MSPID, what, u.Channel)
 }
@@ -149,7 +159,7 @@ func ReadUpdate(path string) (*Update, error) {
 	if u.Version != UpdateVersion {
 		return nil, fmt.Errorf("%w: update file %s: version %d (this trustline reads version %d)", ErrInvalid, path, u.Version, UpdateVersion)
 	}
-	if u.Kind != KindAdd && u.Kind != KindRemove {
+	if u.Kind != KindAdd && u.Kind != KindRemove && u.Kind != KindMSP {
 		return nil, fmt.Errorf("%w: update file %s: kind %q", ErrInvalid, path, u.Kind)
 	}
 	var cu common.ConfigUpdate
@@ -297,6 +307,58 @@ func ProposeRemove(cc *ChannelConfig, mspID string, opts RemoveOptions) (*Update
 		}
 	}
 	return newUpdate(cc, next, KindRemove, mspID, consenter, opts.ProposedBy, opts.Now)
+}
+
+// ProposeMSP computes the update that publishes card's organisation's
+// current MSP to the channel: its CRLs replace the channel's (so that the
+// identities it revoked are refused from the next block on), and CA
+// certificates on the card that the channel lacks (a renewed CA) are added
+// beside the old ones, so certificates issued by either stay valid. The
+// MSP value's mod_policy is the organisation's own Admins: its admin alone
+// signs.
+func ProposeMSP(cc *ChannelConfig, card orgca.Card, opts RemoveOptions) (*Update, error) {
+	if err := card.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+	}
+	if !cc.HasOrg(card.MSPID) {
+		return nil, fmt.Errorf("%w: %s is not in channel %s (config block %d)", ErrNotMember, card.MSPID, cc.Channel, cc.Block)
+	}
+	next := proto.Clone(cc.Config).(*common.Config)
+	for _, g := range []string{groupApplication, groupOrderer} {
+		org := next.ChannelGroup.Groups[g].GetGroups()[card.MSPID]
+		if org == nil {
+			continue
+		}
+		fc, err := orgMSP(org)
+		if err != nil {
+			return nil, err
+		}
+		fc.RevocationList = nil
+		for _, crl := range card.CRLs {
+			fc.RevocationList = append(fc.RevocationList, []byte(crl))
+		}
+		if !slices.ContainsFunc(fc.RootCerts, func(b []byte) bool { return bytes.Equal(b, []byte(card.RootCert)) }) {
+			fc.RootCerts = append(fc.RootCerts, []byte(card.RootCert))
+		}
+		if !slices.ContainsFunc(fc.TlsRootCerts, func(b []byte) bool { return bytes.Equal(b, []byte(card.TLSRootCert)) }) {
+			fc.TlsRootCerts = append(fc.TlsRootCerts, []byte(card.TLSRootCert))
+		}
+		var mc mspproto.MSPConfig
+		if err := proto.Unmarshal(org.Values["MSP"].Value, &mc); err != nil {
+			return nil, err
+		}
+		mc.Config = mustMarshal(fc)
+		org.Values["MSP"].Value = mustMarshal(&mc)
+	}
+	u, err := newUpdate(cc, next, KindMSP, card.MSPID, false, opts.ProposedBy, opts.Now)
+	if err != nil {
+		if errors.Is(err, ErrInvalid) {
+			return nil, fmt.Errorf("%w: the channel already has %s's MSP as its card describes it (revoke an identity or renew a CA first)", ErrInvalid, card.MSPID)
+		}
+		return nil, err
+	}
+	u.Card = &card
+	return u, nil
 }
 
 func newUpdate(cc *ChannelConfig, next *common.Config, kind, mspID string, consenter bool, by string, now time.Time) (*Update, error) {

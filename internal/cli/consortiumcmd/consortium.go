@@ -32,12 +32,13 @@ with its own admin.
 
 Membership changes by the members' vote: one admin proposes adding a member
 (` + "`propose-add`" + `, a peer organisation and optionally a BFT consenter) or
-removing one (` + "`propose-remove`" + `); each admin signs the update file on its own
+removing one (` + "`propose-remove`" + `), or a member publishes its revocations
+and renewed CAs (` + "`propose-msp`" + `); each admin signs the update file on its own
 host (` + "`sign`" + `); once a majority signed, anyone submits it (` + "`submit`" + `).
 ` + "`status`" + ` shows members, consenters, certificate expiry, the chaincode and
 pending updates.`,
 	}
-	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios), newProposeAddCmd(ios, f), newProposeRemoveCmd(ios, f), newSignCmd(ios), newSubmitCmd(ios, f), newStatusCmd(ios, f))
+	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios), newProposeAddCmd(ios, f), newProposeRemoveCmd(ios, f), newProposeMSPCmd(ios, f), newSignCmd(ios), newSubmitCmd(ios, f), newStatusCmd(ios, f))
 	return cmd
 }
 

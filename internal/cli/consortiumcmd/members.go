@@ -171,6 +171,45 @@ every remaining consenter is healthy (submit checks).`,
 	return cmd
 }
 
+func newProposeMSPCmd(ios *iostreams.IO, f *cmdutil.Factory) *cobra.Command {
+	var m memberFlags
+	var out string
+	cmd := &cobra.Command{
+		Use:   "propose-msp --org-dir DIR",
+		Short: "Publish your organisation's CRL and renewed CA certificates to the channel",
+		Long: `Compute the update that publishes your organisation's current MSP, as your
+card now describes it, to the channel: its certificate revocation list
+replaces the channel's (identities revoked with ` + "`trustline org revoke`" + ` are refused
+from the next block on), and a renewed CA certificate is added beside the old
+one (certificates issued by either stay valid). The MSP is your
+organisation's own: your admin's signature is the one it needs, and it is
+signed as it is proposed; submit it with ` + "`trustline consortium submit`" + `.`,
+		Example: `  trustline org revoke --dir supplier/ --name clerk
+  trustline consortium propose-msp --org-dir supplier/ --out crl.update.json
+  trustline consortium submit crl.update.json --org-dir supplier/`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o, s, oc, err := m.open(cmd, f.Orderer)
+			if err != nil {
+				return err
+			}
+			defer oc.Close()
+			cc, err := oc.Config(cmd.Context(), m.channel)
+			if err != nil {
+				return cmdutil.Unavailable(err)
+			}
+			u, err := consortium.ProposeMSP(cc, o.Card(), consortium.RemoveOptions{ProposedBy: o.MSPID()})
+			if err != nil {
+				return refusal(err)
+			}
+			return writeProposal(ios, u, s, cc, out)
+		},
+	}
+	m.add(cmd)
+	cmd.Flags().StringVar(&out, "out", "", "update file to write (default: msp-MSPID.update.json)")
+	return cmd
+}
+
 // writeProposal signs u as the proposer and writes it.
 func writeProposal(ios *iostreams.IO, u *consortium.Update, s *consortium.Signer, cc *consortium.ChannelConfig, out string) error {
 	if out == "" {

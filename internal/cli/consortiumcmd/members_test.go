@@ -289,3 +289,44 @@ func TestMembershipUsage(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishCRL: a member revokes an identity and publishes its CRL; its
+// own admin's signature is the one needed.
+func TestPublishCRL(t *testing.T) {
+	orgs, fc := members(t)
+	supplier := orgs[1]
+	if r := run(t, fc, "propose-msp", "--org-dir", supplier.Dir(), "--out", filepath.Join(t.TempDir(), "x.json")); r.Code != cmdutil.ExitUsage || !strings.Contains(r.Stderr, "the channel already has SupplierMSP's MSP as its card describes it") {
+		t.Errorf("nothing to publish: exit %d %q", r.Code, r.Stderr)
+	}
+	if _, err := supplier.Enroll("clerk", orgca.EnrollOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := supplier.Revoke("clerk"); err != nil {
+		t.Fatal(err)
+	}
+	upd := filepath.Join(t.TempDir(), "crl.json")
+	r := run(t, fc, "propose-msp", "--org-dir", supplier.Dir(), "--out", upd)
+	if r.Code != 0 || !strings.Contains(r.Stderr, "publish SupplierMSP's MSP (CA certificates, 1 CRLs) to channel trustline") || !strings.Contains(r.Stderr, "ready to submit") {
+		t.Fatalf("propose-msp: exit %d %q", r.Code, r.Stderr)
+	}
+	if r := run(t, fc, "submit", upd, "--org-dir", supplier.Dir()); r.Code != 0 {
+		t.Fatalf("submit: exit %d %q", r.Code, r.Stderr)
+	}
+	m, err := fc.cc.MSP("SupplierMSP")
+	if err != nil || len(m.RevocationList) != 1 || len(m.RootCerts) != 1 {
+		t.Errorf("the channel's SupplierMSP after the update: %d CRLs, %d roots, %v", len(m.GetRevocationList()), len(m.GetRootCerts()), err)
+	}
+	// Another member cannot publish it for it: brand's signature does not
+	// count for SupplierMSP's own MSP.
+	supplier.Enroll("clerk2", orgca.EnrollOptions{})
+	supplier.Revoke("clerk2")
+	upd2 := filepath.Join(t.TempDir(), "crl2.json")
+	run(t, fc, "propose-msp", "--org-dir", supplier.Dir(), "--out", upd2)
+	u, _ := consortium.ReadUpdate(upd2)
+	u.Signatures = nil
+	u.WriteFile(upd2)
+	run(t, fc, "sign", upd2, "--org-dir", orgs[0].Dir())
+	if r := run(t, fc, "submit", upd2, "--org-dir", orgs[0].Dir()); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "0 of 1 member admins signed; /Channel/Application/SupplierMSP/Admins (OR('SupplierMSP.admin')) needs 1") {
+		t.Errorf("brand signing supplier's MSP: exit %d %q", r.Code, r.Stderr)
+	}
+}
