@@ -57,13 +57,14 @@ $(TRUSTLINE_BINS): $(BIN)/%:
 	@mkdir -p $(BIN)
 	$(GO) build -trimpath -ldflags "-X github.com/trustline/trustline/internal/cli.Version=$(VERSION)" -o $@ ./cmd/$*
 
-# The consumer page is tested in headless Chromium (Debian's package); those
+# The consumer page is tested in headless Chromium (Debian's package, with
+# a Chinese font so that the zh-CN page renders); those
 # tests skip, saying so, when it is absent, and fail instead when
 # TRUSTLINE_REQUIRE_TOOLS=1 (CI sets it).
-chromium: ## install Debian's Chromium for the browser tests, if missing (needs root or sudo)
-	@command -v chromium >/dev/null 2>&1 || { \
+chromium: ## install Debian's Chromium and a Chinese font for the browser tests, if missing (needs root or sudo)
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q .; } || { \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null && echo "installed $$(chromium --version)"; }
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null && echo "installed $$(chromium --version) and WenQuanYi Micro Hei"; }
 
 # The multi-host tests put each organisation in a network namespace and cut,
 # delay and drop its traffic with nftables (Debian's package); they need root.

@@ -70,6 +70,13 @@ type Options struct {
 	// Now is the clock of the days to expiry the traces and pages show
 	// (expiry.go); nil means time.Now.
 	Now func() time.Time
+	// Members are the consortium's display names by MSP id (from the org
+	// cards), for the consumer page; a member without one shows as its
+	// MSP id.
+	Members map[string]string
+	// Locations is location master data, for the consumer page's place
+	// names, time zones and map; nil means the ledger's own place data.
+	Locations web.Locations
 }
 
 // Server is the API's http.Handler.
@@ -360,7 +367,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	html := negotiate(r, typeJSON, typeLinkset, typeHTML) == typeHTML && r.URL.Query().Get("format") != "json"
 	if r.URL.Path == "/" {
 		if html {
-			s.htmlError(w, r, http.StatusNotFound, "Nothing to see here", "Scan the QR code on a package to see where it comes from.", "")
+			s.htmlError(w, r, http.StatusNotFound, "err.root", "err.rootMsg", "")
 			return
 		}
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found",
@@ -374,7 +381,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	l, err := digitallink.Parse(uri)
 	if err != nil {
 		if html {
-			s.htmlError(w, r, http.StatusBadRequest, "This code cannot be read", "The address is not a valid GS1 Digital Link.", err.Error())
+			s.htmlError(w, r, http.StatusBadRequest, "err.badLink", "err.badLinkMsg", err.Error())
 			return
 		}
 		s.invalidLink(w, r, err)
@@ -407,8 +414,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if html && errors.Is(err, index.ErrNotFound) {
-			s.htmlError(w, r, http.StatusNotFound, "Product not found",
-				"This node has no record of this product or lot.", l.String())
+			s.htmlError(w, r, http.StatusNotFound, "err.notFound", "err.notFoundMsg", l.String())
 			return
 		}
 		s.fail(w, r, err)
@@ -462,15 +468,24 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 // servePage renders the consumer page of a product or trace.
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink.Link, v any) {
 	links := web.Links{JSON: l.Path() + "?format=json", Linkset: l.Path() + "?linkType=all", QR: "/qr" + l.Path() + ".svg"}
+	// The shopper's language: ?lang= (the page's switcher), else
+	// Accept-Language (lang.go of package web).
+	lang := web.MatchLang(r)
+	w.Header().Add("Vary", "Accept-Language")
+	w.Header().Set("Content-Language", lang.Code)
+	opts := []web.Option{web.In(lang), web.Members(s.opts.Members)}
+	if s.opts.Locations != nil {
+		opts = append(opts, web.WithLocations(s.opts.Locations))
+	}
 	var p *web.Page
 	switch v := v.(type) {
 	case ledger.Product:
-		p = web.ProductPage(v, links)
+		p = web.ProductPage(v, links, opts...)
 	case index.Trace:
 		q := url.Values{"MATCH_epcClass": {l.LotLink().String()}}
 		links.Events = "/events?" + q.Encode()
 		var err error
-		if p, err = web.TracePage(s.idx, v, links); err != nil {
+		if p, err = web.TracePage(s.idx, v, links, opts...); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -500,16 +515,20 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			return
 		}
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
-		s.htmlError(w, r, http.StatusInternalServerError, "Something went wrong", "This page could not be shown; please try again later.", "")
+		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
 	}
 }
 
-// htmlError answers a browser with a friendly error page.
+// htmlError answers a browser with a friendly error page in its language;
+// title and msg are message keys (package web's messages).
 func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, status int, title, msg, detail string) {
+	lang := web.MatchLang(r)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", lang.Code)
+	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := s.page.Error(w, web.Error{Title: title, Message: msg, Detail: detail}); err != nil {
+	if err := s.page.Error(w, web.Error{Title: lang.T(title), Message: lang.T(msg), Detail: detail, L: lang}); err != nil {
 		s.log.Error("rendering an error page", "path", r.URL.Path, "err", err)
 	}
 }

@@ -13,6 +13,7 @@ package api
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,11 @@ type Badge struct {
 	EvaluatedAt string          `json:"evaluatedAt,omitempty"`
 	Link        string          `json:"link"`
 	Claims      []claims.Result `json:"claims"`
+	// Lang is the language of Label and of the SVG (?lang=, else
+	// Accept-Language: zh-CN, en or de).
+	Lang string `json:"lang"`
+	// Label is how the badge reads the status in Lang ("✓ holds", "✓ 已兑现").
+	Label string `json:"label"`
 }
 
 // badgeHub wakes a lot's stream subscribers when the index changes what
@@ -177,7 +183,10 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		sub = s.badges.subscribe(l.GTIN, l.Lot) // before the badge: no change is missed
 		defer sub.close()
 	}
-	key := "badge " + r.Host + r.URL.RequestURI() // the badge links to the page on s.base(r)
+	lang := web.MatchLang(r)
+	w.Header().Add("Vary", "Accept-Language")
+	w.Header().Set("Content-Language", lang.Code)
+	key := "badge " + lang.Code + " " + r.Host + r.URL.RequestURI() // the badge links to the page on s.base(r)
 	var st indexState
 	if format != "/stream" {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
@@ -226,8 +235,8 @@ func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Ba
 }
 
 // badgeOf is lotBadge and the lot's state it was built from.
-func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (Badge, ledger.LotSummary, error) {
-	lot, err := s.idx.Lot(l.GTIN, l.Lot)
+func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (b Badge, lot ledger.LotSummary, err error) {
+	lot, err = s.idx.Lot(l.GTIN, l.Lot)
 	if err != nil {
 		return Badge{}, lot, err
 	}
@@ -236,7 +245,9 @@ func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (Bad
 		return Badge{}, lot, err
 	}
 	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
-	b := Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: s.base(r) + page, Claims: rs}
+	lang := web.MatchLang(r)
+	defer func() { b.Lang, b.Label = lang.Code, badgeLabel(lang, b) }()
+	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: s.base(r) + page, Claims: rs}
 	if claim != "" {
 		i := -1
 		for j, c := range rs {
@@ -319,19 +330,17 @@ var badgeColours = map[claims.Status]string{claims.Holds: "#2e7d32", claims.Fail
 // badgeSVG draws a shields-style badge: label on dark grey, status on its
 // colour; text widths are estimated (Verdana 11 px averages ~7 px a rune).
 func badgeSVG(b Badge) []byte {
+	lang := cmp.Or(web.LangOf(b.Lang), web.English)
 	label := b.Wording
 	if label == "" {
-		label = "trustline claims"
+		label = lang.T("badge.label")
 	}
 	if utf8.RuneCountInString(label) > 40 {
 		label = string([]rune(label)[:39]) + "…"
 	}
-	status := web.StatusLabel(b.Status)
-	if b.Recalled && b.Claim == "" {
-		status = "✗ recalled"
-	}
-	lw := 10 + 7*utf8.RuneCountInString(label)
-	sw := 10 + 7*utf8.RuneCountInString(status)
+	status := badgeLabel(lang, b)
+	lw := 10 + textWidth(label)
+	sw := 10 + textWidth(status)
 	colour := badgeColours[b.Status]
 	if colour == "" {
 		colour = badgeColours[claims.Pending]
@@ -344,6 +353,28 @@ func badgeSVG(b Badge) []byte {
 	fmt.Fprintf(&buf, `<g fill="#fff" font-family="Verdana,DejaVu Sans,sans-serif" font-size="11" text-anchor="middle">`)
 	fmt.Fprintf(&buf, `<text x="%d" y="14">%s</text><text x="%d" y="14" font-weight="bold">%s</text></g></svg>`, lw/2, html.EscapeString(label), lw+sw/2, html.EscapeString(status))
 	return buf.Bytes()
+}
+
+// textWidth estimates text's width at 11 px: ~7 px a Latin rune, 11 px a
+// CJK one (full width).
+func textWidth(text string) int {
+	w := 0
+	for _, r := range text {
+		if r >= 0x2E80 {
+			w += 11
+		} else {
+			w += 7
+		}
+	}
+	return w
+}
+
+// badgeLabel is how the badge reads b's status in lang.
+func badgeLabel(lang *web.Lang, b Badge) string {
+	if b.Recalled && b.Claim == "" {
+		return lang.T("badge.recalled")
+	}
+	return lang.T("badge." + string(b.Status))
 }
 
 // claimViews gives the consumer page its claim badges.

@@ -41,7 +41,8 @@ type Tick struct {
 	Label string
 }
 
-func newChart(rs []Reading, tmin, tmax *float64) *Chart {
+func (b *builder) chart(rs []Reading, tmin, tmax *float64) *Chart {
+	l := b.l
 	c := &Chart{W: 340, H: 150, Left: 34, Top: 10}
 	c.PlotW, c.PlotH = float64(c.W)-c.Left-10, float64(c.H)-c.Top-24
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -64,27 +65,31 @@ func newChart(rs []Reading, tmin, tmax *float64) *Chart {
 		} else if len(rs) > 1 {
 			x = c.Left + c.PlotW*float64(i)/float64(len(rs)-1)
 		}
-		p := Point{X: round1(x), Y: y(r.TemperatureC), Breach: r.Breach, Label: fmtTemp(r.TemperatureC) + " at " + r.At.String()}
+		p := Point{X: round1(x), Y: y(r.TemperatureC), Breach: r.Breach, Label: l.T("chart.point", l.Temp(r.TemperatureC), pointTime(l, rs[0].At, r.At))}
 		c.Points = append(c.Points, p)
 		line = append(line, ftoa(p.X)+","+ftoa(p.Y))
 	}
 	c.Line = strings.Join(line, " ")
 	if tmin != nil {
 		c.Band = &Band{Y: y(*tmax), H: round1(y(*tmin) - y(*tmax))}
-		c.YTicks = []Tick{{Y: y(*tmax), Label: fmtTemp(*tmax)}, {Y: y(*tmin), Label: fmtTemp(*tmin)}}
+		c.YTicks = []Tick{{Y: y(*tmax), Label: l.Temp(*tmax)}, {Y: y(*tmin), Label: l.Temp(*tmin)}}
 	} else {
-		c.YTicks = []Tick{{Y: y(hi), Label: fmtTemp(hi)}, {Y: y(lo), Label: fmtTemp(lo)}}
+		c.YTicks = []Tick{{Y: y(hi), Label: l.Temp(hi)}, {Y: y(lo), Label: l.Temp(lo)}}
 	}
-	c.XFrom, c.XTo = rs[0].At.String(), rs[len(rs)-1].At.String()
+	first, last := rs[0].At, rs[len(rs)-1].At
+	c.XFrom, c.XTo = l.When(first), l.When(last)
+	if first.Local().YearDay() == last.Local().YearDay() && first.Local().Year() == last.Local().Year() {
+		c.XTo = l.Clock(last) // the same day: the date once is enough
+	}
 	breaches := 0
 	for _, r := range rs {
 		if r.Breach {
 			breaches++
 		}
 	}
-	c.Summary = strconv.Itoa(len(rs)) + " temperature readings from " + fmtTemp(minTemp(rs)) + " to " + fmtTemp(maxTemp(rs))
+	c.Summary = l.T("chart.summary", len(rs), l.Temp(minTemp(rs)), l.Temp(maxTemp(rs)))
 	if tmin != nil {
-		c.Summary += "; allowed range " + fmtTemp(*tmin) + " to " + fmtTemp(*tmax) + "; " + strconv.Itoa(breaches) + " outside it"
+		c.Summary += l.T("chart.range", l.Temp(*tmin), l.Temp(*tmax), breaches)
 	}
 	return c
 }
@@ -110,3 +115,13 @@ func round1(v float64) float64 { return math.Round(v*10) / 10 }
 func ftoa(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 func fmtTemp(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) + " °C" }
+
+// pointTime labels a reading's time: the clock alone on the chart's first
+// day (the axis shows the date).
+func pointTime(l *Lang, first, t Time) string {
+	a, b := first.Local(), t.Local()
+	if a.YearDay() == b.YearDay() && a.Year() == b.Year() {
+		return l.Clock(t)
+	}
+	return l.When(t)
+}

@@ -21,7 +21,42 @@ type Source interface {
 	LabSigner(address string) (ledger.LabSigner, error)
 	Recall(gtin, lot string) (ledger.Recall, error)
 	EventsOfLot(gtin, lot string) ([]json.RawMessage, error)
+	Product(gtin string) (ledger.Product, error)
 }
+
+// Location is what location master data says of a place.
+type Location struct {
+	Name, Town, Country string
+	Geo                 *ledger.Geo
+	// TimeZone is the place's IANA time zone ("Europe/Berlin"), if known.
+	TimeZone string
+}
+
+// Locations looks places up in location master data by GLN.
+type Locations interface {
+	Location(gln string) (Location, bool)
+}
+
+// Option tunes a page.
+type Option func(*options)
+
+type options struct {
+	lang      *Lang
+	members   map[string]string
+	locations Locations
+}
+
+// In renders the page in language l (English by default).
+func In(l *Lang) Option { return func(o *options) { o.lang = l } }
+
+// Members names organisations: MSP id → display name (from the org cards
+// or the role table); an unnamed one shows as its MSP id without "MSP".
+func Members(names map[string]string) Option { return func(o *options) { o.members = names } }
+
+// WithLocations looks places up in location master data; without it, or
+// for a place it lacks, the page uses what the ledger itself records (an
+// origin's address and position), else the GLN.
+func WithLocations(l Locations) Option { return func(o *options) { o.locations = l } }
 
 // Links are the page's links to the machine-readable forms of itself.
 type Links struct {
@@ -30,6 +65,8 @@ type Links struct {
 
 // Page is the view of a product, lot or unit that the template renders.
 type Page struct {
+	// L is the page's language.
+	L       *Lang
 	Title   string
 	Product *ledger.Product
 	Lot     *ledger.LotSummary
@@ -37,16 +74,21 @@ type Page struct {
 	Recalls []RecallView
 	Origins []OriginView
 	// Reports are the lab reports on the lot and on the lots it was made from.
-	Reports         []Report
-	Timeline        []Step
-	Chart           *Chart
+	Reports []Report
+	// Timeline is the whole journey: the lot's events and those of the lots
+	// it was made from, in time order.
+	Timeline []Step
+	// Map shows the origin and the stops with a known position.
+	Map             *Map
 	Breaches        int
 	Inputs, Outputs []LotRef
 	EventCount      int
-	Links           Links
-	Claims          []ClaimView  // the brand's claims and their verdicts (claims.go)
-	Anchors         []AnchorView // the events' anchors on Ethereum (anchors.go)
-	Expiry          *ExpiryView  // days to the lot's expiry (expiry.html)
+	// LocalTimes is set when some time is shown in a zone other than UTC.
+	LocalTimes bool
+	Links      Links
+	Claims     []ClaimView  // the brand's claims and their verdicts (claims.go)
+	Anchors    []AnchorView // the events' anchors on Ethereum (anchors.go)
+	Expiry     *ExpiryView  // days to the lot's expiry (expiry.html)
 }
 
 // ExpiryView is how far a lot is from its expiry when the page is served.
@@ -59,6 +101,7 @@ type ExpiryView struct {
 // RecallView is a recall that applies to the page's lot.
 type RecallView struct {
 	ledger.Recall
+	By string // the recalling member's name
 	At Time
 	// Via is the upstream lot recalled, when it is not the page's own lot.
 	Via *LotRef
@@ -92,15 +135,38 @@ type Analyte struct {
 	Pass                     bool
 }
 
-// Step is one event of the custody timeline.
+// Step is one event of the journey.
 type Step struct {
-	Kind    string // CSS class: made, ship, receive, readings, inspect, transform, recall, pack
-	Title   string
-	Detail  string
-	At      Time
-	Place   string
+	Kind   string // CSS class: made, ship, receive, readings, inspect, transform, recall, pack
+	Title  string
+	Detail string
+	At     Time
+	Place  string
+	// Lot is the ingredient lot the step is of; nil for the page's lot.
+	Lot     *LotRef
 	Breach  bool
 	Reading []Reading
+	// Chart is the temperature chart of the leg this step ends (shipping
+	// to receiving).
+	Chart *Chart
+	// InLeg is set when the step's readings are in a leg's chart: only
+	// those out of range are listed.
+	InLeg bool
+}
+
+// Listed are the readings the step lists: all, or only those out of range
+// when a chart shows the leg's.
+func (s Step) Listed() []Reading {
+	if !s.InLeg {
+		return s.Reading
+	}
+	var out []Reading
+	for _, r := range s.Reading {
+		if r.Breach {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Reading is a cold-chain measurement.
@@ -116,9 +182,10 @@ type LotRef struct {
 	Label, Href, Quantity string
 }
 
-// Time is a ledger or EPCIS time shown in UTC.
+// Time is a ledger or EPCIS time, shown in the local time of its place.
 type Time struct {
-	t time.Time
+	t    time.Time
+	zone *time.Location // nil: UTC
 }
 
 // IsZero reports a missing or unparsable time.
@@ -127,41 +194,71 @@ func (t Time) IsZero() bool { return t.t.IsZero() }
 // ISO is the machine-readable form for <time datetime>.
 func (t Time) ISO() string { return t.t.UTC().Format(time.RFC3339) }
 
-// String shows the time in UTC, with the zone named so that nobody reads it
-// as local time.
-func (t Time) String() string {
-	if t.t.IsZero() {
-		return "unknown time"
+// Local is the time in its place's zone.
+func (t Time) Local() time.Time {
+	if t.zone == nil {
+		return t.t.UTC()
 	}
-	return t.t.UTC().Format("2 Jan 2006, 15:04 UTC")
+	return t.t.In(t.zone)
 }
 
-// Date shows the day only.
-func (t Time) Date() string {
-	if t.t.IsZero() {
-		return "unknown date"
-	}
-	return t.t.UTC().Format("2 Jan 2006")
-}
+// String shows the time in English.
+func (t Time) String() string { return English.When(t) }
+
+// Date shows the day only, in English.
+func (t Time) Date() string { return English.Date(t) }
 
 func parseTime(s string) Time {
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return Time{}
 	}
-	return Time{t}
+	return Time{t: t}
+}
+
+func (t Time) in(zone *time.Location) Time { t.zone = zone; return t }
+
+// builder builds one page.
+type builder struct {
+	src    Source
+	o      options
+	l      *Lang
+	p      *Page
+	places map[string]Location // what the ledger records of places, by GLN
+	zones  map[string]*time.Location
+	// lastPlace is where the lot being walked was last seen; stops are the
+	// places of the journey in order, for the map.
+	lastPlace string
+	stops     []stop
+}
+
+func newBuilder(src Source, opts []Option) *builder {
+	b := &builder{src: src, places: map[string]Location{}, zones: map[string]*time.Location{}}
+	for _, o := range opts {
+		o(&b.o)
+	}
+	b.l = cmp.Or(b.o.lang, English)
+	return b
 }
 
 // TracePage builds the page of a lot or unit trace.
-func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
+func TracePage(src Source, tr index.Trace, links Links, opts ...Option) (*Page, error) {
+	b := newBuilder(src, opts)
 	lot := tr.Lot
-	p := &Page{Product: tr.Product, Lot: &lot, Unit: tr.Unit, Links: links, EventCount: len(tr.Events)}
-	p.Title = lotLabel(lot.ID)
+	p := &Page{L: b.l, Product: tr.Product, Lot: &lot, Unit: tr.Unit, Links: links, EventCount: len(tr.Events)}
+	b.p = p
+	p.Title = b.lotLabel(lot.ID)
 	if p.Product != nil {
-		p.Title = p.Product.Name + " · lot " + lot.Lot
+		p.Title = b.l.T("product.lot", p.Product.Name, lot.Lot)
+	}
+	// What the ledger records of places: the origins' addresses.
+	for _, l := range append([]ledger.LotSummary{lot}, tr.Upstream.Lots...) {
+		if o := l.Origin; o != nil {
+			b.learnPlace(o.Place)
+		}
 	}
 	if tr.Recall != nil {
-		p.Recalls = append(p.Recalls, RecallView{Recall: *tr.Recall, At: parseTime(tr.Recall.RecalledAt)})
+		p.Recalls = append(p.Recalls, RecallView{Recall: *tr.Recall, By: b.member(tr.Recall.RecalledBy), At: parseTime(tr.Recall.RecalledAt)})
 	}
 	for _, via := range lot.RecalledVia {
 		l, err := digitallink.Parse(via)
@@ -172,89 +269,236 @@ func TracePage(src Source, tr index.Trace, links Links) (*Page, error) {
 		if err != nil {
 			return nil, fmt.Errorf("web: recall of %s: %w", via, err)
 		}
-		ref := lotRef(via, ledger.Quantity{})
-		p.Recalls = append(p.Recalls, RecallView{Recall: r, At: parseTime(r.RecalledAt), Via: &ref})
+		ref := b.lotRef(via, ledger.Quantity{})
+		p.Recalls = append(p.Recalls, RecallView{Recall: r, By: b.member(r.RecalledBy), At: parseTime(r.RecalledAt), Via: &ref})
 	}
 
 	if lot.Origin != nil {
-		p.Origins = append(p.Origins, originView(*lot.Origin, lot.ProducedAt, nil))
+		p.Origins = append(p.Origins, b.originView(*lot.Origin, lot.ProducedAt, nil))
 	}
 	for _, up := range tr.Upstream.Lots {
 		if up.Origin != nil {
-			ref := lotRef(up.ID, ledger.Quantity{})
-			p.Origins = append(p.Origins, originView(*up.Origin, up.ProducedAt, &ref))
+			ref := b.lotRef(up.ID, ledger.Quantity{})
+			p.Origins = append(p.Origins, b.originView(*up.Origin, up.ProducedAt, &ref))
 		}
 	}
 
-	var tmin, tmax *float64
-	if p.Product != nil {
-		tmin, tmax = &p.Product.TempMinC, &p.Product.TempMaxC
+	// The whole journey: the lot's own events, then those of the lots it was
+	// made from (farm, tanker, plant), merged in time order.
+	type lotEvents struct {
+		lot    *LotRef
+		self   string
+		prod   *ledger.Product
+		events []json.RawMessage
 	}
-	var readings []Reading
-	for _, raw := range tr.Events {
-		var ev epcis.Event
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return nil, fmt.Errorf("web: EPCIS event of %s: %w", lot.ID, err)
-		}
-		if ev.Inspection != nil {
-			r, err := report(src, &ev, nil)
-			if err != nil {
-				return nil, err
-			}
-			p.Reports = append(p.Reports, r)
-		}
-		st := step(&ev, lot.ID, tmin, tmax)
-		if ev.Inspection != nil {
-			st.Title = "Inspected by " + p.Reports[len(p.Reports)-1].Lab.Name
-		}
-		readings = append(readings, st.Reading...)
-		for _, r := range st.Reading {
-			if r.Breach {
-				p.Breaches++
-			}
-		}
-		p.Timeline = append(p.Timeline, st)
-	}
-	// Ingredients' lab reports matter to the consumer as much as the lot's own.
+	all := []lotEvents{{self: lot.ID, prod: p.Product, events: tr.Events}}
 	for _, up := range tr.Upstream.Lots {
 		evs, err := src.EventsOfLot(up.GTIN, up.Lot)
 		if err != nil {
 			return nil, fmt.Errorf("web: events of %s: %w", up.ID, err)
 		}
-		for _, raw := range evs {
+		ref := b.lotRef(up.ID, ledger.Quantity{})
+		if up.Product != "" {
+			ref.Label = up.Product // the steps name the ingredient by its product
+		}
+		var prod *ledger.Product
+		if pr, err := src.Product(up.GTIN); err == nil {
+			prod = &pr
+		}
+		all = append(all, lotEvents{lot: &ref, self: up.ID, prod: prod, events: evs})
+	}
+	seen := map[string]bool{}
+	var legs []*leg
+	for _, le := range all {
+		var tmin, tmax *float64
+		if le.prod != nil {
+			tmin, tmax = &le.prod.TempMinC, &le.prod.TempMaxC
+		}
+		var open *leg
+		var steps []Step
+		b.lastPlace = ""
+		for _, raw := range le.events {
 			var ev epcis.Event
-			if json.Unmarshal(raw, &ev) != nil || ev.Inspection == nil {
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return nil, fmt.Errorf("web: EPCIS event of %s: %w", le.self, err)
+			}
+			if ev.EventID != "" && seen[ev.EventID] {
+				continue // a transformation is an event of its inputs and outputs
+			}
+			seen[ev.EventID] = true
+			st := b.step(&ev, le.self, tmin, tmax)
+			st.Lot = le.lot
+			if ev.Inspection != nil {
+				r, err := b.report(&ev, le.lot)
+				if err != nil {
+					return nil, err
+				}
+				p.Reports = append(p.Reports, r)
+				st.Title = b.l.T("step.inspect", r.Lab.Name)
+			}
+			for _, r := range st.Reading {
+				if r.Breach {
+					p.Breaches++
+				}
+			}
+			steps = append(steps, st)
+			// A leg runs from shipping to receiving; its readings make its chart.
+			i := len(steps) - 1
+			switch {
+			case st.Kind == "ship":
+				open = &leg{tmin: tmin, tmax: tmax, readings: slices.Clone(st.Reading), end: i}
+				legs = append(legs, open)
+				steps[i].InLeg = true
+			case open != nil && (st.Kind == "readings" || st.Kind == "receive"):
+				open.readings = append(open.readings, st.Reading...)
+				steps[i].InLeg = true
+				if len(st.Reading) > 0 || st.Kind == "receive" {
+					open.end = i
+				}
+				if st.Kind == "receive" {
+					open = nil
+				}
+			}
+		}
+		// Charts go on the step that ends each leg, now that the slice is final.
+		for _, lg := range legs {
+			if len(lg.readings) == 0 {
 				continue
 			}
-			ref := lotRef(up.ID, ledger.Quantity{})
-			r, err := report(src, &ev, &ref)
-			if err != nil {
-				return nil, err
-			}
-			p.Reports = append(p.Reports, r)
+			slices.SortStableFunc(lg.readings, func(a, b Reading) int { return a.At.t.Compare(b.At.t) })
+			steps[lg.end].Chart = b.chart(lg.readings, lg.tmin, lg.tmax)
 		}
+		legs = legs[:0]
+		p.Timeline = append(p.Timeline, steps...)
 	}
-	if len(readings) > 0 {
-		slices.SortStableFunc(readings, func(a, b Reading) int { return a.At.t.Compare(b.At.t) })
-		p.Chart = newChart(readings, tmin, tmax)
-	}
+	slices.SortStableFunc(p.Timeline, func(a, b Step) int { return a.At.t.Compare(b.At.t) })
+	p.Map = b.journeyMap()
 	for _, in := range lot.Inputs {
-		p.Inputs = append(p.Inputs, lotRef(in.Lot, in.Quantity))
+		p.Inputs = append(p.Inputs, b.lotRef(in.Lot, in.Quantity))
 	}
 	for _, out := range lot.Outputs {
-		p.Outputs = append(p.Outputs, lotRef(out, ledger.Quantity{}))
+		p.Outputs = append(p.Outputs, b.lotRef(out, ledger.Quantity{}))
 	}
 	return p, nil
 }
 
-// ProductPage builds the page of a product without a lot.
-func ProductPage(prod ledger.Product, links Links) *Page {
-	return &Page{Title: prod.Name, Product: &prod, Links: links}
+// leg is a shipment's readings, from shipping to receiving.
+type leg struct {
+	tmin, tmax *float64
+	readings   []Reading
+	end        int // index of the step that ends it
 }
 
-func originView(o ledger.Origin, producedAt string, lot *LotRef) OriginView {
-	v := OriginView{Origin: o, Lot: lot, ProducedAt: parseTime(producedAt), Producer: placeLabel(o.Producer)}
+// ProductPage builds the page of a product without a lot.
+func ProductPage(prod ledger.Product, links Links, opts ...Option) *Page {
+	b := newBuilder(nil, opts)
+	return &Page{L: b.l, Title: prod.Name, Product: &prod, Links: links}
+}
+
+// member names an organisation.
+func (b *builder) member(msp string) string {
+	if n := b.o.members[msp]; n != "" {
+		return n
+	}
+	return org(msp)
+}
+
+// learnPlace records what the ledger says of a place.
+func (b *builder) learnPlace(pl ledger.Place) {
+	gln := glnOf(pl.Location)
+	if gln == "" {
+		return
+	}
+	loc := b.places[gln]
+	if a := pl.Address; a != nil {
+		loc.Town, loc.Country = a.City, a.Country
+	}
+	if pl.Geo != nil {
+		loc.Geo = pl.Geo
+	}
+	b.places[gln] = loc
+}
+
+// location is what is known of the place uri names: master data first,
+// else the ledger's own data.
+func (b *builder) location(uri string) (Location, bool) {
+	gln := glnOf(uri)
+	if gln == "" {
+		return Location{}, false
+	}
+	if b.o.locations != nil {
+		if loc, ok := b.o.locations.Location(gln); ok {
+			return loc, true
+		}
+	}
+	loc, ok := b.places[gln]
+	return loc, ok
+}
+
+// placeName shows a place by name and town, else by its GLN.
+func (b *builder) placeName(uri string) string {
+	if loc, ok := b.location(uri); ok {
+		var parts []string
+		for _, s := range []string{loc.Name, loc.Town} {
+			if s != "" && !slices.Contains(parts, s) {
+				parts = append(parts, s)
+			}
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, ", ")
+		}
+	}
+	return placeLabel(uri)
+}
+
+// partyName shows a producer (a party's GLN) by its name in master data,
+// else by its GLN: the town of its place would not name it.
+func (b *builder) partyName(uri string) string {
+	if b.o.locations != nil {
+		if loc, ok := b.o.locations.Location(glnOf(uri)); ok && loc.Name != "" {
+			return loc.Name
+		}
+	}
+	return placeLabel(uri)
+}
+
+// zone is the time zone of an event: its place's, from master data, else
+// its own eventTimeZoneOffset.
+func (b *builder) zone(place, offset string) *time.Location {
+	if loc, ok := b.location(place); ok && loc.TimeZone != "" {
+		if z, ok := b.zones[loc.TimeZone]; ok {
+			return z
+		}
+		z, err := time.LoadLocation(loc.TimeZone)
+		if err == nil {
+			b.zones[loc.TimeZone] = z
+			b.p.LocalTimes = true
+			return z
+		}
+	}
+	if offset == "" || offset == "+00:00" || offset == "-00:00" || offset == "Z" {
+		return nil
+	}
+	if z, ok := b.zones[offset]; ok {
+		return z
+	}
+	t, err := time.Parse("-07:00", offset)
+	if err != nil {
+		return nil
+	}
+	_, secs := t.Zone()
+	z := time.FixedZone(zoneName(t), secs)
+	b.zones[offset] = z
+	b.p.LocalTimes = true
+	return z
+}
+
+func (b *builder) originView(o ledger.Origin, producedAt string, lot *LotRef) OriginView {
+	v := OriginView{Origin: o, Lot: lot, ProducedAt: parseTime(producedAt).in(b.zone(o.Place.Location, "")), Producer: b.partyName(o.Producer)}
 	var parts []string
+	if loc, ok := b.location(o.Place.Location); ok && loc.Name != "" {
+		parts = append(parts, loc.Name)
+	}
 	if a := o.Place.Address; a != nil {
 		for _, s := range []string{a.Street, strings.TrimSpace(a.PostalCode + " " + a.City), a.Region, a.Country} {
 			if s != "" {
@@ -273,16 +517,17 @@ func originView(o ledger.Origin, producedAt string, lot *LotRef) OriginView {
 	return v
 }
 
-func report(src Source, ev *epcis.Event, lot *LotRef) (Report, error) {
+func (b *builder) report(ev *epcis.Event, lot *LotRef) (Report, error) {
 	in := ev.Inspection
+	z := b.zone(eventPlace(ev), ev.EventTimeZoneOffset)
 	r := Report{
 		ID: in.ReportID, Method: in.Method, Standard: in.Standard, Verdict: in.Verdict,
-		Sampled: parseTime(in.SampledAt), Issued: parseTime(in.IssuedAt), Lot: lot,
+		Sampled: parseTime(in.SampledAt).in(z), Issued: parseTime(in.IssuedAt).in(z), Lot: lot,
 		Signer: in.Signer, Document: strings.Join(ev.CertificationInfo, " "), DocumentSHA256: in.DocumentSHA256,
 	}
 	// The chaincode accepted the report only if its EIP-712 signature
 	// recovered to a registered signer, so the signer is on the ledger.
-	s, err := src.LabSigner(in.Signer)
+	s, err := b.src.LabSigner(in.Signer)
 	if err != nil {
 		return r, fmt.Errorf("web: signer of report %s: %w", in.ReportID, err)
 	}
@@ -293,43 +538,64 @@ func report(src Source, ev *epcis.Event, lot *LotRef) (Report, error) {
 	return r, nil
 }
 
-func step(ev *epcis.Event, self string, tmin, tmax *float64) Step {
-	st := Step{At: parseTime(ev.EventTime)}
+// eventPlace is where an event happened: its business location, else its
+// read point.
+func eventPlace(ev *epcis.Event) string {
 	if ev.BizLocation != nil {
-		st.Place = placeLabel(ev.BizLocation.ID)
-	} else if ev.ReadPoint != nil {
-		st.Place = placeLabel(ev.ReadPoint.ID)
+		return ev.BizLocation.ID
 	}
+	if ev.ReadPoint != nil {
+		return ev.ReadPoint.ID
+	}
+	return ""
+}
+
+func (b *builder) step(ev *epcis.Event, self string, tmin, tmax *float64) Step {
+	where := eventPlace(ev)
+	if where == "" && ev.BizStep == "shipping" && ev.Type != "TransformationEvent" {
+		// A shipment happens where the sender is: the last place known.
+		where = b.lastPlace
+	}
+	z := b.zone(where, ev.EventTimeZoneOffset)
+	st := Step{At: parseTime(ev.EventTime).in(z)}
+	if where != "" {
+		st.Place = b.placeName(where)
+		b.lastPlace = where
+		b.stops = append(b.stops, stop{where, st.At.t})
+	}
+	l := b.l
 	switch {
 	case ev.Type == "TransformationEvent":
 		st.Kind = "transform"
 		made := slices.ContainsFunc(ev.OutputQuantityList, func(q epcis.QuantityElement) bool { return q.EPCClass == self })
 		if made {
-			st.Title = "Made from " + classList(ev.InputQuantityList)
+			st.Title = l.T("step.madeFrom", b.classList(ev.InputQuantityList))
 		} else {
-			st.Title = "Used to make " + classList(ev.OutputQuantityList)
+			st.Title = l.T("step.usedIn", b.classList(ev.OutputQuantityList))
 		}
 	case ev.Recall != nil:
-		st.Kind, st.Title = "recall", "Recalled (class "+ev.Recall.Class+")"
+		st.Kind, st.Title = "recall", l.T("step.recall", ev.Recall.Class)
 		st.Detail = ev.Recall.Reason
 	case ev.Inspection != nil:
-		st.Kind, st.Title = "inspect", "Inspected by "+ev.Inspection.Lab
-		st.Detail = "Report " + ev.Inspection.ReportID + ": " + ev.Inspection.Verdict
+		st.Kind, st.Title = "inspect", l.T("step.inspect", ev.Inspection.Lab)
+		st.Detail = l.T("step.report", ev.Inspection.ReportID, l.T("verdict."+ev.Inspection.Verdict))
 	case ev.BizStep == "commissioning":
-		st.Kind, st.Title = "made", "Produced"
+		st.Kind, st.Title = "made", l.T("step.produced")
 	case ev.BizStep == "shipping":
-		st.Kind, st.Title = "ship", "Shipped by "+org(ev.From)+" to "+org(ev.To)
+		st.Kind, st.Title = "ship", l.T("step.shipped", b.member(ev.From), b.member(ev.To))
 		if len(ev.DestinationList) > 0 {
-			st.Place = "to " + placeLabel(ev.DestinationList[0].Destination)
+			dest := ev.DestinationList[0].Destination
+			st.Place = l.T("step.to", b.placeName(dest))
+			b.stops = append(b.stops, stop{dest, st.At.t})
 		}
 	case ev.BizStep == "receiving":
-		st.Kind, st.Title = "receive", "Received by "+org(ev.To)
+		st.Kind, st.Title = "receive", l.T("step.received", b.member(ev.To))
 	case ev.BizStep == "sensor_reporting":
-		st.Kind, st.Title = "readings", "Cold-chain readings"
+		st.Kind, st.Title = "readings", l.T("step.readings")
 	case ev.BizStep == "packing":
-		st.Kind, st.Title = "pack", "Packed into "+placeLabel(ev.ParentID)
+		st.Kind, st.Title = "pack", l.T("step.packed", placeLabel(ev.ParentID))
 	case ev.BizStep == "unpacking":
-		st.Kind, st.Title = "pack", "Unpacked from "+placeLabel(ev.ParentID)
+		st.Kind, st.Title = "pack", l.T("step.unpacked", placeLabel(ev.ParentID))
 	default:
 		st.Kind, st.Title = "other", strings.ReplaceAll(cmp.Or(ev.BizStep, ev.Type), "_", " ")
 	}
@@ -346,7 +612,7 @@ func step(ev *epcis.Event, self string, tmin, tmax *float64) Step {
 			if rep.Value != nil {
 				c = *rep.Value
 			}
-			r := Reading{At: parseTime(meta.Time), Device: device(meta.DeviceID), TemperatureC: c}
+			r := Reading{At: parseTime(meta.Time).in(z), Device: device(meta.DeviceID), TemperatureC: c}
 			r.Breach = tmin != nil && (c < *tmin || c > *tmax)
 			st.Breach = st.Breach || r.Breach
 			st.Reading = append(st.Reading, r)
@@ -386,31 +652,44 @@ func placeLabel(uri string) string {
 	return uri
 }
 
-func lotLabel(uri string) string {
+// glnOf is the GLN a place's Digital Link names, or "".
+func glnOf(uri string) string {
+	l, err := digitallink.Parse(uri)
+	if err != nil {
+		return ""
+	}
+	return l.GLN
+}
+
+func (b *builder) lotLabel(uri string) string {
 	l, err := digitallink.Parse(uri)
 	if err != nil || l.Lot == "" {
 		return uri
 	}
-	return "GTIN " + l.GTIN + " · lot " + l.Lot
+	return b.l.T("lot.label", l.GTIN, l.Lot)
 }
 
 // lotRef links a lot's Digital Link to its page on this node.
-func lotRef(uri string, q ledger.Quantity) LotRef {
-	r := LotRef{Label: lotLabel(uri)}
+func (b *builder) lotRef(uri string, q ledger.Quantity) LotRef {
+	r := LotRef{Label: b.lotLabel(uri)}
 	if l, err := digitallink.Parse(uri); err == nil {
 		l.Query = nil
 		r.Href = l.Path()
 	}
 	if q.Value != "" {
-		r.Quantity = q.Value + " " + uomLabel(q.UOM)
+		v := q.Value
+		if f, err := strconv.ParseFloat(q.Value, 64); err == nil {
+			v = b.l.Num(f)
+		}
+		r.Quantity = v + " " + uomLabel(q.UOM)
 	}
 	return r
 }
 
-func classList(qs []epcis.QuantityElement) string {
+func (b *builder) classList(qs []epcis.QuantityElement) string {
 	var out []string
 	for _, q := range qs {
-		out = append(out, lotLabel(q.EPCClass))
+		out = append(out, b.lotLabel(q.EPCClass))
 	}
 	return strings.Join(out, ", ")
 }

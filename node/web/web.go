@@ -10,10 +10,10 @@ package web
 import (
 	"bytes"
 	"embed"
+	"html"
 	"html/template"
 	"io"
 	"net/url"
-	"strings"
 
 	"github.com/trustline/trustline/ledger"
 )
@@ -32,16 +32,17 @@ func New() *Renderer {
 	if err != nil {
 		panic(err)
 	}
+	css = bytes.ReplaceAll(css, []byte("\n"), nil) // one rule a line in the source, one line on the wire
 	funcs := template.FuncMap{
-		"css":    func() template.CSS { return template.CSS(css) },
-		"org":    org,
-		"temp":   fmtTemp,
-		"time":   parseTime,
-		"short":  short,
-		"webURL": webURL,
-		"status": statusLabel,
-		"add":    func(a, b float64) float64 { return a + b },
-		"sub":    func(a, b float64) float64 { return a - b },
+		"css":     func() template.CSS { return template.CSS(css) },
+		"time":    parseTime,
+		"short":   short,
+		"webURL":  webURL,
+		"status":  statusKey,
+		"at":      localTime,
+		"chartOf": func(l *Lang, c *Chart) chartData { return chartData{l, c} },
+		"add":     func(a, b float64) float64 { return a + b },
+		"sub":     func(a, b float64) float64 { return a - b },
 	}
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
 	return &Renderer{t: t}
@@ -49,17 +50,44 @@ func New() *Renderer {
 
 // Page writes p as an HTML document.
 func (r *Renderer) Page(w io.Writer, p *Page) error {
+	if p.L == nil {
+		p.L = English
+	}
 	return r.execute(w, "page", p)
 }
 
 // Error is a friendly error page's content.
 type Error struct {
 	Title, Message, Detail string
+	// L is the page's language; nil means English.
+	L *Lang
 }
 
 // Error writes an error page.
 func (r *Renderer) Error(w io.Writer, e Error) error {
+	if e.L == nil {
+		e.L = English
+	}
 	return r.execute(w, "error", e)
+}
+
+// chartData is what the chart template draws: a chart in a language.
+type chartData struct {
+	L *Lang
+	C *Chart
+}
+
+// localTime renders t in the local time of its place, as a <time> with UTC
+// in its title (the page's script adds the viewer's own time); a time in
+// UTC is plain text.
+func localTime(l *Lang, t Time) template.HTML {
+	if t.IsZero() {
+		return template.HTML(html.EscapeString(l.When(t)))
+	}
+	if t.zone == nil { // in UTC, and saying so: nothing to add on hover
+		return template.HTML(html.EscapeString(l.When(t)))
+	}
+	return template.HTML(`<time datetime="` + t.ISO() + `" title="` + html.EscapeString(l.WhenUTC(t)) + `">` + html.EscapeString(l.When(t)) + `</time>`)
 }
 
 // execute renders into a buffer first so that a template error never
@@ -91,16 +119,15 @@ func webURL(u string) string {
 	return u
 }
 
-func statusLabel(s ledger.LotStatus) string {
+// statusKey is the message of a lot's status.
+func statusKey(s ledger.LotStatus) string {
 	switch s {
 	case ledger.StatusRecalled:
-		return "Recalled"
+		return "status.recalled"
 	case ledger.StatusBreach:
-		return "Cold-chain breach"
+		return "status.breach"
 	case ledger.StatusInTransit:
-		return "In transit"
-	case ledger.StatusActive:
-		return "No problems recorded"
+		return "status.transit"
 	}
-	return strings.ReplaceAll(string(s), "-", " ")
+	return "status.active"
 }

@@ -1,0 +1,214 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/feature/plural"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+	"golang.org/x/text/message/catalog"
+	"golang.org/x/text/number"
+)
+
+// The consumer page speaks the shopper's language: Simplified Chinese for
+// the mainland livestream buyer, English, and German (formal "Sie").
+// Messages live in one hand-written table (messages.go) that is loaded
+// into an x/text catalog: x/text's printer chooses plural forms by CLDR
+// rules and formats numbers by CLDR conventions (2,400 / 2.400). x/text
+// has no date formatting, so Lang.When writes CLDR's medium date-time
+// patterns of each language by hand.
+
+// Lang is one of the page's languages, with its printer.
+type Lang struct {
+	// Code is the BCP 47 tag the page is in (zh-CN, en, de).
+	Code string
+	// Name is the language's own name, for the switcher.
+	Name string
+	tag  language.Tag
+	p    *message.Printer
+	// plain are the messages without arguments, translated once.
+	plain map[string]string
+}
+
+// Langs are the page's languages; the first is the default.
+var Langs = []*Lang{
+	{Code: "en", Name: "English", tag: language.English},
+	{Code: "zh-CN", Name: "中文", tag: language.MustParse("zh-CN")},
+	{Code: "de", Name: "Deutsch", tag: language.German},
+}
+
+// English is the default language.
+var English = Langs[0]
+
+var matcher language.Matcher
+
+func init() {
+	b := catalog.NewBuilder(catalog.Fallback(language.English))
+	tags := make([]language.Tag, len(Langs))
+	for i, l := range Langs {
+		tags[i] = l.tag
+		for key, m := range messages {
+			s := m.in(l.Code)
+			if one, other, ok := strings.Cut(s, "|"); ok {
+				// "one|other", chosen by the first argument's plural category.
+				if err := b.Set(l.tag, key, plural.Selectf(1, "", "one", one, "other", other)); err != nil {
+					panic(fmt.Sprintf("web: message %s (%s): %v", key, l.Code, err))
+				}
+				continue
+			}
+			if err := b.SetString(l.tag, key, s); err != nil {
+				panic(fmt.Sprintf("web: message %s (%s): %v", key, l.Code, err))
+			}
+		}
+	}
+	for _, l := range Langs {
+		l.p = message.NewPrinter(l.tag, message.Catalog(b))
+		l.plain = map[string]string{}
+		for key, m := range messages {
+			if s := m.in(l.Code); !strings.Contains(s, "%") {
+				l.plain[key] = s
+			}
+		}
+	}
+	matcher = language.NewMatcher(tags)
+}
+
+// MatchLang picks the language of a request: ?lang= when it names one
+// of Langs, else the best match of Accept-Language, else English.
+func MatchLang(r *http.Request) *Lang {
+	if l := LangOf(r.URL.Query().Get("lang")); l != nil {
+		return l
+	}
+	return AcceptLang(r.Header.Get("Accept-Language"))
+}
+
+// AcceptLang is the best of Langs for an Accept-Language header.
+func AcceptLang(header string) *Lang {
+	prefs, _, err := language.ParseAcceptLanguage(header)
+	if err != nil || len(prefs) == 0 {
+		return English
+	}
+	_, i, conf := matcher.Match(prefs...)
+	if conf == language.No {
+		return English
+	}
+	return Langs[i]
+}
+
+// LangOf returns the language with code (case-insensitive, zh and zh-Hans
+// included), or nil.
+func LangOf(code string) *Lang {
+	if code == "" {
+		return nil
+	}
+	t, err := language.Parse(code)
+	if err != nil {
+		return nil
+	}
+	_, i, conf := matcher.Match(t)
+	if conf < language.High {
+		return nil
+	}
+	return Langs[i]
+}
+
+// MarshalJSON writes the code: a page's view (and so its ETag) differs by
+// language.
+func (l *Lang) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(l.Code)), nil }
+
+// T translates message key with args (fmt verbs; numbers in the
+// language's format).
+func (l *Lang) T(key string, args ...any) string {
+	if s, ok := l.plain[key]; ok && len(args) == 0 {
+		return s
+	}
+	return l.p.Sprintf(key, args...)
+}
+
+// Num formats a number with the language's separators and at most two
+// decimals.
+func (l *Lang) Num(v float64) string {
+	return l.p.Sprint(number.Decimal(v, number.MaxFractionDigits(2)))
+}
+
+// Temp formats a temperature.
+func (l *Lang) Temp(v float64) string { return l.Num(v) + " °C" }
+
+// dateLayouts are CLDR's medium date patterns (en-GB, zh, de) in Go's
+// layout: x/text cannot format dates yet.
+var dateLayouts = map[string]struct{ date, dateTime string }{
+	"en":    {"2 Jan 2006", "2 Jan 2006, 15:04"},
+	"zh-CN": {"2006年1月2日", "2006年1月2日 15:04"},
+	"de":    {"02.01.2006", "02.01.2006, 15:04"},
+}
+
+// When shows t in the local time of the place it happened, with the
+// zone's offset named ("22 Sep 2025, 16:20 UTC+2").
+func (l *Lang) When(t Time) string {
+	if t.IsZero() {
+		return l.T("time.unknown")
+	}
+	lt := t.Local()
+	return lt.Format(dateLayouts[l.Code].dateTime) + " " + zoneName(lt)
+}
+
+// WhenUTC shows t in UTC, for the tooltip of a local time.
+func (l *Lang) WhenUTC(t Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.t.UTC().Format(dateLayouts[l.Code].dateTime) + " UTC"
+}
+
+// Date shows the day of t at its place.
+func (l *Lang) Date(t Time) string {
+	if t.IsZero() {
+		return l.T("date.unknown")
+	}
+	return t.Local().Format(dateLayouts[l.Code].date)
+}
+
+// Clock shows the local time of day, for a step on the same day as the one
+// before.
+func (l *Lang) Clock(t Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Local().Format("15:04")
+}
+
+// zoneName names t's zone by its offset: UTC, UTC+2, UTC+5:30.
+func zoneName(t time.Time) string {
+	_, off := t.Zone()
+	if off == 0 {
+		return "UTC"
+	}
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	s := "UTC" + sign + strconv.Itoa(off/3600)
+	if m := off % 3600 / 60; m != 0 {
+		s += fmt.Sprintf(":%02d", m)
+	}
+	return s
+}
+
+// LangLink is one entry of the page's language switcher.
+type LangLink struct {
+	Code, Name, Href string
+	Current          bool
+}
+
+// Switcher lists links to the page in each language.
+func (l *Lang) Switcher() []LangLink {
+	out := make([]LangLink, len(Langs))
+	for i, o := range Langs {
+		out[i] = LangLink{Code: o.Code, Name: o.Name, Href: "?lang=" + o.Code, Current: o == l}
+	}
+	return out
+}
