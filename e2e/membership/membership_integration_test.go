@@ -32,6 +32,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/consortiumcmd"
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
@@ -272,6 +273,49 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	}
 	trEnd := time.Now()
 	t.Logf("FIGURE longest commit gap while the consenter was removed (%s): %s", trEnd.Sub(tr).Round(100*time.Millisecond), longestGap(l.since(tr), tr, trEnd).Round(10*time.Millisecond))
+
+	// --- revocation ----------------------------------------------------------
+	// A supplier's clerk writes, is revoked, the supplier publishes its CRL
+	// (its own admin's signature suffices), and the clerk's next
+	// transaction is refused.
+	sup, err := orgca.Open(dir(testnet.Supplier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clerk, err := sup.Enroll("clerk", orgca.EnrollOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := n.ClientConfig(testnet.Supplier, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.CertPath, cfg.KeyPath = clerk.CertFile(), clerk.KeyFile()
+	clerkConn, err := tlclient.Dial(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clerkConn.Close()
+	if _, err := clerkConn.Contract().Submit("System:Ping", client.WithArguments("clerk-before")); err != nil {
+		t.Fatalf("the clerk's transaction before revocation: %v", err)
+	}
+	c.Must("org", "revoke", "--dir", dir(testnet.Supplier), "--name", "clerk")
+	crl := filepath.Join(tmp, "crl.json")
+	c.Must("consortium", "propose-msp", "--org-dir", dir(testnet.Supplier), "--out", crl)
+	c.Must("consortium", "submit", crl, "--org-dir", dir(testnet.Supplier))
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		_, err := clerkConn.Contract().Submit("System:Ping", client.WithArguments(fmt.Sprintf("clerk-after-%d", time.Now().UnixNano())))
+		if err != nil {
+			t.Logf("the revoked clerk's transaction is refused: %s", strings.SplitN(err.Error(), "\n", 2)[0])
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the revoked clerk's transactions still commit a minute after the CRL's config block")
+		}
+	}
+	if _, err := client_(t, n, testnet.Supplier).Roles(ctx); err != nil {
+		t.Errorf("the supplier's other identities after the CRL: %v", err)
+	}
 
 	all := l.since(time.Time{})
 	loadAvg, _ := os.ReadFile("/proc/loadavg")
