@@ -2,16 +2,25 @@ package consortiumcmd_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	mspproto "github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/spf13/cobra"
 	"google.golang.org/protobuf/proto"
 
@@ -328,5 +337,45 @@ func TestPublishCRL(t *testing.T) {
 	run(t, fc, "sign", upd2, "--org-dir", orgs[0].Dir())
 	if r := run(t, fc, "submit", upd2, "--org-dir", orgs[0].Dir()); r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "0 of 1 member admins signed; /Channel/Application/SupplierMSP/Admins (OR('SupplierMSP.admin')) needs 1") {
 		t.Errorf("brand signing supplier's MSP: exit %d %q", r.Code, r.Stderr)
+	}
+}
+
+// TestStatusWarnsOfExpiry: a CA certificate in the channel that expires
+// within 30 days is flagged.
+func TestStatusWarnsOfExpiry(t *testing.T) {
+	orgs, fc := members(t)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(7), Subject: pkix.Name{CommonName: "ca.lab.example.com"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(10*24*time.Hour + time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// LabMSP's application MSP gets a second root, expiring in 10 days.
+	lab := fc.cc.Config.ChannelGroup.Groups["Application"].Groups["LabMSP"]
+	var mc mspproto.MSPConfig
+	proto.Unmarshal(lab.Values["MSP"].Value, &mc)
+	var fmc mspproto.FabricMSPConfig
+	proto.Unmarshal(mc.Config, &fmc)
+	fmc.RootCerts = append(fmc.RootCerts, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	mc.Config, _ = proto.Marshal(&fmc)
+	lab.Values["MSP"].Value, _ = proto.Marshal(&mc)
+
+	r := run(t, fc, "status", "--org-dir", orgs[0].Dir(), "-o", "json")
+	var st consortiumcmd.Status
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status: %v %s", err, r.Stderr)
+	}
+	e := st.Expiries[0]
+	if !e.Warn || e.MSPID != "LabMSP" || e.DaysLeft != 10 || e.Subject != "ca.lab.example.com" || st.Expiries[1].Warn {
+		t.Errorf("soonest expiry %+v, next %+v", e, st.Expiries[1])
+	}
+	r = run(t, fc, "status", "--org-dir", orgs[0].Dir())
+	warned := false
+	for _, line := range strings.Split(r.Stdout, "\n") {
+		warned = warned || strings.HasPrefix(line, "root CA (ca.lab.example.com)") && strings.Contains(line, "LabMSP") && strings.HasSuffix(strings.TrimSpace(line), "WARNING: renew within 30 days")
+	}
+	if !warned || strings.Count(r.Stdout, "WARNING: renew within 30 days") != 1 {
+		t.Errorf("status table:\n%s", r.Stdout)
 	}
 }
