@@ -290,7 +290,7 @@ func isStreamError(err error) bool {
 // commits each block as it arrives.
 const (
 	maxBatchBlocks = 1024
-	maxBatchTxs    = 4096
+	maxBatchTxs    = 1024
 )
 
 // stream runs one block stream from the checkpoint until it ends. It

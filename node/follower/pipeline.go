@@ -7,9 +7,14 @@ import (
 
 // orderedMap applies fn to the values of in on workers goroutines and
 // sends the results in the order of in: decoding blocks is independent
-// per block, applying them is not. At most 4×workers values are in flight.
+// per block, applying them is not. Up to 4×workers values are decoded
+// ahead, and up to outBuffer results wait in the output, so that a
+// consumer busy with a commit finds every block decoded meanwhile waiting
+// for it, rather than one at a time.
 // The output closes when in closes, when ctx is done, or right after a
 // result for which last returns true.
+const outBuffer = 64
+
 func orderedMap[A, B any](ctx context.Context, in <-chan A, workers int, fn func(A) B, last func(B) bool) <-chan B {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -54,7 +59,7 @@ func orderedMap[A, B any](ctx context.Context, in <-chan A, workers int, fn func
 			}
 		}
 	}()
-	out := make(chan B)
+	out := make(chan B, outBuffer)
 	go func() {
 		defer close(out)
 		for res := range order {
