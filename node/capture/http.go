@@ -146,7 +146,7 @@ func (h *handler) options(w http.ResponseWriter, r *http.Request, c Client) {
 	w.Header().Set("GS1-EPCIS-Max", "2.0.0")
 	w.Header().Set("GS1-CBV-Min", "2.0.0")
 	w.Header().Set("GS1-CBV-Max", "2.0.0")
-	w.Header().Set(HeaderErrorBehaviour, string(Rollback)+", "+string(Proceed))
+	w.Header().Set(HeaderErrorBehaviour, string(Rollback)) // the default; proceed on request
 	h.limitHeaders(w)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -245,7 +245,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, c Client) {
 }
 
 func noSuchJob(id string) Problem {
-	return Problem{Type: NoSuchResourceException, Title: "No such capture job", Status: http.StatusNotFound, Detail: fmt.Sprintf("no capture job %q of this client", id)}
+	return Problem{Type: NoSuchNameException, Title: "No such capture job", Status: http.StatusNotFound, Detail: fmt.Sprintf("no capture job %q of this client", id)}
 }
 
 func (h *handler) job(w http.ResponseWriter, r *http.Request, c Client) {

@@ -81,7 +81,7 @@ const (
 	SecurityException             = "epcisException:SecurityException"
 	CaptureLimitExceeded          = "epcisException:CaptureLimitExceededException"
 	ResourceAlreadyExists         = "epcisException:ResourceAlreadyExistsException"
-	NoSuchResourceException       = "epcisException:NoSuchResourceException"
+	NoSuchNameException           = "epcisException:NoSuchNameException"
 	ImplementationException       = "epcisException:ImplementationException"
 	UnsupportedMediaTypeException = "epcisException:UnsupportedMediaTypeException"
 )
