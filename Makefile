@@ -115,3 +115,27 @@ contracts: solc ## recompile contracts/Anchor.sol with the pinned solc and regen
 	node contracts/compile.js
 	$(GO) run github.com/ethereum/go-ethereum/cmd/abigen@$(GETH_VERSION) --v2 --pkg anchorcontract --type Anchor \
 		--abi contracts/build/Anchor.abi --bin contracts/build/Anchor.bin --out ethanchor/anchorcontract/anchor.go
+
+# Lighthouse and axe-core, pinned, for the consumer page's audit (node/web
+# TestLighthouse and TestAxe, which fail without them when
+# TRUSTLINE_REQUIRE_TOOLS=1). Lighthouse 12.2.3 is the newest that runs on
+# Debian's Node 20; it drives Debian's Chromium (make chromium). A no-op
+# when those versions are installed; npm prefers its cache, so it works
+# offline once fetched.
+LIGHTHOUSE_VERSION := 12.2.3
+AXE_VERSION        := 4.10.2
+LIGHTHOUSE_DIR     := node/web/.lighthouse
+
+.PHONY: lighthouse lighthouse-tools
+lighthouse: lighthouse-tools ## audit the demo jar's page with the pinned Lighthouse (mobile) and axe-core, printing the scores
+	LIGHTHOUSE_STRICT=1 $(GO) test -count=1 -run 'TestLighthouse|TestAxe' -v ./node/web/ | grep -E '^(---|ok|FAIL|\s+\w+_test.go)'; exit $${PIPESTATUS[0]}
+
+lighthouse-tools: chromium ## install the pinned Lighthouse and axe-core (npm) into node/web/.lighthouse (no-op when present)
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm >/dev/null && echo "installed node $$(node --version), npm $$(npm --version)"; }
+	@[ "$$(node -p 'require("./$(LIGHTHOUSE_DIR)/node_modules/lighthouse/package.json").version' 2>/dev/null)" = "$(LIGHTHOUSE_VERSION)" ] && \
+	[ "$$(node -p 'require("./$(LIGHTHOUSE_DIR)/node_modules/axe-core/package.json").version' 2>/dev/null)" = "$(AXE_VERSION)" ] || { \
+		npm install --prefix $(LIGHTHOUSE_DIR) --prefer-offline --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+			lighthouse@$(LIGHTHOUSE_VERSION) axe-core@$(AXE_VERSION) >/dev/null && \
+		echo "installed lighthouse $(LIGHTHOUSE_VERSION) and axe-core $(AXE_VERSION) into $(LIGHTHOUSE_DIR)"; }

@@ -17,6 +17,10 @@ func jarServer(t testing.TB) *httptest.Server {
 	idx := jarFixture(t)
 	r := New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != jarPath { // robots.txt, favicon.ico: not found, as on a node
+			http.NotFound(w, req)
+			return
+		}
 		tr, err := idx.Trace(gtinYog, "YG-1-A", "S1001")
 		if err != nil {
 			http.Error(w, err.Error(), 500)
