@@ -52,3 +52,33 @@ peer:
 		})
 	}
 }
+
+// TestLoadConfigNames: members' display names and the places' names, towns,
+// positions and time zones for the consumer page.
+func TestLoadConfigNames(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "node.yaml")
+	yaml := `dataDir: d
+peer:
+  gatewayAddress: a:1
+  channel: c
+members:
+  SupplierMSP: Hofmann Hof & Molkerei
+places:
+  "4260123454005":
+    name: Alpenwiese Laden
+    town: München
+    geo: {latitude: 48.1374, longitude: 11.5755}
+    timeZone: Europe/Berlin
+`
+	if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadConfig(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := c.Places["4260123454005"]
+	if c.Members["SupplierMSP"] != "Hofmann Hof & Molkerei" || loc.Town != "München" || loc.TimeZone != "Europe/Berlin" || loc.Geo == nil || loc.Geo.Longitude != 11.5755 {
+		t.Errorf("config %+v, place %+v", c, loc)
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/web"
 )
 
 // Config is a node's configuration file (YAML or JSON):
@@ -51,6 +52,15 @@ type Config struct {
 	// node has no member authentication yet, so turn it on only where
 	// members alone reach the node's listener.
 	Reports bool `json:"reports,omitempty"`
+	// Members are the consortium's display names by MSP id, as their org
+	// cards give them ({"SupplierMSP": "Hofmann Hof & Molkerei"}), for the
+	// consumer page; a member without one shows as its MSP id.
+	Members map[string]string `json:"members,omitempty"`
+	// Places names the places the consumer page shows, by GLN: name, town,
+	// position and time zone. It stands in for location master data on the
+	// ledger, which the page prefers once recorded; without either the
+	// page shows GLNs and UTC.
+	Places map[string]web.Location `json:"places,omitempty"`
 	// Capture serves the EPCIS 2.0 capture interface to the organisation's
 	// own systems on a TLS listener of its own (package capture).
 	Capture *capture.Config `json:"capture,omitempty"`
@@ -187,7 +197,10 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Members: cfg.Members}
+	if len(cfg.Places) > 0 {
+		ao.Locations = web.LocationMap(cfg.Places)
+	}
 	if anc != nil {
 		ao.Anchors, ao.Anchoring = anchors, anc.loop.Status
 	}

@@ -26,15 +26,26 @@ type Source interface {
 
 // Location is what location master data says of a place.
 type Location struct {
-	Name, Town, Country string
-	Geo                 *ledger.Geo
+	Name    string      `json:"name,omitempty"`
+	Town    string      `json:"town,omitempty"`
+	Country string      `json:"country,omitempty"`
+	Geo     *ledger.Geo `json:"geo,omitempty"`
 	// TimeZone is the place's IANA time zone ("Europe/Berlin"), if known.
-	TimeZone string
+	TimeZone string `json:"timeZone,omitempty"`
 }
 
 // Locations looks places up in location master data by GLN.
 type Locations interface {
 	Location(gln string) (Location, bool)
+}
+
+// LocationMap is location data by GLN (a node's configuration).
+type LocationMap map[string]Location
+
+// Location implements Locations.
+func (m LocationMap) Location(gln string) (Location, bool) {
+	l, ok := m[gln]
+	return l, ok
 }
 
 // Option tunes a page.
