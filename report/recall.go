@@ -38,6 +38,12 @@ type ScopeLot struct {
 	Expiry    string           `json:"expiry"`
 	// LogisticUnit is the SSCC the lot is packed in now.
 	LogisticUnit string `json:"logisticUnit,omitempty"`
+	// Location is where the lot was last known to be: where it was last
+	// received, the destination of the shipment it is on (InTransit), its
+	// origin, or, for a lot made by a transformation that names no place,
+	// the location of the lot it was made from.
+	Location  string `json:"location,omitempty"`
+	InTransit bool   `json:"inTransit,omitempty"`
 	Units        int    `json:"units"`
 	// MadeFrom are the lots in scope it was made from (empty for the
 	// recalled lot).
@@ -107,6 +113,18 @@ func scopeOf(traces []nodeapi.Trace, down ledger.Trace) (*Scope, error) {
 			sl.Remaining = l.Remaining.Value + " " + l.Remaining.UOM
 		}
 		holders[l.Custodian] = append(holders[l.Custodian], l.ID)
+		sl.Location, sl.InTransit = lastLocation(d)
+		if sl.Location == "" {
+			for _, in := range sl.MadeFrom {
+				if i := slices.IndexFunc(sc.Lots, func(o ScopeLot) bool { return o.ID == in }); i >= 0 && sc.Lots[i].Location != "" {
+					sl.Location = sc.Lots[i].Location
+					break
+				}
+			}
+		}
+		if sl.Location != "" {
+			sl.Location = s.place(sl.Location)
+		}
 		for _, e := range d.events {
 			if e.Type == epcis.AggregationEvent && e.ParentID != "" {
 				sscc[e.ParentID] = true
@@ -142,4 +160,31 @@ func scopeOf(traces []nodeapi.Trace, down ledger.Trace) (*Scope, error) {
 			ShippedAt: c.EventTime, Destination: dest, EventID: c.EventID})
 	}
 	return sc, nil
+}
+
+// lastLocation is where a lot's events last place it: the bizLocation of
+// its last receiving or commissioning, or the destination of a shipment
+// not yet received (inTransit); empty when none names a place.
+func lastLocation(d *lotData) (loc string, inTransit bool) {
+	if o := d.tr.Lot.Origin; o != nil {
+		loc = o.Place.Location
+		if loc == "" {
+			loc = o.Producer
+		}
+	}
+	for _, e := range d.events {
+		switch t, _ := classify(e, d.tr.Lot.ID); {
+		case t == Shipping:
+			if v := destination(e); v != "" {
+				loc, inTransit = v, true
+			}
+		case t == Receiving || t == Transformation || t == Harvesting:
+			if v := location(e); v != "" {
+				loc, inTransit = v, false
+			} else if t == Receiving {
+				inTransit = false
+			}
+		}
+	}
+	return loc, inTransit
 }

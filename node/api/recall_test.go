@@ -57,7 +57,8 @@ func TestRecallScopeAPI(t *testing.T) {
 		lots[l.ID] = l
 	}
 	if len(sc.Lots) != 3 || lots[demoYogurtA].Custodian != "BrandMSP" || lots[demoYogurtB].Custodian != "BrandMSP" ||
-		lots[demoYogurtA].Units != 5 || len(sc.Units) != 5 || lots[demoYogurtA].Remaining != "1200 EA" {
+		lots[demoYogurtA].Units != 5 || len(sc.Units) != 5 || lots[demoYogurtA].Remaining != "1200 EA" ||
+		lots[demoYogurtB].Location != "https://id.gs1.org/414/4260123454005" || lots[demoMilk].Location != "https://id.gs1.org/414/4260123453008" {
 		t.Errorf("scope lots %+v, units %v", sc.Lots, sc.Units)
 	}
 	if len(sc.Shipments) != 4 || sc.Shipments[2].To != "BrandMSP" || sc.Shipments[2].Quantity != "1200 EA" ||
