@@ -406,7 +406,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		}
 		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
 	case digitallink.LogisticUnit:
-		v, err = s.idx.LogisticUnit(l.SSCC)
+		v, err = s.logisticUnit(l.SSCC) // recall.go
 		html = false // a pallet's label is for logistics staff and their software
 	default:
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("this node does not resolve %s links", l.Level()))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/report"
 )
 
@@ -69,4 +70,31 @@ func (s *Server) recallScope(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(body)
+}
+
+// LogisticUnitView is a logistic unit as the resolver answers it: its
+// record and, once any lot packed in it is recalled (itself or through a
+// lot it was made from), those lots, so that whoever scans the pallet's
+// label learns of the recall as a shopper scanning a jar does.
+type LogisticUnitView struct {
+	ledger.LogisticUnit
+	RecalledLots []string `json:"recalledLots,omitempty"`
+}
+
+func (s *Server) logisticUnit(sscc string) (LogisticUnitView, error) {
+	u, err := s.idx.LogisticUnit(sscc)
+	if err != nil {
+		return LogisticUnitView{}, err
+	}
+	v := LogisticUnitView{LogisticUnit: u}
+	for _, id := range u.Lots {
+		l, err := digitallink.Parse(id)
+		if err != nil {
+			continue
+		}
+		if lot, err := s.idx.Lot(l.GTIN, l.Lot); err == nil && lot.Status == ledger.StatusRecalled {
+			v.RecalledLots = append(v.RecalledLots, id)
+		}
+	}
+	return v, nil
 }

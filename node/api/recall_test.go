@@ -142,3 +142,17 @@ func TestDaysToExpiry(t *testing.T) {
 		t.Errorf("the page of an expired lot does not say so")
 	}
 }
+
+// TestLogisticUnitRecalled: a pallet holding a lot recalled through the
+// lot it was made from names that lot, so its label's scan tells of the
+// recall.
+func TestLogisticUnitRecalled(t *testing.T) {
+	w := get(testServer(t), "/00/106141412345678908", "Accept", "application/json")
+	var v LogisticUnitView
+	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body.String())
+	}
+	if len(v.RecalledLots) != 1 || v.RecalledLots[0] != "https://id.gs1.org/01/"+gtinB+"/10/J1" || v.SSCC == "" {
+		t.Errorf("logistic unit %s", w.Body.String())
+	}
+}
