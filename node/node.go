@@ -22,6 +22,7 @@ import (
 	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/node/web"
 )
 
@@ -124,6 +125,8 @@ type Node struct {
 	srv  *http.Server
 	anc  *anchorer // nil: anchoring disabled (anchorwire.go)
 	capt *capturer // nil: capture disabled (captureconfig.go)
+	// notifier publishes recall notices to /recall/notices.
+	notifier *recallnotice.Notifier
 }
 
 // OpenTimeout bounds how long Open waits for the anchoring chain.
@@ -197,7 +200,8 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Members: cfg.Members}
+	notices := &recallnotice.Stream{}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Members: cfg.Members, Notices: notices}
 	if len(cfg.Places) > 0 {
 		ao.Locations = web.LocationMap(cfg.Places)
 	}
@@ -207,7 +211,9 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt}, nil
+	srv.RegisterOnShutdown(notices.Close)
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt,
+		notifier: recallnotice.New(idx, log.With("component", "recall-notices"), notices)}, nil
 }
 
 // CaptureAddr is the capture listener's address; nil without capture.
@@ -239,6 +245,7 @@ func (n *Node) Run(ctx context.Context) error {
 		defer stop()
 		return n.fol.Run(gctx) // nil once gctx is done
 	})
+	g.Go(func() error { return n.notifier.Run(gctx) })
 	g.Go(func() error {
 		defer stop()
 		if err := n.srv.Serve(n.ln); !errors.Is(err, http.ErrServerClosed) {

@@ -39,6 +39,7 @@ import (
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
@@ -67,6 +68,9 @@ type Options struct {
 	// (reports.go). Off by default: the node has no member authentication
 	// yet, so whoever reaches the node would read them.
 	Reports bool
+	// Notices are the recall notices the node publishes, served to members
+	// at /recall/notices with the reports (recall.go); nil: not served.
+	Notices *recallnotice.Stream
 	// Now is the clock of the days to expiry the traces and pages show
 	// (expiry.go); nil means time.Now.
 	Now func() time.Time
@@ -134,6 +138,9 @@ func New(idx *index.Index, opts *Options) *Server {
 	if o.Reports {
 		s.mux.Handle("/reports/", s.route("reports", s.reports))
 		s.mux.Handle("/recall/scope", s.route("recall-scope", s.recallScope)) // recall.go
+		if o.Notices != nil {
+			s.mux.Handle("/recall/notices", s.route("recall-notices", s.recallNotices))
+		}
 	}
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
@@ -407,7 +414,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
 	case digitallink.LogisticUnit:
 		v, err = s.logisticUnit(l.SSCC) // recall.go
-		html = false // a pallet's label is for logistics staff and their software
+		html = false                    // a pallet's label is for logistics staff and their software
 	default:
 		s.problem(w, r, http.StatusNotFound, "not-found", "Not found", fmt.Sprintf("this node does not resolve %s links", l.Level()))
 		return

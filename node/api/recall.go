@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
@@ -97,4 +99,46 @@ func (s *Server) logisticUnit(sscc string) (LogisticUnitView, error) {
 		}
 	}
 	return v, nil
+}
+
+// recallNotices streams the node's recall notices (package recallnotice)
+// as server-sent events, one "recall" event per recall the node's index
+// records while the stream is open, with a comment line every 15 s.
+func (s *Server) recallNotices(w http.ResponseWriter, r *http.Request) {
+	ch, cancel := s.opts.Notices.Subscribe()
+	defer cancel()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	// A first comment line sends the headers through the compressor now.
+	if _, err := fmt.Fprint(w, ": recall notices\n\n"); err != nil || rc.Flush() != nil {
+		return
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.badges.done:
+			return
+		case <-ping.C:
+			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case n, ok := <-ch:
+			if !ok {
+				return
+			}
+			data, err := json.Marshal(n)
+			if err != nil {
+				s.log.Error("recall notice", "err", err)
+				return
+			}
+			if _, err := fmt.Fprintf(w, "event: recall\ndata: %s\n\n", data); err != nil || rc.Flush() != nil {
+				return
+			}
+		}
+	}
 }

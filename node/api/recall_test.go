@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/node/index/indextest"
+	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
 )
@@ -154,5 +157,51 @@ func TestLogisticUnitRecalled(t *testing.T) {
 	}
 	if len(v.RecalledLots) != 1 || v.RecalledLots[0] != "https://id.gs1.org/01/"+gtinB+"/10/J1" || v.SSCC == "" {
 		t.Errorf("logistic unit %s", w.Body.String())
+	}
+}
+
+// TestRecallNotices: /recall/notices streams each published notice as a
+// server-sent "recall" event; it is served with the reports only.
+func TestRecallNotices(t *testing.T) {
+	idx := indextest.Demo(t)
+	stream := &recallnotice.Stream{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := httptest.NewServer(New(idx, &Options{Reports: true, Notices: stream, Logger: log}))
+	defer srv.Close()
+	defer stream.Close() // ends the stream's handler
+	resp, err := http.Get(srv.URL + "/recall/notices")
+	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("/recall/notices: %v %v", resp, err)
+	}
+	defer resp.Body.Close()
+	nt, err := recallnotice.Build(context.Background(), idx, "04260123450021", "YG-F1-B")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// The handler subscribes before it answers: publish until read.
+		for range 50 {
+			stream.Publish(context.Background(), *nt)
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var event string
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "event: "); ok {
+			event = v
+		}
+		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+			var got recallnotice.Notice
+			if err := json.Unmarshal([]byte(data), &got); err != nil || event != "recall" || got.Recall.Lot != demoYogurtB || got.Scope == nil {
+				t.Errorf("event %q: %s (%v)", event, data, err)
+			}
+			break
+		}
+	}
+	off := New(idx, &Options{Notices: stream, Logger: log})
+	if w := get(off, "/recall/notices"); w.Code == http.StatusOK {
+		t.Errorf("notices served without Options.Reports: %d", w.Code)
 	}
 }

@@ -6,6 +6,7 @@ package index
 // the commit, with the index unlocked.
 
 import (
+	"strings"
 	"sync"
 
 	"github.com/cockroachdb/pebble/v2"
@@ -19,6 +20,20 @@ type Change struct {
 	// or claim results were written; gtins the products whose record or
 	// claims were.
 	lots, gtins map[string]struct{}
+	// recalls are the lots (gtin sep lot) whose own recall was recorded.
+	recalls map[string]struct{}
+}
+
+// Recalls are the lots, as GTIN and lot number, whose own recall record
+// the commit wrote (package recallnotice tells members of them).
+func (c Change) Recalls() [][2]string {
+	out := make([][2]string, 0, len(c.recalls))
+	for k := range c.recalls {
+		if gtin, lot, ok := strings.Cut(k, string(rune(sep))); ok {
+			out = append(out, [2]string{gtin, lot})
+		}
+	}
+	return out
 }
 
 // Lot reports whether the commit wrote anything the index says about the
@@ -88,14 +103,17 @@ type changeWriter struct {
 }
 
 func newChangeWriter(w writer) *changeWriter {
-	return &changeWriter{writer: w, c: Change{lots: map[string]struct{}{}, gtins: map[string]struct{}{}}}
+	return &changeWriter{writer: w, c: Change{lots: map[string]struct{}{}, gtins: map[string]struct{}{}, recalls: map[string]struct{}{}}}
 }
 
 func (w *changeWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
 	if len(k) > 2 {
 		switch k[0] {
 		case tLot, tRecall, tRecalledBy, tLotEvent:
-			w.lot(k[2:])
+			l := w.lot(k[2:])
+			if k[0] == tRecall {
+				w.c.recalls[l] = struct{}{}
+			}
 		case tProduct:
 			w.c.gtins[string(k[2:])] = struct{}{}
 		case tClaims:
@@ -114,7 +132,7 @@ func (w *changeWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
 
 // lot notes the lot of a key whose components (after the table) start
 // with its GTIN and lot number.
-func (w *changeWriter) lot(rest []byte) {
+func (w *changeWriter) lot(rest []byte) string {
 	n := 0
 	for i, b := range rest {
 		if b == sep {
@@ -124,7 +142,9 @@ func (w *changeWriter) lot(rest []byte) {
 			}
 		}
 	}
-	w.c.lots[string(rest)] = struct{}{}
+	l := string(rest)
+	w.c.lots[l] = struct{}{}
+	return l
 }
 
 // gtin notes the product of a key whose components start with a GTIN.
