@@ -44,7 +44,7 @@ type ScopeLot struct {
 	// the location of the lot it was made from.
 	Location  string `json:"location,omitempty"`
 	InTransit bool   `json:"inTransit,omitempty"`
-	Units        int    `json:"units"`
+	Units     int    `json:"units"`
 	// MadeFrom are the lots in scope it was made from (empty for the
 	// recalled lot).
 	MadeFrom []string `json:"madeFrom,omitempty"`
