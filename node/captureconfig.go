@@ -38,7 +38,10 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, log
 	if err != nil {
 		return nil, err
 	}
-	cl, err := client.Connect(ctx, peer)
+	// Each write waits until every member's peer has committed it: the
+	// next event of a document is often about the same lot, and peers
+	// endorsing it at different heights would disagree.
+	cl, err := client.Connect(ctx, peer, client.WithPeerSync(client.AllMembers))
 	if err != nil {
 		return nil, fmt.Errorf("capture: connecting to the gateway: %w", err)
 	}

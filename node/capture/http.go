@@ -277,7 +277,7 @@ func (h *handler) event(w http.ResponseWriter, r *http.Request, c Client) {
 		writeProblem(w, eventProblem(0, p.call.SourceEventID, p.err))
 		return
 	}
-	rec, err := h.s.ledger.Capture(r.Context(), p.call.SourceEventID, p.call.Function, p.call.Args)
+	rec, err := h.s.submit(r.Context(), p.call)
 	var dup *client.DuplicateError
 	switch {
 	case errors.As(err, &dup):

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -333,7 +334,7 @@ func (s *Service) run(j *Job, ps []prepared) {
 			s.mu.Unlock()
 			continue
 		}
-		rec, err := s.ledger.Capture(s.ctx, p.call.SourceEventID, p.call.Function, p.call.Args)
+		rec, err := s.submit(s.ctx, p.call)
 		var dup *client.DuplicateError
 		switch {
 		case err == nil:
@@ -356,6 +357,35 @@ func (s *Service) run(j *Job, ps []prepared) {
 			}
 		}
 	}
+}
+
+// Lagging peers: an event submitted right after the one it depends on
+// may be endorsed by a peer that has not committed that one yet (a lot it
+// does not know, or peers whose simulations disagree). Such refusals are
+// tried again a few times before they count; nothing was recorded by them.
+var lagRetries = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+
+// submit states one mapped event on the ledger.
+func (s *Service) submit(ctx context.Context, c Call) (*ledger.CaptureRecord, error) {
+	for i := 0; ; i++ {
+		rec, err := s.ledger.Capture(ctx, c.SourceEventID, c.Function, c.Args)
+		if err == nil || i == len(lagRetries) || !lagging(err) {
+			return rec, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(lagRetries[i]):
+		}
+	}
+}
+
+func lagging(err error) bool {
+	var dup *client.DuplicateError
+	if errors.As(err, &dup) {
+		return false
+	}
+	return errors.Is(err, client.ErrNotFound) || strings.Contains(err.Error(), "ProposalResponsePayloads do not match")
 }
 
 func (s *Service) set(j *Job, i int, st Status, ledgerID string) {
