@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/node/api/apitest"
 	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/capture/capturetest"
@@ -97,7 +98,7 @@ func waitJob(t *testing.T, c *http.Client, url string) capture.Job {
 		if time.Now().After(deadline) {
 			t.Fatalf("job still running: %s", r.body)
 		}
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(150 * time.Millisecond) // within the default rate limit
 	}
 }
 
@@ -358,5 +359,26 @@ func TestCaptureConcurrent(t *testing.T) {
 	}
 	if accepted != 6 || dups != 18 || s.Ledger.Recorded() != 6 {
 		t.Fatalf("accepted %d, duplicates %d, recorded %d", accepted, dups, s.Ledger.Recorded())
+	}
+}
+
+// A refusal a lagging peer explains (a lot it has not seen yet) is tried
+// again; the event is recorded once the peer has caught up.
+func TestCaptureLaggingPeer(t *testing.T) {
+	s, erp := startServer(t, nil)
+	f := capturetest.Example()
+	refused := 0
+	s.Ledger.RefuseAs = client.ErrNotFound
+	s.Ledger.Refuse = func(c capture.Call) string {
+		if c.Function == "Custody:RecordReadings" && refused == 0 {
+			refused++
+			return "unknown lot " + f.LotLink()
+		}
+		return ""
+	}
+	r := do(t, erp, "POST", s.URL+"/capture", capturetest.Document(f.Now, f.Batch(), f.Readings()))
+	j := waitJob(t, erp, s.URL+r.Header.Get("Location"))
+	if !j.Success || j.Accepted != 2 || refused != 1 {
+		t.Fatalf("job = %+v, refused %d", j, refused)
 	}
 }

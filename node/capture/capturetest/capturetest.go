@@ -36,6 +36,8 @@ type Ledger struct {
 	// Refuse, when set, is asked first: a non-empty reason refuses the
 	// call as the contract would (class ErrInvalid).
 	Refuse func(c capture.Call) string
+	// RefuseAs is the class of Refuse's refusals; nil means ErrInvalid.
+	RefuseAs error
 	// Block, when set, is received from before each call returns.
 	Block chan struct{}
 }
@@ -62,7 +64,11 @@ func (l *Ledger) Capture(ctx context.Context, source, fn string, args []string, 
 	}
 	if l.Refuse != nil {
 		if reason := l.Refuse(c); reason != "" {
-			return nil, &client.RejectedError{Function: fn, Reason: reason, Class: client.ErrInvalid}
+			class := l.RefuseAs
+			if class == nil {
+				class = client.ErrInvalid
+			}
+			return nil, &client.RejectedError{Function: fn, Reason: reason, Class: class}
 		}
 	}
 	id := fmt.Sprintf("ni:///sha-256;%064x?ver=CBV2.1", len(l.recorded)+1)
