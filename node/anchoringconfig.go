@@ -58,6 +58,10 @@ type AnchoringConfig struct {
 	// from which windows bind their leaves (receipt format 3); the same on
 	// every member. Zero: from the start.
 	BareLeavesBefore uint64 `json:"bareLeavesBefore,omitempty"`
+	// StatelessBefore is anchoring.Options.StatelessBefore: the block from
+	// which windows commit to every lot's latest record (receipt format
+	// 4); the same on every member. Zero: from the start.
+	StatelessBefore uint64 `json:"statelessBefore,omitempty"`
 }
 
 // validate checks the section when anchoring is enabled.
@@ -155,8 +159,8 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	}
 	l := anchoring.New(idx, store, a, anchoring.Options{
 		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
-		BareLeavesBefore: c.BareLeavesBefore,
-		ReadOnly:         key == nil, Logger: log,
+		BareLeavesBefore: c.BareLeavesBefore, StatelessBefore: c.StatelessBefore,
+		ReadOnly: key == nil, Logger: log,
 	})
 	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
 	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil

@@ -206,7 +206,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		ao.Locations = web.LocationMap(cfg.Places)
 	}
 	if anc != nil {
-		ao.Anchors, ao.Anchoring = anchors, anc.loop.Status
+		ao.Anchors, ao.Anchoring, ao.State = anchors, anc.loop.Status, anc.loop
 	}
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}

@@ -17,9 +17,8 @@ import (
 // windows were anchored after it, which the receipt does not reflect.
 //
 // Offline, a receipt proves its lot's history complete up to the lot
-// record it carries (verifyLots), not that no later record exists: that
-// takes an anchored commitment to every lot's latest record per window
-// (issue 12, item 3), which format 3 does not carry yet. Online, verify
+// record it carries (verifyLots) and, from format 4 on, that record the
+// lot's latest as of its newest window (verifyState). Online, verify
 // looks for anchors of later windows of the channel: any later window may
 // hold events of the lot, and the receipt is then reported as not current.
 type Currency struct {

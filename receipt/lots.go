@@ -40,7 +40,10 @@ func (v LotVerdict) OK() bool { return len(v.Failures) == 0 }
 // it into), in the receipt's order, are exactly the events the record's
 // event chain commits to, in ledger order. A version 3 receipt must prove
 // the subject lot's record.
-func verifyLots(r *Receipt, rep *Report, records []any) []LotVerdict {
+//
+// It also returns the id of the record it went by for each lot, by lot
+// key, whose freshness verifyState checks.
+func verifyLots(r *Receipt, rep *Report, records []any) ([]LotVerdict, map[string]string) {
 	latest := map[string]*ledger.LotSummary{}
 	ids := map[string]string{}
 	var order []string
@@ -113,7 +116,7 @@ func verifyLots(r *Receipt, rep *Report, records []any) []LotVerdict {
 		}
 		out = append(out, v)
 	}
-	return out
+	return out, ids
 }
 
 // lotMismatch says how the events shown of lot l (mine, in ledger order,

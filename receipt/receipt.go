@@ -73,13 +73,34 @@
 // also states as of which ledger block and Ethereum anchor the receipt
 // speaks (Currency) and, online, reports windows anchored after it.
 //
+// # Format 4
+//
+// A version 4 receipt also proves, offline, that each lot record it shows
+// is the lot's latest as of its newest window (verifyState, PartState).
+// Every window a node anchors carries one more leaf, the state leaf
+// (ledger.StateLeaf): the root and size of a map (merkle.Map) of every lot
+// to the id of its latest record as of the window's last block, so the
+// anchored root covers events, records and state alike. The receipt's
+// "state" gives that leaf's path in its newest window and each shown lot's
+// entry in the map:
+//
+//	"state": {"window": 1, "root": "0x…", "size": 812, "leafIndex": 41, "path": ["0x…", …],
+//	          "lots": [{"lot": "https://id.gs1.org/01/…/10/B1", "recordId": "ni:///sha-256;…?type=tl:lot",
+//	                    "index": 17, "path": ["0x…", …]}]}
+//
+// An older record of a lot presented after a newer one was anchored (with
+// the events it counts, so that it is complete as of itself) thus fails:
+// the anchored state names another record. Together with the lot records'
+// event chains, a verified version 4 receipt shows the lot's history
+// complete as of its newest window's last block; online, verify also
+// reports windows anchored after it (Currency), which it does not reflect.
+//
 // A version 1 or 2 receipt does not prove (Limits, stated by verify) that
 // nothing was left out of the lot's history, that its lot record is the
 // latest, nor the transaction id and block next to each id, because the
 // Merkle leaf is the bare event or record id; nor an event's
-// certificationInfo. No format yet proves offline that the lot record is
-// the latest as of the newest anchor (a per-window commitment to every
-// lot's latest record); online, a later anchor makes verify say the
+// certificationInfo. A version 3 receipt does not prove offline that its
+// lot record is the latest; online, a later anchor makes verify say the
 // receipt is not current.
 package receipt
 
@@ -129,21 +150,32 @@ func (r *Receipt) Limits() []string {
 	}
 	var lim []string
 	bare := false
-	for _, w := range r.Windows {
-		if w.Leaves != LeavesBound {
+	used := map[int]bool{} // windows of events and records (not only of the state)
+	for _, e := range r.Events {
+		used[e.Window] = true
+	}
+	for _, rec := range r.Records {
+		used[rec.Window] = true
+	}
+	for i, w := range r.Windows {
+		if w.Leaves != LeavesBound && used[i] {
 			bare = true
 		}
 	}
 	lim = append(lim, r.completenessLimits()...)
+	if r.State == nil {
+		lim = append(lim, limitCurrency+", offline (format 3 carries no anchored state)")
+	}
 	if bare {
 		lim = append(lim, "for events and records in windows of bare leaves: "+limitBinding+" and "+limitContent)
 	}
 	return lim
 }
 
-// Version is the receipt format this package writes. It reads versions 1
-// (receipts without claims) and 2 (leaves of bare ids) too.
-const Version = 3
+// Version is the receipt format this package writes when the node gives
+// the lots' state (format 4; else 3). It reads versions 1 (receipts
+// without claims), 2 (leaves of bare ids) and 3 (no state) too.
+const Version = 4
 
 // LeavesBound is Window.Leaves of a window of bound leaves (ledger.Leaf).
 const LeavesBound = "bound"
@@ -159,6 +191,9 @@ type Receipt struct {
 	Records []Record `json:"records,omitempty"`
 	// Claims are the node's verdicts of the claims on the subject's lot.
 	Claims []claims.Result `json:"claims,omitempty"`
+	// State proves its lot records the latest as of its newest window
+	// (version 4).
+	State *State `json:"state,omitempty"`
 }
 
 // Subject is what the receipt traces.
@@ -232,6 +267,9 @@ type Proof struct {
 	LeafIndex uint64
 	Path      []merkle.Hash
 	Anchors   []ethanchor.Receipt
+	// leavesHint is the leaf format of a window listed for its state leaf
+	// alone.
+	leavesHint string
 }
 
 // Entry is one event to put in a receipt.
@@ -258,6 +296,9 @@ type Contents struct {
 	Events  []Entry
 	Records []RecordEntry
 	Claims  []claims.Result
+	// State is the newest window's state of the lots whose records the
+	// receipt shows; nil makes a version 3 receipt.
+	State *StateEntry
 }
 
 var (
@@ -287,6 +328,7 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 	place := func(what, id string, p Proof) (int, []common.Hash, error) {
 		k := key{p.Window.Channel, p.Window.FromBlock, p.Window.ToBlock, p.Window.Root}
 		format := ""
+		state := ledger.IsStateLeaf(id)
 		if p.Leaf != "" && p.Leaf != id {
 			if ledger.LeafID(p.Leaf) != id {
 				return 0, nil, fmt.Errorf("receipt: the proof of %s %s is of leaf %s", what, id, p.Leaf)
@@ -303,7 +345,10 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 			})
 		}
 		w := &r.Windows[wi]
-		if w.Leaves != format {
+		if state && !ok {
+			w.Leaves = p.leavesHint
+		}
+		if w.Leaves != format && !state {
 			return 0, nil, fmt.Errorf("receipt: %s %s has a leaf of another format than its window %d..%d", what, id, w.FromBlock, w.ToBlock)
 		}
 		for _, a := range p.Anchors {
@@ -362,9 +407,18 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 		})
 	}
 	r.Claims = c.Claims
+	if c.State != nil {
+		s, err := buildState(c.State, place)
+		if err != nil {
+			return nil, err
+		}
+		r.State = s
+	} else {
+		r.Version = 3
+	}
 	// Bare leaves are format 2: only bound ones carry format 3's promises,
 	// and a version 3 receipt must prove its subject lot's record.
-	if !slices.ContainsFunc(r.Windows, func(w Window) bool { return w.Leaves == LeavesBound }) {
+	if r.State == nil && !slices.ContainsFunc(r.Windows, func(w Window) bool { return w.Leaves == LeavesBound }) {
 		r.Version = 2
 	}
 	return r, nil
@@ -454,6 +508,9 @@ func Parse(data []byte) (*Receipt, error) {
 	}
 	if r.Version == 1 && (r.Records != nil || r.Claims != nil) {
 		return nil, fmt.Errorf("%w: version 1 has no records or claims", ErrFormat)
+	}
+	if r.Version < 4 && r.State != nil {
+		return nil, fmt.Errorf("%w: version %d has no state", ErrFormat, r.Version)
 	}
 	for i, w := range r.Windows {
 		switch {

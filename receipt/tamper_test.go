@@ -11,6 +11,7 @@ import (
 
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/trustline/trustline/claims"
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ethanchor"
 	"github.com/trustline/trustline/ledger"
@@ -56,6 +57,35 @@ func buildBound(t testing.TB, c *chain, subject Subject, items []leafItem, show 
 		byWin[it.block/10] = append(byWin[it.block/10], l.String())
 		leafOf[it.id] = l.String()
 	}
+	// Each window's state leaf: every lot's latest record as of its last
+	// block (ledger.StateLeaf), as the anchoring loop keeps it.
+	lotOf := map[string]string{} // lot record id → lot
+	for _, it := range items {
+		if it.record != nil && it.record.Kind == ledger.RecordLot {
+			var l ledger.LotSummary
+			if err := json.Unmarshal(it.record.JSON, &l); err != nil {
+				t.Fatal(err)
+			}
+			lotOf[it.id] = l.ID
+		}
+	}
+	stateAt := func(k uint64) *merkle.Map {
+		m := merkle.NewMap()
+		u := m.Update()
+		for _, it := range items { // in block order
+			if lot, ok := lotOf[it.id]; ok && it.block <= k*10+9 {
+				_ = u.Set(lot, it.id)
+			}
+		}
+		m.Apply(u)
+		return m
+	}
+	newest := uint64(0)
+	for k := range byWin {
+		newest = max(newest, k)
+		m := stateAt(k)
+		byWin[k] = append(byWin[k], ledger.StateLeaf(m.Root(), uint64(m.Len())))
+	}
 	wins := map[uint64]*win{}
 	anchors := map[uint64][]ethanchor.Receipt{}
 	for k, leaves := range byWin {
@@ -91,6 +121,24 @@ func buildBound(t testing.TB, c *chain, subject Subject, items []leafItem, show 
 			cont.Records = append(cont.Records, RecordEntry{Record: *it.record, Proof: proof(it)})
 		} else {
 			cont.Events = append(cont.Events, Entry{Event: it.event, EventID: it.id, Upstream: upstream(it), Proof: proof(it)})
+		}
+	}
+	m := stateAt(newest)
+	w := wins[newest]
+	leaf := ledger.StateLeaf(m.Root(), uint64(m.Len()))
+	i, _ := w.mw.Index(leaf)
+	path, err := w.tree.Proof(i)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cont.State = &StateEntry{Proof: Proof{Window: w.w, Size: uint64(w.mw.Len()), Leaf: leaf, LeafIndex: uint64(i), Path: path, Anchors: anchors[newest]},
+		Root: m.Root(), Size: uint64(m.Len()), Bound: true}
+	shownLots := map[string]bool{}
+	for _, rec := range cont.Records {
+		if lot, ok := lotOf[rec.Record.ID]; ok && !shownLots[lot] {
+			shownLots[lot] = true
+			p, _ := m.Proof(lot)
+			cont.State.Lots = append(cont.State.Lots, p)
 		}
 	}
 	r, err := BuildWith(subject, cont, time.Date(2026, 3, 5, 12, 0, 0, 0, time.UTC))
@@ -257,6 +305,24 @@ func TestTampering(t *testing.T) {
 			m["certificationInfo"] = "https://forged.example/R1.pdf"
 			e.Event, _ = json.Marshal(m)
 		}, PartPath, "event " + s.ids["inspect"] + " in tx tx-B-1, block 6, with this content, is not the anchored leaf"},
+		{"claim about another lot", func(_ testing.TB, r *Receipt) {
+			r.Claims = append(r.Claims, claims.Result{Claim: "claim-A", Kind: ledger.ClaimLabTested, Wording: "Lab tested", Lot: lotA, Status: claims.Holds})
+		}, PartSubject, "claim claim-A is about lot " + lotA + ", the subject is lot " + lotB},
+		{"stale lot record", func(_ testing.TB, r *Receipt) {
+			// The record before the recall, and the events it counts: the
+			// lot's history as it was, complete against that record.
+			remove("recall")(r)
+			r.Records[0] = Record{Type: ledger.RecordLot, Record: json.RawMessage(s.olderB.record.JSON), RecordID: s.olderB.id, TxID: s.olderB.tx, Block: s.olderB.block}
+			other := buildBound(t, nil, Subject{DigitalLink: lotB}, s.items, func(it leafItem) bool { return it.id == s.olderB.id }, func(leafItem) bool { return false })
+			// Same items, same windows: the older record is proven too.
+			from := other.Windows[other.Records[0].Window].FromBlock
+			r.Records[0].Window = slices.IndexFunc(r.Windows, func(w Window) bool { return w.FromBlock == from })
+			r.Records[0].LeafIndex, r.Records[0].Path = other.Records[0].LeafIndex, other.Records[0].Path
+		}, PartState, "lot " + lotB + ": the record shown (" + s.olderB.id + ") is stale: as of ledger block 19 the lot's latest record is " + s.lotBRecord.id},
+		{"state root changed", func(_ testing.TB, r *Receipt) { flipHex(&r.State.Root) }, PartState,
+			"window 10..19's anchored root does not commit to state root"},
+		{"state entry of another lot", func(_ testing.TB, r *Receipt) { r.State.Lots[0].Lot = lotA }, PartState,
+			"lot " + lotA + "'s entry (record " + s.lotBRecord.id + ") is not in the state of window 10..19"},
 	}
 	run := func(t *testing.T, c *chain) {
 		base, err := s.receipt(t, c).Marshal()
@@ -293,7 +359,10 @@ func TestTampering(t *testing.T) {
 					if len(rep.Lots) != 1 || !rep.Lots[0].Chained || rep.Lots[0].Events != 5 {
 						t.Errorf("lot verdicts %+v, want lot B complete with 5 events", rep.Lots)
 					}
-					if lim := strings.Join(r.Limits(), "\n"); strings.Contains(lim, "completeness") || strings.Contains(lim, "bare") {
+					if r.Version != 4 || rep.State == nil || !slices.Equal(rep.State.Fresh, []string{lotB}) || rep.State.Block != 19 {
+						t.Errorf("version %d, state verdict %+v: want lot B proven latest as of block 19", r.Version, rep.State)
+					}
+					if lim := strings.Join(r.Limits(), "\n"); strings.Contains(lim, "completeness") || strings.Contains(lim, "bare") || strings.Contains(lim, "currency") {
 						t.Errorf("a complete, bound receipt states limits:\n%s", lim)
 					}
 					return
@@ -332,6 +401,11 @@ func failures(rep *Report) []string {
 	}
 	for _, l := range rep.Lots {
 		for _, f := range l.Failures {
+			out = append(out, f.Error())
+		}
+	}
+	if rep.State != nil {
+		for _, f := range rep.State.Failures {
 			out = append(out, f.Error())
 		}
 	}

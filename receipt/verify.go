@@ -151,6 +151,9 @@ type Report struct {
 	// Currency says as of when the receipt speaks and, online, whether
 	// later windows were anchored; nil for a receipt without anchors.
 	Currency *Currency `json:"currency,omitempty"`
+	// State is the freshness check of a version 4 receipt's lot records
+	// (verifyState); nil for older versions.
+	State *StateVerdict `json:"state,omitempty"`
 }
 
 // OK reports whether every event and record verified and every claim
@@ -174,7 +177,7 @@ func (r *Report) OK() bool {
 			return false
 		}
 	}
-	return true
+	return r.State.OK()
 }
 
 // Options tune Verify. The zero value verifies offline.
@@ -286,7 +289,20 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	}
 	rep.Claims = verifyClaims(r, rep, records)
 	rep.Subject = verifySubject(r, rep, records)
-	rep.Lots = verifyLots(r, rep, records)
+	var latest map[string]string
+	rep.Lots, latest = verifyLots(r, rep, records)
+	if rep.State = verifyState(r, latest); rep.State != nil && chain != nil && r.State.Window >= 0 && r.State.Window < len(r.Windows) {
+		// The state's window may hold none of the receipt's events.
+		fs, checked := windowAnchors[r.State.Window]
+		if !checked {
+			w := &r.Windows[r.State.Window]
+			var err error
+			if fs, err = chain.verifyWindow(ctx, w); err != nil {
+				return nil, err
+			}
+		}
+		rep.State.Failures = append(rep.State.Failures, fs...)
+	}
 	var newest *Window
 	if rep.Currency, newest = currencyOf(r); rep.Currency != nil && chain != nil {
 		if err := chain.checkCurrency(ctx, rep.Currency, newest); err != nil {

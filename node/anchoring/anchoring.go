@@ -23,6 +23,17 @@
 // the node looked, so other members may cut it differently and not
 // co-attest it; the next window ends on an aligned boundary again.
 //
+// # State
+//
+// With a StateSource (the node's index), each window also carries a state
+// leaf (ledger.StateLeaf): a merkle.Map of every lot to its latest record
+// as of the window's last block, so that receipts prove a lot record the
+// latest offline (receipt format 4). The loop keeps the map in memory,
+// updated per window with the lot records of its blocks only (O(changes ·
+// log lots)), rebuilt once from the index when it starts and checked
+// against the last saved window's state leaf; StateProof proves lots
+// against the newest window once it is anchored.
+//
 // # Members without a key
 //
 // A node without a key (Options.ReadOnly) sends nothing: its windows are
@@ -88,6 +99,27 @@ type LeafSource interface {
 	// Leaves are the bound leaves of the events and records recorded in
 	// blocks from..to, inclusive, in any order.
 	Leaves(ctx context.Context, from, to uint64) ([]string, error)
+}
+
+// LotRecord is a lot record written on the ledger: lot (its Digital Link)
+// now has the record of id RecordID.
+type LotRecord struct {
+	Block    uint64
+	Lot      string
+	RecordID string
+}
+
+// StateSource is a Source that also gives the lot records of its blocks,
+// from which each window's state leaf (ledger.StateLeaf) is kept: a map of
+// every lot to its latest record, as of the window's last block. The
+// node's index is one. Windows starting at or after
+// Options.StatelessBefore carry a state leaf when the Source is a
+// StateSource.
+type StateSource interface {
+	Source
+	// LotRecords are the lot records written in blocks from..to,
+	// inclusive, in ledger order.
+	LotRecords(ctx context.Context, from, to uint64) ([]LotRecord, error)
 }
 
 // Store keeps windows, their ids and anchors. The node's Pebble index
@@ -159,6 +191,12 @@ type Options struct {
 	// to a block ahead of its head when it upgrades. Default 0: every
 	// window is bound.
 	BareLeavesBefore uint64
+	// StatelessBefore is the block from which windows carry a state leaf
+	// (ledger.StateLeaf, see StateSource); a window starting before it
+	// has none, as trustline wrote before receipt format 4. Like
+	// BareLeavesBefore, every member of a channel must use the same value.
+	// Default 0: every window carries one.
+	StatelessBefore uint64
 	// ChainStart is the chain block from which to search for anchors (the
 	// contract's deployment block): public endpoints cap log queries.
 	ChainStart uint64
@@ -204,6 +242,14 @@ type Loop struct {
 
 	mu sync.Mutex
 	st Status
+
+	// The lots' state (see StateSource): state maps each lot to its latest
+	// record as of block stateNext-1, the last block of the last saved
+	// window; stateWin is the last saved window with a state leaf.
+	stateMu   sync.RWMutex
+	state     *merkle.Map
+	stateNext uint64
+	stateWin  *Window
 }
 
 // Status is how the loop is doing, since it was created.
@@ -336,6 +382,13 @@ func (l *Loop) step(ctx context.Context) ([]ethanchor.Receipt, error) {
 		}
 		from = last.ToBlock + 1
 	}
+	var lastp *Window
+	if ok {
+		lastp = &last
+	}
+	if err := l.loadState(ctx, from, lastp); err != nil {
+		return done, err
+	}
 	height, err := l.src.Height(ctx)
 	if err != nil {
 		return done, fmt.Errorf("anchoring: index height: %w", err)
@@ -343,13 +396,14 @@ func (l *Loop) step(ctx context.Context) ([]ethanchor.Receipt, error) {
 	l.update(func(s *Status) { s.Height = height })
 	if l.opts.ReadOnly {
 		for from < height {
-			w, rs, ok, err := l.adopt(ctx, from, height)
+			w, u, rs, ok, err := l.adopt(ctx, from, height)
 			if err != nil || !ok {
 				return done, err
 			}
 			if err := l.store.SaveWindow(ctx, w); err != nil {
 				return done, fmt.Errorf("anchoring: saving window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 			}
+			l.commitState(w, u)
 			if err := l.store.AddAnchors(ctx, w.FromBlock, rs...); err != nil {
 				return done, fmt.Errorf("anchoring: recording the anchors of window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 			}
@@ -361,13 +415,14 @@ func (l *Loop) step(ctx context.Context) ([]ethanchor.Receipt, error) {
 		return done, nil
 	}
 	for from < height {
-		w, ok, err := l.next(ctx, from, height)
+		w, u, ok, err := l.next(ctx, from, height)
 		if err != nil || !ok {
 			return done, err
 		}
 		if err := l.store.SaveWindow(ctx, w); err != nil {
 			return done, fmt.Errorf("anchoring: saving window %d..%d: %w", w.FromBlock, w.ToBlock, err)
 		}
+		l.commitState(w, u)
 		l.since = time.Time{}
 		r, err := l.send(ctx, w)
 		if err != nil {
@@ -381,7 +436,7 @@ func (l *Loop) step(ctx context.Context) ([]ethanchor.Receipt, error) {
 
 // next is the window due from block from, with blocks below height
 // indexed; ok is false when none is due yet.
-func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, error) {
+func (l *Loop) next(ctx context.Context, from, height uint64) (Window, *merkle.MapUpdate, bool, error) {
 	n := l.opts.Blocks
 	var ids []string
 	start := from
@@ -389,33 +444,35 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 		if to >= height {
 			// A partial window: anchored only once its oldest event waited T.
 			if from > height-1 {
-				return Window{}, false, nil
+				return Window{}, nil, false, nil
 			}
 			more, err := l.leaves(ctx, start, from, height-1)
 			if err != nil {
-				return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, height-1, err)
+				return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, height-1, err)
 			}
 			ids = append(ids, more...)
 			if len(ids) == 0 {
 				l.since = time.Time{}
-				return Window{}, false, nil
+				return Window{}, nil, false, nil
 			}
 			now := l.opts.Now()
 			if l.since.IsZero() {
 				l.since = now
 			}
 			if l.opts.Interval < 0 || now.Sub(l.since) < l.opts.Interval {
-				return Window{}, false, nil
+				return Window{}, nil, false, nil
 			}
-			return makeWindow(l.opts.Channel, start, height-1, ids), true, nil
+			w, u, err := l.makeWindow(ctx, start, height-1, ids)
+			return w, u, err == nil, err
 		}
 		more, err := l.leaves(ctx, start, from, to)
 		if err != nil {
-			return Window{}, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
+			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
 		}
 		ids = append(ids, more...)
 		if len(ids) > 0 {
-			return makeWindow(l.opts.Channel, start, to, ids), true, nil
+			w, u, err := l.makeWindow(ctx, start, to, ids)
+			return w, u, err == nil, err
 		}
 		from = to + 1 // empty: fold into the next aligned range
 	}
@@ -431,7 +488,7 @@ func (l *Loop) next(ctx context.Context, from, height uint64) (Window, bool, err
 // member's head when T ran out); earlier ranges are empty, so the leaves of
 // all of them lie in that one range: at most N roots to look up, one per
 // block of the range that adds leaves.
-func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanchor.Receipt, bool, error) {
+func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, *merkle.MapUpdate, []ethanchor.Receipt, bool, error) {
 	n := l.opts.Blocks
 	lo := from // the range holding the window's leaves
 	var hi uint64
@@ -439,13 +496,13 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 		hi = min((lo/n+1)*n-1, height-1)
 		ids, err := l.leaves(ctx, from, lo, hi)
 		if err != nil {
-			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", lo, hi, err)
+			return Window{}, nil, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", lo, hi, err)
 		}
 		if len(ids) > 0 {
 			break
 		}
 		if hi == height-1 {
-			return Window{}, nil, false, nil // nothing to anchor yet
+			return Window{}, nil, nil, false, nil // nothing to anchor yet
 		}
 		lo = hi + 1 // empty: members fold it into the next range
 	}
@@ -454,16 +511,20 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 	for b := lo; b <= hi; b++ {
 		more, err := l.leaves(ctx, from, b, b)
 		if err != nil {
-			return Window{}, nil, false, fmt.Errorf("anchoring: events of block %d: %w", b, err)
+			return Window{}, nil, nil, false, fmt.Errorf("anchoring: events of block %d: %w", b, err)
 		}
 		if len(more) == 0 {
-			continue // same root as the window ending before it
+			continue // same root as the window ending before it (and same state: a lot record is a leaf)
 		}
 		ids = append(ids, more...)
-		root := merkle.NewWindow(ids).Tree().Root()
+		cand, _, err := l.makeWindow(ctx, from, b, ids)
+		if err != nil {
+			return Window{}, nil, nil, false, err
+		}
+		root := cand.Root
 		rs, err := l.a.Anchors(ctx, ethanchor.Filter{Root: &root, Channel: l.opts.Channel, Start: l.opts.ChainStart, Confirmed: true})
 		if err != nil {
-			return Window{}, nil, false, fmt.Errorf("anchoring: anchors of root %s: %w", common.Hash(root), err)
+			return Window{}, nil, nil, false, fmt.Errorf("anchoring: anchors of root %s: %w", common.Hash(root), err)
 		}
 		for _, r := range rs {
 			if r.Channel == l.opts.Channel && r.FromBlock == from && r.ToBlock >= b && r.ToBlock <= hi {
@@ -480,9 +541,12 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 		}
 		ids, err := l.leaves(ctx, from, from, to)
 		if err != nil {
-			return Window{}, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
+			return Window{}, nil, nil, false, fmt.Errorf("anchoring: events of blocks %d..%d: %w", from, to, err)
 		}
-		w := makeWindow(l.opts.Channel, from, to, ids)
+		w, u, err := l.makeWindow(ctx, from, to, ids)
+		if err != nil {
+			return Window{}, nil, nil, false, err
+		}
 		var rs []ethanchor.Receipt
 		for _, r := range found[i:j] {
 			if r.Window == w.Window {
@@ -490,11 +554,11 @@ func (l *Loop) adopt(ctx context.Context, from, height uint64) (Window, []ethanc
 			}
 		}
 		if len(rs) > 0 {
-			return w, rs, true, nil
+			return w, u, rs, true, nil
 		}
 		i = j
 	}
-	return Window{}, nil, false, nil
+	return Window{}, nil, nil, false, nil
 }
 
 // ensureRecorded makes sure, read-only, that w carries an anchor: w was
@@ -545,6 +609,37 @@ func makeWindow(channel string, from, to uint64, ids []string) Window {
 		Window: ethanchor.Window{Channel: channel, FromBlock: from, ToBlock: to, Root: mw.Tree().Root()},
 		IDs:    mw.IDs(),
 	}
+}
+
+// makeWindow is the window of blocks from..to with leaves ids and, from
+// Options.StatelessBefore on, the state leaf of the lots as of block to;
+// the update takes the loop's state to block to once the window is saved
+// (commitState). The state is kept whether or not the window carries it,
+// so that the first window that does commits to every lot.
+func (l *Loop) makeWindow(ctx context.Context, from, to uint64, ids []string) (Window, *merkle.MapUpdate, error) {
+	ss, ok := l.src.(StateSource)
+	if !ok {
+		return makeWindow(l.opts.Channel, from, to, ids), nil, nil
+	}
+	l.stateMu.RLock()
+	defer l.stateMu.RUnlock()
+	if l.state == nil || l.stateNext != from {
+		return Window{}, nil, fmt.Errorf("anchoring: the lots' state is of block %d, window %d..%d starts elsewhere", l.stateNext, from, to)
+	}
+	recs, err := ss.LotRecords(ctx, from, to)
+	if err != nil {
+		return Window{}, nil, fmt.Errorf("anchoring: lot records of blocks %d..%d: %w", from, to, err)
+	}
+	u := l.state.Update()
+	for _, r := range recs {
+		if err := u.Set(r.Lot, r.RecordID); err != nil {
+			return Window{}, nil, fmt.Errorf("anchoring: lot record of block %d: %w", r.Block, err)
+		}
+	}
+	if from >= l.opts.StatelessBefore {
+		ids = append(slices.Clip(ids), ledger.StateLeaf(u.Root(), uint64(u.Len())))
+	}
+	return makeWindow(l.opts.Channel, from, to, ids), u, nil
 }
 
 // ensureAnchored makes sure w carries this member's anchor: recorded, found

@@ -45,6 +45,9 @@ func (s *MemStore) SaveWindow(_ context.Context, w Window) error {
 	w.IDs = slices.Clone(w.IDs)
 	s.windows = append(s.windows, w)
 	for _, leaf := range w.IDs {
+		if ledger.IsStateLeaf(leaf) {
+			continue
+		}
 		id := ledger.LeafID(leaf)
 		if _, ok := s.byID[id]; !ok { // an event's first window is where it was recorded
 			s.byID[id] = len(s.windows) - 1

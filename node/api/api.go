@@ -61,6 +61,10 @@ type Options struct {
 	// Anchors is the node's anchoring store, for ?format=receipt and the
 	// page's anchors (receipt.go); nil means the node does not anchor.
 	Anchors anchoring.Store
+	// State proves lots' latest records against the newest anchored
+	// window, for receipts of format 4 (the anchoring loop); nil, or
+	// anchoring.ErrNoState from it, makes receipts of format 3.
+	State StateProver
 	// Anchoring reports the anchoring loop's status for /healthz and
 	// /metrics; nil means the node does not anchor.
 	Anchoring func() anchoring.Status

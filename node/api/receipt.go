@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -101,8 +102,13 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 	// In ledger order, which each lot's event chain commits to (a lot's
 	// transactions never share a block: each rewrites the lot's record).
 	slices.SortStableFunc(entries, func(a, b receipt.Entry) int { return cmp.Compare(a.Block, b.Block) })
+	state, err := s.receiptState(r, records)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rc, err := receipt.BuildWith(receipt.Subject{DigitalLink: tr.ID, Lots: []string{tr.Lot.ID}},
-		receipt.Contents{Events: entries, Records: records, Claims: ce.Results}, time.Now())
+		receipt.Contents{Events: entries, Records: records, Claims: ce.Results, State: state}, time.Now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -126,6 +132,41 @@ func receiptValidators(rc *receipt.Receipt) validators {
 		data = []byte(rc.GeneratedAt.String()) // unique: never revalidated
 	}
 	return validators{ETag: etag("receipt", data), Modified: ledgerTimes(data, stateTimes...)}
+}
+
+// StateProver proves lots' latest records against the newest anchored
+// window's state (*anchoring.Loop).
+type StateProver interface {
+	StateProof(ctx context.Context, lots []string) (*receipt.StateEntry, error)
+}
+
+// receiptState is the state of the lots whose records the receipt shows,
+// as of the newest anchored window; nil (a format 3 receipt) when the node
+// has none yet.
+func (s *Server) receiptState(r *http.Request, records []receipt.RecordEntry) (*receipt.StateEntry, error) {
+	if s.opts.State == nil {
+		return nil, nil
+	}
+	var lots []string
+	for _, rec := range records {
+		if rec.Record.Kind != ledger.RecordLot {
+			continue
+		}
+		var l struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(rec.Record.JSON, &l); err != nil {
+			return nil, fmt.Errorf("lot record %s: %w", rec.Record.ID, err)
+		}
+		if !slices.Contains(lots, l.ID) {
+			lots = append(lots, l.ID)
+		}
+	}
+	e, err := s.opts.State.StateProof(r.Context(), lots)
+	if errors.Is(err, anchoring.ErrNoState) {
+		return nil, nil
+	}
+	return e, err
 }
 
 func eventID(raw json.RawMessage) string {

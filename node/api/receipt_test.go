@@ -45,7 +45,8 @@ func TestReceipt(t *testing.T) {
 	if rec := get(s); rec.Code != http.StatusNotFound {
 		t.Errorf("without anchoring: %d, want 404", rec.Code)
 	}
-	s = New(s.idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Anchors: store})
+	l := anchoring.New(s.idx, store, &memChain{}, anchoring.Options{Blocks: 2, Interval: time.Nanosecond})
+	s = New(s.idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Anchors: store, State: l})
 
 	rec := get(s)
 	var p UnanchoredProblem
@@ -58,7 +59,6 @@ func TestReceipt(t *testing.T) {
 	if _, err := s.idx.ApplyBlock(s.idx.Checkpoint().Block, nil); err != nil {
 		t.Fatal(err)
 	}
-	l := anchoring.New(s.idx, store, &memChain{}, anchoring.Options{Blocks: 2, Interval: time.Nanosecond})
 	for range 2 {
 		if _, err := l.Step(context.Background()); err != nil {
 			t.Fatal(err)
@@ -101,5 +101,9 @@ func TestReceipt(t *testing.T) {
 		if v.Failed(receipt.PartPath) || v.Failed(receipt.PartAnchor) || !v.Bound {
 			t.Errorf("%s: %v", v.EventID, v.Failures)
 		}
+	}
+	// The lot's record is proven its latest as of the newest window.
+	if rep.State == nil || !rep.State.OK() || len(rep.State.Fresh) != 1 || !strings.HasSuffix(rep.State.Fresh[0], "/10/J1") {
+		t.Errorf("state verdict %+v, want lot J1's record proven the latest", rep.State)
 	}
 }

@@ -103,6 +103,9 @@ func (s *AnchorStore) SaveWindow(ctx context.Context, w anchoring.Window) error 
 		return err
 	}
 	for _, leaf := range w.IDs {
+		if ledger.IsStateLeaf(leaf) {
+			continue // not an event or record; proven from the window itself
+		}
 		id := ledger.LeafID(leaf)
 		// An event's first window is where it was recorded.
 		if _, ok, err := get(b, key(tWindowOf, id)); err != nil {

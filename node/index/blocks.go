@@ -11,6 +11,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/anchoring"
 )
 
 // Tables of where each EPCIS event and each anchored ledger record
@@ -20,12 +21,14 @@ import (
 //
 //	b {block, 20 digits} {eventID}  → transaction id, space, hex SHA-256 of the content (ledger.ContentHash)
 //	n {eventID}                     → EventPosition JSON (first recording)
+//	f {block} {tx, 10 digits} {lot} → id of the lot record the transaction wrote (ledger order)
 //
 // An index built before these tables existed must be rebuilt to anchor
 // its older blocks (Layout).
 const (
 	tBlockEvent = 'b'
 	tEventPos   = 'n'
+	tLotState   = 'f'
 )
 
 // blockKey is a block number as a key component that sorts numerically.
@@ -56,7 +59,47 @@ func applyPositions(w writer, pos Position, p *Prepared) error {
 			return err
 		}
 	}
+	// Each lot's latest record, for the anchored state (LotRecords).
+	for _, l := range p.lots {
+		if err := w.Set(key(tLotState, blockKey(pos.Block), fmt.Sprintf("%010d", max(pos.Tx, 0)), l.lot), []byte(l.record), nil); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// LotRecords are the lot records written in blocks from..to, inclusive,
+// in ledger order (anchoring.StateSource): what changes the anchored
+// state of lots, each lot to its latest record.
+func (x *Index) LotRecords(_ context.Context, from, to uint64) ([]anchoring.LotRecord, error) {
+	if from > to {
+		return nil, nil
+	}
+	it, err := x.db.NewIter(&pebble.IterOptions{
+		LowerBound: prefix(tLotState, blockKey(from)),
+		UpperBound: upperBound(prefix(tLotState, blockKey(to))),
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []anchoring.LotRecord
+	for ok := it.First(); ok; ok = it.Next() {
+		parts := split(it.Key())
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("index: corrupt lot state key %q", it.Key())
+		}
+		block, err := strconv.ParseUint(parts[0], 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("index: corrupt lot state key %q", it.Key())
+		}
+		v, err := it.ValueAndErr()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, anchoring.LotRecord{Block: block, Lot: parts[2], RecordID: string(v)})
+	}
+	return out, it.Error()
 }
 
 // EventPosition is where the EPCIS event id was first recorded.

@@ -40,7 +40,7 @@
 //	h {shipmentID}                        → ledger.Shipment
 //	k {sscc}                              → ledger.LogisticUnit
 //	g roles | g proposal {id}             → ledger.Roles, ledger.RoleProposal
-//	b, n                                  → where each EPCIS event was recorded (blocks.go)
+//	b, n, f                               → where each EPCIS event was recorded, lot records by block (blocks.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
@@ -82,7 +82,8 @@ var ErrClosed = errors.New("index: closed")
 //	1 (or none): before anchored records (ledger.Record) and the signer table of claims
 //	2: records are anchoring leaves; q s {signer} {report} {lot}
 //	3: b values carry the content hash of bound leaves (ledger.Leaf)
-const Layout = 3
+//	4: f, the lot records by block, for the anchored state (ledger.StateLeaf)
+const Layout = 4
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

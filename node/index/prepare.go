@@ -17,6 +17,7 @@ import (
 type Prepared struct {
 	epcis  []preparedEPCIS
 	leaves []preparedLeaf // EPCIS events, then records
+	lots   []preparedLot  // the lot records, in payload order
 	err    error
 }
 
@@ -29,6 +30,11 @@ type preparedEPCIS struct {
 // transaction id: space, hex SHA-256 of the content.
 type preparedLeaf struct {
 	id, sum string
+}
+
+// preparedLot is a lot record: the lot's Digital Link and the record's id.
+type preparedLot struct {
+	lot, record string
 }
 
 // Prepare prepares ev for Tx.Prepared. Errors are kept for the apply,
@@ -63,9 +69,18 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 	if err != nil {
 		return err
 	}
+	lot := 0
 	for _, r := range recs {
 		if err := p.leaf(r.ID, r.JSON); err != nil {
 			return err
+		}
+		if r.Kind == ledger.RecordLot && lot < len(ev.Lots) {
+			l := ev.Lots[lot]
+			lot++
+			if !validComponent(l.ID) {
+				return fmt.Errorf("lot %q", l.ID)
+			}
+			p.lots = append(p.lots, preparedLot{lot: l.ID, record: r.ID})
 		}
 	}
 	return nil

@@ -201,6 +201,16 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 			fmt.Fprintf(w, "? lot %s: %d events shown; the lot was recorded before event chains, so none is proven missing\n", l.Lot, l.Shown)
 		}
 	}
+	if st := rep.State; st != nil {
+		if st.OK() {
+			fmt.Fprintf(w, "✓ latest as of ledger block %d (the anchored state of lots): %s\n", st.Block, strings.Join(st.Fresh, ", "))
+		} else {
+			fmt.Fprintln(w, "✗ lot records not proven the latest:")
+			for _, f := range st.Failures {
+				fmt.Fprintf(w, "    %v\n", f)
+			}
+		}
+	}
 	if c := rep.Currency; c != nil {
 		complete := len(rep.Lots) > 0
 		for _, l := range rep.Lots {
@@ -297,6 +307,9 @@ func summary(rep *receipt.Report) string {
 	}
 	if incomplete > 0 {
 		s += fmt.Sprintf("; events of %d lot(s) INCOMPLETE", incomplete)
+	}
+	if !rep.State.OK() {
+		s += "; lot records NOT proven the latest (stale or state not anchored)"
 	}
 	if rep.Online {
 		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)
