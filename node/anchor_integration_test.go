@@ -216,6 +216,11 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if !rep.OK() || r.Version != receipt.Version || len(rep.Lots) != 1 || !rep.Lots[0].OK() || !rep.Lots[0].Chained || rep.Lots[0].Events != 3 {
 		t.Errorf("version %d receipt, OK %v, lots %+v: want version %d, lot complete with 3 events", r.Version, rep.OK(), rep.Lots, receipt.Version)
 	}
+	// Fresh (format 4): the anchored state of the newest window names the
+	// lot record shown as the lot's latest.
+	if st := rep.State; st == nil || !st.OK() || !slices.Contains(st.Fresh, lot.ID) || st.Block != rep.Currency.Block {
+		t.Errorf("state verdict %+v, want lot %s proven the latest as of block %d", st, lot.ID, rep.Currency.Block)
+	}
 
 	for _, tc := range []struct {
 		name   string
@@ -239,6 +244,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		{"certificationInfo added", func(r *receipt.Receipt) {
 			r.Events[0].Event = append(r.Events[0].Event[:len(r.Events[0].Event)-1:len(r.Events[0].Event)-1], []byte(`,"certificationInfo":"https://forged.example/cert.pdf"}`)...)
 		}, receipt.PartPath},
+		{"state root changed", func(r *receipt.Receipt) { r.State.Root[2] ^= 1 }, receipt.PartState},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, err := receipt.Parse(data)
@@ -249,6 +255,12 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 			rep, err := receipt.Verify(ctx, tr, vopts)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if tc.want == receipt.PartState {
+				if rep.OK() || rep.State.OK() || !strings.Contains(rep.State.Failures[0].Error(), "anchored root does not commit to state root") {
+					t.Errorf("state failures %v", rep.State.Failures)
+				}
+				return
 			}
 			v := rep.Verdicts[0]
 			// A changed event is also a changed leaf (bound to the
@@ -292,8 +304,18 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		resp.Body.Close()
 		if nr, err := receipt.Parse(fresh); resp.StatusCode == http.StatusOK && err == nil && len(nr.Events) > len(r.Events) {
 			nrep := mustVerify(ctx, t, nr, vopts, "receipt after the receive")
-			if !nrep.Currency.Current() || len(nrep.Lots) != 1 || nrep.Lots[0].Events != 4 {
-				t.Errorf("new receipt: currency %+v, lots %+v: want current, 4 events", nrep.Currency, nrep.Lots)
+			if !nrep.Currency.Current() || len(nrep.Lots) != 1 || nrep.Lots[0].Events != 4 || !nrep.State.OK() || !slices.Contains(nrep.State.Fresh, lot.ID) {
+				t.Errorf("new receipt: currency %+v, lots %+v, state %+v: want current, 4 events, the record proven the latest", nrep.Currency, nrep.Lots, nrep.State)
+			}
+			// Stale, offline: the older receipt's lot record and events
+			// (complete as of that record) under the newer window's state.
+			stale := staleReceipt(t, nr, r)
+			srep, err := receipt.Verify(ctx, stale, receipt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if srep.OK() || srep.State.OK() || !strings.Contains(srep.State.Failures[0].Error(), "is stale: as of ledger block") || !srep.Lots[0].OK() {
+				t.Errorf("older record under the newer state, offline: OK %v, lots %+v, state %+v: want complete but stale", srep.OK(), srep.Lots, srep.State)
 			}
 			break
 		}
@@ -309,6 +331,39 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if c := old.Currency; c.Current() || len(c.Newer) == 0 {
 		t.Errorf("older receipt after a later anchor: currency %+v, want not current", c)
 	}
+}
+
+// staleReceipt is newer with older's events and lot record (the lot as it
+// was) in place of its own: what a node hiding the latest event would
+// serve, keeping the newer window's state.
+func staleReceipt(t *testing.T, newer, older *receipt.Receipt) *receipt.Receipt {
+	t.Helper()
+	data, _ := newer.Marshal()
+	s, err := receipt.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	windowOf := func(i int) int { // older's window i in s, added if missing
+		w := older.Windows[i]
+		for j, sw := range s.Windows {
+			if sw.FromBlock == w.FromBlock && sw.Root == w.Root {
+				return j
+			}
+		}
+		s.Windows = append(s.Windows, w)
+		return len(s.Windows) - 1
+	}
+	s.Events = nil
+	for _, e := range older.Events {
+		e.Window = windowOf(e.Window)
+		s.Events = append(s.Events, e)
+	}
+	s.Records = nil
+	for _, rec := range older.Records {
+		rec.Window = windowOf(rec.Window)
+		s.Records = append(s.Records, rec)
+	}
+	return s
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -203,6 +203,5 @@ func (r *Receipt) completenessLimits() []string {
 	if !hasSubject || unchained {
 		lim = append(lim, limitCompleteness+" of lots recorded before event chains")
 	}
-	lim = append(lim, limitCurrency)
 	return lim
 }
