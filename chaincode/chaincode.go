@@ -34,6 +34,8 @@
 //	Claim:GetClaim(id), ListClaims(gtin)
 //	Capture:Record(sourceEventID, fn, [args])   as fn           fn(args) for an event captured through a node's
 //	                                            EPCIS capture interface; refuses an id already recorded
+//	Location:SetLocation({LocationRequest})     member; owner to change  GLN/SGLN master data (name, address, geo, parent, time zone)
+//	Location:GetLocation(gln)
 //	System:Ping(nonce), GetPing(mspID, nonce)   operational liveness, outside the ledger's records
 //
 // Identity is the transaction creator's MSP id (via cid); roles are ledger
@@ -70,6 +72,7 @@ func New() (*contractapi.ContractChaincode, error) {
 		&QueryContract{},
 		&ClaimContract{},
 		&CaptureContract{},
+		&LocationContract{},
 	)
 	if err != nil {
 		return nil, err

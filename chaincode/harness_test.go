@@ -260,6 +260,9 @@ func checkPayloadComplete(t *testing.T, fn string, writes []stubfake.Write, ev l
 	for _, v := range ev.Claims {
 		add(v)
 	}
+	for _, v := range ev.Locations {
+		add(v)
+	}
 	eventIDs := map[string]bool{}
 	for _, raw := range ev.EPCIS {
 		var head struct {

@@ -196,6 +196,8 @@ func (t *txn) commit() error {
 			ev.RoleProposals = append(ev.RoleProposals, *v)
 		case *ledger.Claim:
 			ev.Claims = append(ev.Claims, *v)
+		case *ledger.Location:
+			ev.Locations = append(ev.Locations, *v)
 		default:
 			return fmt.Errorf("internal error: record of type %T has no place in the event payload", r.value)
 		}

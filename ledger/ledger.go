@@ -97,4 +97,5 @@ type Event struct {
 	Roles         *Roles             `json:"roles,omitempty"`
 	RoleProposals []RoleProposal     `json:"roleProposals,omitempty"`
 	Claims        []Claim            `json:"claims,omitempty"`
+	Locations     []Location         `json:"locations,omitempty"`
 }

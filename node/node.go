@@ -24,6 +24,7 @@ import (
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/node/web"
+	"github.com/trustline/trustline/node/subscription"
 )
 
 // Config is a node's configuration file (YAML or JSON):
@@ -127,6 +128,7 @@ type Node struct {
 	capt *capturer // nil: capture disabled (captureconfig.go)
 	// notifier publishes recall notices to /recall/notices.
 	notifier *recallnotice.Notifier
+	subs *subscription.Manager
 }
 
 // OpenTimeout bounds how long Open waits for the anchoring chain.
@@ -200,8 +202,19 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
+	// Subscriptions deliver from the index's cursor kept in the index:
+	// what a stopped node owed is sent when it runs again.
+	subs, err := subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions")})
+	if err != nil {
+		capt.close()
+		anc.close()
+		ln.Close()
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
 	notices := &recallnotice.Stream{}
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Members: cfg.Members, Notices: notices}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices}
 	if len(cfg.Places) > 0 {
 		ao.Locations = web.LocationMap(cfg.Places)
 	}
@@ -212,7 +225,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
 	srv.RegisterOnShutdown(notices.Close)
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt,
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs,
 		notifier: recallnotice.New(idx, log.With("component", "recall-notices"), notices)}, nil
 }
 
@@ -285,6 +298,7 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	n.subs.Close() // before the index: a delivery in flight saves its cursor
 	n.anc.close()
 	n.capt.close()
 	return errors.Join(n.conn.Close(), n.idx.Close())

@@ -29,7 +29,12 @@ func TestParseQueryErrors(t *testing.T) {
 	tests := []struct {
 		name, query, param string
 	}{
-		{"unknown parameter", "EQ_action=ADD", `"EQ_action"`},
+		{"unknown parameter", "sort=x", `"sort"`},
+		{"standard parameter not answered", "EQ_quantity=5", "EQ_quantity"},
+		{"bad order", "orderBy=quantity", "orderBy"},
+		{"bad direction", "orderBy=eventTime&orderDirection=UP", "orderDirection"},
+		{"limit without order", "eventCountLimit=3", "eventCountLimit"},
+		{"limit and max", "orderBy=eventTime&eventCountLimit=3&maxEventCount=4", "eventCountLimit"},
 		{"bad time", "GE_eventTime=yesterday", "GE_eventTime"},
 		{"page too large", "perPage=1001", "perPage"},
 		{"page zero", "perPage=0", "perPage"},

@@ -14,6 +14,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/governancecmd"
 	"github.com/trustline/trustline/internal/cli/indexcmd"
 	"github.com/trustline/trustline/internal/cli/labcmd"
+	"github.com/trustline/trustline/internal/cli/locationcmd"
 	"github.com/trustline/trustline/internal/cli/nodecmd"
 	"github.com/trustline/trustline/internal/cli/orgcmd"
 	"github.com/trustline/trustline/internal/cli/productcmd"
@@ -61,6 +62,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		consortiumcmd.NewCmd(f),
 		indexcmd.NewCmd(f),
 		productcmd.NewCmd(f),
+		locationcmd.NewCmd(f),
 		batchcmd.NewCmd(f),
 		custodycmd.NewShipCmd(f),
 		custodycmd.NewReceiveCmd(f),

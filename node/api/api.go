@@ -4,8 +4,11 @@
 //	GET {lot or unit link}?format=receipt    trace receipt of the lot's events (receipt.go)
 //	GET /qr/{digital-link-path}.png|.svg     QR code of the Digital Link on this node
 //	GET /badge/{digital-link-path}.svg|.json|/stream  claim badges (badge.go)
-//	GET /events                              EPCIS 2.0 query subset → EPCISQueryDocument
+//	GET /events                              EPCIS 2.0 query interface → EPCISQueryDocument (epcis.go)
 //	GET /events/{eventID}                    one EPCIS event (the id percent-encoded)
+//	/eventTypes, /epcs, /bizSteps, ...       the REST binding's top-level resources (epcis.go)
+//	/queries, /queries/{name}[/events|/subscriptions]  named queries and subscriptions (queries.go, subscriptions.go)
+//	OPTIONS *, GET / (JSON)                  EPCIS discovery
 //	GET /healthz                             index position and lag in blocks, anchoring health
 //	GET /metrics                             Prometheus metrics
 //
@@ -33,13 +36,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/recallnotice"
+	"github.com/trustline/trustline/node/subscription"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
@@ -85,6 +88,9 @@ type Options struct {
 	// Locations is location master data, for the consumer page's place
 	// names, time zones and map; nil means the ledger's own place data.
 	Locations web.Locations
+	// Subscriptions runs the EPCIS query subscriptions and WebSocket
+	// streams (subscriptions.go); nil means the node offers none (501).
+	Subscriptions *subscription.Manager
 }
 
 // Server is the API's http.Handler.
@@ -98,6 +104,8 @@ type Server struct {
 	badges *badgeHub
 	// tags are the validators of index-derived responses (cache.go).
 	tags tagCache
+	// epcis is the query interface's state (epcis.go).
+	epcis epcisState
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -134,8 +142,9 @@ func New(idx *index.Index, opts *Options) *Server {
 		s.registerAnchoringMetrics(reg)
 	}
 
-	s.mux.Handle("/events", s.route("events", s.events))
-	s.mux.Handle("/events/", s.route("event", s.event))
+	s.mux.Handle("/events", s.epcisRoute("events", s.events, http.MethodGet))
+	s.mux.Handle("/events/", s.epcisRoute("event", s.event, http.MethodGet))
+	s.epcisRoutes() // epcis.go
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
 	s.mux.Handle("/badge/", s.route("badge", s.badge))
@@ -293,6 +302,10 @@ func (s *Server) routeUncompressed(name string, h http.HandlerFunc) http.Handler
 			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
 			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
 		}()
+		if r.Method == http.MethodOptions {
+			s.discovery(rec, r) // epcis.go: EPCIS discovery on / and elsewhere
+			return
+		}
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			rec.Header().Set("Allow", "GET, HEAD")
 			s.problem(rec, r, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed",
@@ -381,8 +394,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 			s.htmlError(w, r, http.StatusNotFound, "err.root", "err.rootMsg", "")
 			return
 		}
-		s.problem(w, r, http.StatusNotFound, "not-found", "Not found",
-			"resolve a GS1 Digital Link such as /01/{gtin}/10/{lot}, or query /events")
+		s.topLevel(w, r) // epcis.go: the EPCIS top-level resources
 		return
 	}
 	uri := r.URL.EscapedPath()
@@ -493,7 +505,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 	case ledger.Product:
 		p = web.ProductPage(v, links, opts...)
 	case index.Trace:
-		q := url.Values{"MATCH_epcClass": {l.LotLink().String()}}
+		q := url.Values{"MATCH_anyEPCClass": {l.LotLink().String()}} // input and output lists too
 		links.Events = "/events?" + q.Encode()
 		var err error
 		if p, err = web.TracePage(s.idx, v, links, opts...); err != nil {
@@ -586,7 +598,7 @@ func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.L
 	if l.Lot != "" {
 		set[gs1Voc+"traceability"] = []target{{Href: self, Title: "Traceability", Type: "application/json"}}
 		set[gs1Voc+"recallStatus"] = []target{{Href: self, Title: "Recall status", Type: "application/json"}}
-		q := url.Values{"MATCH_epcClass": {l.LotLink().String()}}
+		q := url.Values{"MATCH_anyEPCClass": {l.LotLink().String()}} // input and output lists too
 		if l.Serial != "" {
 			q = url.Values{"MATCH_anyEPC": {digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.String()}}
 		}
@@ -597,61 +609,6 @@ func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.L
 		set[gs1Voc+"epcis"] = []target{{Href: base + "/events?" + q.Encode(), Title: "EPCIS events", Type: "application/ld+json"}}
 	}
 	writeCachedJSON(w, r, "linkset", "application/linkset+json", map[string]any{"linkset": []any{set}})
-}
-
-func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		s.problem(w, r, http.StatusBadRequest, "invalid-query", "Invalid query", "malformed query string: "+err.Error())
-		return
-	}
-	iq, err := nodeapi.ParseQuery(q)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	page, err := s.idx.Events(iq)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if page.NextPageToken != "" {
-		next := url.Values{}
-		for k, vs := range q {
-			next[k] = vs
-		}
-		next.Set("nextPageToken", page.NextPageToken)
-		w.Header().Set("Link", fmt.Sprintf("<%s/events?%s>; rel=\"next\"", s.base(r), next.Encode()))
-	}
-	doc := map[string]any{
-		"@context":      []string{epcis.EPCISContext},
-		"type":          "EPCISQueryDocument",
-		"schemaVersion": "2.0",
-		"creationDate":  time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00"),
-		"epcisBody": map[string]any{
-			"queryResults": map[string]any{
-				"queryName":   "SimpleEventQuery",
-				"resultsBody": map[string]any{"eventList": page.Events},
-			},
-		},
-	}
-	writeJSON(w, "application/ld+json", doc)
-}
-
-func (s *Server) event(w http.ResponseWriter, r *http.Request) {
-	raw := strings.TrimPrefix(r.URL.EscapedPath(), "/events/")
-	id, err := url.PathUnescape(raw)
-	if err != nil || id == "" {
-		s.problem(w, r, http.StatusBadRequest, "invalid-event-id", "Invalid event id", "the event id must be percent-encoded in the path")
-		return
-	}
-	ev, err := s.idx.Event(id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/ld+json")
-	_, _ = w.Write(ev)
 }
 
 // Health is the /healthz body.

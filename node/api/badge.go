@@ -147,7 +147,10 @@ func (h *badgeHub) Close() {
 
 // CloseStreams ends the open badge streams: call it on shutdown, since
 // http.Server.Shutdown waits for them otherwise.
-func (s *Server) CloseStreams() { s.badges.Close() }
+func (s *Server) CloseStreams() {
+	s.badges.Close()
+	s.epcis.closeStreams() // epcis.go
+}
 
 // badgeRequest parses /badge/{path}{.svg|.json|/stream}.
 func parseBadgePath(p string) (link digitallink.Link, format string, err error) {

@@ -28,7 +28,9 @@ const (
 )
 
 // nodeLocal reports whether table t holds node-local state outside Digest.
-func nodeLocal(t byte) bool { return t == tWindow || t == tWindowAnchor || t == tWindowOf }
+func nodeLocal(t byte) bool {
+	return t == tWindow || t == tWindowAnchor || t == tWindowOf || t == tLocal // tLocal: local.go
+}
 
 // AnchorStore is the anchoring.Store kept in the index. Create one per
 // Index: it serialises its own writes, so that each saved window follows

@@ -95,6 +95,11 @@ func applyEvent(w writer, ev *ledger.Event, p *Prepared) error {
 			return err
 		}
 	}
+	for _, l := range ev.Locations {
+		if err := applyLocation(w, l); err != nil { // locations.go
+			return err
+		}
+	}
 	for i, raw := range ev.EPCIS {
 		if err := applyEPCIS(w, ev, raw, &p.epcis[i]); err != nil {
 			return fmt.Errorf("EPCIS event %d: %w", i, err)
@@ -291,5 +296,5 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage, p *preparedEPCI
 			return err
 		}
 	}
-	return nil
+	return applyQueryTables(w, f, at, txTime) // epcisquery.go
 }

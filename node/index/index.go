@@ -41,6 +41,9 @@
 //	k {sscc}                              → ledger.LogisticUnit
 //	g roles | g proposal {id}             → ledger.Roles, ledger.RoleProposal
 //	b, n, f                               → where each EPCIS event was recorded, lot records by block (blocks.go)
+//	E, R                                  → EPCIS query interface: events by field value, by record time (epcisquery.go)
+//	G, H                                  → location master data and its hierarchy (locations.go)
+//	J                                     → node-local records: named queries, subscriptions; excluded from Digest (local.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
@@ -83,7 +86,8 @@ var ErrClosed = errors.New("index: closed")
 //	2: records are anchoring leaves; q s {signer} {report} {lot}
 //	3: b values carry the content hash of bound leaves (ledger.Leaf)
 //	4: f, the lot records by block, for the anchored state (ledger.StateLeaf)
-const Layout = 4
+//	5: the EPCIS query tables E and R (epcisquery.go), location master data G and H (locations.go)
+const Layout = 5
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")
@@ -160,6 +164,11 @@ type Index struct {
 	watch watchers // watch.go
 
 	claimed claimedSet // claims.go
+
+	// The key of page tokens (epcisquery.go), read or made on first use.
+	pageKeyOnce sync.Once
+	pageKeyVal  []byte
+	pageKeyErr  error
 }
 
 // Open opens (creating if needed) the index in dir. The caller must Close it.

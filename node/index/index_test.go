@@ -205,7 +205,10 @@ func TestEventsQuery(t *testing.T) {
 		{"MATCH_anyEPC sscc", Query{MatchAnyEPC: []string{sscc}}, []int{5, 6}},
 		{"MATCH_epc sscc", Query{MatchEPC: []string{sscc}}, []int{6}},
 		{"MATCH_epc unit, other spelling", Query{MatchEPC: []string{"https://example.com/01/" + gtinB + "/10/J1/21/S1"}}, []int{4}},
-		{"MATCH_epcClass", Query{MatchEPCClass: []string{"https://id.gs1.org/01/" + gtinA + "/10/L2"}}, []int{2, 3}},
+		// MATCH_epcClass is quantityList and childQuantityList (EPCIS 2.0
+		// §8.2.7.1); MATCH_anyEPCClass adds the transformation's lists.
+		{"MATCH_epcClass", Query{MatchEPCClass: []string{"https://id.gs1.org/01/" + gtinA + "/10/L2"}}, []int{2}},
+		{"MATCH_anyEPCClass", Query{MatchAnyEPCClass: []string{"https://id.gs1.org/01/" + gtinA + "/10/L2"}}, []int{2, 3}},
 		{"EQ_bizStep bare", Query{BizStep: []string{"shipping"}}, []int{6}},
 		{"EQ_bizStep URI", Query{BizStep: []string{"https://ref.gs1.org/cbv/BizStep-commissioning"}}, []int{1, 2, 3, 4}},
 		{"time window", Query{GETime: day(3), LTTime: day(6)}, []int{3, 4, 5}},

@@ -36,6 +36,7 @@ import (
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/index/indextest"
+	"github.com/trustline/trustline/node/subscription"
 )
 
 // GTINs and lots of the fixture.
@@ -83,6 +84,9 @@ type Node struct {
 	API   *api.Server
 	// Anchors is the node's anchoring store; nil without anchoring.
 	Anchors *index.AnchorStore
+	// Subscriptions runs the node's query subscriptions, with backoffs of
+	// milliseconds.
+	Subscriptions *subscription.Manager
 
 	mu   sync.Mutex // serialises Apply and Anchor
 	loop *anchoring.Loop
@@ -112,11 +116,17 @@ func Start(t testing.TB, opts *Options) *Node {
 		n.loop = anchoring.New(n.Index, n.Anchors, &Chain{}, anchoring.Options{Blocks: WindowBlocks, Interval: time.Nanosecond})
 		ao.Anchors, ao.Anchoring = n.Anchors, n.loop.Status
 	}
+	subs, err := subscription.New(n.Index, &subscription.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Subscriptions, ao.Subscriptions = subs, subs
 	n.API = api.New(n.Index, &ao)
 	n.Server = httptest.NewServer(n.API)
 	t.Cleanup(func() {
 		n.API.CloseStreams()
 		n.Server.Close()
+		subs.Close()
 	})
 	if o.Anchoring == Anchored {
 		n.Anchor(t)
