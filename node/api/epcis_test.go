@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
@@ -290,4 +293,38 @@ func idsOf(t *testing.T, body []byte) []string {
 		out = append(out, e.ID)
 	}
 	return out
+}
+
+// TestQueryWebSocket streams a named query's new events on a WebSocket:
+// each event recorded after the socket opened that matches, in order, as
+// query documents; the others not.
+func TestQueryWebSocket(t *testing.T) {
+	n := apitest.Start(t, nil)
+	if cp := n.Index.Checkpoint(); cp.Position.Tx >= 0 {
+		if _, err := n.Index.ApplyBlock(cp.Block, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	call{method: "POST", target: "/queries", body: `{"name":"received","query":{"EQ_bizStep":["receiving"]}}`, status: 201}.do(t, n)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/queries/received/events?stream=true", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	time.Sleep(50 * time.Millisecond) // the stream has its cursor
+	ids := withLocations(t, n)        // receiving, storing, commissioning
+	_, msg, err := c.Read(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := apitest.GS1(t).CheckDocument(msg); err != nil {
+		t.Error(err)
+	}
+	if got := idsOf(t, msg); len(got) != 1 || got[0] != ids[0] {
+		t.Errorf("streamed %v, want the receiving event %s", got, ids[0])
+	}
+	// Without stream=true: refused, before any upgrade.
+	call{target: "/queries/received/events", header: map[string]string{"Upgrade": "websocket", "Connection": "Upgrade"}, status: 400, invalid: true}.do(t, n)
 }

@@ -201,8 +201,13 @@ func (s *Server) streamQuery(w http.ResponseWriter, r *http.Request, nq NamedQue
 		return
 	}
 	if r.URL.Query().Get("stream") != "true" {
-		s.epcisProblem(w, r, http.StatusBadRequest, excValidation, "Invalid subscription",
-			"a WebSocket subscription takes stream=true (this node streams; it does not schedule WebSockets)")
+		// The binding gives this answer (400SubscriptionIssues) as
+		// application/json.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusBadRequest)
+		_ = json.NewEncoder(w).Encode(Problem{Type: excSubscription, Title: "Invalid subscription", Status: http.StatusBadRequest,
+			Detail: "a WebSocket subscription takes stream=true (this node streams; it does not schedule WebSockets)", Instance: r.URL.RequestURI()})
 		return
 	}
 	q, err := nodeapi.ParseQuery(fixed)

@@ -72,8 +72,15 @@ func cbvName(s, kind, urn string) string {
 
 func dispositionName(s string) string { return cbvName(s, "Disp", "disp") }
 
-// locationID is the one spelling of a read point or business location.
-func locationID(s string) string { return epcis.CanonicalID(s) }
+// locationID is the one spelling of a read point or business location:
+// SGLN URNs through the CBV's normaliser (regular expressions), Digital
+// Links by parsing alone.
+func locationID(s string) string {
+	if strings.HasPrefix(s, "urn:") {
+		return epcis.CanonicalID(s)
+	}
+	return digitallink.Canonical(s)
+}
 
 // applyQueryTables indexes event f (event time key at, recorded at
 // recordTime) for the query interface.
