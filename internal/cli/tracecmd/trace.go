@@ -266,7 +266,10 @@ follow the pages and print every event.`,
 		},
 	}
 	fs := query.Flags()
-	fs.StringArrayVar(&q.MatchEPCClass, "epc-class", nil, "MATCH_epcClass: a lot's Digital Link (repeatable)")
+	// A lot's events include the transformations it went into or came out
+	// of: MATCH_anyEPCClass (MATCH_epcClass is quantityList and
+	// childQuantityList only).
+	fs.StringArrayVar(&q.MatchAnyEPCClass, "epc-class", nil, "MATCH_anyEPCClass: a lot's Digital Link, its events (repeatable)")
 	fs.StringArrayVar(&q.MatchAnyEPC, "any-epc", nil, "MATCH_anyEPC: a unit or SSCC Digital Link (repeatable)")
 	fs.StringArrayVar(&q.MatchEPC, "epc", nil, "MATCH_epc (repeatable)")
 	fs.StringArrayVar(&q.BizStep, "biz-step", nil, "EQ_bizStep, e.g. shipping (repeatable)")
