@@ -23,8 +23,8 @@ import (
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/recallnotice"
-	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/node/subscription"
+	"github.com/trustline/trustline/node/web"
 )
 
 // Config is a node's configuration file (YAML or JSON):
@@ -128,7 +128,7 @@ type Node struct {
 	capt *capturer // nil: capture disabled (captureconfig.go)
 	// notifier publishes recall notices to /recall/notices.
 	notifier *recallnotice.Notifier
-	subs *subscription.Manager
+	subs     *subscription.Manager
 }
 
 // OpenTimeout bounds how long Open waits for the anchoring chain.
