@@ -180,13 +180,18 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	// The role table change that goes with it, by the members' vote.
 	table := testnet.Roles()
 	table["RetailerMSP"] = []ledger.Role{ledger.RoleLogistics}
+	// Each vote waits until the founding members' peers have it: the next
+	// approval is endorsed on another organisation's peer, which would not
+	// yet know the proposal (the retailer's peer may lag behind and is not
+	// needed for the vote).
+	founders := tlclient.WaitForOrganizations(testnet.Brand, testnet.Supplier, testnet.Lab, testnet.Logistics)
 	brandC := client_(t, n, testnet.Brand)
-	p, err := brandC.ProposeRoles(ctx, table)
+	p, err := brandC.ProposeRoles(ctx, table, founders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, org := range []string{testnet.Supplier, testnet.Lab} {
-		if _, err := client_(t, n, org).ApproveRoles(ctx, p.ID); err != nil {
+		if _, err := client_(t, n, org).ApproveRoles(ctx, p.ID, founders); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -255,12 +260,12 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 		t.Fatalf("status after removal: %+v", st)
 	}
 	// The role table follows, by the vote of the table's five members.
-	p, err = client_(t, n, testnet.Supplier).ProposeRoles(ctx, testnet.Roles())
+	p, err = client_(t, n, testnet.Supplier).ProposeRoles(ctx, testnet.Roles(), founders)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, org := range []string{testnet.Lab, testnet.Logistics} {
-		if _, err := client_(t, n, org).ApproveRoles(ctx, p.ID); err != nil {
+		if _, err := client_(t, n, org).ApproveRoles(ctx, p.ID, founders); err != nil {
 			t.Fatal(err)
 		}
 	}
