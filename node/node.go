@@ -66,6 +66,12 @@ type Config struct {
 	// Capture serves the EPCIS 2.0 capture interface to the organisation's
 	// own systems on a TLS listener of its own (package capture).
 	Capture *capture.Config `json:"capture,omitempty"`
+	// Subscriptions runs EPCIS query subscriptions (webhooks to the
+	// subscriber's URL) and WebSocket streams under
+	// /queries/{name}/subscriptions. Off by default, like Reports: the
+	// public listener has no member authentication yet, and anyone who can
+	// subscribe can make the node send requests to any address it reaches.
+	Subscriptions bool `json:"subscriptions,omitempty"`
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -204,14 +210,17 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	}
 	// Subscriptions deliver from the index's cursor kept in the index:
 	// what a stopped node owed is sent when it runs again.
-	subs, err := subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions")})
-	if err != nil {
-		capt.close()
-		anc.close()
-		ln.Close()
-		conn.Close()
-		idx.Close()
-		return nil, err
+	var subs *subscription.Manager
+	if cfg.Subscriptions {
+		subs, err = subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions")})
+		if err != nil {
+			capt.close()
+			anc.close()
+			ln.Close()
+			conn.Close()
+			idx.Close()
+			return nil, err
+		}
 	}
 	notices := &recallnotice.Stream{}
 	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices}
@@ -298,7 +307,9 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
-	n.subs.Close() // before the index: a delivery in flight saves its cursor
+	if n.subs != nil {
+		n.subs.Close() // before the index: a delivery in flight saves its cursor
+	}
 	n.anc.close()
 	n.capt.close()
 	return errors.Join(n.conn.Close(), n.idx.Close())

@@ -64,3 +64,26 @@ func TestReports(t *testing.T) {
 		t.Errorf("reports served without Options.Reports: %d %s", w.Code, w.Body.String())
 	}
 }
+
+// A node runs subscriptions only when its configuration says so (they
+// make it send requests to the subscriber's address, and the public
+// listener has no member authentication): without a Manager, subscribing
+// is a 501 problem and nothing is stored.
+func TestSubscriptionsOff(t *testing.T) {
+	idx := indextest.Supply(t)
+	s := New(idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	do := func(method, path, body string) *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(method, path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		s.ServeHTTP(w, r)
+		return w
+	}
+	if w := do(http.MethodPost, "/queries", `{"name":"shipped","query":{"EQ_bizStep":["shipping"]}}`); w.Code != http.StatusCreated {
+		t.Fatalf("creating the named query: %d %s", w.Code, w.Body)
+	}
+	w := do(http.MethodPost, "/queries/shipped/subscriptions", `{"dest":"http://10.0.0.1/hook"}`)
+	if w.Code != http.StatusNotImplemented || !strings.Contains(w.Header().Get("Content-Type"), "problem+json") || !strings.Contains(w.Body.String(), "runs no subscriptions") {
+		t.Errorf("subscribing on a node without subscriptions: %d %s %s", w.Code, w.Header().Get("Content-Type"), w.Body)
+	}
+}
