@@ -25,20 +25,7 @@ import (
 // wrong; once a later window is anchored it is reported NOT CURRENT.
 func TestVerifyFormat3(t *testing.T) {
 	const lot = "https://id.gs1.org/01/09506000134352/10/B1"
-	port := freePort(t)
-	sim := anchortest.New(t, anchortest.Options{HTTPPort: port})
-	sim.AutoMine(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	contract, err := ethanchor.Deploy(ctx, sim.Client(), sim.Keys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := ethanchor.NewAnchorer(ctx, sim.Client(), contract, sim.Keys[0], ethanchor.Options{PollInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, url, a := anchoredChain(t)
 	rec := ledger.LotSummary{ID: lot, GTIN: "09506000134352", Lot: "B1", Status: ledger.StatusRecalled}
 	type item struct {
 		content []byte
@@ -136,4 +123,25 @@ func TestVerifyFormat3(t *testing.T) {
 		}
 		check(t, []string{"verify", good, "--eth-rpc", url}, 0, "⚠ NOT CURRENT: 1 window(s) anchored after this receipt (up to ledger block 19")
 	})
+}
+
+// anchoredChain is a simulated chain served over HTTP at url, mining on
+// its own, with the anchor contract deployed and an anchorer for it; ctx
+// ends with the test (a minute at most).
+func anchoredChain(t *testing.T) (ctx context.Context, url string, a *ethanchor.Anchorer) {
+	t.Helper()
+	port := freePort(t)
+	sim := anchortest.New(t, anchortest.Options{HTTPPort: port})
+	sim.AutoMine(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	contract, err := ethanchor.Deploy(ctx, sim.Client(), sim.Keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err = ethanchor.NewAnchorer(ctx, sim.Client(), contract, sim.Keys[0], ethanchor.Options{PollInterval: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, fmt.Sprintf("http://127.0.0.1:%d", port), a
 }

@@ -1,7 +1,6 @@
 package verifycmd_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ethanchor"
-	"github.com/trustline/trustline/ethanchor/anchortest"
 	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/merkle"
@@ -27,20 +25,7 @@ import (
 // offline and online.
 func TestVerifyFormat4(t *testing.T) {
 	const lot = "https://id.gs1.org/01/09506000134352/10/B1"
-	port := freePort(t)
-	sim := anchortest.New(t, anchortest.Options{HTTPPort: port})
-	sim.AutoMine(t)
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	contract, err := ethanchor.Deploy(ctx, sim.Client(), sim.Keys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := ethanchor.NewAnchorer(ctx, sim.Client(), contract, sim.Keys[0], ethanchor.Options{PollInterval: 5 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, url, a := anchoredChain(t)
 	// Two events of the lot, each with the lot's record it wrote, in two
 	// windows; each window's state leaf maps the lot to its record then.
 	type item struct {
