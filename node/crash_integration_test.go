@@ -179,9 +179,12 @@ func (l *load) worker(stop *atomic.Bool, id int, supplier, brand *client.Contrac
 type nodeProc struct {
 	t                 *testing.T
 	bin, netDir, data string
-	listen, logPath   string
-	cmd               *exec.Cmd
-	starts            int
+	// config, when set, is the node's configuration file (instead of the
+	// testnet's supplier profile with netDir and data).
+	config          string
+	listen, logPath string
+	cmd             *exec.Cmd
+	starts          int
 }
 
 func (p *nodeProc) start() {
@@ -190,8 +193,11 @@ func (p *nodeProc) start() {
 	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.cmd = exec.Command(p.bin, "node", "start", "--testnet-org", testnet.Supplier, "--testnet-dir", p.netDir,
-		"--data-dir", p.data, "--listen", p.listen)
+	args := []string{"node", "start", "--testnet-org", testnet.Supplier, "--testnet-dir", p.netDir, "--data-dir", p.data, "--listen", p.listen}
+	if p.config != "" {
+		args = []string{"node", "start", "--config", p.config}
+	}
+	p.cmd = exec.Command(p.bin, args...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
