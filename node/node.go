@@ -23,6 +23,7 @@ import (
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/recallnotice"
+	"github.com/trustline/trustline/node/scans"
 	"github.com/trustline/trustline/node/subscription"
 	"github.com/trustline/trustline/node/web"
 )
@@ -135,6 +136,9 @@ type Node struct {
 	// notifier publishes recall notices to /recall/notices.
 	notifier *recallnotice.Notifier
 	subs     *subscription.Manager
+	// scans counts the consumer pages served (package scans), in the
+	// index's node-local keyspace.
+	scans *scans.Counter
 }
 
 // OpenTimeout bounds how long Open waits for the anchoring chain.
@@ -223,7 +227,8 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		}
 	}
 	notices := &recallnotice.Stream{}
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices}
+	counter := scans.New(idx, &scans.Options{Logger: log.With("component", "scans")})
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices, Scans: counter}
 	if len(cfg.Places) > 0 {
 		ao.Locations = web.LocationMap(cfg.Places)
 	}
@@ -234,7 +239,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
 	srv.RegisterOnShutdown(notices.Close)
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs,
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter,
 		notifier: recallnotice.New(idx, log.With("component", "recall-notices"), notices)}, nil
 }
 
@@ -268,6 +273,12 @@ func (n *Node) Run(ctx context.Context) error {
 		return n.fol.Run(gctx) // nil once gctx is done
 	})
 	g.Go(func() error { return n.notifier.Run(gctx) })
+	g.Go(func() error {
+		if err := n.scans.Run(gctx); err != nil { // flushes now and then; close flushes the rest
+			n.log.Warn("scan counts", "err", err)
+		}
+		return nil
+	})
 	g.Go(func() error {
 		defer stop()
 		if err := n.srv.Serve(n.ln); !errors.Is(err, http.ErrServerClosed) {
@@ -312,5 +323,6 @@ func (n *Node) close() error {
 	}
 	n.anc.close()
 	n.capt.close()
-	return errors.Join(n.conn.Close(), n.idx.Close())
+	// The server is shut down: no page counts after this flush.
+	return errors.Join(n.scans.Flush(), n.conn.Close(), n.idx.Close())
 }

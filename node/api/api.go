@@ -9,6 +9,7 @@
 //	/eventTypes, /epcs, /bizSteps, ...       the REST binding's top-level resources (epcis.go)
 //	/queries, /queries/{name}[/events|/subscriptions]  named queries and subscriptions (queries.go, subscriptions.go)
 //	OPTIONS *, GET / (JSON)                  EPCIS discovery
+//	GET /scans                               scan counts, for members, with the reports (scans.go)
 //	GET /healthz                             index position and lag in blocks, anchoring health
 //	GET /metrics                             Prometheus metrics
 //
@@ -42,6 +43,7 @@ import (
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/recallnotice"
+	"github.com/trustline/trustline/node/scans"
 	"github.com/trustline/trustline/node/subscription"
 	"github.com/trustline/trustline/node/web"
 	"github.com/trustline/trustline/nodeapi"
@@ -91,6 +93,9 @@ type Options struct {
 	// Subscriptions runs the EPCIS query subscriptions and WebSocket
 	// streams (subscriptions.go); nil means the node offers none (501).
 	Subscriptions *subscription.Manager
+	// Scans counts the consumer pages served, and serves the counts with
+	// the reports at /scans (scans.go); nil: no counting.
+	Scans *scans.Counter
 }
 
 // Server is the API's http.Handler.
@@ -141,6 +146,9 @@ func New(idx *index.Index, opts *Options) *Server {
 	if o.Anchoring != nil {
 		s.registerAnchoringMetrics(reg)
 	}
+	if o.Scans != nil {
+		reg.MustRegister(o.Scans) // trustline_node_scans_total (package scans)
+	}
 
 	s.mux.Handle("/events", s.epcisRoute("events", s.events, http.MethodGet))
 	s.mux.Handle("/events/", s.epcisRoute("event", s.event, http.MethodGet))
@@ -153,6 +161,9 @@ func New(idx *index.Index, opts *Options) *Server {
 		s.mux.Handle("/recall/scope", s.route("recall-scope", s.recallScope)) // recall.go
 		if o.Notices != nil {
 			s.mux.Handle("/recall/notices", s.route("recall-notices", s.recallNotices))
+		}
+		if o.Scans != nil {
+			s.mux.Handle("/scans", s.route("scans", s.scans)) // scans.go
 		}
 	}
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
@@ -446,6 +457,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	l.Query = nil
 	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
 	if html {
+		s.countScan(r, l) // scans.go
 		s.servePage(w, r, l, v)
 		return
 	}

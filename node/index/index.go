@@ -43,7 +43,7 @@
 //	b, n, f                               → where each EPCIS event was recorded, lot records by block (blocks.go)
 //	E, R                                  → EPCIS query interface: events by field value, by record time (epcisquery.go)
 //	G, H                                  → location master data and its hierarchy (locations.go)
-//	J                                     → node-local records: named queries, subscriptions; excluded from Digest (local.go)
+//	J                                     → node-local records: named queries, subscriptions, scan counts; excluded from Digest (local.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
@@ -164,6 +164,8 @@ type Index struct {
 	watch watchers // watch.go
 
 	claimed claimedSet // claims.go
+
+	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
 	pageKeyOnce sync.Once

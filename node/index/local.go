@@ -1,7 +1,7 @@
 package index
 
 // Node-local records: state a node keeps for its own users (named
-// queries, subscriptions and their delivery cursors), in the index's store
+// queries, subscriptions and their delivery cursors, scan counts), in the index's store
 // so that it survives restarts, but not derived from the ledger: excluded
 // from Digest and lost with the index directory.
 //
@@ -9,6 +9,7 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -35,6 +36,46 @@ func (x *Index) LocalPut(ns, k string, v []byte) error {
 		return ErrClosed
 	}
 	return x.db.Set(key(tLocal, ns, k), v, pebble.Sync)
+}
+
+// LocalAdd adds deltas to the counters of namespace ns (8-byte big-endian
+// values; a missing key counts from 0), all in one durable batch: the
+// caller aggregates counts in memory and flushes them now and then (scan
+// counts, package scans), so that counting costs no write per event.
+func (x *Index) LocalAdd(ns string, deltas map[string]uint64) error {
+	if !validComponent(ns) {
+		return &QueryError{Param: "key", Reason: "empty or with NUL"}
+	}
+	if x.db == nil {
+		return ErrClosed
+	}
+	x.localMu.Lock() // read, add, write: one adder at a time
+	defer x.localMu.Unlock()
+	b := x.db.NewBatch()
+	defer b.Close()
+	var buf [8]byte
+	for k, d := range deltas {
+		if !validComponent(k) {
+			return &QueryError{Param: "key", Reason: "empty or with NUL"}
+		}
+		kk := key(tLocal, ns, k)
+		v, ok, err := get(x.db, kk)
+		if err != nil {
+			return err
+		}
+		n := uint64(0)
+		if ok {
+			if len(v) != 8 {
+				return fmt.Errorf("index: counter %s/%s is not a counter (%d bytes)", ns, k, len(v))
+			}
+			n = binary.BigEndian.Uint64(v)
+		}
+		binary.BigEndian.PutUint64(buf[:], n+d)
+		if err := b.Set(kk, buf[:], nil); err != nil {
+			return err
+		}
+	}
+	return b.Commit(pebble.Sync)
 }
 
 // LocalDelete deletes key in namespace ns, durably.
