@@ -20,6 +20,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/productcmd"
 	"github.com/trustline/trustline/internal/cli/recallcmd"
 	"github.com/trustline/trustline/internal/cli/reportcmd"
+	"github.com/trustline/trustline/internal/cli/scanscmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
 	"github.com/trustline/trustline/internal/cli/tracecmd"
 	"github.com/trustline/trustline/internal/cli/unitscmd"
@@ -76,6 +77,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		tracecmd.NewCmd(f),
 		tracecmd.NewEventsCmd(f),
 		reportcmd.NewCmd(f),
+		scanscmd.NewCmd(f),
 		claimcmd.NewCmd(f),
 		governancecmd.NewCmd(f),
 		verifycmd.NewCmd(f),

@@ -36,6 +36,7 @@ import (
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/index/indextest"
+	"github.com/trustline/trustline/node/scans"
 	"github.com/trustline/trustline/node/subscription"
 )
 
@@ -87,6 +88,9 @@ type Node struct {
 	// Subscriptions runs the node's query subscriptions, with backoffs of
 	// milliseconds.
 	Subscriptions *subscription.Manager
+	// Scans counts the consumer pages served (package scans; flushed by
+	// hand), served at /scans with the reports.
+	Scans *scans.Counter
 
 	mu   sync.Mutex // serialises Apply and Anchor
 	loop *anchoring.Loop
@@ -108,7 +112,8 @@ func Start(t testing.TB, opts *Options) *Node {
 		o = *opts
 	}
 	n := &Node{Index: Index(t)}
-	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports}
+	n.Scans = scans.New(n.Index, &scans.Options{FlushEvery: time.Hour})
+	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports, Scans: n.Scans}
 	if o.Anchoring != NoAnchoring {
 		n.Anchors = index.NewAnchorStore(n.Index)
 		// Interval: a partial window at the head is anchored on the step
