@@ -279,3 +279,35 @@ type quietPebble struct{}
 func (quietPebble) Infof(string, ...any)         {}
 func (quietPebble) Errorf(string, ...any)        {}
 func (quietPebble) Fatalf(f string, args ...any) { panic(fmt.Sprintf(f, args...)) }
+
+// BenchmarkScanCounting is a browser's lot page without and with scan
+// counting (Classify, the in-memory count, the metric): counting must
+// stay a small fraction of serving the page. Compare off and on of one
+// run.
+func BenchmarkScanCounting(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		name := "off"
+		if on {
+			name = "on"
+		}
+		b.Run(name, func(b *testing.B) {
+			idx := indextest.Supply(b)
+			o := &Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+			if on {
+				o.Scans = scans.New(idx, &scans.Options{FlushEvery: time.Hour})
+			}
+			s := New(idx, o)
+			req := httptest.NewRequest("GET", "/01/"+gtinB+"/10/J1/21/S1", nil)
+			req.Header.Set("Accept", browser)
+			req.Header.Set("Accept-Language", "de-CH,de;q=0.9,en;q=0.8")
+			req.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36")
+			for b.Loop() {
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != 200 {
+					b.Fatal(rec.Code)
+				}
+			}
+		})
+	}
+}

@@ -152,3 +152,22 @@ func TestCounterBatchesAndReports(t *testing.T) {
 }
 
 func cnt(k Key, n uint64) Count { return Count{ScanKey: k, Scans: n} }
+
+// BenchmarkCount is what counting adds to a page view, from parallel
+// requests: classifying the request and an in-memory increment.
+func BenchmarkCount(b *testing.B) {
+	c := New(indextest.Empty(b), &Options{FlushEvery: time.Hour})
+	r := httptest.NewRequest(http.MethodGet, "/01/09506000134352/10/L1", nil)
+	r.Header.Set("Accept-Language", "de-CH,de;q=0.9,en;q=0.8")
+	r.Header.Set("User-Agent", "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36")
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			k, ok := Classify(r, day)
+			if !ok {
+				b.Fatal("not a scan")
+			}
+			k.GTIN, k.Lot = "09506000134352", "L1"
+			c.Count(k, "de")
+		}
+	})
+}
