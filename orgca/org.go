@@ -149,6 +149,9 @@ type Issued struct {
 	Serial  string   `json:"serial"` // hexadecimal
 	Hosts   []string `json:"hosts,omitempty"`
 	Revoked string   `json:"revoked,omitempty"` // RFC 3339 time of revocation
+	// Renewed lists the serials of the certificates a renewal replaced
+	// (hexadecimal, oldest first); they stay valid until they expire.
+	Renewed []string `json:"renewed,omitempty"`
 }
 
 // orgState is issued.json.
@@ -422,6 +425,39 @@ func (o *Org) issue(ca, tlsca keyPair, domain, name string, role Role, hosts []s
 	}
 	o.issued = append(o.issued, Issued{Name: name, Role: role, Serial: id.cert.SerialNumber.Text(16), Hosts: hosts})
 	return nil
+}
+
+// Renew issues the named identity new enrollment and TLS certificates,
+// with new keys, from the same CA and TLS CA (same role, names and hosts),
+// over its files: a renewal before expiry. The old certificates are not
+// revoked: they stay valid until they expire, so that a process still
+// holding them keeps working until it restarts with the new ones (Fabric
+// peers and orderers read their certificates only at start).
+func (o *Org) Renew(name string) (Identity, error) {
+	i := o.find(name)
+	if i < 0 {
+		return Identity{}, fmt.Errorf("identity %q: %w", name, ErrNotFound)
+	}
+	old := o.issued[i]
+	if old.Revoked != "" {
+		return Identity{}, fmt.Errorf("%w: identity %q was revoked at %s: enroll a new identity instead", ErrInvalid, name, old.Revoked)
+	}
+	ca, err := readKeyPair(o.caCert(), o.caKey())
+	if err != nil {
+		return Identity{}, err
+	}
+	tlsca, err := readKeyPair(o.tlscaCert(), o.tlscaKey())
+	if err != nil {
+		return Identity{}, err
+	}
+	if err := o.issue(ca, tlsca, o.card.Domain, name, old.Role, old.Hosts); err != nil {
+		return Identity{}, err
+	}
+	renewed := o.issued[len(o.issued)-1]
+	renewed.Renewed = append(slices.Clone(old.Renewed), old.Serial)
+	o.issued[i] = renewed
+	o.issued = o.issued[:len(o.issued)-1]
+	return o.Identity(name), o.save(0)
 }
 
 // Revoke revokes the named identity: it is added to the organisation's CRL,

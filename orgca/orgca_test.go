@@ -336,3 +336,44 @@ func TestReadCardRejects(t *testing.T) {
 		t.Errorf("unknown field: %v", err)
 	}
 }
+
+// TestRenew: a renewed identity has new certificates (and keys) from the
+// same CAs, with the same role and names; the old serial is kept.
+func TestRenew(t *testing.T) {
+	o := initOrg(t, t.TempDir(), orgca.Spec{MSPID: "LabMSP", Domain: "lab.example.com", Hosts: []string{"198.18.0.4"}})
+	id := o.Identity(orgca.Peer)
+	oldCert, oldTLS := readCert(t, id.CertFile()), readCert(t, id.TLSCertFile())
+	oldKey, _ := os.ReadFile(id.KeyFile())
+	if _, err := o.Renew(orgca.Peer); err != nil {
+		t.Fatal(err)
+	}
+	cert, tls := readCert(t, id.CertFile()), readCert(t, id.TLSCertFile())
+	if cert.SerialNumber.Cmp(oldCert.SerialNumber) == 0 || tls.SerialNumber.Cmp(oldTLS.SerialNumber) == 0 || cert.NotAfter.Before(oldCert.NotAfter) {
+		t.Errorf("not renewed: serial %s (was %s), expiry %s (was %s)", cert.SerialNumber, oldCert.SerialNumber, cert.NotAfter, oldCert.NotAfter)
+	}
+	if key, _ := os.ReadFile(id.KeyFile()); string(key) == string(oldKey) {
+		t.Error("the renewed identity kept its key")
+	}
+	if cert.Subject.String() != oldCert.Subject.String() || !slices.Equal(tls.DNSNames, oldTLS.DNSNames) || len(tls.IPAddresses) != len(oldTLS.IPAddresses) {
+		t.Errorf("subject or names changed: %v %v → %v %v", oldCert.Subject, oldTLS.DNSNames, cert.Subject, tls.DNSNames)
+	}
+	if _, err := tls.Verify(x509.VerifyOptions{Roots: pool(t, o.TLSCAFile()), DNSName: "198.18.0.4"}); err != nil {
+		t.Errorf("renewed TLS cert: %v", err)
+	}
+	o2, err := orgca.Open(o.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got orgca.Issued
+	for _, is := range o2.Issued() {
+		if is.Name == orgca.Peer {
+			got = is
+		}
+	}
+	if got.Serial != cert.SerialNumber.Text(16) || !slices.Equal(got.Renewed, []string{oldCert.SerialNumber.Text(16)}) || len(o2.Issued()) != len(o.Issued()) {
+		t.Errorf("issued after renewal: %+v", got)
+	}
+	if _, err := o.Renew("nobody"); !errors.Is(err, orgca.ErrNotFound) {
+		t.Errorf("renewing an unknown identity: %v", err)
+	}
+}

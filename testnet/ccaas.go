@@ -1,17 +1,12 @@
 package testnet
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/trustline/trustline/consortium"
 )
 
 // ChaincodeName, ChaincodeVersion and ChaincodeSequence define the deployed
@@ -57,57 +52,12 @@ func (n *Network) writeBuilder() error {
 // bytes are deterministic, so the package id is too.
 func (n *Network) ccaasPackage(org string) (label string, pkg []byte, err error) {
 	label = ChaincodeName + "_" + org
-	conn, _ := json.Marshal(map[string]any{
-		"address":      n.ports.at(org, n.ports.ChaincodeServer(org)),
-		"dial_timeout": "10s",
-		"tls_required": false,
-	})
-	code, err := targz(map[string][]byte{"connection.json": conn})
-	if err != nil {
-		return "", nil, err
-	}
-	meta, _ := json.Marshal(map[string]string{"type": "ccaas", "label": label})
-	pkg, err = targz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
+	pkg, _, err = consortium.CCaaSPackage(label, n.ChaincodeAddress(org))
 	return label, pkg, err
 }
 
 // packageID is Fabric's id for a chaincode package: label:sha256(package).
-func packageID(label string, pkg []byte) string {
-	sum := sha256.Sum256(pkg)
-	return label + ":" + hex.EncodeToString(sum[:])
-}
-
-func targz(files map[string][]byte) ([]byte, error) {
-	names := make([]string, 0, len(files))
-	for name := range files {
-		names = append(names, name)
-	}
-	// metadata.json first, as Fabric's packager writes it; order fixed.
-	if len(names) == 2 {
-		names = []string{"metadata.json", "code.tar.gz"}
-	}
-	var buf bytes.Buffer
-	gz := gzip.NewWriter(&buf)
-	gz.ModTime = time.Unix(0, 0)
-	tw := tar.NewWriter(gz)
-	for _, name := range names {
-		data := files[name]
-		hdr := &tar.Header{Name: name, Mode: 0o644, Size: int64(len(data)), ModTime: time.Unix(0, 0), Typeflag: tar.TypeReg, Format: tar.FormatPAX}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return nil, err
-		}
-		if _, err := tw.Write(data); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	if err := gz.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func packageID(label string, pkg []byte) string { return consortium.PackageID(label, pkg) }
 
 // preparePackages writes each org's package and records its id.
 func (n *Network) preparePackages() error {
@@ -136,10 +86,10 @@ func (n *Network) chaincodeSpec(org string) procSpec {
 		Dir:  n.dir,
 		Env: []string{
 			"CHAINCODE_ID=" + n.snapshot().Packages[org],
-			"CHAINCODE_SERVER_ADDRESS=" + n.ports.at(org, n.ports.ChaincodeServer(org)),
+			"CHAINCODE_SERVER_ADDRESS=" + n.ChaincodeAddress(org),
 		},
 		Host:  n.ports.host(org),
-		Ports: []int{n.ports.ChaincodeServer(org)},
+		Ports: []int{n.chaincodePort(org)},
 	}
 }
 

@@ -5,47 +5,50 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+
+	"github.com/trustline/trustline/consortium"
+	"github.com/trustline/trustline/orgca"
 )
 
 // BFTLeader returns the organisation whose orderer leads the SmartBFT
 // consensus now, as the alive orderers report it on their Prometheus
-// endpoint (the consensus view_leader_id gauge). Consenter ids are 1-based in
-// the order of Orgs.
+// endpoint (the consensus view_leader_id gauge, a consenter id).
 func (n *Network) BFTLeader(ctx context.Context) (string, error) {
-	votes := map[int]int{}
+	votes := map[string]int{}
 	for _, leader := range n.BFTLeaders(ctx) {
-		for i, org := range Orgs {
-			if org == leader {
-				votes[i+1]++
-			}
+		votes[leader]++
+	}
+	best, bestVotes := "", 0
+	for org, v := range votes {
+		if v > bestVotes || (v == bestVotes && n.orgIndex(org) < n.orgIndex(best)) {
+			best, bestVotes = org, v
 		}
 	}
-	best, bestVotes := 0, 0
-	for id, v := range votes {
-		if v > bestVotes || (v == bestVotes && id < best) {
-			best, bestVotes = id, v
-		}
-	}
-	if best < 1 || best > len(Orgs) {
+	if best == "" {
 		return "", fmt.Errorf("no orderer reports a SmartBFT leader")
 	}
-	return Orgs[best-1], nil
+	return best, nil
 }
 
-// BFTLeaders returns, for each alive orderer that answers, the organisation
-// it believes leads the consensus. A restarted orderer may believe in an old
-// leader until it has synchronised the current view.
+// BFTLeaders returns, for each alive orderer that answers (founding members
+// and candidates), the organisation it believes leads the consensus. A
+// restarted orderer may believe in an old leader until it has synchronised
+// the current view.
 func (n *Network) BFTLeaders(ctx context.Context) map[string]string {
+	ids := n.consenterOrgs(ctx)
 	seen := map[string]string{}
-	for _, org := range Orgs {
+	for _, org := range allOrgs() {
 		if _, ok := n.running(ordererName(org)); !ok {
 			continue
 		}
-		if id, err := n.bftGauge(ctx, org, "view_leader_id"); err == nil && id >= 1 && id <= len(Orgs) {
-			seen[org] = Orgs[id-1]
+		if id, err := n.bftGauge(ctx, org, "view_leader_id"); err == nil && ids[id] != "" {
+			seen[org] = ids[id]
 		}
 	}
 	return seen
@@ -55,7 +58,7 @@ func (n *Network) BFTLeaders(ctx context.Context) map[string]string {
 // Orderers in different views cannot form a quorum together.
 func (n *Network) BFTViews(ctx context.Context) map[string]int {
 	seen := map[string]int{}
-	for _, org := range Orgs {
+	for _, org := range allOrgs() {
 		if _, ok := n.running(ordererName(org)); !ok {
 			continue
 		}
@@ -64,6 +67,75 @@ func (n *Network) BFTViews(ctx context.Context) map[string]int {
 		}
 	}
 	return seen
+}
+
+func allOrgs() []string { return append(Orgs[:len(Orgs):len(Orgs)], Candidates...) }
+
+func (n *Network) orgIndex(org string) int {
+	for i, o := range allOrgs() {
+		if o == org {
+			return i
+		}
+	}
+	return len(allOrgs())
+}
+
+// consenterOrgs maps the channel's consenter ids to organisations, from
+// the consenter set of the channel's latest configuration (membership
+// changes add consenters with new ids and remove others). When no orderer
+// answers, it is the founding set: ids 1 to 4 in the order of Orgs.
+func (n *Network) consenterOrgs(ctx context.Context) map[int]string {
+	ids := map[int]string{}
+	for i, org := range Orgs {
+		ids[i+1] = org
+	}
+	byMSP := map[string]string{}
+	for _, org := range allOrgs() {
+		byMSP[MSPID(org)] = org
+	}
+	for _, org := range Orgs {
+		if _, ok := n.running(ordererName(org)); !ok {
+			continue
+		}
+		cs, err := n.consenters(ctx, org)
+		if err != nil {
+			continue
+		}
+		ids = map[int]string{}
+		for _, c := range cs {
+			ids[int(c.GetId())] = byMSP[c.GetMspId()]
+		}
+		return ids
+	}
+	return ids
+}
+
+// consenters reads the consenter set from org's orderer, as org's admin.
+func (n *Network) consenters(ctx context.Context, org string) ([]*common.Consenter, error) {
+	o, err := orgca.Open(n.cryptoDir(org))
+	if err != nil {
+		return nil, err
+	}
+	s, err := consortium.AdminSigner(o)
+	if err != nil {
+		return nil, err
+	}
+	ca, err := os.ReadFile(o.TLSCAFile())
+	if err != nil {
+		return nil, err
+	}
+	oc, err := consortium.DialOrderer(n.OrdererAddress(org), [][]byte{ca}, s)
+	if err != nil {
+		return nil, err
+	}
+	defer oc.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	cc, err := oc.Config(ctx, ChannelName)
+	if err != nil {
+		return nil, err
+	}
+	return cc.Consenters()
 }
 
 // bftGauge reads one SmartBFT consensus gauge of the channel from org's

@@ -98,6 +98,9 @@ type state struct {
 	Inited   bool              `json:"chaincodeInitialised,omitempty"`
 	Hosts    map[string]Host   `json:"hosts,omitempty"`
 	GethAddr string            `json:"gethAddr,omitempty"`
+	// ChaincodePorts is the port of an org's chaincode server after an
+	// upgrade moved it to the spare one (see upgrade.go).
+	ChaincodePorts map[string]int `json:"chaincodePorts,omitempty"`
 }
 
 // New opens the network in cfg.Dir, creating the directory if needed. It
@@ -285,6 +288,7 @@ func (p ports) OrdererListen(org string) int   { return p.org(org) + 3 }
 func (p ports) OrdererAdmin(org string) int    { return p.org(org) + 4 }
 func (p ports) OrdererOps(org string) int      { return p.org(org) + 5 }
 func (p ports) ChaincodeServer(org string) int { return p.org(org) + 6 }
+func (p ports) ChaincodeSpare(org string) int  { return p.org(org) + 7 }
 func (p ports) GethHTTP() int                  { return p.base + 90 }
 func (p ports) GethAuth() int                  { return p.base + 91 }
 func (p ports) GethP2P() int                   { return p.base + 92 }

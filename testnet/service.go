@@ -1,10 +1,11 @@
 package testnet
 
 import (
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/trustline/trustline/consortium"
 )
 
 // DeployService deploys another chaincode, name (version 1.0, sequence 1,
@@ -15,18 +16,10 @@ import (
 // deployment; a transaction needs it. Each step tolerates having been done
 // before. addr must be reachable from every peer (one host: loopback).
 func (n *Network) DeployService(name, addr string) (string, error) {
-	label := name
-	conn, _ := json.Marshal(map[string]any{"address": addr, "dial_timeout": "10s", "tls_required": false})
-	code, err := targz(map[string][]byte{"connection.json": conn})
+	pkg, id, err := consortium.CCaaSPackage(name, addr)
 	if err != nil {
 		return "", err
 	}
-	meta, _ := json.Marshal(map[string]string{"type": "ccaas", "label": label})
-	pkg, err := targz(map[string][]byte{"metadata.json": meta, "code.tar.gz": code})
-	if err != nil {
-		return "", err
-	}
-	id := packageID(label, pkg)
 	file := filepath.Join(n.dir, "chaincode", name+".service.tar.gz")
 	if err := writeFile(file, pkg, 0o644); err != nil {
 		return "", err

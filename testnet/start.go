@@ -298,7 +298,7 @@ func (n *Network) Stop() error {
 		wg.Wait()
 	}
 	var cc, peers, rest []string
-	for _, name := range append(n.processNames(), candidateProcesses()...) {
+	for _, name := range append(append(n.processNames(), candidateProcesses()...), nextChaincodeProcesses()...) {
 		switch {
 		case strings.HasPrefix(name, "chaincode."):
 			cc = append(cc, name)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -25,6 +26,8 @@ import (
 
 	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"google.golang.org/grpc/status"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
@@ -44,12 +47,7 @@ func TestMain(m *testing.M) { os.Exit(testkit.Main(m)) }
 // its node reaches the others' digest; then it is removed.
 func TestIntegrationMembershipAddRemove(t *testing.T) {
 	n := testkit.Network(t)
-	tmp := t.TempDir()
-	trustline := filepath.Join(tmp, "trustline")
-	if b, err := exec.Command("go", "build", "-o", trustline, "github.com/trustline/trustline/cmd/trustline").CombinedOutput(); err != nil {
-		t.Fatalf("building trustline: %v\n%s", err, b)
-	}
-	c := &e2ecli.CLI{T: t, Bin: trustline, Dir: n.Dir(), Tmp: tmp}
+	c, tmp := buildCLI(t, n)
 	ctx := context.Background()
 	dir := func(org string) string { return n.OrgDir(org) }
 
@@ -308,10 +306,22 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	crl := filepath.Join(tmp, "crl.json")
 	c.Must("consortium", "propose-msp", "--org-dir", dir(testnet.Supplier), "--out", crl)
 	c.Must("consortium", "submit", crl, "--org-dir", dir(testnet.Supplier))
+	revokedBefore := revokedInLogs(t, n)
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(500 * time.Millisecond) {
 		_, err := clerkConn.Contract().Submit("System:Ping", client.WithArguments(fmt.Sprintf("clerk-after-%d", time.Now().UnixNano())))
 		if err != nil {
-			t.Logf("the revoked clerk's transaction is refused: %s", strings.SplitN(err.Error(), "\n", 2)[0])
+			// The peer tells the client only "access denied" (on purpose:
+			// Fabric does not say why an identity is not valid); it logs
+			// the reason, which must be the revocation.
+			details := endorseDetails(err)
+			t.Logf("the revoked clerk's transaction is refused: %s; peers said: %s", strings.SplitN(err.Error(), "\n", 2)[0], strings.Join(details, "; "))
+			want := "access denied: channel [" + testnet.ChannelName + "] creator org [SupplierMSP]"
+			if !slices.ContainsFunc(details, func(d string) bool { return strings.Contains(d, want) }) {
+				t.Errorf("the refusal does not say %q: %v", want, err)
+			}
+			if after := revokedInLogs(t, n); after <= revokedBefore {
+				t.Errorf("no peer logged %q for the clerk's refused transaction", revokedReason)
+			}
 			break
 		}
 		if time.Now().After(deadline) {
@@ -326,6 +336,35 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	loadAvg, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("load: %d commits, %d failed submits over %s, longest gap overall %s (load average %s)", len(all), l.failedCount(),
 		time.Since(l.started).Round(time.Second), longestGap(all, l.started, time.Now()).Round(10*time.Millisecond), strings.Join(strings.Fields(string(loadAvg))[:3], " "))
+}
+
+// revokedReason is what Fabric's MSP says of an identity its CRL lists;
+// the endorser logs it when it refuses the identity's proposal.
+const revokedReason = "The certificate has been revoked"
+
+// revokedInLogs counts revokedReason in the founding members' peer logs.
+func revokedInLogs(t *testing.T, n *testnet.Network) int {
+	t.Helper()
+	k := 0
+	for _, org := range testnet.Orgs {
+		b, err := os.ReadFile(n.LogFile("peer." + org))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k += strings.Count(string(b), revokedReason)
+	}
+	return k
+}
+
+// endorseDetails are the peers' messages attached to a gateway error.
+func endorseDetails(err error) []string {
+	var out []string
+	for _, d := range status.Convert(err).Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok {
+			out = append(out, ed.GetMspId()+" "+ed.GetAddress()+": "+ed.GetMessage())
+		}
+	}
+	return out
 }
 
 func dial(t *testing.T, n *testnet.Network, org string) *tlclient.GatewayConn {

@@ -5,6 +5,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustline/trustline/internal/cli/batchcmd"
+	"github.com/trustline/trustline/internal/cli/chaincodecmd"
 	"github.com/trustline/trustline/internal/cli/claimcmd"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/cli/consortiumcmd"
@@ -61,6 +62,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		nodecmd.NewCmd(f),
 		orgcmd.NewCmd(f),
 		consortiumcmd.NewCmd(f),
+		chaincodecmd.NewCmd(f),
 		indexcmd.NewCmd(f),
 		productcmd.NewCmd(f),
 		locationcmd.NewCmd(f),

@@ -30,6 +30,12 @@ type Factory struct {
 	// Orderer connects to an orderer of the channel for membership
 	// changes (package consortium); the real one dials it.
 	Orderer consortium.Dialer
+	// Lifecycle connects to a peer's chaincode lifecycle as an
+	// organisation's admin (chaincode upgrades); the real one dials it.
+	Lifecycle consortium.LifecycleDialer
+	// ServedCertificate reads the TLS certificate a peer or orderer
+	// presents (certificate renewal); the real one dials it.
+	ServedCertificate func(ctx context.Context, addr string, tlsRoots [][]byte) (consortium.CertExpiry, error)
 }
 
 // BlockSource is a stream of a channel's blocks and its height, to close
@@ -62,8 +68,10 @@ func NewFactory(ios *iostreams.IO) *Factory {
 			}
 			return c, nil
 		},
-		Node:    func(o LedgerOptions) (*nodeclient.Client, error) { return o.nodeClient() },
-		Orderer: consortium.Dial,
+		Node:              func(o LedgerOptions) (*nodeclient.Client, error) { return o.nodeClient() },
+		Orderer:           consortium.Dial,
+		Lifecycle:         consortium.DialLifecycle,
+		ServedCertificate: consortium.ServedCertificate,
 		Blocks: func(ctx context.Context, peer client.Config) (BlockSource, error) {
 			conn, err := client.Dial(ctx, peer)
 			if err != nil {

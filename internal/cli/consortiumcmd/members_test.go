@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -44,10 +45,20 @@ type fakeChannel struct {
 	height    uint64
 	down      map[string]bool
 	submitted int
+	serving   map[string]consortium.CertExpiry
 }
 
 func (fc *fakeChannel) dial(addr string, _ [][]byte, _ *consortium.Signer) (consortium.OrdererClient, error) {
 	return &fakeOrderer{fc: fc, addr: addr}, nil
+}
+
+// served is the TLS certificate the peer or orderer at addr presents, if
+// the test put one in serving; none answers otherwise.
+func (fc *fakeChannel) served(_ context.Context, addr string, _ [][]byte) (consortium.CertExpiry, error) {
+	if e, ok := fc.serving[addr]; ok {
+		return e, nil
+	}
+	return consortium.CertExpiry{}, fmt.Errorf("%s: connection refused", addr)
 }
 
 type fakeOrderer struct {
@@ -166,6 +177,7 @@ func run(t *testing.T, fc *fakeChannel, args ...string) cmdtest.Result {
 	t.Helper()
 	return cmdtest.Run(t, func(f *cmdutil.Factory) *cobra.Command {
 		f.Orderer = fc.dial
+		f.ServedCertificate = fc.served
 		return consortiumcmd.NewCmd(f)
 	}, cmdtest.Ledger{Err: errors.New("no ledger in this test")}, "", args...)
 }
@@ -376,6 +388,36 @@ func TestStatusWarnsOfExpiry(t *testing.T) {
 		warned = warned || strings.HasPrefix(line, "root CA (ca.lab.example.com)") && strings.Contains(line, "LabMSP") && strings.HasSuffix(strings.TrimSpace(line), "WARNING: renew within 30 days")
 	}
 	if !warned || strings.Count(r.Stdout, "WARNING: renew within 30 days") != 1 {
+		t.Errorf("status table:\n%s", r.Stdout)
+	}
+}
+
+// TestStatusShowsServedCertificates: the TLS certificates the caller's own
+// peer and orderer present (renewed ones are not in the channel
+// configuration) are listed with their expiry; one that does not answer is
+// left out.
+func TestStatusShowsServedCertificates(t *testing.T) {
+	orgs, fc := members(t)
+	renewed := time.Now().Add(400 * 24 * time.Hour).UTC().Truncate(time.Second)
+	fc.serving = map[string]consortium.CertExpiry{
+		orgs[0].Card().Peer.Address: {Subject: "peer.brand.example.com", NotAfter: renewed},
+	}
+	r := run(t, fc, "status", "--org-dir", orgs[0].Dir(), "-o", "json")
+	var st consortiumcmd.Status
+	if err := json.Unmarshal([]byte(r.Stdout), &st); err != nil {
+		t.Fatalf("status: %v %s", err, r.Stderr)
+	}
+	var got []consortiumcmd.ExpiryStatus
+	for _, e := range st.Expiries {
+		if strings.Contains(e.What, "(served)") {
+			got = append(got, e)
+		}
+	}
+	if len(got) != 1 || got[0].What != "peer TLS (served)" || got[0].MSPID != "BrandMSP" || !got[0].NotAfter.Equal(renewed) || got[0].Warn {
+		t.Errorf("served certificates: %+v", got)
+	}
+	r = run(t, fc, "status", "--org-dir", orgs[0].Dir())
+	if !regexp.MustCompile(`peer TLS \(served\) \(peer\.brand\.example\.com\)\s+BrandMSP\s+` + renewed.Format("2006-01-02")).MatchString(r.Stdout) {
 		t.Errorf("status table:\n%s", r.Stdout)
 	}
 }

@@ -3,6 +3,7 @@ package consortiumcmd
 import (
 	"context"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -18,6 +19,7 @@ import (
 	"github.com/trustline/trustline/consortium"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/orgca"
 )
 
 // ExpiryWarning is how close to its expiry a certificate is flagged.
@@ -87,7 +89,8 @@ func newStatusCmd(ios *iostreams.IO, f *cmdutil.Factory) *cobra.Command {
 		Long: `Show the channel as its latest configuration says, read from the orderer as
 your admin: the members (peer organisations and BFT consenters), each
 consenter's health (its height, asked of it directly), the expiry of every
-certificate the configuration holds (flagged inside 30 days), the committed
+certificate the configuration holds and of the TLS certificates your own
+peer and orderer present now (flagged inside 30 days), the committed
 chaincode definition (version and sequence, from your peer's _lifecycle;
 with --profile or the TRUSTLINE_* identity), and, for each UPDATE file
 given, what it does, who signed it and whether it can be submitted.`,
@@ -104,7 +107,7 @@ given, what it does, who signed it and whether it can be submitted.`,
 				}
 				pending = append(pending, u)
 			}
-			_, s, oc, err := m.open(cmd, f.Orderer)
+			o, s, oc, err := m.open(cmd, f.Orderer)
 			if err != nil {
 				return err
 			}
@@ -126,6 +129,8 @@ given, what it does, who signed it and whether it can be submitted.`,
 			if err != nil {
 				return err
 			}
+			exp = append(exp, servedCertificates(ctx, o, f.ServedCertificate)...)
+			slices.SortStableFunc(exp, func(a, b consortium.CertExpiry) int { return a.NotAfter.Compare(b.NotAfter) })
 			now := time.Now()
 			for _, e := range exp {
 				left := e.NotAfter.Sub(now)
@@ -155,6 +160,30 @@ given, what it does, who signed it and whether it can be submitted.`,
 	cmdutil.AddOutputFlag(cmd, &output)
 	cmdutil.AddLedgerFlags(cmd, lo)
 	return cmd
+}
+
+// servedCertificates are the TLS certificates the caller's own peer and
+// orderer present now (renewed certificates are not in the channel
+// configuration); one that does not answer is left out.
+func servedCertificates(ctx context.Context, o *orgca.Org, served func(context.Context, string, [][]byte) (consortium.CertExpiry, error)) []consortium.CertExpiry {
+	var roots [][]byte
+	if b, err := os.ReadFile(o.TLSCAFile()); err == nil {
+		roots = append(roots, b)
+	}
+	var out []consortium.CertExpiry
+	for _, ep := range []struct{ what, addr string }{
+		{"peer TLS (served)", o.Card().Peer.Address},
+		{"orderer TLS (served)", o.Card().Orderer.Address},
+	} {
+		if ep.addr == "" {
+			continue
+		}
+		if e, err := served(ctx, ep.addr, roots); err == nil {
+			e.MSPID, e.What = o.MSPID(), ep.what
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // chaincodeStatus reads the committed definition of the trustline
