@@ -103,3 +103,31 @@ func (n *Network) RetireChaincode(org, packageID string) error {
 		s.Packages[org] = packageID
 	})
 }
+
+// Reload stops the named process gracefully (SIGTERM, SIGKILL after 10 s)
+// and starts it again, waiting until it listens: how a peer or orderer
+// takes up renewed certificates, which Fabric reads only at start.
+func (n *Network) Reload(ctx context.Context, name string) error {
+	if err := n.stopProc(name, 10*time.Second); err != nil {
+		return err
+	}
+	// The process may still hold its ports for a moment after it is gone
+	// from /proc's view (a Go process's main thread can be a zombie while
+	// its other threads close the sockets).
+	spec := n.spec(name)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var busy error
+		for _, p := range spec.Ports {
+			if err := portFree(spec.Host, p); err != nil {
+				busy = err
+			}
+		}
+		if busy == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return busy
+		}
+	}
+	return n.Restart(ctx, name)
+}

@@ -141,30 +141,7 @@ func TestIntegrationMembershipUpgrade(t *testing.T) {
 	endHeight := peerHeight(t, n, testnet.Brand)
 
 	// Count: every write the load made is on the ledger exactly once.
-	valid := map[string]int{}
-	seen := map[string]bool{}
-	bctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	blocks, err := follower.Gateway{Network: conns[testnet.Brand].Network()}.Blocks(bctx, startHeight)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for b := range blocks {
-		if b.Err != nil {
-			t.Fatal(b.Err)
-		}
-		for _, tx := range b.Txs {
-			seen[tx.ID] = true
-			if tx.Valid {
-				valid[tx.ID]++
-			}
-		}
-		if b.Number+1 >= endHeight {
-			break
-		}
-	}
-	cancel()
-	writes, attempts, retried, lost, duplicated, unfinished := l.count(valid, seen)
+	writes, attempts, retried, lost, duplicated, unfinished := l.countOnLedger(t, conns[testnet.Brand], startHeight, endHeight)
 	loadAvg, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("FIGURE upgrade under load: %d writes in %d attempts (%d retried: refused or invalidated, none on the ledger as valid), %d lost, %d duplicated, %d unfinished, blocks %d to %d (load average %s)",
 		writes, attempts, retried, lost, duplicated, unfinished, startHeight, endHeight-1, strings.Join(strings.Fields(string(loadAvg))[:3], " "))
@@ -370,11 +347,41 @@ func (l *exactLoad) waitCommits(t time.Time, k int, within time.Duration) bool {
 	return false
 }
 
+// countOnLedger reads blocks from to to-1 from conn's peer and counts the
+// load's writes against their valid transactions (see count).
+func (l *exactLoad) countOnLedger(t *testing.T, conn *tlclient.GatewayConn, from, to uint64) (writes, attempts, retried, lost, duplicated, unfinished int) {
+	t.Helper()
+	valid := map[string]int{}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	blocks, err := follower.Gateway{Network: conn.Network()}.Blocks(ctx, from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := range blocks {
+		if b.Err != nil {
+			t.Fatal(b.Err)
+		}
+		for _, tx := range b.Txs {
+			if tx.Valid {
+				valid[tx.ID]++
+			}
+		}
+		if b.Number+1 >= to {
+			break
+		}
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("reading blocks %d to %d: %v", from, to-1, ctx.Err())
+	}
+	return l.count(valid)
+}
+
 // count holds the writes against the ledger's valid transactions: a write
 // is lost when no attempt of it is valid on the ledger (or the one
 // reported committed is not), duplicated when more than one is, and
 // unfinished when the load stopped before any attempt committed.
-func (l *exactLoad) count(valid map[string]int, seen map[string]bool) (writes, attempts, retried, lost, duplicated, unfinished int) {
+func (l *exactLoad) count(valid map[string]int) (writes, attempts, retried, lost, duplicated, unfinished int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, wr := range l.writes {

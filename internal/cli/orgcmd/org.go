@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +30,7 @@ its orderer's public certificates). Private keys never leave the
 organisation directory; keep it on the member's host, readable by its
 operators only.`,
 	}
-	cmd.AddCommand(newInitCmd(ios), newEnrollCmd(ios), newRevokeCmd(ios), newUnitsCmd(ios))
+	cmd.AddCommand(newInitCmd(ios), newEnrollCmd(ios), newRevokeCmd(ios), newRenewCmd(ios), newUnitsCmd(ios))
 	return cmd
 }
 
@@ -145,6 +147,53 @@ msp/ (signcerts, keystore) and tls/.`,
 	f.StringVar(&name, "name", "", "name of the identity: lower-case letters, digits, '.', '_', '-'")
 	f.StringVar(&role, "role", string(orgca.RoleClient), "NodeOU: client, admin, peer or orderer")
 	f.StringSliceVar(&opts.Hosts, "host", nil, "host name or IP its TLS certificate is valid for (repeatable)")
+	return cmd
+}
+
+func newRenewCmd(ios *iostreams.IO) *cobra.Command {
+	var dir, name string
+	cmd := &cobra.Command{
+		Use:   "renew --dir DIR --name NAME",
+		Short: "Renew an identity's certificates before they expire",
+		Long: `Issue the identity NAME of the organisation in DIR new enrollment and TLS
+certificates, with new keys, from the same CA and TLS CA (same role, names
+and hosts), over its files. The old certificates are not revoked: they stay
+valid until they expire. Fabric peers and orderers read their certificates
+only when they start: restart the process (one at a time) to serve with the
+new ones; ` + "`trustline consortium status`" + ` then shows the new expiry of your
+peer's and orderer's TLS certificates. An orderer's TLS certificate is also
+in the channel configuration (its consenter entry), which needs a
+configuration update; this command does not make one. Prints the new
+certificate's expiry.`,
+		Example: `  trustline org renew --dir /var/lib/trustline/org --name peer`,
+		Args:    cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := requireFlags(cmd, "dir", "name"); err != nil {
+				return err
+			}
+			o, err := orgca.Open(dir)
+			if err != nil {
+				return usage(err)
+			}
+			id, err := o.Renew(name)
+			if err != nil {
+				return usage(err)
+			}
+			b, err := os.ReadFile(id.TLSCertFile())
+			if err != nil {
+				return err
+			}
+			c, err := orgca.ParseCertPEM(b)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(ios.ErrOut, "Renewed %s of %s: restart the process that uses it to serve with the new certificates\n", name, o.MSPID())
+			fmt.Fprintln(ios.Out, c.NotAfter.UTC().Format(time.RFC3339))
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "organisation directory (made by org init)")
+	cmd.Flags().StringVar(&name, "name", "", "name of the identity to renew (peer, orderer, node, admin, …)")
 	return cmd
 }
 

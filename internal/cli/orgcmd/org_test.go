@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustline/trustline/internal/cli/clitest"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
@@ -49,6 +50,14 @@ func TestInitEnrollRevoke(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "msp", "crls", "crl.pem")); err != nil {
 		t.Error(err)
 	}
+	before, _ := os.ReadFile(filepath.Join(dir, "peer", "tls", "server.crt"))
+	r = clitest.Run(t, "", "org", "renew", "--dir", dir, "--name", "peer")
+	if _, err := time.Parse(time.RFC3339, strings.TrimSpace(r.Stdout)); r.Code != 0 || err != nil {
+		t.Fatalf("renew: exit %d, out %q: %s", r.Code, r.Stdout, r.Stderr)
+	}
+	if after, _ := os.ReadFile(filepath.Join(dir, "peer", "tls", "server.crt")); string(after) == string(before) {
+		t.Error("renew left the peer's TLS certificate as it was")
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -71,6 +80,8 @@ func TestUsageErrors(t *testing.T) {
 		{"enroll bad role", []string{"org", "enroll", "--dir", org, "--name", "x", "--role", "root"}, `invalid role "root"`},
 		{"enroll reserved", []string{"org", "enroll", "--dir", org, "--name", "msp"}, `invalid identity name "msp"`},
 		{"enroll twice", []string{"org", "enroll", "--dir", org, "--name", "admin"}, `identity "admin": already exists`},
+		{"renew unknown", []string{"org", "renew", "--dir", org, "--name", "nobody"}, `identity "nobody": not found`},
+		{"renew without name", []string{"org", "renew", "--dir", org}, "org renew needs --name"},
 		{"revoke unknown", []string{"org", "revoke", "--dir", org, "--name", "nobody"}, `identity "nobody": not found`},
 		{"units without config", []string{"org", "units"}, "org units needs --config"},
 		{"units missing file", []string{"org", "units", "--config", filepath.Join(dir, "none.yaml")}, "no such file"},
