@@ -267,7 +267,11 @@ func (l *exactLoad) attempt(ctx context.Context, conn *tlclient.GatewayConn, non
 	defer cancel()
 	tx, err := prop.EndorseWithContext(sctx)
 	if err != nil {
-		l.retry("endorse: " + strings.Join(endorseDetails(err), "; "))
+		why := strings.Join(endorseDetails(err), "; ")
+		if why == "" {
+			why = err.Error() // no peer answered: the gateway itself
+		}
+		l.retry("endorse: " + why)
 		return false
 	}
 	cm, err := tx.SubmitWithContext(sctx)
