@@ -244,11 +244,18 @@ func (s *story) receipt(t testing.TB, c *chain) *Receipt {
 	}, func(leafItem) bool { return false })
 }
 
-// TestTampering is the table of tampering classes of issue 12: each edited
-// receipt of the recalled lot B fails verification, offline and against a
-// chain, with a message naming what is wrong; the untampered one verifies.
-func TestTampering(t *testing.T) {
-	s := newStory(t)
+// tamperCase is one tampering class of issue 12: what is done to lot B's
+// receipt, and the part and message of the failure it must cause.
+type tamperCase struct {
+	name   string
+	tamper func(t testing.TB, r *Receipt) // nil: untampered
+	part   Part
+	want   string
+}
+
+// tamperCases are TestTampering's table, which TestBrowserCheck runs
+// through the consumer page's check too.
+func (s *story) tamperCases() []tamperCase {
 	eventIndex := func(r *Receipt, id string) int {
 		return slices.IndexFunc(r.Events, func(e Event) bool { return e.EventID == id })
 	}
@@ -258,12 +265,7 @@ func TestTampering(t *testing.T) {
 			r.Events = slices.Delete(r.Events, i, i+1)
 		}
 	}
-	cases := []struct {
-		name   string
-		tamper func(t testing.TB, r *Receipt)
-		part   Part
-		want   string
-	}{
+	return []tamperCase{
 		{"untampered", nil, "", ""},
 		{"recall event removed", func(_ testing.TB, r *Receipt) { remove("recall")(r) }, PartLot,
 			"lot " + lotB + ": 4 of 5 events shown; missing its recall event " + s.ids["recall"]},
@@ -308,7 +310,7 @@ func TestTampering(t *testing.T) {
 		{"claim about another lot", func(_ testing.TB, r *Receipt) {
 			r.Claims = append(r.Claims, claims.Result{Claim: "claim-A", Kind: ledger.ClaimLabTested, Wording: "Lab tested", Lot: lotA, Status: claims.Holds})
 		}, PartSubject, "claim claim-A is about lot " + lotA + ", the subject is lot " + lotB},
-		{"stale lot record", func(_ testing.TB, r *Receipt) {
+		{"stale lot record", func(t testing.TB, r *Receipt) {
 			// The record before the recall, and the events it counts: the
 			// lot's history as it was, complete against that record.
 			remove("recall")(r)
@@ -324,6 +326,32 @@ func TestTampering(t *testing.T) {
 		{"state entry of another lot", func(_ testing.TB, r *Receipt) { r.State.Lots[0].Lot = lotA }, PartState,
 			"lot " + lotA + "'s entry (record " + s.lotBRecord.id + ") is not in the state of window 10..19"},
 	}
+}
+
+// apply tampers with the receipt base as tc says and returns it as passed
+// on, a file, parsed again, and that file.
+func (tc tamperCase) apply(t testing.TB, base []byte) (*Receipt, []byte) {
+	t.Helper()
+	r, err := Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tc.tamper != nil {
+		tc.tamper(t, r)
+	}
+	doc, _ := r.Marshal()
+	if r, err = Parse(doc); err != nil {
+		t.Fatal(err)
+	}
+	return r, doc
+}
+
+// TestTampering is the table of tampering classes of issue 12: each edited
+// receipt of the recalled lot B fails verification, offline and against a
+// chain, with a message naming what is wrong; the untampered one verifies.
+func TestTampering(t *testing.T) {
+	s := newStory(t)
+	cases := s.tamperCases()
 	run := func(t *testing.T, c *chain) {
 		base, err := s.receipt(t, c).Marshal()
 		if err != nil {
@@ -335,18 +363,7 @@ func TestTampering(t *testing.T) {
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
-				r, err := Parse(base)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if tc.tamper != nil {
-					tc.tamper(t, r)
-				}
-				// A tampered receipt is passed on as a file: parse it again.
-				doc, _ := r.Marshal()
-				if r, err = Parse(doc); err != nil {
-					t.Fatal(err)
-				}
+				r, _ := tc.apply(t, base)
 				rep, err := Verify(ctxT(t), r, opts)
 				if err != nil {
 					t.Fatal(err)

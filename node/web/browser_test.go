@@ -8,34 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/trustline/trustline/internal/testenv"
+	"github.com/trustline/trustline/internal/testenv/browser"
 )
 
 // phoneBrowser starts headless Chromium with a phone's viewport (390×844)
-// for one test, closed when the test ends. Without Chromium the test skips,
-// or fails in CI (testenv.RequireTools).
-func phoneBrowser(t *testing.T) context.Context {
-	t.Helper()
-	chromium := testenv.NeedChromium(t)
-	// Without the background-networking flags Chromium phones home, which
-	// a closed network refuses, and start-up stalls.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true), chromedp.WindowSize(390, 844),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
-	return ctx
-}
+// for one test (browser.Phone).
+func phoneBrowser(t *testing.T) context.Context { return browser.Phone(t) }
 
 // TestBrowserPage renders the fixture's juice bottle page in headless
 // Chromium at a phone's viewport, checks that the key elements are

@@ -3,8 +3,12 @@
 // its journey through the cold chain and any recall.
 //
 // Pages are server-rendered html/template documents with inline CSS and
-// inline SVG: one small response, no script, no external resources, so
-// that they load fast on a phone in a shop and work with script disabled.
+// inline SVG: one small response, no external resources, so that they load
+// fast on a phone in a shop and work with script disabled. Their inline
+// scripts only add: each time in the viewer's zone, and a check of the
+// lot's trace receipt in the browser (receipt.CheckJS, check.go), which
+// says whether the history shown is complete and current as of the newest
+// anchored window, or what is missing.
 package web
 
 import (
@@ -44,6 +48,9 @@ func New() *Renderer {
 		"add":     func(a, b float64) float64 { return a + b },
 		"sub":     func(a, b float64) float64 { return a - b },
 	}
+	js := checkScript()
+	funcs["checkJS"] = func() template.JS { return js }
+	funcs["checkMsgs"] = checkMessages
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
 	return &Renderer{t: t}
 }

@@ -69,6 +69,9 @@ type Options struct {
 	Anchoring Anchoring
 	// Reports serves the reports and the recall scope (api.Options.Reports).
 	Reports bool
+	// State proves lots' latest records in receipts (api.Options.State), as
+	// a node does: receipts are then of format 4, else 3.
+	State bool
 }
 
 // ChainID is the chain id of the fixture's anchors.
@@ -120,6 +123,9 @@ func Start(t testing.TB, opts *Options) *Node {
 		// after the one that saw it, as a node's would be after T.
 		n.loop = anchoring.New(n.Index, n.Anchors, &Chain{}, anchoring.Options{Blocks: WindowBlocks, Interval: time.Nanosecond})
 		ao.Anchors, ao.Anchoring = n.Anchors, n.loop.Status
+		if o.State {
+			ao.State = n.loop
+		}
 	}
 	subs, err := subscription.New(n.Index, &subscription.Options{MinBackoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond})
 	if err != nil {

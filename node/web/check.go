@@ -1,0 +1,53 @@
+package web
+
+import (
+	"bytes"
+	"html/template"
+	"strconv"
+
+	"github.com/trustline/trustline/receipt"
+)
+
+// The page's receipt check (receipt.CheckJS, run by anchors.html) says
+// in the page's language what the receipt it fetches proves: "complete
+// and current as of ledger block M", or what is missing. Its messages are
+// in messages.go, with {n} for the n-th argument, which the script fills.
+var checkArgs = map[string]int{
+	"check.running": 0, "check.pending": 0, "check.unavailable": 0, "check.bad": 0, "check.note": 0, "check.weak": 0,
+	"check.current": 3, "check.complete": 3, "check.unchained": 1,
+	"check.missing": 3, "check.noRecall": 0, "check.noBreach": 0, "check.added": 3, "check.reordered": 1,
+	"check.norecord": 1, "check.stale": 2, "check.state": 0,
+	"check.path": 1, "check.anchor": 1, "check.block": 1, "check.id": 1,
+	"check.foreign": 1, "check.unit": 1, "check.record": 1, "check.claim": 1, "check.subject": 1, "check.page": 1,
+	"check.unproven": 1, "check.unshown": 1,
+}
+
+// checkMessages are the check's messages in l, by key.
+func checkMessages(l *Lang) map[string]string {
+	out := make(map[string]string, len(checkArgs))
+	for k, n := range checkArgs {
+		args := make([]any, n)
+		for i := range args {
+			args[i] = "{" + strconv.Itoa(i+1) + "}"
+		}
+		out[k] = l.T(k, args...)
+	}
+	return out
+}
+
+// checkScript is receipt.CheckJS without its comment lines and
+// indentation: the page carries it inline, and every byte is paid on each
+// scan (gzip does the rest).
+func checkScript() template.JS {
+	src := []byte(receipt.CheckJS())
+	var b bytes.Buffer
+	for _, line := range bytes.Split(src, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 || bytes.HasPrefix(line, []byte("//")) {
+			continue
+		}
+		b.Write(line)
+		b.WriteByte('\n')
+	}
+	return template.JS(b.String())
+}

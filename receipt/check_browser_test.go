@@ -1,0 +1,108 @@
+package receipt
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/trustline/trustline/internal/testenv/browser"
+)
+
+// jsVerdict is what TL.check (check.js) resolves to, in part.
+type jsVerdict struct {
+	OK       bool     `json:"ok"`
+	Parts    []string `json:"parts"`
+	Complete bool     `json:"complete"`
+	Fresh    bool     `json:"fresh"`
+	AsOf     *struct {
+		Block uint64 `json:"block"`
+		Eth   uint64 `json:"eth"`
+	} `json:"asOf"`
+	Fails []struct {
+		Part string `json:"part"`
+		Code string `json:"code"`
+	} `json:"fails"`
+}
+
+// TestBrowserCheck is a differential test of the consumer page's check:
+// CheckJS, run in headless Chromium, and Verify (offline) reach the same
+// verdict on lot B's receipt untampered and in every tampering class of
+// TestTampering, with the same failing parts, and on the same receipt as
+// format 3 (complete, its currency unproven offline). Claims are left out
+// of the comparison: the page does not re-evaluate them.
+func TestBrowserCheck(t *testing.T) {
+	ctx := browser.Phone(t)
+	// A secure context (localhost) for WebCrypto, as a node's https page.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>check</title><script>" + CheckJS() + "</script>"))
+	}))
+	defer srv.Close()
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
+		t.Fatal(err)
+	}
+	s := newStory(t)
+	base, err := s.receipt(t, nil).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := append(s.tamperCases(), tamperCase{name: "format 3", tamper: func(_ testing.TB, r *Receipt) { r.Version, r.State = 3, nil }})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r, doc := tc.apply(t, base)
+			rep, err := Verify(ctxT(t), r, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			lit, _ := json.Marshal(string(doc))
+			js, err := chromedp.Run(ctx, chromedp.Evaluate[jsVerdict]("TL.check(JSON.parse("+string(lit)+"))", chromedp.EvalAwaitPromise))
+			if err != nil {
+				t.Fatal(err)
+			}
+			goParts := reportParts(rep)
+			goOK := len(goParts) == 0 && len(rep.Verdicts) > 0
+			if js.OK != goOK || !slices.Equal(js.Parts, goParts) {
+				t.Fatalf("page: ok %v, parts %v (%+v); Verify: ok %v, parts %v:\n%v", js.OK, js.Parts, js.Fails, goOK, goParts, failures(rep))
+			}
+			if tc.tamper == nil || tc.name == "format 3" {
+				c := rep.Currency
+				if js.AsOf == nil || c == nil || js.AsOf.Block != c.Block || js.AsOf.Eth != c.EthBlock {
+					t.Errorf("page: as of %+v; Verify: %+v", js.AsOf, c)
+				}
+				if !js.Complete || js.Fresh != (r.Version == 4) {
+					t.Errorf("page: complete %v, fresh %v for a format %d receipt", js.Complete, js.Fresh, r.Version)
+				}
+			}
+			if tc.part != "" && !slices.Contains(js.Parts, string(tc.part)) {
+				t.Errorf("page: parts %v, want %s", js.Parts, tc.part)
+			}
+		})
+	}
+}
+
+// reportParts are the parts of rep's failures, sorted, without claims'.
+func reportParts(rep *Report) []string {
+	var fs []*PartError
+	for _, v := range append(slices.Clone(rep.Verdicts), rep.Records...) {
+		fs = append(fs, v.Failures...)
+	}
+	fs = append(fs, rep.Subject...)
+	for _, l := range rep.Lots {
+		fs = append(fs, l.Failures...)
+	}
+	if rep.State != nil {
+		fs = append(fs, rep.State.Failures...)
+	}
+	var ps []string
+	for _, f := range fs {
+		if !slices.Contains(ps, string(f.Part)) {
+			ps = append(ps, string(f.Part))
+		}
+	}
+	slices.Sort(ps)
+	return ps
+}
