@@ -95,13 +95,32 @@
 // complete as of its newest window's last block; online, verify also
 // reports windows anchored after it (Currency), which it does not reflect.
 //
-// A version 1 or 2 receipt does not prove (Limits, stated by verify) that
-// nothing was left out of the lot's history, that its lot record is the
-// latest, nor the transaction id and block next to each id, because the
-// Merkle leaf is the bare event or record id; nor an event's
-// certificationInfo. A version 3 receipt does not prove offline that its
-// lot record is the latest; online, a later anchor makes verify say the
-// receipt is not current.
+// # Older formats
+//
+// Versions 1 to 3 still parse and verify, with what they do not prove
+// stated (Limits; verify prints it under "not proven by a version N
+// receipt"). A version 1 or 2 receipt does not prove that nothing was left
+// out of the lot's history, that its lot record is the latest, nor the
+// transaction id and block next to each id, because the Merkle leaf is the
+// bare event or record id; nor an event's certificationInfo. A version 1
+// receipt carries no records or claims either, so neither the claims'
+// verdicts nor which events are the lot's own and which its ingredients'
+// are proven. A version 3 receipt does not prove offline that its lot
+// record is the latest; online, a later anchor makes verify say the
+// receipt is not current. Any version is only as complete as its lot
+// records: a lot recorded before event chains has none, and verify says so.
+//
+// # In a browser
+//
+// CheckJS is Verify's offline checks in JavaScript, which the consumer page
+// runs on the lot's receipt it fetches: each bound leaf on its path,
+// the subject binding, each lot's events against its record's event chain,
+// and the state (verifyState), then "complete and current as of ledger
+// block M" or what is missing. It does not recompute CBV event hashes or
+// record ids, which a bound leaf's content hash makes redundant against a
+// changed receipt, nor check signatures, claims or the chain: verify does.
+// TestBrowserCheck runs both on every tampering class of TestTampering and
+// requires the same verdict and failing parts.
 package receipt
 
 import (
