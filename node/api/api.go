@@ -154,6 +154,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle("/events/", s.epcisRoute("event", s.event, http.MethodGet))
 	s.epcisRoutes() // epcis.go
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
+	s.mux.Handle(web.ScriptPath, s.route("script", s.script)) // script.go
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
 	s.mux.Handle("/badge/", s.route("badge", s.badge))
 	if o.Reports {

@@ -3,14 +3,12 @@ package api
 import (
 	"cmp"
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/trustline/trustline/gs1/digitallink"
@@ -257,17 +255,9 @@ func (s *Server) anchorViews(r *http.Request, events []json.RawMessage) []web.An
 		}
 		if err == nil && len(p.Anchors) > 0 {
 			a := p.Anchors[0]
-			path := make([]string, len(p.Path))
-			for i, h := range p.Path {
-				path[i] = hex.EncodeToString(h[:])
-			}
 			v.Anchored, v.Block, v.TxHash, v.Anchors = true, a.BlockNumber, a.TxHash.Hex(), len(p.Anchors)
 			if a.ChainID != nil {
 				v.ChainID = a.ChainID.Uint64()
-			}
-			v.Root, v.Size, v.Leaf, v.Path = hex.EncodeToString(p.Window.Root[:]), p.Size, p.LeafIndex, strings.Join(path, ",")
-			if p.Leaf != ev.EventID {
-				v.LeafText = p.Leaf
 			}
 		}
 		out = append(out, v)

@@ -1,23 +1,23 @@
 package web
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/trustline/trustline/merkle"
+	"github.com/trustline/trustline/receipt"
 )
 
 // TestBrowserMerkleCheck runs the consumer page's WebCrypto check of each
-// event's Merkle path in headless Chromium: windows of odd sizes (so that
-// paths skip levels), every anchored event shows ✓, and the event whose
-// path was tampered with shows ✗.
+// event's Merkle path, from the lot's receipt, in headless Chromium:
+// windows of odd sizes (so that paths skip levels), every anchored event
+// shows ✓, and the event whose path was tampered with shows ✗.
 func TestBrowserMerkleCheck(t *testing.T) {
 	ctx := phoneBrowser(t)
 	idx := fixture(t)
@@ -38,7 +38,10 @@ func TestBrowserMerkleCheck(t *testing.T) {
 	if len(ids) < 3 {
 		t.Fatalf("fixture trace has %d events", len(ids))
 	}
-	// Each event in its own window among other leaves: sizes 1+i*3.
+	// Each event in its own window among other leaves: sizes 1+i*3. The
+	// page's script checks them from the receipt (a version 2 one: bare
+	// leaves).
+	rc := receipt.Receipt{Version: 2, Subject: receipt.Subject{DigitalLink: "https://id.gs1.org" + juicePath}}
 	var views []AnchorView
 	for i, id := range ids {
 		leaves := []string{id}
@@ -52,21 +55,38 @@ func TestBrowserMerkleCheck(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := make([]string, len(proof))
+		path := make([]common.Hash, len(proof))
 		for k, h := range proof {
-			path[k] = hex.EncodeToString(h[:])
+			path[k] = common.Hash(h)
 		}
-		root := tree.Root()
-		views = append(views, AnchorView{EventID: id, Anchored: true, ChainID: 1337, Block: uint64(10 + i), TxHash: fmt.Sprintf("0x%064x", i),
-			Anchors: 2, Root: hex.EncodeToString(root[:]), Size: uint64(w.Len()), Leaf: uint64(li), Path: strings.Join(path, ",")})
+		block := uint64(10 * i)
+		rc.Windows = append(rc.Windows, receipt.Window{Channel: "trustline", FromBlock: block, ToBlock: block + 9, Size: uint64(w.Len()), Root: common.Hash(tree.Root()),
+			Anchors: []receipt.Anchor{{ChainID: 1337, TxHash: common.Hash{byte(i + 1)}, BlockNumber: uint64(10 + i)}}})
+		rc.Events = append(rc.Events, receipt.Event{Event: tr.Events[i], EventID: id, TxID: fmt.Sprintf("tx%d", i), Block: block, Window: i, LeafIndex: uint64(li), Path: path})
+		views = append(views, AnchorView{EventID: id, Anchored: true, ChainID: 1337, Block: uint64(10 + i), TxHash: fmt.Sprintf("0x%064x", i), Anchors: 2})
 	}
 	bad := len(views) - 1
-	views[bad].Path = strings.Replace(views[bad].Path, views[bad].Path[:2], "ff", 1)
-	if views[bad].Path == "" {
+	if len(rc.Events[bad].Path) == 0 {
 		t.Fatal("the tampered event has no path")
+	}
+	rc.Events[bad].Path[0][0] ^= 0xff
+	doc, err := rc.Marshal()
+	if err != nil {
+		t.Fatal(err)
 	}
 	r := New()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		switch {
+		case req.URL.Path == ScriptPath:
+			js, _ := r.Script()
+			w.Header().Set("Content-Type", "text/javascript")
+			_, _ = w.Write(js)
+			return
+		case req.URL.Query().Get("format") == "receipt":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(doc)
+			return
+		}
 		p, err := TracePage(idx, tr, Links{})
 		if err != nil {
 			http.Error(w, err.Error(), 500)
@@ -98,7 +118,7 @@ func TestBrowserMerkleCheck(t *testing.T) {
 			want = "✗ Merkle path does not match"
 		}
 		if m != want {
-			t.Errorf("event %d (window of %d): %q, want %q", i, views[i].Size, m, want)
+			t.Errorf("event %d (window of %d): %q, want %q", i, rc.Windows[i].Size, m, want)
 		}
 	}
 }

@@ -2,13 +2,14 @@ package web
 
 import (
 	"bytes"
-	"html/template"
+	"crypto/sha256"
+	"encoding/hex"
 	"strconv"
 
 	"github.com/trustline/trustline/receipt"
 )
 
-// The page's receipt check (receipt.CheckJS, run by anchors.html) says
+// The page's receipt check (receipt.CheckJS, run by templates/page.js) says
 // in the page's language what the receipt it fetches proves: "complete
 // and current as of ledger block M", or what is missing. Its messages are
 // in messages.go, with {n} for the n-th argument, which the script fills.
@@ -35,13 +36,20 @@ func checkMessages(l *Lang) map[string]string {
 	return out
 }
 
-// checkScript is receipt.CheckJS without its comment lines and
-// indentation: the page carries it inline, and every byte is paid on each
-// scan (gzip does the rest).
-func checkScript() template.JS {
-	src := []byte(receipt.CheckJS())
+// ScriptPath is where a node serves the page's script (Renderer.Script):
+// the page loads it deferred, under a URL with its version, so a phone
+// fetches it once and every later scan only pays for the page.
+const ScriptPath = "/check.js"
+
+// script is receipt.CheckJS and templates/page.js without their comment
+// lines and indentation, and its version: the start of its SHA-256.
+func script() (js []byte, version string) {
+	page, err := files.ReadFile("templates/page.js")
+	if err != nil {
+		panic(err)
+	}
 	var b bytes.Buffer
-	for _, line := range bytes.Split(src, []byte("\n")) {
+	for _, line := range bytes.Split(append([]byte(receipt.CheckJS()+"\n"), page...), []byte("\n")) {
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 || bytes.HasPrefix(line, []byte("//")) {
 			continue
@@ -49,5 +57,10 @@ func checkScript() template.JS {
 		b.Write(line)
 		b.WriteByte('\n')
 	}
-	return template.JS(b.String())
+	sum := sha256.Sum256(b.Bytes())
+	return b.Bytes(), hex.EncodeToString(sum[:6])
 }
+
+// Script is the page's script, served at ScriptPath, and its version,
+// which the page names in the script's URL (?v=).
+func (r *Renderer) Script() (js []byte, version string) { return r.js, r.jsVersion }

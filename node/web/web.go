@@ -4,11 +4,12 @@
 //
 // Pages are server-rendered html/template documents with inline CSS and
 // inline SVG: one small response, no external resources, so that they load
-// fast on a phone in a shop and work with script disabled. Their inline
-// scripts only add: each time in the viewer's zone, and a check of the
-// lot's trace receipt in the browser (receipt.CheckJS, check.go), which
-// says whether the history shown is complete and current as of the newest
-// anchored window, or what is missing.
+// fast on a phone in a shop and work with script disabled. Scripts only
+// add: inline, each time in the viewer's zone; deferred, from ScriptPath
+// (cached once per phone), a check of the lot's trace receipt in the
+// browser (receipt.CheckJS, check.go), which says whether the history
+// shown is complete and current as of the newest anchored window, or what
+// is missing.
 package web
 
 import (
@@ -27,7 +28,9 @@ var files embed.FS
 
 // Renderer renders pages; it is safe for concurrent use.
 type Renderer struct {
-	t *template.Template
+	t         *template.Template
+	js        []byte // the page's script (Script)
+	jsVersion string
 }
 
 // New parses the embedded templates.
@@ -48,11 +51,11 @@ func New() *Renderer {
 		"add":     func(a, b float64) float64 { return a + b },
 		"sub":     func(a, b float64) float64 { return a - b },
 	}
-	js := checkScript()
-	funcs["checkJS"] = func() template.JS { return js }
+	js, version := script()
+	funcs["scriptSrc"] = func() string { return ScriptPath + "?v=" + version }
 	funcs["checkMsgs"] = checkMessages
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
-	return &Renderer{t: t}
+	return &Renderer{t: t, js: js, jsVersion: version}
 }
 
 // Page writes p as an HTML document.
