@@ -142,6 +142,14 @@ type Store interface {
 	Windows(ctx context.Context, fromBlock uint64, limit int) ([]Window, error)
 }
 
+// Versioned is a Store that counts its changes: Version changes after
+// every window saved and every anchor recorded, so that what is built from
+// the store's contents (the API's cached pages, which show each event's
+// anchors) can tell it is out of date without reading the store again.
+type Versioned interface {
+	Version() uint64
+}
+
 // Anchorer sends anchors; *ethanchor.Anchorer is one.
 type Anchorer interface {
 	Anchor(ctx context.Context, w ethanchor.Window) (ethanchor.Receipt, error)

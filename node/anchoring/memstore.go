@@ -17,6 +17,16 @@ type MemStore struct {
 	windows []Window
 	anchors map[uint64][]ethanchor.Receipt // by window FromBlock
 	byID    map[string]int                 // event id → index in windows
+	version uint64                         // changes saved
+}
+
+var _ Versioned = (*MemStore)(nil)
+
+// Version implements Versioned.
+func (s *MemStore) Version() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version
 }
 
 // NewMemStore returns an empty MemStore.
@@ -44,6 +54,7 @@ func (s *MemStore) SaveWindow(_ context.Context, w Window) error {
 	}
 	w.IDs = slices.Clone(w.IDs)
 	s.windows = append(s.windows, w)
+	s.version++
 	for _, leaf := range w.IDs {
 		if ledger.IsStateLeaf(leaf) {
 			continue
@@ -63,6 +74,7 @@ func (s *MemStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...ethanch
 	for _, r := range rs {
 		if !slices.ContainsFunc(s.anchors[fromBlock], func(h ethanchor.Receipt) bool { return sameAnchor(h, r) }) {
 			s.anchors[fromBlock] = append(s.anchors[fromBlock], r)
+			s.version++
 		}
 	}
 	return nil

@@ -22,6 +22,8 @@
 package api
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,6 +98,9 @@ type Options struct {
 	// Scans counts the consumer pages served, and serves the counts with
 	// the reports at /scans (scans.go); nil: no counting.
 	Scans *scans.Counter
+	// RenderCache bounds the bytes of rendered consumer pages the node
+	// keeps (pagecache.go); 0 means 64 MiB, a negative value none.
+	RenderCache int
 }
 
 // Server is the API's http.Handler.
@@ -109,6 +114,8 @@ type Server struct {
 	badges *badgeHub
 	// tags are the validators of index-derived responses (cache.go).
 	tags tagCache
+	// rendered keeps rendered pages (pagecache.go); nil: none.
+	rendered *renderCache
 	// epcis is the query interface's state (epcis.go).
 	epcis epcisState
 
@@ -134,6 +141,9 @@ func New(idx *index.Index, opts *Options) *Server {
 		log = slog.Default()
 	}
 	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx), registry: reg}
+	if o.RenderCache >= 0 {
+		s.rendered = newRenderCache(idx, cmp.Or(o.RenderCache, defaultRenderCache))
+	}
 	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trustline_node_http_requests_total", Help: "HTTP requests by route and status code.",
 	}, []string{"route", "code"})
@@ -142,6 +152,9 @@ func New(idx *index.Index, opts *Options) *Server {
 		Buckets: prometheus.DefBuckets,
 	}, []string{"route"})
 	reg.MustRegister(s.requests, s.latency)
+	if s.rendered != nil {
+		reg.MustRegister(s.rendered.metrics()...)
+	}
 	s.registerIndexMetrics(reg)
 	if o.Anchoring != nil {
 		s.registerAnchoringMetrics(reg)
@@ -430,6 +443,15 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		s.linkset(w, r, l)
 		return
 	}
+	l.Query = nil
+	var pc pageCall
+	if html {
+		var done bool
+		if pc, done = s.cachedPage(w, r, l); done { // pagecache.go
+			s.countScan(r, l) // scans.go
+			return
+		}
+	}
 	var v any
 	switch l.Level() {
 	case digitallink.Product:
@@ -455,11 +477,10 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	l.Query = nil
 	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
 	if html {
 		s.countScan(r, l) // scans.go
-		s.servePage(w, r, l, v)
+		s.servePage(w, r, l, v, pc)
 		return
 	}
 	writeCachedJSON(w, r, "json", "application/json", v) // cache.go
@@ -501,22 +522,25 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	_, _ = w.Write(body)
 }
 
-// servePage renders the consumer page of a product or trace.
-func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink.Link, v any) {
+// servePage renders the consumer page of a product or trace, and keeps it
+// in the render cache (pagecache.go).
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink.Link, v any, pc pageCall) {
 	links := web.Links{JSON: l.Path() + "?format=json", Linkset: l.Path() + "?linkType=all", QR: "/qr" + l.Path() + ".svg"}
 	// The shopper's language: ?lang= (the page's switcher), else
 	// Accept-Language (lang.go of package web).
-	lang := web.MatchLang(r)
+	lang := pc.lang
 	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Language", lang.Code)
 	opts := []web.Option{web.In(lang), web.Members(s.opts.Members)}
 	if s.opts.Locations != nil {
 		opts = append(opts, web.WithLocations(s.opts.Locations))
 	}
+	e := &rendered{key: pc.key, contentType: "text/html; charset=utf-8", lang: lang.Code}
 	var p *web.Page
 	switch v := v.(type) {
 	case ledger.Product:
 		p = web.ProductPage(v, links, opts...)
+		e.deps = []index.Subject{index.ProductSubject(v.GTIN)}
 	case index.Trace:
 		q := url.Values{"MATCH_anyEPCClass": {l.LotLink().String()}} // input and output lists too
 		links.Events = "/events?" + q.Encode()
@@ -529,7 +553,12 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
 		if d, ok := report.DaysToExpiry(v.Lot.Expiry, s.now()); ok {
 			p.Expiry = &web.ExpiryView{Days: d} // expiry.go
+			if exp, err := time.Parse(time.RFC3339Nano, v.Lot.Expiry); err == nil {
+				e.until = exp.Add(-time.Duration(d) * 24 * time.Hour) // the figure changes after
+			}
 		}
+		e.deps = traceSubjects(v, len(p.Reports) > 0)
+		e.anchors, e.hasAnchors = pc.anchors, s.opts.Anchors != nil
 	}
 	// The page's view is everything it shows: its digest is the tag, and a
 	// revalidation costs no rendering (cache.go). Short-lived: a recall
@@ -539,20 +568,19 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		s.fail(w, r, err)
 		return
 	}
-	if notModified(w, r, validators{ETag: etag("html", view), Modified: ledgerTimes(view, stateTimes...)}) {
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.page.Page(w, p); err != nil {
-		if written(w) {
-			// The page was rendered and is (partly) out: the client went
-			// away, and it is too late for an error page anyway.
-			s.log.Debug("writing a page", "path", r.URL.Path, "err", err)
-			return
-		}
+	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view, stateTimes...)}
+	var buf bytes.Buffer
+	buf.Grow(32 << 10)
+	if err := s.page.Page(&buf, p); err != nil {
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
+		return
 	}
+	e.body = buf.Bytes()
+	if pc.cacheable {
+		s.rendered.put(pc.gen, e)
+	}
+	serveRendered(w, r, e)
 }
 
 // htmlError answers a browser with a friendly error page in its language;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -38,9 +39,16 @@ func nodeLocal(t byte) bool {
 type AnchorStore struct {
 	x  *Index
 	mu sync.Mutex
+	// version counts the commits of SaveWindow and AddAnchors.
+	version atomic.Uint64
 }
 
 var _ anchoring.Store = (*AnchorStore)(nil)
+var _ anchoring.Versioned = (*AnchorStore)(nil)
+
+// Version implements anchoring.Versioned.
+func (s *AnchorStore) Version() uint64 { return s.version.Load() }
+
 var _ anchoring.Source = (*Index)(nil)
 
 // NewAnchorStore returns the anchoring store of x.
@@ -118,6 +126,7 @@ func (s *AnchorStore) SaveWindow(ctx context.Context, w anchoring.Window) error 
 			}
 		}
 	}
+	defer s.version.Add(1) // after the commit: a reader of the old version rebuilds
 	return b.Commit(pebble.Sync)
 }
 
@@ -150,6 +159,7 @@ func (s *AnchorStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...etha
 	if b.Empty() {
 		return nil
 	}
+	defer s.version.Add(1)
 	return b.Commit(pebble.Sync)
 }
 

@@ -22,6 +22,55 @@ type Change struct {
 	lots, gtins map[string]struct{}
 	// recalls are the lots (gtin sep lot) whose own recall was recorded.
 	recalls map[string]struct{}
+	// units (gtin sep serial) and shipments whose record was written;
+	// signers is true when a lab signer's record was.
+	units, shipments map[string]struct{}
+	signers          bool
+}
+
+// Subject names a record of the index that readers show (a lot with what
+// the index says about it, a product, a unit, a shipment, the lab
+// signers), so that a cache of what they show (the API's rendered pages)
+// can be keyed by what it was built from and dropped when a commit writes
+// it (Change.Subjects).
+type Subject string
+
+// LotSubject is lot gtin/lot: its summary, recall flags, events, claims
+// and their results.
+func LotSubject(gtin, lot string) Subject { return Subject("l" + gtin + "\x00" + lot) }
+
+// ProductSubject is product gtin's record and its claims.
+func ProductSubject(gtin string) Subject { return Subject("p" + gtin) }
+
+// UnitSubject is unit gtin/serial's record.
+func UnitSubject(gtin, serial string) Subject { return Subject("u" + gtin + "\x00" + serial) }
+
+// ShipmentSubject is shipment id's record.
+func ShipmentSubject(id string) Subject { return Subject("h" + id) }
+
+// SignersSubject is every lab signer's record (they change rarely: a
+// change of any is a change of all).
+const SignersSubject Subject = "s"
+
+// Subjects calls fn with every subject the commit wrote: a subject not
+// named was not written (a false positive is possible, a record rewritten
+// as it was; a false negative is not).
+func (c Change) Subjects(fn func(Subject)) {
+	for k := range c.lots {
+		fn(Subject("l" + k))
+	}
+	for g := range c.gtins {
+		fn(ProductSubject(g))
+	}
+	for k := range c.units {
+		fn(Subject("u" + k))
+	}
+	for id := range c.shipments {
+		fn(ShipmentSubject(id))
+	}
+	if c.signers {
+		fn(SignersSubject)
+	}
 }
 
 // Recalls are the lots, as GTIN and lot number, whose own recall record
@@ -103,7 +152,8 @@ type changeWriter struct {
 }
 
 func newChangeWriter(w writer) *changeWriter {
-	return &changeWriter{writer: w, c: Change{lots: map[string]struct{}{}, gtins: map[string]struct{}{}, recalls: map[string]struct{}{}}}
+	return &changeWriter{writer: w, c: Change{lots: map[string]struct{}{}, gtins: map[string]struct{}{}, recalls: map[string]struct{}{},
+		units: map[string]struct{}{}, shipments: map[string]struct{}{}}}
 }
 
 func (w *changeWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
@@ -116,6 +166,12 @@ func (w *changeWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
 			}
 		case tProduct:
 			w.c.gtins[string(k[2:])] = struct{}{}
+		case tUnit:
+			w.c.units[string(k[2:])] = struct{}{}
+		case tShipment:
+			w.c.shipments[string(k[2:])] = struct{}{}
+		case tSigner:
+			w.c.signers = true
 		case tClaims:
 			if len(k) > 4 && k[3] == sep {
 				switch k[2] {

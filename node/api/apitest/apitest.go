@@ -72,6 +72,10 @@ type Options struct {
 	// State proves lots' latest records in receipts (api.Options.State), as
 	// a node does: receipts are then of format 4, else 3.
 	State bool
+	// Now is the API's clock (api.Options.Now); nil means time.Now.
+	Now func() time.Time
+	// RenderCache is api.Options.RenderCache.
+	RenderCache int
 }
 
 // ChainID is the chain id of the fixture's anchors.
@@ -116,7 +120,8 @@ func Start(t testing.TB, opts *Options) *Node {
 	}
 	n := &Node{Index: Index(t)}
 	n.Scans = scans.New(n.Index, &scans.Options{FlushEvery: time.Hour})
-	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports, Scans: n.Scans}
+	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports, Scans: n.Scans,
+		Now: o.Now, RenderCache: o.RenderCache}
 	if o.Anchoring != NoAnchoring {
 		n.Anchors = index.NewAnchorStore(n.Index)
 		// Interval: a partial window at the head is anchored on the step
