@@ -30,6 +30,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -491,7 +492,8 @@ var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // traceJSON answers with the trace JSON of a lot or unit, as writeJSON
 // would write index.Trace, from the index's stored records without
-// decoding and encoding them again (the resolver's hot path).
+// decoding and encoding them again (the resolver's hot path), and keeps
+// it in the render cache (pagecache.go).
 func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
 	now := s.now()
 	key := "json " + l.Path() + " " + now.UTC().Format("2006-01-02T15:04") // expiry.go
@@ -499,9 +501,18 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	if done {
 		return
 	}
+	l.Query = nil
+	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	rkey := "json " + l.Path()
+	gen := s.rendered.begin()
+	if e := s.rendered.get(rkey, now, 0); e != nil {
+		serveRendered(w, r, e)
+		return
+	}
 	bp := traceBufs.Get().(*[]byte)
 	defer traceBufs.Put(bp)
-	body, err := s.idx.AppendTraceJSON((*bp)[:0], l.GTIN, l.Lot, l.Serial)
+	e := &rendered{key: rkey, contentType: "application/json"}
+	body, err := s.idx.AppendTraceJSONOf((*bp)[:0], l.GTIN, l.Lot, l.Serial, func(sub index.Subject) { e.deps = append(e.deps, sub) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -510,12 +521,22 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	if cap(body) <= 64<<10 { // don't keep the buffer of a huge trace
 		*bp = body
 	}
-	l.Query = nil
-	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
-	v := validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}
-	s.tags.put(st, key, v)
-	if notModified(w, r, v) {
+	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}
+	s.tags.put(st, key, e.v)
+	if s.rendered != nil {
+		e.body = bytes.Clone(body)
+		if exp := lotExpiry(body); exp != "" {
+			if d, ok := report.DaysToExpiry(exp, now); ok && d >= 0 {
+				t, _ := time.Parse(time.RFC3339Nano, exp)
+				e.until = t.Add(-time.Duration(d) * 24 * time.Hour) // the figure changes after
+			}
+		}
+		slices.Sort(e.deps)
+		e.deps = slices.Compact(e.deps)
+		s.rendered.put(gen, e)
+	}
+	if notModified(w, r, e.v) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

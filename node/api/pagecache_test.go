@@ -150,6 +150,7 @@ func TestRenderCacheNeverStale(t *testing.T) {
 			fresh := api.New(n.Index, &api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 				Anchors: anchorsOf(n), Now: c.Now, RenderCache: -1})
 			before := get(t, n.API, tc.path, browser)
+			get(t, n.API, tc.path, "application/json") // kept too
 			hits := metric(t, n.API, "trustline_node_render_cache_hits_total")
 			if again := get(t, n.API, tc.path, browser); !bytes.Equal(again.body, before.body) ||
 				metric(t, n.API, "trustline_node_render_cache_hits_total") != hits+1 {
@@ -167,6 +168,10 @@ func TestRenderCacheNeverStale(t *testing.T) {
 			}
 			if tc.changes && bytes.Equal(after.body, before.body) {
 				t.Errorf("the change did not change the page: the test does not test")
+			}
+			// The trace JSON, kept too, is never stale either.
+			if j, want := get(t, n.API, tc.path, "application/json"), get(t, fresh, tc.path, "application/json"); !bytes.Equal(j.body, want.body) || j.h.Get("ETag") != want.h.Get("ETag") {
+				t.Errorf("trace JSON after the change: ETag %s; without the cache %s", j.h.Get("ETag"), want.h.Get("ETag"))
 			}
 		})
 	}

@@ -20,6 +20,16 @@ import (
 // encoded as Trace does. Records copied through are not validated again:
 // they are json.Marshal's output, and Pebble checksums every block.
 func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, error) {
+	return x.AppendTraceJSONOf(dst, gtin, lot, serial, nil)
+}
+
+// AppendTraceJSONOf is AppendTraceJSON that also calls read (when not nil)
+// with each subject the trace was read from, so that a cache of it can be
+// dropped when a commit writes one (Change.Subjects).
+func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read func(Subject)) ([]byte, error) {
+	if read == nil {
+		read = func(Subject) {}
+	}
 	r := x.newReader()
 	defer r.close()
 	b := bytes.NewBuffer(dst)
@@ -45,6 +55,7 @@ func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, e
 			ulot = u.Lot
 		}
 		lot = ulot
+		read(UnitSubject(gtin, serial))
 		b.WriteString(`,"unit":`)
 		if err := appendRecord[ledger.Unit](b, raw); err != nil {
 			return dst, err
@@ -57,6 +68,8 @@ func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, e
 	if !ok {
 		return dst, notFound("lot %s", lotLink(gtin, lot))
 	}
+	read(LotSubject(gtin, lot))
+	read(ProductSubject(gtin))
 	var via []string
 	err = r.scan(prefix(tRecalledBy, gtin, lot), func(k, _ []byte) (bool, error) {
 		via = append(via, last(k))
@@ -125,6 +138,9 @@ func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, e
 		if err != nil {
 			return dst, err
 		}
+		for _, l := range tr.Lots {
+			read(LotSubject(l.GTIN, l.Lot))
+		}
 		b.WriteString(`,"` + dir + `":`)
 		appendJSON(b, tr)
 	}
@@ -135,6 +151,7 @@ func (x *Index) AppendTraceJSON(dst []byte, gtin, lot, serial string) ([]byte, e
 		}
 	}
 	if shipment != "" {
+		read(ShipmentSubject(shipment))
 		if s, ok, err := r.get(key(tShipment, shipment)); err == nil && ok {
 			b.WriteString(`,"shipment":`)
 			if err := appendRecord[ledger.Shipment](b, s); err != nil {

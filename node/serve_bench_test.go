@@ -1,0 +1,307 @@
+package node_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trustline/trustline/node/api"
+)
+
+// BenchmarkServe measures what a consumer's scan costs the node against a
+// trivial Go handler serving a body of the same size (same Content-Type)
+// in the same run, over loopback HTTP/1.1 keep-alive connections: the
+// consumer page (Accept: text/html) and the trace JSON, each under two
+// loads over the benchmark index of TRUSTLINE_BENCH_LOTS lots
+// (benchIndex): hot, the units of one lot (a livestream), and cold,
+// uniform random units of all lots; and the 304 of a revalidation (hot).
+//
+// The client is a minimal HTTP/1.1 client on raw connections (like wrk,
+// it costs far less than net/http's), with TRUSTLINE_BENCH_CONNS
+// connections (default 8). The trivial handler and the node alternate in
+// rounds of a second (TRUSTLINE_BENCH_ROUNDS, default 5, each side), so
+// that the machine's load varies alike for both. Each load reports
+// requests/s of both and node/trivial (1 would be as fast as the trivial
+// handler; the goals are 0.5 for the page and 0.7 for the JSON), and the
+// same ratio in process without the network (handler calls alone). It
+// runs once whatever -benchtime says.
+func BenchmarkServe(b *testing.B) {
+	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
+	conns := envInt("TRUSTLINE_BENCH_CONNS", 8)
+	rounds := envInt("TRUSTLINE_BENCH_ROUNDS", 5)
+	idx, _ := benchIndex(b, lots)
+	node := api.New(idx, &api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hotLot := fmt.Sprintf("B%07d", lots/2)
+	hot := func(i int) string {
+		return fmt.Sprintf("/01/%s/10/%s/21/%s-%d", benchGTIN, hotLot, hotLot, i%2)
+	}
+	cold := func(int) string { p, _ := unitPath(lots); return p }
+	const browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	loads := []struct {
+		name, accept string
+		path         func(int) string
+		revalidate   bool
+	}{
+		{"page/hot", browser, hot, false},
+		{"page/cold", browser, cold, false},
+		{"json/hot", "application/json", hot, false},
+		{"json/cold", "application/json", cold, false},
+		{"page-304/hot", browser, hot, true},
+		{"json-304/hot", "application/json", hot, true},
+	}
+	b.Logf("load average at start: %s", loadavg())
+	for _, ld := range loads {
+		b.Run(ld.name, func(b *testing.B) {
+			// What the node answers, and the trivial handler's equal body.
+			sample := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", ld.path(0), nil)
+			req.Header.Set("Accept", ld.accept)
+			node.ServeHTTP(sample, req)
+			if sample.Code != http.StatusOK {
+				b.Fatalf("%s: %d %.200s", ld.path(0), sample.Code, sample.Body.Bytes())
+			}
+			tags := map[string]string{} // path → ETag, for revalidations
+			if ld.revalidate {
+				for i := range 2 {
+					r := httptest.NewRecorder()
+					req := httptest.NewRequest("GET", ld.path(i), nil)
+					req.Header.Set("Accept", ld.accept)
+					node.ServeHTTP(r, req)
+					tags[ld.path(i)] = r.Header().Get("ETag")
+				}
+			}
+			body := bytes.Clone(sample.Body.Bytes())
+			ctype := sample.Header().Get("Content-Type")
+			const trivialTag = `W/"trivial"`
+			trivial := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", ctype)
+				w.Header().Set("ETag", trivialTag)
+				if r.Header.Get("If-None-Match") == trivialTag {
+					w.WriteHeader(http.StatusNotModified)
+					return
+				}
+				_, _ = w.Write(body)
+			})
+			request := func(i int, trivialSide bool) []byte {
+				p := ld.path(i)
+				var sb strings.Builder
+				sb.WriteString("GET " + p + " HTTP/1.1\r\nHost: bench\r\nAccept: " + ld.accept + "\r\n")
+				if ld.revalidate {
+					tag := tags[p]
+					if trivialSide {
+						tag = trivialTag
+					}
+					sb.WriteString("If-None-Match: " + tag + "\r\n")
+				}
+				sb.WriteString("\r\n")
+				return []byte(sb.String())
+			}
+			want := http.StatusOK
+			if ld.revalidate {
+				want = http.StatusNotModified
+			}
+
+			// In process: alternate single calls, timing each side.
+			var tIn, nIn time.Duration
+			calls := 0
+			for start := time.Now(); time.Since(start) < 2*time.Second; calls++ {
+				for _, side := range []bool{true, false} {
+					req := httptest.NewRequest("GET", ld.path(calls), nil)
+					req.Header.Set("Accept", ld.accept)
+					h := http.Handler(node)
+					if side {
+						h = trivial
+						if ld.revalidate {
+							req.Header.Set("If-None-Match", trivialTag)
+						}
+					} else if ld.revalidate {
+						req.Header.Set("If-None-Match", tags[ld.path(calls)])
+					}
+					w := &discard{h: http.Header{}}
+					t0 := time.Now()
+					h.ServeHTTP(w, req)
+					d := time.Since(t0)
+					if w.code != 0 && w.code != want {
+						b.Fatalf("in process, %s: %d", ld.path(calls), w.code)
+					}
+					if side {
+						tIn += d
+					} else {
+						nIn += d
+					}
+				}
+			}
+
+			// Over loopback, in alternating rounds.
+			serve := func(h http.Handler) (string, func()) {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				hs := &http.Server{Handler: h}
+				go hs.Serve(ln)
+				return ln.Addr().String(), func() { hs.Close() }
+			}
+			tAddr, tStop := serve(trivial)
+			defer tStop()
+			nAddr, nStop := serve(node)
+			defer nStop()
+			var tN, nN int64
+			var tD, nD time.Duration
+			var seq atomic.Int64
+			for range rounds {
+				for _, side := range []bool{true, false} {
+					addr := nAddr
+					if side {
+						addr = tAddr
+					}
+					n, d, err := loadConns(addr, conns, time.Second, want, func() []byte { return request(int(seq.Add(1)), side) })
+					if err != nil {
+						b.Fatal(err)
+					}
+					if side {
+						tN, tD = tN+n, tD+d
+					} else {
+						nN, nD = nN+n, nD+d
+					}
+				}
+			}
+			tRate, nRate := float64(tN)/tD.Seconds(), float64(nN)/nD.Seconds()
+			b.Logf("%s: %d bytes; loopback %d conns: trivial %.0f/s, node %.0f/s, node/trivial %.3f; in process: trivial %s, node %s a call, trivial/node %.3f; load %s",
+				ld.name, len(body), conns, tRate, nRate, nRate/tRate,
+				(tIn / time.Duration(calls)).Round(10*time.Nanosecond), (nIn / time.Duration(calls)).Round(10*time.Nanosecond), float64(tIn)/float64(nIn), loadavg())
+			b.ReportMetric(float64(len(body)), "body-bytes")
+			b.ReportMetric(tRate, "trivial-req/s")
+			b.ReportMetric(nRate, "node-req/s")
+			b.ReportMetric(nRate/tRate, "node/trivial")
+			b.ReportMetric(float64(tIn)/float64(nIn), "in-process-node/trivial")
+		})
+	}
+}
+
+// loadConns sends requests made by next on conns keep-alive connections to
+// addr for d, and returns the responses received and the time taken.
+func loadConns(addr string, conns int, d time.Duration, want int, next func() []byte) (int64, time.Duration, error) {
+	var n atomic.Int64
+	var mu sync.Mutex
+	var first error
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				mu.Lock()
+				first = err
+				mu.Unlock()
+				return
+			}
+			defer c.Close()
+			r := bufio.NewReaderSize(c, 64<<10)
+			for time.Since(start) < d {
+				if _, err := c.Write(next()); err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+				code, err := readResponse(r)
+				if err == nil && code != want {
+					err = fmt.Errorf("status %d, want %d", code, want)
+				}
+				if err != nil {
+					mu.Lock()
+					first = err
+					mu.Unlock()
+					return
+				}
+				n.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	return n.Load(), time.Since(start), first
+}
+
+// readResponse reads one HTTP/1.1 response (Content-Length or chunked, or
+// none for a 304) and returns its status.
+func readResponse(r *bufio.Reader) (int, error) {
+	line, err := r.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 {
+		return 0, fmt.Errorf("status line %q", line)
+	}
+	code, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, err
+	}
+	length, chunked := -1, false
+	for {
+		h, err := r.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		if len(h) <= 2 {
+			break
+		}
+		k, v, _ := strings.Cut(strings.TrimSpace(string(h)), ":")
+		switch strings.ToLower(k) {
+		case "content-length":
+			length, _ = strconv.Atoi(strings.TrimSpace(v))
+		case "transfer-encoding":
+			chunked = strings.Contains(v, "chunked")
+		}
+	}
+	switch {
+	case code == http.StatusNotModified:
+	case chunked:
+		for {
+			sz, err := r.ReadSlice('\n')
+			if err != nil {
+				return 0, err
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(string(sz)), 16, 64)
+			if err != nil {
+				return 0, err
+			}
+			if _, err := r.Discard(int(n) + 2); err != nil {
+				return 0, err
+			}
+			if n == 0 {
+				break
+			}
+		}
+	case length >= 0:
+		if _, err := r.Discard(length); err != nil {
+			return 0, err
+		}
+	}
+	return code, nil
+}
+
+// loadavg is the machine's load average (Linux), for the figures' record.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
