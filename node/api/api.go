@@ -141,7 +141,7 @@ func New(idx *index.Index, opts *Options) *Server {
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx), registry: reg}
+	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx, log), registry: reg}
 	if o.RenderCache >= 0 {
 		s.rendered = newRenderCache(idx, cmp.Or(o.RenderCache, defaultRenderCache))
 	}

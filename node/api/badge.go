@@ -20,7 +20,6 @@ import (
 	"html"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -51,98 +50,6 @@ type Badge struct {
 	Lang string `json:"lang"`
 	// Label is how the badge reads the status in Lang ("✓ holds", "✓ 已兑现").
 	Label string `json:"label"`
-}
-
-// badgeHub wakes a lot's stream subscribers when the index changes what
-// it says about the lot: it watches the index (index.Watch) while anyone
-// is subscribed, so a stream learns of a change as the change is applied,
-// without polling.
-type badgeHub struct {
-	idx *index.Index
-
-	mu     sync.Mutex
-	subs   map[lotRef]map[*badgeSub]struct{}
-	n      int    // subscribers
-	stop   func() // ends the index watch; nil without subscribers
-	closed bool
-	done   chan struct{} // closed by Close: every stream ends
-}
-
-type lotRef struct{ gtin, lot string }
-
-// badgeSub is one stream's subscription to its lot.
-type badgeSub struct {
-	h   *badgeHub
-	ref lotRef
-	// C receives a value when the lot changed since the last receive: a
-	// burst of changes wakes the stream once.
-	C chan struct{}
-}
-
-func newBadgeHub(idx *index.Index) *badgeHub {
-	return &badgeHub{idx: idx, subs: map[lotRef]map[*badgeSub]struct{}{}, done: make(chan struct{})}
-}
-
-// subscribe watches lot gtin/lot; the caller must close the subscription.
-// Subscribe before reading the badge, so that no change falls in between.
-func (h *badgeHub) subscribe(gtin, lot string) *badgeSub {
-	sub := &badgeSub{h: h, ref: lotRef{gtin, lot}, C: make(chan struct{}, 1)}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.subs[sub.ref] == nil {
-		h.subs[sub.ref] = map[*badgeSub]struct{}{}
-	}
-	h.subs[sub.ref][sub] = struct{}{}
-	if h.n++; h.n == 1 {
-		h.stop = h.idx.Watch(h.changed)
-	}
-	return sub
-}
-
-// close ends the subscription; closing it again does nothing.
-func (s *badgeSub) close() {
-	h := s.h
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, ok := h.subs[s.ref][s]; !ok {
-		return
-	}
-	delete(h.subs[s.ref], s)
-	if len(h.subs[s.ref]) == 0 {
-		delete(h.subs, s.ref)
-	}
-	if h.n--; h.n == 0 {
-		h.stop()
-		h.stop = nil
-	}
-}
-
-// changed is the index watcher: it wakes the subscribers of every lot c
-// touched, without blocking the apply that called it.
-func (h *badgeHub) changed(c index.Change) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for ref, subs := range h.subs {
-		if !c.Lot(ref.gtin, ref.lot) {
-			continue
-		}
-		for sub := range subs {
-			select {
-			case sub.C <- struct{}{}:
-			default: // already woken
-			}
-		}
-	}
-}
-
-// Close ends every open stream (for a graceful shutdown).
-func (h *badgeHub) Close() {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if !h.closed {
-		h.closed = true
-		close(h.done)
-	}
 }
 
 // CloseStreams ends the open badge streams: call it on shutdown, since
@@ -181,12 +88,15 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	claim := r.URL.Query().Get("claim")
+	lang := web.MatchLang(r)
 	var sub *badgeSub
 	if format == "/stream" {
-		sub = s.badges.subscribe(l.GTIN, l.Lot) // before the badge: no change is missed
+		// Before the badge: no change is missed (badgefeed.go).
+		base := s.base(r)
+		sub = s.badges.subscribe(feedKey{gtin: l.GTIN, lot: l.Lot, serial: l.Serial, claim: claim, lang: lang.Code, base: base},
+			func() ([]byte, error) { return s.badgeEvent(base, lang, l, claim) })
 		defer sub.close()
 	}
-	lang := web.MatchLang(r)
 	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Content-Language", lang.Code)
 	key := "badge " + lang.Code + " " + r.Host + r.URL.RequestURI() // the badge links to the page on s.base(r)
@@ -239,6 +149,33 @@ func (s *Server) lotBadge(r *http.Request, l digitallink.Link, claim string) (Ba
 
 // badgeOf is lotBadge and the lot's state it was built from.
 func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (b Badge, lot ledger.LotSummary, err error) {
+	return s.badgeFor(s.base(r), web.MatchLang(r), l, claim)
+}
+
+// badgeEvent is the server-sent event of the badge badgeFor builds.
+func (s *Server) badgeEvent(base string, lang *web.Lang, l digitallink.Link, claim string) ([]byte, error) {
+	b, _, err := s.badgeFor(base, lang, l, claim)
+	if err != nil {
+		return nil, err
+	}
+	return sseBadge(b)
+}
+
+// sseBadge is the "badge" event of b.
+func sseBadge(b Badge) ([]byte, error) {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(data)+24)
+	out = append(out, "event: badge\ndata: "...)
+	out = append(out, data...)
+	return append(out, "\n\n"...), nil
+}
+
+// badgeFor builds the badge of lot l, or of one of its claims, linking to
+// its page on base, in lang.
+func (s *Server) badgeFor(base string, lang *web.Lang, l digitallink.Link, claim string) (b Badge, lot ledger.LotSummary, err error) {
 	lot, err = s.idx.Lot(l.GTIN, l.Lot)
 	if err != nil {
 		return Badge{}, lot, err
@@ -248,9 +185,8 @@ func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (b B
 		return Badge{}, lot, err
 	}
 	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
-	lang := web.MatchLang(r)
 	defer func() { b.Lang, b.Label = lang.Code, badgeLabel(lang, b) }()
-	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: s.base(r) + page, Claims: rs}
+	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: base + page, Claims: rs}
 	if claim != "" {
 		i := -1
 		for j, c := range rs {
@@ -280,8 +216,11 @@ func (s *Server) badgeOf(r *http.Request, l digitallink.Link, claim string) (b B
 	return b, lot, nil
 }
 
-// stream serves server-sent events: the badge now, then every change,
-// with a comment line every 15 s to keep proxies from closing it.
+// stream serves server-sent events: the badge now, then every change as
+// its feed has it (badgefeed.go), with a comment line every 15 s to keep
+// proxies from closing it. A write that the client does not take within
+// streamWriteTimeout ends the stream: a stalled subscriber costs nothing
+// after that.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Link, claim string, b Badge, sub *badgeSub) {
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
@@ -289,19 +228,15 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Li
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
-	var last []byte
-	send := func(b Badge) error {
-		data, err := json.Marshal(b)
-		if err != nil || bytes.Equal(data, last) {
-			return err
-		}
-		last = data
-		if _, err := fmt.Fprintf(w, "event: badge\ndata: %s\n\n", data); err != nil {
+	write := func(data []byte) error {
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout)) // not every writer supports it
+		if _, err := w.Write(data); err != nil {
 			return err
 		}
 		return rc.Flush()
 	}
-	if err := send(b); err != nil {
+	last, err := sseBadge(b)
+	if err != nil || write(last) != nil {
 		return
 	}
 	ctx := r.Context()
@@ -312,16 +247,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, l digitallink.Li
 		case <-s.badges.done:
 			return
 		case <-ping.C:
-			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
+			if write([]byte(": ping\n\n")) != nil {
 				return
 			}
 		case <-sub.C:
-			nb, err := s.lotBadge(r, l, claim)
+			data, err := sub.latest()
 			if err != nil {
 				s.log.Warn("badge stream", "lot", l.String(), "err", err)
 				return
 			}
-			if err := send(nb); err != nil {
+			if data == nil || bytes.Equal(data, last) {
+				continue
+			}
+			last = data
+			if write(data) != nil {
 				return
 			}
 		}

@@ -136,9 +136,10 @@ func TestBadgeStreamNotifiedWithoutPolling(t *testing.T) {
 	}
 
 	s, idx, rest := badgeServer(t)
-	juice := s.badges.subscribe(gtinB, "J1")
+	build := func() ([]byte, error) { return []byte("event: badge\n\n"), nil }
+	juice := s.badges.subscribe(feedKey{gtin: gtinB, lot: "J1"}, build)
 	defer juice.close()
-	sibling := s.badges.subscribe(gtinA, "L2")
+	sibling := s.badges.subscribe(feedKey{gtin: gtinA, lot: "L2"}, build)
 	defer sibling.close()
 	recall := rest[0] // of L1, an input of J1
 	if _, err := idx.Apply(index.Position{Block: recall.Block, Tx: recall.Tx, TxID: recall.Event.TxID}, &recall.Event); err != nil {
@@ -157,7 +158,7 @@ func TestBadgeStreamNotifiedWithoutPolling(t *testing.T) {
 	// The watch ends with the last subscriber: nothing is collected then.
 	juice.close()
 	sibling.close()
-	if s.badges.stop != nil || len(s.badges.subs) != 0 {
-		t.Errorf("hub still watching with no subscriber: %d lots", len(s.badges.subs))
+	if s.badges.stop != nil || len(s.badges.feeds) != 0 {
+		t.Errorf("hub still watching with no subscriber: %d lots", len(s.badges.feeds))
 	}
 }
