@@ -30,19 +30,23 @@ import (
 //
 // The client is a minimal HTTP/1.1 client on raw connections (like wrk,
 // it costs far less than net/http's), with TRUSTLINE_BENCH_CONNS
-// connections (default 8). The trivial handler and the node alternate in
+// connections (default 8). The trivial handler and the nodes alternate in
 // rounds of a second (TRUSTLINE_BENCH_ROUNDS, default 5, each side), so
 // that the machine's load varies alike for both. Each load reports
 // requests/s of both and node/trivial (1 would be as fast as the trivial
 // handler; the goals are 0.5 for the page and 0.7 for the JSON), and the
-// same ratio in process without the network (handler calls alone). It
-// runs once whatever -benchtime says.
+// same ratio in process without the network (handler calls alone); the
+// node without its render cache (before it was added) is measured in the
+// same rounds. It runs once whatever -benchtime says.
 func BenchmarkServe(b *testing.B) {
 	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
 	conns := envInt("TRUSTLINE_BENCH_CONNS", 8)
 	rounds := envInt("TRUSTLINE_BENCH_ROUNDS", 5)
 	idx, _ := benchIndex(b, lots)
-	node := api.New(idx, &api.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	node := api.New(idx, &api.Options{Logger: quiet})
+	// The node as it was before the render cache, for before/after.
+	uncached := api.New(idx, &api.Options{Logger: quiet, RenderCache: -1})
 	hotLot := fmt.Sprintf("B%07d", lots/2)
 	hot := func(i int) string {
 		return fmt.Sprintf("/01/%s/10/%s/21/%s-%d", benchGTIN, hotLot, hotLot, i%2)
@@ -113,80 +117,73 @@ func BenchmarkServe(b *testing.B) {
 				want = http.StatusNotModified
 			}
 
+			// Sides, alternated: the trivial handler, the node without
+			// the render cache (before), the node (after).
+			sides := []struct {
+				name string
+				h    http.Handler
+			}{{"trivial", trivial}, {"uncached", uncached}, {"node", node}}
+
 			// In process: alternate single calls, timing each side.
-			var tIn, nIn time.Duration
+			inProc := make([]time.Duration, len(sides))
 			calls := 0
-			for start := time.Now(); time.Since(start) < 2*time.Second; calls++ {
-				for _, side := range []bool{true, false} {
+			for start := time.Now(); time.Since(start) < 3*time.Second; calls++ {
+				for k, side := range sides {
 					req := httptest.NewRequest("GET", ld.path(calls), nil)
 					req.Header.Set("Accept", ld.accept)
-					h := http.Handler(node)
-					if side {
-						h = trivial
-						if ld.revalidate {
-							req.Header.Set("If-None-Match", trivialTag)
+					if ld.revalidate {
+						tag := tags[ld.path(calls)]
+						if k == 0 {
+							tag = trivialTag
 						}
-					} else if ld.revalidate {
-						req.Header.Set("If-None-Match", tags[ld.path(calls)])
+						req.Header.Set("If-None-Match", tag)
 					}
 					w := &discard{h: http.Header{}}
 					t0 := time.Now()
-					h.ServeHTTP(w, req)
-					d := time.Since(t0)
+					side.h.ServeHTTP(w, req)
+					inProc[k] += time.Since(t0)
 					if w.code != 0 && w.code != want {
-						b.Fatalf("in process, %s: %d", ld.path(calls), w.code)
-					}
-					if side {
-						tIn += d
-					} else {
-						nIn += d
+						b.Fatalf("in process, %s, %s: %d", side.name, ld.path(calls), w.code)
 					}
 				}
 			}
 
 			// Over loopback, in alternating rounds.
-			serve := func(h http.Handler) (string, func()) {
+			counts := make([]int64, len(sides))
+			elapsed := make([]time.Duration, len(sides))
+			addrs := make([]string, len(sides))
+			for k, side := range sides {
 				ln, err := net.Listen("tcp", "127.0.0.1:0")
 				if err != nil {
 					b.Fatal(err)
 				}
-				hs := &http.Server{Handler: h}
+				hs := &http.Server{Handler: side.h}
 				go hs.Serve(ln)
-				return ln.Addr().String(), func() { hs.Close() }
+				defer hs.Close()
+				addrs[k] = ln.Addr().String()
 			}
-			tAddr, tStop := serve(trivial)
-			defer tStop()
-			nAddr, nStop := serve(node)
-			defer nStop()
-			var tN, nN int64
-			var tD, nD time.Duration
 			var seq atomic.Int64
 			for range rounds {
-				for _, side := range []bool{true, false} {
-					addr := nAddr
-					if side {
-						addr = tAddr
-					}
-					n, d, err := loadConns(addr, conns, time.Second, want, func() []byte { return request(int(seq.Add(1)), side) })
+				for k := range sides {
+					n, d, err := loadConns(addrs[k], conns, time.Second, want, func() []byte { return request(int(seq.Add(1)), k == 0) })
 					if err != nil {
-						b.Fatal(err)
+						b.Fatalf("%s: %v", sides[k].name, err)
 					}
-					if side {
-						tN, tD = tN+n, tD+d
-					} else {
-						nN, nD = nN+n, nD+d
-					}
+					counts[k], elapsed[k] = counts[k]+n, elapsed[k]+d
 				}
 			}
-			tRate, nRate := float64(tN)/tD.Seconds(), float64(nN)/nD.Seconds()
-			b.Logf("%s: %d bytes; loopback %d conns: trivial %.0f/s, node %.0f/s, node/trivial %.3f; in process: trivial %s, node %s a call, trivial/node %.3f; load %s",
-				ld.name, len(body), conns, tRate, nRate, nRate/tRate,
-				(tIn / time.Duration(calls)).Round(10*time.Nanosecond), (nIn / time.Duration(calls)).Round(10*time.Nanosecond), float64(tIn)/float64(nIn), loadavg())
+			rate := func(k int) float64 { return float64(counts[k]) / elapsed[k].Seconds() }
+			perCall := func(k int) time.Duration { return (inProc[k] / time.Duration(calls)).Round(10 * time.Nanosecond) }
+			b.Logf("%s: %d bytes; loopback %d conns: trivial %.0f/s, before (no render cache) %.0f/s = %.3f, after %.0f/s = %.3f of trivial; "+
+				"in process a call: trivial %s, before %s = %.4f, after %s = %.4f; load %s",
+				ld.name, len(body), conns, rate(0), rate(1), rate(1)/rate(0), rate(2), rate(2)/rate(0),
+				perCall(0), perCall(1), float64(inProc[0])/float64(inProc[1]), perCall(2), float64(inProc[0])/float64(inProc[2]), loadavg())
 			b.ReportMetric(float64(len(body)), "body-bytes")
-			b.ReportMetric(tRate, "trivial-req/s")
-			b.ReportMetric(nRate, "node-req/s")
-			b.ReportMetric(nRate/tRate, "node/trivial")
-			b.ReportMetric(float64(tIn)/float64(nIn), "in-process-node/trivial")
+			b.ReportMetric(rate(0), "trivial-req/s")
+			b.ReportMetric(rate(2), "node-req/s")
+			b.ReportMetric(rate(1)/rate(0), "before-node/trivial")
+			b.ReportMetric(rate(2)/rate(0), "node/trivial")
+			b.ReportMetric(float64(inProc[0])/float64(inProc[2]), "in-process-node/trivial")
 		})
 	}
 }
