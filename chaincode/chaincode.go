@@ -34,6 +34,10 @@
 //	Claim:GetClaim(id), ListClaims(gtin)
 //	Capture:Record(sourceEventID, fn, [args])   as fn           fn(args) for an event captured through a node's
 //	                                            EPCIS capture interface; refuses an id already recorded
+//	Service:File({ServiceRequest})            brand, owner    a consumer's ticket, filed by the brand's node: ObjectEvent
+//	                                            of the product class, tl:service with a ticket id and a salted message hash
+//	Service:Answer({ServiceAnswer})           brand the ticket was filed with, once   the brand's answer, likewise
+//	Service:GetTicket(id)
 //	Location:SetLocation({LocationRequest})     member; owner to change  GLN/SGLN master data (name, address, geo, parent, time zone)
 //	Location:GetLocation(gln)
 //	System:Ping(nonce), GetPing(mspID, nonce)   operational liveness, outside the ledger's records
@@ -73,6 +77,7 @@ func New() (*contractapi.ContractChaincode, error) {
 		&ClaimContract{},
 		&CaptureContract{},
 		&LocationContract{},
+		&ServiceContract{},
 	)
 	if err != nil {
 		return nil, err

@@ -287,6 +287,12 @@ func checkPayloadComplete(t *testing.T, fn string, writes []stubfake.Write, ev l
 			if err := json.Unmarshal(w.Value, &id); err != nil || !eventIDs[id] {
 				t.Fatalf("%s: index entry for event %s not in the payload", fn, w.Value)
 			}
+		case ledger.ObjectServiceTicket:
+			// derived from the service event in the payload
+			var tk ledger.ServiceTicket
+			if err := json.Unmarshal(w.Value, &tk); err != nil || !eventIDs[tk.FiledEvent] && !eventIDs[tk.AnswerEvent] {
+				t.Fatalf("%s: ticket %s not derived from an event in the payload", fn, w.Value)
+			}
 		case ledger.ObjectEvent:
 			found := false
 			for _, raw := range ev.EPCIS {

@@ -39,6 +39,14 @@
 //     standard names the scheme, on the origin lot, signed by a registered
 //     and unrevoked signer, with a pass verdict and issued at most
 //     ValidDays before Trace.At.
+//   - service_within is evaluated over the product's service events
+//     (Trace.Service), not the lot's: a ticket is in the window when it
+//     was filed in the WindowDays up to Trace.At; it is kept when the
+//     brand's first answer came within AnswerMinutes, broken when it came
+//     later or the time ran out unanswered by Trace.At, and open while
+//     the time runs. Any broken ticket fails the claim; with none, a kept
+//     one makes it hold; with only open tickets or none at all it is
+//     pending (no record to judge yet).
 package claims
 
 import (
@@ -73,6 +81,10 @@ type Trace struct {
 	Inspections []ledger.InspectionRecord
 	// Signers are the lab signers, registered or revoked, that signed them.
 	Signers []ledger.LabSigner
+	// Service are the service events of the lot's product (ledger
+	// ServiceMember: tickets filed and answered), at least those of the
+	// longest window of its service claims up to At. Order does not matter.
+	Service []json.RawMessage
 	// At is the ledger time of the evaluation: the time of the latest
 	// transaction the trace includes.
 	At time.Time
@@ -119,6 +131,8 @@ func Evaluate(tr Trace, c ledger.Claim) Result {
 		v = e.originIn(*c.Params.OriginIn)
 	case c.Kind == ledger.ClaimCertified && c.Params.Certified != nil:
 		v = e.certified(*c.Params.Certified)
+	case c.Kind == ledger.ClaimService && c.Params.Service != nil:
+		v = service(tr, *c.Params.Service)
 	default:
 		v = verdict{status: Pending, reason: fmt.Sprintf("this node cannot evaluate claims of kind %q with these parameters", c.Kind)}
 	}

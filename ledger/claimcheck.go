@@ -17,14 +17,14 @@ import (
 // before anything is written.
 func (p ClaimParams) Check(kind ClaimKind) error {
 	set := 0
-	for _, b := range []bool{p.FarmToShelf != nil, p.ColdChain != nil, p.LabTested != nil, p.OriginIn != nil, p.Certified != nil} {
+	for _, b := range []bool{p.FarmToShelf != nil, p.ColdChain != nil, p.LabTested != nil, p.OriginIn != nil, p.Certified != nil, p.Service != nil} {
 		if b {
 			set++
 		}
 	}
 	want := map[ClaimKind]string{
 		ClaimFarmToShelf: "farmToShelf", ClaimColdChain: "coldChain", ClaimLabTested: "labTested",
-		ClaimOriginIn: "originIn", ClaimCertified: "certified",
+		ClaimOriginIn: "originIn", ClaimCertified: "certified", ClaimService: "service",
 	}[kind]
 	if want == "" {
 		return fmt.Errorf("claim kind %q is not one of %v", kind, ClaimKinds())
@@ -44,6 +44,8 @@ func (p ClaimParams) Check(kind ClaimKind) error {
 		c = p.OriginIn
 	case kind == ClaimCertified && p.Certified != nil:
 		c = p.Certified
+	case kind == ClaimService && p.Service != nil:
+		c = p.Service
 	default:
 		return fmt.Errorf("a %s claim needs params.%s", kind, want)
 	}

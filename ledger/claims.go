@@ -32,11 +32,14 @@ const (
 	// ClaimCertified: a current certificate of a scheme for the origin,
 	// issued as a signed report of a registered signer.
 	ClaimCertified ClaimKind = "certified"
+	// ClaimService: every consumer ticket filed in a window is answered
+	// within a time (service.go).
+	ClaimService ClaimKind = "service_within"
 )
 
 // ClaimKinds lists the kinds in a fixed order.
 func ClaimKinds() []ClaimKind {
-	return []ClaimKind{ClaimFarmToShelf, ClaimColdChain, ClaimLabTested, ClaimOriginIn, ClaimCertified}
+	return []ClaimKind{ClaimFarmToShelf, ClaimColdChain, ClaimLabTested, ClaimOriginIn, ClaimCertified, ClaimService}
 }
 
 // ClaimParams are a claim's parameters: exactly the member named after
@@ -47,6 +50,7 @@ type ClaimParams struct {
 	LabTested   *LabTestedParams   `json:"labTested,omitempty" metadata:",optional"`
 	OriginIn    *OriginInParams    `json:"originIn,omitempty" metadata:",optional"`
 	Certified   *CertifiedParams   `json:"certified,omitempty" metadata:",optional"`
+	Service     *ServiceParams     `json:"service,omitempty" metadata:",optional"`
 }
 
 // Retail place: a receipt of the lot by the product's owner (the brand

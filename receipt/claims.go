@@ -69,6 +69,7 @@ type evidence struct {
 	events   map[string]bool // ids of verified events
 	own      []json.RawMessage
 	upstream []json.RawMessage
+	service  []json.RawMessage
 	products map[string]*ledger.Product      // by GTIN
 	lots     map[string][]*ledger.LotSummary // by Digital Link
 	inspects []ledger.InspectionRecord
@@ -86,6 +87,10 @@ func gather(r *Receipt, rep *Report, records []any) *evidence {
 			continue
 		}
 		e.events[ev.EventID] = true
+		if ev.Service {
+			e.service = append(e.service, ev.Event)
+			continue
+		}
 		if ev.Upstream {
 			e.upstream = append(e.upstream, ev.Event)
 		} else {
@@ -162,8 +167,20 @@ func (e *evidence) trace(lotID string, at time.Time) (claims.Trace, error) {
 			return tr, fmt.Errorf("%w: event %s is given as the lot's own but names neither lot %s nor a unit of its product", ErrClaimEvidence, id.EventID, l.ID)
 		}
 	}
-	tr.Events, tr.UpstreamEvents = e.own, e.upstream
+	tr.Events, tr.UpstreamEvents, tr.Service = e.own, e.upstream, e.service
 	return tr, nil
+}
+
+// serviceOf reports whether raw is a service event (ledger.ServiceMember)
+// of the product of the lot with key gtin/lot.
+func serviceOf(raw json.RawMessage, lotKey string) bool {
+	var ev epcis.Event
+	if json.Unmarshal(raw, &ev) != nil || ev.Extensions[ledger.ServiceMember] == nil || len(ev.QuantityList) != 1 {
+		return false
+	}
+	dl, err := digitallink.Parse(ev.QuantityList[0].EPCClass)
+	gtin, _, _ := strings.Cut(lotKey, "/")
+	return err == nil && dl.Lot == "" && dl.GTIN != "" && dl.GTIN == gtin
 }
 
 // namesLot reports whether an EPCIS event names lot l or a serialised unit

@@ -254,7 +254,11 @@ type Event struct {
 	EventID string          `json:"eventId"`
 	// Upstream marks an event of a lot the subject was made from, carried
 	// as claim evidence.
-	Upstream  bool          `json:"upstream,omitempty"`
+	Upstream bool `json:"upstream,omitempty"`
+	// Service marks a service event of the subject's product (a ticket
+	// filed or answered, ledger.ServiceMember), carried as the evidence of
+	// service_within claims: it names the product, no lot.
+	Service   bool          `json:"service,omitempty"`
 	TxID      string        `json:"txId"`
 	Block     uint64        `json:"block"`
 	Window    int           `json:"window"` // index in Receipt.Windows
@@ -298,8 +302,9 @@ type Entry struct {
 	TxID    string
 	Block   uint64
 	Proof   Proof
-	// Upstream marks claim evidence from an upstream lot.
-	Upstream bool
+	// Upstream marks claim evidence from an upstream lot; Service a
+	// service event of the product.
+	Upstream, Service bool
 }
 
 // RecordEntry is one anchored record to put in a receipt.
@@ -405,7 +410,7 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 			ev = c
 		}
 		r.Events = append(r.Events, Event{
-			Event: ev, EventID: e.EventID, Upstream: e.Upstream, TxID: e.TxID, Block: e.Block,
+			Event: ev, EventID: e.EventID, Upstream: e.Upstream, Service: e.Service, TxID: e.TxID, Block: e.Block,
 			Window: wi, LeafIndex: e.Proof.LeafIndex, Path: path,
 		})
 	}

@@ -177,6 +177,12 @@ func verifySubject(r *Receipt, rep *Report, records []any) []*PartError {
 	var ups []bool
 	for i, e := range r.Events {
 		if i < len(rep.Verdicts) && rep.Verdicts[i].OK() {
+			if e.Service {
+				if !serviceOf(e.Event, subjectKey) {
+					fail(fmt.Errorf("%w: service event %s is not a service event of the product of lot %s", ErrSubject, e.EventID, subjectID))
+				}
+				continue // of the product, no lot: none of the checks below
+			}
 			proven = append(proven, namesOf(e.Event))
 			ups = append(ups, e.Upstream)
 		}

@@ -57,16 +57,16 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 		return
 	}
 	events := slices.Clone(tr.Events)
-	upstream := make([]bool, len(events))
+	upstream, service := make([]bool, len(events)), make([]bool, len(events))
 	have := map[string]bool{}
 	for _, raw := range events {
 		have[eventID(raw)] = true
 	}
-	for i, list := range [][]json.RawMessage{ce.Events, ce.UpstreamEvents} {
+	for i, list := range [][]json.RawMessage{ce.Events, ce.UpstreamEvents, ce.ServiceEvents} {
 		for _, raw := range list {
 			if id := eventID(raw); !have[id] {
 				have[id] = true
-				events, upstream = append(events, raw), append(upstream, i == 1)
+				events, upstream, service = append(events, raw), append(upstream, i == 1), append(service, i == 2)
 			}
 		}
 	}
@@ -95,7 +95,7 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 		return
 	}
 	for i := range entries { // all anchored: entries[i] is events[i]
-		entries[i].Upstream = upstream[i]
+		entries[i].Upstream, entries[i].Service = upstream[i], service[i]
 	}
 	// In ledger order, which each lot's event chain commits to (a lot's
 	// transactions never share a block: each rewrites the lot's record).

@@ -6,6 +6,7 @@ package index
 //	q g {gtin} {claimID}             → "" (claims about a product or its lots)
 //	q r {gtin} {lot} {claimID}       → claims.Result (the claim's verdict on the lot)
 //	q s {signer} {reportID} {lot}    → "" (the lots a lab signer's reports are on; address in lower case)
+//	q v {gtin} {txTime} {eventID}    → "" (a product's service events, service.go)
 //
 // Results are derived: after every transaction applyClaims re-evaluates,
 // in the same batch, so that the results change atomically with the
@@ -86,8 +87,19 @@ func applyClaims(w writer, ev *ledger.Event) error {
 			}
 		}
 	}
+	serviced, err := serviceProducts(w, ev) // service.go
+	if err != nil {
+		return err
+	}
 	if !anyClaimed(w) {
 		return nil // nothing to evaluate: no claim about any product
+	}
+	for _, gtin := range serviced {
+		if mayBeClaimed(w, gtin) {
+			if err := allOf(gtin); err != nil {
+				return err
+			}
+		}
 	}
 	// A revoked signer changes every verdict that rests on its reports. A
 	// registration finds none: the chaincode accepts reports only from
@@ -192,7 +204,7 @@ func evaluateLot(w writer, lot string, at time.Time) error {
 	if err != nil || len(cs) == 0 {
 		return err
 	}
-	tr, err := claimTrace(w, l, at)
+	tr, err := claimTraceFor(w, l, at, cs)
 	if err != nil {
 		return err
 	}
@@ -206,7 +218,22 @@ func evaluateLot(w writer, lot string, at time.Time) error {
 
 // claimTrace gathers the evidence about l that claims are evaluated on.
 func claimTrace(r reader, l ledger.LotSummary, at time.Time) (claims.Trace, error) {
+	cs, err := activeClaims(r, l)
+	if err != nil {
+		return claims.Trace{}, err
+	}
+	return claimTraceFor(r, l, at, cs)
+}
+
+// claimTraceFor is claimTrace for the active claims cs on l.
+func claimTraceFor(r reader, l ledger.LotSummary, at time.Time, cs []ledger.Claim) (claims.Trace, error) {
 	tr := claims.Trace{Lot: l, At: at}
+	if w := serviceWindow(cs); w > 0 {
+		var err error
+		if tr.Service, err = serviceEvents(r, l.GTIN, at, w); err != nil { // service.go
+			return tr, err
+		}
+	}
 	via, err := recalledVia(r, l.ID)
 	if err != nil {
 		return tr, err

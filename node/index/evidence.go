@@ -22,6 +22,9 @@ type ClaimEvidence struct {
 	// Events are the lot's own EPCIS events, UpstreamEvents those of the
 	// lots it was made from (an ingredient's lab report, its origin).
 	Events, UpstreamEvents []json.RawMessage
+	// ServiceEvents are the service events of the lot's product that
+	// service_within claims were judged on (service.go).
+	ServiceEvents []json.RawMessage
 	// Records are the product, the lot, the upstream lots, the inspection
 	// reports, their signers and the claims, as stored (so their record ids
 	// are the anchored ones), each once. Without claims, the lot's record
@@ -73,7 +76,7 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 	if err != nil {
 		return ce, err
 	}
-	ce.Events, ce.UpstreamEvents = tr.Events, tr.UpstreamEvents
+	ce.Events, ce.UpstreamEvents, ce.ServiceEvents = tr.Events, tr.UpstreamEvents, tr.Service
 
 	seen := map[string]bool{}
 	add := func(k ledger.RecordKind, v any) error {

@@ -100,6 +100,7 @@ type Page struct {
 	Claims     []ClaimView  // the brand's claims and their verdicts (claims.go)
 	Anchors    []AnchorView // the events' anchors on Ethereum (anchors.go)
 	Expiry     *ExpiryView  // days to the lot's expiry (expiry.html)
+	Service    *ServiceForm // the form to write to the brand, on its node (service.go)
 }
 
 // ExpiryView is how far a lot is from its expiry when the page is served.
