@@ -44,6 +44,7 @@ import (
 //	  chaincode: trustline
 //	anchoring: …                       # optional; see AnchoringConfig
 //	capture: …                         # optional; EPCIS capture, see capture.Config
+//	service: {}                        # optional; the brand's service desk, see ServiceConfig
 type Config struct {
 	DataDir   string           `json:"dataDir"`
 	Listen    string           `json:"listen"`
@@ -73,6 +74,8 @@ type Config struct {
 	// public listener has no member authentication yet, and anyone who can
 	// subscribe can make the node send requests to any address it reaches.
 	Subscriptions bool `json:"subscriptions,omitempty"`
+	// Service runs the brand's after-sales desk (serviceconfig.go).
+	Service *ServiceConfig `json:"service,omitempty"`
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -131,8 +134,9 @@ type Node struct {
 	ln   net.Listener
 	fol  *follower.Follower
 	srv  *http.Server
-	anc  *anchorer // nil: anchoring disabled (anchorwire.go)
-	capt *capturer // nil: capture disabled (captureconfig.go)
+	anc  *anchorer    // nil: anchoring disabled (anchorwire.go)
+	capt *capturer    // nil: capture disabled (captureconfig.go)
+	desk *serviceDesk // nil: no service desk (serviceconfig.go)
 	// notifier publishes recall notices to /recall/notices.
 	notifier *recallnotice.Notifier
 	subs     *subscription.Manager
@@ -226,6 +230,18 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 			return nil, err
 		}
 	}
+	desk, err := openService(ctx, cfg.Service, cfg.DataDir, cfg.Peer)
+	if err != nil {
+		if subs != nil {
+			subs.Close()
+		}
+		capt.close()
+		anc.close()
+		ln.Close()
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
 	notices := &recallnotice.Stream{}
 	counter := scans.New(idx, &scans.Options{Logger: log.With("component", "scans")})
 	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices, Scans: counter}
@@ -235,11 +251,14 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	if anc != nil {
 		ao.Anchors, ao.Anchoring, ao.State = anchors, anc.loop.Status, anc.loop
 	}
+	if desk != nil {
+		ao.Service = &desk.opts
+	}
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
 	srv.RegisterOnShutdown(notices.Close)
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter,
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter, desk: desk,
 		notifier: recallnotice.New(idx, log.With("component", "recall-notices"), notices)}, nil
 }
 
@@ -323,6 +342,7 @@ func (n *Node) close() error {
 	}
 	n.anc.close()
 	n.capt.close()
+	n.desk.close()
 	// The server is shut down: no page counts after this flush.
 	return errors.Join(n.scans.Flush(), n.conn.Close(), n.idx.Close())
 }

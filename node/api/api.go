@@ -102,6 +102,9 @@ type Options struct {
 	// RenderCache bounds the bytes of rendered consumer pages the node
 	// keeps (pagecache.go); 0 means 64 MiB, a negative value none.
 	RenderCache int
+	// Service is the brand's service desk (service.go); nil means the node
+	// takes no tickets and its pages show no form.
+	Service *ServiceOptions
 }
 
 // Server is the API's http.Handler.
@@ -119,6 +122,8 @@ type Server struct {
 	rendered *renderCache
 	// epcis is the query interface's state (epcis.go).
 	epcis epcisState
+	// desk is the brand's service desk, nil without one (service.go).
+	desk *serviceDesk
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -166,7 +171,8 @@ func New(idx *index.Index, opts *Options) *Server {
 
 	s.mux.Handle("/events", s.epcisRoute("events", s.events, http.MethodGet))
 	s.mux.Handle("/events/", s.epcisRoute("event", s.event, http.MethodGet))
-	s.epcisRoutes() // epcis.go
+	s.epcisRoutes()   // epcis.go
+	s.serviceRoutes() // service.go
 	s.mux.Handle("/healthz", s.route("healthz", s.healthz))
 	s.mux.Handle(web.ScriptPath, s.route("script", s.script)) // script.go
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
@@ -571,6 +577,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			return
 		}
 		p.Claims = s.claimViews(v)
+		p.Service = s.serviceForm(v)           // service.go
 		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
 		if d, ok := report.DaysToExpiry(v.Lot.Expiry, s.now()); ok {
 			p.Expiry = &web.ExpiryView{Days: d} // expiry.go

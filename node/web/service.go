@@ -42,6 +42,9 @@ type TicketView struct {
 	Back string
 }
 
+// ParseTime reads a ledger time (RFC 3339) for a page; a bad one is zero.
+func ParseTime(s string) Time { return parseTime(s) }
+
 // Ticket writes a ticket's page.
 func (r *Renderer) Ticket(w io.Writer, v TicketView) error {
 	if v.L == nil {
