@@ -22,6 +22,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/recallcmd"
 	"github.com/trustline/trustline/internal/cli/reportcmd"
 	"github.com/trustline/trustline/internal/cli/scanscmd"
+	"github.com/trustline/trustline/internal/cli/servicecmd"
 	"github.com/trustline/trustline/internal/cli/testnetcmd"
 	"github.com/trustline/trustline/internal/cli/tracecmd"
 	"github.com/trustline/trustline/internal/cli/unitscmd"
@@ -81,6 +82,7 @@ anchors the ledger's history to Ethereum so that anyone can verify a trace.`,
 		reportcmd.NewCmd(f),
 		scanscmd.NewCmd(f),
 		claimcmd.NewCmd(f),
+		servicecmd.NewCmd(f),
 		governancecmd.NewCmd(f),
 		verifycmd.NewCmd(f),
 	)
