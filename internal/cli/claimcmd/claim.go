@@ -33,7 +33,7 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "Register, list and check claims about products and lots (brands)",
 		Long: `A claim is a promise made to consumers ("cold chain all the way") that every
 node checks against the ledger's evidence: farm_to_shelf_within, cold_chain,
-lab_tested, origin_in and certified. A claim is never edited; --supersedes
+lab_tested, origin_in, certified and service_within. A claim is never edited; --supersedes
 replaces one.`,
 		Args: cmdutil.NoArgs,
 		// Runnable, so that an unknown subcommand is a usage error (exit 2)
@@ -70,7 +70,8 @@ func newAddCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
 or about one of its lots. The request (-f, JSON or YAML, - for standard input)
 has the fields subject (a GTIN, a product or a lot Digital Link), kind,
 wording (what consumers are told) and params, with exactly the member named
-after the kind: farmToShelf, coldChain, labTested, originIn or certified.
+after the kind: farmToShelf, coldChain, labTested, originIn, certified or
+service.
 
 --supersedes ID replaces your active claim ID (Claim:SupersedeClaim) with this
 one, about the same product; the old claim stays on the ledger, marked
