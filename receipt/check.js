@@ -97,8 +97,12 @@ var TL = (function () {
         recOK.push(await leafOK(R[i], R[i].recordId, R[i].record));
         fails.slice(n).forEach(function (f) { if (f.part === 'event') f.part = 'record'; });
       }
-      var proven = [], ups = [];
-      E.forEach(function (e, i) { if (evOK[i]) proven.push(names(e.event || {})), ups.push(!!e.upstream); });
+      var proven = [], ups = [], svc = [];
+      E.forEach(function (e, i) {
+        if (!evOK[i]) return;
+        if (e.service) svc.push(e); // a service event of the product, no lot's (ledger.ServiceMember)
+        else proven.push(names(e.event || {})), ups.push(!!e.upstream);
+      });
 
       // Subject (verifySubject).
       var s = r.subject || {}, sl = link(s.digitalLink || (s.lots || [])[0]);
@@ -132,6 +136,10 @@ var TL = (function () {
         R.forEach(function (x, i) { if (recOK[i] && x.type === 'product' && !products.has(x.record.gtin) && x.record.gtin !== sl.gtin) fail('subject', 'record', x.record.id); });
         (r.claims || []).forEach(function (c) { if (lotKey(c.lot) !== sk) fail('subject', 'claim', c.lot); });
       }
+      svc.forEach(function (e) {
+        var ev = e.event || {}, q = ev.quantityList || [], l = q.length === 1 ? link(q[0].epcClass) : {};
+        if (bad || !ev['tl:service'] || !l.gtin || l.lot || l.gtin !== sl.gtin) fail('subject', 'foreign', e.eventId);
+      });
 
       // Completeness (verifyLots): the latest record of each lot.
       var latest = new Map(), ids = new Map();
