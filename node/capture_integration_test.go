@@ -40,7 +40,7 @@ type captureNode struct {
 	erp, logger, anonymous *http.Client
 }
 
-func startCaptureNode(t *testing.T, n *testnet.Network, org, run string) *captureNode {
+func startCaptureNode(t testing.TB, n *testnet.Network, org, run string, configure ...func(*node.Config)) *captureNode {
 	t.Helper()
 	o, err := orgca.Open(filepath.Join(n.Dir(), "crypto", org))
 	if err != nil {
@@ -66,6 +66,9 @@ func startCaptureNode(t *testing.T, n *testnet.Network, org, run string) *captur
 		},
 		MaxBytes: 256 << 10, RatePerSecond: 1000, Burst: 1000,
 	}}
+	for _, f := range configure {
+		f(&cfg)
+	}
 	nd, err := node.Open(t.Context(), cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
@@ -104,7 +107,7 @@ func startCaptureNode(t *testing.T, n *testnet.Network, org, run string) *captur
 
 // post sends a capture request and returns the status, the body and the
 // job's Location.
-func (c *captureNode) post(t *testing.T, hc *http.Client, path string, body []byte, behaviour string) (int, []byte, string) {
+func (c *captureNode) post(t testing.TB, hc *http.Client, path string, body []byte, behaviour string) (int, []byte, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, c.url+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/ld+json")
@@ -121,7 +124,7 @@ func (c *captureNode) post(t *testing.T, hc *http.Client, path string, body []by
 }
 
 // capture posts a document as erp and waits for its job.
-func (c *captureNode) capture(t *testing.T, doc []byte, behaviour string) capture.Job {
+func (c *captureNode) capture(t testing.TB, doc []byte, behaviour string) capture.Job {
 	t.Helper()
 	st, b, loc := c.post(t, c.erp, "/capture", doc, behaviour)
 	if st != http.StatusAccepted {
@@ -130,7 +133,7 @@ func (c *captureNode) capture(t *testing.T, doc []byte, behaviour string) captur
 	return c.wait(t, loc)
 }
 
-func (c *captureNode) wait(t *testing.T, loc string) capture.Job {
+func (c *captureNode) wait(t testing.TB, loc string) capture.Job {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Minute)
 	for {

@@ -50,7 +50,7 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, log
 		cl.Close()
 		return nil, err
 	}
-	svc := capture.NewService(cl, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Logger: log})
+	svc := capture.NewService(cl, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
 	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst})
 	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
 	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil

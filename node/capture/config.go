@@ -22,6 +22,7 @@ import (
 //	  maxBytes: 4194304                 # GS1-EPCIS-Capture-File-Size-Limit
 //	  ratePerSecond: 10                 # per client
 //	  burst: 20
+//	  concurrency: 16                   # events of a job in flight at once (1: one at a time)
 type Config struct {
 	Listen        string   `json:"listen"`
 	TLSCert       string   `json:"tlsCert"`
@@ -32,6 +33,7 @@ type Config struct {
 	MaxBytes      int64    `json:"maxBytes,omitempty"`
 	RatePerSecond float64  `json:"ratePerSecond,omitempty"`
 	Burst         int      `json:"burst,omitempty"`
+	Concurrency   int      `json:"concurrency,omitempty"`
 }
 
 // Validate names the first missing or invalid field.

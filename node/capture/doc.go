@@ -39,12 +39,28 @@
 // GS1-Capture-Error-Behaviour: rollback (the default) is all or nothing
 // as far as a ledger allows: every event is parsed, checked and mapped
 // before any is submitted, and if one fails nothing is submitted at all.
-// Events are then submitted one transaction each, in document order (a
-// batch is created before it is shipped). A committed transaction cannot
-// be undone, so if the contract refuses an event at submission (custody
-// moved meanwhile, say), the events before it stay recorded, the rest are
-// not submitted, and the job reports exactly that ("Rollback incomplete").
-// With proceed, every event that can be recorded is.
+// Events are then submitted one transaction each. A committed transaction
+// cannot be undone, so if the contract refuses an event at submission
+// (custody moved meanwhile, say), the events recorded before it stay
+// recorded, the rest are not submitted, and the job reports exactly that
+// ("Rollback incomplete"). With proceed, every event that can be recorded
+// is.
+//
+// # Pipelining
+//
+// One transaction at a time waits a block for every event. A job instead
+// submits an event as soon as the events it may depend on are committed,
+// up to Options.Concurrency at once, so that independent events share
+// blocks: an event stating a fact about lots alone (a batch's origin,
+// readings of a lot, units, an inspection: Call.Lots) waits for the
+// earlier events of the same lots; any other event (shipping, receiving,
+// packing, a transformation, anything naming a logistic unit) waits for
+// every earlier event, and every later event waits for it. So a document
+// is recorded in its own order wherever order can matter (a batch is
+// created before it is shipped, readings of a lot keep their order), and
+// readings of different lots may commit in either order, as they would
+// from two clients. Under rollback, the events in flight when one is
+// refused complete and are reported; no later one is submitted.
 //
 // # Who may capture
 //

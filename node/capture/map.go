@@ -25,6 +25,13 @@ type Call struct {
 	// BizStep is the event's business step, bare ("shipping"): what a
 	// client's permissions name.
 	BizStep string
+	// Lots are the lots the call concerns when it states a fact about
+	// those lots alone (a batch's origin, readings of a lot, units, an
+	// inspection): calls on disjoint lots may be submitted concurrently
+	// (Service, pipelining). Nil for a call that moves custody or
+	// containment (shipping, receiving, packing, transformation, anything
+	// naming a logistic unit), which keeps its place in document order.
+	Lots []string
 }
 
 // Trustline's extension members a captured event may carry beyond those
@@ -56,6 +63,45 @@ func unsupported(format string, args ...any) error {
 // Anything else is an *UnsupportedError naming what the contract cannot
 // state. sourceID is the event's id on the ledger (see Call).
 func Map(ev *epcis.Event, sourceID string) (Call, error) {
+	c, err := mapCall(ev, sourceID)
+	if err == nil {
+		switch c.Function {
+		case client.FnCreateBatch, client.FnRecordReadings, client.FnCommissionUnits, client.FnSubmitInspection:
+			c.Lots = lotsOnly(ev)
+		}
+	}
+	return c, err
+}
+
+// lotsOnly returns the lots (as canonical Digital Links) an event names,
+// or nil when it names anything else: a logistic unit, a location as an
+// object, an identifier the contract does not know.
+func lotsOnly(ev *epcis.Event) []string {
+	var ids []string
+	ids = append(ids, ev.EPCList...)
+	ids = append(ids, ev.ChildEPCs...)
+	ids = append(ids, ev.InputEPCList...)
+	ids = append(ids, ev.OutputEPCList...)
+	if ev.ParentID != "" {
+		ids = append(ids, ev.ParentID)
+	}
+	for _, ql := range [][]epcis.QuantityElement{ev.QuantityList, ev.ChildQuantityList, ev.InputQuantityList, ev.OutputQuantityList} {
+		for _, q := range ql {
+			ids = append(ids, q.EPCClass)
+		}
+	}
+	var lots []string
+	for _, id := range ids {
+		l, err := link("", id)
+		if err != nil || (l.Level() != digitallink.Lot && l.Level() != digitallink.Unit) || l.Lot == "" {
+			return nil
+		}
+		lots = append(lots, l.LotLink().String())
+	}
+	return lots
+}
+
+func mapCall(ev *epcis.Event, sourceID string) (Call, error) {
 	c := Call{SourceEventID: sourceID, BizStep: epcis.BareVocabulary(ev.BizStep)}
 	if ev.ErrorDeclaration != nil {
 		return c, unsupported("errorDeclaration: the contract records facts and cannot retract an event; record the correcting fact instead")

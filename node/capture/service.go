@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -114,16 +115,21 @@ type Options struct {
 	MaxBytes int64
 	// KeepJobs is how many finished jobs are kept. Default 1000.
 	KeepJobs int
-	Logger   *slog.Logger
+	// Concurrency is how many events of a job may be in flight to the
+	// ledger at once (independent events only: see Service.submitAll).
+	// Default 16; 1 submits one event at a time.
+	Concurrency int
+	Logger      *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
 
 // Defaults of Options.
 const (
-	DefaultMaxEvents = 500
-	DefaultMaxBytes  = 4 << 20
-	DefaultKeepJobs  = 1000
+	DefaultMaxEvents   = 500
+	DefaultMaxBytes    = 4 << 20
+	DefaultKeepJobs    = 1000
+	DefaultConcurrency = 16
 )
 
 // Service runs capture jobs against a Ledger.
@@ -153,6 +159,9 @@ func NewService(l Ledger, opts *Options) *Service {
 	}
 	if o.KeepJobs <= 0 {
 		o.KeepJobs = DefaultKeepJobs
+	}
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -301,6 +310,9 @@ func (s *Service) evictLocked() {
 func (s *Service) run(j *Job, ps []prepared) {
 	defer func() {
 		s.mu.Lock()
+		// Events in flight together fail in any order; errors are
+		// reported in document order.
+		sort.SliceStable(j.Errors, func(a, b int) bool { return index(j.Errors[a]) < index(j.Errors[b]) })
 		j.Running = false
 		j.FinishedAt = s.opts.Now().UTC().Format(time.RFC3339)
 		s.mu.Unlock()
@@ -324,37 +336,133 @@ func (s *Service) run(j *Job, ps []prepared) {
 		s.mu.Unlock()
 		return
 	}
+	s.submitAll(j, ps)
+}
+
+func index(p Problem) int {
+	if p.EventIndex == nil {
+		return -1
+	}
+	return *p.EventIndex
+}
+
+// submitAll submits a job's mapped events, pipelined: an event waits for
+// every earlier event it may depend on (one concerning the same lot, or
+// any earlier event when it moves custody or containment; Call.Lots) and
+// otherwise goes to the ledger at once, up to Options.Concurrency in
+// flight, so that independent events share blocks instead of waiting for
+// one block each. Under rollback, once an event is refused no further
+// event is submitted; those in flight finish and are reported.
+func (s *Service) submitAll(j *Job, ps []prepared) {
+	sem := make(chan struct{}, s.opts.Concurrency)
+	done := make([]chan struct{}, len(ps)) // nil: not submitted
+	lastOfLot := map[string]int{}
+	barrier := -1 // the last event submitted that keeps document order
+	var stop sync.Once
+	stopped := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wait := func(k int) bool {
+		if k < 0 || done[k] == nil {
+			return true
+		}
+		select {
+		case <-done[k]:
+			return true
+		case <-s.ctx.Done():
+			return false
+		}
+	}
 	for i, p := range ps {
 		if p.err != nil {
 			continue
 		}
-		if failed && j.Behaviour == Rollback {
-			s.mu.Lock()
-			j.Events[i].Status = NotSubmitted
-			s.mu.Unlock()
-			continue
-		}
-		rec, err := s.submit(s.ctx, p.call)
-		var dup *client.DuplicateError
-		switch {
-		case err == nil:
-			s.set(j, i, Accepted, rec.EventID)
-		case errors.As(err, &dup):
-			s.set(j, i, Duplicate, dup.EventID)
-		case s.ctx.Err() != nil:
-			return // closing: the rest stays pending
-		default:
-			s.fail(j, i, p.call.SourceEventID, err)
-			if j.Behaviour == Rollback {
-				failed = true
-				s.mu.Lock()
-				ix := i
-				j.Errors = append(j.Errors, Problem{
-					Type: ImplementationException, Title: "Rollback incomplete", EventIndex: &ix, EventID: p.call.SourceEventID,
-					Detail: fmt.Sprintf("event %d was refused when submitted, after the document had been checked; the %d events before it that were recorded stay on the ledger (a ledger cannot undo a committed transaction), the rest were not submitted", i, j.Accepted),
-				})
-				s.mu.Unlock()
+		// Dependencies first, in document order.
+		ok := wait(barrier)
+		if p.call.Lots == nil {
+			for k := barrier + 1; k < i && ok; k++ {
+				ok = wait(k)
 			}
+		} else {
+			for _, l := range p.call.Lots {
+				if k, seen := lastOfLot[l]; seen && ok {
+					ok = wait(k)
+				}
+			}
+		}
+		if !ok {
+			return // closing: the rest stays pending
+		}
+		if isClosed(stopped) {
+			s.notSubmitted(j, ps, i)
+			return
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-s.ctx.Done():
+			return
+		}
+		if isClosed(stopped) { // while waiting for a slot
+			<-sem
+			s.notSubmitted(j, ps, i)
+			return
+		}
+		done[i] = make(chan struct{})
+		if p.call.Lots == nil {
+			barrier = i
+		}
+		for _, l := range p.call.Lots {
+			lastOfLot[l] = i
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			defer func() { <-sem }()
+			rec, err := s.submit(s.ctx, p.call)
+			var dup *client.DuplicateError
+			switch {
+			case err == nil:
+				s.set(j, i, Accepted, rec.EventID)
+			case errors.As(err, &dup):
+				s.set(j, i, Duplicate, dup.EventID)
+			case s.ctx.Err() != nil:
+				// closing: stays pending
+			default:
+				s.fail(j, i, p.call.SourceEventID, err)
+				if j.Behaviour == Rollback {
+					stop.Do(func() {
+						close(stopped)
+						s.mu.Lock()
+						ix := i
+						j.Errors = append(j.Errors, Problem{
+							Type: ImplementationException, Title: "Rollback incomplete", EventIndex: &ix, EventID: p.call.SourceEventID,
+							Detail: fmt.Sprintf("event %d was refused when submitted, after the document had been checked; the events recorded before it stay on the ledger (a ledger cannot undo a committed transaction; see each event's status), the events after it were not submitted", i),
+						})
+						s.mu.Unlock()
+					})
+				}
+			}
+		}()
+	}
+}
+
+func isClosed(c chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// notSubmitted marks the mapped events from i on as not submitted.
+func (s *Service) notSubmitted(j *Job, ps []prepared, from int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := from; k < len(ps); k++ {
+		if ps[k].err == nil {
+			j.Events[k].Status = NotSubmitted
 		}
 	}
 }
