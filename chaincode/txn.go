@@ -167,6 +167,20 @@ func (t *txn) put(key string, v any) error {
 func (t *txn) commit() error {
 	ev := ledger.Event{Function: t.fn, MSPID: t.msp, TxID: t.id, Timestamp: t.nowString(), EPCIS: t.epcis}
 	for _, r := range t.records {
+		// Anchored records carry the schema they are written in, which
+		// their ids then cover (ledger.RecordSchema).
+		switch v := r.value.(type) {
+		case *ledger.Product:
+			v.SchemaVersion = ledger.RecordSchema
+		case *ledger.LotSummary:
+			v.SchemaVersion = ledger.RecordSchema
+		case *ledger.LabSigner:
+			v.SchemaVersion = ledger.RecordSchema
+		case *ledger.InspectionRecord:
+			v.SchemaVersion = ledger.RecordSchema
+		case *ledger.Claim:
+			v.SchemaVersion = ledger.RecordSchema
+		}
 		// Re-encode records put by pointer: the stored bytes must be the final value.
 		b, err := marshalCanonical(r.value)
 		if err != nil {

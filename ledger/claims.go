@@ -132,6 +132,9 @@ type Claim struct {
 	Supersedes   string `json:"supersedes,omitempty" metadata:",optional"`
 	SupersededBy string `json:"supersededBy,omitempty" metadata:",optional"`
 	SupersededAt string `json:"supersededAt,omitempty" metadata:",optional"`
+	// SchemaVersion is the record's schema version (RecordSchema when
+	// written; absent in records from before schema versions).
+	SchemaVersion int `json:"schemaVersion,omitempty" metadata:",optional"`
 }
 
 // Active reports whether the claim is not superseded.

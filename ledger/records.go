@@ -31,6 +31,9 @@ type Product struct {
 	Owner        string `json:"owner"`
 	RegisteredAt string `json:"registeredAt"`
 	RegisteredTx string `json:"registeredTx"`
+	// SchemaVersion is the record's schema version (RecordSchema when
+	// written; absent in records from before schema versions).
+	SchemaVersion int `json:"schemaVersion,omitempty" metadata:",optional"`
 }
 
 // Quantity is an amount in a UN/CEFACT Rec. 20 unit (KGM, LTR, H87, …).
@@ -169,6 +172,9 @@ type LotSummary struct {
 	CreatedAt  string `json:"createdAt"`
 	CreatedTx  string `json:"createdTx"`
 	UpdatedAt  string `json:"updatedAt"`
+	// SchemaVersion is the record's schema version (RecordSchema when
+	// written; absent in records from before schema versions).
+	SchemaVersion int `json:"schemaVersion,omitempty" metadata:",optional"`
 }
 
 // Unit is a serialised trade item of a lot.
@@ -257,6 +263,9 @@ type LabSigner struct {
 	RevokedAt     string `json:"revokedAt,omitempty" metadata:",optional"`
 	RevokedTx     string `json:"revokedTx,omitempty" metadata:",optional"`
 	RevokedReason string `json:"revokedReason,omitempty" metadata:",optional"`
+	// SchemaVersion is the record's schema version (RecordSchema when
+	// written; absent in records from before schema versions).
+	SchemaVersion int `json:"schemaVersion,omitempty" metadata:",optional"`
 }
 
 // InspectionRecord is a submitted, signature-checked inspection report.
@@ -269,6 +278,9 @@ type InspectionRecord struct {
 	SubmittedAt string `json:"submittedAt"`
 	TxID        string `json:"txId"`
 	EventID     string `json:"eventId"`
+	// SchemaVersion is the record's schema version (RecordSchema when
+	// written; absent in records from before schema versions).
+	SchemaVersion int `json:"schemaVersion,omitempty" metadata:",optional"`
 }
 
 // Recall classes, as the FDA grades them: I is the most serious.

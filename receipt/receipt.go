@@ -43,7 +43,10 @@
 // Merkle path leads to its window's root, for the window's size), and the
 // anchors (each is an Anchored log of the window on chain; only with an RPC
 // backend). It checks records the same way (the record's id recomputed from
-// its canonical JSON; an inspection report's EIP-712 signature recovered),
+// the record as shown: the SHA-256 of its RFC 8785 form with its schema
+// version, or for a record from before schema versions the legacy id of its
+// re-encoding, see ledger.StoredRecord; an inspection report's EIP-712
+// signature recovered),
 // and then re-evaluates every claim from the receipt's own events and
 // records, comparing the verdict, reason and evidence with the node's.
 //
@@ -130,6 +133,7 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum/common"
@@ -165,9 +169,9 @@ const (
 // its leaves), and what its lot records do not commit to.
 func (r *Receipt) Limits() []string {
 	if r.Version < 3 {
-		return Limits(r.Version)
+		return append(Limits(r.Version), r.legacyRecordLimits()...)
 	}
-	var lim []string
+	lim := r.legacyRecordLimits()
 	bare := false
 	used := map[int]bool{} // windows of events and records (not only of the state)
 	for _, e := range r.Events {
@@ -189,6 +193,21 @@ func (r *Receipt) Limits() []string {
 		lim = append(lim, "for events and records in windows of bare leaves: "+limitBinding+" and "+limitContent)
 	}
 	return lim
+}
+
+// limitLegacyIDs is what a record without a schema version
+// (ledger.RecordSchema) cannot prove to a verifier of another version.
+const limitLegacyIDs = "records without a schema version (recorded before ids were RFC 8785 hashes of the stored record) " +
+	"are checked against this trustline version's record types: a verifier of another version may compute other ids"
+
+// legacyRecordLimits states limitLegacyIDs when a record has a legacy id.
+func (r *Receipt) legacyRecordLimits() []string {
+	for _, rec := range r.Records {
+		if !strings.Contains(rec.RecordID, "&schema=") {
+			return []string{limitLegacyIDs}
+		}
+	}
+	return nil
 }
 
 // Version is the receipt format this package writes when the node gives
@@ -269,7 +288,9 @@ type Event struct {
 // Record is one anchored ledger record and its place in a window.
 type Record struct {
 	Type ledger.RecordKind `json:"type"`
-	// Record is the record's JSON; its canonical form hashes to RecordID.
+	// Record is the record's JSON: its RFC 8785 form hashes to RecordID
+	// when it has a schema version, its legacy re-encoding otherwise
+	// (ledger.StoredRecord).
 	Record    json.RawMessage `json:"record"`
 	RecordID  string          `json:"recordId"`
 	TxID      string          `json:"txId"`

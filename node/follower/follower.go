@@ -400,7 +400,7 @@ func (f *Follower) decode(b Block) decoded {
 			d.skipped++
 			continue
 		}
-		d.txs = append(d.txs, index.Tx{Pos: pos, Event: ev, Prepared: index.Prepare(ev)})
+		d.txs = append(d.txs, index.Tx{Pos: pos, Event: ev, Prepared: index.PreparePayload(ev, t.Event.Payload)})
 	}
 	return d
 }

@@ -26,8 +26,8 @@ type ClaimEvidence struct {
 	// service_within claims were judged on (service.go).
 	ServiceEvents []json.RawMessage
 	// Records are the product, the lot, the upstream lots, the inspection
-	// reports, their signers and the claims, as stored (so their record ids
-	// are the anchored ones), each once. Without claims, the lot's record
+	// reports, their signers and the claims, as anchored (the bytes their
+	// ids hash, table A), each once. Without claims, the lot's record
 	// alone: a receipt proves the lot's events complete against it.
 	Records []ledger.Record
 }
@@ -45,7 +45,7 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 		return ce, notFound("lot %s", ce.Lot)
 	}
 	lotOnly := func() (ClaimEvidence, error) {
-		r, err := ledger.NewRecord(ledger.RecordLot, &l)
+		r, err := anchoredRecord(snap, ledger.RecordLot, &l)
 		ce.Records = []ledger.Record{r}
 		return ce, err
 	}
@@ -80,7 +80,7 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 
 	seen := map[string]bool{}
 	add := func(k ledger.RecordKind, v any) error {
-		r, err := ledger.NewRecord(k, v)
+		r, err := anchoredRecord(snap, k, v)
 		if err != nil || seen[r.ID] {
 			return err
 		}

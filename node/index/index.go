@@ -41,6 +41,7 @@
 //	k {sscc}                              → ledger.LogisticUnit
 //	g roles | g proposal {id}             → ledger.Roles, ledger.RoleProposal
 //	b, n, f                               → where each EPCIS event was recorded, lot records by block (blocks.go)
+//	A {kind} {key}                        → anchored records as recorded (records.go)
 //	E, R                                  → EPCIS query interface: events by field value, by record time (epcisquery.go)
 //	G, H                                  → location master data and its hierarchy (locations.go)
 //	J                                     → node-local records: named queries, subscriptions, scan counts; excluded from Digest (local.go)
@@ -87,7 +88,8 @@ var ErrClosed = errors.New("index: closed")
 //	3: b values carry the content hash of bound leaves (ledger.Leaf)
 //	4: f, the lot records by block, for the anchored state (ledger.StateLeaf)
 //	5: the EPCIS query tables E and R (epcisquery.go), location master data G and H (locations.go)
-const Layout = 5
+//	6: anchored records kept as recorded, A (records.go); ids of records with a schema version by RFC 8785 (ledger.StoredRecord)
+const Layout = 6
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

@@ -18,7 +18,10 @@ type Prepared struct {
 	epcis  []preparedEPCIS
 	leaves []preparedLeaf // EPCIS events, then records
 	lots   []preparedLot  // the lot records, in payload order
-	err    error
+	// records are the anchored records, in payload order (ledger.Event.Records).
+	records []ledger.Record
+	payload []byte // the payload ev was decoded from, if given
+	err     error
 }
 
 type preparedEPCIS struct {
@@ -39,8 +42,16 @@ type preparedLot struct {
 
 // Prepare prepares ev for Tx.Prepared. Errors are kept for the apply,
 // which rejects the payload with an *ApplyError as it would unprepared.
-func Prepare(ev *ledger.Event) *Prepared {
-	p := &Prepared{epcis: make([]preparedEPCIS, len(ev.EPCIS))}
+// The anchored records' ids are those of ev's values encoded (ledger.Event.Records):
+// a follower, which has the payload ev was decoded from, uses PreparePayload.
+func Prepare(ev *ledger.Event) *Prepared { return PreparePayload(ev, nil) }
+
+// PreparePayload is Prepare for ev decoded from payload: the anchored
+// records are taken, and their ids computed, from the payload's bytes
+// (ledger.PayloadRecords), so that the index stores and anchors them as
+// recorded, whatever this version's record types drop or reorder.
+func PreparePayload(ev *ledger.Event, payload []byte) *Prepared {
+	p := &Prepared{epcis: make([]preparedEPCIS, len(ev.EPCIS)), payload: payload}
 	p.err = p.prepare(ev)
 	return p
 }
@@ -65,10 +76,21 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 	}
 	// The records claims rest on are leaves too (ledger.Record), so that a
 	// receipt proves them as it proves events.
-	recs, err := ev.Records()
+	var recs []ledger.Record
+	var err error
+	if p.payload != nil {
+		recs, err = ledger.PayloadRecords(p.payload)
+		if n := len(ev.Products) + len(ev.Lots) + len(ev.LabSigners) + len(ev.Inspections) + len(ev.Claims); err == nil && len(recs) != n {
+			err = fmt.Errorf("the payload has %d anchored records, its decoded event %d", len(recs), n)
+		}
+		p.payload = nil
+	} else {
+		recs, err = ev.Records()
+	}
 	if err != nil {
 		return err
 	}
+	p.records = recs
 	lot := 0
 	for _, r := range recs {
 		if err := p.leaf(r.ID, r.JSON); err != nil {
@@ -108,6 +130,9 @@ func applyTx(w writer, pos Position, ev *ledger.Event, p *Prepared) error {
 		return &ApplyError{Pos: pos, Err: err}
 	}
 	if err := applyPositions(w, pos, p); err != nil { // blocks.go
+		return &ApplyError{Pos: pos, Err: err}
+	}
+	if err := applyRecords(w, ev, p); err != nil { // records.go
 		return &ApplyError{Pos: pos, Err: err}
 	}
 	return nil
