@@ -25,7 +25,9 @@ import (
 	"github.com/ethereum/go-ethereum/rpc"
 
 	"github.com/trustline/trustline/ethanchor"
-	"github.com/trustline/trustline/gs1"
+	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/internal/cli/clitest"
+	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
 	"github.com/trustline/trustline/node/follower"
@@ -108,55 +110,54 @@ func mustVerify(ctx context.Context, t *testing.T, r *receipt.Receipt, opts rece
 }
 
 // TestIntegrationNodeAnchorsAndServesReceipts runs a node with anchoring
-// on the real testnet and its geth --dev: a lot's events are anchored by
-// the node's own loop, its ?format=receipt verifies online, and flipping a
-// byte of an event, a path or an anchor reference makes Verify fail naming
-// that part.
+// on the real testnet and its geth --dev, through the demo story (internal/demo):
+// lot B's receipt (the recalled lot, with its claims' evidence and the
+// ingredient lot's events) verifies complete and current online, also with
+// `trustline verify --eth-rpc`; the same receipt without its recall event
+// fails (exit 3, naming it), as does flipping a byte of an event, a path or
+// an anchor reference, naming that part; and once a further event on the lot
+// is anchored, the older receipt is reported as not current.
 func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	n := testkit.Network(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 
+	// Every block is anchored (no FirstBlock): the demo's products may be
+	// registered by an earlier run on this network, and lot B's receipt
+	// proves its product record too.
 	dc := newDevChain(ctx, t, n)
-	eth, contract, deployBlock, keyFile, first := dc.eth, dc.contract, dc.deployBlock, dc.keyFile, dc.first
+	eth, contract, deployBlock, keyFile := dc.eth, dc.contract, dc.deployBlock, dc.keyFile
 
-	// A lot with two events (commissioning, shipping) among others.
-	body := fmt.Sprintf("09%011d", time.Now().UnixNano()/1000%1e11)
-	d, err := gs1.CheckDigit(body)
+	key, err := crypto.GenerateKey()
 	if err != nil {
 		t.Fatal(err)
 	}
-	gtin := body + strconv.Itoa(d)
-	run := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
-	testkit.Submit(t, testnet.Brand, "Product:RegisterProduct", mustJSON(t, ledger.ProductRequest{
-		GTIN: gtin, Name: "Apples", Brand: "Acme", Category: "fruit", TempMinC: 0, TempMaxC: 8, ShelfLifeDays: 30}))
-	now := time.Now().UTC()
-	var lot ledger.LotSummary
-	for i := range 3 {
-		res, _ := testkit.Submit(t, testnet.Supplier, "Batch:CreateBatch", mustJSON(t, ledger.BatchRequest{
-			GTIN: gtin, Lot: fmt.Sprintf("%s-%d", run, i), Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, Producer: "9506000134376",
-			Place:      ledger.Place{Geo: &ledger.Geo{Latitude: 41.9, Longitude: 12.5}, Address: &ledger.Address{City: "Roma", Country: "IT"}},
-			ProducedAt: now.Add(-time.Hour).Format(time.RFC3339), Expiry: now.Add(240 * time.Hour).Format(time.RFC3339),
-			FarmingPractice: "organic",
-		}))
-		if i == 0 {
-			if err := json.Unmarshal(res, &lot); err != nil {
-				t.Fatal(err)
+	sc, err := demo.New(time.Now(), fmt.Sprintf("R%d", time.Now().UnixNano()%1e8), demo.KeySigner{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sc.Steps {
+		if len(s.IfMissing) > 0 {
+			res, err := testkit.Contract(t, s.Org).EvaluateTransaction(s.IfMissing[0], s.IfMissing[1:]...)
+			if err == nil && (s.DoneWhen == "" || strings.Contains(string(res), s.DoneWhen)) {
+				continue
 			}
 		}
+		testkit.Submit(t, s.Org, s.Fn, s.Args...)
 	}
-	testkit.Submit(t, testnet.Supplier, "Custody:Ship", mustJSON(t, ledger.ShipRequest{
-		Lot: lot.ID, To: testnet.MSPID(testnet.Logistics), Destination: "https://id.gs1.org/414/9506000134383"}))
-	// The brand recalls it: the receipt must show the recall, or fail.
-	testkit.Submit(t, testnet.Brand, "Product:Recall", lot.ID, "Listeria monocytogenes", ledger.RecallClassI)
+	link, err := digitallink.Parse(sc.BreachedLot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gtin, lotNumber := link.GTIN, link.Lot
 
-	p, err := n.ClientConfig(testnet.Supplier, false)
+	p, err := n.ClientConfig(testnet.Brand, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Anchoring: &node.AnchoringConfig{
 		Enabled: true, RPCURL: n.GethURL(), Contract: contract.Hex(), DeployBlock: deployBlock,
-		KeyFile: keyFile, Blocks: 2, Interval: "1s", FirstBlock: first,
+		KeyFile: keyFile, Blocks: 2, Interval: "1s",
 	}}
 	nd, err := node.Open(ctx, cfg, &node.Options{
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -175,7 +176,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		}
 	}()
 
-	url := "http://" + nd.Addr().String() + "/01/" + gtin + "/10/" + lot.Lot + "?format=receipt"
+	url := "http://" + nd.Addr().String() + "/01/" + gtin + "/10/" + lotNumber + "?format=receipt"
 	var data []byte
 	t0 := time.Now()
 	for {
@@ -197,31 +198,60 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("receipt after %s: %d events in %d windows, %d bytes", time.Since(t0).Round(time.Millisecond), len(r.Events), len(r.Windows), len(data))
-	if len(r.Events) < 3 {
-		t.Errorf("receipt of %d events, want the lot's 3", len(r.Events))
-	}
+	t.Logf("lot B receipt after %s: %d events, %d records, %d claims in %d windows, %d bytes",
+		time.Since(t0).Round(time.Millisecond), len(r.Events), len(r.Records), len(r.Claims), len(r.Windows), len(data))
 	vopts := receipt.Options{Backend: eth, Anchor: ethanchor.Options{PollInterval: 200 * time.Millisecond}}
-	rep, err := receipt.Verify(ctx, r, vopts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rep := mustVerify(ctx, t, r, vopts, "lot B's receipt")
 	for _, v := range append(rep.Verdicts, rep.Records...) {
 		if !v.OK() || !v.OnChain || !v.Bound {
 			t.Errorf("%s%s: on chain %v, bound %v, %v", v.EventID, v.RecordID, v.OnChain, v.Bound, v.Failures)
 		}
 	}
-	// Complete: the lot's record (created, shipped, recalled) commits to
-	// its three events, and the receipt shows them all.
-	if !rep.OK() || r.Version != receipt.Version || len(rep.Lots) != 1 || !rep.Lots[0].OK() || !rep.Lots[0].Chained || rep.Lots[0].Events != 3 {
-		t.Errorf("version %d receipt, OK %v, lots %+v: want version %d, lot complete with 3 events", r.Version, rep.OK(), rep.Lots, receipt.Version)
+	// Records are anchored by their RFC 8785 ids with the schema version.
+	for _, rec := range r.Records {
+		if !strings.HasSuffix(rec.RecordID, "&schema="+strconv.Itoa(ledger.RecordSchema)) {
+			t.Errorf("%s record %s has no schema version", rec.Type, rec.RecordID)
+		}
 	}
+	// Complete: lot B's record (made, shipped, received with the breach,
+	// recalled) commits to its events, and the receipt shows them all.
+	lotB := func(rep *receipt.Report) *receipt.LotVerdict {
+		for i := range rep.Lots {
+			if rep.Lots[i].Lot == sc.BreachedLot {
+				return &rep.Lots[i]
+			}
+		}
+		t.Fatalf("no verdict on lot B among %+v", rep.Lots)
+		return nil
+	}
+	lv := lotB(rep)
+	if r.Version != receipt.Version || !lv.OK() || !lv.Chained || lv.Events < 4 {
+		t.Errorf("version %d receipt, lot B %+v: want version %d, lot B complete with its 4 or more events", r.Version, lv, receipt.Version)
+	}
+	events := lv.Events
 	// Fresh (format 4): the anchored state of the newest window names the
 	// lot record shown as the lot's latest.
-	if st := rep.State; st == nil || !st.OK() || !slices.Contains(st.Fresh, lot.ID) || st.Block != rep.Currency.Block {
-		t.Errorf("state verdict %+v, want lot %s proven the latest as of block %d", st, lot.ID, rep.Currency.Block)
+	if st := rep.State; st == nil || !st.OK() || !slices.Contains(st.Fresh, sc.BreachedLot) || st.Block != rep.Currency.Block {
+		t.Errorf("state verdict %+v, want lot B proven the latest as of block %d", st, rep.Currency.Block)
+	}
+	// The command says so, online.
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lot-b.json")
+	if err := os.WriteFile(file, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := clitest.Run(t, "", "verify", file, "--eth-rpc", n.GethURL()); res.Code != 0 ||
+		!strings.Contains(res.Stdout, fmt.Sprintf("✓ lot %s: all %d events shown, in ledger order", sc.BreachedLot, events)) ||
+		!strings.Contains(res.Stdout, "complete as of ledger block") || !strings.Contains(res.Stdout, "✓ current: no window anchored after it") {
+		t.Errorf("verify lot B --eth-rpc: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
 
+	// The events of the receipt recorded by another transaction than the
+	// first's, for swapping txIds.
+	other := 1
+	for other < len(r.Events) && r.Events[other].TxID == r.Events[0].TxID {
+		other++
+	}
 	for _, tc := range []struct {
 		name   string
 		tamper func(r *receipt.Receipt)
@@ -240,7 +270,7 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		}, receipt.PartPath},
 		{"anchor tx hash byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].TxHash[5] ^= 1 }, receipt.PartAnchor},
 		{"anchor block byte", func(r *receipt.Receipt) { r.Windows[r.Events[0].Window].Anchors[0].BlockHash[0] ^= 1 }, receipt.PartAnchor},
-		{"txId swapped", func(r *receipt.Receipt) { r.Events[0].TxID = r.Events[1].TxID }, receipt.PartPath},
+		{"txId swapped", func(r *receipt.Receipt) { r.Events[0].TxID = r.Events[other].TxID }, receipt.PartPath},
 		{"certificationInfo added", func(r *receipt.Receipt) {
 			r.Events[0].Event = append(r.Events[0].Event[:len(r.Events[0].Event)-1:len(r.Events[0].Event)-1], []byte(`,"certificationInfo":"https://forged.example/cert.pdf"}`)...)
 		}, receipt.PartPath},
@@ -280,12 +310,29 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr.Events = slices.DeleteFunc(tr.Events, func(e receipt.Event) bool { return strings.Contains(string(e.Event), `"recalled"`) })
+		if len(tr.Events) != len(r.Events)-1 {
+			t.Fatalf("removed %d events, want the recall", len(r.Events)-len(tr.Events))
+		}
 		rep, err := receipt.Verify(ctx, tr, vopts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.OK() || len(rep.Lots) != 1 || rep.Lots[0].OK() || !strings.Contains(rep.Lots[0].Failures[0].Error(), "2 of 3 events shown; missing its recall event") {
-			t.Errorf("receipt without its recall: OK %v, lots %+v", rep.OK(), rep.Lots)
+		want := fmt.Sprintf("%d of %d events shown; missing its recall event", events-1, events)
+		if lv := lotB(rep); rep.OK() || lv.OK() || !strings.Contains(lv.Failures[0].Error(), want) {
+			t.Errorf("receipt without its recall: OK %v, lot B %+v", rep.OK(), lv)
+		}
+		b, err := tr.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := filepath.Join(dir, "lot-b-without-recall.json")
+		if err := os.WriteFile(file, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"verify", file}, {"verify", file, "--eth-rpc", n.GethURL()}} {
+			if res := clitest.Run(t, "", args...); res.Code != 3 || !strings.Contains(res.Stdout, "✗ lot "+sc.BreachedLot+": events incomplete") || !strings.Contains(res.Stdout, want) {
+				t.Errorf("%v: exit %d\n%s%s", args, res.Code, res.Stdout, res.Stderr)
+			}
 		}
 	})
 
@@ -294,7 +341,9 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if c := rep.Currency; !c.Current() || c.Time == nil {
 		t.Errorf("fresh receipt: currency %+v, want current with its anchor's time", c)
 	}
-	testkit.Submit(t, testnet.Logistics, "Custody:Receive", mustJSON(t, ledger.ReceiveRequest{Lot: lot.ID}))
+	// The store's cold room logs lot B again, after the recall.
+	testkit.Submit(t, testnet.Brand, "Custody:RecordReadings", mustJSON(t, ledger.ReadingsRequest{Lot: sc.BreachedLot, Readings: []ledger.Reading{
+		{Time: time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), Device: "urn:tl:logger:store-coldroom", TemperatureC: ptr(4.7)}}}))
 	for {
 		resp, err := http.Get(url)
 		if err != nil {
@@ -303,9 +352,9 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		fresh, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if nr, err := receipt.Parse(fresh); resp.StatusCode == http.StatusOK && err == nil && len(nr.Events) > len(r.Events) {
-			nrep := mustVerify(ctx, t, nr, vopts, "receipt after the receive")
-			if !nrep.Currency.Current() || len(nrep.Lots) != 1 || nrep.Lots[0].Events != 4 || !nrep.State.OK() || !slices.Contains(nrep.State.Fresh, lot.ID) {
-				t.Errorf("new receipt: currency %+v, lots %+v, state %+v: want current, 4 events, the record proven the latest", nrep.Currency, nrep.Lots, nrep.State)
+			nrep := mustVerify(ctx, t, nr, vopts, "receipt after the readings")
+			if lv := lotB(nrep); !nrep.Currency.Current() || lv.Events != events+1 || !nrep.State.OK() || !slices.Contains(nrep.State.Fresh, sc.BreachedLot) {
+				t.Errorf("new receipt: currency %+v, lot B %+v, state %+v: want current, %d events, the record proven the latest", nrep.Currency, lv, nrep.State, events+1)
 			}
 			// Stale, offline: the older receipt's lot record and events
 			// (complete as of that record) under the newer window's state.
@@ -314,13 +363,13 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if srep.OK() || srep.State.OK() || !strings.Contains(srep.State.Failures[0].Error(), "is stale: as of ledger block") || !srep.Lots[0].OK() {
+			if srep.OK() || srep.State.OK() || !strings.Contains(srep.State.Failures[0].Error(), "is stale: as of ledger block") || !lotB(srep).OK() {
 				t.Errorf("older record under the newer state, offline: OK %v, lots %+v, state %+v: want complete but stale", srep.OK(), srep.Lots, srep.State)
 			}
 			break
 		}
 		if ctx.Err() != nil {
-			t.Fatalf("no receipt with the received event: %d %s", resp.StatusCode, fresh)
+			t.Fatalf("no receipt with the readings event: %d %s", resp.StatusCode, fresh)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
@@ -331,7 +380,12 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if c := old.Currency; c.Current() || len(c.Newer) == 0 {
 		t.Errorf("older receipt after a later anchor: currency %+v, want not current", c)
 	}
+	if res := clitest.Run(t, "", "verify", file, "--eth-rpc", n.GethURL()); !strings.Contains(res.Stdout, "⚠ NOT CURRENT:") {
+		t.Errorf("verify the older receipt --eth-rpc: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
+	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 // staleReceipt is newer with older's events and lot record (the lot as it
 // was) in place of its own: what a node hiding the latest event would
