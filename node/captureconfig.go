@@ -27,7 +27,7 @@ type capturer struct {
 	log *slog.Logger
 }
 
-func openCapture(ctx context.Context, c *capture.Config, peer client.Config, log *slog.Logger) (*capturer, error) {
+func openCapture(ctx context.Context, c *capture.Config, peer client.Config, member http.Handler, log *slog.Logger) (*capturer, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -51,7 +51,7 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, log
 		return nil, err
 	}
 	svc := capture.NewService(cl, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
-	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst})
+	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member})
 	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
 	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil
 }

@@ -32,6 +32,7 @@ peer:
 `, client.Config{MSPID: "SupplierMSP", GatewayAddress: "127.0.0.1:7051", TLSServerName: "localhost",
 			TLSCACert: "ca.crt", CertPath: "cert.pem", KeyPath: "priv_sk", Channel: "trustline", Chaincode: "trustline"}, ""},
 		{"no gateway", "dataDir: d\npeer:\n  channel: trustline\n", client.Config{}, "peer.gatewayAddress"},
+		{"reports on the public listener", "dataDir: d\nreports: true\npeer:\n  gatewayAddress: a:1\n  channel: c\n", client.Config{}, "reports: true (capture.clients)"},
 		{"unknown field", "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n  gateway: x\n", client.Config{}, `unknown field "gateway"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -51,10 +51,10 @@ type Config struct {
 	BaseURL   string           `json:"baseURL"`
 	Peer      client.Config    `json:"peer"`
 	Anchoring *AnchoringConfig `json:"anchoring,omitempty"`
-	// Reports serves the reports for regulators (FSMA 204, KDE
-	// completeness, EU 178, expiring) under /reports/. Off by default: the
-	// node has no member authentication yet, so turn it on only where
-	// members alone reach the node's listener.
+	// Reports is refused (Validate): the reports for regulators, the
+	// recall scope and notices are member records, served on the capture
+	// listener to the clients whose entry says reports: true
+	// (capture.Client), never on the public listener.
 	Reports bool `json:"reports,omitempty"`
 	// Members are the consortium's display names by MSP id, as their org
 	// cards give them ({"SupplierMSP": "Hofmann Hof & Molkerei"}), for the
@@ -70,7 +70,8 @@ type Config struct {
 	Capture *capture.Config `json:"capture,omitempty"`
 	// Subscriptions runs EPCIS query subscriptions (webhooks to the
 	// subscriber's URL) and WebSocket streams under
-	// /queries/{name}/subscriptions. Off by default, like Reports: the
+	// /queries/{name}/subscriptions; they deliver recalls with their
+	// notices (package recallnotice). Off by default: the
 	// public listener has no member authentication yet, and anyone who can
 	// subscribe can make the node send requests to any address it reaches.
 	Subscriptions bool `json:"subscriptions,omitempty"`
@@ -109,6 +110,8 @@ func (c Config) Validate() error {
 		return &ConfigError{"peer.gatewayAddress", "required"}
 	case c.Peer.Channel == "":
 		return &ConfigError{"peer.channel", "required"}
+	case c.Reports:
+		return &ConfigError{"reports", "the public listener serves no member records: they are on the capture listener, to the clients with reports: true (capture.clients)"}
 	}
 	return c.Anchoring.validate()
 }
@@ -137,9 +140,7 @@ type Node struct {
 	anc  *anchorer    // nil: anchoring disabled (anchorwire.go)
 	capt *capturer    // nil: capture disabled (captureconfig.go)
 	desk *serviceDesk // nil: no service desk (serviceconfig.go)
-	// notifier publishes recall notices to /recall/notices.
-	notifier *recallnotice.Notifier
-	subs     *subscription.Manager
+	subs *subscription.Manager
 	// scans counts the consumer pages served (package scans), in the
 	// index's node-local keyspace.
 	scans *scans.Counter
@@ -208,21 +209,14 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		idx.Close()
 		return nil, err
 	}
-	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, log.With("component", "capture"))
-	if err != nil {
-		anc.close()
-		ln.Close()
-		conn.Close()
-		idx.Close()
-		return nil, err
-	}
 	// Subscriptions deliver from the index's cursor kept in the index:
 	// what a stopped node owed is sent when it runs again.
 	var subs *subscription.Manager
 	if cfg.Subscriptions {
-		subs, err = subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions")})
+		// A recall is delivered with its notice (scope, members concerned).
+		subs, err = subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions"),
+			Document: recallnotice.Document(idx, log.With("component", "recall-notices"))})
 		if err != nil {
-			capt.close()
 			anc.close()
 			ln.Close()
 			conn.Close()
@@ -235,16 +229,14 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		if subs != nil {
 			subs.Close()
 		}
-		capt.close()
 		anc.close()
 		ln.Close()
 		conn.Close()
 		idx.Close()
 		return nil, err
 	}
-	notices := &recallnotice.Stream{}
 	counter := scans.New(idx, &scans.Options{Logger: log.With("component", "scans")})
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Reports: cfg.Reports, Subscriptions: subs, Members: cfg.Members, Notices: notices, Scans: counter}
+	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Subscriptions: subs, Members: cfg.Members, Scans: counter}
 	if len(cfg.Places) > 0 {
 		ao.Locations = web.LocationMap(cfg.Places)
 	}
@@ -256,10 +248,24 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	}
 	h := api.New(idx, &ao)
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(h.CloseStreams) // badge streams never go idle
-	srv.RegisterOnShutdown(notices.Close)
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter, desk: desk,
-		notifier: recallnotice.New(idx, log.With("component", "recall-notices"), notices)}, nil
+	srv.RegisterOnShutdown(h.CloseStreams) // badge and notice streams never go idle
+	// The member records are served on the capture listener only, to its
+	// authenticated clients (api.Server.Member).
+	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, h.Member(), log.With("component", "capture"))
+	if err != nil {
+		if subs != nil {
+			subs.Close()
+		}
+		if desk != nil {
+			desk.close()
+		}
+		anc.close()
+		ln.Close()
+		conn.Close()
+		idx.Close()
+		return nil, err
+	}
+	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter, desk: desk}, nil
 }
 
 // CaptureAddr is the capture listener's address; nil without capture.
@@ -291,7 +297,6 @@ func (n *Node) Run(ctx context.Context) error {
 		defer stop()
 		return n.fol.Run(gctx) // nil once gctx is done
 	})
-	g.Go(func() error { return n.notifier.Run(gctx) })
 	g.Go(func() error {
 		if err := n.scans.Run(gctx); err != nil { // flushes now and then; close flushes the rest
 			n.log.Warn("scan counts", "err", err)

@@ -9,8 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,13 +22,17 @@ import (
 	"github.com/ethereum/go-ethereum/crypto"
 
 	"github.com/trustline/trustline/gs1"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
 	"github.com/trustline/trustline/node/api"
+	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/recallnotice"
+	"github.com/trustline/trustline/node/subscription"
 	"github.com/trustline/trustline/nodeapi"
+	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/report"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
@@ -41,8 +47,12 @@ import (
 // one request and through `trustline recall scope`, reaches both yogurt
 // lots, the jars, the roll cage and the store's stock (custodian, last
 // known location, quantities shipped); every node delivers the recall's
-// notice (scope and members concerned) to its /recall/notices listeners;
-// the consumer pages of lot A's jars
+// notice (scope and members concerned) to its /recall/notices listeners
+// (member records, on the capture listener for a client certificate of
+// the organisation's CA, refused on the public listener), and the
+// logistics provider's and the supplier's nodes deliver the recall with
+// its notice to webhook subscribers of their EPCIS subscriptions (the
+// recalls; the raw milk lot's events); the consumer pages of lot A's jars
 // show the recall banner on every node, and the roll cage's answer names
 // the recalled lot.
 func TestIntegrationRecallScopeDemo(t *testing.T) {
@@ -75,14 +85,31 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 	pack, _ := json.Marshal(ledger.PackRequest{SSCC: sscc, Lots: []string{sc.YogurtLot}})
 	testkit.Submit(t, testnet.Brand, "Custody:Pack", string(pack))
 
-	// A node for each member, each following its own organisation's peer.
-	nodes := map[string]string{}
+	// A node for each member, each following its own organisation's peer,
+	// with subscriptions on and its member records on its capture
+	// listener, for a client "qa" of the organisation's CA.
+	nodes := map[string]string{}   // the public listeners
+	members := map[string]string{} // the capture listeners
+	qa := map[string]*http.Client{}
+	qaFiles := map[string][3]string{} // cert, key, CA
 	for _, org := range testnet.Orgs {
 		p, err := n.ClientConfig(org, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Reports: true}
+		o, err := orgca.Open(filepath.Join(n.Dir(), "crypto", org))
+		if err != nil {
+			t.Fatal(err)
+		}
+		client := "qa-" + strings.ToLower(run)
+		if _, err := o.Enroll(client, orgca.EnrollOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		id := o.Identity("node")
+		cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Subscriptions: true, Capture: &capture.Config{
+			Listen: "127.0.0.1:0", TLSCert: id.TLSCertFile(), TLSKey: id.TLSKeyFile(), ClientCA: o.TLSCAFile(),
+			Clients: []capture.Client{{Name: client + "." + o.Card().Domain, BizSteps: []string{"inspecting"}, Reports: true}},
+		}}
 		nd, err := node.Open(t.Context(), cfg, &node.Options{
 			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 			Follower: &follower.Options{HeightInterval: 200 * time.Millisecond},
@@ -100,6 +127,14 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 			}
 		})
 		nodes[org] = "http://" + nd.Addr().String()
+		members[org] = "https://" + nd.CaptureAddr().String()
+		qid := o.Identity(client)
+		qaFiles[org] = [3]string{qid.TLSCertFile(), qid.TLSKeyFile(), o.TLSCAFile()}
+		hc, err := cmdutil.ClientTLS("--", qid.TLSCertFile(), qid.TLSKeyFile(), o.TLSCAFile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		qa[org] = hc
 	}
 	path := func(link string) string { return strings.TrimPrefix(link, "https://id.gs1.org") }
 	trace := func(base, link string) (*nodeapi.Trace, error) {
@@ -134,14 +169,20 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 		return err == nil && tr.Lot.LogisticUnit != ""
 	})
 
-	// Every node's recall notices, listened to before the recall.
+	// Every node's recall notices, listened to before the recall by its
+	// member client; the public listener refuses them.
 	notices := map[string]chan recallnotice.Notice{}
-	for org, base := range nodes {
+	for org, base := range members {
+		if resp, err := http.Get(nodes[org] + "/recall/notices"); err != nil || resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("%s's node: /recall/notices on the public listener: %v %v", org, resp, err)
+		} else {
+			resp.Body.Close()
+		}
 		ch := make(chan recallnotice.Notice, 4)
 		notices[org] = ch
-		resp, err := http.Get(base + "/recall/notices")
+		resp, err := qa[org].Get(base + "/recall/notices")
 		if err != nil || resp.StatusCode != http.StatusOK {
-			t.Fatalf("%s's node: /recall/notices: %v", org, err)
+			t.Fatalf("%s's node: /recall/notices: %v %v", org, resp, err)
 		}
 		t.Cleanup(func() { resp.Body.Close() })
 		go func() {
@@ -156,6 +197,44 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 				}
 			}
 		}()
+	}
+
+	// Webhook subscribers of two affected members' nodes, through the
+	// EPCIS subscriptions: the logistics provider's ERP follows the recalls
+	// (a named query EQ_disposition=recalled), the supplier's follows its
+	// raw milk lot's events (MATCH_anyEPCClass).
+	const secret = "webhook-secret"
+	hooks := map[string]chan webhookDelivery{testnet.Logistics: make(chan webhookDelivery, 4), testnet.Supplier: make(chan webhookDelivery, 4)}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var d webhookDelivery
+		if r.Header.Get("GS1-Signature") != subscription.Sign(secret, body) || json.Unmarshal(body, &d) != nil {
+			t.Errorf("webhook %s: bad delivery %s", r.URL.Path, body)
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		hooks[strings.TrimPrefix(r.URL.Path, "/")] <- d
+	}))
+	defer hook.Close()
+	for org, query := range map[string]string{
+		testnet.Logistics: `{"EQ_disposition":["recalled"]}`,
+		testnet.Supplier:  `{"MATCH_anyEPCClass":["` + sc.RawMilkLot + `"]}`,
+	} {
+		name := "recall-" + strings.ToLower(run)
+		for _, req := range []struct{ path, body string }{
+			{"/queries", `{"name":"` + name + `","query":` + query + `}`},
+			{"/queries/" + name + "/subscriptions", `{"dest":"` + hook.URL + "/" + org + `","signatureToken":"` + secret + `","stream":true}`},
+		} {
+			resp, err := http.Post(nodes[org]+req.path, "application/json", strings.NewReader(req.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				t.Fatalf("%s's node: POST %s: %d %s", org, req.path, resp.StatusCode, b)
+			}
+		}
 	}
 
 	// The brand recalls the raw milk.
@@ -189,8 +268,33 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 	}
 	t.Logf("every node delivered its recall notice %s after the submit", time.Since(t0).Round(time.Millisecond))
 
-	// The scope, in one request to the brand's node.
-	resp, err := http.Get(nodes[testnet.Brand] + "/recall/scope?lot=" + url.QueryEscape(sc.RawMilkLot))
+	// Each webhook subscriber receives the recall event, signed, with its
+	// notice, through the node's EPCIS subscription.
+	for org, ch := range hooks {
+		select {
+		case d := <-ch:
+			qr := d.EPCISBody.QueryResults
+			if len(qr.ResultsBody.EventList) != 1 || qr.ResultsBody.EventList[0].Disposition != "recalled" || len(qr.Notices) != 1 ||
+				qr.Notices[0].Recall.Lot != sc.RawMilkLot || qr.Notices[0].Recall.EventID != qr.ResultsBody.EventList[0].EventID ||
+				!slices.Contains(qr.Notices[0].Members, testnet.MSPID(org)) {
+				t.Errorf("%s's node: webhook delivery %+v", org, qr)
+			} else {
+				checkDemoScope(t, sc, sscc, qr.Notices[0].Scope)
+			}
+		case <-time.After(60 * time.Second):
+			t.Errorf("%s's node: no webhook delivery of the recall within 60s", org)
+		}
+	}
+	t.Logf("the logistics and supplier nodes delivered the recall to their webhook subscribers %s after the submit", time.Since(t0).Round(time.Millisecond))
+
+	// The scope, in one request to the brand's node's member listener; the
+	// public listener refuses it.
+	if resp, err := http.Get(nodes[testnet.Brand] + "/recall/scope?lot=" + url.QueryEscape(sc.RawMilkLot)); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("/recall/scope on the public listener: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	resp, err := qa[testnet.Brand].Get(members[testnet.Brand] + "/recall/scope?lot=" + url.QueryEscape(sc.RawMilkLot))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -204,7 +308,11 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 
 	// The same through `trustline recall scope`.
 	bin := buildTrustline(t)
-	out, err := exec.Command(bin, "recall", "scope", sc.RawMilkLot, "--node", nodes[testnet.Supplier], "-o", "json").CombinedOutput()
+	cli := func(org string, args ...string) *exec.Cmd {
+		f := qaFiles[org]
+		return exec.Command(bin, append(args, "--node", members[org], "--node-cert", f[0], "--node-key", f[1], "--node-ca", f[2])...)
+	}
+	out, err := cli(testnet.Supplier, "recall", "scope", sc.RawMilkLot, "-o", "json").CombinedOutput()
 	if err != nil {
 		t.Fatalf("trustline recall scope: %v\n%s", err, out)
 	}
@@ -213,7 +321,7 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 		t.Fatalf("trustline recall scope: %v\n%s", err, out)
 	}
 	checkDemoScope(t, sc, sscc, &cliScope)
-	out, _ = exec.Command(bin, "recall", "scope", sc.RawMilkLot, "--node", nodes[testnet.Logistics]).CombinedOutput()
+	out, _ = cli(testnet.Logistics, "recall", "scope", sc.RawMilkLot).CombinedOutput()
 	if !strings.Contains(string(out), "reaches 3 lots, 1 logistic units and 5 serialised units (computed by the node") {
 		t.Errorf("trustline recall scope (table):\n%s", out)
 	}
@@ -248,6 +356,22 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 			t.Errorf("%s's node: the roll cage %s does not name its recalled lot: %+v %v", org, sscc, cage, err)
 		}
 	}
+}
+
+// webhookDelivery is an EPCIS subscription's delivery as a subscriber
+// reads it, with the recall notices.
+type webhookDelivery struct {
+	EPCISBody struct {
+		QueryResults struct {
+			ResultsBody struct {
+				EventList []struct {
+					EventID     string `json:"eventID"`
+					Disposition string `json:"disposition"`
+				} `json:"eventList"`
+			} `json:"resultsBody"`
+			Notices []recallnotice.Notice `json:"tl:recallNotices"`
+		} `json:"queryResults"`
+	} `json:"epcisBody"`
 }
 
 // checkDemoScope checks a recall scope of the demo story's raw milk.

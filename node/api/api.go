@@ -9,9 +9,10 @@
 //	/eventTypes, /epcs, /bizSteps, ...       the REST binding's top-level resources (epcis.go)
 //	/queries, /queries/{name}[/events|/subscriptions]  named queries and subscriptions (queries.go, subscriptions.go)
 //	OPTIONS *, GET / (JSON)                  EPCIS discovery
-//	GET /scans                               scan counts, for members, with the reports (scans.go)
 //	GET /healthz                             index position and lag in blocks, anchoring health
 //	GET /metrics                             Prometheus metrics
+//	/reports/..., /recall/..., /scans        member records: 401 here, served by Member on the
+//	                                         authenticated capture listener (member.go)
 //
 // The resolver negotiates on Accept: browsers (text/html) get the consumer
 // page, application/json (or no preference) the trace JSON, and
@@ -45,7 +46,6 @@ import (
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/node/index"
-	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/node/scans"
 	"github.com/trustline/trustline/node/subscription"
 	"github.com/trustline/trustline/node/web"
@@ -76,13 +76,6 @@ type Options struct {
 	// Anchoring reports the anchoring loop's status for /healthz and
 	// /metrics; nil means the node does not anchor.
 	Anchoring func() anchoring.Status
-	// Reports serves the reports for regulators under /reports/
-	// (reports.go). Off by default: the node has no member authentication
-	// yet, so whoever reaches the node would read them.
-	Reports bool
-	// Notices are the recall notices the node publishes, served to members
-	// at /recall/notices with the reports (recall.go); nil: not served.
-	Notices *recallnotice.Stream
 	// Now is the clock of the days to expiry the traces and pages show
 	// (expiry.go); nil means time.Now.
 	Now func() time.Time
@@ -96,8 +89,8 @@ type Options struct {
 	// Subscriptions runs the EPCIS query subscriptions and WebSocket
 	// streams (subscriptions.go); nil means the node offers none (501).
 	Subscriptions *subscription.Manager
-	// Scans counts the consumer pages served, and serves the counts with
-	// the reports at /scans (scans.go); nil: no counting.
+	// Scans counts the consumer pages served, and serves the counts on
+	// the member surface at /scans (scans.go, member.go); nil: no counting.
 	Scans *scans.Counter
 	// RenderCache bounds the bytes of rendered consumer pages the node
 	// keeps (pagecache.go); 0 means 64 MiB, a negative value none.
@@ -177,16 +170,10 @@ func New(idx *index.Index, opts *Options) *Server {
 	s.mux.Handle(web.ScriptPath, s.route("script", s.script)) // script.go
 	s.mux.Handle("/qr/", s.route("qr", s.qr))
 	s.mux.Handle("/badge/", s.route("badge", s.badge))
-	if o.Reports {
-		s.mux.Handle("/reports/", s.route("reports", s.reports))
-		s.mux.Handle("/recall/scope", s.route("recall-scope", s.recallScope)) // recall.go
-		if o.Notices != nil {
-			s.mux.Handle("/recall/notices", s.route("recall-notices", s.recallNotices))
-		}
-		if o.Scans != nil {
-			s.mux.Handle("/scans", s.route("scans", s.scans)) // scans.go
-		}
-	}
+	// Member records are on the member surface only (member.go).
+	s.mux.Handle("/reports/", s.route("reports", s.memberOnly))
+	s.mux.Handle("/recall/", s.route("recall", s.memberOnly))
+	s.mux.Handle("/scans", s.route("scans", s.memberOnly))
 	s.mux.Handle("/metrics", s.route("metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP))
 	s.mux.Handle("/", s.route("resolver", s.resolve))
 	return s

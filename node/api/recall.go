@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/recallnotice"
 	"github.com/trustline/trustline/report"
 )
 
@@ -17,7 +19,7 @@ import (
 // lot reaches (report.RecallScope: downstream lots, logistic units,
 // serialised units, custodians, shipments), computed from the index in
 // one request, as `trustline recall scope` shows it. It is a member's
-// record, served with the reports (Options.Reports).
+// record, on the member surface with the reports (member.go).
 //
 // The scope is derived from the index alone, so it is cached as the
 // traces are (cache.go): its entity tag is the digest of the body and is
@@ -103,10 +105,20 @@ func (s *Server) logisticUnit(sscc string) (LogisticUnitView, error) {
 
 // recallNotices streams the node's recall notices (package recallnotice)
 // as server-sent events, one "recall" event per recall the node's index
-// records while the stream is open, with a comment line every 15 s.
+// records while the stream is open, with a comment line every 15 s. The
+// notices come from the subscriptions' feed (recallnotice.Stream), as the
+// webhooks' do: one delivery mechanism.
 func (s *Server) recallNotices(w http.ResponseWriter, r *http.Request) {
-	ch, cancel := s.opts.Notices.Subscribe()
+	// Recalls recorded once the headers are sent are the listener's.
+	from, err := s.idx.FeedEnd()
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
+	notices := make(chan recallnotice.Notice)
+	ended := make(chan error, 1)
 	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
@@ -115,22 +127,34 @@ func (s *Server) recallNotices(w http.ResponseWriter, r *http.Request) {
 	if _, err := fmt.Fprint(w, ": recall notices\n\n"); err != nil || rc.Flush() != nil {
 		return
 	}
+	go func() {
+		ended <- recallnotice.Stream(ctx, s.idx, from, s.log, func(n recallnotice.Notice) error {
+			select {
+			case notices <- n:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+	}()
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
 	for {
 		select {
-		case <-r.Context().Done():
+		case <-ctx.Done():
 			return
 		case <-s.badges.done:
+			return
+		case err := <-ended:
+			if ctx.Err() == nil {
+				s.log.Error("recall notices", "err", err)
+			}
 			return
 		case <-ping.C:
 			if _, err := fmt.Fprint(w, ": ping\n\n"); err != nil || rc.Flush() != nil {
 				return
 			}
-		case n, ok := <-ch:
-			if !ok {
-				return
-			}
+		case n := <-notices:
 			data, err := json.Marshal(n)
 			if err != nil {
 				s.log.Error("recall notice", "err", err)

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -39,12 +38,12 @@ func get(h http.Handler, path string, hdr ...string) *httptest.ResponseRecorder 
 // TestRecallScopeAPI: /recall/scope of the demo story's raw milk reaches
 // both yogurt lots, lot A's five jars, the store that holds them and
 // every shipment; a revalidation is a 304 from the tag cache; bad requests
-// are 400 problems that say what is wrong, an unknown lot 404; without
-// Options.Reports the route is not served.
+// are 400 problems that say what is wrong, an unknown lot 404; it is on
+// the member surface: the public handler answers it 401.
 func TestRecallScopeAPI(t *testing.T) {
 	idx := indextest.Demo(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	on := New(idx, &Options{Reports: true, Logger: log})
+	on := New(idx, &Options{Logger: log}).Member()
 	off := New(idx, &Options{Logger: log})
 
 	w := get(on, "/recall/scope?lot="+url.QueryEscape(demoMilk))
@@ -95,8 +94,8 @@ func TestRecallScopeAPI(t *testing.T) {
 			t.Errorf("GET /recall/scope%s: %d %s, want %d problem with %q", tt.query, w.Code, w.Body.String(), tt.code, tt.want)
 		}
 	}
-	if w := get(off, "/recall/scope?lot="+url.QueryEscape(demoMilk)); w.Code == http.StatusOK {
-		t.Errorf("recall scope served without Options.Reports: %d", w.Code)
+	if w := get(off, "/recall/scope?lot="+url.QueryEscape(demoMilk)); w.Code != http.StatusUnauthorized {
+		t.Errorf("recall scope on the public handler: %d", w.Code)
 	}
 }
 
@@ -160,31 +159,25 @@ func TestLogisticUnitRecalled(t *testing.T) {
 	}
 }
 
-// TestRecallNotices: /recall/notices streams each published notice as a
-// server-sent "recall" event; it is served with the reports only.
+// TestRecallNotices: /recall/notices streams the notice of each recall
+// the index records while the stream is open (the demo story's recall of
+// lot B, with its scope and position) as a server-sent "recall" event;
+// it is on the member surface: the public handler answers it 401.
 func TestRecallNotices(t *testing.T) {
-	idx := indextest.Demo(t)
-	stream := &recallnotice.Stream{}
+	steps := indextest.DemoSteps(t)
+	idx := indextest.Empty(t)
+	last := len(steps) - 1 // Product:Recall of lot B
+	indextest.ApplyBlocks(t, idx, steps[:last]...)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := httptest.NewServer(New(idx, &Options{Reports: true, Notices: stream, Logger: log}))
+	srv := httptest.NewServer(New(idx, &Options{Logger: log}).Member())
 	defer srv.Close()
-	defer stream.Close() // ends the stream's handler
 	resp, err := http.Get(srv.URL + "/recall/notices")
 	if err != nil || resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
 		t.Fatalf("/recall/notices: %v %v", resp, err)
 	}
 	defer resp.Body.Close()
-	nt, err := recallnotice.Build(context.Background(), idx, "04260123450021", "YG-F1-B")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		// The handler subscribes before it answers: publish until read.
-		for range 50 {
-			stream.Publish(context.Background(), *nt)
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
+	// The handler took its place in the feed before it answered.
+	indextest.ApplyBlocks(t, idx, steps[last])
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var event string
@@ -194,14 +187,15 @@ func TestRecallNotices(t *testing.T) {
 		}
 		if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
 			var got recallnotice.Notice
-			if err := json.Unmarshal([]byte(data), &got); err != nil || event != "recall" || got.Recall.Lot != demoYogurtB || got.Scope == nil {
+			if err := json.Unmarshal([]byte(data), &got); err != nil || event != "recall" || got.Recall.Lot != demoYogurtB || got.Scope == nil ||
+				got.Position.Block != steps[last].Block {
 				t.Errorf("event %q: %s (%v)", event, data, err)
 			}
 			break
 		}
 	}
-	off := New(idx, &Options{Notices: stream, Logger: log})
-	if w := get(off, "/recall/notices"); w.Code == http.StatusOK {
-		t.Errorf("notices served without Options.Reports: %d", w.Code)
+	off := New(idx, &Options{Logger: log})
+	if w := get(off, "/recall/notices"); w.Code != http.StatusUnauthorized {
+		t.Errorf("notices on the public handler: %d", w.Code)
 	}
 }

@@ -23,9 +23,9 @@ import (
 //	/reports/eu178?lot=LINK&member=MSP                   [&format=csv|xlsx|json]
 //	/reports/expiring?within=7d[&asOf=T]                 [&format=csv|xlsx|json]
 //
-// They are served only when Options.Reports is set: the node has no member
-// authentication yet, and these records (who shipped what to whom) are for
-// members and regulators, not for anyone who can reach the consumer pages.
+// They are on the member surface (member.go): these records (who shipped
+// what to whom) are for members and regulators, not for anyone who can
+// reach the consumer pages.
 
 // badReport is a report request the caller got wrong.
 type badReport struct{ msg string }

@@ -14,12 +14,12 @@ import (
 	"github.com/trustline/trustline/node/index/indextest"
 )
 
-// TestReports: with Options.Reports the node serves the reports for
-// regulators from its index; bad requests are 400 problems, unknown lots
-// and reports 404; without it (the default) /reports/ is not served.
+// TestReports: the member surface serves the reports for regulators from
+// the node's index; bad requests are 400 problems, unknown lots and
+// reports 404; the public handler answers /reports/ 401 problem+json.
 func TestReports(t *testing.T) {
 	idx := indextest.Supply(t)
-	on := New(idx, &Options{Reports: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	on := New(idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Member()
 	off := New(idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	lotJ1 := "https://id.gs1.org/01/" + gtinB + "/10/J1"
 	get := func(h http.Handler, path string) *httptest.ResponseRecorder {
@@ -60,8 +60,9 @@ func TestReports(t *testing.T) {
 		t.Errorf("Transformation sheet: %v", rows)
 	}
 	f.Close()
-	if w := get(off, "/reports/fsma204?lot="+lotJ1); w.Code == http.StatusOK {
-		t.Errorf("reports served without Options.Reports: %d %s", w.Code, w.Body.String())
+	if w := get(off, "/reports/fsma204?lot="+lotJ1); w.Code != http.StatusUnauthorized ||
+		w.Header().Get("Content-Type") != "application/problem+json" || !strings.Contains(w.Body.String(), "capture listener") {
+		t.Errorf("reports on the public handler: %d %s", w.Code, w.Body.String())
 	}
 }
 

@@ -19,8 +19,8 @@ import (
 //	GET /scans[?gtin=GTIN][&lot=LINK|LOT][&from=DAY][&to=DAY][&by=gtin,lot,day,lang,country]
 //
 // as a page for a browser, or JSON (?format=json, or Accept: application/json):
-// a scans.Report. The route is served with the reports (Options.Reports):
-// counts are the member's business, not the shoppers'.
+// a scans.Report. The route is on the member surface (member.go): counts
+// are the member's business, not the shoppers'.
 
 // countScan counts a consumer page of l the resolver found and serves.
 func (s *Server) countScan(r *http.Request, l digitallink.Link) {

@@ -49,7 +49,7 @@ func TestScanBurst(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 5, 22, 0, 0, 0, time.UTC).Unix())
 	counter := scans.New(idx, &scans.Options{FlushEvery: time.Hour})
-	s := New(idx, &Options{Reports: true, Scans: counter, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	s := New(idx, &Options{Scans: counter, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now: func() time.Time { return time.Unix(clock.Load(), 0) }})
 
 	type visit struct {
@@ -181,12 +181,18 @@ func TestScanBurst(t *testing.T) {
 	check("after the flush")
 	t.Logf("%d requests, %d scans in %d counts", len(script), total, len(want))
 
-	// The member's views: JSON by lot, the page, the metrics.
+	// The member's views: JSON by lot, the page (the member surface), the
+	// metrics (public).
+	member := s.Member()
 	get := func(target, accept string) (int, string) {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(http.MethodGet, target, nil)
 		r.Header.Set("Accept", accept)
-		s.ServeHTTP(w, r)
+		if strings.HasPrefix(target, "/scans") {
+			member.ServeHTTP(w, r)
+		} else {
+			s.ServeHTTP(w, r)
+		}
 		return w.Code, w.Body.String()
 	}
 	code, body := get("/scans?by=lot&lot=https://id.gs1.org/01/"+gtinB+"/10/J1", "application/json")

@@ -227,7 +227,7 @@ func (s *Server) streamQuery(w http.ResponseWriter, r *http.Request, nq NamedQue
 	s.epcis.addStream(st)
 	defer s.epcis.removeStream(st)
 	err = s.opts.Subscriptions.Stream(ctx, q, func(events []json.RawMessage) error {
-		b, err := json.Marshal(subscription.Document(events, ""))
+		b, err := s.opts.Subscriptions.Render(events, "") // as its webhooks: recall notices included
 		if err != nil {
 			return err
 		}

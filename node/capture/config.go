@@ -18,6 +18,8 @@ import (
 //	  clients:
 //	    - name: erp.supplier.example    # a client certificate's common name
 //	      bizSteps: [commissioning, shipping, receiving]   # omitted: every step
+//	    - name: qa.supplier.example
+//	      reports: true                 # may read /reports/ and /recall/ (the member records)
 //	  maxEvents: 500                    # GS1-EPCIS-Capture-Limit
 //	  maxBytes: 4194304                 # GS1-EPCIS-Capture-File-Size-Limit
 //	  ratePerSecond: 10                 # per client

@@ -75,4 +75,12 @@
 // the event limit are 413; each client's request rate is limited (429).
 // Jobs are kept in memory (the last Options.KeepJobs) and visible to the
 // client that created them only.
+//
+// # The member surface
+//
+// The same listener, with the same authentication and rate limits, is
+// where the node serves its members' records (HandlerOptions.Member: the
+// reports for regulators under /reports/, the recall scope and notices
+// under /recall/), to the clients whose entry says reports: true; another
+// client gets a 403. The public listener answers these paths 401.
 package capture

@@ -27,6 +27,10 @@ type Client struct {
 	// BizSteps are the business steps (bare CBV words: "shipping") it may
 	// capture; empty means all.
 	BizSteps []string `json:"bizSteps,omitempty"`
+	// Reports lets it read the member records served on this listener
+	// (HandlerOptions.Member: reports for regulators, recall scope and
+	// notices).
+	Reports bool `json:"reports,omitempty"`
 }
 
 // may reports whether c may capture an event of bizStep.
@@ -42,6 +46,10 @@ type HandlerOptions struct {
 	// 10 per second with bursts of 20.
 	RatePerSecond float64
 	Burst         int
+	// Member serves the node's member records (GET /reports/..., GET
+	// /recall/..., GET /scans) to the clients with Reports; nil: not
+	// served (404).
+	Member http.Handler
 }
 
 // Headers of the EPCIS 2.0 REST binding.
@@ -53,6 +61,7 @@ const (
 
 type handler struct {
 	s       *Service
+	member  http.Handler
 	clients []Client
 	rate    rate.Limit
 	burst   int
@@ -68,7 +77,7 @@ type handler struct {
 // 401 problem rather than a failed handshake): the verified leaf's common
 // name names the Client.
 func (s *Service) Handler(opts HandlerOptions) http.Handler {
-	h := &handler{s: s, clients: opts.Clients, rate: rate.Limit(opts.RatePerSecond), burst: opts.Burst, limiters: map[string]*rate.Limiter{}}
+	h := &handler{s: s, member: opts.Member, clients: opts.Clients, rate: rate.Limit(opts.RatePerSecond), burst: opts.Burst, limiters: map[string]*rate.Limiter{}}
 	if h.rate <= 0 {
 		h.rate = 10
 	}
@@ -82,7 +91,25 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /capture/{id}", h.auth(h.job))
 	mux.HandleFunc("OPTIONS /capture/{id}", h.auth(h.jobOptions))
 	mux.HandleFunc("POST /events", h.auth(h.event))
+	mux.HandleFunc("GET /reports/", h.auth(h.records))
+	mux.HandleFunc("GET /recall/", h.auth(h.records))
+	mux.HandleFunc("GET /scans", h.auth(h.records))
 	return mux
+}
+
+// records serves the member records to a client allowed to read them.
+func (h *handler) records(w http.ResponseWriter, r *http.Request, c Client) {
+	if h.member == nil {
+		writeProblem(w, Problem{Type: NoSuchNameException, Title: "Not served", Status: http.StatusNotFound,
+			Detail: "this listener serves no member records"})
+		return
+	}
+	if !c.Reports {
+		writeProblem(w, Problem{Type: SecurityException, Title: "Access to resource forbidden", Status: http.StatusForbidden,
+			Detail: fmt.Sprintf("client %q may not read the member records (its capture.clients entry needs reports: true)", c.Name)})
+		return
+	}
+	h.member.ServeHTTP(w, r)
 }
 
 type authedFunc func(w http.ResponseWriter, r *http.Request, c Client)

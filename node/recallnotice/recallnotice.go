@@ -1,29 +1,43 @@
 // Package recallnotice tells a member node's members and their
-// subscribers of recalls: when the node's index records a recall, the
-// Notifier computes its scope (report.RecallScope: the lots, logistic
-// units and serialised units it reaches, who holds them, what was shipped
-// to whom) and publishes a Notice to each Publisher.
+// subscribers of recalls, through the node's one delivery mechanism: the
+// EPCIS subscriptions (package subscription).
+//
+// A recall is an EPCIS event on the ledger (an ObjectEvent with the
+// disposition recalled and tl:recall, the reason and class), so it
+// reaches every subscription whose query matches it (Query: the recalls;
+// or the recalled lot's EPC class) like any other event: durably, in
+// ledger order, retried until the subscriber answers 2xx, across node
+// restarts. What this package adds is the notice: for each recall event
+// in a delivery, the recall record, its scope (report.RecallScope: the
+// lots, logistic units and serialised units it reaches, who holds them,
+// what was shipped to whom) and the members it concerns. Document renders
+// a subscription's delivery with the notices of its recall events under
+// the query results' "tl:recallNotices"; Stream follows the same feed for
+// the node's /recall/notices server-sent events. Nothing here watches the
+// index or delivers on its own.
 //
 // The node shows a recall at once without this package: its index marks
 // the lot and every lot made from it recalled in the commit that records
-// the recall, so its traces, pages and badges say so. A Notice is for
-// delivery: the node's /recall/notices stream (Stream) now, and the EPCIS
-// subscriptions of the EPCIS REST interface once they exist, which publish
-// notices through the same Publisher interface (one delivery mechanism for
-// the node). A notice is published once per recall and node run; a
-// Publisher that must not lose one (a webhook) keeps its own delivery
-// state.
+// the recall, so its traces, pages and badges say so.
+//
+// A notice's scope is computed when it is delivered, from the index then:
+// a subscriber that was down gets the scope as it stands when it is back.
 package recallnotice
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"log/slog"
+	"net/url"
 	"slices"
-	"sync"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/subscription"
+	"github.com/trustline/trustline/nodeapi"
 	"github.com/trustline/trustline/report"
 )
 
@@ -38,85 +52,62 @@ type Notice struct {
 	// recalling member, the holders of the lots in scope and both ends of
 	// their shipments.
 	Members []string `json:"members"`
-	// Position is where the index recorded the recall.
+	// Position is where the index recorded the recall (block and
+	// transaction id).
 	Position index.Position `json:"position"`
 }
 
-// Publisher delivers notices: the node's stream, EPCIS subscriptions.
-// Publish must not block for long: the notifier publishes in order.
-type Publisher interface {
-	Publish(ctx context.Context, n Notice) error
-}
+// NoticesMember is the member of a delivery's queryResults that carries
+// the notices of its recall events.
+const NoticesMember = "tl:recallNotices"
 
-// Notifier publishes a Notice for each recall its index records.
-type Notifier struct {
-	idx  *index.Index
-	pubs []Publisher
-	log  *slog.Logger
+// Params are the URL parameters of the query that matches every recall
+// event: a named query of them, subscribed to, delivers each recall with
+// its notice.
+func Params() url.Values { return url.Values{"EQ_disposition": {"recalled"}} }
 
-	mu      sync.Mutex
-	pending []index.Change
-	wake    chan struct{}
-	stop    func()
-}
-
-// New returns a notifier of idx's recalls to pubs; log nil means
-// slog.Default().
-func New(idx *index.Index, log *slog.Logger, pubs ...Publisher) *Notifier {
-	if log == nil {
-		log = slog.Default()
-	}
-	n := &Notifier{idx: idx, pubs: pubs, log: log, wake: make(chan struct{}, 1)}
-	// Watching from New on: no recall recorded before Run starts is missed.
-	n.stop = idx.Watch(func(c index.Change) {
-		if len(c.Recalls()) == 0 {
-			return
-		}
-		n.mu.Lock()
-		n.pending = append(n.pending, c)
-		n.mu.Unlock()
-		select {
-		case n.wake <- struct{}{}:
-		default:
-		}
-	})
-	return n
-}
-
-// Run publishes the recalls the index records from New on until ctx is
-// done; it returns nil then, and the notifier is done.
-func (n *Notifier) Run(ctx context.Context) error {
-	defer n.stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-n.wake:
-		}
-		n.mu.Lock()
-		changes := n.pending
-		n.pending = nil
-		n.mu.Unlock()
-		for _, c := range changes {
-			for _, gl := range c.Recalls() {
-				n.notify(ctx, c.Checkpoint.Position, gl[0], gl[1])
-			}
-		}
-	}
-}
-
-func (n *Notifier) notify(ctx context.Context, pos index.Position, gtin, lot string) {
-	nt, err := Build(ctx, n.idx, gtin, lot)
+// Query is Params parsed.
+func Query() nodeapi.Query {
+	q, err := nodeapi.ParseQuery(Params())
 	if err != nil {
-		n.log.Error("recall notice", "gtin", gtin, "lot", lot, "err", err)
-		return
+		panic(err) // a constant query
 	}
-	nt.Position = pos
-	for _, p := range n.pubs {
-		if err := p.Publish(ctx, *nt); err != nil {
-			n.log.Error("publishing a recall notice", "lot", nt.Recall.Lot, "err", err)
-		}
+	return q
+}
+
+// recallEvent is what a notice needs of an event.
+type recallEvent struct {
+	EventID      string                  `json:"eventID"`
+	QuantityList []epcis.QuantityElement `json:"quantityList"`
+	Recall       json.RawMessage         `json:"tl:recall"`
+}
+
+// FromEvent is the notice of the recall event raw; ok is false for an
+// event that records no recall on this ledger (another event, or a
+// captured event with the recalled disposition but no recall record).
+func FromEvent(ctx context.Context, idx *index.Index, raw json.RawMessage) (_ *Notice, ok bool, _ error) {
+	var ev recallEvent
+	if json.Unmarshal(raw, &ev) != nil || len(ev.Recall) == 0 || string(ev.Recall) == "null" || len(ev.QuantityList) != 1 {
+		return nil, false, nil
 	}
+	l, err := digitallink.Parse(ev.QuantityList[0].EPCClass)
+	if err != nil || l.Lot == "" {
+		return nil, false, nil
+	}
+	nt, err := Build(ctx, idx, l.GTIN, l.Lot)
+	if errors.Is(err, index.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if nt.Recall.EventID != "" && nt.Recall.EventID != ev.EventID {
+		return nil, false, nil // an event of the lot that is not its recall
+	}
+	if p, err := idx.EventPosition(ev.EventID); err == nil {
+		nt.Position = index.Position{Block: p.Block, TxID: p.TxID}
+	}
+	return nt, true, nil
 }
 
 // Build is the notice of lot gtin/lot's recall, from idx.
@@ -142,56 +133,55 @@ func Build(ctx context.Context, idx *index.Index, gtin, lot string) (*Notice, er
 	return &Notice{Type: "recall", Recall: rc, Scope: sc, Members: members}, nil
 }
 
-// Stream is a Publisher that hands each notice to the node's current
-// listeners (the API's /recall/notices server-sent events).
-type Stream struct {
-	mu   sync.Mutex
-	next int
-	subs map[int]chan Notice
-}
-
-// Subscribe returns a channel of the notices published from now on, and a
-// function that ends the subscription. A listener that falls 16 notices
-// behind misses the next ones rather than hold the notifier up.
-func (s *Stream) Subscribe() (<-chan Notice, func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.subs == nil {
-		s.subs = map[int]chan Notice{}
-	}
-	id := s.next
-	s.next++
-	ch := make(chan Notice, 16)
-	s.subs[id] = ch
-	return ch, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if _, ok := s.subs[id]; ok {
-			delete(s.subs, id)
-			close(ch)
+// Notices are the notices of the recall events among events, in their
+// order. A notice that cannot be built is logged and left out: the event
+// itself is still delivered.
+func Notices(ctx context.Context, idx *index.Index, log *slog.Logger, events []json.RawMessage) []Notice {
+	var out []Notice
+	for _, raw := range events {
+		nt, ok, err := FromEvent(ctx, idx, raw)
+		if err != nil {
+			log.Error("recall notice", "err", err)
+			continue
+		}
+		if ok {
+			out = append(out, *nt)
 		}
 	}
+	return out
 }
 
-// Publish hands n to every listener.
-func (s *Stream) Publish(_ context.Context, n Notice) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, ch := range s.subs {
-		select {
-		case ch <- n:
-		default:
+// Document is the node's rendering of a subscription's delivery
+// (subscription.Options.Document): the EPCISQueryDocument of the events
+// and, when any of them records a recall, the notices under the query
+// results' NoticesMember. log nil discards.
+func Document(idx *index.Index, log *slog.Logger) func(events []json.RawMessage, subscriptionID string) ([]byte, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return func(events []json.RawMessage, id string) ([]byte, error) {
+		doc := subscription.Document(events, id)
+		if ns := Notices(context.Background(), idx, log, events); len(ns) > 0 {
+			doc["@context"] = epcis.DefaultContext()
+			doc["epcisBody"].(map[string]any)["queryResults"].(map[string]any)[NoticesMember] = ns
 		}
+		return json.Marshal(doc)
 	}
-	return nil
 }
 
-// Close ends every subscription.
-func (s *Stream) Close() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for id, ch := range s.subs {
-		delete(s.subs, id)
-		close(ch)
+// Stream calls send with the notice of each recall idx records after from
+// (idx.FeedEnd() when the listener starts listening), in ledger order, until ctx ends (it returns ctx.Err()) or send
+// fails: the node's /recall/notices, on the subscriptions' feed.
+func Stream(ctx context.Context, idx *index.Index, from index.FeedCursor, log *slog.Logger, send func(Notice) error) error {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
 	}
+	return subscription.Follow(ctx, idx, from, Query(), 0, func(events []json.RawMessage) error {
+		for _, nt := range Notices(ctx, idx, log, events) {
+			if err := send(nt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -457,12 +457,28 @@ func Post(ctx context.Context, client *http.Client, dest, secret string, body []
 // now on, in ledger order, until ctx ends or send fails: a WebSocket
 // stream, which has no cursor to keep.
 func (m *Manager) Stream(ctx context.Context, q nodeapi.Query, send func(events []json.RawMessage) error) error {
-	cur, err := m.idx.FeedEnd()
+	from, err := m.idx.FeedEnd()
 	if err != nil {
 		return err
 	}
+	return Follow(ctx, m.idx, from, q, m.opts.MaxBatch, send)
+}
+
+// Follow calls send with each batch (at most maxBatch; 0 is 100) of idx's
+// events matching q recorded after from (idx.FeedEnd(), taken before the
+// caller tells its client it is listening: from then on), in ledger
+// order, until ctx ends
+// (it returns ctx.Err()) or send fails (that error). It is the loop of
+// every stream a node serves without a cursor to keep (WebSocket streams,
+// the recall notices' server-sent events of package recallnotice); the
+// webhooks' workers read the same feed with a stored cursor.
+func Follow(ctx context.Context, idx *index.Index, from index.FeedCursor, q nodeapi.Query, maxBatch int, send func(events []json.RawMessage) error) error {
+	if maxBatch <= 0 {
+		maxBatch = 100
+	}
+	cur := from
 	wake := make(chan struct{}, 1)
-	stop := m.idx.Watch(func(index.Change) {
+	stop := idx.Watch(func(index.Change) {
 		select {
 		case wake <- struct{}{}:
 		default:
@@ -470,7 +486,7 @@ func (m *Manager) Stream(ctx context.Context, q nodeapi.Query, send func(events 
 	})
 	defer stop()
 	for {
-		events, next, err := m.idx.Feed(cur, m.opts.MaxBatch, func(raw json.RawMessage) (bool, error) { return m.idx.Match(q, raw) })
+		events, next, err := idx.Feed(cur, maxBatch, func(raw json.RawMessage) (bool, error) { return idx.Match(q, raw) })
 		if err != nil {
 			return err
 		}
@@ -480,7 +496,7 @@ func (m *Manager) Stream(ctx context.Context, q nodeapi.Query, send func(events 
 			}
 		}
 		cur = next
-		if len(events) == m.opts.MaxBatch {
+		if len(events) == maxBatch {
 			continue
 		}
 		select {
@@ -491,11 +507,20 @@ func (m *Manager) Stream(ctx context.Context, q nodeapi.Query, send func(events 
 	}
 }
 
+// Render is a delivery of events for subscription id ("" for a stream)
+// as this manager renders its webhooks' (Options.Document): WebSocket
+// streams send the same documents.
+func (m *Manager) Render(events []json.RawMessage, id string) ([]byte, error) {
+	return m.opts.Document(events, id)
+}
+
 func defaultDocument(events []json.RawMessage, id string) ([]byte, error) {
 	return json.Marshal(Document(events, id))
 }
 
-// Document is an EPCISQueryDocument of events for subscription id.
+// Document is an EPCISQueryDocument of events for subscription id. A
+// node may add members to its queryResults (Options.Document): recall
+// notices do (package recallnotice).
 func Document(events []json.RawMessage, id string) map[string]any {
 	if events == nil {
 		events = []json.RawMessage{}

@@ -23,10 +23,14 @@ import (
 //
 // Flags win over environment variables, which win over the file.
 type ConfigFile struct {
-	Profile    string        `json:"profile,omitempty"`
-	TestnetDir string        `json:"testnetDir,omitempty"`
-	Node       string        `json:"node,omitempty"`
-	Gateway    client.Config `json:"gateway,omitempty"`
+	Profile    string `json:"profile,omitempty"`
+	TestnetDir string `json:"testnetDir,omitempty"`
+	Node       string `json:"node,omitempty"`
+	// NodeCert, NodeKey and NodeCA: LedgerOptions' of the same names.
+	NodeCert string        `json:"nodeCert,omitempty"`
+	NodeKey  string        `json:"nodeKey,omitempty"`
+	NodeCA   string        `json:"nodeCA,omitempty"`
+	Gateway  client.Config `json:"gateway,omitempty"`
 }
 
 // ConfigPath is $TRUSTLINE_CONFIG, else config.yaml in the user's config

@@ -25,6 +25,12 @@ type LedgerOptions struct {
 	TestnetDir string
 	// Node is a member node's base URL, for trace and event queries.
 	Node string
+	// NodeCert and NodeKey are a TLS client certificate (PEM) of the
+	// organisation's CA and its key, and NodeCA the CA of the node's TLS
+	// certificate: for the member records (recall scope), which a node
+	// serves on its capture listener over mutual TLS (Node is then that
+	// listener's https URL).
+	NodeCert, NodeKey, NodeCA string
 	// NoWait makes a write return as soon as the identity's own peer has
 	// committed it, without waiting for every member's peer to have it too.
 	NoWait bool
@@ -51,6 +57,7 @@ func AddLedgerFlags(cmd *cobra.Command, o *LedgerOptions) {
 	f.StringVar(&o.Profile, "profile", "", "act as this organisation of the local testnet: "+strings.Join(testnet.Orgs, ", ")+" (default $TRUSTLINE_PROFILE; without it, the identity in the TRUSTLINE_* environment)")
 	f.StringVar(&o.TestnetDir, "testnet-dir", "", "state directory of the local testnet (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
 	f.StringVar(&o.Node, "node", "", "base URL of a member node's API (default $TRUSTLINE_NODE)")
+	AddNodeTLSFlags(cmd, o)
 	f.BoolVar(&o.NoWait, "no-wait", false, "after a write, do not wait for every member's peer to have it (a command as another organisation right after may not see it yet)")
 	f.DurationVar(&o.WaitTimeout, "wait-timeout", DefaultWaitTimeout, "how long a write waits for every member's peer to have it; past that it warns and still succeeds")
 	o.errOut = cmd.ErrOrStderr
@@ -58,6 +65,16 @@ func AddLedgerFlags(cmd *cobra.Command, o *LedgerOptions) {
 		return testnet.Orgs, cobra.ShellCompDirectiveNoFileComp
 	})
 	_ = cmd.MarkPersistentFlagDirname("testnet-dir")
+}
+
+// AddNodeTLSFlags registers --node-cert, --node-key and --node-ca, with
+// defaults from TRUSTLINE_NODE_CERT, TRUSTLINE_NODE_KEY and
+// TRUSTLINE_NODE_CA, then the config file.
+func AddNodeTLSFlags(cmd *cobra.Command, o *LedgerOptions) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&o.NodeCert, "node-cert", "", "TLS client certificate (PEM) of your organisation's CA, for a node's member records on its capture listener (default $TRUSTLINE_NODE_CERT)")
+	f.StringVar(&o.NodeKey, "node-key", "", "its private key (PEM) (default $TRUSTLINE_NODE_KEY)")
+	f.StringVar(&o.NodeCA, "node-ca", "", "the CA of the node's TLS certificate (PEM; default $TRUSTLINE_NODE_CA, else the system's)")
 }
 
 // resolve fills what the flags left empty from the environment and the
@@ -79,6 +96,9 @@ func (o LedgerOptions) resolve() (LedgerOptions, client.Config, error) {
 	o.Profile = pick(o.Profile, "TRUSTLINE_PROFILE", fc.Profile)
 	o.TestnetDir = pick(o.TestnetDir, "TRUSTLINE_TESTNET_DIR", fc.TestnetDir)
 	o.Node = pick(o.Node, "TRUSTLINE_NODE", fc.Node)
+	o.NodeCert = pick(o.NodeCert, "TRUSTLINE_NODE_CERT", fc.NodeCert)
+	o.NodeKey = pick(o.NodeKey, "TRUSTLINE_NODE_KEY", fc.NodeKey)
+	o.NodeCA = pick(o.NodeCA, "TRUSTLINE_NODE_CA", fc.NodeCA)
 	return o, fc.Gateway, nil
 }
 
@@ -174,7 +194,16 @@ func (o LedgerOptions) nodeClient() (*nodeclient.Client, error) {
 	if o.Node == "" {
 		return nil, UsageError("no node: pass --node URL or set TRUSTLINE_NODE")
 	}
-	c, err := nodeclient.New(o.Node)
+	var opts []nodeclient.Option
+	if o.NodeCert != "" || o.NodeKey != "" || o.NodeCA != "" {
+		hc, err := ClientTLS("--node-", o.NodeCert, o.NodeKey, o.NodeCA)
+		if err != nil {
+			return nil, err
+		}
+		hc.Timeout = 30 * time.Second
+		opts = append(opts, nodeclient.WithHTTPClient(hc))
+	}
+	c, err := nodeclient.New(o.Node, opts...)
 	if err != nil {
 		return nil, UsageError("--node: %v", err)
 	}

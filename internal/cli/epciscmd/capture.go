@@ -3,15 +3,12 @@ package epciscmd
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -95,28 +92,7 @@ nothing was rejected, 3 when the node or the ledger refused something.`,
 }
 
 func (o captureOptions) httpClient() (*http.Client, error) {
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12}
-	if o.ca != "" {
-		pem, err := os.ReadFile(o.ca)
-		if err != nil {
-			return nil, cmdutil.UsageError("--ca: %v", err)
-		}
-		cfg.RootCAs = x509.NewCertPool()
-		if !cfg.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, cmdutil.UsageError("--ca %s: no PEM certificate", o.ca)
-		}
-	}
-	switch {
-	case o.cert != "" && o.key != "":
-		c, err := tls.LoadX509KeyPair(o.cert, o.key)
-		if err != nil {
-			return nil, cmdutil.UsageError("--cert/--key: %v", err)
-		}
-		cfg.Certificates = []tls.Certificate{c}
-	case o.cert != "" || o.key != "":
-		return nil, cmdutil.UsageError("--cert and --key go together")
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}, nil
+	return cmdutil.ClientTLS("--", o.cert, o.key, o.ca)
 }
 
 // runCapture posts the document and polls its job until it finishes.

@@ -34,9 +34,11 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 were scanned: views of a product's or lot's page by a person's browser (not
 bots, prefetches or clicks within the page), counted per product (GTIN), lot,
 UTC day, language and the country the language names. The node keeps these
-counts only: no address, browser or cookie. The node serves them with the
-reports (reports: true in its configuration).`,
-		Example: `  trustline scans --node http://127.0.0.1:8480
+counts only: no address, browser or cookie. The node serves them to its
+members, with the reports, on its capture listener: give its https URL and
+a client certificate of your organisation's CA whose capture.clients entry
+says reports: true (--node-cert, --node-key, --node-ca).`,
+		Example: `  trustline scans --node https://127.0.0.1:8443 --node-cert qa.crt --node-key qa.key --node-ca ca.crt
   trustline scans --by lot,day --from 2026-12-01
   trustline scans --lot https://id.gs1.org/01/09506000134352/10/L1 --by lang,country -o json`,
 		Args: cmdutil.NoArgs,
@@ -65,7 +67,7 @@ reports (reports: true in its configuration).`,
 			}
 			r, err := nc.Scans(cmd.Context(), q)
 			if nodeclient.IsNotServed(err) {
-				return cmdutil.Rejected(errors.New("the node does not serve scan counts: they are served with the reports (reports: true in its configuration)"))
+				return cmdutil.Rejected(errors.New("the node does not serve scan counts to this client: they are member records, on its capture listener to a client certificate with reports: true (--node-cert, --node-key)"))
 			}
 			if err != nil {
 				return cmdutil.LedgerError(err)
@@ -74,7 +76,8 @@ reports (reports: true in its configuration).`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&lo.Node, "node", "", "base URL of a member node's API (default $TRUSTLINE_NODE)")
+	fl.StringVar(&lo.Node, "node", "", "base URL of a member node's capture listener (default $TRUSTLINE_NODE)")
+	cmdutil.AddNodeTLSFlags(cmd, lo)
 	fl.StringVar(&q.GTIN, "gtin", "", "only this product's scans")
 	fl.StringVar(&q.Lot, "lot", "", "only this lot's scans (its Digital Link)")
 	fl.StringVar(&q.From, "from", "", "from this UTC day (YYYY-MM-DD)")

@@ -12,8 +12,12 @@ import (
 // TestScansThroughNode scans the fixture's pages on the real node API in
 // three languages, then reads the counts with the command.
 func TestScansThroughNode(t *testing.T) {
-	n := apitest.Start(t, &apitest.Options{Reports: true})
-	public := apitest.Server(t).URL // no reports: no /scans
+	n := apitest.Start(t, &apitest.Options{Members: true})
+	public := n.URL // the public listener: no /scans (401)
+	id := n.Org.Identity(apitest.MemberClient)
+	// The member listener, with the member client's certificate.
+	member := []string{"--node", n.Members.URL, "--node-cert", id.TLSCertFile(), "--node-key", id.TLSKeyFile(), "--node-ca", n.Org.TLSCAFile()}
+	byNode := func(args ...string) []string { return append(args, member...) }
 	for _, s := range []struct {
 		path, lang string
 		times      int
@@ -41,14 +45,14 @@ func TestScansThroughNode(t *testing.T) {
 	}
 	none := cmdtest.Ledger{Err: cmdtest.Unavailable()} // scans never ask the ledger
 	cmdtest.RunCases(t, NewCmd, []cmdtest.Case{
-		{Name: "by lot", Args: []string{"--node", n.URL}, Ledger: none, Out: apitest.GTINJuice + "  J1   5"},
-		{Name: "total", Args: []string{"--node", n.URL}, Ledger: none, Out: "6 scans."},
-		{Name: "by country", Args: []string{"--node", n.URL, "--lot", apitest.LotJuice, "--by", "lang,country"}, Ledger: none, Out: "de    CH       3"},
-		{Name: "json", Args: []string{"--node", n.URL, "--by", "lang", "-o", "json"}, Ledger: none, Out: `"lang": "zh",`},
-		{Name: "nothing in the window", Args: []string{"--node", n.URL, "--to", "2000-01-01"}, Ledger: none, Out: "No scans counted."},
-		{Name: "bad by", Args: []string{"--node", n.URL, "--by", "ip"}, Ledger: none, Code: cmdutil.ExitUsage, Err: `unknown --by "ip"`},
-		{Name: "bad day", Args: []string{"--node", n.URL, "--from", "last week"}, Ledger: none, Code: cmdutil.ExitUsage, Err: `--from "last week" is not a date`},
-		{Name: "bad lot", Args: []string{"--node", n.URL, "--lot", "https://id.gs1.org/01/" + apitest.GTINJuice}, Ledger: none, Code: cmdutil.ExitRejected, Err: "not a lot's"},
+		{Name: "by lot", Args: byNode(), Ledger: none, Out: apitest.GTINJuice + "  J1   5"},
+		{Name: "total", Args: byNode(), Ledger: none, Out: "6 scans."},
+		{Name: "by country", Args: byNode("--lot", apitest.LotJuice, "--by", "lang,country"), Ledger: none, Out: "de    CH       3"},
+		{Name: "json", Args: byNode("--by", "lang", "-o", "json"), Ledger: none, Out: `"lang": "zh",`},
+		{Name: "nothing in the window", Args: byNode("--to", "2000-01-01"), Ledger: none, Out: "No scans counted."},
+		{Name: "bad by", Args: byNode("--by", "ip"), Ledger: none, Code: cmdutil.ExitUsage, Err: `unknown --by "ip"`},
+		{Name: "bad day", Args: byNode("--from", "last week"), Ledger: none, Code: cmdutil.ExitUsage, Err: `--from "last week" is not a date`},
+		{Name: "bad lot", Args: byNode("--lot", "https://id.gs1.org/01/"+apitest.GTINJuice), Ledger: none, Code: cmdutil.ExitRejected, Err: "not a lot's"},
 		{Name: "node without reports", Args: []string{"--node", public}, Ledger: none, Code: cmdutil.ExitRejected, Err: "does not serve scan counts"},
 		{Name: "without node", Ledger: none, Code: cmdutil.ExitUsage, Err: "no node"},
 	})

@@ -34,6 +34,8 @@ import (
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
 	"github.com/trustline/trustline/node/api"
+	"github.com/trustline/trustline/node/capture"
+	"github.com/trustline/trustline/node/capture/capturetest"
 	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/node/index/indextest"
 	"github.com/trustline/trustline/node/scans"
@@ -67,8 +69,6 @@ const (
 // Options configure Start. The zero value is a node without anchoring.
 type Options struct {
 	Anchoring Anchoring
-	// Reports serves the reports and the recall scope (api.Options.Reports).
-	Reports bool
 	// State proves lots' latest records in receipts (api.Options.State), as
 	// a node does: receipts are then of format 4, else 3.
 	State bool
@@ -76,7 +76,16 @@ type Options struct {
 	Now func() time.Time
 	// RenderCache is api.Options.RenderCache.
 	RenderCache int
+	// Members serves the member surface (reports, recall scope and
+	// notices: api.Server.Member) as a node does, on a capture listener
+	// over mutual TLS with certificates of a test organisation
+	// (Node.Members), to its client MemberClient.
+	Members bool
 }
+
+// MemberClient is the identity (in Node.Org) of the client that may read
+// the member records of a node started with Options.Members.
+const MemberClient = "member"
 
 // ChainID is the chain id of the fixture's anchors.
 const ChainID = 1337
@@ -92,6 +101,11 @@ type Node struct {
 	API   *api.Server
 	// Anchors is the node's anchoring store; nil without anchoring.
 	Anchors *index.AnchorStore
+	// Members is the capture listener serving the member surface, and Org
+	// the organisation whose certificates it takes (Options.Members); nil
+	// otherwise.
+	Members *capturetest.Server
+	Org     *capturetest.Org
 	// Subscriptions runs the node's query subscriptions, with backoffs of
 	// milliseconds.
 	Subscriptions *subscription.Manager
@@ -120,7 +134,7 @@ func Start(t testing.TB, opts *Options) *Node {
 	}
 	n := &Node{Index: Index(t)}
 	n.Scans = scans.New(n.Index, &scans.Options{FlushEvery: time.Hour})
-	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Reports: o.Reports, Scans: n.Scans,
+	ao := api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Scans: n.Scans,
 		Now: o.Now, RenderCache: o.RenderCache}
 	if o.Anchoring != NoAnchoring {
 		n.Anchors = index.NewAnchorStore(n.Index)
@@ -139,6 +153,11 @@ func Start(t testing.TB, opts *Options) *Node {
 	n.Subscriptions, ao.Subscriptions = subs, subs
 	n.API = api.New(n.Index, &ao)
 	n.Server = httptest.NewServer(n.API)
+	if o.Members {
+		n.Org = capturetest.NewOrg(t, "SupplierMSP", MemberClient)
+		n.Members = capturetest.Start(t, n.Org, nil, capture.HandlerOptions{Member: n.API.Member(),
+			Clients: []capture.Client{{Name: capturetest.CommonName(MemberClient), Reports: true}}})
+	}
 	t.Cleanup(func() {
 		n.API.CloseStreams()
 		n.Server.Close()

@@ -76,6 +76,19 @@ func Apply(t testing.TB, idx *index.Index, steps ...Step) {
 	}
 }
 
+// ApplyBlocks applies each step as a whole block (index.ApplyBlock), as
+// the follower does: readers of completed blocks only (the
+// subscriptions' feed) see them.
+func ApplyBlocks(t testing.TB, idx *index.Index, steps ...Step) {
+	t.Helper()
+	for _, s := range steps {
+		tx := index.Tx{Pos: index.Position{Block: s.Block, Tx: s.Tx, TxID: s.Event.TxID}, Event: &s.Event}
+		if _, err := idx.ApplyBlock(s.Block, []index.Tx{tx}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // Supply returns an in-memory index with testdata/supply.json applied.
 func Supply(t testing.TB) *index.Index {
 	t.Helper()
