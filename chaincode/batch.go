@@ -76,6 +76,9 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 	if err := checkEvidence(req.Evidence); err != nil {
 		return nil, err
 	}
+	if err := checkBizTransactions(req.BizTransactions); err != nil {
+		return nil, err
+	}
 	p, err := t.product(gtin)
 	if err != nil {
 		return nil, err
@@ -99,6 +102,7 @@ func (*BatchContract) CreateBatch(ctx contractapi.TransactionContextInterface, b
 		loc = place.Location
 	}
 	ev.ReadPoint, ev.BizLocation = &epcis.Location{ID: loc}, &epcis.Location{ID: loc}
+	ev.BizTransactionList = bizTransactionList(req.BizTransactions)
 	if ev.ILMD, err = (epcis.ILMDExt{
 		LotNumber: req.Lot, ItemExpiration: l.rec.Expiry[:10], ProducedAt: l.rec.ProducedAt,
 		Producer: producer, Place: placeExtension(origin.Place), FarmingPractice: origin.FarmingPractice,
@@ -246,6 +250,17 @@ func (*BatchContract) Transform(ctx contractapi.TransactionContextInterface, tra
 	}
 	ev := t.newEvent("TransformationEvent")
 	ev.BizStep, ev.Disposition = "commissioning", "active"
+	if req.Location != "" {
+		loc, err := parseLocation("location", req.Location)
+		if err != nil {
+			return nil, err
+		}
+		ev.ReadPoint, ev.BizLocation = &epcis.Location{ID: loc}, &epcis.Location{ID: loc}
+	}
+	if err := checkBizTransactions(req.BizTransactions); err != nil {
+		return nil, err
+	}
+	ev.BizTransactionList = bizTransactionList(req.BizTransactions)
 	var inputs []*lotState
 	var inputQs []ledger.LotQuantity
 	seen := map[string]bool{}

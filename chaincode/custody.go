@@ -245,6 +245,32 @@ func bizTransactionTypes() []string {
 	return []string{"bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv", "rma", "testprd", "testprn", "upevt"}
 }
 
+// checkBizTransactions checks a request's reference documents: at most
+// 20, each of a CBV type with a URI id.
+func checkBizTransactions(bts []ledger.BizTransaction) error {
+	if len(bts) > 20 {
+		return errorf(ErrInvalid, "%d business transactions, at most 20 allowed", len(bts))
+	}
+	for _, bt := range bts {
+		if !slices.Contains(bizTransactionTypes(), bt.Type) {
+			return errorf(ErrInvalid, "business transaction type %q is not a CBV type (%v)", bt.Type, bizTransactionTypes())
+		}
+		if err := checkURI("business transaction id", bt.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bizTransactionList is bts as an event's bizTransactionList.
+func bizTransactionList(bts []ledger.BizTransaction) []epcis.BizTransaction {
+	var out []epcis.BizTransaction
+	for _, bt := range bts {
+		out = append(out, epcis.BizTransaction{Type: bt.Type, BizTransaction: bt.ID})
+	}
+	return out
+}
+
 // Ship hands a lot or logistic unit (a ledger.ShipRequest) from the caller,
 // its current custodian, to a named member organisation and place. The
 // subject is in transit until the recipient receives it.
@@ -287,16 +313,14 @@ func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJS
 	if err != nil {
 		return nil, err
 	}
-	if len(req.BizTransactions) > 20 {
-		return nil, errorf(ErrInvalid, "%d business transactions, at most 20 allowed", len(req.BizTransactions))
-	}
-	for _, bt := range req.BizTransactions {
-		if !slices.Contains(bizTransactionTypes(), bt.Type) {
-			return nil, errorf(ErrInvalid, "business transaction type %q is not a CBV type (%v)", bt.Type, bizTransactionTypes())
-		}
-		if err := checkURI("business transaction id", bt.ID); err != nil {
+	src := ""
+	if req.Source != "" {
+		if src, err = parseLocation("source", req.Source); err != nil {
 			return nil, err
 		}
+	}
+	if err := checkBizTransactions(req.BizTransactions); err != nil {
+		return nil, err
 	}
 	rs, err := t.parseReadings(req.Readings, false)
 	if err != nil {
@@ -319,8 +343,9 @@ func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJS
 	ev := t.newEvent("ObjectEvent")
 	ev.Action, ev.BizStep, ev.Disposition = "OBSERVE", "shipping", "in_transit"
 	s.objects(ev)
-	for _, bt := range req.BizTransactions {
-		ev.BizTransactionList = append(ev.BizTransactionList, epcis.BizTransaction{Type: bt.Type, BizTransaction: bt.ID})
+	ev.BizTransactionList = bizTransactionList(req.BizTransactions)
+	if src != "" {
+		ev.SourceList = []epcis.Source{{Type: "location", Source: src}}
 	}
 	ev.DestinationList = []epcis.Destination{{Type: "location", Destination: dest}}
 	ev.From, ev.To, ev.Shipment = t.msp, req.To, sh.ID

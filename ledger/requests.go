@@ -36,6 +36,10 @@ type BatchRequest struct {
 	Expiry          string     `json:"expiry"`
 	FarmingPractice string     `json:"farmingPractice"`
 	Evidence        []Evidence `json:"evidence,omitempty"`
+	// BizTransactions are the harvest's reference documents (a harvest
+	// log, a purchase order; FSMA 204's reference document of harvesting),
+	// recorded in the event's bizTransactionList.
+	BizTransactions []BizTransaction `json:"bizTransactions,omitempty"`
 }
 
 // TransformRequest is Batch:Transform's argument: quantities of input lots
@@ -43,6 +47,13 @@ type BatchRequest struct {
 type TransformRequest struct {
 	Inputs  []LotQuantity     `json:"inputs"`
 	Outputs []TransformOutput `json:"outputs"`
+	// Location is where the transformation happens (a GLN or GLN Digital
+	// Link; the event's bizLocation and readPoint): the outputs'
+	// traceability lot code source.
+	Location string `json:"location,omitempty"`
+	// BizTransactions are its reference documents (a production order),
+	// recorded in the event's bizTransactionList.
+	BizTransactions []BizTransaction `json:"bizTransactions,omitempty"`
 }
 
 // TransformOutput is a lot a transformation makes.
@@ -75,8 +86,11 @@ type ShipRequest struct {
 	Lot          string `json:"lot,omitempty"`
 	LogisticUnit string `json:"logisticUnit,omitempty"`
 	// To is the recipient's MSP id, Destination the place shipped to.
-	To              string           `json:"to"`
-	Destination     string           `json:"destination"`
+	To          string `json:"to"`
+	Destination string `json:"destination"`
+	// Source is the place shipped from (a GLN or GLN Digital Link; the
+	// event's sourceList location), optional.
+	Source          string           `json:"source,omitempty"`
 	BizTransactions []BizTransaction `json:"bizTransactions,omitempty"`
 	Readings        []Reading        `json:"readings,omitempty"`
 }

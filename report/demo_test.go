@@ -44,8 +44,9 @@ func demoTraces(t *testing.T) []report.CTE {
 // raw milk RM-F1 harvested, carried by ColdLine to the dairy plant, made
 // into yogurt lots A and B, both shipped to the Munich store): every CTE
 // of the story, each KDE the story records filled and every other one a
-// named gap with its CFR paragraph and reason; the xlsx opened with
-// excelize holds the same rows.
+// named gap with its CFR paragraph and reason (the story now records
+// every KDE of its CTEs: no gap); the xlsx opened with excelize holds the
+// same rows.
 func TestFSMA204Demo(t *testing.T) {
 	ctes := demoTraces(t)
 	tab := report.FSMATable(ctes)
@@ -61,13 +62,12 @@ func TestFSMA204Demo(t *testing.T) {
 	tlcMilk, tlcA, tlcB := "(01)04260123450014(10)RM-F1", "(01)04260123450021(10)YG-F1-A", "(01)04260123450021(10)YG-F1-B"
 	po, dnHub := "urn:epcglobal:cbv:bt:"+demoPlant[len(demoPlant)-13:]+":PO-F1", "urn:epcglobal:cbv:bt:"+demoHub[len(demoHub)-13:]+":DN-F1"
 	dnA, dnB := "urn:epcglobal:cbv:bt:"+demoPlant[len(demoPlant)-13:]+":DN-F1-A", "urn:epcglobal:cbv:bt:"+demoPlant[len(demoPlant)-13:]+":DN-F1-B"
+	prd := "urn:epcglobal:cbv:bt:" + demoPlant[len(demoPlant)-13:] + ":PRD-F1"
 	type kv = map[report.KDE]string
-	noShipFrom := []report.KDE{report.KDEShippedFrom}
-	noPrevious := []report.KDE{report.KDEPreviousSource}
-	noDoc := []report.KDE{report.KDERefDocType, report.KDERefDocNumber}
-	// The story in order; the gaps are what the demo cannot record with
-	// the chaincode's transactions (none names the place a shipment leaves
-	// from, nor where a transformation happens or its production order).
+	// The story in order, every KDE of each CTE recorded: the shipments
+	// name the place they leave from (sourceList), the transformation its
+	// place (bizLocation) and production order, the harvest its purchase
+	// order (bizTransactionList).
 	want := []struct {
 		typ    report.CTEType
 		lot    string
@@ -76,31 +76,32 @@ func TestFSMA204Demo(t *testing.T) {
 		gaps   []report.KDE
 	}{
 		{report.Harvesting, demoMilk, "SupplierMSP", kv{report.KDEProduct: milk, report.KDEQuantity: "2400 LTR",
-			report.KDEHarvestFarm: farmAddress, report.KDEDate: "2025-05-30", report.KDERecipient: demoHub}, noDoc},
+			report.KDEHarvestFarm: farmAddress, report.KDEDate: "2025-05-30", report.KDERecipient: demoHub,
+			report.KDERefDocType: "Purchase order", report.KDERefDocNumber: po}, nil},
 		{report.Shipping, demoMilk, "SupplierMSP", kv{report.KDETLC: tlcMilk, report.KDETLCSource: farmAddress, report.KDEProduct: milk,
-			report.KDEQuantity: "2400 LTR", report.KDERecipient: demoHub, report.KDEDate: "2025-06-01",
-			report.KDERefDocType: "Purchase order", report.KDERefDocNumber: po}, noShipFrom},
+			report.KDEQuantity: "2400 LTR", report.KDERecipient: demoHub, report.KDEDate: "2025-06-01", report.KDEShippedFrom: farmAddress,
+			report.KDERefDocType: "Purchase order", report.KDERefDocNumber: po}, nil},
 		{report.Receiving, demoMilk, "LogisticsMSP", kv{report.KDETLC: tlcMilk, report.KDETLCSource: farmAddress, report.KDEProduct: milk,
-			report.KDEQuantity: "2400 LTR", report.KDEReceivedAt: demoHub, report.KDEDate: "2025-06-01",
-			report.KDERefDocType: "Purchase order", report.KDERefDocNumber: po}, noPrevious},
+			report.KDEQuantity: "2400 LTR", report.KDEReceivedAt: demoHub, report.KDEDate: "2025-06-01", report.KDEPreviousSource: farmAddress,
+			report.KDERefDocType: "Purchase order", report.KDERefDocNumber: po}, nil},
 		{report.Shipping, demoMilk, "LogisticsMSP", kv{report.KDETLC: tlcMilk, report.KDETLCSource: farmAddress, report.KDEQuantity: "2400 LTR",
-			report.KDERecipient: demoPlant, report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnHub}, noShipFrom},
-		{report.Receiving, demoMilk, "SupplierMSP", kv{report.KDETLC: tlcMilk, report.KDEReceivedAt: demoPlant,
-			report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnHub}, noPrevious},
+			report.KDERecipient: demoPlant, report.KDEShippedFrom: demoHub, report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnHub}, nil},
+		{report.Receiving, demoMilk, "SupplierMSP", kv{report.KDETLC: tlcMilk, report.KDEReceivedAt: demoPlant, report.KDEPreviousSource: demoHub,
+			report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnHub}, nil},
 		{report.Transformation, demoYogurtA, "SupplierMSP", kv{report.KDETLC: tlcA, report.KDEProduct: yogurt, report.KDEQuantity: "1200 EA",
-			report.KDEInputs: tlcMilk + " " + milk + ", 2400 LTR", report.KDEDate: "2025-06-01"},
-			[]report.KDE{report.KDETLCSource, report.KDERefDocType, report.KDERefDocNumber}},
+			report.KDEInputs: tlcMilk + " " + milk + ", 2400 LTR", report.KDEDate: "2025-06-01", report.KDETLCSource: demoPlant,
+			report.KDERefDocType: "Production order", report.KDERefDocNumber: prd}, nil},
 		{report.Transformation, demoYogurtB, "SupplierMSP", kv{report.KDETLC: tlcB, report.KDEQuantity: "1150 EA",
-			report.KDEInputs: tlcMilk + " " + milk + ", 2400 LTR"}, []report.KDE{report.KDETLCSource, report.KDERefDocType, report.KDERefDocNumber}},
+			report.KDEInputs: tlcMilk + " " + milk + ", 2400 LTR", report.KDETLCSource: demoPlant, report.KDERefDocNumber: prd}, nil},
 		{report.Shipping, demoYogurtA, "SupplierMSP", kv{report.KDETLC: tlcA, report.KDEProduct: yogurt, report.KDEQuantity: "1200 EA",
-			report.KDERecipient: demoStore, report.KDEDate: "2025-06-01", report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnA},
-			[]report.KDE{report.KDEShippedFrom, report.KDETLCSource}},
+			report.KDERecipient: demoStore, report.KDEDate: "2025-06-01", report.KDERefDocType: "Despatch advice", report.KDERefDocNumber: dnA,
+			report.KDEShippedFrom: demoPlant, report.KDETLCSource: demoPlant}, nil},
 		{report.Receiving, demoYogurtA, "BrandMSP", kv{report.KDETLC: tlcA, report.KDEQuantity: "1200 EA", report.KDEReceivedAt: demoStore,
-			report.KDERefDocNumber: dnA}, []report.KDE{report.KDEPreviousSource, report.KDETLCSource}},
+			report.KDERefDocNumber: dnA, report.KDEPreviousSource: demoPlant, report.KDETLCSource: demoPlant}, nil},
 		{report.Shipping, demoYogurtB, "SupplierMSP", kv{report.KDETLC: tlcB, report.KDEQuantity: "1150 EA",
-			report.KDERecipient: demoStore, report.KDERefDocNumber: dnB}, []report.KDE{report.KDEShippedFrom, report.KDETLCSource}},
+			report.KDERecipient: demoStore, report.KDERefDocNumber: dnB, report.KDEShippedFrom: demoPlant, report.KDETLCSource: demoPlant}, nil},
 		{report.Receiving, demoYogurtB, "BrandMSP", kv{report.KDETLC: tlcB, report.KDEQuantity: "1150 EA", report.KDEReceivedAt: demoStore,
-			report.KDERefDocNumber: dnB}, []report.KDE{report.KDEPreviousSource, report.KDETLCSource}},
+			report.KDERefDocNumber: dnB, report.KDEPreviousSource: demoPlant, report.KDETLCSource: demoPlant}, nil},
 	}
 	if len(ctes) != len(want) {
 		t.Fatalf("%d CTEs, want the story's %d", len(ctes), len(want))

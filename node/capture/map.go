@@ -315,6 +315,7 @@ func batch(ev *epcis.Event) (ledger.BatchRequest, error) {
 	for _, e := range evidence {
 		r.Evidence = append(r.Evidence, ledger.Evidence{Kind: e.Kind, SHA256: e.SHA256, URI: e.URI})
 	}
+	r.BizTransactions = bizTransactions(ev)
 	return r, nil
 }
 
@@ -371,6 +372,13 @@ func ship(ev *epcis.Event) (ledger.ShipRequest, error) {
 	}
 	if r.Destination == "" {
 		return r, unsupported("shipping without a destinationList element of type location: the contract records where goods are shipped to")
+	}
+	for _, src := range ev.SourceList {
+		if epcis.BareVocabulary(src.Type) == "location" {
+			if r.Source, err = location("sourceList location", src.Source); err != nil {
+				return r, err
+			}
+		}
 	}
 	r.BizTransactions = bizTransactions(ev)
 	r.Readings, err = readings(ev)
@@ -496,6 +504,17 @@ func transform(ev *epcis.Event) (ledger.TransformRequest, error) {
 		}
 		r.Outputs = append(r.Outputs, ledger.TransformOutput{GTIN: l.GTIN, Lot: l.Lot, Quantity: qty, Expiry: dateTime(exp)})
 	}
+	loc := ev.BizLocation
+	if loc == nil {
+		loc = ev.ReadPoint
+	}
+	if loc != nil && loc.ID != "" {
+		var err error
+		if r.Location, err = location("bizLocation", loc.ID); err != nil {
+			return r, err
+		}
+	}
+	r.BizTransactions = bizTransactions(ev)
 	return r, nil
 }
 

@@ -49,6 +49,7 @@ type createOptions struct {
 	uom      string
 	lat, lon float64
 	address  ledger.Address
+	bizTx    []string
 }
 
 func newCreateCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
@@ -93,6 +94,10 @@ address, location}, producedAt, expiry, farmingPractice, evidence).`,
 					a := o.address
 					req.Place.Address = &a
 				}
+				var err error
+				if req.BizTransactions, err = bizTransactions(o.bizTx); err != nil {
+					return err
+				}
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, o.output,
 				func(ctx context.Context, c batchLedger) (*ledger.LotSummary, error) { return c.CreateBatch(ctx, req) },
@@ -116,15 +121,31 @@ address, location}, producedAt, expiry, farmingPractice, evidence).`,
 	f.StringVar(&o.req.ProducedAt, "produced-at", "", "harvest or production time, RFC 3339")
 	f.StringVar(&o.req.Expiry, "expiry", "", "expiry, RFC 3339")
 	f.StringVar(&o.req.FarmingPractice, "farming-practice", "", "farming practice (organic, conventional, ...)")
+	f.StringArrayVar(&o.bizTx, "biz-transaction", nil, "reference document of the harvest, TYPE=ID (po, ...; repeatable)")
 	cmdutil.AddOutputFlag(cmd, &o.output)
 	return cmd
 }
 
 type transformOptions struct {
-	file    string
-	output  string
-	inputs  []string
-	outputs []string
+	file     string
+	output   string
+	inputs   []string
+	outputs  []string
+	location string
+	bizTx    []string
+}
+
+// bizTransactions parses --biz-transaction values, TYPE=ID each.
+func bizTransactions(vs []string) ([]ledger.BizTransaction, error) {
+	var out []ledger.BizTransaction
+	for _, v := range vs {
+		typ, id, ok := strings.Cut(v, "=")
+		if !ok || typ == "" || id == "" {
+			return nil, cmdutil.UsageError("--biz-transaction %q is not TYPE=ID", v)
+		}
+		out = append(out, ledger.BizTransaction{Type: typ, ID: id})
+	}
+	return out, nil
 }
 
 func newTransformCmd(ios *iostreams.IO, lo *cmdutil.LedgerOptions) *cobra.Command {
@@ -161,6 +182,10 @@ ledger.TransformRequest (inputs, outputs) as a JSON/YAML file with -f.`,
 				if req, err = ParseTransform(o.inputs, o.outputs); err != nil {
 					return cmdutil.UsageError("%v\n\n%s", err, cmd.UsageString())
 				}
+				req.Location = o.location
+				if req.BizTransactions, err = bizTransactions(o.bizTx); err != nil {
+					return err
+				}
 			}
 			return cmdutil.RunLedger(cmd.Context(), lo, ios.Out, o.output,
 				func(ctx context.Context, c batchLedger) ([]ledger.LotSummary, error) { return c.Transform(ctx, req) },
@@ -171,6 +196,8 @@ ledger.TransformRequest (inputs, outputs) as a JSON/YAML file with -f.`,
 	f.StringVarP(&o.file, "file", "f", "", "JSON or YAML request file (- for standard input)")
 	f.StringArrayVar(&o.inputs, "input", nil, "input lot and quantity: LOT=VALUE UOM (repeatable)")
 	f.StringArrayVar(&o.outputs, "make", nil, "output lot: GTIN/LOT=VALUE UOM@EXPIRY (repeatable)")
+	f.StringVar(&o.location, "location", "", "GLN (or GLN Digital Link) of the place of the transformation (FSMA 204's traceability lot code source)")
+	f.StringArrayVar(&o.bizTx, "biz-transaction", nil, "reference document, TYPE=ID (prodorder, po, ...; repeatable)")
 	cmdutil.AddOutputFlag(cmd, &o.output)
 	return cmd
 }

@@ -131,6 +131,7 @@ Or give a ledger.ShipRequest as a JSON/YAML file with -f.`,
 	fs.StringVarP(&file, "file", "f", "", "JSON or YAML request file (- for standard input)")
 	fs.StringVar(&req.To, "to", "", "the recipient's MSP id")
 	fs.StringVar(&req.Destination, "destination", "", "GLN (or GLN Digital Link) of the place shipped to")
+	fs.StringVar(&req.Source, "source", "", "GLN (or GLN Digital Link) of the place shipped from (optional)")
 	fs.StringArrayVar(&bizTx, "biz-transaction", nil, "business document, TYPE=ID (po, desadv, inv, bol; repeatable)")
 	cmdutil.AddOutputFlag(cmd, &output)
 	return cmd
