@@ -191,6 +191,9 @@ func newShowCmd(ios *iostreams.IO) *cobra.Command {
 				return err
 			}
 			t.Salt, t.TokenSHA256 = "", "" // secrets of the hashes; not for reading
+			if t.Answer != nil {
+				t.Answer.Salt = ""
+			}
 			return cmdutil.Printer{Format: output, Out: ios.Out}.Print(t, func(w io.Writer) error {
 				rows := [][2]string{{"Ticket", t.ID}, {"Subject", t.Subject}, {"Topic", t.Topic}, {"Language", t.Lang}, {"Filed", t.FiledAt}, {"Message", t.Message}}
 				if a := t.Answer; a != nil {
