@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer/lifecycle"
 	"google.golang.org/protobuf/proto"
 
@@ -219,6 +220,7 @@ type exactLoad struct {
 	commits  []commit
 	writes   map[string]*write // by nonce
 	why      map[string]int
+	conns    map[string]*tlclient.GatewayConn
 }
 
 type write struct {
@@ -228,7 +230,7 @@ type write struct {
 
 func startExactLoad(conns map[string]*tlclient.GatewayConn, workers int) *exactLoad {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &exactLoad{started: time.Now(), hardStop: cancel, ctx: ctx, writes: map[string]*write{}, why: map[string]int{}}
+	l := &exactLoad{started: time.Now(), hardStop: cancel, ctx: ctx, writes: map[string]*write{}, why: map[string]int{}, conns: conns}
 	for w := range workers {
 		l.wg.Add(1)
 		go func() {
@@ -276,23 +278,69 @@ func (l *exactLoad) attempt(ctx context.Context, conn *tlclient.GatewayConn, non
 	}
 	cm, err := tx.SubmitWithContext(sctx)
 	if err != nil {
-		l.retry("submit: " + err.Error())
+		// The orderer may have it all the same: ask the ledger before
+		// writing again, or the write could be recorded twice.
+		if l.settled(ctx, conn, prop.TransactionID(), "submit: "+err.Error()) {
+			return l.committed(wr, prop.TransactionID())
+		}
 		return false
 	}
 	st, err := cm.StatusWithContext(sctx)
 	if err != nil {
-		l.retry("status: " + err.Error())
+		// Submitted, outcome unknown (the gateway went away): the same.
+		if l.settled(ctx, conn, prop.TransactionID(), "status: "+err.Error()) {
+			return l.committed(wr, prop.TransactionID())
+		}
 		return false
 	}
 	if !st.Successful {
 		l.retry("invalidated: " + st.Code.String())
 		return false
 	}
+	return l.committed(wr, prop.TransactionID())
+}
+
+// committed notes that wr's attempt txID committed.
+func (l *exactLoad) committed(wr *write, txID string) bool {
 	l.mu.Lock()
-	wr.done = prop.TransactionID()
+	wr.done = txID
 	l.commits = append(l.commits, commit{at: time.Now()})
 	l.mu.Unlock()
 	return true
+}
+
+// settled learns the outcome of a submitted transaction whose commit
+// status the client did not get, as a careful client does: it asks
+// another member's peer (qscc GetTransactionByID) until the transaction is
+// on the ledger or 30 s have passed with it nowhere. It says whether the
+// transaction committed valid; otherwise the write is retried (why).
+func (l *exactLoad) settled(ctx context.Context, via *tlclient.GatewayConn, txID, why string) bool {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(500 * time.Millisecond) {
+		for _, org := range testnet.Orgs {
+			conn := l.conns[org]
+			if conn == nil || conn == via {
+				continue
+			}
+			qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			b, err := conn.Network().GetContract("qscc").EvaluateWithContext(qctx, "GetTransactionByID", client.WithArguments(conn.Network().Name(), txID))
+			cancel()
+			if err != nil {
+				continue // not (yet) on this peer's ledger, or the peer is away
+			}
+			var pt peer.ProcessedTransaction
+			if proto.Unmarshal(b, &pt) != nil {
+				continue
+			}
+			if pt.GetValidationCode() == int32(peer.TxValidationCode_VALID) {
+				l.retry("settled by the ledger after " + why)
+				return true
+			}
+			l.retry("invalidated after " + why)
+			return false
+		}
+	}
+	l.retry(why)
+	return false
 }
 
 func (l *exactLoad) retry(reason string) {
