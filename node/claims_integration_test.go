@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -258,7 +259,13 @@ func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
 	}{
 		{"verdict turned green", func(r *receipt.Receipt) { r.Claims[coldChain].Status = claims.Holds }, receipt.ErrClaimMismatch},
 		{"breach reading lowered", func(r *receipt.Receipt) {
-			r.Events[breach].Event = json.RawMessage(strings.Replace(string(r.Events[breach].Event), "9.4", "4.9", 1))
+			// The reading's value, not the first "9.4" of the event: an
+			// event time with seconds such as 19.4 would match that.
+			lowered := breachValue.ReplaceAllString(string(r.Events[breach].Event), "${1}4.9")
+			if lowered == string(r.Events[breach].Event) {
+				t.Errorf("no reading of 9.4 in the breach event %s", r.Events[breach].Event)
+			}
+			r.Events[breach].Event = json.RawMessage(lowered)
 		}, receipt.ErrClaimMismatch},
 		{"ingredient lot dropped", func(r *receipt.Receipt) { r.Records = slices.Delete(r.Records, upLot, upLot+1) }, receipt.ErrClaimEvidence},
 	} {
@@ -284,3 +291,6 @@ func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
 		})
 	}
 }
+
+// breachValue finds the breach's reading of 9.4 °C in an event's JSON.
+var breachValue = regexp.MustCompile(`("value":\s*)9\.4\b`)
