@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 
@@ -19,7 +17,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer/lifecycle"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
@@ -201,18 +198,9 @@ type Peer struct {
 // DialPeer connects to the peer at addr (host:port), trusting the TLS
 // roots given (PEM) for a certificate naming addr's host.
 func DialPeer(addr string, tlsRoots [][]byte, s *Signer) (*Peer, error) {
-	host, _, err := net.SplitHostPort(addr)
+	conn, err := dialTLS("peer", addr, tlsRoots)
 	if err != nil {
-		return nil, fmt.Errorf("peer address %q: %w", addr, err)
-	}
-	pool := x509.NewCertPool()
-	for _, r := range tlsRoots {
-		pool.AppendCertsFromPEM(r)
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, host)),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(100<<20), grpc.MaxCallSendMsgSize(100<<20)))
-	if err != nil {
-		return nil, fmt.Errorf("peer at %s: %w", addr, err)
+		return nil, err
 	}
 	cert, err := identity.CertificateFromPEM(s.Cert)
 	if err != nil {

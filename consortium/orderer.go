@@ -50,18 +50,9 @@ type Orderer struct {
 // DialOrderer connects to the orderer at addr (host:port), trusting the
 // TLS roots given (PEM) for a certificate naming addr's host.
 func DialOrderer(addr string, tlsRoots [][]byte, s *Signer) (*Orderer, error) {
-	host, _, err := net.SplitHostPort(addr)
+	conn, err := dialTLS("orderer", addr, tlsRoots)
 	if err != nil {
-		return nil, fmt.Errorf("orderer address %q: %w", addr, err)
-	}
-	pool := x509.NewCertPool()
-	for _, r := range tlsRoots {
-		pool.AppendCertsFromPEM(r)
-	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, host)),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(100<<20), grpc.MaxCallSendMsgSize(100<<20)))
-	if err != nil {
-		return nil, fmt.Errorf("orderer at %s: %w", addr, err)
+		return nil, err
 	}
 	return &Orderer{addr: addr, conn: conn, signer: s}, nil
 }
@@ -314,4 +305,24 @@ func (u *Update) CheckConsenterChange(states []ConsenterState) error {
 		}
 	}
 	return nil
+}
+
+// dialTLS opens a gRPC connection to the kind ("peer", "orderer") at addr
+// (host:port), trusting the TLS roots given (PEM) for a certificate naming
+// addr's host, with room for large blocks and config updates.
+func dialTLS(kind, addr string, tlsRoots [][]byte) (*grpc.ClientConn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s address %q: %w", kind, addr, err)
+	}
+	pool := x509.NewCertPool()
+	for _, r := range tlsRoots {
+		pool.AppendCertsFromPEM(r)
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, host)),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(100<<20), grpc.MaxCallSendMsgSize(100<<20)))
+	if err != nil {
+		return nil, fmt.Errorf("%s at %s: %w", kind, addr, err)
+	}
+	return conn, nil
 }
