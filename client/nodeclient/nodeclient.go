@@ -112,24 +112,7 @@ type EventPage struct {
 
 // Events runs an EPCIS query.
 func (c *Client) Events(ctx context.Context, q Query) (*EventPage, error) {
-	var raw json.RawMessage
-	hdr, err := c.getHeader(ctx, "/events?"+q.Values().Encode(), "application/ld+json", &raw)
-	if err != nil {
-		return nil, err
-	}
-	var doc struct {
-		Body struct {
-			Results struct {
-				Body struct {
-					Events []json.RawMessage `json:"eventList"`
-				} `json:"resultsBody"`
-			} `json:"queryResults"`
-		} `json:"epcisBody"`
-	}
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("decoding the EPCIS query document: %w", err)
-	}
-	return &EventPage{Document: raw, Events: doc.Body.Results.Body.Events, NextPageToken: nextToken(hdr.Get("Link"))}, nil
+	return c.eventPage(ctx, "/events?"+q.Values().Encode())
 }
 
 // nextToken extracts nextPageToken from a Link header's rel="next" URL.

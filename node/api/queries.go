@@ -31,12 +31,9 @@ var base64URL = base64.RawURLEncoding
 // queryNS is the local namespace of named queries.
 const queryNS = "query"
 
-// NamedQuery is a named query as stored and listed.
-type NamedQuery struct {
-	Name      string          `json:"name"`
-	Query     json.RawMessage `json:"query"`
-	CreatedAt string          `json:"createdAt,omitempty"`
-}
+// NamedQuery is a named query as stored and listed (the wire type, shared
+// with the node's client).
+type NamedQuery = nodeapi.NamedQuery
 
 // queryName is what a query's name may be: it is a path segment.
 var queryName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

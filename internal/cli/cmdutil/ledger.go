@@ -37,6 +37,9 @@ type LedgerOptions struct {
 	// WaitTimeout bounds that wait; zero or less means DefaultWaitTimeout.
 	WaitTimeout time.Duration
 
+	// tlsFlag prefixes the names of the flags of NodeCert, NodeKey and
+	// NodeCA in errors ("--node-" when empty; AddNodeFlags's are "--").
+	tlsFlag string
 	// errOut is where a write that outran the wait warns (stderr if nil).
 	errOut func() io.Writer
 	// factory opens the clients (NewFactory's when nil).
@@ -196,7 +199,7 @@ func (o LedgerOptions) nodeClient() (*nodeclient.Client, error) {
 	}
 	var opts []nodeclient.Option
 	if o.NodeCert != "" || o.NodeKey != "" || o.NodeCA != "" {
-		hc, err := ClientTLS("--node-", o.NodeCert, o.NodeKey, o.NodeCA)
+		hc, err := ClientTLS(o.tlsFlagPrefix(), o.NodeCert, o.NodeKey, o.NodeCA)
 		if err != nil {
 			return nil, err
 		}

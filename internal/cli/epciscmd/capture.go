@@ -15,17 +15,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/trustline/trustline/internal/cli/cmdutil"
-	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node/capture"
 )
 
 // captureOptions are `epcis capture`'s flags.
 type captureOptions struct {
-	node, cert, key, ca, behaviour, output string
-	timeout                                time.Duration
+	behaviour, output string
+	timeout           time.Duration
 }
 
-func newCaptureCmd(ios *iostreams.IO) *cobra.Command {
+func newCaptureCmd(f *cmdutil.Factory) *cobra.Command {
+	ios, lo := f.IOStreams, f.LedgerOptions()
 	var o captureOptions
 	cmd := &cobra.Command{
 		Use:   "capture FILE.jsonld",
@@ -51,9 +51,6 @@ nothing was rejected, 3 when the node or the ledger refused something.`,
 			if err := cmdutil.CheckOutput(o.output); err != nil {
 				return err
 			}
-			if o.node == "" {
-				return cmdutil.UsageError("--node: required: the URL of your node's capture listener")
-			}
 			if o.behaviour != string(capture.Rollback) && o.behaviour != string(capture.Proceed) {
 				return cmdutil.UsageError("--error-behaviour %q: want rollback or proceed", o.behaviour)
 			}
@@ -61,13 +58,16 @@ nothing was rejected, 3 when the node or the ledger refused something.`,
 			if err != nil {
 				return err
 			}
-			hc, err := o.httpClient()
+			node, hc, err := lo.NodeHTTP()
 			if err != nil {
 				return err
 			}
+			if node == "" {
+				return cmdutil.UsageError("--node: required: the URL of your node's capture listener")
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), o.timeout)
 			defer cancel()
-			job, err := runCapture(ctx, hc, strings.TrimSuffix(o.node, "/"), o.behaviour, body)
+			job, err := runCapture(ctx, hc, strings.TrimSuffix(node, "/"), o.behaviour, body)
 			if err != nil {
 				return err
 			}
@@ -80,19 +80,12 @@ nothing was rejected, 3 when the node or the ledger refused something.`,
 			return nil
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.node, "node", "", "URL of your node's capture listener (https://host:port)")
-	f.StringVar(&o.cert, "cert", "", "your TLS client certificate (PEM), issued by your organisation's CA")
-	f.StringVar(&o.key, "key", "", "its private key (PEM)")
-	f.StringVar(&o.ca, "ca", "", "the CA of the node's TLS certificate (PEM); default: the system's")
-	f.StringVar(&o.behaviour, "error-behaviour", string(capture.Rollback), "rollback (record nothing if any event fails) or proceed")
-	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the capture job")
+	cmdutil.AddNodeFlags(cmd, lo)
+	fl := cmd.Flags()
+	fl.StringVar(&o.behaviour, "error-behaviour", string(capture.Rollback), "rollback (record nothing if any event fails) or proceed")
+	fl.DurationVar(&o.timeout, "timeout", 10*time.Minute, "how long to wait for the capture job")
 	cmdutil.AddOutputFlag(cmd, &o.output)
 	return cmd
-}
-
-func (o captureOptions) httpClient() (*http.Client, error) {
-	return cmdutil.ClientTLS("--", o.cert, o.key, o.ca)
 }
 
 // runCapture posts the document and polls its job until it finishes.

@@ -1,5 +1,15 @@
-// Package epciscmd implements `trustline epcis`: EPCIS 2.0 tools (event
-// hash ids), and capture of EPCIS documents through a member's node.
+// Package epciscmd implements `trustline epcis`: a client of a member
+// node's EPCIS 2.0 REST interface (capture, queries with the standard's
+// parameters, named queries, webhook subscriptions and the WebSocket
+// stream of a query's events), and EPCIS tools (event hash ids).
+//
+// Every command that talks to a node takes the same connection flags
+// (cmdutil.AddNodeFlags: --node, --cert, --key, --ca, with environment and
+// config-file defaults) and gets its client from the factory, so a test
+// points them at a fake node. The node decides what a client may do: its
+// public listener answers queries; capture, and writes of named queries and
+// subscriptions where the node asks for it, need a TLS client certificate
+// of the organisation's CA on its capture listener.
 package epciscmd
 
 import (
@@ -18,10 +28,10 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 	ios := f.IOStreams
 	cmd := &cobra.Command{
 		Use:   "epcis",
-		Short: "EPCIS 2.0 tools: event hash ids, capture through your node",
+		Short: "EPCIS 2.0: capture, query and subscribe through your node; event hash ids",
 		Args:  cmdutil.NoArgs,
 	}
-	cmd.AddCommand(newHashCmd(ios), newCaptureCmd(ios))
+	cmd.AddCommand(newHashCmd(ios), newCaptureCmd(f), newQueryCmd(f), newQueriesCmd(f), newSubscribeCmd(f), newSubscriptionsCmd(f))
 	return cmd
 }
 
