@@ -56,7 +56,10 @@ serialises five jars of lot A; lot B meets a brief cold-chain breach on the
 way to the store and is recalled. Every member's node anchors the ledger's
 history to the Ethereum dev chain, so a jar's trace comes with a receipt that
 ` + "`trustline verify`" + ` checks against the chain, re-evaluating the brand's claims
-from the receipt's evidence alone.
+from the receipt's evidence alone. Each node also serves EPCIS 2.0 capture
+to its organisation's own systems: the command prints, per member, the
+` + "`trustline epcis capture`" + ` command and its curl equivalent with that
+member's client certificate, and a query of the node's events.
 
 Each run records a new story (fresh lot numbers) on the same network; the
 brand's claims (cold chain, farm to shelf, lab tested, origin) are checked
@@ -72,7 +75,7 @@ command keeps running until Ctrl-C, then stops the nodes and the testnet.`,
 	}
 	cmd.Flags().StringVar(&opts.dir, "dir", "", "state directory of the testnet (default $TRUSTLINE_TESTNET_DIR or ~/.trustline/testnet)")
 	cmd.Flags().IntVar(&opts.basePort, "base-port", 0, fmt.Sprintf("first of the testnet's 100 ports (default %d, or the network's own)", testnet.DefaultBasePort))
-	cmd.Flags().IntVar(&opts.nodePort, "node-port", 8480, "HTTP port of the brand's node; the supplier's, lab's and logistics' nodes use the next three")
+	cmd.Flags().IntVar(&opts.nodePort, "node-port", 8480, "HTTP port of the brand's node; the supplier's, lab's and logistics' nodes use the next three, and their capture listeners (HTTPS) the four after")
 	cmd.Flags().StringVar(&opts.publicURL, "public-url", "", "base URL the QR code points at (default http://127.0.0.1:<node-port>)")
 	cmd.Flags().BoolVar(&opts.exit, "exit", false, "stop the nodes and exit after printing, leaving the testnet running")
 	return cmd
@@ -80,7 +83,7 @@ command keeps running until Ctrl-C, then stops the nodes and the testnet.`,
 
 func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	w := ios.ErrOut
-	if opts.nodePort < 1024 || opts.nodePort > 65535-len(testnet.Orgs) {
+	if opts.nodePort < 1024 || opts.nodePort > 65535-2*len(testnet.Orgs) {
 		return cmdutil.UsageError("--node-port %d out of range", opts.nodePort)
 	}
 	base := strings.TrimRight(opts.publicURL, "/")
@@ -146,7 +149,7 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	}
 
 	fmt.Fprintln(w, "3/3 Starting a member node per organisation")
-	nodes, err := startNodes(ctx, n, opts.nodePort, base, anchoring)
+	nodes, members, err := startNodes(ctx, n, opts.nodePort, base, anchoring)
 	if err != nil {
 		return cmdutil.Unavailable(err)
 	}
@@ -181,6 +184,7 @@ func run(ctx context.Context, ios *iostreams.IO, opts *options) error {
 	fmt.Fprintf(out, "The printable QR image:\n  %s/qr%s.png\n", base, pathOf(sc.Unit))
 	fmt.Fprintf(out, "Check it, and the brand's claims, against Ethereum without trusting the consortium:\n  trustline trace %s --node %s --receipt jar.json\n  trustline verify jar.json --eth-rpc %s\n\n",
 		sc.Unit, fmt.Sprintf("http://127.0.0.1:%d", opts.nodePort), anchoring.RPCURL)
+	printCaptureHelp(out, members, fmt.Sprintf("http://127.0.0.1:%d", opts.nodePort), sc.BreachedLot)
 
 	if opts.exit {
 		fmt.Fprintf(w, "Nodes stopped; the testnet keeps running (`trustline testnet down` stops it).\n")
@@ -224,20 +228,28 @@ type runningNodes struct {
 }
 
 // startNodes runs one node per organisation in this process, logging to
-// <dir>/logs/node.<org>.log.
-func startNodes(ctx context.Context, n *testnet.Network, port int, base string, a *demo.Anchoring) (*runningNodes, error) {
+// <dir>/logs/node.<org>.log: node i serves its public API on port+i and
+// EPCIS capture to its organisation's ERP client on port+len(Orgs)+i.
+func startNodes(ctx context.Context, n *testnet.Network, port int, base string, a *demo.Anchoring) (*runningNodes, []memberCapture, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	rn := &runningNodes{cancel: cancel}
+	var members []memberCapture
 	for i, org := range testnet.Orgs {
 		profile, err := n.ClientConfig(org, false)
 		if err != nil {
 			rn.stop()
-			return nil, err
+			return nil, nil, err
 		}
+		captureCfg, member, err := captureSetup(filepath.Join(n.Dir(), "crypto", org), org, port+len(testnet.Orgs)+i)
+		if err != nil {
+			rn.stop()
+			return nil, nil, err
+		}
+		members = append(members, member)
 		logf, err := os.OpenFile(filepath.Join(n.Dir(), "logs", "node."+org+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			rn.stop()
-			return nil, err
+			return nil, nil, err
 		}
 		rn.logs = append(rn.logs, logf)
 		nodeBase := base
@@ -253,6 +265,7 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 				Enabled: true, RPCURL: a.RPCURL, Contract: a.Contract, DeployBlock: a.DeployBlock,
 				KeyFile: a.KeyFiles[org], Blocks: 2, Interval: "10s",
 			},
+			Capture: captureCfg,
 		}
 		nopts := &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))}
 		nd, err := node.Open(ctx, cfg, nopts)
@@ -266,7 +279,7 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 		}
 		if err != nil {
 			rn.stop()
-			return nil, err
+			return nil, nil, err
 		}
 		rn.wg.Add(1)
 		go func() {
@@ -276,7 +289,7 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 			}
 		}()
 	}
-	return rn, nil
+	return rn, members, nil
 }
 
 func (rn *runningNodes) stop() {
