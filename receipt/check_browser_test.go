@@ -1,4 +1,4 @@
-package receipt
+package receipt_test
 
 import (
 	"encoding/json"
@@ -10,6 +10,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustline/trustline/internal/testenv/browser"
+	"github.com/trustline/trustline/receipt"
+	"github.com/trustline/trustline/receipt/receipttest"
 )
 
 // jsVerdict is what TL.check (check.js) resolves to, in part.
@@ -39,22 +41,21 @@ func TestBrowserCheck(t *testing.T) {
 	// A secure context (localhost) for WebCrypto, as a node's https page.
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>check</title><script>" + CheckJS() + "</script>"))
+		_, _ = w.Write([]byte("<!doctype html><meta charset=utf-8><title>check</title><script>" + receipt.CheckJS() + "</script>"))
 	}))
 	defer srv.Close()
 	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL)); err != nil {
 		t.Fatal(err)
 	}
-	s := newStory(t)
-	base, err := s.receipt(t, nil).Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := append(s.tamperCases(), tamperCase{name: "format 3", tamper: func(_ testing.TB, r *Receipt) { r.Version, r.State = 3, nil }})
+	s := receipt.NewTamperStory(t, false)
+	cases := append(storyCases(t, s), receipttest.Case{Name: "format 3", Tamper: func(r *receipt.Receipt) error { r.Version, r.State = 3, nil; return nil }})
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			r, doc := tc.apply(t, base)
-			rep, err := Verify(ctxT(t), r, Options{})
+		t.Run(tc.Name, func(t *testing.T) {
+			r, doc, err := tc.Apply(s.Base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := receipt.Verify(ctxT(t), r, receipt.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -66,9 +67,9 @@ func TestBrowserCheck(t *testing.T) {
 			goParts := reportParts(rep)
 			goOK := len(goParts) == 0 && len(rep.Verdicts) > 0
 			if js.OK != goOK || !slices.Equal(js.Parts, goParts) {
-				t.Fatalf("page: ok %v, parts %v (%+v); Verify: ok %v, parts %v:\n%v", js.OK, js.Parts, js.Fails, goOK, goParts, failures(rep))
+				t.Fatalf("page: ok %v, parts %v (%+v); Verify: ok %v, parts %v:\n%v", js.OK, js.Parts, js.Fails, goOK, goParts, receipt.Failures(rep))
 			}
-			if tc.tamper == nil || tc.name == "format 3" {
+			if tc.Tamper == nil || tc.Name == "format 3" {
 				c := rep.Currency
 				if js.AsOf == nil || c == nil || js.AsOf.Block != c.Block || js.AsOf.Eth != c.EthBlock {
 					t.Errorf("page: as of %+v; Verify: %+v", js.AsOf, c)
@@ -77,16 +78,16 @@ func TestBrowserCheck(t *testing.T) {
 					t.Errorf("page: complete %v, fresh %v for a format %d receipt", js.Complete, js.Fresh, r.Version)
 				}
 			}
-			if tc.part != "" && !slices.Contains(js.Parts, string(tc.part)) {
-				t.Errorf("page: parts %v, want %s", js.Parts, tc.part)
+			if tc.Part != "" && !slices.Contains(js.Parts, string(tc.Part)) {
+				t.Errorf("page: parts %v, want %s", js.Parts, tc.Part)
 			}
 		})
 	}
 }
 
 // reportParts are the parts of rep's failures, sorted, without claims'.
-func reportParts(rep *Report) []string {
-	var fs []*PartError
+func reportParts(rep *receipt.Report) []string {
+	var fs []*receipt.PartError
 	for _, v := range append(slices.Clone(rep.Verdicts), rep.Records...) {
 		fs = append(fs, v.Failures...)
 	}
