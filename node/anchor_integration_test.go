@@ -145,12 +145,6 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		}
 		testkit.Submit(t, s.Org, s.Fn, s.Args...)
 	}
-	link, err := digitallink.Parse(sc.BreachedLot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gtin, lotNumber := link.GTIN, link.Lot
-
 	p, err := n.ClientConfig(testnet.Brand, false)
 	if err != nil {
 		t.Fatal(err)
@@ -176,24 +170,33 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 		}
 	}()
 
-	url := "http://" + nd.Addr().String() + "/01/" + gtin + "/10/" + lotNumber + "?format=receipt"
-	var data []byte
-	t0 := time.Now()
-	for {
-		resp, err := http.Get(url)
+	receiptURL := func(lot string) string {
+		l, err := digitallink.Parse(lot)
 		if err != nil {
 			t.Fatal(err)
 		}
-		data, _ = io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode == http.StatusOK {
-			break
-		}
-		if resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusNotFound || ctx.Err() != nil {
-			t.Fatalf("GET receipt: %d %s", resp.StatusCode, data)
-		}
-		time.Sleep(500 * time.Millisecond)
+		return "http://" + nd.Addr().String() + "/01/" + l.GTIN + "/10/" + l.Lot + "?format=receipt"
 	}
+	url := receiptURL(sc.BreachedLot)
+	get := func(url string) []byte { // a lot's receipt, once all its events are anchored
+		for {
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return data
+			}
+			if resp.StatusCode != http.StatusConflict && resp.StatusCode != http.StatusNotFound || ctx.Err() != nil {
+				t.Fatalf("GET receipt: %d %s", resp.StatusCode, data)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+	t0 := time.Now()
+	data := get(url)
 	r, err := receipt.Parse(data)
 	if err != nil {
 		t.Fatal(err)
@@ -344,12 +347,13 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	// The store's cold room logs lot B again, after the recall.
 	testkit.Submit(t, testnet.Brand, "Custody:RecordReadings", mustJSON(t, ledger.ReadingsRequest{Lot: sc.BreachedLot, Readings: []ledger.Reading{
 		{Time: time.Now().Add(-time.Minute).UTC().Format(time.RFC3339), Device: "urn:tl:logger:store-coldroom", TemperatureC: ptr(4.7)}}}))
+	var fresh []byte // lot B's receipt with the readings
 	for {
 		resp, err := http.Get(url)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fresh, _ := io.ReadAll(resp.Body)
+		fresh, _ = io.ReadAll(resp.Body)
 		resp.Body.Close()
 		if nr, err := receipt.Parse(fresh); resp.StatusCode == http.StatusOK && err == nil && len(nr.Events) > len(r.Events) {
 			nrep := mustVerify(ctx, t, nr, vopts, "receipt after the readings")
@@ -383,6 +387,13 @@ func TestIntegrationNodeAnchorsAndServesReceipts(t *testing.T) {
 	if res := clitest.Run(t, "", "verify", file, "--eth-rpc", n.GethURL()); !strings.Contains(res.Stdout, "⚠ NOT CURRENT:") {
 		t.Errorf("verify the older receipt --eth-rpc: exit %d\n%s%s", res.Code, res.Stdout, res.Stderr)
 	}
+
+	// Every tampering class of issue 12 on lot B's newest receipt, with
+	// lot A's receipt and lot B's older one as sources, through the real
+	// binary, offline and against geth.
+	t.Run("tampering classes, real binary", func(t *testing.T) {
+		tamperTable(ctx, t, trustlineBinary(t), n.GethURL(), fresh, get(receiptURL(sc.YogurtLot)), data)
+	})
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -126,6 +126,8 @@ func TestNamedRules(t *testing.T) {
 				t.Errorf("go list -deps ./node/... holds %s: %s imports it", dep, path)
 			case (rel == "receipt" || strings.HasPrefix(rel, "receipt/")) && (drel == "node" || strings.HasPrefix(drel, "node/")):
 				t.Errorf("go list -deps ./receipt holds %s: %s imports it", dep, path)
+			case drel == "receipt/receipttest" && rel != drel:
+				t.Errorf("%s imports %s, which is test support: only tests may import it", path, dep)
 			case inModule(dep) && (drel == "node" || strings.HasPrefix(drel, "node/")) && !(rel == "node" || strings.HasPrefix(rel, "node/")):
 				if l, _ := layerOf(path); l.name != "app" && l.name != "cmd" {
 					t.Errorf("%s imports %s: outside node/, only the app imports node code", path, dep)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -17,7 +18,8 @@ import (
 // TestBrowserMerkleCheck runs the consumer page's WebCrypto check of each
 // event's Merkle path, from the lot's receipt, in headless Chromium:
 // windows of odd sizes (so that paths skip levels), every anchored event
-// shows ✓, and the event whose path was tampered with shows ✗.
+// shows ✓, the event whose path was tampered with shows ✗ for its path, and
+// an event the page shows but the receipt does not carry ✗ for that.
 func TestBrowserMerkleCheck(t *testing.T) {
 	ctx := phoneBrowser(t)
 	idx := fixture(t)
@@ -70,6 +72,10 @@ func TestBrowserMerkleCheck(t *testing.T) {
 		t.Fatal("the tampered event has no path")
 	}
 	rc.Events[bad].Path[0][0] ^= 0xff
+	// An event the page shows that the receipt does not carry.
+	missing := len(views)
+	views = append(views, AnchorView{EventID: "ni:///sha-256;" + strings.Repeat("ab", 32) + "?ver=CBV2.1", Anchored: true, ChainID: 1337, Block: 99,
+		TxHash: fmt.Sprintf("0x%064x", 99), Anchors: 1})
 	doc, err := rc.Marshal()
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +120,14 @@ func TestBrowserMerkleCheck(t *testing.T) {
 	}
 	for i, m := range marks {
 		want := "✓ Merkle path checked in your browser"
-		if i == bad {
+		switch i {
+		case bad:
 			want = "✗ Merkle path does not match"
+		case missing:
+			want = "✗ Not in the lot's receipt: nothing proves this event"
 		}
 		if m != want {
-			t.Errorf("event %d (window of %d): %q, want %q", i, rc.Windows[i].Size, m, want)
+			t.Errorf("event %d: %q, want %q", i, m, want)
 		}
 	}
 }

@@ -14,7 +14,7 @@ import (
 // and current as of ledger block M", or what is missing. Its messages are
 // in messages.go, with {n} for the n-th argument, which the script fills.
 var checkArgs = map[string]int{
-	"check.running": 0, "check.pending": 0, "check.unavailable": 0, "check.bad": 0, "check.note": 0, "check.weak": 0,
+	"check.running": 0, "check.pending": 0, "check.unavailable": 0, "check.bad": 0, "check.note": 0, "check.weak": 0, "check.time": 1,
 	"check.current": 3, "check.complete": 3, "check.unchained": 1,
 	"check.missing": 3, "check.noRecall": 0, "check.noBreach": 0, "check.added": 3, "check.reordered": 1,
 	"check.norecord": 1, "check.stale": 2, "check.state": 0,

@@ -134,6 +134,8 @@ var messages = map[string]msg{
 	"proof.pending": {en: "Not yet anchored", zh: "尚未锚定", de: "Noch nicht verankert"},
 	"proof.ok":      {en: "✓ Merkle path checked in your browser", zh: "✓ 默克尔路径已在您的浏览器中核验", de: "✓ Merkle-Pfad in Ihrem Browser geprüft"},
 	"proof.bad":     {en: "✗ Merkle path does not match", zh: "✗ 默克尔路径不匹配", de: "✗ Merkle-Pfad stimmt nicht überein"},
+	// An event the page shows that the lot's receipt does not carry: nothing proves it, and no path was checked.
+	"proof.missing": {en: "✗ Not in the lot's receipt: nothing proves this event", zh: "✗ 该批次的溯源凭证中没有这条事件：无法证明它", de: "✗ Nicht im Beleg der Charge: nichts weist dieses Ereignis nach"},
 
 	// The page's receipt check (check.go): {n} are filled in by its script.
 	"check.running":     {en: "Checking the receipt in your browser…", zh: "正在您的浏览器中核验溯源凭证……", de: "Der Herkunftsbeleg wird in Ihrem Browser geprüft …"},
@@ -144,6 +146,7 @@ var messages = map[string]msg{
 	"check.weak":        {en: "Each event's anchoring was checked in your browser, but this older receipt format cannot show that no event was left out.", zh: "您的浏览器已核验每条事件的锚定，但这种旧版凭证格式无法证明没有遗漏任何事件。", de: "Ihr Browser hat die Verankerung jedes Ereignisses geprüft, aber dieses ältere Belegformat kann nicht zeigen, dass kein Ereignis fehlt."},
 	"check.unchained":   {en: "Each event's anchoring was checked in your browser, but lot %s was recorded before trustline committed to each lot's list of events, so nothing here shows that none was left out.", zh: "您的浏览器已核验每条事件的锚定，但批次 %s 登记于 trustline 开始为每个批次的事件清单做承诺之前，因此这里无法证明没有遗漏任何事件。", de: "Ihr Browser hat die Verankerung jedes Ereignisses geprüft, aber Charge %s wurde erfasst, bevor trustline die Liste der Ereignisse jeder Charge festschrieb; daher zeigt hier nichts, dass keines fehlt."},
 	"check.note":        {en: "Lab signatures, the promises and the anchors on Ethereum itself are checked by trustline verify.", zh: "检测报告的签名、各项承诺以及以太坊上的锚定本身，可用 trustline verify 核验。", de: "Laborsignaturen, Versprechen und die Verankerung auf Ethereum selbst prüft trustline verify."},
+	"check.time":        {en: "The time of Ethereum block %s is not shown: a receipt does not prove it, and your browser does not ask Ethereum; trustline verify with an Ethereum node reads it from the block.", zh: "此处不显示以太坊区块 %s 的时间：溯源凭证无法证明它，您的浏览器也不会查询以太坊；使用 trustline verify 并连接以太坊节点，即可从该区块读取时间。", de: "Die Zeit des Ethereum-Blocks %s wird nicht angezeigt: Ein Beleg weist sie nicht nach, und Ihr Browser fragt Ethereum nicht; trustline verify mit einem Ethereum-Knoten liest sie aus dem Block."},
 	"check.bad":         {en: "✗ Your browser could not confirm that this history is complete and unchanged:", zh: "✗ 您的浏览器无法确认这段记录完整且未被改动：", de: "✗ Ihr Browser konnte nicht bestätigen, dass dieser Verlauf vollständig und unverändert ist:"},
 	"check.missing":     {en: "lot %s: only %s of its %s recorded events are shown", zh: "批次 %s：登记在案的 %[3]s 条事件中只显示了 %[2]s 条", de: "Charge %s: nur %s von %s erfassten Ereignissen werden gezeigt"},
 	"check.noRecall":    {en: "; its recall is missing", zh: "，缺少召回记录", de: "; der Rückruf fehlt"},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -109,7 +110,8 @@ func TestVerifyFormat3(t *testing.T) {
 		code int
 		want []string
 	}{
-		{"offline", []string{"verify", good}, 0, []string{"(bound in the leaf)", "✓ lot " + lot + ": all 3 events shown", "complete as of ledger block 9, anchored in Ethereum block", "currency not checked offline"}},
+		{"offline", []string{"verify", good}, 0, []string{"(bound in the leaf)", "✓ lot " + lot + ": all 3 events shown", "complete as of ledger block 9, anchored in Ethereum block", "currency not checked offline",
+			"(its time is not proven offline: --eth-rpc reads it from the block's header)"}},
 		{"online", []string{"verify", good, "--eth-rpc", url}, 0, []string{"✓ current: no window anchored after it", "anchors checked on chain"}},
 		{"recall removed", []string{"verify", noRecall, "--eth-rpc", url}, 3, []string{"✗ lot " + lot + ": events incomplete", "2 of 3 events shown; missing its recall event " + items[2].id, "INCOMPLETE"}},
 		{"txId swapped", []string{"verify", txSwapped}, 3, []string{"✗ " + items[0].id, "is not the anchored leaf"}},
@@ -117,6 +119,13 @@ func TestVerifyFormat3(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) { check(t, tc.args, tc.code, tc.want...) })
 	}
+	t.Run("anchor time online", func(t *testing.T) {
+		// The anchor block's time, from its header on chain.
+		res := clitest.Run(t, "", "verify", good, "--eth-rpc", url)
+		if !regexp.MustCompile(`complete as of ledger block 9, anchored in Ethereum block \d+ at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n`).MatchString(res.Stdout) {
+			t.Errorf("no anchor time online:\n%s", res.Stdout)
+		}
+	})
 	t.Run("not current after a later anchor", func(t *testing.T) {
 		if _, err := a.Anchor(ctx, ethanchor.Window{Channel: "trustline", FromBlock: 10, ToBlock: 19, Root: merkle.Hash{1}}); err != nil {
 			t.Fatal(err)

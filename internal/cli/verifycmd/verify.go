@@ -220,7 +220,9 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 		if complete {
 			what = "complete as of"
 		}
-		at := " (its time is read on chain with --eth-rpc)"
+		// The time is the anchor block's header's, read on chain: a receipt
+		// carries none, and offline nothing proves one.
+		at := " (its time is not proven offline: --eth-rpc reads it from the block's header)"
 		if c.Time != nil {
 			at = " at " + c.Time.Format(time.RFC3339)
 		}

@@ -23,10 +23,12 @@
       r = await resp.json();
       res = await TL.check(r, box.dataset.lot);
     } catch (e) { return show('bad', say('check.unavailable')); }
-    // Each anchored event's own mark: its leaf on its path to its window's root.
+    // Each anchored event's own mark: its leaf on its path to its window's
+    // root, or that the receipt does not carry the event at all.
     var onPage = Array.from(list.querySelectorAll('li[data-id]'), function (li) {
       var ok = res.events[li.dataset.id] === true, e = li.querySelector('.merkle-check');
-      e.textContent = ok ? list.dataset.ok : list.dataset.bad; e.className = 'merkle-check ' + (ok ? 'ok' : 'bad');
+      e.textContent = ok ? list.dataset.ok : li.dataset.id in res.events ? list.dataset.bad : list.dataset.missing;
+      e.className = 'merkle-check ' + (ok ? 'ok' : 'bad');
       return li.dataset.id;
     });
     onPage.forEach(function (id) { if (!(id in res.events)) res.fails.push({code: 'unproven', args: [id]}); });
@@ -44,6 +46,7 @@
     }
     var o = res.asOf || {}, mine = res.lots.filter(function (l) { return TL.lotKey(l.lot) === box.dataset.lot; })[0] || {};
     show('ok', r.version < 3 ? say('check.weak') : !res.complete ? say('check.unchained', box.dataset.lot.replace(/^\d+\//, '')) : res.fresh ? say('check.current', o.block, o.eth, mine.events) : say('check.complete', o.block, o.eth, mine.events));
-    box.appendChild(document.createElement('small')).textContent = say('check.note');
+    // The anchor's time: no receipt proves it, so the page says so rather than show one.
+    box.appendChild(document.createElement('small')).textContent = say('check.note') + (o.eth !== undefined ? ' ' + say('check.time', o.eth) : '');
   })();
 })();
