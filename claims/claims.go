@@ -46,7 +46,11 @@
 //     later or the time ran out unanswered by Trace.At, and open while
 //     the time runs. Any broken ticket fails the claim; with none, a kept
 //     one makes it hold; with only open tickets or none at all it is
-//     pending (no record to judge yet).
+//     pending (no record to judge yet). Its verdict follows the clock
+//     without new events (a ticket's time runs out, a ticket leaves the
+//     window): Due names the next such instant, and EvaluateAsOf advances
+//     a verdict through them to a caller's clock, evaluated at the instant
+//     passed, so that the result stays deterministic (due.go).
 package claims
 
 import (

@@ -71,11 +71,12 @@ func serviceEvents(tr Trace) []serviceEvent {
 	return out
 }
 
-func service(tr Trace, p ledger.ServiceParams) verdict {
-	limit := time.Duration(p.AnswerMinutes) * time.Minute
+// tickets are the tickets filed in the window up to tr.At (of p's
+// topics), in filing order, each with its first answer by tr.At.
+func tickets(tr Trace, p ledger.ServiceParams) []*ticket {
 	from := tr.At.Add(-time.Duration(p.WindowDays) * 24 * time.Hour)
 	byID := map[string]*ticket{}
-	var tickets []*ticket
+	var out []*ticket
 	for _, ev := range serviceEvents(tr) {
 		switch ev.ext.Step {
 		case ledger.ServiceFiled:
@@ -87,13 +88,19 @@ func service(tr Trace, p ledger.ServiceParams) verdict {
 			}
 			t := &ticket{id: ev.ext.Ticket, filed: ev.at, filedEvent: ev.id, topic: ev.ext.Topic}
 			byID[t.id] = t
-			tickets = append(tickets, t)
+			out = append(out, t)
 		case ledger.ServiceAnswered:
 			if t := byID[ev.ext.Ticket]; t != nil && t.answered.IsZero() {
 				t.answered, t.answerEvent, t.outcome = ev.at, ev.id, ev.ext.Outcome
 			}
 		}
 	}
+	return out
+}
+
+func service(tr Trace, p ledger.ServiceParams) verdict {
+	limit := time.Duration(p.AnswerMinutes) * time.Minute
+	tickets := tickets(tr, p)
 	window := fmt.Sprintf("in the last %d days", p.WindowDays)
 	if len(tickets) == 0 {
 		return verdict{status: Pending, reason: "no tickets filed " + window + "; nothing to judge yet"}

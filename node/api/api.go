@@ -563,7 +563,8 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			s.fail(w, r, err)
 			return
 		}
-		p.Claims = s.claimViews(v)
+		var until time.Time
+		p.Claims, until = s.claimViews(v)      // a service ticket's deadline ends the entry
 		p.Service = s.serviceForm(v)           // service.go
 		p.Anchors = s.anchorViews(r, v.Events) // receipt.go
 		if d, ok := report.DaysToExpiry(v.Lot.Expiry, s.now()); ok {
@@ -571,6 +572,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 			if exp, err := time.Parse(time.RFC3339Nano, v.Lot.Expiry); err == nil {
 				e.until = exp.Add(-time.Duration(d) * 24 * time.Hour) // the figure changes after
 			}
+		}
+		if !until.IsZero() && (e.until.IsZero() || until.Before(e.until)) {
+			e.until = until
 		}
 		e.deps = traceSubjects(v, len(p.Reports) > 0)
 		e.anchors, e.hasAnchors = pc.anchors, s.opts.Anchors != nil

@@ -50,6 +50,9 @@ type Badge struct {
 	Lang string `json:"lang"`
 	// Label is how the badge reads the status in Lang ("✓ holds", "✓ 已兑现").
 	Label string `json:"label"`
+	// until is when a verdict shown changes with the clock (a service
+	// ticket's deadline, index.ClaimResultsAsOf); zero: never.
+	until time.Time
 }
 
 // CloseStreams ends the open badge streams: call it on shutdown, since
@@ -124,7 +127,9 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 		}
 		v := validators{ETag: etag("badge"+strings.TrimPrefix(format, "."), state, view), SinceOK: true,
 			Modified: ledgerTimes(append(state, view...), stateTimes...)}
-		s.tags.put(st, key, v)
+		if b.until.IsZero() { // else it follows the clock, not only the index
+			s.tags.put(st, key, v)
+		}
 		if notModified(w, r, v) {
 			return
 		}
@@ -180,13 +185,13 @@ func (s *Server) badgeFor(base string, lang *web.Lang, l digitallink.Link, claim
 	if err != nil {
 		return Badge{}, lot, err
 	}
-	rs, err := s.idx.ClaimResults(l.GTIN, l.Lot)
+	rs, until, err := s.idx.ClaimResultsAsOf(l.GTIN, l.Lot, s.now())
 	if err != nil {
 		return Badge{}, lot, err
 	}
 	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
 	defer func() { b.Lang, b.Label = lang.Code, badgeLabel(lang, b) }()
-	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: base + page, Claims: rs}
+	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: base + page, Claims: rs, until: until}
 	if claim != "" {
 		i := -1
 		for j, c := range rs {
@@ -319,12 +324,13 @@ func badgeLabel(lang *web.Lang, b Badge) string {
 	return lang.T("badge." + string(b.Status))
 }
 
-// claimViews gives the consumer page its claim badges.
-func (s *Server) claimViews(tr index.Trace) []web.ClaimView {
-	rs, err := s.idx.ClaimResults(tr.Lot.GTIN, tr.Lot.Lot)
+// claimViews gives the consumer page its claim badges, as of the clock,
+// and when one of them changes with it (zero: never).
+func (s *Server) claimViews(tr index.Trace) ([]web.ClaimView, time.Time) {
+	rs, until, err := s.idx.ClaimResultsAsOf(tr.Lot.GTIN, tr.Lot.Lot, s.now())
 	if err != nil {
 		s.log.Warn("claim results", "lot", tr.Lot.ID, "err", err)
-		return nil
+		return nil, time.Time{}
 	}
-	return web.ClaimViews(rs, "/badge"+digitallink.Link{GTIN: tr.Lot.GTIN, Lot: tr.Lot.Lot}.Path())
+	return web.ClaimViews(rs, "/badge"+digitallink.Link{GTIN: tr.Lot.GTIN, Lot: tr.Lot.Lot}.Path()), until
 }

@@ -35,7 +35,10 @@ import (
 // the anchoring store's version (anchoring.Versioned) and is rebuilt once
 // it moved; a store without a version makes such pages uncacheable. Days
 // to expiry follow the clock: an entry that shows them lasts until the
-// figure changes.
+// figure changes. So do service_within verdicts: an unanswered ticket
+// fails its claim at its deadline with no transaction
+// (index.ClaimResultsAsOf, as of the node's clock), and an entry showing
+// the claim lasts until that instant.
 //
 // Content a page shows that is not in the index (off-ledger content such
 // as a brand's service answers) must be invalidated by whoever changes it,

@@ -3,6 +3,7 @@ package api_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -87,32 +88,33 @@ func TestRenderCacheNeverStale(t *testing.T) {
 		name    string
 		path    string
 		anchor  apitest.Anchoring
+		setup   func(t *testing.T, n *apitest.Node, c *clock) // before the page is kept
 		change  func(t *testing.T, n *apitest.Node, c *clock)
 		changes bool // the page's bytes change (else only a new render)
 		kept    bool // the page does not show what changed: still cached
 	}{
-		{"event on the lot", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"event on the lot", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.Observe(t, apitest.LotJuice, at)
 		}, true, false},
-		{"event on the lot, unit page", juice + "/21/S1", apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"event on the lot, unit page", juice + "/21/S1", apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.Observe(t, apitest.LotJuice, at)
 		}, true, false},
-		{"event on an ingredient lot", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"event on an ingredient lot", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.Observe(t, apitest.LotApples, at)
 		}, true, false},
-		{"recall of an ingredient lot", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"recall of an ingredient lot", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			ls := lotSummary(t, n, apples2, at)
 			rc := ledger.Recall{Lot: apples2, Reason: "Salmonella", Class: "I", RecalledBy: "BrandMSP", RecalledAt: ledger.FormatTime(at), TxID: "rc", EventID: "ev-rc"}
 			ls.Status, ls.Recall = ledger.StatusRecalled, &rc
 			n.Apply(t, ledger.Event{Function: "Product:Recall", MSPID: "BrandMSP", TxID: "rc", Timestamp: rc.RecalledAt, Recalls: []ledger.Recall{rc}, Lots: []ledger.LotSummary{ls}})
 		}, true, false},
-		{"claim registered and evaluated", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"claim registered and evaluated", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			ts := ledger.FormatTime(at)
 			c := ledger.Claim{ID: "claim-c1", Subject: "https://id.gs1.org/01/" + apitest.GTINJuice, GTIN: apitest.GTINJuice, Kind: ledger.ClaimColdChain,
 				Wording: "Cold all the way", Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 60}}, Brand: "BrandMSP", RegisteredAt: ts, RegisteredTx: "c1"}
 			n.Apply(t, ledger.Event{Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: "c1", Timestamp: ts, Claims: []ledger.Claim{c}})
 		}, true, false},
-		{"product record", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"product record", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			p, err := n.Index.Product(apitest.GTINJuice)
 			if err != nil {
 				t.Fatal(err)
@@ -120,7 +122,7 @@ func TestRenderCacheNeverStale(t *testing.T) {
 			p.Name = "Renamed juice"
 			n.Apply(t, ledger.Event{Function: "Product:RegisterProduct", MSPID: "BrandMSP", Timestamp: ledger.FormatTime(at), Products: []ledger.Product{p}})
 		}, true, false},
-		{"unit record", juice + "/21/S1", apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"unit record", juice + "/21/S1", apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			u, err := n.Index.Unit(apitest.GTINJuice, "S1")
 			if err != nil {
 				t.Fatal(err)
@@ -128,24 +130,46 @@ func TestRenderCacheNeverStale(t *testing.T) {
 			u.CommissionedAt = ledger.FormatTime(at)
 			n.Apply(t, ledger.Event{Function: "Product:CommissionUnits", MSPID: "BrandMSP", Timestamp: ledger.FormatTime(at), Units: []ledger.Unit{u}})
 		}, false, false},
-		{"lab signer", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"lab signer", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.Apply(t, ledger.Event{Function: "Lab:RegisterSigner", MSPID: "LabMSP", Timestamp: ledger.FormatTime(at),
 				LabSigners: []ledger.LabSigner{{Address: "0x00000000000000000000000000000000000000aa", Lab: "LabMSP", Name: "Another lab"}}})
 		}, false, true}, // J1's page shows no lab report
-		{"anchored window", juice, apitest.Pending, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"anchored window", juice, apitest.Pending, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.Anchor(t)
 		}, true, false},
-		{"a day of the clock", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, c *clock) {
+		{"a day of the clock", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, c *clock) {
 			c.add(24 * time.Hour)
 		}, true, false},
-		{"off-ledger content", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, _ *clock) {
+		{"off-ledger content", juice, apitest.Anchored, nil, func(t *testing.T, n *apitest.Node, _ *clock) {
 			n.API.Invalidate(index.LotSubject(apitest.GTINJuice, "J1"))
 		}, false, false},
+		// An unanswered ticket turns the service claim to fails at its
+		// deadline, with no transaction: the entry lasts until then.
+		{"a service ticket's deadline", juice, apitest.Anchored, func(t *testing.T, n *apitest.Node, c *clock) {
+			fileTicket(t, n, c.Now().Add(-30*time.Minute), 60)
+		}, func(t *testing.T, n *apitest.Node, c *clock) {
+			c.add(29 * time.Minute)
+			hits := metric(t, n.API, "trustline_node_render_cache_hits_total")
+			if get(t, n.API, juice, browser); metric(t, n.API, "trustline_node_render_cache_hits_total") != hits+1 {
+				t.Errorf("the page was not kept until the deadline")
+			}
+			badge := func() string { return string(get(t, n.API, "/badge"+juice+".json", "").body) }
+			if b := badge(); !strings.Contains(b, `"status":"pending"`) {
+				t.Errorf("badge before the deadline: %s", b)
+			}
+			c.add(2 * time.Minute)
+			if b := badge(); !strings.Contains(b, `"status":"fails"`) || !strings.Contains(b, "is unanswered after 1 h (limit 1 h)") {
+				t.Errorf("badge after the deadline: %s", b)
+			}
+		}, true, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &clock{t: time.Date(2025, 11, 1, 12, 0, 0, 0, time.UTC)} // before J1's expiry
 			n := apitest.Start(t, &apitest.Options{Anchoring: tc.anchor, Now: c.Now})
+			if tc.setup != nil {
+				tc.setup(t, n, c)
+			}
 			// The same index and anchors through a node without the cache.
 			fresh := api.New(n.Index, &api.Options{BaseURL: "https://node.example", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 				Anchors: anchorsOf(n), Now: c.Now, RenderCache: -1})
@@ -195,4 +219,31 @@ func anchorsOf(n *apitest.Node) anchoring.Store {
 		return nil
 	}
 	return n.Anchors
+}
+
+// fileTicket registers a service_within claim on the juice (answers
+// within minutes) and files an unanswered ticket about lot J1 at at, as
+// the chaincode records them, anchored.
+func fileTicket(t *testing.T, n *apitest.Node, at time.Time, minutes int) {
+	t.Helper()
+	ts := ledger.FormatTime(at)
+	product := "https://id.gs1.org/01/" + apitest.GTINJuice
+	c := ledger.Claim{ID: "claim-svc", Subject: product, GTIN: apitest.GTINJuice, Kind: ledger.ClaimService, Wording: "Answered within the hour",
+		Params: ledger.ClaimParams{Service: &ledger.ServiceParams{AnswerMinutes: minutes, WindowDays: 30}}, Brand: "BrandMSP", RegisteredAt: ts, RegisteredTx: "svc-claim"}
+	n.Apply(t, ledger.Event{Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: "svc-claim", Timestamp: ts, Claims: []ledger.Claim{c}})
+	ext, err := json.Marshal(ledger.ServiceExt{Ticket: "tkt-aaaaaaaaaaaaaaaaaaaaaaaaaa", Step: ledger.ServiceFiled, Topic: "complaint",
+		MessageSHA256: strings.Repeat("a", 64), Lot: apitest.LotJuice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := json.Marshal(map[string]any{
+		"type": "ObjectEvent", "eventID": "ni:///sha-256;" + strings.Repeat("5", 64) + "?ver=CBV2.0", "eventTime": ts, "eventTimeZoneOffset": "+00:00",
+		"action": "OBSERVE", "bizStep": ledger.BizStepServiceRequest, "quantityList": []any{map[string]any{"epcClass": product}},
+		ledger.ServiceMember: json.RawMessage(ext),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.Apply(t, ledger.Event{Function: "Service:File", MSPID: "BrandMSP", TxID: "svc-file", Timestamp: ts, EPCIS: []json.RawMessage{ev}})
+	n.Anchor(t)
 }
