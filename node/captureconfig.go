@@ -27,7 +27,9 @@ type capturer struct {
 	log *slog.Logger
 }
 
-func openCapture(ctx context.Context, c *capture.Config, peer client.Config, member http.Handler, log *slog.Logger) (*capturer, error) {
+// Its jobs are kept in store (the index's node-local records), so that
+// they are listed after a restart and a job the node was running resumes.
+func openCapture(ctx context.Context, c *capture.Config, peer client.Config, member http.Handler, store capture.Store, log *slog.Logger) (*capturer, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -50,7 +52,12 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, mem
 		cl.Close()
 		return nil, err
 	}
-	svc := capture.NewService(cl, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
+	svc, err := capture.OpenService(cl, store, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
+	if err != nil {
+		ln.Close()
+		cl.Close()
+		return nil, fmt.Errorf("capture: reading its jobs: %w", err)
+	}
 	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member})
 	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
 	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil

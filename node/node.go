@@ -251,7 +251,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	srv.RegisterOnShutdown(h.CloseStreams) // badge and notice streams never go idle
 	// The member records are served on the capture listener only, to its
 	// authenticated clients (api.Server.Member).
-	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, h.Member(), log.With("component", "capture"))
+	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, h.Member(), idx, log.With("component", "capture"))
 	if err != nil {
 		if subs != nil {
 			subs.Close()

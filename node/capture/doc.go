@@ -73,8 +73,11 @@
 // 401, an unlisted client or a step it may not capture a 403, both
 // problem+json. Bodies beyond the file size limit and documents beyond
 // the event limit are 413; each client's request rate is limited (429).
-// Jobs are kept in memory (the last Options.KeepJobs) and visible to the
-// client that created them only.
+// Jobs (the last Options.KeepJobs) are visible to the client that
+// created them only. OpenService keeps them in the node's index, in its
+// node-local records, so that they survive a restart and a job the node
+// was running when it stopped (or was killed) resumes, recording no event
+// twice (jobstore.go).
 //
 // # The member surface
 //

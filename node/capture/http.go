@@ -262,7 +262,11 @@ func (h *handler) capture(w http.ResponseWriter, r *http.Request, c Client) {
 		writeProblem(w, *p)
 		return
 	}
-	j := h.s.start(c.Name, b, ps)
+	j, err := h.s.start(c.Name, b, ps)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
 	w.Header().Set("Location", "/capture/"+j.CaptureID)
 	w.WriteHeader(http.StatusAccepted)
 }

@@ -108,7 +108,7 @@ func TestPipelining(t *testing.T) {
 	l := &slowLedger{gate: 3}
 	s := NewService(l, &Options{Concurrency: 4})
 	defer s.Close()
-	j := s.start("erp", Proceed, ps)
+	j, _ := s.start("erp", Proceed, ps)
 	s.Wait()
 	got, _ := s.Job("erp", j.CaptureID)
 	if got.Accepted != len(ps) {
@@ -135,7 +135,7 @@ func TestPipelining(t *testing.T) {
 	l = &slowLedger{refuse: client.FnShip}
 	s2 := NewService(l, &Options{Concurrency: 4})
 	defer s2.Close()
-	j = s2.start("erp", Rollback, doc(readings("a1", 1), readings("b1", 2), ship("s", 4), readings("d1", 5)))
+	j, _ = s2.start("erp", Rollback, doc(readings("a1", 1), readings("b1", 2), ship("s", 4), readings("d1", 5)))
 	s2.Wait()
 	got, _ = s2.Job("erp", j.CaptureID)
 	want := []Status{Accepted, Accepted, Rejected, NotSubmitted}

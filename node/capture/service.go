@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -63,6 +64,11 @@ type EventResult struct {
 	LedgerEventID string `json:"ledgerEventID,omitempty"`
 	Function      string `json:"function,omitempty"`
 	Status        Status `json:"status"`
+	// Resumed: the event had been submitted when the node stopped, and
+	// the job, resumed after the restart, found it recorded (accepted:
+	// by this job's interrupted submission; the ledger records an id once
+	// whoever submits it).
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // Problem is an RFC 7807 problem, with the EPCIS exception as its type;
@@ -105,6 +111,7 @@ type Job struct {
 	Events     []EventResult `json:"events"`
 
 	client string
+	seq    uint64 // creation order, kept across restarts
 }
 
 // Options configure a Service. The zero value is the default.
@@ -140,12 +147,19 @@ type Service struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 
+	// store keeps the jobs across restarts (jobstore.go); nil: in
+	// memory only.
+	store Store
+
 	mu    sync.Mutex
 	jobs  map[string]*Job
 	order []string
+	seq   uint64
 }
 
-// NewService returns a service recording into l. Close stops its jobs.
+// NewService returns a service recording into l, keeping its jobs in
+// memory only (OpenService keeps them across restarts). Close stops its
+// jobs.
 func NewService(l Ledger, opts *Options) *Service {
 	var o Options
 	if opts != nil {
@@ -173,8 +187,9 @@ func NewService(l Ledger, opts *Options) *Service {
 	return &Service{ledger: l, opts: o, ctx: ctx, cancel: cancel, jobs: map[string]*Job{}}
 }
 
-// Close stops running jobs (their remaining events stay pending) and
-// waits for them.
+// Close stops running jobs (their remaining events stay pending: with a
+// Store, the jobs resume when the service is opened again) and waits for
+// them.
 func (s *Service) Close() {
 	s.cancel()
 	s.wg.Wait()
@@ -271,75 +286,116 @@ func newID() string {
 	return "id" + hex.EncodeToString(b)
 }
 
-// start records a job for the prepared events and runs it in the
-// background.
-func (s *Service) start(clientName string, b Behaviour, ps []prepared) *Job {
+// start records a job for the prepared events of body and runs it in
+// the background. Events that cannot be stated are rejected at once;
+// under rollback such an event finishes the job before anything is
+// submitted. With a Store, the job is stored before it is answered, with
+// what it has to submit, so that it resumes after a restart.
+func (s *Service) start(clientName string, b Behaviour, ps []prepared) (*Job, error) {
 	j := &Job{
 		CaptureID: newID(), CreatedAt: s.opts.Now().UTC().Format(time.RFC3339), Running: true, Success: true,
 		Behaviour: b, Errors: []Problem{}, client: clientName,
 	}
-	for i, p := range ps {
-		j.Events = append(j.Events, EventResult{Index: i, EventID: p.call.SourceEventID, Function: p.call.Function, Status: Pending})
-	}
-	s.mu.Lock()
-	s.jobs[j.CaptureID] = j
-	s.order = append(s.order, j.CaptureID)
-	s.evictLocked()
-	s.mu.Unlock()
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.run(j, ps)
-	}()
-	return j
-}
-
-func (s *Service) evictLocked() {
-	for len(s.order) > s.opts.KeepJobs {
-		id := s.order[0]
-		if s.jobs[id].Running {
-			return
-		}
-		delete(s.jobs, id)
-		s.order = s.order[1:]
-	}
-}
-
-// run submits a job's events in document order (later events may depend
-// on earlier ones: a lot is created, then shipped).
-func (s *Service) run(j *Job, ps []prepared) {
-	defer func() {
-		s.mu.Lock()
-		// Events in flight together fail in any order; errors are
-		// reported in document order.
-		sort.SliceStable(j.Errors, func(a, b int) bool { return index(j.Errors[a]) < index(j.Errors[b]) })
-		j.Running = false
-		j.FinishedAt = s.opts.Now().UTC().Format(time.RFC3339)
-		s.mu.Unlock()
-	}()
 	failed := false
 	for i, p := range ps {
+		j.Events = append(j.Events, EventResult{Index: i, EventID: p.call.SourceEventID, Function: p.call.Function, Status: Pending})
 		if p.err != nil {
-			s.fail(j, i, p.call.SourceEventID, p.err)
+			j.reject(eventProblem(i, p.call.SourceEventID, p.err))
 			failed = true
 		}
 	}
-	if failed && j.Behaviour == Rollback {
+	if failed && b == Rollback {
 		// Nothing of a rolled-back capture is recorded: every event is
 		// checked and mapped before any is submitted.
-		s.mu.Lock()
 		for i := range j.Events {
 			if j.Events[i].Status == Pending {
 				j.Events[i].Status = NotSubmitted
 			}
 		}
-		s.mu.Unlock()
-		return
+		j.finish(s.opts.Now())
 	}
-	s.submitAll(j, ps)
+	s.mu.Lock()
+	s.seq++
+	j.seq = s.seq
+	s.mu.Unlock()
+	if err := s.storeStarted(j, ps); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.jobs[j.CaptureID] = j
+	s.order = append(s.order, j.CaptureID)
+	evicted := s.evictLocked()
+	s.mu.Unlock()
+	s.storeEvicted(evicted)
+	if j.Running {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.run(j, ps, nil)
+		}()
+	}
+	return j, nil
 }
 
-func index(p Problem) int {
+// evictLocked forgets the oldest finished jobs beyond KeepJobs and
+// returns their ids.
+func (s *Service) evictLocked() []string {
+	var out []string
+	for len(s.order) > s.opts.KeepJobs {
+		id := s.order[0]
+		if s.jobs[id].Running {
+			break
+		}
+		delete(s.jobs, id)
+		s.order = s.order[1:]
+		out = append(out, id)
+	}
+	return out
+}
+
+// reject marks event i rejected for p.
+func (j *Job) reject(p Problem) {
+	j.Events[*p.EventIndex].Status = Rejected
+	j.Rejected++
+	j.Success = false
+	j.Errors = append(j.Errors, p)
+}
+
+// finish ends a job: errors in document order (events in flight together
+// fail in any order).
+func (j *Job) finish(now time.Time) {
+	sort.SliceStable(j.Errors, func(a, b int) bool { return errorIndex(j.Errors[a]) < errorIndex(j.Errors[b]) })
+	j.Running = false
+	j.FinishedAt = now.UTC().Format(time.RFC3339)
+}
+
+// run submits a job's mapped events (pipelined: submitAll) and finishes
+// it, unless the service is closing: then the job stays running, to be
+// resumed from its Store. submitted marks the events a resumed job had
+// submitted before it stopped.
+func (s *Service) run(j *Job, ps []prepared, submitted []bool) {
+	s.submitAll(j, ps, submitted)
+	s.mu.Lock()
+	if s.ctx.Err() != nil && j.pending() {
+		s.mu.Unlock()
+		return // interrupted: resumed when the service opens again
+	}
+	j.finish(s.opts.Now())
+	s.mu.Unlock()
+	s.storeFinished(j)
+}
+
+// pending reports whether an event of j is still to be submitted.
+func (j *Job) pending() bool {
+	for _, e := range j.Events {
+		if e.Status == Pending {
+			return true
+		}
+	}
+	return false
+}
+
+func errorIndex(p Problem) int {
 	if p.EventIndex == nil {
 		return -1
 	}
@@ -352,8 +408,9 @@ func index(p Problem) int {
 // otherwise goes to the ledger at once, up to Options.Concurrency in
 // flight, so that independent events share blocks instead of waiting for
 // one block each. Under rollback, once an event is refused no further
-// event is submitted; those in flight finish and are reported.
-func (s *Service) submitAll(j *Job, ps []prepared) {
+// event is submitted; those in flight finish and are reported. Events
+// that are no longer pending (a resumed job's) are skipped.
+func (s *Service) submitAll(j *Job, ps []prepared, submitted []bool) {
 	sem := make(chan struct{}, s.opts.Concurrency)
 	done := make([]chan struct{}, len(ps)) // nil: not submitted
 	lastOfLot := map[string]int{}
@@ -373,8 +430,19 @@ func (s *Service) submitAll(j *Job, ps []prepared) {
 			return false
 		}
 	}
+	s.mu.Lock()
+	status := make([]Status, len(j.Events))
+	for i, e := range j.Events {
+		status[i] = e.Status
+	}
+	s.mu.Unlock()
+	if j.Behaviour == Rollback && slices.Contains(status, Rejected) {
+		// A resumed job that had been stopped by a refusal.
+		s.notSubmitted(j, ps, 0)
+		return
+	}
 	for i, p := range ps {
-		if p.err != nil {
+		if p.err != nil || status[i] != Pending {
 			continue
 		}
 		// Dependencies first, in document order.
@@ -415,33 +483,41 @@ func (s *Service) submitAll(j *Job, ps []prepared) {
 			lastOfLot[l] = i
 		}
 		wg.Add(1)
+		wasSubmitted := submitted != nil && submitted[i]
 		go func() {
 			defer wg.Done()
 			defer close(done[i])
 			defer func() { <-sem }()
+			// Marked before it goes to the ledger: if the node stops before
+			// the answer is stored, the resumed job knows a duplicate may be
+			// its own.
+			s.storeProgress(j, i, nil, nil)
 			rec, err := s.submit(s.ctx, p.call)
 			var dup *client.DuplicateError
 			switch {
 			case err == nil:
-				s.set(j, i, Accepted, rec.EventID)
+				s.set(j, i, Accepted, rec.EventID, false)
 			case errors.As(err, &dup):
-				s.set(j, i, Duplicate, dup.EventID)
+				if wasSubmitted {
+					s.set(j, i, Accepted, dup.EventID, true)
+				} else {
+					s.set(j, i, Duplicate, dup.EventID, false)
+				}
 			case s.ctx.Err() != nil:
 				// closing: stays pending
 			default:
-				s.fail(j, i, p.call.SourceEventID, err)
+				var stopP *Problem
 				if j.Behaviour == Rollback {
 					stop.Do(func() {
 						close(stopped)
-						s.mu.Lock()
 						ix := i
-						j.Errors = append(j.Errors, Problem{
+						stopP = &Problem{
 							Type: ImplementationException, Title: "Rollback incomplete", EventIndex: &ix, EventID: p.call.SourceEventID,
 							Detail: fmt.Sprintf("event %d was refused when submitted, after the document had been checked; the events recorded before it stay on the ledger (a ledger cannot undo a committed transaction; see each event's status), the events after it were not submitted", i),
-						})
-						s.mu.Unlock()
+						}
 					})
 				}
+				s.fail(j, i, p.call.SourceEventID, err, stopP)
 			}
 		}()
 	}
@@ -496,26 +572,30 @@ func lagging(err error) bool {
 	return errors.Is(err, client.ErrNotFound) || strings.Contains(err.Error(), "ProposalResponsePayloads do not match")
 }
 
-func (s *Service) set(j *Job, i int, st Status, ledgerID string) {
+func (s *Service) set(j *Job, i int, st Status, ledgerID string, resumed bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	j.Events[i].Status, j.Events[i].LedgerEventID = st, ledgerID
+	j.Events[i].Status, j.Events[i].LedgerEventID, j.Events[i].Resumed = st, ledgerID, resumed
 	switch st {
 	case Accepted:
 		j.Accepted++
 	case Duplicate:
 		j.Duplicates++
 	}
+	s.mu.Unlock()
+	s.storeProgress(j, i, nil, nil)
 }
 
-func (s *Service) fail(j *Job, i int, id string, err error) {
+// fail rejects event i for err; stop is the problem of a rollback it
+// stopped.
+func (s *Service) fail(j *Job, i int, id string, err error, stop *Problem) {
 	p := eventProblem(i, id, err)
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	j.Events[i].Status = Rejected
-	j.Rejected++
-	j.Success = false
-	j.Errors = append(j.Errors, p)
+	j.reject(p)
+	if stop != nil {
+		j.Errors = append(j.Errors, *stop)
+	}
+	s.mu.Unlock()
+	s.storeProgress(j, i, &p, stop)
 }
 
 // eventProblem describes why an event was not recorded.
