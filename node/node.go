@@ -71,9 +71,12 @@ type Config struct {
 	// Subscriptions runs EPCIS query subscriptions (webhooks to the
 	// subscriber's URL) and WebSocket streams under
 	// /queries/{name}/subscriptions; they deliver recalls with their
-	// notices (package recallnotice). Off by default: the
-	// public listener has no member authentication yet, and anyone who can
-	// subscribe can make the node send requests to any address it reaches.
+	// notices (package recallnotice). Off by default. Anyone who can
+	// subscribe can make the node send requests to any address it reaches,
+	// so named queries are written, and subscriptions made, only on the
+	// capture listener, by its clients with subscribe: true
+	// (capture.Client.Subscribe); the public listener reads queries and
+	// streams their events.
 	Subscriptions bool `json:"subscriptions,omitempty"`
 	// Service runs the brand's after-sales desk (serviceconfig.go).
 	Service *ServiceConfig `json:"service,omitempty"`

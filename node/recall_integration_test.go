@@ -108,7 +108,7 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 		id := o.Identity("node")
 		cfg := node.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Peer: p, Subscriptions: true, Capture: &capture.Config{
 			Listen: "127.0.0.1:0", TLSCert: id.TLSCertFile(), TLSKey: id.TLSKeyFile(), ClientCA: o.TLSCAFile(),
-			Clients: []capture.Client{{Name: client + "." + o.Card().Domain, BizSteps: []string{"inspecting"}, Reports: true}},
+			Clients: []capture.Client{{Name: client + "." + o.Card().Domain, BizSteps: []string{"inspecting"}, Reports: true, Subscribe: true}},
 		}}
 		nd, err := node.Open(t.Context(), cfg, &node.Options{
 			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -225,7 +225,9 @@ func TestIntegrationRecallScopeDemo(t *testing.T) {
 			{"/queries", `{"name":"` + name + `","query":` + query + `}`},
 			{"/queries/" + name + "/subscriptions", `{"dest":"` + hook.URL + "/" + org + `","signatureToken":"` + secret + `","stream":true}`},
 		} {
-			resp, err := http.Post(nodes[org]+req.path, "application/json", strings.NewReader(req.body))
+			// Named queries and subscriptions are written on the capture
+			// listener, by a client allowed to subscribe.
+			resp, err := qa[org].Post(members[org]+req.path, "application/json", strings.NewReader(req.body))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -20,9 +20,12 @@ import (
 	"time"
 
 	"github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/node/capture"
 	"github.com/trustline/trustline/node/subscription"
+	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
@@ -153,11 +156,22 @@ func (w *webhook) received() []string {
 	return slices.Clone(w.devices)
 }
 
-// postJSON posts body to the node and requires want.
-func postJSON(t *testing.T, url string, body any, want int) []byte {
+// freeAddr is a local address free to listen on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// postJSON posts body to the node with hc and requires want.
+func postJSON(t *testing.T, hc *http.Client, url string, body any, want int) []byte {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	resp, err := http.Post(url, "application/json", bytes.NewReader(b))
+	resp, err := hc.Post(url, "application/json", bytes.NewReader(b))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +228,26 @@ func TestIntegrationSubscriptionKillRestart(t *testing.T) {
 	listen := ln.Addr().String()
 	ln.Close()
 	cfgPath := filepath.Join(t.TempDir(), "node.json")
-	cfgJSON, _ := json.Marshal(node.Config{DataDir: t.TempDir(), Listen: listen, Peer: peer, Subscriptions: true})
+	// Named queries and subscriptions are written on its capture listener,
+	// by a client of the organisation's CA allowed to subscribe.
+	org, err := orgca.Open(filepath.Join(n.Dir(), "crypto", testnet.Supplier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subscriber := "integration-" + run
+	if _, err := org.Enroll(subscriber, orgca.EnrollOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	nid, sid := org.Identity("node"), org.Identity(subscriber)
+	captureListen := freeAddr(t)
+	cfgJSON, _ := json.Marshal(node.Config{DataDir: t.TempDir(), Listen: listen, Peer: peer, Subscriptions: true, Capture: &capture.Config{
+		Listen: captureListen, TLSCert: nid.TLSCertFile(), TLSKey: nid.TLSKeyFile(), ClientCA: org.TLSCAFile(),
+		Clients: []capture.Client{{Name: subscriber + "." + org.Card().Domain, Subscribe: true}},
+	}})
+	hc, err := cmdutil.ClientTLS("--", sid.TLSCertFile(), sid.TLSKeyFile(), org.TLSCAFile())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(cfgPath, cfgJSON, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -226,16 +259,16 @@ func TestIntegrationSubscriptionKillRestart(t *testing.T) {
 		}
 	}()
 	p.waitHealthy()
-	nodeURL := "http://" + listen
+	memberURL := "https://" + captureListen
 
 	// The subscription: readings of lot A.
 	sub := newWebhook(t, "c0ffee-"+run)
-	postJSON(t, nodeURL+"/queries", map[string]any{"name": "readings-" + run,
+	postJSON(t, hc, memberURL+"/queries", map[string]any{"name": "readings-" + run,
 		"query": map[string]any{"EQ_bizStep": []string{"sensor_reporting"}, "MATCH_epcClass": []string{link(lotA)}}}, http.StatusCreated)
 	var created struct {
 		ID string `json:"subscriptionID"`
 	}
-	out := postJSON(t, nodeURL+"/queries/readings-"+run+"/subscriptions",
+	out := postJSON(t, hc, memberURL+"/queries/readings-"+run+"/subscriptions",
 		map[string]any{"dest": sub.url(), "signatureToken": sub.secret, "stream": true}, http.StatusCreated)
 	if err := json.Unmarshal(out, &created); err != nil || created.ID == "" {
 		t.Fatalf("subscription: %s %v", out, err)
@@ -356,7 +389,7 @@ func TestIntegrationSubscriptionKillRestart(t *testing.T) {
 	}
 
 	// The subscription as stored: its cursor has passed every event.
-	resp, err := http.Get(nodeURL + "/queries/readings-" + run + "/subscriptions/" + created.ID)
+	resp, err := hc.Get(memberURL + "/queries/readings-" + run + "/subscriptions/" + created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

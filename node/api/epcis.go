@@ -49,6 +49,7 @@ const (
 	excSubscription   = "epcisException:SubscriptionControlsException"
 	excImplementation = "epcisException:ImplementationException"
 	excValidation     = "epcisException:ValidationException"
+	excSecurity       = "epcisException:SecurityException"
 )
 
 // epcisState is the query interface's part of a Server.

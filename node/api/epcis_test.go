@@ -73,8 +73,11 @@ type call struct {
 	header                       map[string]string
 	status                       int
 	invalid                      bool // the request breaks the binding on purpose
-	contains                     []string
-	lacks                        []string
+	// member sends it to the member surface (the node's capture
+	// listener) as apitest.MemberClient; else to the public listener.
+	member   bool
+	contains []string
+	lacks    []string
 }
 
 func (c call) do(t *testing.T, n *apitest.Node) (*http.Response, []byte) {
@@ -83,7 +86,11 @@ func (c call) do(t *testing.T, n *apitest.Node) (*http.Response, []byte) {
 	if method == "" {
 		method = http.MethodGet
 	}
-	req, err := http.NewRequest(method, n.URL+c.target, nil)
+	base, client := n.URL, (*http.Client)(nil)
+	if c.member {
+		base, client = n.Members.URL, n.Org.HTTPClient(t, apitest.MemberClient)
+	}
+	req, err := http.NewRequest(method, base+c.target, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +111,7 @@ func (c call) do(t *testing.T, n *apitest.Node) (*http.Response, []byte) {
 	if c.invalid {
 		do = apitest.GS1(t).DoInvalid
 	}
-	resp, got := do(t, nil, req, body)
+	resp, got := do(t, client, req, body)
 	if resp.StatusCode != c.status {
 		t.Fatalf("%s %s: status %d, want %d: %s", method, c.target, resp.StatusCode, c.status, got)
 	}
@@ -126,7 +133,7 @@ func (c call) do(t *testing.T, n *apitest.Node) (*http.Response, []byte) {
 // request and answer against GS1's openapi.yaml and every document
 // against the EPCIS 2.0 JSON schema (apitest.GS1).
 func TestEPCISConformance(t *testing.T) {
-	n := apitest.Start(t, nil)
+	n := apitest.Start(t, &apitest.Options{Members: true}) // named queries and subscriptions are written there
 	loc := withLocations(t, n)
 	q := url.QueryEscape
 	p := url.PathEscape
@@ -175,25 +182,25 @@ func TestEPCISConformance(t *testing.T) {
 		{name: "epcs", target: "/epcs?perPage=2", status: 200, contains: []string{`rel="next"`}},
 		{name: "epc events", target: "/epcs/" + p("https://id.gs1.org/00/106141412345678908") + "/events", status: 200, contains: []string{`"packing"`}},
 		{name: "no queries", target: "/queries", status: 200, contains: []string{`[]`}},
-		{name: "create query", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping","receiving"],"eventType":["ObjectEvent"]}}`, status: 201, contains: []string{"/queries/shipped"}},
-		{name: "create it again", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping"]}}`, status: 409, contains: []string{"ResourceAlreadyExistsException"}},
-		{name: "bad query", method: "POST", target: "/queries", body: `{"name":"bad","query":{"EQ_nothing":["x"]}}`, status: 400, contains: []string{"QueryParameterException"}},
-		{name: "bad name", method: "POST", target: "/queries", body: `{"name":"a/b","query":{}}`, status: 400, contains: []string{"ValidationException"}},
+		{name: "create query", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping","receiving"],"eventType":["ObjectEvent"]}}`, status: 201, contains: []string{"/queries/shipped"}, member: true},
+		{name: "create it again", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping"]}}`, status: 409, contains: []string{"ResourceAlreadyExistsException"}, member: true},
+		{name: "bad query", method: "POST", target: "/queries", body: `{"name":"bad","query":{"EQ_nothing":["x"]}}`, status: 400, contains: []string{"QueryParameterException"}, member: true},
+		{name: "bad name", method: "POST", target: "/queries", body: `{"name":"a/b","query":{}}`, status: 400, contains: []string{"ValidationException"}, member: true},
 		{name: "queries", target: "/queries", status: 200, contains: []string{`"name":"shipped"`}},
 		{name: "query", target: "/queries/shipped", status: 200, contains: []string{`"EQ_bizStep":["shipping","receiving"]`}},
 		{name: "query events", target: "/queries/shipped/events", status: 200, contains: []string{`"shipping"`, loc[0]}, lacks: []string{loc[1]}},
 		{name: "query events narrowed", target: "/queries/shipped/events?EQ_bizLocation=" + q(glnWarehouse), status: 200, contains: []string{loc[0]}, lacks: []string{`"shipping"`}},
 		{name: "no such query", target: "/queries/nothing/events", status: 404, contains: []string{"NoSuchNameException"}},
 		{name: "query options", method: "OPTIONS", target: "/queries/shipped", status: 204, contains: []string{"Allow:[GET, DELETE, OPTIONS]"}},
-		{name: "no subscriptions", target: "/queries/shipped/subscriptions", status: 200, contains: []string{`[]`}},
-		{name: "subscribe without stream or schedule", invalid: true, method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"https://client.example/cb","secret":"s"}`, status: 400, contains: []string{"ValidationException", "stream"}},
-		{name: "subscribe to nowhere", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"file:///etc/passwd","secret":"s","stream":true}`, status: 400},
-		{name: "subscribe", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s3cret","stream":true}`, status: 201, lacks: []string{"s3cret"}},
-		{name: "subscribe on schedule", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s3cret","schedule":{"hour":"1","minute":"5"},"reportIfEmpty":true}`, status: 201},
-		{name: "bad schedule", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s","schedule":{"hour":"25"}}`, status: 400},
-		{name: "subscriptions", target: "/queries/shipped/subscriptions", status: 200, contains: []string{`"stream":true`, `"schedule":{"minute":"5","hour":"1"}`}, lacks: []string{"s3cret"}},
-		{name: "no subscription", target: "/queries/shipped/subscriptions/nope", status: 404},
-		{name: "delete query", method: "DELETE", target: "/queries/shipped", status: 204},
+		{name: "no subscriptions", target: "/queries/shipped/subscriptions", status: 200, contains: []string{`[]`}, member: true},
+		{name: "subscribe without stream or schedule", invalid: true, method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"https://client.example/cb","secret":"s"}`, status: 400, contains: []string{"ValidationException", "stream"}, member: true},
+		{name: "subscribe to nowhere", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"file:///etc/passwd","secret":"s","stream":true}`, status: 400, member: true},
+		{name: "subscribe", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s3cret","stream":true}`, status: 201, lacks: []string{"s3cret"}, member: true},
+		{name: "subscribe on schedule", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s3cret","schedule":{"hour":"1","minute":"5"},"reportIfEmpty":true}`, status: 201, member: true},
+		{name: "bad schedule", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s","schedule":{"hour":"25"}}`, status: 400, member: true},
+		{name: "subscriptions", target: "/queries/shipped/subscriptions", status: 200, contains: []string{`"stream":true`, `"schedule":{"minute":"5","hour":"1"}`}, lacks: []string{"s3cret"}, member: true},
+		{name: "no subscription", target: "/queries/shipped/subscriptions/nope", status: 404, member: true},
+		{name: "delete query", method: "DELETE", target: "/queries/shipped", status: 204, member: true},
 		{name: "deleted query", target: "/queries/shipped", status: 404},
 	}
 	var subID string
@@ -209,7 +216,7 @@ func TestEPCISConformance(t *testing.T) {
 				if !strings.HasSuffix(resp.Header.Get("Location"), "/queries/shipped/subscriptions/"+v.ID) {
 					t.Errorf("Location %q", resp.Header.Get("Location"))
 				}
-				call{target: "/queries/shipped/subscriptions/" + v.ID, status: 200, contains: []string{v.ID}, lacks: []string{"s3cret"}}.do(t, n)
+				call{target: "/queries/shipped/subscriptions/" + v.ID, status: 200, contains: []string{v.ID}, lacks: []string{"s3cret"}, member: true}.do(t, n)
 			}
 		})
 	}
@@ -299,13 +306,13 @@ func idsOf(t *testing.T, body []byte) []string {
 // each event recorded after the socket opened that matches, in order, as
 // query documents; the others not.
 func TestQueryWebSocket(t *testing.T) {
-	n := apitest.Start(t, nil)
+	n := apitest.Start(t, &apitest.Options{Members: true})
 	if cp := n.Index.Checkpoint(); cp.Position.Tx >= 0 {
 		if _, err := n.Index.ApplyBlock(cp.Block, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	call{method: "POST", target: "/queries", body: `{"name":"received","query":{"EQ_bizStep":["receiving"]}}`, status: 201}.do(t, n)
+	call{method: "POST", target: "/queries", body: `{"name":"received","query":{"EQ_bizStep":["receiving"]}}`, status: 201, member: true}.do(t, n)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, strings.Replace(n.URL, "http", "ws", 1)+"/queries/received/events?stream=true", nil)

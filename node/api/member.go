@@ -11,6 +11,7 @@ import (
 //	/recall/scope?lot=LINK                  everything a recall reaches (recall.go)
 //	/recall/notices                         recall notices, server-sent events (recall.go)
 //	/scans                                  consumer page scan counts (scans.go; with Options.Scans)
+//	/queries[/{name}[/events|/subscriptions[/{id}]]]  named queries and subscriptions, writes included (memberwrites.go)
 //
 // Member returns them as a handler of their own, which the node serves
 // only on its authenticated listener: the capture listener, to clients
@@ -28,10 +29,11 @@ func (s *Server) Member() http.Handler {
 	if s.opts.Scans != nil {
 		mux.Handle("/scans", s.route("scans", s.scans))
 	}
+	s.memberQueryRoutes(mux) // memberwrites.go
 	mux.Handle("/", s.route("member-unknown", func(w http.ResponseWriter, r *http.Request) {
-		s.problem(w, r, http.StatusNotFound, "not-served", "Not served", r.URL.Path+" is not a member record: the member surface serves /reports/, /recall/ and /scans")
+		s.problem(w, r, http.StatusNotFound, "not-served", "Not served", r.URL.Path+" is not a member record: the member surface serves /reports/, /recall/, /scans and /queries")
 	}))
-	return mux
+	return asMember(mux)
 }
 
 // memberOnly answers a member path on the public listener.

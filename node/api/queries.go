@@ -4,7 +4,7 @@ package api
 // (index.LocalPut, namespace "query"), not on the ledger: a query is a
 // member's view, not a fact.
 //
-//	POST /queries                {"name": …, "query": {EQ_bizStep: […], …}} → 201, Location
+//	POST /queries                {"name": …, "query": {EQ_bizStep: […], …}} → 201, Location (member surface only: memberwrites.go)
 //	GET /queries                 the named queries, paged
 //	GET, DELETE /queries/{name}  one (as the binding's one-element array); delete it and its subscriptions
 //	GET /queries/{name}/events   its events, paged; a WebSocket stream with Upgrade (subscriptions.go)
@@ -50,6 +50,9 @@ func (s *Server) queryRoutes() {
 
 func (s *Server) queries(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
+		if s.membersOnlyWrite(w, r) { // memberwrites.go
+			return
+		}
 		s.createQuery(w, r)
 		return
 	}
@@ -206,6 +209,9 @@ func (e *noSuchQuery) Error() string { return fmt.Sprintf("no query named %q", e
 func (e *noSuchQuery) Is(target error) bool { return target == index.ErrNotFound }
 
 func (s *Server) namedQuery(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodDelete && s.membersOnlyWrite(w, r) {
+		return
+	}
 	if r.Method != http.MethodDelete && s.notAcceptable(w, r) {
 		return
 	}

@@ -1,7 +1,7 @@
 package api
 
 // Query subscriptions of the REST binding (package subscription delivers
-// them):
+// them), on the member surface only (memberwrites.go):
 //
 //	POST /queries/{name}/subscriptions           {dest, signatureToken, stream | schedule, reportIfEmpty} → 201, Location
 //	GET /queries/{name}/subscriptions            the query's subscriptions (never their secrets)
@@ -80,7 +80,7 @@ func (s *Server) noSubscriptions(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) subscriptions(w http.ResponseWriter, r *http.Request) {
-	if s.noSubscriptions(w, r) {
+	if s.membersOnlyWrite(w, r) || s.noSubscriptions(w, r) {
 		return
 	}
 	nq, params, ok := s.lookupQuery(w, r)
@@ -138,7 +138,7 @@ func (s *Server) subscriptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) subscription(w http.ResponseWriter, r *http.Request) {
-	if s.noSubscriptions(w, r) {
+	if s.membersOnlyWrite(w, r) || s.noSubscriptions(w, r) {
 		return
 	}
 	nq, _, ok := s.lookupQuery(w, r)

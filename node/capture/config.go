@@ -20,6 +20,8 @@ import (
 //	      bizSteps: [commissioning, shipping, receiving]   # omitted: every step
 //	    - name: qa.supplier.example
 //	      reports: true                 # may read /reports/ and /recall/ (the member records)
+//	    - name: integration.supplier.example
+//	      subscribe: true               # may write named queries and subscriptions (/queries)
 //	  maxEvents: 500                    # GS1-EPCIS-Capture-Limit
 //	  maxBytes: 4194304                 # GS1-EPCIS-Capture-File-Size-Limit
 //	  ratePerSecond: 10                 # per client

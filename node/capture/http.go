@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/time/rate"
@@ -31,6 +32,12 @@ type Client struct {
 	// (HandlerOptions.Member: reports for regulators, recall scope and
 	// notices).
 	Reports bool `json:"reports,omitempty"`
+	// Subscribe lets it create and delete named queries and read, create
+	// and delete subscriptions (HandlerOptions.Member's /queries routes),
+	// which make the node send requests to URLs of the client's choice.
+	// Any client may read the named queries and their events here, as
+	// anyone may on the public listener.
+	Subscribe bool `json:"subscribe,omitempty"`
 }
 
 // may reports whether c may capture an event of bizStep.
@@ -47,8 +54,9 @@ type HandlerOptions struct {
 	RatePerSecond float64
 	Burst         int
 	// Member serves the node's member records (GET /reports/..., GET
-	// /recall/..., GET /scans) to the clients with Reports; nil: not
-	// served (404).
+	// /recall/..., GET /scans) to the clients with Reports, and the named
+	// queries and subscriptions (/queries...) to the clients with
+	// Subscribe (reads of queries to any client); nil: not served (404).
 	Member http.Handler
 }
 
@@ -94,7 +102,27 @@ func (s *Service) Handler(opts HandlerOptions) http.Handler {
 	mux.HandleFunc("GET /reports/", h.auth(h.records))
 	mux.HandleFunc("GET /recall/", h.auth(h.records))
 	mux.HandleFunc("GET /scans", h.auth(h.records))
+	mux.HandleFunc("/queries", h.auth(h.queries))
+	mux.HandleFunc("/queries/", h.auth(h.queries))
 	return mux
+}
+
+// queries serves the named queries and subscriptions of the member
+// surface: their reads to any client, their writes and the subscriptions
+// to a client allowed to subscribe.
+func (h *handler) queries(w http.ResponseWriter, r *http.Request, c Client) {
+	if h.member == nil {
+		writeProblem(w, Problem{Type: NoSuchNameException, Title: "Not served", Status: http.StatusNotFound,
+			Detail: "this listener serves no named queries"})
+		return
+	}
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead || r.Method == http.MethodOptions
+	if !c.Subscribe && (!read || strings.Contains(r.URL.Path, "/subscriptions")) {
+		writeProblem(w, Problem{Type: SecurityException, Title: "Access to resource forbidden", Status: http.StatusForbidden,
+			Detail: fmt.Sprintf("client %q may not write named queries or use subscriptions (its capture.clients entry needs subscribe: true)", c.Name)})
+		return
+	}
+	h.member.ServeHTTP(w, r)
 }
 
 // records serves the member records to a client allowed to read them.

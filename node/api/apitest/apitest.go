@@ -84,7 +84,8 @@ type Options struct {
 }
 
 // MemberClient is the identity (in Node.Org) of the client that may read
-// the member records of a node started with Options.Members.
+// the member records, and write named queries and subscriptions, of a node
+// started with Options.Members.
 const MemberClient = "member"
 
 // ChainID is the chain id of the fixture's anchors.
@@ -156,7 +157,7 @@ func Start(t testing.TB, opts *Options) *Node {
 	if o.Members {
 		n.Org = capturetest.NewOrg(t, "SupplierMSP", MemberClient)
 		n.Members = capturetest.Start(t, n.Org, nil, capture.HandlerOptions{Member: n.API.Member(),
-			Clients: []capture.Client{{Name: capturetest.CommonName(MemberClient), Reports: true}}})
+			Clients: []capture.Client{{Name: capturetest.CommonName(MemberClient), Reports: true, Subscribe: true}}})
 	}
 	t.Cleanup(func() {
 		n.API.CloseStreams()
