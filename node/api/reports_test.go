@@ -67,12 +67,12 @@ func TestReports(t *testing.T) {
 }
 
 // A node runs subscriptions only when its configuration says so (they
-// make it send requests to the subscriber's address, and the public
-// listener has no member authentication): without a Manager, subscribing
-// is a 501 problem and nothing is stored.
+// make it send requests to the subscriber's address): without a Manager,
+// subscribing is a 501 problem and nothing is stored. Named queries and
+// subscriptions are written on the member surface (memberwrites.go).
 func TestSubscriptionsOff(t *testing.T) {
 	idx := indextest.Supply(t)
-	s := New(idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s := New(idx, &Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Member()
 	do := func(method, path, body string) *httptest.ResponseRecorder {
 		w := httptest.NewRecorder()
 		r := httptest.NewRequest(method, path, strings.NewReader(body))
