@@ -124,6 +124,15 @@
 // changed receipt, nor check signatures, claims or the chain: verify does.
 // TestBrowserCheck runs both on every tampering class of TestTampering and
 // requires the same verdict and failing parts.
+//
+// # Tampering classes
+//
+// Package receipttest (test support, never imported by production code)
+// expresses issue 12's tampering classes on any receipt, choosing their
+// targets from its content: TestTampering runs them here, offline and on a
+// simulated chain; the node's TestIntegrationNodeAnchorsAndServesReceipts
+// runs them on the demo's lot B receipt through the real trustline binary,
+// offline and against the testnet's geth.
 package receipt
 
 import (
