@@ -84,10 +84,10 @@ func (n *Network) chaincodeSpec(org string) procSpec {
 		Name: chaincodeName(org),
 		Bin:  n.ccBin,
 		Dir:  n.dir,
-		Env: []string{
+		Env: append([]string{
 			"CHAINCODE_ID=" + n.snapshot().Packages[org],
 			"CHAINCODE_SERVER_ADDRESS=" + n.ChaincodeAddress(org),
-		},
+		}, n.pprofEnv(chaincodeName(org))...),
 		Host:  n.ports.host(org),
 		Ports: []int{n.chaincodePort(org)},
 	}

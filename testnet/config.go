@@ -142,7 +142,7 @@ func (n *Network) peerSpec(org string) procSpec {
 		Bin:  filepath.Join(n.bin, "peer"),
 		Args: []string{"node", "start"},
 		Dir:  n.dir,
-		Env: []string{
+		Env: append([]string{
 			"FABRIC_CFG_PATH=" + n.configDir(),
 			"FABRIC_LOGGING_SPEC=INFO",
 			"CORE_PEER_ID=" + peerName(org),
@@ -183,7 +183,7 @@ func (n *Network) peerSpec(org string) procSpec {
 			"CORE_OPERATIONS_LISTENADDRESS=" + n.ports.at(org, n.ports.PeerOps(org)),
 			"CORE_METRICS_PROVIDER=prometheus",
 			"CORE_CHAINCODE_EXTERNALBUILDERS=[{name: trustline_ccaas, path: " + n.builderDir() + "}]",
-		},
+		}, n.pprofEnv(peerName(org))...),
 		Host:  n.ports.host(org),
 		Ports: []int{n.ports.PeerListen(org), n.ports.PeerChaincode(org), n.ports.PeerOps(org)},
 	}

@@ -6,11 +6,17 @@
 //	CHAINCODE_ID                   the package id the peer installed (required)
 //	CHAINCODE_SERVER_ADDRESS       host:port to listen on (required)
 //	CHAINCODE_TLS_CERT, _KEY, _CLIENT_CA_CERT   PEM files; TLS is off when unset
+//	CHAINCODE_PPROF_ADDRESS        host:port of a Go profiling listener (net/http/pprof,
+//	                               /debug/pprof/), for benchmarks; off when unset. It
+//	                               has no authentication: bind it to loopback.
 package main
 
 import (
 	"fmt"
 	"log"
+	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -41,6 +47,11 @@ func run() error {
 		return err
 	}
 	srv := &shim.ChaincodeServer{CCID: id, Address: addr, CC: cc, TLSProps: tlsProps}
+	if a := os.Getenv("CHAINCODE_PPROF_ADDRESS"); a != "" {
+		if err := servePprof(a); err != nil {
+			return err
+		}
+	}
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -73,4 +84,21 @@ func tlsProperties() (shim.TLSProperties, error) {
 		}
 	}
 	return props, nil
+}
+
+// servePprof serves Go's profiles on addr (pprof's own handlers on a mux of
+// their own, so nothing else is exposed).
+func servePprof(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("CHAINCODE_PPROF_ADDRESS: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Printf("trustline-chaincode: profiles on http://%s/debug/pprof/", l.Addr())
+	go func() { log.Printf("trustline-chaincode: pprof listener: %v", http.Serve(l, mux)) }()
+	return nil
 }
