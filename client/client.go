@@ -156,6 +156,8 @@ type Client struct {
 	contract *client.Contract
 	qscc     *client.Contract
 
+	heights heights // for waits for other organisations' peers
+
 	members struct { // for AllMembers
 		mu  sync.Mutex
 		ids []string

@@ -237,7 +237,7 @@ func (c *Client) waitForBlock(ctx context.Context, block uint64, mspIDs []string
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			lags[i] = c.pollHeight(ctx, org, block)
+			lags[i] = c.heights.wait(ctx, c, org, block)
 		}()
 	}
 	wg.Wait()
@@ -253,27 +253,116 @@ func (c *Client) waitForBlock(ctx context.Context, block uint64, mspIDs []string
 	return e
 }
 
-// pollHeight asks org's peer for its height until it passes block (nil) or
-// ctx ends (what was last learnt of the peer).
-func (c *Client) pollHeight(ctx context.Context, org string, block uint64) *PeerLag {
-	lag := &PeerLag{MSPID: org}
-	pause := pollFirst
-	for {
-		h, err := c.ledgerHeight(ctx, org)
-		switch {
-		case err == nil && h > block:
-			return nil
-		case err == nil:
-			lag.Height, lag.Err = h, nil
-		case ctx.Err() == nil:
-			lag.Err = err
+// heights shares the polling of organisations' ledger heights among a
+// client's waits: however many writes wait at once, each organisation's
+// peer has at most one height query in flight, and a height learnt
+// answers every wait it satisfies (heights only grow). Polling each peer
+// once per waiting write made the waits' queries (each a signed proposal
+// the peer checks) a large share of a busy peer's work.
+type heights struct {
+	mu   sync.Mutex
+	orgs map[string]*orgHeight
+}
+
+// orgHeight is what is known of one organisation's peer.
+type orgHeight struct {
+	height uint64 // the highest height it reported
+	err    error  // the last query's failure, nil after an answer
+	// waits counts the waits by the block they need.
+	waits   map[uint64]int
+	polling bool
+	// changed is closed (and replaced) after each answer or failure.
+	changed chan struct{}
+	// kick wakes the poller from its pause when a wait starts.
+	kick chan struct{}
+}
+
+// wait waits until org's peer has committed block (nil) or ctx ends (what
+// was last learnt of the peer).
+func (h *heights) wait(ctx context.Context, c *Client, org string, block uint64) *PeerLag {
+	h.mu.Lock()
+	if h.orgs == nil {
+		h.orgs = map[string]*orgHeight{}
+	}
+	o := h.orgs[org]
+	if o == nil {
+		o = &orgHeight{waits: map[uint64]int{}, changed: make(chan struct{}), kick: make(chan struct{}, 1)}
+		h.orgs[org] = o
+	}
+	if o.height > block {
+		h.mu.Unlock()
+		return nil
+	}
+	o.waits[block]++
+	defer func() {
+		h.mu.Lock()
+		if o.waits[block]--; o.waits[block] == 0 {
+			delete(o.waits, block)
 		}
+		h.mu.Unlock()
+	}()
+	if !o.polling {
+		o.polling = true
+		go h.poll(c, org, o)
+	} else {
+		select {
+		case o.kick <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		changed := o.changed
+		h.mu.Unlock()
 		select {
 		case <-ctx.Done():
-			return lag
-		case <-time.After(pause):
+			h.mu.Lock()
+			defer h.mu.Unlock()
+			return &PeerLag{MSPID: org, Height: o.height, Err: o.err}
+		case <-changed:
 		}
-		pause = min(2*pause, pollMax)
+		h.mu.Lock()
+		if o.height > block {
+			h.mu.Unlock()
+			return nil
+		}
+	}
+}
+
+// poll asks org's peer for its height while some wait needs a block it
+// has not reported: at once when a wait starts, else after a pause that
+// grows from pollFirst to pollMax while the height stays.
+func (h *heights) poll(c *Client, org string, o *orgHeight) {
+	pause := pollFirst
+	for {
+		h.mu.Lock()
+		needed := false
+		for b := range o.waits {
+			needed = needed || b >= o.height
+		}
+		if !needed {
+			o.polling = false
+			h.mu.Unlock()
+			return
+		}
+		h.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), c.opts.evaluateTimeout)
+		height, err := c.ledgerHeight(ctx, org)
+		cancel()
+		h.mu.Lock()
+		if err == nil {
+			if height > o.height {
+				o.height, pause = height, pollFirst
+			}
+		}
+		o.err = err
+		close(o.changed)
+		o.changed = make(chan struct{})
+		h.mu.Unlock()
+		select {
+		case <-o.kick:
+		case <-time.After(pause):
+			pause = min(2*pause, pollMax)
+		}
 	}
 }
 

@@ -270,3 +270,51 @@ func TestPeerSync(t *testing.T) {
 		}
 	})
 }
+
+// TestPeerSyncSharesPolls: concurrent writes waiting for the same
+// organisations share one height query in flight per organisation, instead
+// of each polling every peer.
+func TestPeerSyncSharesPolls(t *testing.T) {
+	var mu sync.Mutex
+	inFlight, most := map[string]int{}, 0
+	p := &fakePeers{members: fourOrgs}
+	p.height = func(org string, n int) (uint64, error) {
+		if n < 5 {
+			return fakeBlock, nil // four polls behind
+		}
+		return fakeBlock + 1, nil
+	}
+	gw := &fakeGateway{evaluate: func(orgs []string, cc, fn string, args []string) ([]byte, error) {
+		if cc == "qscc" {
+			mu.Lock()
+			inFlight[orgs[0]]++
+			most = max(most, inFlight[orgs[0]])
+			mu.Unlock()
+			time.Sleep(2 * time.Millisecond)
+			defer func() { mu.Lock(); inFlight[orgs[0]]--; mu.Unlock() }()
+		}
+		return p.evaluate(orgs, cc, fn, args)
+	}}
+	c := connectFake(t, gw, client.WithPeerSync(client.AllMembers))
+	const writes = 32
+	var wg sync.WaitGroup
+	for range writes {
+		wg.Go(func() {
+			var r client.Receipt
+			if _, err := c.Ship(context.Background(), shipReq, client.WithReceipt(&r)); err != nil || r.Sync != nil {
+				t.Errorf("%v, receipt %+v", err, r)
+			}
+		})
+	}
+	wg.Wait()
+	if most != 1 {
+		t.Errorf("%d height queries in flight to one peer at once, want 1", most)
+	}
+	for _, org := range fourOrgs {
+		// Five polls reach the block; a few more may start when a write
+		// begins its wait while a poll is out.
+		if n := p.pollsOf(org); n < 5 || n > 5+writes/4 {
+			t.Errorf("%s polled %d times for %d writes, want 5 to %d", org, n, writes, 5+writes/4)
+		}
+	}
+}

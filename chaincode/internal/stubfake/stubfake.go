@@ -136,6 +136,10 @@ type Result struct {
 	TxID      string
 	// Faulted reports whether Tx.FailCall's fault fired.
 	Faulted bool
+	// Calls are the ledger API calls the transaction made, in order
+	// ("GetState", "PutState", "FinishWriteBatch", …): each is a message
+	// to the peer.
+	Calls []string
 }
 
 // OK reports whether the chaincode returned a success status.
@@ -167,7 +171,7 @@ func (l *Ledger) run(cc shim.Chaincode, tx Tx, commit bool, args []string) Resul
 	}
 	s := l.NewStub(tx, args...)
 	resp := cc.Invoke(s)
-	res := Result{Response: resp, Writes: s.Writes(), Events: append([]Event(nil), s.events...), TxID: tx.ID, Faulted: s.Faulted}
+	res := Result{Response: resp, Writes: s.Writes(), Events: append([]Event(nil), s.events...), TxID: tx.ID, Faulted: s.Faulted, Calls: s.ops}
 	if commit && res.OK() {
 		l.commit(tx, res.Writes)
 		res.Committed = true
@@ -231,6 +235,9 @@ type Stub struct {
 	writeOrder []string
 	events     []Event
 	calls      int
+	ops        []string
+	// batching is set between StartWriteBatch and FinishWriteBatch.
+	batching bool
 	// Faulted reports whether the injected fault fired.
 	Faulted bool
 }
@@ -238,6 +245,7 @@ type Stub struct {
 // fault counts a ledger API call and fails the one Tx.FailCall names.
 func (s *Stub) fault(op string) error {
 	s.calls++
+	s.ops = append(s.ops, op)
 	if s.tx.FailCall > 0 && s.calls == s.tx.FailCall {
 		s.Faulted = true
 		return fmt.Errorf("%s: %w", op, ErrInjected)
@@ -317,8 +325,12 @@ func (s *Stub) GetState(key string) ([]byte, error) {
 }
 
 func (s *Stub) PutState(key string, value []byte) error {
-	if err := s.fault("PutState"); err != nil {
-		return err
+	// A batched write reaches the peer only at FinishWriteBatch, which is
+	// where it can fail.
+	if !s.batching {
+		if err := s.fault("PutState"); err != nil {
+			return err
+		}
 	}
 	if err := checkKey(key); err != nil {
 		return err
@@ -332,8 +344,10 @@ func (s *Stub) PutState(key string, value []byte) error {
 }
 
 func (s *Stub) DelState(key string) error {
-	if err := s.fault("DelState"); err != nil {
-		return err
+	if !s.batching {
+		if err := s.fault("DelState"); err != nil {
+			return err
+		}
 	}
 	if err := checkKey(key); err != nil {
 		return err
@@ -347,6 +361,21 @@ func (s *Stub) write(w Write) {
 		s.writeOrder = append(s.writeOrder, w.Key)
 	}
 	s.writes[w.Key] = w
+}
+
+// StartWriteBatch makes the following writes one call to the ledger, made
+// by FinishWriteBatch, as a peer that supports write batching (Fabric 3)
+// takes them.
+func (s *Stub) StartWriteBatch() { s.batching = true }
+
+// FinishWriteBatch sends the writes since StartWriteBatch: one ledger call
+// (and one point where a fault can be injected); nothing without a batch.
+func (s *Stub) FinishWriteBatch() error {
+	if !s.batching {
+		return nil
+	}
+	s.batching = false
+	return s.fault("FinishWriteBatch")
 }
 
 func (s *Stub) SetStateValidationParameter(string, []byte) error { return ErrNotSupported }
