@@ -121,8 +121,27 @@ func Applies(c ledger.Claim, l ledger.LotSummary) bool {
 
 // Evaluate evaluates claim c on the lot of tr.
 func Evaluate(tr Trace, c ledger.Claim) Result {
-	r := Result{Claim: c.ID, Kind: c.Kind, Wording: c.Wording, Lot: tr.Lot.ID, Evidence: []string{}, EvaluatedAt: ledger.FormatTime(tr.At)}
+	return newEvaluation(tr).evaluate(c)
+}
+
+// EvaluateAll is Evaluate of each of cs on tr, in order: the trace's
+// events are decoded once for all of them rather than once a claim.
+func EvaluateAll(tr Trace, cs []ledger.Claim) []Result {
+	if len(cs) == 0 {
+		return nil
+	}
 	e := newEvaluation(tr)
+	out := make([]Result, len(cs))
+	for i, c := range cs {
+		out[i] = e.evaluate(c)
+	}
+	return out
+}
+
+// evaluate evaluates c on the evaluation's trace, which it does not change.
+func (e *evaluation) evaluate(c ledger.Claim) Result {
+	tr := e.tr
+	r := Result{Claim: c.ID, Kind: c.Kind, Wording: c.Wording, Lot: tr.Lot.ID, Evidence: []string{}, EvaluatedAt: ledger.FormatTime(tr.At)}
 	var v verdict
 	switch {
 	case c.Kind == ledger.ClaimFarmToShelf && c.Params.FarmToShelf != nil:

@@ -192,11 +192,22 @@ func DecodeRecord(k RecordKind, data []byte) (any, Record, error) {
 		return nil, Record{}, fmt.Errorf("%s record: data after the record", k)
 	}
 	if s == 0 {
-		r, err := NewRecord(k, v)
+		r, err := legacyRecord(k, v)
 		return v, r, err
 	}
 	r, err := schemaRecord(k, s, data)
 	return v, r, err
+}
+
+// legacyRecord is NewRecord for v decoded from a record without a schema
+// version, whose encoding has none either (the member is omitted when 0):
+// NewRecord without reading the encoding back for it.
+func legacyRecord(k RecordKind, v any) (Record, error) {
+	b, err := epcis.Canonical(v)
+	if err != nil {
+		return Record{}, fmt.Errorf("%s record: %w", k, err)
+	}
+	return Record{Kind: k, ID: RecordID(k, b), JSON: b}, nil
 }
 
 // Records are the anchored records of the transaction, in payload order
@@ -236,20 +247,72 @@ func appendRecords[T any](out []Record, k RecordKind, vs []T) ([]Record, error) 
 	return out, nil
 }
 
-// PayloadRecords are the anchored records of the chaincode event payload
-// (an Event's JSON), in the order of Records, each from its bytes as
-// recorded (StoredRecord).
-func PayloadRecords(payload []byte) ([]Record, error) {
-	var raw struct {
-		Products    []json.RawMessage `json:"products"`
-		Lots        []json.RawMessage `json:"lots"`
-		LabSigners  []json.RawMessage `json:"labSigners"`
-		Inspections []json.RawMessage `json:"inspections"`
-		Claims      []json.RawMessage `json:"claims"`
-	}
+// DecodedPayloadRecords is PayloadRecords for a payload that has been
+// decoded into ev (json.Unmarshal(payload, ev) succeeded): the same records
+// and ids, with less work. A record with a schema version is not decoded
+// into its type again (the payload's decoding into ev did that, with the
+// same types, and its SchemaVersion says the version): it is only
+// canonicalised for its id. Rebuilding an index does this for every record
+// of the ledger.
+func DecodedPayloadRecords(ev *Event, payload []byte) ([]Record, error) {
+	var raw payloadRecords
 	if err := json.Unmarshal(payload, &raw); err != nil {
 		return nil, fmt.Errorf("chaincode event payload: %w", err)
 	}
+	if len(raw.Products) != len(ev.Products) || len(raw.Lots) != len(ev.Lots) || len(raw.LabSigners) != len(ev.LabSigners) ||
+		len(raw.Inspections) != len(ev.Inspections) || len(raw.Claims) != len(ev.Claims) {
+		return raw.records() // not ev's payload: every record on its own
+	}
+	out := make([]Record, 0, len(raw.Products)+len(raw.Lots)+len(raw.LabSigners)+len(raw.Inspections)+len(raw.Claims))
+	add := func(k RecordKind, b []byte, s int) error {
+		var r Record
+		var err error
+		if s >= 1 {
+			r, err = schemaRecord(k, s, b)
+		} else {
+			r, err = StoredRecord(k, b) // legacy, or a version to refuse
+		}
+		out = append(out, r)
+		return err
+	}
+	for i, b := range raw.Products {
+		if err := add(RecordProduct, b, ev.Products[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
+	for i, b := range raw.Lots {
+		if err := add(RecordLot, b, ev.Lots[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
+	for i, b := range raw.LabSigners {
+		if err := add(RecordLabSigner, b, ev.LabSigners[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
+	for i, b := range raw.Inspections {
+		if err := add(RecordInspection, b, ev.Inspections[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
+	for i, b := range raw.Claims {
+		if err := add(RecordClaim, b, ev.Claims[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// payloadRecords are the anchored records of a payload, as recorded.
+type payloadRecords struct {
+	Products    []json.RawMessage `json:"products"`
+	Lots        []json.RawMessage `json:"lots"`
+	LabSigners  []json.RawMessage `json:"labSigners"`
+	Inspections []json.RawMessage `json:"inspections"`
+	Claims      []json.RawMessage `json:"claims"`
+}
+
+func (raw *payloadRecords) records() ([]Record, error) {
 	var out []Record
 	for _, l := range []struct {
 		k    RecordKind
@@ -264,4 +327,15 @@ func PayloadRecords(payload []byte) ([]Record, error) {
 		}
 	}
 	return out, nil
+}
+
+// PayloadRecords are the anchored records of the chaincode event payload
+// (an Event's JSON), in the order of Records, each from its bytes as
+// recorded (StoredRecord).
+func PayloadRecords(payload []byte) ([]Record, error) {
+	var raw payloadRecords
+	if err := json.Unmarshal(payload, &raw); err != nil {
+		return nil, fmt.Errorf("chaincode event payload: %w", err)
+	}
+	return raw.records()
 }

@@ -44,19 +44,25 @@ type EventPosition struct {
 // anchored records, prepared in p) as recorded at pos. Only valid
 // transactions reach the index, so only theirs are recorded.
 func applyPositions(w writer, pos Position, p *Prepared) error {
+	f := leafFilterOf(w) // leaffilter.go
 	for _, l := range p.leaves {
 		if err := w.Set(key(tBlockEvent, blockKey(pos.Block), l.id), []byte(pos.TxID+l.sum), nil); err != nil {
 			return err
 		}
 		// A replayed event keeps its first position: that is where it was
 		// first anchored.
-		if _, ok, err := get(w, key(tEventPos, l.id)); err != nil {
-			return err
-		} else if ok {
-			continue
+		if f == nil || f.mayHave(l.id) {
+			if _, ok, err := get(w, key(tEventPos, l.id)); err != nil {
+				return err
+			} else if ok {
+				continue
+			}
 		}
 		if err := setJSON(w, key(tEventPos, l.id), EventPosition{TxID: pos.TxID, Block: pos.Block}); err != nil {
 			return err
+		}
+		if f != nil {
+			f.add(l.id)
 		}
 	}
 	// Each lot's latest record, for the anchored state (LotRecords).

@@ -19,6 +19,7 @@ package index
 // time, so two nodes hold the same results (and Digest).
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -208,8 +209,8 @@ func evaluateLot(w writer, lot string, at time.Time) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range cs {
-		if err := setJSON(w, key(tClaims, "r", gtin, num, c.ID), claims.Evaluate(tr, c)); err != nil {
+	for i, r := range claims.EvaluateAll(tr, cs) {
+		if err := setJSON(w, key(tClaims, "r", gtin, num, cs[i].ID), r); err != nil {
 			return err
 		}
 	}
@@ -306,6 +307,9 @@ func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawM
 			return err == nil, err
 		}
 		out = append(out, b)
+		if !mayInspect(b) {
+			return true, nil
+		}
 		var head epcis.Event
 		if json.Unmarshal(b, &head) == nil && head.Inspection != nil && validComponent(head.Inspection.ReportID) {
 			reports[head.Inspection.ReportID] = true
@@ -313,6 +317,14 @@ func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawM
 		return true, nil
 	})
 	return out, err
+}
+
+// mayInspect is false only for an event that cannot decode with an
+// inspection: its JSON names no member "inspection" in any case, nor
+// escapes a character where it could spell one. It spares a claims
+// evaluation decoding every event of a trace twice.
+func mayInspect(b []byte) bool {
+	return bytes.IndexByte(b, '\\') >= 0 || bytes.Contains(bytes.ToLower(b), []byte("inspection"))
 }
 
 // Claim returns a claim by id.
@@ -400,10 +412,20 @@ func (s *claimedSet) load(r reader) error {
 	return err
 }
 
-// claimsWriter is an apply's writer with the index's claimedSet.
+// claimsWriter is an apply's writer with the index's claimedSet, and its
+// leafFilter when it has one (leaffilter.go).
 type claimsWriter struct {
 	writer
 	claimed *claimedSet
+	leaves  *leafFilter
+}
+
+// leafFilterOf is w's leafFilter, nil without one.
+func leafFilterOf(w writer) *leafFilter {
+	if cw, ok := w.(claimsWriter); ok {
+		return cw.leaves
+	}
+	return nil
 }
 
 func markClaimed(w writer, gtin string) {

@@ -167,6 +167,8 @@ type Index struct {
 
 	claimed claimedSet // claims.go
 
+	leaves *leafFilter // leaffilter.go; nil unless opened empty
+
 	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
@@ -215,6 +217,17 @@ func Open(dir string, opts *Options) (*Index, error) {
 		return nil, &LayoutError{Dir: dir, Have: max(cp.Layout, 1), Want: Layout}
 	}
 	x.cp = cp
+	if !cp.Valid {
+		// Opened empty: every position will be written by this process.
+		empty, err := noKeys(db, []byte{tEventPos, sep})
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		if empty {
+			x.leaves = newLeafFilter()
+		}
+	}
 	if err := x.claimed.load(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the claims: %w", err)
@@ -534,6 +547,16 @@ func scan(r reader, p, from []byte, fn func(k, v []byte) (bool, error)) error {
 		}
 	}
 	return it.Error()
+}
+
+// noKeys reports whether no key has prefix p.
+func noKeys(r reader, p []byte) (bool, error) {
+	empty := true
+	err := scan(r, p, nil, func(_, _ []byte) (bool, error) {
+		empty = false
+		return false, nil
+	})
+	return empty, err
 }
 
 // lotKey parses a lot Digital Link into its GTIN and lot number.

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -79,7 +80,7 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 	var recs []ledger.Record
 	var err error
 	if p.payload != nil {
-		recs, err = ledger.PayloadRecords(p.payload)
+		recs, err = ledger.DecodedPayloadRecords(ev, p.payload)
 		if n := len(ev.Products) + len(ev.Lots) + len(ev.LabSigners) + len(ev.Inspections) + len(ev.Claims); err == nil && len(recs) != n {
 			err = fmt.Errorf("the payload has %d anchored records, its decoded event %d", len(recs), n)
 		}
@@ -93,7 +94,12 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 	p.records = recs
 	lot := 0
 	for _, r := range recs {
-		if err := p.leaf(r.ID, r.JSON); err != nil {
+		if r.Schema > 0 {
+			// Already in its RFC 8785 form, which canonicalising again
+			// would not change: hashed as it is.
+			h := sha256.Sum256(r.JSON)
+			p.leaves = append(p.leaves, preparedLeaf{id: r.ID, sum: " " + hex.EncodeToString(h[:])})
+		} else if err := p.leaf(r.ID, r.JSON); err != nil {
 			return err
 		}
 		if r.Kind == ledger.RecordLot && lot < len(ev.Lots) {
