@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -158,5 +159,34 @@ func TestRecordSchemaInID(t *testing.T) {
 	}
 	if _, err := StoredRecord("shipment", []byte(`{"schemaVersion":1}`)); err == nil {
 		t.Error("an unanchored kind got an id")
+	}
+}
+
+// DecodedPayloadRecords gives PayloadRecords' records and errors for
+// payloads decoded into an Event: with schema versions, members this
+// version does not know, legacy records, and versions to refuse.
+func TestDecodedPayloadRecords(t *testing.T) {
+	for name, payload := range map[string]string{
+		"schema": `{"function":"f","lots":[{"id":"https://id.gs1.org/01/09506000134352/10/L1","gtin":"09506000134352","lot":"L1","schemaVersion":1,"tl:future":{"b":2,"a":1}}],` +
+			`"products":[{"gtin":"09506000134352","name":"Apple \u00e9","schemaVersion":2}]}`,
+		"legacy":  `{"lots":[{"id":"https://id.gs1.org/01/09506000134352/10/L1","gtin":"09506000134352","lot":"L1"}]}`,
+		"zero":    `{"lots":[{"id":"x","gtin":"1","lot":"L1","schemaVersion":0}]}`,
+		"unknown": `{"lots":[{"id":"x","gtin":"1","lot":"L1","other":true}]}`,
+		"mixed":   `{"claims":[],"lots":[{"id":"x","gtin":"1","lot":"L1","schemaVersion":1},{"id":"y","gtin":"1","lot":"L2"}]}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var ev Event
+			if err := json.Unmarshal([]byte(payload), &ev); err != nil {
+				t.Fatal(err)
+			}
+			want, wantErr := PayloadRecords([]byte(payload))
+			got, err := DecodedPayloadRecords(&ev, []byte(payload))
+			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
+				t.Fatalf("error %v, PayloadRecords' %v", err, wantErr)
+			}
+			if err == nil && !reflect.DeepEqual(got, want) {
+				t.Errorf("records %+v, PayloadRecords' %+v", got, want)
+			}
+		})
 	}
 }
