@@ -64,6 +64,18 @@ func benchEvent(i int, lotTmpl ledger.LotSummary) *ledger.Event {
 	return ev
 }
 
+// benchLot is the lot record benchEvent fills in.
+var benchLot = ledger.LotSummary{GTIN: benchGTIN, Product: "https://id.gs1.org/01/" + benchGTIN,
+	Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, Remaining: ledger.Quantity{Value: "100", UOM: "KGM"},
+	ProducedAt: "2025-06-01T00:00:00.000000000Z", Expiry: "2025-12-01T00:00:00.000000000Z",
+	CreatedBy: "SupplierMSP", Custodian: "SupplierMSP", Status: "active"}
+
+// benchProduct registers the product of benchEvent's lots.
+func benchProduct() *ledger.Event {
+	return &ledger.Event{Function: "Product:RegisterProduct", TxID: "p", Products: []ledger.Product{{
+		ID: "https://id.gs1.org/01/" + benchGTIN, GTIN: benchGTIN, Name: "Apples", Brand: "Acme", Owner: "BrandMSP"}}}
+}
+
 // latencies summarises a measurement.
 type latencies struct {
 	n          int
@@ -162,12 +174,8 @@ func benchIndex(b *testing.B, lots int) (*index.Index, float64) {
 		b.Fatalf("%s holds an index of %d events, not %d lots: delete it or unset TRUSTLINE_BENCH_INDEX", dir, cp.Events, lots)
 	}
 	const block = 500
-	lotTmpl := ledger.LotSummary{GTIN: benchGTIN, Product: "https://id.gs1.org/01/" + benchGTIN,
-		Quantity: ledger.Quantity{Value: "100", UOM: "KGM"}, Remaining: ledger.Quantity{Value: "100", UOM: "KGM"},
-		ProducedAt: "2025-06-01T00:00:00.000000000Z", Expiry: "2025-12-01T00:00:00.000000000Z",
-		CreatedBy: "SupplierMSP", Custodian: "SupplierMSP", Status: "active"}
-	prod := &ledger.Event{Function: "Product:RegisterProduct", TxID: "p", Products: []ledger.Product{{
-		ID: "https://id.gs1.org/01/" + benchGTIN, GTIN: benchGTIN, Name: "Apples", Brand: "Acme", Owner: "BrandMSP"}}}
+	lotTmpl := benchLot
+	prod := benchProduct()
 	if _, err := idx.ApplyBlock(0, []index.Tx{{Pos: index.Position{Block: 0, Tx: 0, TxID: "p"}, Event: prod}}); err != nil {
 		b.Fatal(err)
 	}

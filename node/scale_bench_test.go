@@ -1,0 +1,178 @@
+package node_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/trustline/trustline/ledger"
+	"github.com/trustline/trustline/node/api"
+	"github.com/trustline/trustline/node/follower"
+	"github.com/trustline/trustline/node/index"
+)
+
+// BenchmarkScale is the cost of an index against its size (issue 18): it
+// grows one index through the follower, as a member catching up from
+// block 0 does, to each size of TRUSTLINE_BENCH_SCALE (events, comma
+// separated, e.g. "1000000,3000000,10000000"; unset, the benchmark is
+// skipped: it runs for an hour at 10M) and, at each size, reports
+//
+//   - the rebuild rate of the last segment (events/s), against the rate
+//     the generated blocks are delivered at alone (same segment, same run);
+//   - the index's bytes on disk per event;
+//   - the trace JSON and the consumer page of uniformly random units
+//     (cold: not a hot set; TRUSTLINE_BENCH_LOOKUPS requests each, default
+//     2,000, one client, in process), p50 and p99, and p99 against the
+//     first size;
+//   - the process's peak RSS, and the load average.
+//
+// Each event is a CreateBatch-like payload with two units (benchEvent),
+// 20 a block. The index is in a temporary directory unless
+// TRUSTLINE_BENCH_INDEX names one (kept: delete it after).
+func BenchmarkScale(b *testing.B) {
+	spec := os.Getenv("TRUSTLINE_BENCH_SCALE")
+	if spec == "" {
+		b.Skip("set TRUSTLINE_BENCH_SCALE to the index sizes to build, e.g. 1000000,3000000")
+	}
+	var sizes []int
+	for _, f := range strings.Split(spec, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n <= 0 {
+			b.Fatalf("TRUSTLINE_BENCH_SCALE=%q: want sizes in events, comma separated", spec)
+		}
+		sizes = append(sizes, n)
+	}
+	lookups := envInt("TRUSTLINE_BENCH_LOOKUPS", 2000)
+	dir := os.Getenv("TRUSTLINE_BENCH_INDEX")
+	if dir == "" {
+		dir = filepath.Join(b.TempDir(), "index")
+	}
+	idx, err := index.Open(dir, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer idx.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	node := api.New(idx, &api.Options{Logger: quiet})
+	src := &generated{}
+	var firstTrace, firstPage time.Duration
+	for _, size := range sizes {
+		from, before := idx.Checkpoint().NextBlock(), idx.Checkpoint().Events
+		src.lots = size
+		height := src.height()
+		if from >= height {
+			b.Fatalf("the index already holds %d blocks, size %d needs %d", from, size, height)
+		}
+		// Delivery alone: the same blocks generated and sent, unconsumed
+		// (at most 10,000 blocks of them, for time).
+		sample := min(height-from, 10_000)
+		t0 := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		blocks, _ := src.Blocks(ctx, from)
+		for range sample {
+			<-blocks
+		}
+		cancel()
+		deliver := float64(sample*blockTxs) / time.Since(t0).Seconds()
+
+		t0 = time.Now()
+		f := follower.New(src, idx, &follower.Options{StopAt: height, Logger: quiet})
+		if err := f.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		cp := idx.Checkpoint()
+		rebuild := float64(cp.Events-before) / time.Since(t0).Seconds()
+		disk, err := idx.DiskSize()
+		if err != nil {
+			b.Fatal(err)
+		}
+
+		get := func(accept string) latencies {
+			return measure(b, 1, lookups, 2*time.Minute, func() error {
+				p, _ := unitPath(size)
+				req := httptest.NewRequest("GET", p, nil)
+				req.Header.Set("Accept", accept)
+				w := httptest.NewRecorder()
+				node.ServeHTTP(w, req)
+				if w.Code != http.StatusOK {
+					return fmt.Errorf("%s: %d %.200s", p, w.Code, w.Body.Bytes())
+				}
+				return nil
+			})
+		}
+		trace := get("application/json")
+		page := get("text/html")
+		if firstTrace == 0 {
+			firstTrace, firstPage = trace.p99, page.p99
+		}
+		var ru syscall.Rusage
+		syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+		b.Logf("%d events (%d indexed): rebuild %.0f events/s, %.3fx delivery (%.0f events/s); %.0f bytes/event on disk; "+
+			"trace %s (p99 %.2fx the first size); page %s (p99 %.2fx); peak RSS %d MiB; load %s",
+			size, cp.Events, rebuild, rebuild/deliver, deliver, float64(disk)/float64(cp.Events),
+			trace, float64(trace.p99)/float64(firstTrace), page, float64(page.p99)/float64(firstPage), ru.Maxrss/1024, loadavg())
+		n := strconv.Itoa(size)
+		b.ReportMetric(rebuild, "events/s@"+n)
+		b.ReportMetric(float64(disk)/float64(cp.Events), "B/event@"+n)
+		b.ReportMetric(float64(trace.p99.Microseconds()), "trace-p99-µs@"+n)
+		b.ReportMetric(float64(page.p99.Microseconds()), "page-p99-µs@"+n)
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+const blockTxs = 20
+
+// generated is a follower.Source of a ledger made as it is read: block 0
+// registers the product, then every block holds blockTxs lots
+// (benchEvent), up to lots.
+type generated struct{ lots int }
+
+func (g *generated) height() uint64 { return 1 + uint64((g.lots+blockTxs-1)/blockTxs) }
+
+func (g *generated) Height(context.Context) (uint64, error) { return g.height(), nil }
+
+func (g *generated) Blocks(ctx context.Context, start uint64) (<-chan follower.Block, error) {
+	out := make(chan follower.Block, 16)
+	height := g.height()
+	go func() {
+		defer close(out)
+		for n := start; n < height; n++ {
+			select {
+			case out <- g.block(n):
+			case <-ctx.Done():
+				return
+			}
+		}
+		<-ctx.Done()
+	}()
+	return out, nil
+}
+
+func (g *generated) block(n uint64) follower.Block {
+	tx := func(ev *ledger.Event) follower.Tx {
+		p, err := json.Marshal(ev)
+		if err != nil {
+			panic(err)
+		}
+		return follower.Tx{ID: ev.TxID, Valid: true, Event: &follower.ChaincodeEvent{Name: ledger.EventName, Payload: p}}
+	}
+	if n == 0 {
+		return follower.Block{Number: 0, Txs: []follower.Tx{tx(benchProduct())}}
+	}
+	b := follower.Block{Number: n}
+	for i := int(n-1) * blockTxs; i < min(int(n)*blockTxs, g.lots); i++ {
+		b.Txs = append(b.Txs, tx(benchEvent(i, benchLot)))
+	}
+	return b
+}
