@@ -58,6 +58,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -81,6 +82,14 @@ type Trace struct {
 	// upstream lots. Order does not matter; duplicates are ignored.
 	Events         []json.RawMessage
 	UpstreamEvents []json.RawMessage
+	// EventsDecoded and UpstreamDecoded, when set, hold the events of
+	// Events and UpstreamEvents already decoded (json.Unmarshal into
+	// epcis.Event), at the same index; a nil entry, or none, is decoded
+	// here. The evaluation does not change them. An index evaluating
+	// claims as it applies transactions passes the events it has just
+	// decoded rather than have every trace decode them again.
+	EventsDecoded   []*epcis.Event `json:"-"`
+	UpstreamDecoded []*epcis.Event `json:"-"`
 	// Inspections are the reports on the lot or on upstream lots.
 	Inspections []ledger.InspectionRecord
 	// Signers are the lab signers, registered or revoked, that signed them.

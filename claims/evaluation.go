@@ -40,10 +40,15 @@ type evaluation struct {
 func newEvaluation(tr Trace) *evaluation {
 	e := &evaluation{tr: tr}
 	seen := map[string]*event{}
-	add := func(raws []json.RawMessage, own bool) {
-		for _, raw := range raws {
-			ev := event{Event: new(epcis.Event)}
-			if json.Unmarshal(raw, ev.Event) != nil || ev.EventID == "" {
+	add := func(raws []json.RawMessage, decoded []*epcis.Event, own bool) {
+		for i, raw := range raws {
+			var ev event
+			if i < len(decoded) && decoded[i] != nil {
+				ev.Event = decoded[i]
+			} else if ev.Event = new(epcis.Event); json.Unmarshal(raw, ev.Event) != nil {
+				continue
+			}
+			if ev.EventID == "" {
 				continue
 			}
 			if prev, ok := seen[ev.EventID]; ok {
@@ -72,8 +77,8 @@ func newEvaluation(tr Trace) *evaluation {
 			e.events = append(e.events, p)
 		}
 	}
-	add(tr.Events, true)
-	add(tr.UpstreamEvents, false)
+	add(tr.Events, tr.EventsDecoded, true)
+	add(tr.UpstreamEvents, tr.UpstreamDecoded, false)
 	slices.SortFunc(e.events, func(a, b *event) int {
 		if c := a.at.Compare(b.at); c != 0 {
 			return c

@@ -208,7 +208,7 @@ func loadAvg() string {
 }
 
 // BenchmarkRebuild measures a member catching up from block 0: a recorded
-// block stream (TRUSTLINE_BENCH_EVENTS payloads, default 50,000, of the
+// block stream (TRUSTLINE_BENCH_EVENTS payloads, default 100,000, of the
 // chaincode's event encoding, TRUSTLINE_BENCH_BLOCK_TXS a block, default
 // 20) is rebuilt into a fresh on-disk index by the follower, as a node
 // does (synced commits: "node"), and as `trustline index rebuild` does
@@ -219,7 +219,7 @@ func loadAvg() string {
 // JSON decoding. Each sub-benchmark reports events/s, and the rebuilds
 // their ratio to delivery.
 func BenchmarkRebuild(b *testing.B) {
-	n := envInt(b, "TRUSTLINE_BENCH_EVENTS", 50_000)
+	n := envInt(b, "TRUSTLINE_BENCH_EVENTS", 100_000)
 	per := envInt(b, "TRUSTLINE_BENCH_BLOCK_TXS", 20)
 	c := recordChain(b, supplyPayloads(b, n), per)
 	b.Logf("recorded %d blocks, %d events, %.1f MiB; GOMAXPROCS %d", len(c.blocks), c.events, float64(c.bytes)/(1<<20), runtime.GOMAXPROCS(0))

@@ -229,6 +229,7 @@ func applyEPCIS(w writer, ev *ledger.Event, raw json.RawMessage, p *preparedEPCI
 	if err := w.Set(key(tEvent, f.EventID), raw, nil); err != nil {
 		return err
 	}
+	eventCacheOf(w).put(f.EventID, raw, f) // for the claims' traces (eventcache.go)
 	if err := w.Set(key(tTime, at, f.EventID), nil, nil); err != nil {
 		return err
 	}

@@ -127,9 +127,9 @@ func BenchmarkApplyState(b *testing.B) {
 				b.StartTimer()
 				for _, s := range seq {
 					batch := x.db.NewIndexedBatch()
-					var w writer = batch
+					w, _ := x.batchWriter(batch) // as Apply writes
 					if bc.drop {
-						w = dropWriter{batch, tLotState}
+						w = claimsWriter{dropWriter{batch, tLotState}, &x.claimed, x.leaves, x.events}
 					}
 					p := Prepare(&s.Event)
 					if err := applyTx(w, s.pos(), &s.Event, p); err != nil {

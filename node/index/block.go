@@ -80,7 +80,13 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 		}
 	}
 	n := make([]int, len(blocks))
-	b := x.db.NewIndexedBatch()
+	txs := 0
+	for _, blk := range blocks {
+		txs += len(blk.Txs)
+	}
+	// Sized as the last batch was per transaction: a catching-up batch
+	// holds megabytes, which growing by doubling copies again and again.
+	b := x.db.NewIndexedBatchWithSize(min(txs*x.batchTxBytes, 64<<20))
 	defer b.Close()
 	w, cw := x.batchWriter(b)
 	cp := x.cp
@@ -109,6 +115,9 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
 	}
 	x.cp = cp
+	if txs > 0 {
+		x.batchTxBytes = b.Len() / txs
+	}
 	return n, cw.change(cp), nil
 }
 

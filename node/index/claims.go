@@ -250,7 +250,7 @@ func claimTraceFor(r reader, l ledger.LotSummary, at time.Time, cs []ledger.Clai
 		tr.Product = &p
 	}
 	reports := map[string]bool{}
-	if tr.Events, err = lotEvents(r, l.GTIN, l.Lot, reports); err != nil {
+	if tr.Events, tr.EventsDecoded, err = lotEventsDecoded(r, l.GTIN, l.Lot, reports); err != nil {
 		return tr, err
 	}
 	up, err := reach(r, l.ID, tUp)
@@ -268,11 +268,12 @@ func claimTraceFor(r reader, l ledger.LotSummary, at time.Time, cs []ledger.Clai
 		} else if ok {
 			tr.Upstream = append(tr.Upstream, ul)
 		}
-		evs, err := lotEvents(r, gtin, num, reports)
+		evs, dec, err := lotEventsDecoded(r, gtin, num, reports)
 		if err != nil {
 			return tr, err
 		}
 		tr.UpstreamEvents = append(tr.UpstreamEvents, evs...)
+		tr.UpstreamDecoded = append(tr.UpstreamDecoded, dec...)
 	}
 	signers := map[string]bool{}
 	for _, id := range sortedKeys(reports) {
@@ -299,14 +300,35 @@ func claimTraceFor(r reader, l ledger.LotSummary, at time.Time, cs []ledger.Clai
 // lotEvents returns a lot's EPCIS events in ledger order and adds the
 // report ids of its inspection events to reports.
 func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawMessage, error) {
+	evs, _, err := lotEventsDecoded(r, gtin, lot, reports)
+	return evs, err
+}
+
+// lotEventsDecoded is lotEvents, and also the events an apply has decoded
+// (eventcache.go), at the same indexes: a nil entry is not decoded, and
+// outside an apply there is no slice at all.
+func lotEventsDecoded(r reader, gtin, lot string, reports map[string]bool) ([]json.RawMessage, []*epcis.Event, error) {
 	var out []json.RawMessage
+	var decoded []*epcis.Event
+	cache := eventCacheOf(r)
 	err := scan(r, prefix(tLotEvent, gtin, lot), nil, func(k, _ []byte) (bool, error) {
 		parts := split(k)
-		b, ok, err := get(r, key(tEvent, parts[len(parts)-1]))
+		id := parts[len(parts)-1]
+		b, ok, err := get(r, key(tEvent, id))
 		if err != nil || !ok {
 			return err == nil, err
 		}
 		out = append(out, b)
+		if cache != nil {
+			dec := cache.get(id, b)
+			decoded = append(decoded, dec)
+			if dec != nil {
+				if dec.Inspection != nil && validComponent(dec.Inspection.ReportID) {
+					reports[dec.Inspection.ReportID] = true
+				}
+				return true, nil
+			}
+		}
 		if !mayInspect(b) {
 			return true, nil
 		}
@@ -316,7 +338,7 @@ func lotEvents(r reader, gtin, lot string, reports map[string]bool) ([]json.RawM
 		}
 		return true, nil
 	})
-	return out, err
+	return out, decoded, err
 }
 
 // mayInspect is false only for an event that cannot decode with an
@@ -418,6 +440,7 @@ type claimsWriter struct {
 	writer
 	claimed *claimedSet
 	leaves  *leafFilter
+	events  *eventCache // eventcache.go
 }
 
 // leafFilterOf is w's leafFilter, nil without one.

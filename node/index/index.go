@@ -169,6 +169,10 @@ type Index struct {
 
 	leaves *leafFilter // leaffilter.go; nil unless opened empty
 
+	batchTxBytes int // the bytes per transaction of the last ApplyBlocks batch
+
+	events *eventCache // eventcache.go
+
 	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
@@ -206,7 +210,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	x := &Index{db: db, noSync: o.NoSync}
+	x := &Index{db: db, noSync: o.NoSync, events: newEventCache()}
 	cp, err := x.readCheckpoint()
 	if err != nil {
 		db.Close()
