@@ -40,6 +40,12 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, mem
 	if err != nil {
 		return nil, err
 	}
+	var crls *capture.CRLs
+	if c.CRLs != "" {
+		if crls, err = capture.OpenCRLs(c.CRLs, log); err != nil {
+			return nil, &ConfigError{"capture.crls", err.Error()}
+		}
+	}
 	// Each write waits until every member's peer has committed it: the
 	// next event of a document is often about the same lot, and peers
 	// endorsing it at different heights would disagree.
@@ -58,7 +64,7 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, mem
 		cl.Close()
 		return nil, fmt.Errorf("capture: reading its jobs: %w", err)
 	}
-	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member})
+	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member, CRLs: crls})
 	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
 	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil
 }

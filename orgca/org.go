@@ -508,6 +508,9 @@ func (o *Org) Revoke(name string) ([]byte, error) {
 	if err := writeFile(o.CRLFile(), crl, 0o644); err != nil {
 		return nil, err
 	}
+	if err := o.writeTLSCRL(number, now); err != nil { // tlscrl.go
+		return nil, err
+	}
 	o.card.CRLs = []string{string(crl)}
 	if err := o.save(number); err != nil {
 		return nil, err

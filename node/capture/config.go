@@ -15,6 +15,7 @@ import (
 //	  tlsCert: …/node/tls/server.crt    # the node's TLS key pair
 //	  tlsKey: …/node/tls/server.key
 //	  clientCA: …/msp/tlscacerts/tlsca.pem  # the org's TLS CA: it issues the clients' certificates
+//	  crls: …/msp/crls                  # the org's CRLs (trustline org revoke): revoked clients are refused
 //	  clients:
 //	    - name: erp.supplier.example    # a client certificate's common name
 //	      bizSteps: [commissioning, shipping, receiving]   # omitted: every step
@@ -28,10 +29,13 @@ import (
 //	  burst: 20
 //	  concurrency: 16                   # events of a job in flight at once (1: one at a time)
 type Config struct {
-	Listen        string   `json:"listen"`
-	TLSCert       string   `json:"tlsCert"`
-	TLSKey        string   `json:"tlsKey"`
-	ClientCA      string   `json:"clientCA"`
+	Listen   string `json:"listen"`
+	TLSCert  string `json:"tlsCert"`
+	TLSKey   string `json:"tlsKey"`
+	ClientCA string `json:"clientCA"`
+	// CRLs is the organisation's MSP crls directory (or one CRL file):
+	// client certificates its CRLs revoke are refused, 401 (crl.go).
+	CRLs          string   `json:"crls,omitempty"`
 	Clients       []Client `json:"clients"`
 	MaxEvents     int      `json:"maxEvents,omitempty"`
 	MaxBytes      int64    `json:"maxBytes,omitempty"`

@@ -71,7 +71,8 @@
 // common name names the client, and the node's configuration lists the
 // clients and the business steps each may capture. No certificate is a
 // 401, an unlisted client or a step it may not capture a 403, both
-// problem+json. Bodies beyond the file size limit and documents beyond
+// problem+json; a certificate the organisation revoked (its CRLs,
+// Config.CRLs: crl.go) is a 401 naming the revocation. Bodies beyond the file size limit and documents beyond
 // the event limit are 413; each client's request rate is limited (429).
 // Jobs (the last Options.KeepJobs) are visible to the client that
 // created them only. OpenService keeps them in the node's index, in its

@@ -53,6 +53,9 @@ type HandlerOptions struct {
 	// 10 per second with bursts of 20.
 	RatePerSecond float64
 	Burst         int
+	// CRLs, when set, refuse the client certificates they revoke (401;
+	// crl.go).
+	CRLs *CRLs
 	// Member serves the node's member records (GET /reports/..., GET
 	// /recall/..., GET /scans) to the clients with Reports, and the named
 	// queries and subscriptions (/queries...) to the clients with
@@ -69,6 +72,7 @@ const (
 
 type handler struct {
 	s       *Service
+	crls    *CRLs
 	member  http.Handler
 	clients []Client
 	rate    rate.Limit
@@ -85,7 +89,7 @@ type handler struct {
 // 401 problem rather than a failed handshake): the verified leaf's common
 // name names the Client.
 func (s *Service) Handler(opts HandlerOptions) http.Handler {
-	h := &handler{s: s, member: opts.Member, clients: opts.Clients, rate: rate.Limit(opts.RatePerSecond), burst: opts.Burst, limiters: map[string]*rate.Limiter{}}
+	h := &handler{s: s, crls: opts.CRLs, member: opts.Member, clients: opts.Clients, rate: rate.Limit(opts.RatePerSecond), burst: opts.Burst, limiters: map[string]*rate.Limiter{}}
 	if h.rate <= 0 {
 		h.rate = 10
 	}
@@ -152,7 +156,13 @@ func (h *handler) auth(next authedFunc) http.HandlerFunc {
 				Detail: "capture needs a TLS client certificate issued by the organisation's CA"})
 			return
 		}
-		cn := r.TLS.VerifiedChains[0][0].Subject.CommonName
+		chain := r.TLS.VerifiedChains[0]
+		cn := chain[0].Subject.CommonName
+		if h.crls != nil && len(chain) > 1 && h.crls.Revoked(chain[0], chain[1]) {
+			writeProblem(w, Problem{Type: SecurityException, Title: "Certificate revoked", Status: http.StatusUnauthorized,
+				Detail: fmt.Sprintf("the client certificate of %q (serial %x) is revoked: the organisation's CRL lists it", cn, chain[0].SerialNumber)})
+			return
+		}
 		i := slices.IndexFunc(h.clients, func(c Client) bool { return c.Name == cn })
 		if i < 0 {
 			i = slices.IndexFunc(h.clients, func(c Client) bool { return c.Name == "*" })
