@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -128,18 +129,31 @@ type Options struct {
 	Logger *slog.Logger
 	// Follower options; nil means the defaults.
 	Follower *follower.Options
+	// Rebuild rebuilds the index from block 0 behind the one being served
+	// and swaps it in once caught up (rolling.go), as a node does by
+	// itself when its index was written with an older layout.
+	Rebuild bool
 }
 
 // Node is an opened node: index, peer connection and listener. Run serves
 // it; Run or Close releases it.
 type Node struct {
 	cfg  Config
+	opts Options
 	log  *slog.Logger
-	idx  *index.Index
 	conn *client.GatewayConn
 	ln   net.Listener
-	fol  *follower.Follower
 	srv  *http.Server
+	// serving is srv's handler: the API over the index, or while a rolling
+	// rebuild runs (roll), what serves meanwhile (rolling.go).
+	serving *servingHandler
+	roll    *rolling
+
+	// The node over its index, opened by openStack (after the swap of a
+	// rolling rebuild); mu guards idx and fol for Index and Status.
+	mu   sync.Mutex
+	idx  *index.Index
+	fol  *follower.Follower
 	anc  *anchorer    // nil: anchoring disabled (anchorwire.go)
 	capt *capturer    // nil: capture disabled (captureconfig.go)
 	desk *serviceDesk // nil: no service desk (serviceconfig.go)
@@ -158,7 +172,10 @@ const ShutdownTimeout = 10 * time.Second
 
 // Open opens the index, connects to the peer and the anchoring chain and
 // binds the listener. ctx bounds the connecting (the chain: at most
-// OpenTimeout); it does not stop the node (Run's does).
+// OpenTimeout); it does not stop the node (Run's does). An index written
+// with an older layout is rebuilt behind the served one (rolling.go):
+// then the anchoring chain is connected when the rebuilt index is swapped
+// in.
 func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	var o Options
 	if opts != nil {
@@ -171,16 +188,44 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	o.Logger = log
 	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 		return nil, err
 	}
-	idx, err := index.Open(cfg.IndexDir(), &index.Options{Logger: log.With("component", "index")})
-	if err != nil {
+	live := cfg.IndexDir()
+	if err := recoverSwap(live); err != nil {
 		return nil, err
+	}
+	rebuild := o.Rebuild
+	idx, err := index.Open(live, &index.Options{Logger: log.With("component", "index")})
+	var le *index.LayoutError
+	switch {
+	case err == nil && rebuild:
+		if err := idx.Close(); err != nil {
+			return nil, err
+		}
+		idx = nil
+	case errors.As(err, &le) && le.Have < le.Want:
+		log.Warn("the index was written with an older layout: rebuilding it behind the served one", "layout", le.Have, "layout.new", le.Want)
+		rebuild = true
+	case err != nil:
+		return nil, err
+	default:
+		// A rolling rebuild asked for and not finished is not resumed
+		// unless asked for again.
+		if err := os.RemoveAll(live + sideSuffix); err != nil {
+			idx.Close()
+			return nil, err
+		}
+	}
+	closeIdx := func() {
+		if idx != nil {
+			idx.Close()
+		}
 	}
 	conn, err := client.Dial(ctx, cfg.Peer)
 	if err != nil {
-		idx.Close()
+		closeIdx()
 		return nil, fmt.Errorf("connecting to the peer at %s: %w", cfg.Peer.GatewayAddress, err)
 	}
 	listen := cfg.Listen
@@ -190,26 +235,70 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		conn.Close()
+		closeIdx()
+		return nil, err
+	}
+	n := &Node{cfg: cfg, opts: o, log: log, conn: conn, ln: ln, serving: &servingHandler{}}
+	n.srv = &http.Server{Handler: n.serving, ReadHeaderTimeout: 10 * time.Second}
+	n.srv.RegisterOnShutdown(n.serving.CloseStreams) // badge and notice streams never go idle
+	if rebuild {
+		if n.roll, err = openRolling(live, n.source(), n.followerOptions(), log); err != nil {
+			ln.Close()
+			conn.Close()
+			return nil, err
+		}
+		n.serving.set(n.roll.handler(n.baseAPIOptions()))
+		return n, nil
+	}
+	h, err := n.openStack(ctx, idx)
+	if err != nil {
+		ln.Close()
+		conn.Close()
 		idx.Close()
 		return nil, err
 	}
-	fo := follower.Options{Logger: log}
-	if o.Follower != nil {
-		fo = *o.Follower
+	n.serving.set(h, h.CloseStreams)
+	return n, nil
+}
+
+// source is the org's peer as the follower's block source.
+func (n *Node) source() follower.Source {
+	return follower.Gateway{Network: n.conn.Network(), Chaincode: n.conn.Config().Chaincode}
+}
+
+func (n *Node) followerOptions() follower.Options {
+	fo := follower.Options{Logger: n.log}
+	if n.opts.Follower != nil {
+		fo = *n.opts.Follower
 		if fo.Logger == nil {
-			fo.Logger = log
+			fo.Logger = n.log
 		}
 	}
-	src := follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}
-	fol := follower.New(src, idx, &fo)
+	return fo
+}
+
+// baseAPIOptions are the API's options that need nothing but the
+// configuration.
+func (n *Node) baseAPIOptions() api.Options {
+	ao := api.Options{BaseURL: n.cfg.BaseURL, Logger: n.log, Members: n.cfg.Members}
+	if len(n.cfg.Places) > 0 {
+		ao.Locations = web.LocationMap(n.cfg.Places)
+	}
+	return ao
+}
+
+// openStack opens the node over idx: follower, anchoring, subscriptions,
+// service desk, scan counts, the API and the capture listener. On error it
+// releases what it opened, but not idx.
+func (n *Node) openStack(ctx context.Context, idx *index.Index) (*api.Server, error) {
+	cfg, log := n.cfg, n.log
+	fo := n.followerOptions()
+	fol := follower.New(n.source(), idx, &fo)
 	anchors := index.NewAnchorStore(idx)
 	actx, acancel := context.WithTimeout(ctx, OpenTimeout)
 	anc, err := openAnchoring(actx, cfg.Anchoring, cfg.Peer.Channel, idx, anchors, log.With("component", "anchoring"))
 	acancel()
 	if err != nil {
-		ln.Close()
-		conn.Close()
-		idx.Close()
 		return nil, err
 	}
 	// Subscriptions deliver from the index's cursor kept in the index:
@@ -221,9 +310,6 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 			Document: recallnotice.Document(idx, log.With("component", "recall-notices"))})
 		if err != nil {
 			anc.close()
-			ln.Close()
-			conn.Close()
-			idx.Close()
 			return nil, err
 		}
 	}
@@ -233,16 +319,11 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 			subs.Close()
 		}
 		anc.close()
-		ln.Close()
-		conn.Close()
-		idx.Close()
 		return nil, err
 	}
 	counter := scans.New(idx, &scans.Options{Logger: log.With("component", "scans")})
-	ao := api.Options{BaseURL: cfg.BaseURL, Status: fol.Status, Logger: log, Subscriptions: subs, Members: cfg.Members, Scans: counter}
-	if len(cfg.Places) > 0 {
-		ao.Locations = web.LocationMap(cfg.Places)
-	}
+	ao := n.baseAPIOptions()
+	ao.Status, ao.Subscriptions, ao.Scans = fol.Status, subs, counter
 	if anc != nil {
 		ao.Anchors, ao.Anchoring, ao.State = anchors, anc.loop.Status, anc.loop
 	}
@@ -250,8 +331,6 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		ao.Service = &desk.opts
 	}
 	h := api.New(idx, &ao)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	srv.RegisterOnShutdown(h.CloseStreams) // badge and notice streams never go idle
 	// The member records are served on the capture listener only, to its
 	// authenticated clients (api.Server.Member).
 	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, h.Member(), idx, log.With("component", "capture"))
@@ -263,15 +342,17 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 			desk.close()
 		}
 		anc.close()
-		ln.Close()
-		conn.Close()
-		idx.Close()
 		return nil, err
 	}
-	return &Node{cfg: cfg, log: log, idx: idx, conn: conn, ln: ln, fol: fol, srv: srv, anc: anc, capt: capt, subs: subs, scans: counter, desk: desk}, nil
+	n.mu.Lock()
+	n.idx, n.fol = idx, fol
+	n.mu.Unlock()
+	n.anc, n.capt, n.subs, n.scans, n.desk = anc, capt, subs, counter, desk
+	return h, nil
 }
 
-// CaptureAddr is the capture listener's address; nil without capture.
+// CaptureAddr is the capture listener's address; nil without capture
+// (and while a rolling rebuild runs).
 func (n *Node) CaptureAddr() net.Addr {
 	if n.capt == nil {
 		return nil
@@ -282,30 +363,47 @@ func (n *Node) CaptureAddr() net.Addr {
 // Addr is the API's listening address.
 func (n *Node) Addr() net.Addr { return n.ln.Addr() }
 
-// Index is the node's index, for reading.
-func (n *Node) Index() *index.Index { return n.idx }
+// Index is the node's index, for reading; nil while a rolling rebuild
+// runs (the index being served then is read-only and goes at the swap).
+func (n *Node) Index() *index.Index {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.idx
+}
 
-// Status is the follower's status.
-func (n *Node) Status() follower.Status { return n.fol.Status() }
+// Status is the follower's status; while a rolling rebuild runs, that of
+// the index being rebuilt.
+func (n *Node) Status() follower.Status {
+	n.mu.Lock()
+	fol, roll := n.fol, n.roll
+	n.mu.Unlock()
+	if fol == nil {
+		st := roll.status()
+		return follower.Status{IndexBlock: st.NextBlock - min(st.NextBlock, 1), Indexed: st.NextBlock > 0,
+			Height: st.Target, Lag: st.Target - min(st.Target, st.NextBlock)}
+	}
+	return fol.Status()
+}
+
+// Rebuilding reports a rolling rebuild's progress; false when none runs.
+func (n *Node) Rebuilding() (api.RebuildStatus, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.fol != nil || n.roll == nil {
+		return api.RebuildStatus{}, false
+	}
+	return n.roll.status(), true
+}
 
 // Run follows, anchors and serves until ctx is done or one of them stops,
 // then shuts the server down gracefully and releases everything. The
 // loops run in one errgroup: the first to end (with an error, or the
-// follower at Options.Follower.StopAt) stops the others.
+// follower at Options.Follower.StopAt) stops the others. During a rolling
+// rebuild, the loops start once the rebuilt index is swapped in.
 func (n *Node) Run(ctx context.Context) error {
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error {
-		defer stop()
-		return n.fol.Run(gctx) // nil once gctx is done
-	})
-	g.Go(func() error {
-		if err := n.scans.Run(gctx); err != nil { // flushes now and then; close flushes the rest
-			n.log.Warn("scan counts", "err", err)
-		}
-		return nil
-	})
 	g.Go(func() error {
 		defer stop()
 		if err := n.srv.Serve(n.ln); !errors.Is(err, http.ErrServerClosed) {
@@ -322,13 +420,36 @@ func (n *Node) Run(ctx context.Context) error {
 		}
 		return nil
 	})
-	if n.anc != nil {
-		n.anc.start(gctx, g, stop, n.idx)
+	if r := n.roll; r != nil {
+		n.log.Info("node serving during a rolling index rebuild", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "serving", r.serving())
+		g.Go(func() error {
+			if err := r.build(gctx); err != nil {
+				stop()
+				if gctx.Err() != nil {
+					return nil // stopped: the rebuild resumes at the next start
+				}
+				return fmt.Errorf("rolling index rebuild: %w", err)
+			}
+			idx, err := r.swap(n.serving, func(idx *index.Index) (http.Handler, func(), error) {
+				h, err := n.openStack(gctx, idx)
+				if err != nil {
+					return nil, nil, err
+				}
+				return h, h.CloseStreams, nil
+			})
+			n.mu.Lock()
+			n.roll = nil
+			n.mu.Unlock()
+			if err != nil {
+				stop()
+				return fmt.Errorf("swapping in the rebuilt index: %w", err)
+			}
+			n.start(gctx, g, stop, idx)
+			return nil
+		})
+	} else {
+		n.start(gctx, g, stop, n.idx)
 	}
-	if n.capt != nil {
-		n.capt.start(gctx, g, stop)
-	}
-	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", n.idx.Checkpoint().NextBlock())
 	err := g.Wait() // the anchoring loop is done before the index closes
 	if err != nil {
 		n.log.Error("node stopped", "err", err)
@@ -338,6 +459,27 @@ func (n *Node) Run(ctx context.Context) error {
 	return errors.Join(err, n.close())
 }
 
+// start runs the loops of the node over idx in g.
+func (n *Node) start(gctx context.Context, g *errgroup.Group, stop func(), idx *index.Index) {
+	g.Go(func() error {
+		defer stop()
+		return n.fol.Run(gctx) // nil once gctx is done
+	})
+	g.Go(func() error {
+		if err := n.scans.Run(gctx); err != nil { // flushes now and then; close flushes the rest
+			n.log.Warn("scan counts", "err", err)
+		}
+		return nil
+	})
+	if n.anc != nil {
+		n.anc.start(gctx, g, stop, idx)
+	}
+	if n.capt != nil {
+		n.capt.start(gctx, g, stop)
+	}
+	n.log.Info("node serving", "addr", n.Addr().String(), "index", n.cfg.IndexDir(), "fromBlock", idx.Checkpoint().NextBlock())
+}
+
 // Close releases a node that is not running.
 func (n *Node) Close() error {
 	n.ln.Close()
@@ -345,12 +487,23 @@ func (n *Node) Close() error {
 }
 
 func (n *Node) close() error {
+	var err error
+	if n.roll != nil {
+		err = n.roll.close() // index.rolling stays, to be resumed
+	}
 	if n.subs != nil {
 		n.subs.Close() // before the index: a delivery in flight saves its cursor
 	}
 	n.anc.close()
 	n.capt.close()
 	n.desk.close()
-	// The server is shut down: no page counts after this flush.
-	return errors.Join(n.scans.Flush(), n.conn.Close(), n.idx.Close())
+	if n.scans != nil {
+		// The server is shut down: no page counts after this flush.
+		err = errors.Join(err, n.scans.Flush())
+	}
+	err = errors.Join(err, n.conn.Close())
+	if n.idx != nil {
+		err = errors.Join(err, n.idx.Close())
+	}
+	return err
 }

@@ -98,6 +98,9 @@ type Options struct {
 	// Service is the brand's service desk (service.go); nil means the node
 	// takes no tickets and its pages show no form.
 	Service *ServiceOptions
+	// Rebuild reports a rolling index rebuild under way behind this index
+	// for /healthz and /metrics (rebuild.go); nil means none.
+	Rebuild func() RebuildStatus
 }
 
 // Server is the API's http.Handler.
@@ -160,6 +163,9 @@ func New(idx *index.Index, opts *Options) *Server {
 	}
 	if o.Scans != nil {
 		reg.MustRegister(o.Scans) // trustline_node_scans_total (package scans)
+	}
+	if o.Rebuild != nil {
+		s.registerRebuildMetrics(reg) // rebuild.go
 	}
 
 	s.mux.Handle("/events", s.epcisRoute("events", s.events, http.MethodGet))
@@ -674,11 +680,13 @@ func (s *Server) linkset(w http.ResponseWriter, r *http.Request, l digitallink.L
 // Health is the /healthz body.
 type Health struct {
 	// Status is ok, or degraded while the follower is disconnected or
-	// anchoring fails.
+	// anchoring fails, or rebuilding during a rolling index rebuild.
 	Status string          `json:"status"`
 	Index  follower.Status `json:"index"`
 	// Anchoring is absent when the node does not anchor.
 	Anchoring *AnchoringHealth `json:"anchoring,omitempty"`
+	// Rebuild is a rolling index rebuild under way (rebuild.go).
+	Rebuild *RebuildStatus `json:"rebuild,omitempty"`
 }
 
 // AnchoringHealth is the anchoring part of /healthz.
@@ -720,6 +728,10 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		if a.State != "ok" {
 			h.Status = "degraded"
 		}
+	}
+	if s.opts.Rebuild != nil {
+		st := s.opts.Rebuild()
+		h.Rebuild, h.Status = &st, "rebuilding"
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, "application/json", h)

@@ -29,11 +29,19 @@ func NewCmd(f *cmdutil.Factory) *cobra.Command {
 
 func newStartCmd(ios *iostreams.IO) *cobra.Command {
 	var config, org, netDir, dataDir, listen, baseURL string
+	var rebuild bool
 	cmd := &cobra.Command{
 		Use:   "start",
 		Short: "Follow the org's peer into the index and serve the HTTP API until interrupted",
+		Long: `Start follows the org's peer into the node's index and serves the HTTP API.
+
+An index written by an older trustline (another index layout) is rebuilt
+from block 0 behind the one being served, which keeps answering until the
+new one has caught up and is swapped in; --rebuild does the same for an
+index of this layout. Progress is on /healthz and /metrics.`,
 		Example: `  trustline node start --config node.yaml
-  trustline node start --testnet-org supplier --listen 127.0.0.1:8480`,
+  trustline node start --testnet-org supplier --listen 127.0.0.1:8480
+  trustline node start --config node.yaml --rebuild`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig(config, org, netDir)
@@ -52,7 +60,7 @@ func newStartCmd(ios *iostreams.IO) *cobra.Command {
 			log := slog.New(slog.NewTextHandler(ios.ErrOut, nil))
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
-			n, err := node.Open(ctx, cfg, &node.Options{Logger: log})
+			n, err := node.Open(ctx, cfg, &node.Options{Logger: log, Rebuild: rebuild})
 			if err != nil {
 				return cmdutil.Unavailable(err)
 			}
@@ -66,6 +74,7 @@ func newStartCmd(ios *iostreams.IO) *cobra.Command {
 	cmd.Flags().StringVar(&dataDir, "data-dir", "", "data directory (overrides the config file)")
 	cmd.Flags().StringVar(&listen, "listen", "", "API listen address (default "+node.DefaultListen+")")
 	cmd.Flags().StringVar(&baseURL, "base-url", "", "public base URL for links")
+	cmd.Flags().BoolVar(&rebuild, "rebuild", false, "rebuild the index from block 0 behind the one being served, then swap it in")
 	return cmd
 }
 
