@@ -143,3 +143,43 @@ func TestCCaaSPackage(t *testing.T) {
 		t.Errorf("bad label: %v", err)
 	}
 }
+
+// A member joining after upgrades approves the committed definition (its
+// version and sequence), not the first deployment's; one that approved
+// it already approves nothing.
+func TestApproveAsNewMember(t *testing.T) {
+	ctx := context.Background()
+	pkg, _, err := CCaaSPackage("trustline_retailer", "127.0.0.1:9998")
+	if err != nil {
+		t.Fatal(err)
+	}
+	founders := []string{"BrandMSP", "LabMSP", "LogisticsMSP", "SupplierMSP"}
+	for _, tc := range []struct {
+		name      string
+		committed Definition
+	}{
+		{"never upgraded", Definition{Name: "trustline", Version: "1.0", Sequence: 1, ValidationParameter: []byte("policy")}},
+		{"after two upgrades", Definition{Name: "trustline", Version: "1.2", Sequence: 3, ValidationParameter: []byte("policy")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			all := map[string]bool{}
+			for _, m := range founders {
+				all[m] = true
+			}
+			f := &fakeLifecycle{me: "RetailerMSP", members: append(founders, "RetailerMSP"), committed: tc.committed,
+				approved: map[string]map[string]bool{key(tc.committed): all}}
+			up, err := ApproveAsNewMember(ctx, f, "ch", "trustline", "RetailerMSP", pkg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := up.Definition
+			if d.Version != tc.committed.Version || d.Sequence != tc.committed.Sequence || string(d.ValidationParameter) != "policy" ||
+				!up.Approvals["RetailerMSP"] || len(f.installed) != 1 || up.PackageID != f.installed[0] || f.commits != 0 {
+				t.Fatalf("approved %+v (installed %v, commits %d)", up, f.installed, f.commits)
+			}
+			if _, err := ApproveAsNewMember(ctx, f, "ch", "trustline", "RetailerMSP", pkg); err != nil || len(f.installed) != 1 {
+				t.Fatalf("approving again: %v, installed %v", err, f.installed)
+			}
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/trustline/trustline/consortium"
 	"github.com/trustline/trustline/orgca"
 )
 
@@ -109,18 +110,34 @@ func (n *Network) JoinCandidatePeer(ctx context.Context, org, genesis string) er
 }
 
 // ApproveChaincode installs org's chaincode package on its peer and
-// approves the committed definition (the same version and sequence) for
-// org, through ordererOrg's orderer, as org's admin.
-func (n *Network) ApproveChaincode(org, ordererOrg string) error {
-	out, err := n.run(n.adminEnv(org), "peer", "lifecycle", "chaincode", "install", n.packageFile(org))
-	if err != nil && !strings.Contains(string(out), "already successfully installed") {
+// approves, as org's admin, the definition committed on the channel as it
+// stands (consortium.ApproveAsNewMember): after an upgrade, its version
+// and sequence, not the first deployment's. It fails while org's peer has
+// not yet caught up with the channel: ask again.
+func (n *Network) ApproveChaincode(ctx context.Context, org string) error {
+	o, err := orgca.Open(n.cryptoDir(org))
+	if err != nil {
 		return err
 	}
-	args := []string{"lifecycle", "chaincode", "approveformyorg", "--package-id", n.snapshot().Packages[org],
-		"--channelID", ChannelName, "--name", ChaincodeName, "--version", ChaincodeVersion,
-		"--sequence", fmt.Sprint(ChaincodeSequence)}
-	args = append(args, n.ordererArgs(ordererOrg)...)
-	// The orderer's TLS CA is ordererOrg's; the admin is org's.
-	_, err = n.run(n.adminEnv(org), "peer", args...)
-	return err
+	s, err := consortium.AdminSigner(o)
+	if err != nil {
+		return err
+	}
+	var roots [][]byte
+	if b, err := os.ReadFile(o.TLSCAFile()); err == nil {
+		roots = append(roots, b)
+	}
+	lc, err := consortium.DialLifecycle(o.Card().Peer.Address, roots, s)
+	if err != nil {
+		return err
+	}
+	defer lc.Close()
+	pkg, err := os.ReadFile(n.packageFile(org))
+	if err != nil {
+		return err
+	}
+	return withTimeout(ctx, time.Minute, func(ctx context.Context) error {
+		_, err := consortium.ApproveAsNewMember(ctx, lc, ChannelName, ChaincodeName, o.MSPID(), pkg)
+		return err
+	})
 }

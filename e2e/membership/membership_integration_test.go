@@ -159,7 +159,7 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	// Its peer approves the chaincode once it has the block that made it a
 	// member.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(2 * time.Second) {
-		err := n.ApproveChaincode(testnet.Retailer, testnet.Brand)
+		err := n.ApproveChaincode(ctx, testnet.Retailer)
 		if err == nil {
 			break
 		}
