@@ -157,7 +157,7 @@ func (u *Update) Check(cc *ChannelConfig) (Tally, error) {
 	switch {
 	case u.Kind == KindAdd && cc.HasOrg(u.MSPID):
 		return Tally{}, fmt.Errorf("%w: %s is already in channel %s", ErrExists, u.MSPID, cc.Channel)
-	case (u.Kind == KindRemove || u.Kind == KindMSP) && !cc.HasOrg(u.MSPID):
+	case (u.Kind == KindRemove || u.Kind == KindMSP || u.Kind == KindOrdererCerts) && !cc.HasOrg(u.MSPID):
 		return Tally{}, fmt.Errorf("%w: %s is not in channel %s", ErrNotMember, u.MSPID, cc.Channel)
 	}
 	var cu common.ConfigUpdate

@@ -124,6 +124,8 @@ func (u *Update) Describe() string {
 			crls = len(u.Card.CRLs)
 		}
 		return fmt.Sprintf("publish %s's MSP (CA certificates, %d CRLs) to channel %s", u.MSPID, crls, u.Channel)
+	case KindOrdererCerts:
+		return fmt.Sprintf("replace %s's orderer certificates (BFT consenter) in channel %s", u.MSPID, u.Channel)
 	}
 	return fmt.Sprintf("add %s as %s to channel %s", u.MSPID, what, u.Channel)
 }

@@ -457,6 +457,20 @@ func (o *Org) Renew(name string) (Identity, error) {
 	renewed.Renewed = append(slices.Clone(old.Renewed), old.Serial)
 	o.issued[i] = renewed
 	o.issued = o.issued[:len(o.issued)-1]
+	if name == Orderer {
+		// The card carries the orderer's certificates: the channel's
+		// consenter mapping takes them from it (consortium
+		// ProposeOrdererCerts).
+		oid, err := readCert(o.Identity(Orderer).CertFile())
+		if err != nil {
+			return Identity{}, err
+		}
+		otls, err := readCert(o.Identity(Orderer).TLSCertFile())
+		if err != nil {
+			return Identity{}, err
+		}
+		o.card.Orderer.Identity, o.card.Orderer.TLSCert = string(certPEM(oid)), string(certPEM(otls))
+	}
 	return o.Identity(name), o.save(0)
 }
 
