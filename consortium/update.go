@@ -161,7 +161,7 @@ func ReadUpdate(path string) (*Update, error) {
 	if u.Version != UpdateVersion {
 		return nil, fmt.Errorf("%w: update file %s: version %d (this trustline reads version %d)", ErrInvalid, path, u.Version, UpdateVersion)
 	}
-	if u.Kind != KindAdd && u.Kind != KindRemove && u.Kind != KindMSP {
+	if u.Kind != KindAdd && u.Kind != KindRemove && u.Kind != KindMSP && u.Kind != KindOrdererCerts {
 		return nil, fmt.Errorf("%w: update file %s: kind %q", ErrInvalid, path, u.Kind)
 	}
 	var cu common.ConfigUpdate

@@ -38,7 +38,7 @@ host (` + "`sign`" + `); once a majority signed, anyone submits it (` + "`submit
 ` + "`status`" + ` shows members, consenters, certificate expiry, the chaincode and
 pending updates.`,
 	}
-	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios), newProposeAddCmd(ios, f), newProposeRemoveCmd(ios, f), newProposeMSPCmd(ios, f), newSignCmd(ios), newSubmitCmd(ios, f), newStatusCmd(ios, f))
+	cmd.AddCommand(newCreateCmd(ios), newJoinCmd(ios), newProposeAddCmd(ios, f), newProposeRemoveCmd(ios, f), newProposeMSPCmd(ios, f), newProposeOrdererCertsCmd(ios, f), newSignCmd(ios), newSubmitCmd(ios, f), newStatusCmd(ios, f))
 	return cmd
 }
 
