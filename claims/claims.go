@@ -110,10 +110,15 @@ type Result struct {
 	Wording string           `json:"wording"`
 	Lot     string           `json:"lot"`
 	Status  Status           `json:"status"`
-	Reason  string           `json:"reason"`
+	// Reason says why, in English: Why.String().
+	Reason string `json:"reason"`
 	// Evidence are the ids of the EPCIS events the verdict rests on.
 	Evidence    []string `json:"evidence"`
 	EvaluatedAt string   `json:"evaluatedAt"`
+	// Why is Reason as a code and arguments, for rendering it in other
+	// languages. It is not stored or sent (Reason is): a result read back
+	// from JSON has none, and evaluating again gives it.
+	Why Why `json:"-"`
 }
 
 // Applies reports whether claim c, not superseded, is about lot l: a
@@ -166,9 +171,9 @@ func (e *evaluation) evaluate(c ledger.Claim) Result {
 	case c.Kind == ledger.ClaimService && c.Params.Service != nil:
 		v = service(tr, *c.Params.Service)
 	default:
-		v = verdict{status: Pending, reason: fmt.Sprintf("this node cannot evaluate claims of kind %q with these parameters", c.Kind)}
+		v = verdict{status: Pending, why: why("unknown_kind", argText(fmt.Sprintf("%q", c.Kind)))}
 	}
-	r.Status, r.Reason = v.status, v.reason
+	r.Status, r.Reason, r.Why = v.status, v.why.String(), v.why
 	seen := map[string]bool{}
 	for _, id := range v.evidence {
 		if id != "" && !seen[id] {
@@ -183,32 +188,47 @@ func (e *evaluation) evaluate(c ledger.Claim) Result {
 // lot is recalled (itself or through an upstream lot) or any claim fails,
 // pending when any is pending, holds when all hold.
 func Overall(l ledger.LotSummary, rs []Result) (Status, string) {
+	st, w := OverallWhy(l, rs)
+	return st, w.String()
+}
+
+// OverallWhy is Overall with its reason as a Why. A result without a Why
+// (read back from JSON) is quoted by its Reason (code Verbatim).
+func OverallWhy(l ledger.LotSummary, rs []Result) (Status, Why) {
 	if l.Recall != nil {
-		return Fails, "Recalled: " + l.Recall.Reason
+		return Fails, why("recalled", argText(l.Recall.Reason))
 	}
 	if l.Status == ledger.StatusRecalled || len(l.RecalledVia) > 0 {
-		return Fails, "Recalled through an ingredient lot"
+		return Fails, why("recalled_upstream")
 	}
-	st, reason := Holds, fmt.Sprintf("%d claims hold", len(rs))
+	st, reason := Holds, why("claims_hold", argCount(len(rs)))
 	if len(rs) == 1 {
-		reason = rs[0].Reason
+		reason = whyOf(rs[0])
 	}
 	if len(rs) == 0 {
-		return Pending, "no claims"
+		return Pending, why("no_claims")
 	}
 	for _, r := range rs {
 		switch {
 		case r.Status == Fails:
-			return Fails, r.Wording + ": " + r.Reason
+			return Fails, why("claim_reason", argText(r.Wording), argClause(whyOf(r)))
 		case r.Status == Pending && st == Holds:
-			st, reason = Pending, r.Wording+": "+r.Reason
+			st, reason = Pending, why("claim_reason", argText(r.Wording), argClause(whyOf(r)))
 		}
 	}
 	return st, reason
 }
 
+// whyOf is r's Why, or its Reason quoted when it has none.
+func whyOf(r Result) Why {
+	if r.Why.IsZero() || r.Why.String() != r.Reason {
+		return why(Verbatim, argText(r.Reason))
+	}
+	return r.Why
+}
+
 type verdict struct {
 	status   Status
-	reason   string
+	why      Why
 	evidence []string
 }

@@ -336,6 +336,7 @@ func TestEvaluate(t *testing.T) {
 				t.Fatalf("Params.Check: %v", err)
 			}
 			r := Evaluate(tr, c)
+			checkWhy(t, r.Why)
 			if r.Status != tt.want || !strings.Contains(r.Reason, tt.reason) {
 				t.Fatalf("Evaluate = %s %q\nwant %s %q", r.Status, r.Reason, tt.want, tt.reason)
 			}

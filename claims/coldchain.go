@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -29,7 +28,7 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 	case e.tr.Product != nil:
 		lo, hi = e.tr.Product.TempMinC, e.tr.Product.TempMaxC
 	default:
-		return verdict{status: Pending, reason: "the product's temperature range is not known"}
+		return verdict{status: Pending, why: why("range_unknown")}
 	}
 	maxGap := time.Duration(p.MaxGapMinutes) * time.Minute
 	rc := e.retailReceipt(p.RetailPlaces)
@@ -72,18 +71,17 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 			bad = append(bad, r)
 		}
 	}
-	rng := fmt.Sprintf("%s–%s °C", num(lo), num(hi))
 	if len(bad) > 0 {
 		b := bad[0]
-		word, limit := "exceeds", hi
+		code, limit := "temp_above", hi
 		if b.c < lo {
-			word, limit = "is below", lo
+			code, limit = "temp_below", lo
 		}
-		reason := fmt.Sprintf("reading of %s °C at %s (%s) %s %s °C", num(b.c), stamp(b.at), b.device, word, num(limit))
+		reason := why(code, argTemp(b.c), argTime(b.at), argText(b.device), argTemp(limit))
 		if len(bad) > 1 {
-			reason += fmt.Sprintf("; %d readings outside %s", len(bad), rng)
+			reason = reason.also(why("readings_outside", argCount(len(bad)), argTemp(lo), argTemp(hi)))
 		}
-		v := verdict{status: Fails, reason: reason}
+		v := verdict{status: Fails, why: reason}
 		for _, r := range bad {
 			v.evidence = append(v.evidence, r.event)
 		}
@@ -93,7 +91,7 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 	var inTransit *verdict
 	for _, l := range legs {
 		if l.recv != nil && len(l.readings) == 0 {
-			return verdict{Fails, fmt.Sprintf("shipment %s carried no temperature readings", l.shipment), l.events}
+			return verdict{Fails, why("shipment_no_readings", argText(l.shipment)), l.events}
 		}
 		g, v := l.gaps(maxGap)
 		switch {
@@ -101,7 +99,7 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 			// Loggers are often read out on receipt: until then a gap may
 			// still be filled, so it is not yet a failure.
 			if inTransit == nil {
-				inTransit = &verdict{Pending, v.reason + "; the shipment is still in transit, and its logger's readings may yet fill the gap", v.evidence}
+				inTransit = &verdict{Pending, v.why.also(why("gap_in_transit")), v.evidence}
 			}
 		case v != nil:
 			return *v
@@ -116,13 +114,13 @@ func (e *evaluation) coldChain(p ledger.ColdChainParams) verdict {
 		ids = append(ids, r.event)
 	}
 	if rc == nil {
-		return verdict{Pending, fmt.Sprintf("%d readings within %s so far; not yet received at a retail place", len(all), rng), ids}
+		return verdict{Pending, why("readings_so_far", argCount(len(all)), argTemp(lo), argTemp(hi)), ids}
 	}
 	if len(all) == 0 {
-		return verdict{Fails, "no temperature readings were recorded between origin and retail", []string{rc.EventID}}
+		return verdict{Fails, why("no_readings"), []string{rc.EventID}}
 	}
 	ids = append(ids, rc.EventID)
-	return verdict{Holds, fmt.Sprintf("all %d readings from origin to retail within %s; longest gap in transit %s (limit %s)", len(all), rng, dur(longest), dur(maxGap)), ids}
+	return verdict{Holds, why("cold_chain_kept", argCount(len(all)), argTemp(lo), argTemp(hi), argDur(longest), argDur(maxGap)), ids}
 }
 
 // gaps checks a leg's gaps against maxGap (see the package comment) and
@@ -134,12 +132,13 @@ func (l *leg) gaps(maxGap time.Duration) (time.Duration, *verdict) {
 	rs := slices.Clone(l.readings)
 	slices.SortStableFunc(rs, func(a, b reading) int { return a.at.Compare(b.at) })
 	var longest time.Duration
-	over := func(g time.Duration, what string, evidence ...string) *verdict {
+	// over is the verdict on a gap of g from a to b (code: which ends).
+	over := func(g time.Duration, code string, a, b time.Time, evidence ...string) *verdict {
 		longest = max(longest, g)
 		if g <= maxGap {
 			return nil
 		}
-		return &verdict{Fails, fmt.Sprintf("no reading for %s between %s on shipment %s (limit %s)", dur(g), what, l.shipment, dur(maxGap)), evidence}
+		return &verdict{Fails, why(code, argDur(g), argTime(a), argAfter(a, b), argText(l.shipment), argDur(maxGap)), evidence}
 	}
 	// The ends are ledger times: a reading before shipping counts as taken
 	// at shipping, one after receiving as taken at receiving.
@@ -148,7 +147,7 @@ func (l *leg) gaps(maxGap time.Duration) (time.Duration, *verdict) {
 		end = l.recv.at
 	}
 	span := func() *verdict {
-		return over(end.Sub(start), "shipping at "+stamp(start)+" and receiving at "+stampAfter(start, end), l.ship.EventID, l.recv.EventID)
+		return over(end.Sub(start), "gap_ship_recv", start, end, l.ship.EventID, l.recv.EventID)
 	}
 	first, last := rs[0], rs[len(rs)-1]
 	switch {
@@ -158,13 +157,13 @@ func (l *leg) gaps(maxGap time.Duration) (time.Duration, *verdict) {
 			return 0, v
 		}
 	default:
-		if v := over(first.at.Sub(start), "shipping at "+stamp(start)+" and the first reading at "+stampAfter(start, first.at), l.ship.EventID, first.event); v != nil {
+		if v := over(first.at.Sub(start), "gap_ship_first", start, first.at, l.ship.EventID, first.event); v != nil {
 			return 0, v
 		}
 	}
 	for i := 1; i < len(rs); i++ {
 		a, b := rs[i-1], rs[i]
-		if v := over(b.at.Sub(a.at), stamp(a.at)+" and "+stampAfter(a.at, b.at), a.event, b.event); v != nil {
+		if v := over(b.at.Sub(a.at), "gap_readings", a.at, b.at, a.event, b.event); v != nil {
 			return 0, v
 		}
 	}
@@ -175,7 +174,7 @@ func (l *leg) gaps(maxGap time.Duration) (time.Duration, *verdict) {
 			return 0, v
 		}
 	default:
-		if v := over(end.Sub(last.at), "the last reading at "+stamp(last.at)+" and receiving at "+stampAfter(last.at, end), last.event, l.recv.EventID); v != nil {
+		if v := over(end.Sub(last.at), "gap_last_recv", last.at, end, last.event, l.recv.EventID); v != nil {
 			return 0, v
 		}
 	}

@@ -2,7 +2,6 @@ package claims
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -179,17 +178,17 @@ func (e *evaluation) lotIDs() []string {
 }
 
 // signer returns the signer of an address and why it does not count
-// ("" when it does).
-func (e *evaluation) signer(address string) (ledger.LabSigner, string) {
+// (zero when it does).
+func (e *evaluation) signer(address string) (ledger.LabSigner, Why) {
 	for _, s := range e.tr.Signers {
 		if strings.EqualFold(s.Address, address) {
 			if s.Revoked {
-				return s, fmt.Sprintf("its signer %s (%s) was revoked on %s", s.Address, s.Name, stampString(s.RevokedAt))
+				return s, why("signer_revoked", argText(s.Address), argText(s.Name), argTimeString(s.RevokedAt))
 			}
-			return s, ""
+			return s, Why{}
 		}
 	}
-	return ledger.LabSigner{}, fmt.Sprintf("its signer %s is not a registered lab signer", address)
+	return ledger.LabSigner{}, why("signer_unregistered", argText(address))
 }
 
 // reports returns the inspection records on any of lots, by report id.

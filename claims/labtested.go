@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -22,61 +21,62 @@ func analyteMatch(have, want string) bool {
 
 func (e *evaluation) labTested(p ledger.LabTestedParams) verdict {
 	maxAge := time.Duration(p.MaxAgeDays) * 24 * time.Hour
-	var notes []string
+	var notes []Why
 	var fail *verdict
 	for _, r := range e.reports(e.lotIDs()) {
 		rep := r.Report
 		var missing []string
-		var failed []string
+		var failed []Why
 		for _, want := range p.Analytes {
 			i := slices.IndexFunc(rep.Analytes, func(a inspection.Analyte) bool { return analyteMatch(a.Name, want) })
 			if i < 0 {
 				missing = append(missing, want)
 			} else if !rep.Analytes[i].Pass {
-				failed = append(failed, fmt.Sprintf("%s %s %s over the limit %s", rep.Analytes[i].Name, rep.Analytes[i].Value, rep.Analytes[i].Unit, rep.Analytes[i].Limit))
+				a := rep.Analytes[i]
+				failed = append(failed, why("analyte_over", argText(a.Name), argText(a.Value), argText(a.Unit), argText(a.Limit)))
 			}
 		}
 		if len(missing) > 0 {
-			notes = append(notes, fmt.Sprintf("report %s does not cover %s", rep.ReportID, strings.Join(missing, ", ")))
+			notes = append(notes, why("report_lacks", argText(rep.ReportID), argList(missing)))
 			continue
 		}
-		if _, why := e.signer(r.Signer); why != "" {
+		if _, not := e.signer(r.Signer); !not.IsZero() {
 			if fail == nil {
-				fail = &verdict{Fails, fmt.Sprintf("report %s does not count: %s", rep.ReportID, why), []string{r.EventID}}
+				fail = &verdict{Fails, why("report_not_counted", argText(rep.ReportID), argClause(not)), []string{r.EventID}}
 			}
 			continue
 		}
 		if rep.Verdict != "pass" || len(failed) > 0 {
-			reason := fmt.Sprintf("report %s has verdict %s", rep.ReportID, rep.Verdict)
+			reason := why("report_verdict", argText(rep.ReportID), argText(rep.Verdict))
 			if len(failed) > 0 {
-				reason += ": " + strings.Join(failed, "; ")
+				reason = why("report_verdict_over", argText(rep.ReportID), argText(rep.Verdict), argClauses(failed))
 			}
 			return verdict{Fails, reason, []string{r.EventID}}
 		}
 		sampled, err := time.Parse(time.RFC3339Nano, rep.SampledAt)
 		if err != nil {
-			notes = append(notes, fmt.Sprintf("report %s has no readable sampling time", rep.ReportID))
+			notes = append(notes, why("report_no_sampling", argText(rep.ReportID)))
 			continue
 		}
 		if age := e.tr.At.Sub(sampled); age > maxAge {
 			if fail == nil {
-				fail = &verdict{Fails, fmt.Sprintf("report %s was sampled on %s, %s ago, older than %d days", rep.ReportID, stamp(sampled), dur(age), p.MaxAgeDays), []string{r.EventID}}
+				fail = &verdict{Fails, why("report_too_old", argText(rep.ReportID), argTime(sampled), argDur(age), argCount(p.MaxAgeDays)), []string{r.EventID}}
 			}
 			continue
 		}
 		s, _ := e.signer(r.Signer)
-		where := "this lot"
+		where := why("this_lot")
 		if !slices.Contains(rep.Lots, e.tr.Lot.ID) && len(rep.Lots) > 0 {
-			where = "ingredient lot " + rep.Lots[0]
+			where = why("ingredient_lot", argText(rep.Lots[0]))
 		}
-		return verdict{Holds, fmt.Sprintf("report %s by %s (%s), sampled from %s on %s, passes %s", rep.ReportID, s.Name, s.Accreditation, where, stamp(sampled), strings.Join(p.Analytes, ", ")), []string{r.EventID}}
+		return verdict{Holds, why("lab_passed", argText(rep.ReportID), argText(s.Name), argText(s.Accreditation), argClause(where), argTime(sampled), argList(p.Analytes)), []string{r.EventID}}
 	}
 	if fail != nil {
 		return *fail
 	}
-	reason := "no report of a registered lab signer covering " + strings.Join(p.Analytes, ", ") + " is recorded yet"
+	reason := why("no_lab_report", argList(p.Analytes))
 	if len(notes) > 0 {
-		reason += " (" + strings.Join(notes, "; ") + ")"
+		reason = why("no_lab_report_notes", argList(p.Analytes), argClauses(notes))
 	}
-	return verdict{status: Pending, reason: reason}
+	return verdict{status: Pending, why: reason}
 }

@@ -1,7 +1,6 @@
 package claims
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/trustline/trustline/ledger"
@@ -11,7 +10,7 @@ import (
 // given by GLNs or a polygon (place.go).
 func (e *evaluation) originIn(p ledger.OriginInParams) verdict {
 	if len(e.origins) == 0 {
-		return verdict{status: Pending, reason: "no origin is recorded yet"}
+		return verdict{status: Pending, why: why("no_origin")}
 	}
 	glns := map[string]bool{}
 	for _, g := range p.GLNs {
@@ -31,12 +30,12 @@ func (e *evaluation) originIn(p ledger.OriginInParams) verdict {
 			in = inPolygon(*g, p.Polygon)
 		}
 		if !in {
-			return verdict{Fails, fmt.Sprintf("origin of %s (%s) lies outside %s", o.ID, describePlace(*o.Origin), p.Region), []string{id}}
+			return verdict{Fails, why("origin_outside", argText(o.ID), argClause(describePlace(*o.Origin)), argText(p.Region)), []string{id}}
 		}
 	}
-	what := "the origin"
+	what := why("the_origin")
 	if len(e.origins) > 1 {
-		what = fmt.Sprintf("all %d origins", len(e.origins))
+		what = why("all_origins", argCount(len(e.origins)))
 	}
-	return verdict{Holds, fmt.Sprintf("%s (%s) lies in %s", what, describePlace(*e.origins[0].Origin), p.Region), ev}
+	return verdict{Holds, why("origin_inside", argClause(what), argClause(describePlace(*e.origins[0].Origin)), argText(p.Region)), ev}
 }

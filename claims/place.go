@@ -2,7 +2,6 @@ package claims
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/trustline/trustline/ledger"
 )
@@ -22,18 +21,21 @@ func placeKey(s string) string {
 	return gln
 }
 
-func describePlace(o ledger.Origin) string {
-	var parts []string
-	if a := o.Place.Address; a != nil {
-		parts = append(parts, a.City+", "+a.Country)
+// describePlace is where an origin is: its town, its position or both,
+// else its producer.
+func describePlace(o ledger.Origin) Why {
+	a, g := o.Place.Address, o.Place.Geo
+	lat := func() Arg { return argText(fmt.Sprintf("%.4f", g.Latitude)) }
+	lon := func() Arg { return argText(fmt.Sprintf("%.4f", g.Longitude)) }
+	switch {
+	case a != nil && g != nil:
+		return why("place_town_geo", argText(a.City), argText(a.Country), lat(), lon())
+	case a != nil:
+		return why("place_town", argText(a.City), argText(a.Country))
+	case g != nil:
+		return why("place_geo", lat(), lon())
 	}
-	if g := o.Place.Geo; g != nil {
-		parts = append(parts, fmt.Sprintf("%.4f, %.4f", g.Latitude, g.Longitude))
-	}
-	if len(parts) == 0 {
-		parts = append(parts, o.Producer)
-	}
-	return strings.Join(parts, " at ")
+	return why("place_producer", argText(o.Producer))
 }
 
 // inPolygon reports whether g lies inside poly or on its boundary. The

@@ -2,7 +2,6 @@ package claims
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -101,9 +100,8 @@ func tickets(tr Trace, p ledger.ServiceParams) []*ticket {
 func service(tr Trace, p ledger.ServiceParams) verdict {
 	limit := time.Duration(p.AnswerMinutes) * time.Minute
 	tickets := tickets(tr, p)
-	window := fmt.Sprintf("in the last %d days", p.WindowDays)
 	if len(tickets) == 0 {
-		return verdict{status: Pending, reason: "no tickets filed " + window + "; nothing to judge yet"}
+		return verdict{status: Pending, why: why("no_tickets", argCount(p.WindowDays))}
 	}
 	var kept, open, broken []*ticket
 	var longest time.Duration
@@ -128,37 +126,28 @@ func service(tr Trace, p ledger.ServiceParams) verdict {
 		}
 		return out
 	}
-	openNote := ""
-	if len(open) > 0 {
-		openNote = fmt.Sprintf("; %d open, the first due by %s", len(open), stamp(open[0].filed.Add(limit)))
+	// withOpen adds the open tickets to a reason.
+	withOpen := func(w Why) Why {
+		if len(open) > 0 {
+			w = w.also(why("tickets_open", argCount(len(open)), argTime(open[0].filed.Add(limit))))
+		}
+		return w
 	}
 	if len(broken) > 0 {
 		b := broken[0]
-		var reason string
+		var reason Why
 		if b.answered.IsZero() {
-			reason = fmt.Sprintf("ticket %s filed on %s is unanswered after %s (limit %s)", b.id, stamp(b.filed), took(tr.At.Sub(b.filed)), dur(limit))
+			reason = why("ticket_unanswered", argText(b.id), argTime(b.filed), argTook(tr.At.Sub(b.filed)), argDur(limit))
 		} else {
-			reason = fmt.Sprintf("ticket %s filed on %s was answered %s later (limit %s)", b.id, stamp(b.filed), took(b.answered.Sub(b.filed)), dur(limit))
+			reason = why("ticket_late", argText(b.id), argTime(b.filed), argTook(b.answered.Sub(b.filed)), argDur(limit))
 		}
-		reason += fmt.Sprintf("; %d of %s %s answered in time", len(kept), count(len(tickets), "ticket"), window)
+		reason = reason.also(why("tickets_in_time", argCount(len(tickets)), argCount(len(kept)), argCount(p.WindowDays)))
 		return verdict{Fails, reason, ids(broken)}
 	}
 	if len(kept) == 0 {
-		return verdict{Pending, fmt.Sprintf("%s filed %s, none answered yet%s", count(len(open), "ticket"), window, openNote), ids(open)}
+		return verdict{Pending, withOpen(why("tickets_unanswered", argCount(len(open)), argCount(p.WindowDays))), ids(open)}
 	}
-	all := "answered"
-	if len(kept) > 1 {
-		all = "all answered"
-	}
-	return verdict{Holds, fmt.Sprintf("%s %s, %s within %s; the longest took %s%s", count(len(kept), "answered ticket"), window, all, dur(limit), took(longest), openNote), ids(kept)}
-}
-
-// count is "1 ticket", "2 tickets".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	return verdict{Holds, withOpen(why("service_kept", argCount(len(kept)), argCount(p.WindowDays), argDur(limit), argTook(longest))), ids(kept)}
 }
 
 // took formats how long an answer took: dur, or under a minute.

@@ -74,6 +74,7 @@ func TestService(t *testing.T) {
 			c := ledger.Claim{ID: "claim-svc", Kind: ledger.ClaimService, Wording: "Answered within a day", GTIN: yogGTIN,
 				Params: ledger.ClaimParams{Service: &tc.params}}
 			r := Evaluate(tr, c)
+			checkWhy(t, r.Why)
 			if r.Status != tc.status || r.Reason != tc.reason {
 				t.Fatalf("got %s %q\nwant %s %q", r.Status, r.Reason, tc.status, tc.reason)
 			}

@@ -19,14 +19,6 @@ func stampAfter(prev, t time.Time) string {
 	return stamp(t)
 }
 
-func stampString(s string) string {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return s
-	}
-	return stamp(t)
-}
-
 // dur formats a duration as "50 h 12 min".
 func dur(d time.Duration) string {
 	if d < 0 {
