@@ -120,6 +120,8 @@ type Server struct {
 	epcis epcisState
 	// desk is the brand's service desk, nil without one (service.go).
 	desk *serviceDesk
+	// whys are claim reasons as data, for other languages (reasons.go).
+	whys whyCache
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -36,15 +36,20 @@ type Badge struct {
 	// Claim is set for a one-claim badge.
 	Claim    string        `json:"claim,omitempty"`
 	Wording  string        `json:"wording,omitempty"`
-	Status   claims.Status `json:"status"`
-	Reason   string        `json:"reason"`
-	Recalled bool          `json:"recalled"`
+	Status claims.Status `json:"status"`
+	// Reason is in English, as the claims' results and receipts have it;
+	// ReasonCode is its stable code (claims.ReasonCodes) and ReasonText
+	// the same reason in Lang (English when it has no code).
+	Reason     string `json:"reason"`
+	ReasonCode string `json:"reasonCode,omitempty"`
+	ReasonText string `json:"reasonText"`
+	Recalled   bool   `json:"recalled"`
 	// Evidence are the event ids the verdict rests on.
 	Evidence []string `json:"evidence"`
 	// EvaluatedAt is the ledger time of the latest evaluation.
-	EvaluatedAt string          `json:"evaluatedAt,omitempty"`
-	Link        string          `json:"link"`
-	Claims      []claims.Result `json:"claims"`
+	EvaluatedAt string       `json:"evaluatedAt,omitempty"`
+	Link        string       `json:"link"`
+	Claims      []BadgeClaim `json:"claims"`
 	// Lang is the language of Label and of the SVG (?lang=, else
 	// Accept-Language: zh-CN, en or de).
 	Lang string `json:"lang"`
@@ -53,6 +58,14 @@ type Badge struct {
 	// until is when a verdict shown changes with the clock (a service
 	// ticket's deadline, index.ClaimResultsAsOf); zero: never.
 	until time.Time
+}
+
+// BadgeClaim is one claim's result (claims.Result, as stored and in
+// receipts) with its reason's code and its text in the badge's language.
+type BadgeClaim struct {
+	claims.Result
+	ReasonCode string `json:"reasonCode,omitempty"`
+	ReasonText string `json:"reasonText"`
 }
 
 // CloseStreams ends the open badge streams: call it on shutdown, since
@@ -189,9 +202,10 @@ func (s *Server) badgeFor(base string, lang *web.Lang, l digitallink.Link, claim
 	if err != nil {
 		return Badge{}, lot, err
 	}
+	rs = s.explain(l.GTIN, l.Lot, rs) // reasons.go
 	page := digitallink.Link{GTIN: l.GTIN, Lot: l.Lot, Serial: l.Serial}.Path()
 	defer func() { b.Lang, b.Label = lang.Code, badgeLabel(lang, b) }()
-	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: base + page, Claims: rs, until: until}
+	b = Badge{Lot: lot.ID, Recalled: lot.Status == ledger.StatusRecalled, Evidence: []string{}, Link: base + page, Claims: badgeClaims(lang, rs), until: until}
 	if claim != "" {
 		i := -1
 		for j, c := range rs {
@@ -203,11 +217,14 @@ func (s *Server) badgeFor(base string, lang *web.Lang, l digitallink.Link, claim
 			return b, lot, &index.NotFoundError{What: fmt.Sprintf("active claim %s on lot %s", claim, lot.ID)}
 		}
 		c := rs[i]
-		b.Claim, b.Wording, b.Status, b.Reason, b.Evidence, b.EvaluatedAt, b.Claims = c.Claim, c.Wording, c.Status, c.Reason, c.Evidence, c.EvaluatedAt, []claims.Result{c}
+		b.Claim, b.Wording, b.Status, b.Reason, b.Evidence, b.EvaluatedAt, b.Claims = c.Claim, c.Wording, c.Status, c.Reason, c.Evidence, c.EvaluatedAt, b.Claims[i:i+1]
+		b.ReasonCode, b.ReasonText = b.Claims[0].ReasonCode, b.Claims[0].ReasonText
 		b.Link += "#claim-" + c.Claim
 		return b, lot, nil
 	}
 	b.Status, b.Reason = claims.Overall(lot, rs)
+	_, why := claims.OverallWhy(lot, rs)
+	b.ReasonCode, b.ReasonText = reasonCode(why), lang.ReasonText(why, b.Reason).Text
 	for _, c := range rs {
 		b.EvaluatedAt = max(b.EvaluatedAt, c.EvaluatedAt)
 		if c.Status == b.Status {
@@ -292,7 +309,7 @@ func badgeSVG(b Badge) []byte {
 	if colour == "" {
 		colour = badgeColours[claims.Pending]
 	}
-	aria := html.EscapeString(label + ": " + status + ". " + b.Reason)
+	aria := html.EscapeString(label + ": " + status + ". " + cmp.Or(b.ReasonText, b.Reason))
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="20" role="img" aria-label="%s">`, lw+sw, aria)
 	fmt.Fprintf(&buf, `<title>%s</title>`, aria)
@@ -332,5 +349,23 @@ func (s *Server) claimViews(tr index.Trace) ([]web.ClaimView, time.Time) {
 		s.log.Warn("claim results", "lot", tr.Lot.ID, "err", err)
 		return nil, time.Time{}
 	}
+	rs = s.explain(tr.Lot.GTIN, tr.Lot.Lot, rs) // reasons.go
 	return web.ClaimViews(rs, "/badge"+digitallink.Link{GTIN: tr.Lot.GTIN, Lot: tr.Lot.Lot}.Path()), until
+}
+
+// badgeClaims are rs with their reasons in lang.
+func badgeClaims(lang *web.Lang, rs []claims.Result) []BadgeClaim {
+	out := make([]BadgeClaim, len(rs))
+	for i, r := range rs {
+		out[i] = BadgeClaim{Result: r, ReasonCode: reasonCode(r.Why), ReasonText: lang.ReasonText(r.Why, r.Reason).Text}
+	}
+	return out
+}
+
+// reasonCode is w's code, "" when the reason is known only as text.
+func reasonCode(w claims.Why) string {
+	if w.Code == claims.Verbatim {
+		return ""
+	}
+	return w.Code
 }

@@ -47,6 +47,14 @@ var English = Langs[0]
 var matcher language.Matcher
 
 func init() {
+	for _, set := range []map[string]msg{reasonMessages} {
+		for k, m := range set {
+			if _, dup := messages[k]; dup {
+				panic("web: message " + k + " defined twice")
+			}
+			messages[k] = m
+		}
+	}
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	tags := make([]language.Tag, len(Langs))
 	for i, l := range Langs {
@@ -54,8 +62,9 @@ func init() {
 		for key, m := range messages {
 			s := m.in(l.Code)
 			if one, other, ok := strings.Cut(s, "|"); ok {
-				// "one|other", chosen by the first argument's plural category.
-				if err := b.Set(l.tag, key, plural.Selectf(1, "", "one", one, "other", other)); err != nil {
+				// "one|other", chosen by the plural category of the first
+				// argument (or m.arg).
+				if err := b.Set(l.tag, key, plural.Selectf(max(m.arg, 1), "", "one", one, "other", other)); err != nil {
 					panic(fmt.Sprintf("web: message %s (%s): %v", key, l.Code, err))
 				}
 				continue

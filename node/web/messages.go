@@ -182,7 +182,12 @@ var messages = map[string]msg{
 }
 
 // msg is one message in each language.
-type msg struct{ en, zh, de string }
+type msg struct {
+	en, zh, de string
+	// arg is the argument whose plural category picks the form (1-based;
+	// zero means the first).
+	arg int
+}
 
 func (m msg) in(code string) string {
 	switch code {
