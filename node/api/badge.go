@@ -34,9 +34,9 @@ import (
 type Badge struct {
 	Lot string `json:"lot"`
 	// Claim is set for a one-claim badge.
-	Claim    string        `json:"claim,omitempty"`
-	Wording  string        `json:"wording,omitempty"`
-	Status claims.Status `json:"status"`
+	Claim   string        `json:"claim,omitempty"`
+	Wording string        `json:"wording,omitempty"`
+	Status  claims.Status `json:"status"`
 	// Reason is in English, as the claims' results and receipts have it;
 	// ReasonCode is its stable code (claims.ReasonCodes) and ReasonText
 	// the same reason in Lang (English when it has no code).

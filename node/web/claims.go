@@ -11,8 +11,8 @@ import (
 type ClaimView struct {
 	ID, Wording, Kind string
 	// Status is holds, fails or pending.
-	Status      string
-	Label string
+	Status string
+	Label  string
 	// Reason is the verdict's reason in English (claims.Result.Reason);
 	// Why the same as data, when known, to show it in the page's language
 	// (ReasonIn).
