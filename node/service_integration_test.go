@@ -110,7 +110,7 @@ func TestIntegrationServicePromise(t *testing.T) {
 		if resp.StatusCode == http.StatusOK && json.NewDecoder(resp.Body).Decode(&b) == nil {
 			for _, c := range b.Claims {
 				if c.Claim == claim.ID {
-					return c
+					return c.Result
 				}
 			}
 		}
