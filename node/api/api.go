@@ -350,7 +350,9 @@ type Problem = nodeapi.Problem
 const ProblemTypePrefix = nodeapi.ProblemTypePrefix
 
 func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, kind, title, detail string) {
-	s.writeProblem(w, Problem{Type: ProblemTypePrefix + kind, Title: title, Status: status, Detail: detail, Instance: r.URL.RequestURI()})
+	p := Problem{Type: ProblemTypePrefix + kind, Title: title, Status: status, Detail: detail, Instance: r.URL.RequestURI()}
+	localizeProblem(w, r, &p) // problems.go
+	s.writeProblem(w, p)
 }
 
 func (s *Server) writeProblem(w http.ResponseWriter, p Problem) {
@@ -369,6 +371,7 @@ func (s *Server) invalidLink(w http.ResponseWriter, r *http.Request, err error) 
 	if errors.As(err, &de) {
 		p.Segment = de.Segment
 	}
+	localizeProblem(w, r, &p)
 	s.writeProblem(w, p)
 }
 
@@ -619,7 +622,8 @@ func (s *Server) htmlError(w http.ResponseWriter, r *http.Request, status int, t
 	w.Header().Add("Vary", "Accept-Language")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	if err := s.page.Error(w, web.Error{Title: lang.T(title), Message: lang.T(msg), Detail: detail, L: lang}); err != nil {
+	if err := s.page.Error(w, web.Error{Title: lang.T(title), Message: lang.T(msg), Detail: detail, L: lang,
+		Scan: title == "err.notFound" || title == "err.badLink" || title == "err.root"}); err != nil {
 		s.log.Error("rendering an error page", "path", r.URL.Path, "err", err)
 	}
 }

@@ -87,6 +87,7 @@ func (s *Server) serveReceipt(w http.ResponseWriter, r *http.Request, l digitall
 			Detail:   fmt.Sprintf("%d of the receipt's %d events and records are not anchored yet; ask again later", len(pending), len(events)+len(ce.Records)),
 			Instance: r.URL.RequestURI(),
 		}, Unanchored: pending}
+		localizeProblem(w, r, &p.Problem)
 		w.Header().Set("Retry-After", strconv.Itoa(int(receiptRetry.Seconds())))
 		w.Header().Set("Content-Type", "application/problem+json")
 		w.Header().Set("Cache-Control", "no-store")

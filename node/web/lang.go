@@ -47,14 +47,6 @@ var English = Langs[0]
 var matcher language.Matcher
 
 func init() {
-	for _, set := range []map[string]msg{reasonMessages} {
-		for k, m := range set {
-			if _, dup := messages[k]; dup {
-				panic("web: message " + k + " defined twice")
-			}
-			messages[k] = m
-		}
-	}
 	b := catalog.NewBuilder(catalog.Fallback(language.English))
 	tags := make([]language.Tag, len(Langs))
 	for i, l := range Langs {

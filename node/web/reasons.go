@@ -116,9 +116,10 @@ func (l *Lang) Duration(d time.Duration) string {
 }
 
 // reasonMessages are the claim reasons (reason.{code}, claims.ReasonCodes)
-// and what they are made of. Wordings: zh-CN as a shop's customer service
-// would write to a buyer, de plain and polite; both say what the record
-// shows, not more.
+// and what they are made of, added to the one table (messages.go) like the
+// service texts (addMessages). Wordings: zh-CN as a shop's customer
+// service would write to a buyer, de plain and polite; both say what the
+// record shows, not more.
 var reasonMessages = map[string]msg{
 	"dur.h":        {en: "%d h", zh: "%d 小时", de: "%d Std."},
 	"dur.min":      {en: "%d min", zh: "%d 分钟", de: "%d Min."},
@@ -204,3 +205,5 @@ var reasonMessages = map[string]msg{
 	"reason.claims_hold":       {en: "%d claim holds|%d claims hold", zh: "%d 项承诺均已兑现", de: "%d Versprechen erfüllt"},
 	"reason.claim_reason":      {en: "%s: %s", zh: "%s：%s", de: "%s: %s"},
 }
+
+var _ = addMessages(reasonMessages)

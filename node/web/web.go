@@ -68,7 +68,10 @@ func (r *Renderer) Page(w io.Writer, p *Page) error {
 
 // Error is a friendly error page's content.
 type Error struct {
+	// Detail is the cause in the node's words (English), shown small.
 	Title, Message, Detail string
+	// Scan adds the hint for a shopper who scanned a code.
+	Scan bool
 	// L is the page's language; nil means English.
 	L *Lang
 }
