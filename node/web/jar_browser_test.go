@@ -13,6 +13,8 @@ import (
 
 // jarServer serves the demo jar's page as a node would: in the language of
 // ?lang= or Accept-Language, with member names and location master data.
+// jarServer serves the demo jar's page at jarPath; with ?desk=1, with
+// the brand's complaint form, as a node with a service desk serves it.
 func jarServer(t testing.TB) *httptest.Server {
 	idx := jarFixture(t)
 	r := New()
@@ -38,6 +40,9 @@ func jarServer(t testing.TB) *httptest.Server {
 			return
 		}
 		p.Claims = ClaimViews(rs, "/badge/01/"+gtinYog+"/10/YG-1-A")
+		if req.URL.Query().Get("desk") == "1" { // the brand's node with its service desk (service: in its config)
+			p.Service = NewServiceForm("/service/tickets", tr.ID, tr.Product.Brand, 2000)
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Language", lang.Code)
 		_ = r.Page(w, p)
