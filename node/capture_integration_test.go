@@ -266,6 +266,8 @@ func TestIntegrationCapture(t *testing.T) {
 		}
 	}
 
+	queryCapturedWithCLI(t, "http://"+nodes[testnet.Brand].nd.Addr().String(), recorded) // epcisquery_integration_test.go
+
 	// Captured again: duplicates only, with the same ledger ids.
 	again := sup.capture(t, supplierDoc, "")
 	if !again.Success || again.Accepted != 0 || again.Duplicates != 6 {
