@@ -36,7 +36,9 @@ func captureSetup(orgDir, org string, port int) (*capture.Config, memberCapture,
 	srv, erp := o.Identity(orgca.Node), o.Identity(erpClient)
 	cfg := &capture.Config{
 		Listen: fmt.Sprintf("127.0.0.1:%d", port), TLSCert: srv.TLSCertFile(), TLSKey: srv.TLSKeyFile(), ClientCA: o.TLSCAFile(),
-		Clients: []capture.Client{{Name: erpClient + "." + o.Card().Domain}},
+		// The ERP captures every step, and writes named queries and
+		// subscriptions (on this listener only).
+		Clients: []capture.Client{{Name: erpClient + "." + o.Card().Domain, Subscribe: true}},
 	}
 	return cfg, memberCapture{Org: org, URL: fmt.Sprintf("https://127.0.0.1:%d", port),
 		Cert: erp.TLSCertFile(), Key: erp.TLSKeyFile(), ServerCA: o.TLSCAFile()}, nil
@@ -54,5 +56,12 @@ func printCaptureHelp(w io.Writer, members []memberCapture, queryNode, lot strin
 		fmt.Fprintf(w, "    curl -i --cert %s --key %s --cacert %s -H 'Content-Type: application/ld+json' --data-binary @events.jsonld %s/capture\n",
 			m.Cert, m.Key, m.ServerCA, m.URL)
 	}
-	fmt.Fprintf(w, "Query a node's events with the standard's parameters (here: lot B's, every page):\n  trustline epcis query --node %s --epc-class %s\n\n", queryNode, lot)
+	fmt.Fprintf(w, "Query a node's events with the standard's parameters (here: lot B's, every page):\n  trustline epcis query --node %s --epc-class %s\n", queryNode, lot)
+	if len(members) > 0 {
+		m := members[0]
+		fmt.Fprintf(w, "Follow new shipments as they are recorded (a named query and its WebSocket stream, as %s's ERP):\n", m.Org)
+		fmt.Fprintf(w, "  trustline epcis queries create shipped --biz-step shipping --node %s --cert %s --key %s --ca %s\n", m.URL, m.Cert, m.Key, m.ServerCA)
+		fmt.Fprintf(w, "  trustline epcis subscribe shipped --follow --node %s\n", queryNode)
+	}
+	fmt.Fprintln(w)
 }

@@ -33,7 +33,7 @@ func TestCaptureHelp(t *testing.T) {
 	if _, m2, err := captureSetup(dir, "supplier", 9484); err != nil || m2 != m {
 		t.Fatalf("second run: %+v, %v", m2, err)
 	}
-	if err := cfg.Validate(); err != nil || cfg.Listen != "127.0.0.1:9484" || m.URL != "https://127.0.0.1:9484" {
+	if err := cfg.Validate(); err != nil || cfg.Listen != "127.0.0.1:9484" || m.URL != "https://127.0.0.1:9484" || !cfg.Clients[0].Subscribe {
 		t.Fatalf("config %+v (%v), member %+v", cfg, err, m)
 	}
 
@@ -48,6 +48,8 @@ func TestCaptureHelp(t *testing.T) {
 		"  supplier: https://127.0.0.1:9484\n",
 		"    curl -i --cert " + cmd[1] + " --key " + cmd[2] + " --cacert " + cmd[3] + " -H 'Content-Type: application/ld+json' --data-binary @events.jsonld https://127.0.0.1:9484/capture\n",
 		"  trustline epcis query --node http://127.0.0.1:8480 --epc-class https://id.gs1.org/01/09506000134352/10/B1\n",
+		"  trustline epcis queries create shipped --biz-step shipping --node https://127.0.0.1:9484 --cert " + cmd[1] + " --key " + cmd[2] + " --ca " + cmd[3] + "\n",
+		"  trustline epcis subscribe shipped --follow --node http://127.0.0.1:8480\n",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)

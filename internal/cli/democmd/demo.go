@@ -266,6 +266,8 @@ func startNodes(ctx context.Context, n *testnet.Network, port int, base string, 
 				KeyFile: a.KeyFiles[org], Blocks: 2, Interval: "10s",
 			},
 			Capture: captureCfg,
+			// The stream of a named query's events (epcis subscribe --follow).
+			Subscriptions: true,
 		}
 		nopts := &node.Options{Logger: slog.New(slog.NewJSONHandler(logf, nil))}
 		nd, err := node.Open(ctx, cfg, nopts)

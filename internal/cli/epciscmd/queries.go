@@ -20,7 +20,10 @@ func newQueriesCmd(f *cmdutil.Factory) *cobra.Command {
 		Short: "List, create or delete a node's named queries",
 		Long: `A named query (EPCIS 2.0 REST binding, /queries) is a query kept on the node
 under a name: run it with trustline epcis query --named NAME, subscribe a
-webhook to it with trustline epcis subscribe NAME.`,
+webhook to it with trustline epcis subscribe NAME. Anyone may list them; a
+node creates and deletes them only for its organisation's own clients, on
+its capture listener (--node, --cert, --key, --ca of a client with
+subscribe: true).`,
 		Args: cmdutil.NoArgs,
 	}
 

@@ -56,9 +56,11 @@ With --follow, no webhook: stream the query's new events from now on over a
 WebSocket (GET /queries/NAME/events?stream=true) and print each as it is
 recorded (one JSON event per line with -o json), until Ctrl-C.
 
-Create the named query first (trustline epcis queries create). A node may
-take subscriptions only from its organisation's clients: give --cert and
---key, and the URL of its capture listener.`,
+Create the named query first (trustline epcis queries create). A node takes
+subscriptions only from its organisation's own clients, on its capture
+listener: give that listener's URL, and --cert and --key of a client its
+configuration allows to subscribe (capture.clients: subscribe: true). Any
+client may --follow, on either listener.`,
 		Example: `  trustline epcis queries create shipped --biz-step shipping --node https://127.0.0.1:8443 --cert erp.crt --key erp.key --ca ca.crt
   trustline epcis subscribe shipped --dest https://erp.example/epcis/hook --node https://127.0.0.1:8443 --cert erp.crt --key erp.key --ca ca.crt
   trustline epcis subscribe shipped --dest https://erp.example/hook --schedule "0 6 * * 1-5" --report-if-empty --signature-token "$TOKEN"
