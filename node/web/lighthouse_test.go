@@ -14,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/trustline/trustline/internal/testenv"
+	"github.com/trustline/trustline/internal/testenv/browser"
 )
 
 // lighthouseDir is where `make lighthouse-tools` installs the pinned
@@ -126,7 +127,7 @@ func TestAxe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := phoneBrowser(t)
+	ctx := browser.PhoneFor(t, 5*time.Minute)
 	srv := jarServer(t)
 	// The page in each language, and with the brand's complaint form.
 	for _, code := range []string{"zh-CN", "en", "de", "zh-CN&desk=1", "en&desk=1", "de&desk=1"} {

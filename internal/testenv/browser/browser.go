@@ -17,6 +17,14 @@ import (
 // fails in CI (testenv.RequireTools).
 func Phone(t testing.TB) context.Context {
 	t.Helper()
+	return PhoneFor(t, 60*time.Second)
+}
+
+// PhoneFor is Phone with the browser's whole life bounded by d instead of a
+// minute, for a test that audits several pages in one browser (on a loaded
+// machine six pages of axe-core did not fit in one minute).
+func PhoneFor(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
 	chromium := testenv.NeedChromium(t)
 	// Without the background-networking flags Chromium phones home, which
 	// a closed network refuses, and start-up stalls.
@@ -29,7 +37,7 @@ func Phone(t testing.TB) context.Context {
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelBrowser := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	ctx, cancelTimeout := context.WithTimeout(ctx, d)
 	t.Cleanup(func() { cancelTimeout(); cancelBrowser(); cancelAlloc() })
 	return ctx
 }
