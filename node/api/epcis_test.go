@@ -182,6 +182,7 @@ func TestEPCISConformance(t *testing.T) {
 		{name: "epcs", target: "/epcs?perPage=2", status: 200, contains: []string{`rel="next"`}},
 		{name: "epc events", target: "/epcs/" + p("https://id.gs1.org/00/106141412345678908") + "/events", status: 200, contains: []string{`"packing"`}},
 		{name: "no queries", target: "/queries", status: 200, contains: []string{`[]`}},
+		{name: "create query on the public listener", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping"]}}`, status: 401, contains: []string{"SecurityException"}},
 		{name: "create query", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping","receiving"],"eventType":["ObjectEvent"]}}`, status: 201, contains: []string{"/queries/shipped"}, member: true},
 		{name: "create it again", method: "POST", target: "/queries", body: `{"name":"shipped","query":{"EQ_bizStep":["shipping"]}}`, status: 409, contains: []string{"ResourceAlreadyExistsException"}, member: true},
 		{name: "bad query", method: "POST", target: "/queries", body: `{"name":"bad","query":{"EQ_nothing":["x"]}}`, status: 400, contains: []string{"QueryParameterException"}, member: true},
@@ -200,6 +201,8 @@ func TestEPCISConformance(t *testing.T) {
 		{name: "bad schedule", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s","schedule":{"hour":"25"}}`, status: 400, member: true},
 		{name: "subscriptions", target: "/queries/shipped/subscriptions", status: 200, contains: []string{`"stream":true`, `"schedule":{"minute":"5","hour":"1"}`}, lacks: []string{"s3cret"}, member: true},
 		{name: "no subscription", target: "/queries/shipped/subscriptions/nope", status: 404, member: true},
+		{name: "subscribe on the public listener", method: "POST", target: "/queries/shipped/subscriptions", body: `{"dest":"http://127.0.0.1:9/cb","secret":"s3cret","stream":true}`, status: 401, contains: []string{"SecurityException"}},
+		{name: "delete query on the public listener", method: "DELETE", target: "/queries/shipped", status: 401, contains: []string{"SecurityException"}},
 		{name: "delete query", method: "DELETE", target: "/queries/shipped", status: 204, member: true},
 		{name: "deleted query", target: "/queries/shipped", status: 404},
 	}
