@@ -113,20 +113,9 @@ once the member is in.`,
 					rs = append(rs, ledger.Role(strings.TrimSpace(p)))
 				}
 			}
-			o, s, oc, err := m.open(cmd, f.Orderer)
-			if err != nil {
-				return err
-			}
-			defer oc.Close()
-			cc, err := oc.Config(cmd.Context(), m.channel)
-			if err != nil {
-				return cmdutil.Unavailable(err)
-			}
-			u, err := consortium.ProposeAdd(cc, card, consortium.AddOptions{Consenter: consenter, Roles: rs, ProposedBy: o.MSPID()})
-			if err != nil {
-				return refusal(err)
-			}
-			return writeProposal(ios, u, s, cc, out)
+			return m.propose(cmd, ios, f, out, func(cc *consortium.ChannelConfig, o *orgca.Org) (*consortium.Update, error) {
+				return consortium.ProposeAdd(cc, card, consortium.AddOptions{Consenter: consenter, Roles: rs, ProposedBy: o.MSPID()})
+			})
 		},
 	}
 	m.add(cmd)
@@ -150,20 +139,9 @@ every remaining consenter is healthy (submit checks).`,
 		Example: `  trustline consortium propose-remove LogisticsMSP --org-dir brand/`,
 		Args:    cmdutil.ExactArgs(1, "MSPID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, s, oc, err := m.open(cmd, f.Orderer)
-			if err != nil {
-				return err
-			}
-			defer oc.Close()
-			cc, err := oc.Config(cmd.Context(), m.channel)
-			if err != nil {
-				return cmdutil.Unavailable(err)
-			}
-			u, err := consortium.ProposeRemove(cc, args[0], consortium.RemoveOptions{ProposedBy: o.MSPID()})
-			if err != nil {
-				return refusal(err)
-			}
-			return writeProposal(ios, u, s, cc, out)
+			return m.propose(cmd, ios, f, out, func(cc *consortium.ChannelConfig, o *orgca.Org) (*consortium.Update, error) {
+				return consortium.ProposeRemove(cc, args[0], consortium.RemoveOptions{ProposedBy: o.MSPID()})
+			})
 		},
 	}
 	m.add(cmd)
@@ -189,25 +167,34 @@ signed as it is proposed; submit it with ` + "`trustline consortium submit`" + `
   trustline consortium submit crl.update.json --org-dir supplier/`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, s, oc, err := m.open(cmd, f.Orderer)
-			if err != nil {
-				return err
-			}
-			defer oc.Close()
-			cc, err := oc.Config(cmd.Context(), m.channel)
-			if err != nil {
-				return cmdutil.Unavailable(err)
-			}
-			u, err := consortium.ProposeMSP(cc, o.Card(), consortium.RemoveOptions{ProposedBy: o.MSPID()})
-			if err != nil {
-				return refusal(err)
-			}
-			return writeProposal(ios, u, s, cc, out)
+			return m.propose(cmd, ios, f, out, func(cc *consortium.ChannelConfig, o *orgca.Org) (*consortium.Update, error) {
+				return consortium.ProposeMSP(cc, o.Card(), consortium.RemoveOptions{ProposedBy: o.MSPID()})
+			})
 		},
 	}
 	m.add(cmd)
 	cmd.Flags().StringVar(&out, "out", "", "update file to write (default: msp-MSPID.update.json)")
 	return cmd
+}
+
+// propose is every propose-* command's run: open the member's orderer
+// connection, read the channel's config, compute the update with fn (a
+// refusal exits 3) and write it signed by the proposer.
+func (m *memberFlags) propose(cmd *cobra.Command, ios *iostreams.IO, f *cmdutil.Factory, out string, fn func(*consortium.ChannelConfig, *orgca.Org) (*consortium.Update, error)) error {
+	o, s, oc, err := m.open(cmd, f.Orderer)
+	if err != nil {
+		return err
+	}
+	defer oc.Close()
+	cc, err := oc.Config(cmd.Context(), m.channel)
+	if err != nil {
+		return cmdutil.Unavailable(err)
+	}
+	u, err := fn(cc, o)
+	if err != nil {
+		return refusal(err)
+	}
+	return writeProposal(ios, u, s, cc, out)
 }
 
 // writeProposal signs u as the proposer and writes it.

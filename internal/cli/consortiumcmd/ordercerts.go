@@ -6,6 +6,7 @@ import (
 	"github.com/trustline/trustline/consortium"
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
+	"github.com/trustline/trustline/orgca"
 )
 
 func newProposeOrdererCertsCmd(ios *iostreams.IO, f *cmdutil.Factory) *cobra.Command {
@@ -27,20 +28,9 @@ consenters keep ordering meanwhile.`,
   trustline consortium submit lab-orderer.update.json --org-dir supplier/`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o, s, oc, err := m.open(cmd, f.Orderer)
-			if err != nil {
-				return err
-			}
-			defer oc.Close()
-			cc, err := oc.Config(cmd.Context(), m.channel)
-			if err != nil {
-				return cmdutil.Unavailable(err)
-			}
-			u, err := consortium.ProposeOrdererCerts(cc, o.Card(), consortium.RemoveOptions{ProposedBy: o.MSPID()})
-			if err != nil {
-				return refusal(err)
-			}
-			return writeProposal(ios, u, s, cc, out)
+			return m.propose(cmd, ios, f, out, func(cc *consortium.ChannelConfig, o *orgca.Org) (*consortium.Update, error) {
+				return consortium.ProposeOrdererCerts(cc, o.Card(), consortium.RemoveOptions{ProposedBy: o.MSPID()})
+			})
 		},
 	}
 	m.add(cmd)
