@@ -316,19 +316,7 @@ func (s *Server) route(name string, h http.HandlerFunc) http.Handler {
 }
 
 func (s *Server) routeUncompressed(name string, h http.HandlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t0 := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				s.log.Error("panic serving a request", "path", r.URL.Path, "panic", v)
-				if rec.code == 0 {
-					s.problem(rec, r, http.StatusInternalServerError, "internal", "Internal error", "")
-				}
-			}
-			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
-			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
-		}()
+	return s.observed(name, s.internalError, func(rec *recorder, r *http.Request) {
 		if r.Method == http.MethodOptions {
 			s.discovery(rec, r) // epcis.go: EPCIS discovery on / and elsewhere
 			return
@@ -341,6 +329,32 @@ func (s *Server) routeUncompressed(name string, h http.HandlerFunc) http.Handler
 		}
 		h(rec, r)
 	})
+}
+
+// observed is every route's frame: the request counted and timed under
+// name, and a panic logged and answered with internal (unless an answer
+// was already started) instead of taking the node down.
+func (s *Server) observed(name string, internal, serve func(*recorder, *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t0 := time.Now()
+		rec := &recorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("panic serving a request", "path", r.URL.Path, "panic", v)
+				if rec.code == 0 {
+					internal(rec, r)
+				}
+			}
+			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
+			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
+		}()
+		serve(rec, r)
+	})
+}
+
+// internalError is the problem+json answer to a panic.
+func (s *Server) internalError(rec *recorder, r *http.Request) {
+	s.problem(rec, r, http.StatusInternalServerError, "internal", "Internal error", "")
 }
 
 // Problem is an RFC 9457 problem detail: the wire type of package nodeapi.

@@ -24,7 +24,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/node/index"
@@ -105,19 +104,10 @@ func (s *Server) epcisRoutes() {
 // discovery headers on every answer, and method errors as exceptions.
 func (s *Server) epcisRoute(name string, h http.HandlerFunc, methods ...string) http.Handler {
 	allow := append(append([]string{}, methods...), http.MethodOptions)
-	return compress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t0 := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				s.log.Error("panic serving a request", "path", r.URL.Path, "panic", v)
-				if rec.code == 0 {
-					s.epcisProblem(rec, r, http.StatusInternalServerError, excImplementation, "Internal error", "")
-				}
-			}
-			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
-			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
-		}()
+	internal := func(rec *recorder, r *http.Request) {
+		s.epcisProblem(rec, r, http.StatusInternalServerError, excImplementation, "Internal error", "")
+	}
+	return compress(s.observed(name, internal, func(rec *recorder, r *http.Request) {
 		discoveryHeaders(rec.Header())
 		if !versionAcceptable(r) {
 			s.epcisProblem(rec, r, http.StatusNotAcceptable, excNotAcceptable, "Version not supported",

@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -117,19 +115,7 @@ func (s *Server) serviceRoutes() {
 // serviceRoute wraps a desk handler with method checking, panic recovery
 // and metrics.
 func (s *Server) serviceRoute(name string, h http.HandlerFunc, methods ...string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t0 := time.Now()
-		rec := &recorder{ResponseWriter: w}
-		defer func() {
-			if v := recover(); v != nil {
-				s.log.Error("panic serving a request", "path", r.URL.Path, "panic", v)
-				if rec.code == 0 {
-					s.problem(rec, r, http.StatusInternalServerError, "internal", "Internal error", "")
-				}
-			}
-			s.requests.WithLabelValues(name, strconv.Itoa(rec.code)).Inc()
-			s.latency.WithLabelValues(name).Observe(time.Since(t0).Seconds())
-		}()
+	return s.observed(name, s.internalError, func(rec *recorder, r *http.Request) {
 		rec.Header().Set("Cache-Control", "no-store")
 		if !slices.Contains(methods, r.Method) {
 			rec.Header().Set("Allow", strings.Join(methods, ", "))
