@@ -69,6 +69,15 @@ func (n *Network) BFTViews(ctx context.Context) map[string]int {
 	return seen
 }
 
+// OrdererIngressStreams returns how many consensus streams other orderers
+// hold open to org's orderer (the cluster_comm_ingress_stream_count gauge).
+// A restarted orderer that has caught up on blocks can still be out of
+// reach of a consenter whose dial is backing off; only when every other
+// consenter has a stream to it does it count towards a quorum again.
+func (n *Network) OrdererIngressStreams(ctx context.Context, org string) (int, error) {
+	return n.ordererGauge(ctx, org, "cluster_comm_ingress_stream_count", false)
+}
+
 func allOrgs() []string { return append(Orgs[:len(Orgs):len(Orgs)], Candidates...) }
 
 func (n *Network) orgIndex(org string) int {
@@ -141,6 +150,13 @@ func (n *Network) consenters(ctx context.Context, org string) ([]*common.Consent
 // bftGauge reads one SmartBFT consensus gauge of the channel from org's
 // orderer's Prometheus endpoint.
 func (n *Network) bftGauge(ctx context.Context, org, gauge string) (int, error) {
+	return n.ordererGauge(ctx, org, "_"+gauge, true)
+}
+
+// ordererGauge reads the first sample whose metric name ends with suffix
+// from org's orderer's Prometheus endpoint, of the trustline channel when
+// perChannel is set.
+func (n *Network) ordererGauge(ctx context.Context, org, suffix string, perChannel bool) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	url := "http://" + n.ports.at(org, n.ports.OrdererOps(org)) + "/metrics"
@@ -158,7 +174,8 @@ func (n *Network) bftGauge(ctx context.Context, org, gauge string) (int, error) 
 	for sc.Scan() {
 		line := sc.Text()
 		name, _, _ := strings.Cut(line, "{")
-		if strings.HasPrefix(line, "#") || !strings.HasSuffix(name, "_"+gauge) || !strings.Contains(line, `channel="`+ChannelName+`"`) {
+		name = strings.TrimSpace(strings.Fields(name + " ")[0])
+		if strings.HasPrefix(line, "#") || !strings.HasSuffix(name, suffix) || (perChannel && !strings.Contains(line, `channel="`+ChannelName+`"`)) {
 			continue
 		}
 		fields := strings.Fields(line)
@@ -168,5 +185,5 @@ func (n *Network) bftGauge(ctx context.Context, org, gauge string) (int, error) 
 		}
 		return int(v), nil
 	}
-	return 0, fmt.Errorf("orderer %s reports no %s", org, gauge)
+	return 0, fmt.Errorf("orderer %s reports no %s", org, strings.TrimPrefix(suffix, "_"))
 }

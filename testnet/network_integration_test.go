@@ -259,12 +259,21 @@ func waitOrdererCaughtUp(t *testing.T, n *testnet.Network, within time.Duration)
 			}
 		}
 		leaders, views := n.BFTLeaders(context.Background()), n.BFTViews(context.Background())
-		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && testkit.AllEqual(leaders) && len(views) == 4 && testkit.AllEqual(views) {
-			t.Logf("orderers caught up in %s (heights %d..%d, view %d, leader %s)", time.Since(deadline.Add(-within)).Round(10*time.Millisecond), lo, hi, views[testnet.Brand], leaders[testnet.Brand])
+		// Caught up on blocks is not enough: each orderer must also be
+		// reachable again from the three others (their dials back off after
+		// a restart), or the next fault leaves no quorum.
+		streams := map[string]int{}
+		for _, org := range testnet.Orgs {
+			if s, err := n.OrdererIngressStreams(context.Background(), org); err == nil && s >= 3 {
+				streams[org] = s
+			}
+		}
+		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && testkit.AllEqual(leaders) && len(views) == 4 && testkit.AllEqual(views) && len(streams) == 4 {
+			t.Logf("orderers caught up in %s (heights %d..%d, view %d, leader %s, every orderer reached by 3 others)", time.Since(deadline.Add(-within)).Round(10*time.Millisecond), lo, hi, views[testnet.Brand], leaders[testnet.Brand])
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("orderers not caught up within %s: %d answered, heights %d..%d, leaders %v, views %v", within, ok, lo, hi, leaders, views)
+			t.Fatalf("orderers not caught up within %s: %d answered, heights %d..%d, leaders %v, views %v, reached by 3 others: %v", within, ok, lo, hi, leaders, views, streams)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
