@@ -24,7 +24,13 @@
 // failure to endorse, submit or obtain the commit status is retried with the
 // same transaction id, which Fabric commits at most once (a second copy is
 // invalidated as DUPLICATE_TXID, which this package reports as the success
-// of the first). Only a transaction that provably did not change the ledger
+// of the first). A submission the ordering service answers as one it has
+// already processed (SmartBFT orderers do so, under load, when the
+// transaction reached some of them after the others had ordered it, or on a
+// resubmission) is not submitted again: it is settled by the transaction's
+// commit status, reported as it committed; when that status cannot be had,
+// the *UnavailableError (MaybeCommitted) wraps an *AlreadyProcessedError.
+// Only a transaction that provably did not change the ledger
 // (invalidated by an MVCC or phantom read conflict) is endorsed anew, with a
 // new transaction id.
 //

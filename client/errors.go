@@ -86,6 +86,82 @@ func (e *UnavailableError) Error() string {
 }
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
+// AlreadyProcessedError is the ordering service's answer that it has already
+// ordered a transaction (a SmartBFT orderer's "request already processed"),
+// when the transaction's commit status could not be learned after it. A
+// write that gets this answer is settled by its commit status; the error
+// is seen only inside an *UnavailableError with MaybeCommitted set, when
+// that failed too. The transaction is in a block, valid or not: ask for
+// TransactionID's status, and never record the same thing again as a new
+// transaction before knowing it.
+type AlreadyProcessedError struct {
+	Function      string
+	TransactionID string
+	// Orderers are the addresses of the orderers that answered so, when
+	// the gateway named them.
+	Orderers []string
+	// Submit is the gateway's answer to the submission; Err is why its
+	// commit status could not be learned.
+	Submit, Err error
+}
+
+func (e *AlreadyProcessedError) Error() string {
+	msg := fmt.Sprintf("%s: the ordering service has already processed transaction %s", e.Function, e.TransactionID)
+	if e.Err != nil {
+		msg += "; its commit status: " + shortCause(e.Err)
+	}
+	return msg
+}
+
+func (e *AlreadyProcessedError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.Submit, e.Err} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// Answers of an orderer that has the transaction already, as the gateway
+// relays them: "request already processed" once it is in a block, "request
+// already exists" while it waits in the orderer's pool (recent gateways
+// take the latter as a success; older ones do not).
+var alreadyAnswers = []string{"request already processed", "request already exists"}
+
+// alreadyProcessed says, as an *AlreadyProcessedError, whether err is the
+// ordering service answering a submission that it has the transaction
+// already; nil when it is not.
+func alreadyProcessed(fn, txID string, err error) *AlreadyProcessedError {
+	st, ok := status.FromError(err)
+	if !ok {
+		return nil
+	}
+	said := func(msg string) bool {
+		for _, a := range alreadyAnswers {
+			if strings.Contains(msg, a) {
+				return true
+			}
+		}
+		return false
+	}
+	var e *AlreadyProcessedError
+	for _, d := range st.Details() {
+		if det, isDetail := d.(*gateway.ErrorDetail); isDetail && said(det.GetMessage()) {
+			if e == nil {
+				e = &AlreadyProcessedError{Function: fn, TransactionID: txID, Submit: err}
+			}
+			if det.GetAddress() != "" {
+				e.Orderers = append(e.Orderers, det.GetAddress())
+			}
+		}
+	}
+	if e == nil && said(st.Message()) {
+		e = &AlreadyProcessedError{Function: fn, TransactionID: txID, Submit: err}
+	}
+	return e
+}
+
 // CommitError is a transaction that was ordered into a block but marked
 // invalid there, so it changed nothing.
 type CommitError struct {
@@ -121,7 +197,8 @@ func chaincodeMessage(s string) (msg string, ok bool) {
 // transient reports whether err is worth retrying unchanged: the gateway
 // or its peers were unreachable or too slow.
 func transient(err error) bool {
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || alreadyProcessed("", "", err) != nil {
+		// An orderer that has the transaction says so again.
 		return false
 	}
 	st, ok := status.FromError(err)

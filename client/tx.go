@@ -7,7 +7,10 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 
 	retrypkg "github.com/trustline/trustline/internal/retry"
 )
@@ -93,11 +96,27 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 		}
 		// The same signed transaction submitted twice commits at most once.
 		commit, err := retry(ctx, c.opts, func() (*client.Commit, error) { return txn.SubmitWithContext(ctx) })
+		var dup *AlreadyProcessedError
 		if err != nil {
-			return nil, c.wrap(fn, txID, err, true)
+			if dup = alreadyProcessed(fn, txID, err); dup == nil {
+				return nil, c.wrap(fn, txID, err, true)
+			}
+			// The ordering service has ordered this transaction already
+			// (an earlier submission of ours, or this one reaching some
+			// orderers after the others had ordered it): it is in a
+			// block, valid or not, and its commit status settles it.
+			// Submitting it again gets the same answer; a new transaction
+			// could record the write twice.
+			if commit, err = c.commitOf(txID); err != nil {
+				return nil, fmt.Errorf("%s: %w", fn, err)
+			}
 		}
 		st, err := retry(ctx, c.opts, func() (*client.Status, error) { return commit.StatusWithContext(ctx) })
 		if err != nil {
+			if dup != nil {
+				dup.Err = err
+				return nil, &UnavailableError{Function: fn, Address: c.cfg.GatewayAddress, TransactionID: txID, MaybeCommitted: true, Err: dup}
+			}
 			return nil, c.wrap(fn, txID, err, true)
 		}
 		// DUPLICATE_TXID: an earlier submission of this very transaction,
@@ -118,6 +137,28 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 		}
 		return nil, &CommitError{Function: fn, TransactionID: txID, BlockNumber: st.BlockNumber, Code: st.Code}
 	}
+}
+
+// commitOf is the commit of transaction txID, submitted by this client's
+// identity, for asking its status when the submission's own answer was
+// lost: fabric-gateway hands out a Commit only for a submission that
+// succeeded, so the status request it would have built is built here the
+// same way (signed when asked, by the client's identity).
+func (c *Client) commitOf(txID string) (*client.Commit, error) {
+	id := c.gw.Identity()
+	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	if err != nil {
+		return nil, err
+	}
+	req, err := proto.Marshal(&gateway.CommitStatusRequest{ChannelId: c.cfg.Channel, TransactionId: txID, Identity: creator})
+	if err != nil {
+		return nil, err
+	}
+	signed, err := proto.Marshal(&gateway.SignedCommitStatusRequest{Request: req})
+	if err != nil {
+		return nil, err
+	}
+	return c.gw.NewCommit(signed)
 }
 
 // evaluate runs fn(args) on one peer without recording anything.
