@@ -23,6 +23,11 @@ import (
 // the hub never waits on a subscriber. Per stream the node keeps its handler goroutine, the
 // connection's buffers, one subscription and a timer for pings; events
 // are shared bytes.
+//
+// The node sets no limit on open streams: they are bounded by the
+// process's file descriptors (one each) and memory (about 35 KB each,
+// ~25 KB of it net/http's per connection; BenchmarkBadgeStreams measures
+// 10,000 at once).
 
 // streamWriteTimeout drops a subscriber that does not take an event (or
 // ping) within it.

@@ -10,8 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,21 +29,28 @@ import (
 // server-sent badge streams of juice J1 on one node over loopback, then
 // applies TRUSTLINE_BENCH_FANOUTS (default 5) changes of J1's badge (a
 // claim registered on its product) one at a time and measures, for each,
-// the time from the start of the apply to the last stream receiving the
-// new badge. The baseline, in the same run with the same client, is a
-// trivial SSE handler whose streams wait on one shared channel and write
-// a constant event when it is closed. It reports the heap and stacks in
-// use per open stream (client and server sides, both in this process) of
-// each, the node's extra bytes per stream, and fan-out latencies (p50 and
-// last subscriber) of each. It needs two file descriptors per stream: it
-// raises its limit if it may, else it opens fewer streams and says so. It
-// runs once whatever -benchtime says.
+// the time from the start of the apply (the commit) to each stream
+// receiving the new badge. The baseline, in the same run with the same
+// client, is a trivial SSE handler whose streams wait on one shared
+// channel and write a constant event when it is closed.
+//
+// The subscribers run in a child process (this test binary, as
+// TestBadgeStreamClient): each open stream takes one file descriptor on
+// either side, and the hard limit of one process (often 20,000) would not
+// hold both sides of 10,000 streams. So the memory measured here is the
+// server's alone: the heap and goroutine stacks in use after a
+// collection, and the resident set (VmRSS, after returning freed memory
+// to the system), both before the streams are opened and once every
+// stream has its first event, divided by the streams. Latencies are
+// pooled over the fan-outs: p50, p99 and the last subscriber. Each
+// process raises its file limit (soft, up to the hard limit) as far as it
+// needs; the benchmark fails rather than open fewer streams. It runs once
+// whatever -benchtime says.
 func BenchmarkBadgeStreams(b *testing.B) {
 	streams := envInt("TRUSTLINE_BENCH_STREAMS", 10_000)
 	fanouts := envInt("TRUSTLINE_BENCH_FANOUTS", 5)
-	if fit := raiseFileLimit(2*streams + 512); fit < streams {
-		b.Logf("file descriptor limit: %d streams instead of %d", fit, streams)
-		streams = fit
+	if fit := raiseFileLimit(streams + 512); fit < streams {
+		b.Fatalf("file descriptor limit: %d streams fit, not %d", fit, streams)
 	}
 	b.Logf("load average at start: %s", loadavg())
 
@@ -75,17 +85,17 @@ func BenchmarkBadgeStreams(b *testing.B) {
 			}
 		}
 	}))
-	defer trivial.Close()
-	tBytes, tLat := streamRun(b, trivial.URL, "/", streams, fanouts, func(int) {
+	tRun := streamRun(b, trivial.URL, "/", streams, fanouts, func(int) {
 		tmu.Lock()
 		close(wake)
 		wake, gen = make(chan struct{}), gen+1
 		tmu.Unlock()
 	})
+	trivial.Close()
 
 	n := apitest.Start(b, &apitest.Options{Anchoring: apitest.Anchored})
 	at := time.Date(2025, 6, 10, 0, 0, 0, 0, time.UTC)
-	nBytes, nLat := streamRun(b, n.URL, "/badge"+juice+"/stream", streams, fanouts, func(i int) {
+	nRun := streamRun(b, n.URL, "/badge"+juice+"/stream", streams, fanouts, func(i int) {
 		// A claim on the juice product changes J1's badge (its claims).
 		ts := ledger.FormatTime(at.Add(time.Duration(i) * time.Hour))
 		c := ledger.Claim{ID: fmt.Sprintf("claim-b%d", i), Subject: "https://id.gs1.org/01/" + apitest.GTINJuice, GTIN: apitest.GTINJuice, Kind: ledger.ClaimColdChain,
@@ -97,38 +107,131 @@ func BenchmarkBadgeStreams(b *testing.B) {
 		}
 		n.Apply(b, ledger.Event{Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: fmt.Sprintf("b%d", i), Timestamp: ts, Claims: []ledger.Claim{c}})
 	})
-	b.Logf("%d streams: bytes (heap+stacks) per stream: trivial %.0f, node %.0f (node's own %.0f)", streams, tBytes, nBytes, nBytes-tBytes)
-	b.Logf("fan-out to the last of %d subscribers: trivial p50 %s, last %s; node p50 %s, last %s (node/trivial %.1f); load %s",
-		streams, tLat.p50, tLat.last, nLat.p50, nLat.last, float64(nLat.last)/float64(tLat.last), loadavg())
+	b.Logf("%d streams open at once: server memory per stream: trivial heap+stacks %.0f B, RSS %.0f B; node heap+stacks %.0f B, RSS %.0f B (node's own heap+stacks %.0f B)",
+		streams, tRun.heap, tRun.rss, nRun.heap, nRun.rss, nRun.heap-tRun.heap)
+	b.Logf("fan-out from the commit to %d subscribers, %d changes pooled: trivial p50 %s p99 %s max %s; node p50 %s p99 %s max %s (node/trivial at p99 %.2f, max %.2f); load %s",
+		streams, fanouts, tRun.p50, tRun.p99, tRun.max, nRun.p50, nRun.p99, nRun.max,
+		float64(nRun.p99)/float64(tRun.p99), float64(nRun.max)/float64(tRun.max), loadavg())
 	b.ReportMetric(float64(streams), "streams")
-	b.ReportMetric(nBytes, "node-B/stream")
-	b.ReportMetric(tBytes, "trivial-B/stream")
-	b.ReportMetric(nBytes-tBytes, "node-own-B/stream")
-	b.ReportMetric(float64(nLat.last.Microseconds())/1000, "node-last-ms")
-	b.ReportMetric(float64(tLat.last.Microseconds())/1000, "trivial-last-ms")
-	b.ReportMetric(float64(nLat.last)/float64(tLat.last), "last-node/trivial")
+	b.ReportMetric(nRun.heap, "node-heap-B/stream")
+	b.ReportMetric(nRun.rss, "node-rss-B/stream")
+	b.ReportMetric(tRun.heap, "trivial-heap-B/stream")
+	b.ReportMetric(tRun.rss, "trivial-rss-B/stream")
+	b.ReportMetric(float64(nRun.p50.Microseconds())/1000, "node-p50-ms")
+	b.ReportMetric(float64(nRun.p99.Microseconds())/1000, "node-p99-ms")
+	b.ReportMetric(float64(nRun.max.Microseconds())/1000, "node-max-ms")
+	b.ReportMetric(float64(tRun.max.Microseconds())/1000, "trivial-max-ms")
+	b.ReportMetric(float64(nRun.max)/float64(tRun.max), "max-node/trivial")
 }
 
-type fanout struct{ p50, last time.Duration }
+// streamFigures are what streamRun measured: server bytes per stream,
+// and fan-out latencies pooled over the changes.
+type streamFigures struct {
+	heap, rss     float64
+	p50, p99, max time.Duration
+}
 
-// streamRun opens streams SSE streams on base+path, waits for each to
-// have its first event, measures the memory they hold, then fanouts times
-// calls change and waits for every stream to receive one more event. It
-// returns the bytes per stream and the median over fan-outs of the
-// median and of the last subscriber's latency.
-func streamRun(b *testing.B, base, path string, streams, fanouts int, change func(int)) (float64, fanout) {
+// streamRun starts the subscribers' process (TestBadgeStreamClient) on
+// base+path with streams streams, waits for each to have its first event,
+// measures the memory the server holds for them, then fanouts times
+// calls change and waits for every stream to receive one more event.
+func streamRun(b *testing.B, base, path string, streams, fanouts int, change func(int)) streamFigures {
 	b.Helper()
-	addr := strings.TrimPrefix(base, "http://")
-	before := inUse()
+	runtime.GC()
+	debug.FreeOSMemory()
+	heap0, rss0 := inUse(), rss()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestBadgeStreamClient$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TRUSTLINE_SSE_CLIENT="+strings.TrimPrefix(base, "http://"),
+		"TRUSTLINE_SSE_PATH="+path, fmt.Sprintf("TRUSTLINE_SSE_STREAMS=%d", streams))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	outPipe, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	out := bufio.NewScanner(outPipe)
+	// reply waits for the child's next line of figures ("sse: …").
+	reply := func() []string {
+		for out.Scan() {
+			if f := strings.Fields(out.Text()); len(f) > 1 && f[0] == "sse:" {
+				if f[1] == "error" {
+					b.Fatalf("subscribers: %s", out.Text())
+				}
+				return f[1:]
+			}
+		}
+		b.Fatalf("subscribers' process ended: %v", cmd.Wait())
+		return nil
+	}
+	defer func() {
+		in.Close() // the child closes its streams and exits
+		_ = cmd.Wait()
+	}()
+	if r := reply(); r[0] != "ready" {
+		b.Fatalf("subscribers: %q", r)
+	}
+	debug.FreeOSMemory()
+	fig := streamFigures{heap: (float64(inUse()) - float64(heap0)) / float64(streams), rss: (float64(rss()) - float64(rss0)) / float64(streams)}
+	for k := range fanouts {
+		t0 := time.Now()
+		if _, err := fmt.Fprintf(in, "%d %d\n", k+2, t0.UnixNano()); err != nil {
+			b.Fatal(err)
+		}
+		change(k)
+		if r := reply(); r[0] != "reached" {
+			b.Fatalf("subscribers: %q", r)
+		}
+	}
+	if _, err := fmt.Fprintf(in, "end\n"); err != nil {
+		b.Fatal(err)
+	}
+	r := reply()
+	if len(r) != 4 || r[0] != "pooled" {
+		b.Fatalf("subscribers: %q", r)
+	}
+	for i, d := range []*time.Duration{&fig.p50, &fig.p99, &fig.max} {
+		ns, _ := strconv.ParseInt(r[i+1], 10, 64)
+		*d = time.Duration(ns).Round(time.Microsecond)
+	}
+	return fig
+}
+
+// TestBadgeStreamClient is BenchmarkBadgeStreams' subscribers' process,
+// started by streamRun (it does nothing in a test run). It opens the
+// streams, says "sse: ready" once each has its first event, then for each
+// line "k t0" on stdin waits until every stream has k events, answers
+// "sse: reached", and keeps each stream's latency of its k-th event from
+// t0 (Unix ns, the same clock in both processes); on "end" it answers
+// "sse: pooled p50 p99 max" (ns) over all of them.
+func TestBadgeStreamClient(t *testing.T) {
+	addr := os.Getenv("TRUSTLINE_SSE_CLIENT")
+	if addr == "" {
+		return // not started by BenchmarkBadgeStreams
+	}
+	path := os.Getenv("TRUSTLINE_SSE_PATH")
+	streams := envInt("TRUSTLINE_SSE_STREAMS", 10_000)
+	fail := func(err error) {
+		fmt.Printf("sse: error %v\n", err)
+		os.Exit(1)
+	}
+	if fit := raiseFileLimit(streams + 512); fit < streams {
+		fail(fmt.Errorf("file descriptor limit: %d streams fit, not %d", fit, streams))
+	}
 	var (
 		mu      sync.Mutex
 		cond    = sync.NewCond(&mu)
-		counts  = make([]int, streams)   // events each stream received
-		reached = make([]int, fanouts+2) // streams that received k events
-		arrived = make([]time.Time, streams)
+		counts  = make([]int, streams) // events each stream received
+		reached = map[int]int{}        // streams that received k events
+		arrived = make([]int64, streams)
+		failed  error
 	)
 	conns := make([]net.Conn, streams)
-	var failed error
 	var wg sync.WaitGroup
 	for i := range streams {
 		// Source addresses 127.0.0.2-254 spread the connections over more
@@ -136,7 +239,7 @@ func streamRun(b *testing.B, base, path string, streams, fanouts int, change fun
 		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%253))}, Timeout: time.Minute}
 		c, err := d.Dial("tcp", addr)
 		if err != nil {
-			b.Fatalf("stream %d: %v", i, err)
+			fail(fmt.Errorf("stream %d: %w", i, err))
 		}
 		conns[i] = c
 		wg.Go(func() {
@@ -157,26 +260,18 @@ func streamRun(b *testing.B, base, path string, streams, fanouts int, change fun
 					return // closed at the end
 				}
 				if bytes.HasPrefix(line, []byte("event: badge")) {
-					now := time.Now()
+					now := time.Now().UnixNano()
 					mu.Lock()
 					counts[i]++
 					arrived[i] = now
-					if k := counts[i]; k < len(reached) {
-						if reached[k]++; reached[k] == streams {
-							cond.Broadcast()
-						}
+					if reached[counts[i]]++; reached[counts[i]] == streams {
+						cond.Broadcast()
 					}
 					mu.Unlock()
 				}
 			}
 		})
 	}
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-		wg.Wait()
-	}()
 	waitAll := func(k int) {
 		mu.Lock()
 		defer mu.Unlock()
@@ -184,28 +279,53 @@ func streamRun(b *testing.B, base, path string, streams, fanouts int, change fun
 			cond.Wait()
 		}
 		if failed != nil {
-			b.Fatal(failed)
+			fail(failed)
 		}
 	}
 	waitAll(1)
-	perStream := float64(inUse()-before) / float64(streams)
-	var p50s, lasts []time.Duration
-	for k := range fanouts {
-		t0 := time.Now()
-		change(k)
-		waitAll(k + 2)
+	fmt.Println("sse: ready")
+	var pooled []int64
+	in := bufio.NewScanner(os.Stdin)
+	for in.Scan() {
+		if in.Text() == "end" {
+			slices.Sort(pooled)
+			pct := func(p float64) int64 { return pooled[min(len(pooled)-1, int(p*float64(len(pooled))))] }
+			fmt.Printf("sse: pooled %d %d %d\n", pct(0.50), pct(0.99), pooled[len(pooled)-1])
+			continue
+		}
+		var k int
+		var t0 int64
+		if _, err := fmt.Sscan(in.Text(), &k, &t0); err != nil {
+			fail(err)
+		}
+		waitAll(k)
 		mu.Lock()
-		ds := make([]time.Duration, streams)
-		for i, at := range arrived {
-			ds[i] = at.Sub(t0)
+		for _, at := range arrived {
+			pooled = append(pooled, at-t0)
 		}
 		mu.Unlock()
-		slices.Sort(ds)
-		p50s, lasts = append(p50s, ds[len(ds)/2]), append(lasts, ds[len(ds)-1])
+		fmt.Println("sse: reached")
 	}
-	slices.Sort(p50s)
-	slices.Sort(lasts)
-	return perStream, fanout{p50: p50s[len(p50s)/2].Round(time.Microsecond), last: lasts[len(lasts)/2].Round(time.Microsecond)}
+	for _, c := range conns {
+		c.Close()
+	}
+	wg.Wait()
+}
+
+// rss is the process's resident set (Linux; 0 elsewhere).
+func rss() uint64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kb uint64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // inUse is the heap and goroutine stacks in use after a collection.
@@ -217,7 +337,8 @@ func inUse() uint64 {
 }
 
 // raiseFileLimit raises the process's open file limit towards want and
-// returns how many streams fit in what it got.
+// returns how many streams (one descriptor each, 512 kept for the rest)
+// fit in what it got.
 func raiseFileLimit(want int) int {
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
@@ -231,7 +352,7 @@ func raiseFileLimit(want int) int {
 		}
 		_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
-	return (int(lim.Cur) - 512) / 2
+	return int(lim.Cur) - 512
 }
 
 func envInt(name string, def int) int {
