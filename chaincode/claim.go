@@ -210,5 +210,10 @@ func (t *txn) putClaim(c *ledger.Claim) error {
 	if err := t.put(k, c); err != nil {
 		return err
 	}
+	if c.Kind == ledger.ClaimService {
+		if err := t.startServiceChain(c.GTIN); err != nil { // service.go
+			return err
+		}
+	}
 	return t.putIndex(ik, c.ID)
 }

@@ -263,6 +263,9 @@ func checkPayloadComplete(t *testing.T, fn string, writes []stubfake.Write, ev l
 	for _, v := range ev.Locations {
 		add(v)
 	}
+	for _, v := range ev.ServiceChains {
+		add(v)
+	}
 	eventIDs := map[string]bool{}
 	for _, raw := range ev.EPCIS {
 		var head struct {

@@ -14,6 +14,10 @@ import (
 // by the brand's node on their behalf, and the brand's answers, as EPCIS
 // events with a pseudonymous ticket id and a salted message hash only
 // (ledger.ServiceExt). Claims of kind service_within are judged on them.
+// Each service event extends its product's service chain
+// (ledger.ServiceChain, an anchored record), and registering a
+// service_within claim starts it, so that a receipt proves the product's
+// service events complete.
 type ServiceContract struct {
 	contractapi.Contract
 }
@@ -169,5 +173,43 @@ func (t *txn) recordService(bizStep, gtin string, ext ledger.ServiceExt) (string
 	ev.Action, ev.BizStep = epcis.ActionObserve, bizStep
 	ev.QuantityList = []epcis.QuantityElement{{EPCClass: productLink(gtin)}}
 	ev.Extensions = map[string]json.RawMessage{ledger.ServiceMember: b}
-	return t.record(ev)
+	id, err := t.record(ev)
+	if err != nil {
+		return "", err
+	}
+	// The product's service chain commits to its service events, so a
+	// receipt can prove none left out (ledger.ServiceChain).
+	sc, k, _, err := t.serviceChain(gtin)
+	if err != nil {
+		return "", err
+	}
+	sc.Events++
+	sc.EventChain = ledger.NextEventChain(sc.EventChain, id)
+	sc.LastEvent, sc.UpdatedAt, sc.UpdatedTx = id, t.nowString(), t.id
+	return id, t.put(k, sc)
+}
+
+// serviceChain is product gtin's service chain, new (no event) when it
+// has none yet, with its key.
+func (t *txn) serviceChain(gtin string) (*ledger.ServiceChain, string, bool, error) {
+	k, err := t.key(ledger.ObjectServiceChain, gtin)
+	if err != nil {
+		return nil, "", false, err
+	}
+	sc := &ledger.ServiceChain{Product: productLink(gtin), GTIN: gtin}
+	ok, err := t.get(k, sc)
+	return sc, k, ok, err
+}
+
+// startServiceChain records product gtin's service chain, with no event,
+// when a service_within claim is registered on a product that has none:
+// from then on a receipt of the claim proves the product's service events
+// complete, none at all included.
+func (t *txn) startServiceChain(gtin string) error {
+	sc, k, ok, err := t.serviceChain(gtin)
+	if err != nil || ok {
+		return err
+	}
+	sc.UpdatedAt, sc.UpdatedTx = t.nowString(), t.id
+	return t.put(k, sc)
 }

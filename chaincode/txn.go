@@ -180,6 +180,8 @@ func (t *txn) commit() error {
 			v.SchemaVersion = ledger.RecordSchema
 		case *ledger.Claim:
 			v.SchemaVersion = ledger.RecordSchema
+		case *ledger.ServiceChain:
+			v.SchemaVersion = ledger.RecordSchema
 		}
 		// Re-encode records put by pointer: the stored bytes must be the final value.
 		b, err := marshalCanonical(r.value)
@@ -212,6 +214,8 @@ func (t *txn) commit() error {
 			ev.Claims = append(ev.Claims, *v)
 		case *ledger.Location:
 			ev.Locations = append(ev.Locations, *v)
+		case *ledger.ServiceChain:
+			ev.ServiceChains = append(ev.ServiceChains, *v)
 		default:
 			return fmt.Errorf("internal error: record of type %T has no place in the event payload", r.value)
 		}

@@ -98,4 +98,7 @@ type Event struct {
 	RoleProposals []RoleProposal     `json:"roleProposals,omitempty"`
 	Claims        []Claim            `json:"claims,omitempty"`
 	Locations     []Location         `json:"locations,omitempty"`
+	// ServiceChains are the service chains of the products whose service
+	// events the transaction recorded (servicechain.go).
+	ServiceChains []ServiceChain `json:"serviceChains,omitempty"`
 }

@@ -165,8 +165,10 @@ func newRecordValue(k RecordKind) (any, error) {
 		return new(InspectionRecord), nil
 	case RecordClaim:
 		return new(Claim), nil
+	case RecordService:
+		return new(ServiceChain), nil
 	}
-	return nil, fmt.Errorf("record kind %q is not one of product, lot, labSigner, inspection, claim", k)
+	return nil, fmt.Errorf("record kind %q is not one of product, lot, labSigner, inspection, claim, service", k)
 }
 
 // DecodeRecord decodes a record of kind k from JSON into its type
@@ -211,7 +213,7 @@ func legacyRecord(k RecordKind, v any) (Record, error) {
 }
 
 // Records are the anchored records of the transaction, in payload order
-// (products, lots, lab signers, inspections, claims), from its Go values
+// (products, lots, lab signers, inspections, claims, service chains), from its Go values
 // encoded (NewRecord): what the chaincode anchors. A member reading a
 // payload off the ledger uses PayloadRecords on its bytes instead, so that
 // the ids do not depend on its version's types.
@@ -228,6 +230,9 @@ func (ev *Event) Records() ([]Record, error) {
 	}
 	if err == nil {
 		out, err = appendRecords(out, RecordClaim, ev.Claims)
+	}
+	if err == nil {
+		out, err = appendRecords(out, RecordService, ev.ServiceChains)
 	}
 	if err != nil {
 		return nil, err
@@ -260,10 +265,10 @@ func DecodedPayloadRecords(ev *Event, payload []byte) ([]Record, error) {
 		return nil, fmt.Errorf("chaincode event payload: %w", err)
 	}
 	if len(raw.Products) != len(ev.Products) || len(raw.Lots) != len(ev.Lots) || len(raw.LabSigners) != len(ev.LabSigners) ||
-		len(raw.Inspections) != len(ev.Inspections) || len(raw.Claims) != len(ev.Claims) {
+		len(raw.Inspections) != len(ev.Inspections) || len(raw.Claims) != len(ev.Claims) || len(raw.Service) != len(ev.ServiceChains) {
 		return raw.records() // not ev's payload: every record on its own
 	}
-	out := make([]Record, 0, len(raw.Products)+len(raw.Lots)+len(raw.LabSigners)+len(raw.Inspections)+len(raw.Claims))
+	out := make([]Record, 0, len(raw.Products)+len(raw.Lots)+len(raw.LabSigners)+len(raw.Inspections)+len(raw.Claims)+len(raw.Service))
 	add := func(k RecordKind, b []byte, s int) error {
 		var r Record
 		var err error
@@ -300,6 +305,11 @@ func DecodedPayloadRecords(ev *Event, payload []byte) ([]Record, error) {
 			return nil, err
 		}
 	}
+	for i, b := range raw.Service {
+		if err := add(RecordService, b, ev.ServiceChains[i].SchemaVersion); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -310,6 +320,7 @@ type payloadRecords struct {
 	LabSigners  []json.RawMessage `json:"labSigners"`
 	Inspections []json.RawMessage `json:"inspections"`
 	Claims      []json.RawMessage `json:"claims"`
+	Service     []json.RawMessage `json:"serviceChains"`
 }
 
 func (raw *payloadRecords) records() ([]Record, error) {
@@ -317,7 +328,7 @@ func (raw *payloadRecords) records() ([]Record, error) {
 	for _, l := range []struct {
 		k    RecordKind
 		list []json.RawMessage
-	}{{RecordProduct, raw.Products}, {RecordLot, raw.Lots}, {RecordLabSigner, raw.LabSigners}, {RecordInspection, raw.Inspections}, {RecordClaim, raw.Claims}} {
+	}{{RecordProduct, raw.Products}, {RecordLot, raw.Lots}, {RecordLabSigner, raw.LabSigners}, {RecordInspection, raw.Inspections}, {RecordClaim, raw.Claims}, {RecordService, raw.Service}} {
 		for _, b := range l.list {
 			r, err := StoredRecord(l.k, b)
 			if err != nil {

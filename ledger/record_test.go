@@ -173,6 +173,7 @@ func TestDecodedPayloadRecords(t *testing.T) {
 		"zero":    `{"lots":[{"id":"x","gtin":"1","lot":"L1","schemaVersion":0}]}`,
 		"unknown": `{"lots":[{"id":"x","gtin":"1","lot":"L1","other":true}]}`,
 		"mixed":   `{"claims":[],"lots":[{"id":"x","gtin":"1","lot":"L1","schemaVersion":1},{"id":"y","gtin":"1","lot":"L2"}]}`,
+		"service": `{"claims":[{"id":"c","schemaVersion":1}],"serviceChains":[{"product":"https://id.gs1.org/01/09506000134352","gtin":"09506000134352","events":1,"eventChain":"ab","schemaVersion":1}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			var ev Event

@@ -19,7 +19,8 @@ import (
 // (https://id.gs1.org/01/{GTIN}), not the lot or unit, so that they are
 // not among any lot's events (a lot's event chain is unchanged) and do not
 // tie a ticket to a serial a shop may have sold to a known customer; the
-// lot the consumer scanned is in ServiceExt.Lot.
+// lot the consumer scanned is in ServiceExt.Lot. The product's service
+// chain (servicechain.go) commits to its service events instead.
 
 // ObjectServiceTicket keys the derived state of tickets: ticket id →
 // ServiceTicket. It follows from the service events, so like

@@ -74,7 +74,7 @@ func TestBrowserCheck(t *testing.T) {
 				if js.AsOf == nil || c == nil || js.AsOf.Block != c.Block || js.AsOf.Eth != c.EthBlock {
 					t.Errorf("page: as of %+v; Verify: %+v", js.AsOf, c)
 				}
-				if !js.Complete || js.Fresh != (r.Version == 4) {
+				if !js.Complete || js.Fresh != (r.Version >= 4) {
 					t.Errorf("page: complete %v, fresh %v for a format %d receipt", js.Complete, js.Fresh, r.Version)
 				}
 			}

@@ -98,6 +98,21 @@
 // complete as of its newest window's last block; online, verify also
 // reports windows anchored after it (Currency), which it does not reflect.
 //
+// # Format 5
+//
+// A version 5 receipt with service_within claims also proves the list of
+// its product's service events complete (verifyService, PartService).
+// Service events name the product, not a lot, so no lot record commits to
+// them; the product's service chain does (ledger.ServiceChain: the count
+// and hash chain of every service event of the product, in ledger order),
+// an anchored record of kind "service" that the receipt must prove, and
+// that the state proves the latest (its entry is
+// ledger.ServiceStateKey(gtin), next to the lots'). The receipt carries
+// every service event of the product, in ledger order, marked "service":
+// a ticket left out, or the answer of an overdue ticket cut so that it
+// looks open, fails with "service event missing". A version 4 receipt
+// does not prove it (Limits).
+//
 // # Older formats
 //
 // Versions 1 to 3 still parse and verify, with what they do not prove
@@ -169,6 +184,7 @@ const (
 	limitCompleteness = "that no event of the lot was left out, and none reordered (completeness)"
 	limitCurrency     = "that the lot's record is its latest, as of the newest anchor (currency)"
 	limitBinding      = "the transaction id and block of each event and record (the Merkle leaf is the id alone)"
+	limitService      = "that no service event of the product was left out (formats before 5 carry no service chain)"
 	limitContent      = "an event's certificationInfo, errorDeclaration, recordTime and eventID members (outside the CBV event hash)"
 )
 
@@ -198,6 +214,9 @@ func (r *Receipt) Limits() []string {
 	if r.State == nil {
 		lim = append(lim, limitCurrency+", offline (format 3 carries no anchored state)")
 	}
+	if r.Version < versionServiceChain && r.hasServiceClaims() {
+		lim = append(lim, limitService)
+	}
 	if bare {
 		lim = append(lim, "for events and records in windows of bare leaves: "+limitBinding+" and "+limitContent)
 	}
@@ -220,9 +239,10 @@ func (r *Receipt) legacyRecordLimits() []string {
 }
 
 // Version is the receipt format this package writes when the node gives
-// the lots' state (format 4; else 3). It reads versions 1 (receipts
-// without claims), 2 (leaves of bare ids) and 3 (no state) too.
-const Version = 4
+// the lots' state (format 5; else 3). It reads versions 1 (receipts
+// without claims), 2 (leaves of bare ids), 3 (no state) and 4 (no service
+// chain) too.
+const Version = 5
 
 // LeavesBound is Window.Leaves of a window of bound leaves (ledger.Leaf).
 const LeavesBound = "bound"
@@ -467,6 +487,13 @@ func BuildWith(subject Subject, c Contents, now time.Time) (*Receipt, error) {
 			return nil, err
 		}
 		r.State = s
+		// Format 5 promises the product's service events complete, which
+		// only its service chain record proves: without one (an index or
+		// ledger from before service chains), the receipt is format 4 and
+		// says it does not prove that (Limits).
+		if r.hasServiceClaims() && !slices.ContainsFunc(r.Records, func(x Record) bool { return x.Type == ledger.RecordService }) {
+			r.Version = versionServiceChain - 1
+		}
 	} else {
 		r.Version = 3
 	}

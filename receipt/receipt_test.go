@@ -292,7 +292,7 @@ func TestParse(t *testing.T) {
 	}{
 		{"not json", "{", ErrFormat},
 		{"no version", `{"events":[]}`, ErrFormat},
-		{"version 5", `{"version":5}`, ErrVersion},
+		{"version 6", `{"version":6}`, ErrVersion},
 		{"version 3 with a state", `{"version":3,"state":{}}`, ErrFormat},
 		{"version 2 with bound leaves", `{"version":2,"windows":[{"leaves":"bound"}]}`, ErrFormat},
 		{"unknown leaf format", `{"version":3,"windows":[{"leaves":"other"}]}`, ErrFormat},

@@ -111,7 +111,11 @@ func verifyState(r *Receipt, latest map[string]string) *StateVerdict {
 			fail(fmt.Errorf("%w: lot %s's entry (record %s) is not in the state of window %d..%d: %w", ErrState, e.Lot, e.RecordID, w.FromBlock, w.ToBlock, err))
 			continue
 		}
-		entries[lotKey(e.Lot)] = e
+		k := lotKey(e.Lot)
+		if k == "" { // a product's service chain (ledger.ServiceStateKey)
+			k = e.Lot
+		}
+		entries[k] = e
 	}
 	for _, k := range slices.Sorted(maps.Keys(latest)) {
 		id := latest[k]

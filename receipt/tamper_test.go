@@ -268,6 +268,11 @@ func failures(rep *Report) []string {
 			out = append(out, f.Error())
 		}
 	}
+	if rep.Service != nil {
+		for _, f := range rep.Service.Failures {
+			out = append(out, f.Error())
+		}
+	}
 	return out
 }
 

@@ -71,7 +71,7 @@ func TestTampering(t *testing.T) {
 					if len(rep.Lots) != 1 || !rep.Lots[0].Chained || rep.Lots[0].Events != 5 {
 						t.Errorf("lot verdicts %+v, want lot B complete with 5 events", rep.Lots)
 					}
-					if r.Version != 4 || rep.State == nil || !slices.Equal(rep.State.Fresh, []string{s.Lot}) || rep.State.Block != 19 {
+					if r.Version != receipt.Version || rep.State == nil || !slices.Equal(rep.State.Fresh, []string{s.Lot}) || rep.State.Block != 19 {
 						t.Errorf("version %d, state verdict %+v: want lot B proven latest as of block 19", r.Version, rep.State)
 					}
 					if lim := strings.Join(r.Limits(), "\n"); strings.Contains(lim, "completeness") || strings.Contains(lim, "bare") || strings.Contains(lim, "currency") {

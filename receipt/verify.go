@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 
@@ -154,6 +155,9 @@ type Report struct {
 	// State is the freshness check of a version 4 receipt's lot records
 	// (verifyState); nil for older versions.
 	State *StateVerdict `json:"state,omitempty"`
+	// Service is the completeness check of the product's service events
+	// (verifyService); nil when the receipt has none to check.
+	Service *ServiceVerdict `json:"service,omitempty"`
 }
 
 // OK reports whether every event and record verified and every claim
@@ -177,7 +181,7 @@ func (r *Report) OK() bool {
 			return false
 		}
 	}
-	return r.State.OK()
+	return r.State.OK() && r.Service.OK()
 }
 
 // Options tune Verify. The zero value verifies offline.
@@ -291,6 +295,11 @@ func Verify(ctx context.Context, r *Receipt, opts Options) (*Report, error) {
 	rep.Subject = verifySubject(r, rep, records)
 	var latest map[string]string
 	rep.Lots, latest = verifyLots(r, rep, records)
+	var service map[string]string
+	if rep.Service, service = verifyService(r, rep, records); len(service) > 0 {
+		latest = maps.Clone(latest)
+		maps.Copy(latest, service)
+	}
 	if rep.State = verifyState(r, latest); rep.State != nil && chain != nil && r.State.Window >= 0 && r.State.Window < len(r.Windows) {
 		// The state's window may hold none of the receipt's events.
 		fs, checked := windowAnchors[r.State.Window]

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/anchoring"
@@ -223,27 +224,64 @@ func anchorsOf(n *apitest.Node) anchoring.Store {
 
 // fileTicket registers a service_within claim on the juice (answers
 // within minutes) and files an unanswered ticket about lot J1 at at, as
-// the chaincode records them, anchored.
-func fileTicket(t *testing.T, n *apitest.Node, at time.Time, minutes int) {
+// the chaincode records them (the product's service chain started by the
+// claim and extended by the filing), anchored; it returns the chain.
+func fileTicket(t *testing.T, n *apitest.Node, at time.Time, minutes int) *ledger.ServiceChain {
 	t.Helper()
 	ts := ledger.FormatTime(at)
 	product := "https://id.gs1.org/01/" + apitest.GTINJuice
 	c := ledger.Claim{ID: "claim-svc", Subject: product, GTIN: apitest.GTINJuice, Kind: ledger.ClaimService, Wording: "Answered within the hour",
-		Params: ledger.ClaimParams{Service: &ledger.ServiceParams{AnswerMinutes: minutes, WindowDays: 30}}, Brand: "BrandMSP", RegisteredAt: ts, RegisteredTx: "svc-claim"}
-	n.Apply(t, ledger.Event{Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: "svc-claim", Timestamp: ts, Claims: []ledger.Claim{c}})
-	ext, err := json.Marshal(ledger.ServiceExt{Ticket: "tkt-aaaaaaaaaaaaaaaaaaaaaaaaaa", Step: ledger.ServiceFiled, Topic: "complaint",
+		Params: ledger.ClaimParams{Service: &ledger.ServiceParams{AnswerMinutes: minutes, WindowDays: 30}}, Brand: "BrandMSP", RegisteredAt: ts, RegisteredTx: "svc-claim",
+		SchemaVersion: ledger.RecordSchema}
+	sc := &ledger.ServiceChain{Product: product, GTIN: apitest.GTINJuice, UpdatedAt: ts, UpdatedTx: "svc-claim", SchemaVersion: ledger.RecordSchema}
+	n.Apply(t, ledger.Event{Function: "Claim:RegisterClaim", MSPID: "BrandMSP", TxID: "svc-claim", Timestamp: ts, Claims: []ledger.Claim{c}, ServiceChains: []ledger.ServiceChain{*sc}})
+	serviceTx(t, n, at, sc, ledger.ServiceExt{Ticket: "tkt-aaaaaaaaaaaaaaaaaaaaaaaaaa", Step: ledger.ServiceFiled, Topic: "complaint",
 		MessageSHA256: strings.Repeat("a", 64), Lot: apitest.LotJuice})
+	n.Anchor(t)
+	return sc
+}
+
+// serviceTx records a service event of the juice at at, extending its
+// service chain sc, as Service:File or Service:Answer does.
+func serviceTx(t *testing.T, n *apitest.Node, at time.Time, sc *ledger.ServiceChain, x ledger.ServiceExt) {
+	t.Helper()
+	ev, id := serviceEvent(t, at, sc.Product, x)
+	sc.Events++
+	sc.EventChain = ledger.NextEventChain(sc.EventChain, id)
+	sc.LastEvent, sc.UpdatedAt, sc.UpdatedTx = id, ledger.FormatTime(at), "svc-"+x.Step
+	fn := "Service:File"
+	if x.Step == ledger.ServiceAnswered {
+		fn = "Service:Answer"
+	}
+	n.Apply(t, ledger.Event{Function: fn, MSPID: "BrandMSP", TxID: "svc-" + x.Step, Timestamp: ledger.FormatTime(at), EPCIS: []json.RawMessage{ev}, ServiceChains: []ledger.ServiceChain{*sc}})
+}
+
+// serviceEvent is a service event of product at at, as the chaincode
+// records it, with its id.
+func serviceEvent(t *testing.T, at time.Time, product string, x ledger.ServiceExt) (json.RawMessage, string) {
+	t.Helper()
+	ts := ledger.FormatTime(at)
+	ext, err := json.Marshal(x)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ev, err := json.Marshal(map[string]any{
-		"type": "ObjectEvent", "eventID": "ni:///sha-256;" + strings.Repeat("5", 64) + "?ver=CBV2.0", "eventTime": ts, "eventTimeZoneOffset": "+00:00",
+		"type": "ObjectEvent", "eventTime": ts, "eventTimeZoneOffset": "+00:00",
 		"action": "OBSERVE", "bizStep": ledger.BizStepServiceRequest, "quantityList": []any{map[string]any{"epcClass": product}},
 		ledger.ServiceMember: json.RawMessage(ext),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n.Apply(t, ledger.Event{Function: "Service:File", MSPID: "BrandMSP", TxID: "svc-file", Timestamp: ts, EPCIS: []json.RawMessage{ev}})
-	n.Anchor(t)
+	id, err := epcis.HashEventID("ni:///sha-256;?ver=CBV2.0", ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(ev, &m)
+	m["eventID"] = id
+	if ev, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	return ev, id
 }

@@ -148,14 +148,20 @@ func (s *Server) receiptState(r *http.Request, records []receipt.RecordEntry) (*
 	}
 	var lots []string
 	for _, rec := range records {
-		if rec.Record.Kind != ledger.RecordLot {
+		var l struct {
+			ID   string `json:"id"`
+			GTIN string `json:"gtin"`
+		}
+		switch rec.Record.Kind {
+		case ledger.RecordLot, ledger.RecordService:
+		default:
 			continue
 		}
-		var l struct {
-			ID string `json:"id"`
-		}
 		if err := json.Unmarshal(rec.Record.JSON, &l); err != nil {
-			return nil, fmt.Errorf("lot record %s: %w", rec.Record.ID, err)
+			return nil, fmt.Errorf("%s record %s: %w", rec.Record.Kind, rec.Record.ID, err)
+		}
+		if rec.Record.Kind == ledger.RecordService {
+			l.ID = ledger.ServiceStateKey(l.GTIN) // the product's service chain
 		}
 		if !slices.Contains(lots, l.ID) {
 			lots = append(lots, l.ID)

@@ -23,7 +23,8 @@ type ClaimEvidence struct {
 	// lots it was made from (an ingredient's lab report, its origin).
 	Events, UpstreamEvents []json.RawMessage
 	// ServiceEvents are the service events of the lot's product that
-	// service_within claims were judged on (service.go).
+	// service_within claims were judged on (service.go): all of them when
+	// the product has a service chain, which Records then holds.
 	ServiceEvents []json.RawMessage
 	// Records are the product, the lot, the upstream lots, the inspection
 	// reports, their signers and the claims, as anchored (the bytes their
@@ -77,6 +78,17 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 		return ce, err
 	}
 	ce.Events, ce.UpstreamEvents, ce.ServiceEvents = tr.Events, tr.UpstreamEvents, tr.Service
+	// The product's service chain commits to all its service events: a
+	// receipt carries them all and the chain (servicechain.go).
+	svc, hasSvc, err := serviceChainRecord(snap, gtin)
+	if err != nil {
+		return ce, err
+	}
+	if hasSvc && serviceWindow(cs) > 0 {
+		if ce.ServiceEvents, err = allServiceEvents(snap, gtin); err != nil {
+			return ce, err
+		}
+	}
 
 	seen := map[string]bool{}
 	add := func(k ledger.RecordKind, v any) error {
@@ -119,6 +131,9 @@ func (x *Index) ClaimEvidence(gtin, lot string) (ClaimEvidence, error) {
 		if err := add(ledger.RecordClaim, &cs[i]); err != nil {
 			return ce, err
 		}
+	}
+	if hasSvc && serviceWindow(cs) > 0 && !seen[svc.ID] {
+		ce.Records = append(ce.Records, svc)
 	}
 	return ce, nil
 }

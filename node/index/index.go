@@ -89,7 +89,8 @@ var ErrClosed = errors.New("index: closed")
 //	4: f, the lot records by block, for the anchored state (ledger.StateLeaf)
 //	5: the EPCIS query tables E and R (epcisquery.go), location master data G and H (locations.go)
 //	6: anchored records kept as recorded, A (records.go); ids of records with a schema version by RFC 8785 (ledger.StoredRecord)
-const Layout = 6
+//	7: products' service chains (ledger.ServiceChain) in A and, for the anchored state, in f (servicechain.go)
+const Layout = 7
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

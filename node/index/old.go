@@ -16,11 +16,14 @@ import (
 
 // OldestServed is the oldest layout whose index this trustline's readers
 // can still serve. Layouts so far only added tables (5: E, R, G, H; 6: A)
-// and left the older ones as they were, so a layout-5 index answers every
-// page, trace and query except what 6 added: the records as anchored (A),
-// which only receipts read, so a node serving one offers no receipts.
+// or new keys to them (7: products' service chains in A and f) and left the
+// older ones as they were, so a layout-5 index answers every page, trace
+// and query except what 6 added: the records as anchored (A), which only
+// receipts read, so a node serving one offers no receipts. A layout-6
+// index has no service chains: its receipts are format 4, which do not
+// prove a product's service events complete (receipt.Limits).
 // Raise it when a layout changes what an older table holds.
-const OldestServed = Layout - 1
+const OldestServed = 5
 
 // OpenOld opens the index in dir read-only, whatever its layout, as long
 // as it is not newer than this trustline's (a *LayoutError otherwise). Its

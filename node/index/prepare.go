@@ -81,7 +81,7 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 	var err error
 	if p.payload != nil {
 		recs, err = ledger.DecodedPayloadRecords(ev, p.payload)
-		if n := len(ev.Products) + len(ev.Lots) + len(ev.LabSigners) + len(ev.Inspections) + len(ev.Claims); err == nil && len(recs) != n {
+		if n := len(ev.Products) + len(ev.Lots) + len(ev.LabSigners) + len(ev.Inspections) + len(ev.Claims) + len(ev.ServiceChains); err == nil && len(recs) != n {
 			err = fmt.Errorf("the payload has %d anchored records, its decoded event %d", len(recs), n)
 		}
 		p.payload = nil
@@ -92,7 +92,7 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 		return err
 	}
 	p.records = recs
-	lot := 0
+	lot, svc := 0, 0
 	for _, r := range recs {
 		if r.Schema > 0 {
 			// Already in its RFC 8785 form, which canonicalising again
@@ -109,6 +109,9 @@ func (p *Prepared) prepare(ev *ledger.Event) error {
 				return fmt.Errorf("lot %q", l.ID)
 			}
 			p.lots = append(p.lots, preparedLot{lot: l.ID, record: r.ID})
+		}
+		if k, ok := serviceStateEntry(ev, r, &svc); ok { // servicechain.go
+			p.lots = append(p.lots, preparedLot{lot: k, record: r.ID})
 		}
 	}
 	return nil

@@ -16,6 +16,7 @@ import (
 //	A {kind} {address, lower case} → lab signer record
 //	A {kind} {reportID}           → inspection record
 //	A {kind} {claimID}            → claim record
+//	A {kind} {gtin}               → a product's service chain record (kind service)
 //
 // kind is the ledger.RecordKind. Each holds the latest record of its key.
 const tAnchored = 'A'
@@ -34,6 +35,8 @@ func recordKey(k ledger.RecordKind, v any) ([]byte, error) {
 		comps = []string{r.Report.ReportID}
 	case *ledger.Claim:
 		comps = []string{r.ID}
+	case *ledger.ServiceChain:
+		comps = []string{r.GTIN}
 	default:
 		return nil, fmt.Errorf("internal error: %T is not an anchored record", v)
 	}
@@ -82,6 +85,11 @@ func applyRecords(w writer, ev *ledger.Event, p *Prepared) error {
 	}
 	for j := range ev.Claims {
 		if err := put(ledger.RecordClaim, &ev.Claims[j]); err != nil {
+			return err
+		}
+	}
+	for j := range ev.ServiceChains {
+		if err := put(ledger.RecordService, &ev.ServiceChains[j]); err != nil {
 			return err
 		}
 	}

@@ -201,6 +201,16 @@ func printTable(w io.Writer, r *receipt.Receipt, rep *receipt.Report) {
 			fmt.Fprintf(w, "? lot %s: %d events shown; the lot was recorded before event chains, so none is proven missing\n", l.Lot, l.Shown)
 		}
 	}
+	if sv := rep.Service; sv != nil {
+		if sv.OK() {
+			fmt.Fprintf(w, "✓ product %s: all %d service events shown, in ledger order (its service chain)\n", sv.Product, sv.Events)
+		} else {
+			fmt.Fprintf(w, "✗ product %s: service events incomplete\n", sv.Product)
+			for _, f := range sv.Failures {
+				fmt.Fprintf(w, "    %v\n", f)
+			}
+		}
+	}
 	if st := rep.State; st != nil {
 		if st.OK() {
 			fmt.Fprintf(w, "✓ latest as of ledger block %d (the anchored state of lots): %s\n", st.Block, strings.Join(st.Fresh, ", "))
@@ -312,6 +322,9 @@ func summary(rep *receipt.Report) string {
 	}
 	if !rep.State.OK() {
 		s += "; lot records NOT proven the latest (stale or state not anchored)"
+	}
+	if !rep.Service.OK() {
+		s += "; the product's service events INCOMPLETE"
 	}
 	if rep.Online {
 		return fmt.Sprintf("%s (anchors checked on chain %d)", s, rep.ChainID)
