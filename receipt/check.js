@@ -4,7 +4,9 @@
 // on its Merkle path to its window root; the subject binding
 // (verifySubject); each lot's events against its record's count and event
 // chain (verifyLots); the newest window's state leaf and each lot's map
-// entry, which prove its record the latest (verifyState); and as of which
+// entry, which prove its record the latest (verifyState); the product's
+// service events against its service chain record's count and chain, that
+// record proven the latest by the state too (verifyService); and as of which
 // ledger and Ethereum block (currencyOf). It does not recompute CBV event
 // hashes or record ids (the bound leaf covers every byte of content), check
 // signatures, re-evaluate claims or look at the chain: trustline verify
@@ -164,6 +166,27 @@ var TL = (function () {
         fail('lot', seen.size < count ? 'missing' : seen.size > count ? 'added' : 'reordered', l.id, seen.size, count, miss);
       }
 
+      // The product's service events (verifyService): the latest service
+      // chain record of the subject's product commits to them all.
+      var svcRec = null, svcID = '', svcKey = 'https://id.gs1.org/01/' + sl.gtin + '#service';
+      if (!bad) {
+        R.forEach(function (x, i) {
+          if (recOK[i] && x.type === 'service' && x.record.gtin === sl.gtin && (!svcRec || (x.record.events || 0) > (svcRec.events || 0))) svcRec = x.record, svcID = x.recordId;
+        });
+        var svcClaims = (r.claims || []).some(function (c) { return c.kind === 'service_within'; });
+        if (!svcRec) { if (r.version >= 5 && svcClaims) fail('service', 'svcnorecord', sl.gtin); } else {
+          var sseen = new Set(), schain = '';
+          for (i = 0; i < E.length; i++) {
+            var se = E[i].event || {}, sq = se.quantityList || [], sll = sq.length === 1 ? link(sq[0].epcClass) : {};
+            if (!E[i].service || !evOK[i] || sseen.has(E[i].eventId) || !se['tl:service'] || sll.lot || sll.gtin !== sl.gtin) continue;
+            sseen.add(E[i].eventId), schain = await chainNext(schain, E[i].eventId);
+          }
+          var scount = svcRec.events || 0;
+          out.service = {product: svcRec.product, events: scount, shown: sseen.size};
+          if (sseen.size !== scount || schain !== (svcRec.eventChain || '')) fail('service', sseen.size < scount ? 'svcmissing' : sseen.size > scount ? 'svcadded' : 'svcreordered', sl.gtin, sseen.size, scount);
+        }
+      }
+
       // Freshness (verifyState).
       var st = r.state, sw = st && W[st.window];
       if (!st) { if (r.version >= 4) fail('state', 'state'); } else if (!sw) fail('state', 'state');
@@ -175,13 +198,14 @@ var TL = (function () {
         else {
           var entries = new Map();
           for (var x of st.lots || []) {
-            if (await proves(x.lot + ' ' + x.recordId, x.index, st.size, x.path, st.root)) entries.set(lotKey(x.lot), x);
+            if (await proves(x.lot + ' ' + x.recordId, x.index, st.size, x.path, st.root)) entries.set(lotKey(x.lot) || x.lot, x);
             else fail('state', 'state');
           }
           for (k of Array.from(ids.keys()).sort()) {
             x = entries.get(k);
             if (!x || x.recordId !== ids.get(k)) fail('state', 'stale', latest.get(k).id, sw.toBlock);
           }
+          if (svcRec && (!(x = entries.get(svcKey)) || x.recordId !== svcID)) fail('state', 'svcstale', sl.gtin, sw.toBlock);
         }
       }
 
@@ -192,7 +216,7 @@ var TL = (function () {
       out.ok = E.length > 0 && !fails.length;
       out.parts = Array.from(new Set(fails.map(function (f) { return f.part; }))).sort();
       // Complete when every lot shown commits to its events (not one recorded before event chains).
-      out.complete = r.version >= 3 && out.lots.length > 0 && out.lots.every(function (l) { return l.chained; }) && !fails.some(function (f) { return f.part === 'lot'; });
+      out.complete = r.version >= 3 && out.lots.length > 0 && out.lots.every(function (l) { return l.chained; }) && !fails.some(function (f) { return f.part === 'lot' || f.part === 'service'; });
       out.fresh = r.version >= 4 && !fails.some(function (f) { return f.part === 'state'; });
       return out;
     }

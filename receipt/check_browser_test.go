@@ -34,8 +34,11 @@ type jsVerdict struct {
 // CheckJS, run in headless Chromium, and Verify (offline) reach the same
 // verdict on lot B's receipt untampered and in every tampering class of
 // TestTampering, with the same failing parts, and on the same receipt as
-// format 3 (complete, its currency unproven offline). Claims are left out
-// of the comparison: the page does not re-evaluate them.
+// format 3 (complete, its currency unproven offline), and on lot B's
+// format 5 receipt with its product's service events, untampered and with
+// each class of receipttest.ServiceCases (a service event cut, the service
+// chain removed). Claims are left out of the comparison: the page does not
+// re-evaluate them.
 func TestBrowserCheck(t *testing.T) {
 	ctx := browser.Phone(t)
 	// A secure context (localhost) for WebCrypto, as a node's https page.
@@ -49,9 +52,26 @@ func TestBrowserCheck(t *testing.T) {
 	}
 	s := receipt.NewTamperStory(t, false)
 	cases := append(storyCases(t, s), receipttest.Case{Name: "format 3", Tamper: func(r *receipt.Receipt) error { r.Version, r.State = 3, nil; return nil }})
-	for _, tc := range cases {
+	docs := make([][]byte, len(cases))
+	for i := range docs {
+		docs[i] = s.Base
+	}
+	// The product's service events cut (format 5, its service chain).
+	svcDoc := receipt.NewServiceStory(t)
+	svcBase, err := receipt.Parse(svcDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := receipttest.ServiceCases(svcBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range svc {
+		cases, docs = append(cases, c), append(docs, svcDoc)
+	}
+	for i, tc := range cases {
 		t.Run(tc.Name, func(t *testing.T) {
-			r, doc, err := tc.Apply(s.Base)
+			r, doc, err := tc.Apply(docs[i])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,6 +117,9 @@ func reportParts(rep *receipt.Report) []string {
 	}
 	if rep.State != nil {
 		fs = append(fs, rep.State.Failures...)
+	}
+	if rep.Service != nil {
+		fs = append(fs, rep.Service.Failures...)
 	}
 	var ps []string
 	for _, f := range fs {

@@ -27,6 +27,8 @@ type leafItem struct {
 	record *ledger.Record
 	id, tx string
 	block  uint64
+	// service marks a service event of the product (Entry.Service).
+	service bool
 }
 
 // buildBound anchors items in windows of 10 blocks with bound leaves
@@ -65,6 +67,13 @@ func buildBound(t testing.TB, c *chain, subject Subject, items []leafItem, show 
 				t.Fatal(err)
 			}
 			lotOf[it.id] = l.ID
+		}
+		if it.record != nil && it.record.Kind == ledger.RecordService { // keyed as the index keys it
+			var sc ledger.ServiceChain
+			if err := json.Unmarshal(it.record.JSON, &sc); err != nil {
+				t.Fatal(err)
+			}
+			lotOf[it.id] = ledger.ServiceStateKey(sc.GTIN)
 		}
 	}
 	stateAt := func(k uint64) *merkle.Map {
@@ -118,7 +127,7 @@ func buildBound(t testing.TB, c *chain, subject Subject, items []leafItem, show 
 		if it.record != nil {
 			cont.Records = append(cont.Records, RecordEntry{Record: *it.record, Proof: proof(it)})
 		} else {
-			cont.Events = append(cont.Events, Entry{Event: it.event, EventID: it.id, Upstream: upstream(it), Proof: proof(it)})
+			cont.Events = append(cont.Events, Entry{Event: it.event, EventID: it.id, Upstream: upstream(it), Service: it.service, Proof: proof(it)})
 		}
 	}
 	m := stateAt(newest)

@@ -94,3 +94,41 @@ func TestTampering(t *testing.T) {
 	t.Run("offline", func(t *testing.T) { run(t, false) })
 	t.Run("online", func(t *testing.T) { run(t, true) })
 }
+
+// TestServiceTampering: lot B's format 5 receipt with its product's
+// service events verifies their completeness, and each class of
+// receipttest.ServiceCases fails its part naming the service event
+// missing.
+func TestServiceTampering(t *testing.T) {
+	doc := receipt.NewServiceStory(t)
+	base, err := receipt.Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := receipttest.ServiceCases(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			r, _, err := tc.Apply(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rep, err := receipt.Verify(context.Background(), r, receipt.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := strings.Join(receipt.Failures(rep), "\n")
+			if tc.Tamper == nil {
+				if r.Version != receipt.Version || rep.Service == nil || !rep.Service.OK() || rep.Service.Events != 2 || rep.Service.Shown != 2 || !rep.State.OK() {
+					t.Fatalf("untampered: version %d, service %+v, state %+v:\n%s", r.Version, rep.Service, rep.State, got)
+				}
+				return
+			}
+			if rep.Service.OK() || !strings.Contains(got, string(tc.Part)+": ") || !strings.Contains(got, tc.Want) {
+				t.Errorf("want a %s failure naming %q; got:\n%s", tc.Part, tc.Want, got)
+			}
+		})
+	}
+}

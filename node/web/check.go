@@ -21,6 +21,7 @@ var checkArgs = map[string]int{
 	"check.path": 1, "check.anchor": 1, "check.block": 1, "check.id": 1,
 	"check.foreign": 1, "check.unit": 1, "check.record": 1, "check.claim": 1, "check.subject": 1, "check.page": 1,
 	"check.unproven": 1, "check.unshown": 1,
+	"check.svcmissing": 3, "check.svcadded": 3, "check.svcreordered": 1, "check.svcnorecord": 1, "check.svcstale": 2,
 }
 
 // checkMessages are the check's messages in l, by key.

@@ -40,6 +40,7 @@
           case 'missing': return say('check.missing', lot(a[0]), a[1], a[2]) + a[3].map(function (m) { return say(m === 'recall' ? 'check.noRecall' : 'check.noBreach'); }).join('');
           case 'added': case 'reordered': case 'stale': return say('check.' + f.code, lot(a[0]), a[1], a[2]);
           case 'norecord': case 'claim': case 'subject': case 'page': return say('check.' + f.code, lot(a[0]));
+          case 'svcmissing': case 'svcadded': case 'svcreordered': case 'svcnorecord': case 'svcstale': return say('check.' + f.code, a[0], a[1], a[2]);
         }
         return say('check.' + f.code, short(a[0]));
       }));
