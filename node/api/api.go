@@ -613,14 +613,11 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		return
 	}
 	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view, stateTimes...)}
-	var buf bytes.Buffer
-	buf.Grow(32 << 10)
-	if err := s.page.Page(&buf, p); err != nil {
+	if e.body, err = s.page.AppendPage(nil, p); err != nil {
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
 		return
 	}
-	e.body = buf.Bytes()
 	if pc.cacheable {
 		s.rendered.put(pc.gen, e)
 	}

@@ -47,7 +47,7 @@ func (x *Index) Lot(gtin, lot string) (ledger.LotSummary, error) {
 
 func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 	var l ledger.LotSummary
-	ok, err := getJSON(r.db, key(tLot, gtin, lot), &l)
+	ok, err := r.getJSON(key(tLot, gtin, lot), &l)
 	if err != nil {
 		return l, err
 	}
@@ -127,6 +127,18 @@ func (r *traceReader) get(k []byte) ([]byte, bool, error) {
 	return append([]byte(nil), v...), true, nil
 }
 
+// getJSON decodes the value of k into v, as getJSON does.
+func (r *traceReader) getJSON(k []byte, v any) (bool, error) {
+	b, ok, err := r.get(k)
+	if err != nil || !ok {
+		return false, err
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("index: corrupt value under %q: %w", k, err)
+	}
+	return true, nil
+}
+
 func (r *traceReader) close() {
 	for _, it := range []*pebble.Iterator{r.it, r.pit} {
 		if it != nil {
@@ -189,7 +201,7 @@ func (r *traceReader) eventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
 	err := r.scan(prefix(tLotEvent, gtin, lot), func(k, _ []byte) (bool, error) {
 		id := k[bytes.LastIndexByte(k, sep)+1:]
-		ev, ok, err := get(r.db, append([]byte{tEvent, sep}, id...))
+		ev, ok, err := r.get(append([]byte{tEvent, sep}, id...))
 		if err == nil && !ok {
 			err = notFound("EPCIS event %s", id)
 		}
@@ -328,11 +340,17 @@ type Trace = nodeapi.Trace
 // Trace returns the trace of a lot (serial empty) or of a unit, whose lot
 // must match the lot given.
 func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
+	// Every read goes through one reader: a DB.Get sets up an iterator
+	// over every level of the LSM, the reader's point iterator once.
 	r := x.newReader()
 	defer r.close()
 	tr := Trace{ID: digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String()}
 	if serial != "" {
-		u, err := x.Unit(gtin, serial)
+		var u ledger.Unit
+		ok, err := r.getJSON(key(tUnit, gtin, serial), &u)
+		if err == nil && !ok {
+			err = notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
+		}
 		if err != nil {
 			return tr, err
 		}
@@ -348,7 +366,8 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 		return tr, err
 	}
 	tr.Lot = l
-	if p, err := x.Product(gtin); err == nil {
+	var p ledger.Product
+	if ok, err := r.getJSON(key(tProduct, gtin), &p); err == nil && ok {
 		tr.Product = &p
 	}
 	if tr.Events, err = r.eventsOfLot(gtin, lot); err != nil {
@@ -361,11 +380,13 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	if tr.Downstream, err = r.walk(link, ledger.Downstream); err != nil {
 		return tr, err
 	}
-	if rc, err := x.Recall(gtin, lot); err == nil {
+	var rc ledger.Recall
+	if ok, err := r.getJSON(key(tRecall, gtin, lot), &rc); err == nil && ok {
 		tr.Recall = &rc
 	}
 	if l.LastShipment != "" {
-		if s, err := x.Shipment(l.LastShipment); err == nil {
+		var s ledger.Shipment
+		if ok, err := r.getJSON(key(tShipment, l.LastShipment), &s); err == nil && ok {
 			tr.Shipment = &s
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"html/template"
 	"io"
 	"net/url"
+	"sync"
 
 	"github.com/trustline/trustline/ledger"
 )
@@ -50,6 +51,10 @@ func New() *Renderer {
 		"chartOf": func(l *Lang, c *Chart) chartData { return chartData{l, c} },
 		"add":     func(a, b float64) float64 { return a + b },
 		"sub":     func(a, b float64) float64 { return a - b },
+		// t is Lang.T as a function: a method call in a template looks
+		// the method up by name on every call (reflect's MethodByName,
+		// which builds its func type), a function once at parse time.
+		"t": func(l *Lang, key string, args ...any) string { return l.T(key, args...) },
 	}
 	js, version := script()
 	funcs["scriptSrc"] = func() string { return ScriptPath + "?v=" + version }
@@ -103,15 +108,50 @@ func localTime(l *Lang, t Time) template.HTML {
 	return template.HTML(`<time datetime="` + t.ISO() + `" title="` + html.EscapeString(l.WhenUTC(t)) + `">` + html.EscapeString(l.When(t)) + `</time>`)
 }
 
+// AppendPage appends p as an HTML document to dst: what Page writes.
+func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
+	if p.L == nil {
+		p.L = English
+	}
+	b, err := r.render("page", p)
+	if err != nil {
+		return dst, err
+	}
+	defer putBuf(b)
+	return append(dst, b.Bytes()...), nil
+}
+
 // execute renders into a buffer first so that a template error never
 // leaves a half-written page behind a 200.
 func (r *Renderer) execute(w io.Writer, name string, data any) error {
-	var b bytes.Buffer
-	if err := r.t.ExecuteTemplate(&b, name, data); err != nil {
+	b, err := r.render(name, data)
+	if err != nil {
 		return err
 	}
-	_, err := w.Write(b.Bytes())
+	defer putBuf(b)
+	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// render executes template name into a pooled buffer; putBuf returns it.
+func (r *Renderer) render(name string, data any) (*bytes.Buffer, error) {
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	if err := r.t.ExecuteTemplate(b, name, data); err != nil {
+		putBuf(b)
+		return nil, err
+	}
+	return b, nil
+}
+
+// bufs are render buffers: a page is tens of KiB, grown through a dozen
+// sizes when rendered into a new buffer.
+var bufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() <= 1<<20 { // don't keep the buffer of a huge page
+		bufs.Put(b)
+	}
 }
 
 // short abbreviates a long hash or address, keeping both ends for checking.
