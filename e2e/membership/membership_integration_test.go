@@ -211,16 +211,17 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the retailer's receipt: %v", err)
 	}
-	t.Logf("FIGURE time to add a member end to end (org init to its committed receipt of goods, without the %s of the consenter-down refusal): %s",
-		fault.Round(100*time.Millisecond), (time.Since(t0) - fault).Round(100*time.Millisecond))
+	t.Logf("FIGURE time to add a member end to end (org init to its committed receipt of goods, without the %s of the consenter-down refusal): %s (load average %s)",
+		fault.Round(100*time.Millisecond), (time.Since(t0) - fault).Round(100*time.Millisecond), loadAverage())
 	t.Logf("receipt of goods by RetailerMSP: shipment %s received at %s", sh.ID, sh.ReceivedAt)
 
 	// Its node follows the ledger from block 0 to the same digest.
 	height := peerHeight(t, n, testnet.Brand)
 	tn := time.Now()
 	nd := startNode(t, c, n, testnet.Retailer, filepath.Join(tmp, "node-retailer"), 27480)
-	waitIndexed(t, nd, height, 3*time.Minute)
-	t.Logf("FIGURE the new member's node indexed %d blocks (demo ledger plus load) in %s", height, time.Since(tn).Round(100*time.Millisecond))
+	applied := waitIndexed(t, nd, height, 3*time.Minute)
+	t.Logf("FIGURE time for the new member's node to index the demo ledger's full history from block 0 through its own peer: %d blocks, %d trustline events (the demo story, the receipt, the role votes; the load's pings are not events) in %s (load average %s)",
+		height, applied, time.Since(tn).Round(100*time.Millisecond), loadAverage())
 	nd.stop()
 	for _, against := range []string{testnet.Retailer, testnet.Brand} {
 		out := c.Must("index", "verify", "--testnet-org", against, "--data-dir", nd.dataDir, "-o", "json")
@@ -333,9 +334,18 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	}
 
 	all := l.since(time.Time{})
-	loadAvg, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("load: %d commits, %d failed submits over %s, longest gap overall %s (load average %s)", len(all), l.failedCount(),
-		time.Since(l.started).Round(time.Second), longestGap(all, l.started, time.Now()).Round(10*time.Millisecond), strings.Join(strings.Fields(string(loadAvg))[:3], " "))
+		time.Since(l.started).Round(time.Second), longestGap(all, l.started, time.Now()).Round(10*time.Millisecond), loadAverage())
+}
+
+// loadAverage is the machine's 1, 5 and 15 minute load averages ("?"
+// where unknown).
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
 }
 
 // revokedReason is what Fabric's MSP says of an identity its CRL lists;
@@ -367,7 +377,7 @@ func endorseDetails(err error) []string {
 	return out
 }
 
-func dial(t *testing.T, n *testnet.Network, org string) *tlclient.GatewayConn {
+func dial(t testing.TB, n *testnet.Network, org string) *tlclient.GatewayConn {
 	t.Helper()
 	cfg, err := n.ClientConfig(org, false)
 	if err != nil {
@@ -381,7 +391,7 @@ func dial(t *testing.T, n *testnet.Network, org string) *tlclient.GatewayConn {
 	return c
 }
 
-func client_(t *testing.T, n *testnet.Network, org string) *tlclient.Client {
+func client_(t testing.TB, n *testnet.Network, org string) *tlclient.Client {
 	t.Helper()
 	cfg, err := n.ClientConfig(org, false)
 	if err != nil {
@@ -403,7 +413,7 @@ func gln(t *testing.T, body string) string {
 	return body + fmt.Sprint(d)
 }
 
-func peerHeight(t *testing.T, n *testnet.Network, org string) uint64 {
+func peerHeight(t testing.TB, n *testnet.Network, org string) uint64 {
 	t.Helper()
 	info, err := n.ChainInfo(context.Background(), org)
 	if err != nil {
@@ -441,7 +451,7 @@ type node struct {
 	done         chan struct{}
 }
 
-func startNode(t *testing.T, c *e2ecli.CLI, n *testnet.Network, org, dataDir string, port int) *node {
+func startNode(t testing.TB, c *e2ecli.CLI, n *testnet.Network, org, dataDir string, port int) *node {
 	t.Helper()
 	addr := net.JoinHostPort("127.0.0.1", fmt.Sprint(port))
 	cmd := c.Cmd("node", "start", "--testnet-org", org, "--testnet-dir", n.Dir(), "--listen", addr, "--base-url", "http://"+addr, "--data-dir", dataDir)
@@ -474,7 +484,7 @@ func (nd *node) stop() {
 	}
 }
 
-func waitIndexed(t *testing.T, nd *node, height uint64, within time.Duration) {
+func waitIndexed(t testing.TB, nd *node, height uint64, within time.Duration) (applied uint64) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	hc := http.Client{Timeout: 2 * time.Second}
@@ -483,6 +493,7 @@ func waitIndexed(t *testing.T, nd *node, height uint64, within time.Duration) {
 			Index struct {
 				IndexBlock uint64 `json:"indexBlock"`
 				Indexed    bool   `json:"indexed"`
+				Applied    uint64 `json:"applied"`
 			} `json:"index"`
 		}
 		resp, err := hc.Get(nd.url + "/healthz")
@@ -491,7 +502,7 @@ func waitIndexed(t *testing.T, nd *node, height uint64, within time.Duration) {
 			resp.Body.Close()
 		}
 		if err == nil && h.Index.Indexed && h.Index.IndexBlock+1 >= height {
-			return
+			return h.Index.Applied
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the node has not indexed block %d within %s: %+v %v", height-1, within, h, err)

@@ -159,7 +159,7 @@ func TestIntegrationMembershipUpgrade(t *testing.T) {
 
 // buildCLI builds the trustline command once per package run, into the
 // network's state directory.
-func buildCLI(t *testing.T, n *testnet.Network) (*e2ecli.CLI, string) {
+func buildCLI(t testing.TB, n *testnet.Network) (*e2ecli.CLI, string) {
 	t.Helper()
 	cliOnce.Do(func() {
 		cliBin = filepath.Join(n.Dir(), "trustline-under-test")
