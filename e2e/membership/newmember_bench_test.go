@@ -306,7 +306,10 @@ func newLedgerWriter(b *testing.B, n *testnet.Network, pr *benchProgress) *ledge
 		}
 		pr.Product = true
 		pr.save(b)
-		testkit.WaitForSync(b)
+		h := peerHeight(b, n, testnet.Brand)
+		for _, org := range testnet.Orgs {
+			waitPeerHeight(b, n, org, h, time.Minute)
+		}
 	}
 	return &ledgerWriter{b: b, pr: pr, cl: client_(b, n, testnet.Supplier),
 		prefix: "B" + strconv.FormatInt(time.Now().Unix()%(36*36*36*36*36), 36)}
