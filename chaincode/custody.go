@@ -65,6 +65,37 @@ func (t *txn) parseReadings(in []ledger.Reading, required bool) ([]reading, erro
 	return out, nil
 }
 
+// prefetchHandOff reads ahead, in one round trip, what a hand-off of lot
+// reads first: the role table, the lot and, when readings come with it,
+// the lot's product (for its temperature range). Nothing is read for a
+// logistic unit or a lot link that does not parse: the function fails or
+// reads them one by one as before.
+func (t *txn) prefetchHandOff(lot string, readings bool) error {
+	rk, err := t.key(ledger.ObjectRoles)
+	if err != nil {
+		return err
+	}
+	keys := []string{rk}
+	if p, err := parseLot("lot", lot); err == nil {
+		lk, err := t.key(ledger.ObjectLot, p.GTIN, p.Lot)
+		if err != nil {
+			return err
+		}
+		keys = append(keys, lk)
+		if readings {
+			pk, err := t.key(ledger.ObjectProduct, p.GTIN)
+			if err != nil {
+				return err
+			}
+			keys = append(keys, pk)
+		}
+	}
+	if len(keys) == 1 {
+		return nil
+	}
+	return t.prefetch(keys...)
+}
+
 // luState is a logistic unit loaded in a transaction.
 type luState struct {
 	key string
@@ -280,13 +311,19 @@ func (*CustodyContract) Ship(ctx contractapi.TransactionContextInterface, shipJS
 	if err != nil {
 		return nil, err
 	}
+	var req ledger.ShipRequest
+	reqErr := unmarshalStrict([]byte(shipJSON), &req)
+	if reqErr == nil {
+		if err := t.prefetchHandOff(req.Lot, len(req.Readings) > 0); err != nil {
+			return nil, err
+		}
+	}
 	roles, err := t.requireMember()
 	if err != nil {
 		return nil, err
 	}
-	var req ledger.ShipRequest
-	if err := unmarshalStrict([]byte(shipJSON), &req); err != nil {
-		return nil, wrapf(ErrInvalid, err, "shipment must be a JSON ShipRequest")
+	if reqErr != nil {
+		return nil, wrapf(ErrInvalid, reqErr, "shipment must be a JSON ShipRequest")
 	}
 	s, err := t.subject(req.Lot, req.LogisticUnit)
 	if err != nil {

@@ -3,6 +3,7 @@ package chaincode
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -42,6 +43,7 @@ func BenchmarkHandoff(b *testing.B) {
 	const lots = 2000
 	for i := range lots {
 		must(e.invoke(supplier, "Batch:CreateBatch", mustJSON(e.batchReq(gtinTomato, fmt.Sprintf("H%d", i)))))
+		must(e.invoke(supplier, "Batch:CreateBatch", mustJSON(e.batchReq(gtinTomato, fmt.Sprintf("R%d", i)))))
 	}
 	b.Run("ship", func(b *testing.B) {
 		b.ReportAllocs()
@@ -52,6 +54,24 @@ func BenchmarkHandoff(b *testing.B) {
 			}
 			must(e.invoke(supplier, "Custody:Ship", mustJSON(ledger.ShipRequest{Lot: lotURI(gtinTomato, fmt.Sprintf("H%d", i)),
 				To: logistics, Destination: glnURI(glnWarehouse)})))
+			i++
+		}
+	})
+	// As e2e BenchmarkWritePath ships: with four cold-chain readings.
+	b.Run("ship-readings", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if i == lots {
+				b.Fatal("out of lots: use -benchtime of at most 2000x")
+			}
+			req := ledger.ShipRequest{Lot: lotURI(gtinTomato, fmt.Sprintf("R%d", i)), To: logistics, Destination: glnURI(glnWarehouse)}
+			for k := range 4 {
+				temp, hum := 3.5+float64(k)/4, 80.0
+				req.Readings = append(req.Readings, ledger.Reading{Time: e.rfc(time.Duration(k-4) * 15 * time.Minute),
+					Device: "urn:epc:id:giai:9506000134352.logger7", TemperatureC: &temp, HumidityPct: &hum})
+			}
+			must(e.invoke(supplier, "Custody:Ship", mustJSON(req)))
 			i++
 		}
 	})

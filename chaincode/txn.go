@@ -26,6 +26,8 @@ type txn struct {
 
 	pending map[string][]byte
 	order   []string
+	// fetched are committed values read ahead by prefetch (nil: absent).
+	fetched map[string][]byte
 	// records are the payload's records by key, in first-write order.
 	records   []payloadRecord
 	recordIdx map[string]int
@@ -84,11 +86,36 @@ func (t *txn) raw(key string) ([]byte, error) {
 	if v, ok := t.pending[key]; ok {
 		return v, nil
 	}
+	if v, ok := t.fetched[key]; ok {
+		return v, nil
+	}
 	v, err := t.stub.GetState(key)
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
 	return v, nil
+}
+
+// prefetch reads the committed values of keys in one round trip to the
+// peer (GetMultipleStates; a peer without it answers key by key), for
+// raw to serve later. Each round trip costs the chaincode server and the
+// peer more than the read itself. A function prefetches only keys it then
+// reads on its way to success, so that its read set stays what it was.
+func (t *txn) prefetch(keys ...string) error {
+	vs, err := t.stub.GetMultipleStates(keys...)
+	if err != nil {
+		return fmt.Errorf("reading state: %w", err)
+	}
+	if len(vs) != len(keys) {
+		return fmt.Errorf("reading state: %d values for %d keys", len(vs), len(keys))
+	}
+	if t.fetched == nil {
+		t.fetched = make(map[string][]byte, len(keys))
+	}
+	for i, k := range keys {
+		t.fetched[k] = vs[i]
+	}
+	return nil
 }
 
 // load reads the record stored under objectType and id; a missing record

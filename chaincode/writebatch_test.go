@@ -2,6 +2,7 @@ package chaincode
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,4 +48,28 @@ func count(s []string, v string) int {
 		}
 	}
 	return n
+}
+
+// TestHandOffReadsAhead: a hand-off reads the role table, the lot and (with
+// readings) the lot's product in one round trip (GetMultipleStates), then
+// only the new event's key.
+func TestHandOffReadsAhead(t *testing.T) {
+	e := newEnv(t)
+	readings := []ledger.Reading{e.readingAt(-20*time.Minute, 4.5), e.readingAt(-10*time.Minute, 5)}
+	for _, c := range []struct {
+		name     string
+		readings []ledger.Reading
+	}{{"with readings", readings}, {"without readings", nil}} {
+		t.Run(c.name, func(t *testing.T) {
+			l := e.setupLot("RA-" + strings.Fields(c.name)[0])
+			r := e.invoke(supplier, "Custody:Ship", mustJSON(ledger.ShipRequest{Lot: l.ID, To: logistics,
+				Destination: glnURI(glnWarehouse), Readings: c.readings}))
+			if !r.OK() {
+				t.Fatal(r.Response.GetMessage())
+			}
+			if count(r.Calls, "GetMultipleStates") != 1 || count(r.Calls, "GetState") != 1 {
+				t.Fatalf("ledger calls %v: want one GetMultipleStates and one GetState", r.Calls)
+			}
+		})
+	}
 }

@@ -50,7 +50,7 @@ func normaliseGS1URI(uri string) (string, bool) {
 		c := cp(16)
 		raw := "0" + c + ref(12-len(c))
 		return dl + "8003/" + raw + checkDigit(raw) + webURIPercentEncode(rest(30)), true
-	case scheme == "urn:epc:id:giai:" && reGIAI.MatchString(uri):
+	case scheme == "urn:epc:id:giai:" && matchCPVar(uri[len(scheme):], 30):
 		return dl + "8004/" + cp(16) + webURIPercentEncode(rest(p+1)), true
 	case scheme == "urn:epc:id:gsrn:" && reGSRN.MatchString(uri):
 		raw := cp(16) + rest(p+1)
@@ -70,7 +70,7 @@ func normaliseGS1URI(uri string) (string, bool) {
 		c := cp(16)
 		raw := c + ref(12-len(c))
 		return dl + "255/" + raw + checkDigit(raw) + rest(30), true
-	case scheme == "urn:epc:id:ginc:" && reGINC.MatchString(uri):
+	case scheme == "urn:epc:id:ginc:" && matchCPVar(uri[len(scheme):], 30):
 		return dl + "401/" + cp(16) + webURIPercentEncode(rest(p+1)), true
 	case scheme == "urn:epc:id:gsin:" && reGSIN.MatchString(uri):
 		raw := cp(16) + rest(p+1)
@@ -201,7 +201,116 @@ var dlShortNames = [][2]string{
 var dlPrimaryKeys = []string{"/00/", "/01/", "/253/", "/255/", "/401/", "/402/", "/414/",
 	"/417/", "/8003/", "/8004/", "/8006/", "/8010/", "/8017/", "/8018/"}
 
+// normaliseDigitalLink is the reference's Digital Link normaliser
+// (normaliseDigitalLinkRE) with two exact shortcuts in front: a link that
+// is already in constrained canonical form comes back unchanged, and an
+// http(s) URI that no step of the reference could turn into one is refused
+// at once. The reference's expressions backtrack: they were most of the
+// chaincode's cost of hashing a hand-off, whose every vocabulary URI
+// (https://ref.gs1.org/cbv/…) and identifier is tried. FuzzDigitalLinkShortcuts
+// holds both shortcuts to the reference's answer.
 func normaliseDigitalLink(uri string) (string, bool) {
+	if canonicalDigitalLink(uri) {
+		return uri, true
+	}
+	if !mayBeDigitalLink(uri) {
+		return "", false
+	}
+	return normaliseDigitalLinkRE(uri)
+}
+
+// canonicalDigitalLink recognises the links the chaincode itself writes
+// (a GTIN with a lot or serial, a GLN with or without extension, an SSCC)
+// in the exact form reDLValid accepts; none of the reference's rewriting
+// steps changes them: they have no query, no short names, the canonical
+// domain, a 14-digit GTIN, no CPV and no lot beside a serial.
+func canonicalDigitalLink(uri string) bool {
+	rest, ok := strings.CutPrefix(uri, "https://id.gs1.org/")
+	if !ok {
+		return false
+	}
+	key, rest, _ := strings.Cut(rest, "/")
+	switch key {
+	case "00":
+		return len(rest) == 18 && allDigits(rest)
+	case "01":
+		if len(rest) < 14 || !allDigits(rest[:14]) {
+			return false
+		}
+		rest = rest[14:]
+		if rest == "" {
+			return true
+		}
+		v, ok := strings.CutPrefix(rest, "/10/")
+		if !ok {
+			v, ok = strings.CutPrefix(rest, "/21/")
+		}
+		return ok && dlValue(v, 20)
+	case "414":
+		if len(rest) < 13 || !allDigits(rest[:13]) {
+			return false
+		}
+		if rest = rest[13:]; rest == "" {
+			return true
+		}
+		v, ok := strings.CutPrefix(rest, "/254/")
+		return ok && dlValue(v, 20)
+	}
+	return false
+}
+
+// dlValue reports whether v is at most max characters of the class x,
+// without "?" (which would start a query the reference strips).
+func dlValue(v string, max int) bool {
+	if len(v) > max {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '"', c == '\'', c == '-', c == '.', c >= '0' && c <= '9', c >= ';' && c <= '>',
+			c >= 'A' && c <= 'Z', c == '_', c >= 'a' && c <= 'z':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// mayBeDigitalLink is false for a URI the reference certainly refuses:
+// after its query is cut and its short names replaced, it neither starts
+// as a canonical link does ("https://id", then what reDLCanonical and
+// reDLValid match with their unescaped dots) nor holds a primary key the
+// reference could move to the canonical domain. Every later step and the
+// final check are anchored to that start, so such a URI is never valid.
+func mayBeDigitalLink(uri string) bool {
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	for _, r := range dlShortNames {
+		uri = strings.ReplaceAll(uri, r[0], r[1])
+	}
+	if strings.HasPrefix(uri, "https://id") {
+		return true
+	}
+	for _, k := range dlPrimaryKeys {
+		if strings.Contains(uri, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// normaliseDigitalLinkRE is the reference's normaliser, step by step.
+func normaliseDigitalLinkRE(uri string) (string, bool) {
 	if !reDLAny.MatchString(uri) {
 		return "", false
 	}
@@ -337,13 +446,11 @@ var (
 	reSSCC    = regexp.MustCompile(`^urn:epc:id:sscc:` + cpN(17, "") + `$`)
 	reSGLN    = regexp.MustCompile(`^urn:epc:id:sgln:` + cpN(12, `\.`) + `\.` + uriChar + `{1,20}$`)
 	reGRAI    = regexp.MustCompile(`^urn:epc:id:grai:` + cpN(12, `\.\.`) + `\.` + uriChar + `{1,16}$`)
-	reGIAI    = regexp.MustCompile(`^urn:epc:id:giai:` + cpVar(30, uriChar) + `$`)
 	reGSRN    = regexp.MustCompile(`^urn:epc:id:gsrn:` + cpN(17, "") + `$`)
 	reGSRNP   = regexp.MustCompile(`^urn:epc:id:gsrnp:` + cpN(17, "") + `$`)
 	reGDTI    = regexp.MustCompile(`^urn:epc:id:gdti:` + cpN(12, `\.\.`) + uriChar + `{1,20}$`)
 	reCPI     = regexp.MustCompile(`^urn:epc:id:cpi:` + cpVar(30, cpiChar) + `\.\d{1,12}$`)
 	reSGCN    = regexp.MustCompile(`^urn:epc:id:sgcn:` + cpN(12, `\.`) + `\.\d{1,12}$`)
-	reGINC    = regexp.MustCompile(`^urn:epc:id:ginc:` + cpVar(30, uriChar) + `$`)
 	reGSIN    = regexp.MustCompile(`^urn:epc:id:gsin:` + cpN(16, "") + `$`)
 	reITIP    = regexp.MustCompile(`^urn:epc:id:itip:` + cpN(13, "") + `\.\d{2}\.\d{2}\.` + uriChar + `{1,20}$`)
 	reUPUI    = regexp.MustCompile(`^urn:epc:id:upui:` + cpN(13, "") + `\.` + uriChar + `{1,28}$`)
@@ -357,3 +464,61 @@ var (
 	rePatITIP = regexp.MustCompile(`^urn:epc:idpat:itip:` + cpN(13, "") + `\.\d{2}\.\d{2}\.\*$`)
 	rePatUPUI = regexp.MustCompile(`^urn:epc:idpat:upui:` + cpN(13, "") + `\.\*$`)
 )
+
+// matchCPVar is cpVar(max, uriChar) anchored at both ends, by hand: a
+// company prefix of 6 to 12 digits, a dot, then 1 to max-(prefix length)
+// characters, each a permitted literal or percent-escape. The expression
+// tries its seven alternatives with backtracking and was the costliest
+// step of hashing an event with sensor readings (their devices are GIAIs);
+// TestMatchCPVar holds the two to the same answers.
+func matchCPVar(s string, max int) bool {
+	cp := 0
+	for cp < len(s) && isDigit(s[cp]) {
+		cp++
+	}
+	if cp < 6 || cp > 12 || cp == len(s) || s[cp] != '.' {
+		return false
+	}
+	n := 0
+	for i := cp + 1; i < len(s); n++ {
+		k := uriCharLen(s[i:])
+		if k == 0 {
+			return false
+		}
+		i += k
+	}
+	return n >= 1 && n <= max-cp
+}
+
+// uriCharLen is the length of the uriChar at the start of s (1 for a
+// literal, 3 for an escape), 0 if there is none.
+func uriCharLen(s string) int {
+	c := s[0]
+	switch {
+	case c >= '0' && c <= '9', c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z':
+		return 1
+	case strings.IndexByte("!')(*+,.:;=_-", c) >= 0:
+		return 1
+	case c != '%' || len(s) < 3:
+		return 0
+	}
+	h, l := s[1], s[2]
+	hex := func(c byte) bool { return isDigit(c) || c >= 'A' && c <= 'F' || c >= 'a' && c <= 'f' }
+	var ok bool
+	switch h {
+	case '2': // %2[125-9A-Fa-f]
+		ok = l == '1' || l == '2' || l >= '5' && l <= '9' || hex(l) && !isDigit(l)
+	case '3': // %3[0-9A-Fa-f]
+		ok = hex(l)
+	case '4', '6': // %4[1-9A-Fa-f], %6[1-9A-Fa-f]
+		ok = hex(l) && l != '0'
+	case '5': // %5[0-9AaFf]
+		ok = isDigit(l) || l == 'A' || l == 'a' || l == 'F' || l == 'f'
+	case '7': // %7[0-9Aa]
+		ok = isDigit(l) || l == 'A' || l == 'a'
+	}
+	if !ok {
+		return 0
+	}
+	return 3
+}

@@ -2,7 +2,6 @@ package epcis
 
 import (
 	"math/big"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -237,7 +236,85 @@ func jsonNumberText(num string) string {
 
 // ---- timestamps ----------------------------------------------------------
 
-var timestampRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$`)
+// matchTimestamp is the expression
+//
+//	^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$
+//
+// by hand, returning its submatches as FindStringSubmatch does (m[0] the
+// whole text) or nil: every event has several timestamps, and the
+// expression cost more than the rest of their normalisation.
+// TestMatchTimestamp holds it to the expression's answers. Each optional
+// part, once started, must complete: the expression would backtrack to
+// leave it out, and then what follows could not match either.
+func matchTimestamp(s string) []string {
+	i := 0
+	digits := func(n int) (string, bool) {
+		if i+n > len(s) || !allDigits(s[i:i+n]) {
+			return "", false
+		}
+		i += n
+		return s[i-n : i], true
+	}
+	lit := func(set string) bool {
+		if i < len(s) && strings.IndexByte(set, s[i]) >= 0 {
+			i++
+			return true
+		}
+		return false
+	}
+	m := make([]string, 9)
+	m[0] = s
+	var ok bool
+	if m[1], ok = digits(4); !ok || !lit("-") {
+		return nil
+	}
+	if m[2], ok = digits(2); !ok || !lit("-") {
+		return nil
+	}
+	if m[3], ok = digits(2); !ok {
+		return nil
+	}
+	if lit("Tt ") {
+		if m[4], ok = digits(2); !ok || !lit(":") {
+			return nil
+		}
+		if m[5], ok = digits(2); !ok {
+			return nil
+		}
+		if lit(":") {
+			if m[6], ok = digits(2); !ok {
+				return nil
+			}
+			if lit(".,") {
+				start := i
+				for i < len(s) && isDigit(s[i]) {
+					i++
+				}
+				if i == start {
+					return nil
+				}
+				m[7] = s[start:i]
+			}
+		}
+	}
+	if start := i; lit("Zz") {
+		m[8] = s[start:i]
+	} else if lit("+-") {
+		if _, ok := digits(2); !ok {
+			return nil
+		}
+		if colon := lit(":"); colon || i < len(s) {
+			if _, ok := digits(2); !ok {
+				return nil
+			}
+		}
+		m[8] = s[start:i]
+	}
+	if i != len(s) {
+		return nil
+	}
+	return m
+}
 
 // normaliseTimestamp expresses a timestamp in UTC with millisecond
 // precision, rounding half up (2023-02-02T11:04:03.1415Z -> ...03.142Z).
@@ -245,7 +322,7 @@ var timestampRE = regexp.MustCompile(`^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\
 // without offset is taken as UTC (the reference would use the local zone of
 // the machine, which no two peers can agree on).
 func normaliseTimestamp(s string) string {
-	m := timestampRE.FindStringSubmatch(s)
+	m := matchTimestamp(s)
 	if m == nil {
 		return s
 	}

@@ -324,6 +324,22 @@ func (s *Stub) GetState(key string) ([]byte, error) {
 	return clone(s.ledger.state[key]), nil
 }
 
+// GetMultipleStates reads keys in one ledger call, as a peer that
+// supports it (Fabric 3) answers them.
+func (s *Stub) GetMultipleStates(keys ...string) ([][]byte, error) {
+	if err := s.fault("GetMultipleStates"); err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(keys))
+	for i, k := range keys {
+		if err := checkKey(k); err != nil {
+			return nil, err
+		}
+		out[i] = clone(s.ledger.state[k])
+	}
+	return out, nil
+}
+
 func (s *Stub) PutState(key string, value []byte) error {
 	// A batched write reaches the peer only at FinishWriteBatch, which is
 	// where it can fail.
