@@ -122,9 +122,20 @@ type anchorer struct {
 	scanBlocks uint64
 }
 
-// openAnchoring connects to the chain and prepares the loop; nil when
-// anchoring is disabled.
-func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx *index.Index, store *index.AnchorStore, log *slog.Logger) (*anchorer, error) {
+// anchorDial is the anchoring chain connected and the contract found,
+// before the loop is prepared over an index (open): connecting is the slow
+// part (up to OpenTimeout), which a rolling rebuild does while the old
+// index still serves.
+type anchorDial struct {
+	c   *AnchoringConfig
+	eth *ethclient.Client
+	a   anchoring.Anchorer
+	// readOnly: no key, the members' anchors are watched.
+	readOnly bool
+}
+
+// dialAnchoring connects to the chain; nil when anchoring is disabled.
+func dialAnchoring(ctx context.Context, c *AnchoringConfig) (*anchorDial, error) {
 	if c == nil || !c.Enabled {
 		return nil, nil
 	}
@@ -138,7 +149,6 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 	}
 	aopts := ethanchor.Options{Confirmations: c.Confirmations}
 	contract := common.HexToAddress(c.Contract)
-	interval, _ := c.interval()
 	var a anchoring.Anchorer
 	if key != nil {
 		if a, err = ethanchor.NewAnchorer(ctx, eth, contract, key, aopts); err != nil {
@@ -153,17 +163,35 @@ func openAnchoring(ctx context.Context, c *AnchoringConfig, channel string, idx 
 		}
 		a = watcher{cl}
 	}
+	return &anchorDial{c: c, eth: eth, a: a, readOnly: key == nil}, nil
+}
+
+// open prepares the loop over idx; the anchorer owns the connection from
+// then on. nil when anchoring is disabled.
+func (d *anchorDial) open(channel string, idx *index.Index, store *index.AnchorStore, log *slog.Logger) *anchorer {
+	if d == nil {
+		return nil
+	}
+	c := d.c
+	interval, _ := c.interval()
 	blocks := c.Blocks
 	if blocks == 0 {
 		blocks = 10
 	}
-	l := anchoring.New(idx, store, a, anchoring.Options{
+	l := anchoring.New(idx, store, d.a, anchoring.Options{
 		Channel: channel, Blocks: blocks, Interval: interval, ChainStart: c.DeployBlock, FirstBlock: c.FirstBlock,
 		BareLeavesBefore: c.BareLeavesBefore, StatelessBefore: c.StatelessBefore,
-		ReadOnly: key == nil, Logger: log,
+		ReadOnly: d.readOnly, Logger: log,
 	})
-	log.Info("anchoring", "contract", contract.Hex(), "submitter", a.Address().Hex(), "readOnly", key == nil, "blocks", blocks, "interval", interval)
-	return &anchorer{eth: eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}, nil
+	log.Info("anchoring", "contract", common.HexToAddress(c.Contract).Hex(), "submitter", d.a.Address().Hex(), "readOnly", d.readOnly, "blocks", blocks, "interval", interval)
+	return &anchorer{eth: d.eth, loop: l, store: store, log: log, scan: ScanInterval, scanBlocks: 100 * blocks}
+}
+
+// close releases a connection that was not opened into an anchorer.
+func (d *anchorDial) close() {
+	if d != nil {
+		d.eth.Close()
+	}
 }
 
 // start runs the anchoring loop and the co-attestation scan in g until

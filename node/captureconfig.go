@@ -27,9 +27,20 @@ type capturer struct {
 	log *slog.Logger
 }
 
-// Its jobs are kept in store (the index's node-local records), so that
-// they are listed after a restart and a job the node was running resumes.
-func openCapture(ctx context.Context, c *capture.Config, peer client.Config, member http.Handler, store capture.Store, log *slog.Logger) (*capturer, error) {
+// captureDial is capture's gateway connection and listener, before the
+// service is opened over the index (open): a rolling rebuild connects
+// while the old index still serves.
+type captureDial struct {
+	c    *capture.Config
+	tc   *tls.Config
+	crls *capture.CRLs
+	cl   *client.Client
+	ln   net.Listener
+}
+
+// dialCapture checks the section, connects to the gateway and binds the
+// listener; nil without capture.
+func dialCapture(ctx context.Context, c *capture.Config, peer client.Config, log *slog.Logger) (*captureDial, error) {
 	if c == nil {
 		return nil, nil
 	}
@@ -58,15 +69,35 @@ func openCapture(ctx context.Context, c *capture.Config, peer client.Config, mem
 		cl.Close()
 		return nil, err
 	}
-	svc, err := capture.OpenService(cl, store, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
+	return &captureDial{c: c, tc: tc, crls: crls, cl: cl, ln: ln}, nil
+}
+
+// open opens the service over store, whose jobs are kept there (the
+// index's node-local records) so that they are listed after a restart and
+// a job the node was running resumes. The capturer owns the connection
+// and listener from then on; on error the caller closes d. nil without
+// capture.
+func (d *captureDial) open(member http.Handler, store capture.Store, log *slog.Logger) (*capturer, error) {
+	if d == nil {
+		return nil, nil
+	}
+	c := d.c
+	svc, err := capture.OpenService(d.cl, store, &capture.Options{MaxEvents: c.MaxEvents, MaxBytes: c.MaxBytes, Concurrency: c.Concurrency, Logger: log})
 	if err != nil {
-		ln.Close()
-		cl.Close()
 		return nil, fmt.Errorf("capture: reading its jobs: %w", err)
 	}
-	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member, CRLs: crls})
-	srv := &http.Server{Handler: h, TLSConfig: tc, ReadHeaderTimeout: 10 * time.Second}
-	return &capturer{cl: cl, svc: svc, srv: srv, ln: tls.NewListener(ln, tc), log: log}, nil
+	h := svc.Handler(capture.HandlerOptions{Clients: c.Clients, RatePerSecond: c.RatePerSecond, Burst: c.Burst, Member: member, CRLs: d.crls})
+	srv := &http.Server{Handler: h, TLSConfig: d.tc, ReadHeaderTimeout: 10 * time.Second}
+	return &capturer{cl: d.cl, svc: svc, srv: srv, ln: tls.NewListener(d.ln, d.tc), log: log}, nil
+}
+
+// close releases a connection and listener that were not opened into a
+// capturer.
+func (d *captureDial) close() {
+	if d != nil {
+		d.ln.Close()
+		d.cl.Close()
+	}
 }
 
 // start serves capture in g until ctx is done.

@@ -142,6 +142,7 @@ type Node struct {
 	opts Options
 	log  *slog.Logger
 	conn *client.GatewayConn
+	src  follower.Source // the org's peer, through conn
 	ln   net.Listener
 	srv  *http.Server
 	// serving is srv's handler: the API over the index, or while a rolling
@@ -238,7 +239,8 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		closeIdx()
 		return nil, err
 	}
-	n := &Node{cfg: cfg, opts: o, log: log, conn: conn, ln: ln, serving: &servingHandler{}}
+	n := &Node{cfg: cfg, opts: o, log: log, conn: conn, ln: ln, serving: &servingHandler{},
+		src: follower.Gateway{Network: conn.Network(), Chaincode: conn.Config().Chaincode}}
 	n.srv = &http.Server{Handler: n.serving, ReadHeaderTimeout: 10 * time.Second}
 	n.srv.RegisterOnShutdown(n.serving.CloseStreams) // badge and notice streams never go idle
 	if rebuild {
@@ -250,21 +252,22 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		n.serving.set(n.roll.handler(n.baseAPIOptions()))
 		return n, nil
 	}
-	h, err := n.openStack(ctx, idx)
-	if err != nil {
-		ln.Close()
-		conn.Close()
-		idx.Close()
-		return nil, err
+	d, err := n.dialStack(ctx)
+	if err == nil {
+		var h *api.Server
+		if h, err = n.openStack(idx, d); err == nil {
+			n.serving.set(h, h.CloseStreams)
+			return n, nil
+		}
 	}
-	n.serving.set(h, h.CloseStreams)
-	return n, nil
+	ln.Close()
+	conn.Close()
+	idx.Close()
+	return nil, err
 }
 
 // source is the org's peer as the follower's block source.
-func (n *Node) source() follower.Source {
-	return follower.Gateway{Network: n.conn.Network(), Chaincode: n.conn.Config().Chaincode}
-}
+func (n *Node) source() follower.Source { return n.src }
 
 func (n *Node) followerOptions() follower.Options {
 	fo := follower.Options{Logger: n.log}
@@ -287,18 +290,66 @@ func (n *Node) baseAPIOptions() api.Options {
 	return ao
 }
 
-// openStack opens the node over idx: follower, anchoring, subscriptions,
-// service desk, scan counts, the API and the capture listener. On error it
-// releases what it opened, but not idx.
-func (n *Node) openStack(ctx context.Context, idx *index.Index) (*api.Server, error) {
+// dialed is what the node over an index connects to besides the index:
+// the anchoring chain, the service desk's and capture's gateway
+// connections and capture's listener (dialStack). Connecting is the slow
+// part of opening the node (the chain: up to OpenTimeout); a rolling
+// rebuild does it while the old index still serves, so that its swap
+// holds the server's lock only for the renames and openStack, which
+// connects to nothing.
+type dialed struct {
+	anc  *anchorDial
+	desk *serviceDesk
+	capt *captureDial
+}
+
+// dialStack connects what openStack needs besides the index. ctx bounds
+// it (the chain: at most OpenTimeout).
+func (n *Node) dialStack(ctx context.Context) (*dialed, error) {
+	cfg, log := n.cfg, n.log
+	actx, acancel := context.WithTimeout(ctx, OpenTimeout)
+	anc, err := dialAnchoring(actx, cfg.Anchoring)
+	acancel()
+	if err != nil {
+		return nil, err
+	}
+	desk, err := openService(ctx, cfg.Service, cfg.DataDir, cfg.Peer)
+	if err != nil {
+		anc.close()
+		return nil, err
+	}
+	capt, err := dialCapture(ctx, cfg.Capture, cfg.Peer, log.With("component", "capture"))
+	if err != nil {
+		desk.close()
+		anc.close()
+		return nil, err
+	}
+	return &dialed{anc: anc, desk: desk, capt: capt}, nil
+}
+
+// close releases what was dialed and not opened.
+func (d *dialed) close() {
+	d.capt.close()
+	d.desk.close()
+	d.anc.close()
+}
+
+// openStack opens the node over idx with what dialStack connected:
+// follower, anchoring, subscriptions, service desk, scan counts, the API
+// and the capture listener. It reads the index and connects to nothing
+// (a rolling rebuild runs it under the server's lock). It owns d: on
+// error it releases d and what it opened, but not idx.
+func (n *Node) openStack(idx *index.Index, d *dialed) (*api.Server, error) {
 	cfg, log := n.cfg, n.log
 	fo := n.followerOptions()
 	fol := follower.New(n.source(), idx, &fo)
 	anchors := index.NewAnchorStore(idx)
-	actx, acancel := context.WithTimeout(ctx, OpenTimeout)
-	anc, err := openAnchoring(actx, cfg.Anchoring, cfg.Peer.Channel, idx, anchors, log.With("component", "anchoring"))
-	acancel()
-	if err != nil {
+	anc := d.anc.open(cfg.Peer.Channel, idx, anchors, log.With("component", "anchoring"))
+	desk := d.desk
+	fail := func(err error) (*api.Server, error) {
+		d.capt.close()
+		desk.close()
+		anc.close()
 		return nil, err
 	}
 	// Subscriptions deliver from the index's cursor kept in the index:
@@ -306,20 +357,12 @@ func (n *Node) openStack(ctx context.Context, idx *index.Index) (*api.Server, er
 	var subs *subscription.Manager
 	if cfg.Subscriptions {
 		// A recall is delivered with its notice (scope, members concerned).
+		var err error
 		subs, err = subscription.New(idx, &subscription.Options{Logger: log.With("component", "subscriptions"),
 			Document: recallnotice.Document(idx, log.With("component", "recall-notices"))})
 		if err != nil {
-			anc.close()
-			return nil, err
+			return fail(err)
 		}
-	}
-	desk, err := openService(ctx, cfg.Service, cfg.DataDir, cfg.Peer)
-	if err != nil {
-		if subs != nil {
-			subs.Close()
-		}
-		anc.close()
-		return nil, err
 	}
 	counter := scans.New(idx, &scans.Options{Logger: log.With("component", "scans")})
 	ao := n.baseAPIOptions()
@@ -333,16 +376,12 @@ func (n *Node) openStack(ctx context.Context, idx *index.Index) (*api.Server, er
 	h := api.New(idx, &ao)
 	// The member records are served on the capture listener only, to its
 	// authenticated clients (api.Server.Member).
-	capt, err := openCapture(ctx, cfg.Capture, cfg.Peer, h.Member(), idx, log.With("component", "capture"))
+	capt, err := d.capt.open(h.Member(), idx, log.With("component", "capture"))
 	if err != nil {
 		if subs != nil {
 			subs.Close()
 		}
-		if desk != nil {
-			desk.close()
-		}
-		anc.close()
-		return nil, err
+		return fail(err)
 	}
 	n.mu.Lock()
 	n.idx, n.fol = idx, fol
@@ -430,13 +469,7 @@ func (n *Node) Run(ctx context.Context) error {
 				}
 				return fmt.Errorf("rolling index rebuild: %w", err)
 			}
-			idx, err := r.swap(n.serving, func(idx *index.Index) (http.Handler, func(), error) {
-				h, err := n.openStack(gctx, idx)
-				if err != nil {
-					return nil, nil, err
-				}
-				return h, h.CloseStreams, nil
-			})
+			idx, err := n.swapIn(gctx, r)
 			n.mu.Lock()
 			n.roll = nil
 			n.mu.Unlock()
@@ -457,6 +490,30 @@ func (n *Node) Run(ctx context.Context) error {
 		n.log.Info("node stopped")
 	}
 	return errors.Join(err, n.close())
+}
+
+// swapIn swaps the index r rebuilt in and opens the node over it. What
+// the node connects to (dialStack: the chain's dial may take a minute) is
+// connected first, while the old index still serves; the server's lock
+// (rolling.swap) then covers only the renames and openStack.
+func (n *Node) swapIn(ctx context.Context, r *rolling) (*index.Index, error) {
+	d, err := n.dialStack(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opened := false
+	idx, err := r.swap(n.serving, func(idx *index.Index) (http.Handler, func(), error) {
+		opened = true
+		h, err := n.openStack(idx, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		return h, h.CloseStreams, nil
+	})
+	if err != nil && !opened {
+		d.close()
+	}
+	return idx, err
 }
 
 // start runs the loops of the node over idx in g.
@@ -501,7 +558,9 @@ func (n *Node) close() error {
 		// The server is shut down: no page counts after this flush.
 		err = errors.Join(err, n.scans.Flush())
 	}
-	err = errors.Join(err, n.conn.Close())
+	if n.conn != nil {
+		err = errors.Join(err, n.conn.Close())
+	}
 	if n.idx != nil {
 		err = errors.Join(err, n.idx.Close())
 	}

@@ -13,11 +13,14 @@ package node
 //     follower of the org's peer, until it reaches the old index's height,
 //     then the ledger's.
 //   - The swap: the node-local records (anchors, named queries,
-//     subscriptions, scan counts) are copied from the old index; then,
+//     subscriptions, scan counts) are copied from the old index, and the
+//     rest of the node is connected (Node.swapIn: the anchoring chain's
+//     dial may take a minute) while the old index still serves; then,
 //     under the server's lock (requests in flight finish on the old index,
 //     new ones wait), the old index is closed, index is renamed to
 //     index.old and index.rolling to index, the new one is opened with the
-//     rest of the node over it, and index.old is removed.
+//     rest of the node over it (which connects to nothing), and index.old
+//     is removed.
 //   - A crash at any point leaves the old index serving at the next start:
 //     the rebuild resumes from index.rolling's checkpoint (each of its
 //     commits is whole), and a swap interrupted between its two renames is
