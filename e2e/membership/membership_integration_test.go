@@ -144,6 +144,7 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	if err := n.Restart(ctx, "orderer."+victim); err != nil {
 		t.Fatal(err)
 	}
+	waitReachable(t, n, victim, 2*time.Minute)
 	waitConsentersHealthy(t, status, 4, 2*time.Minute)
 	fault := time.Since(tf) // the refusal test's own time, not part of adding
 
