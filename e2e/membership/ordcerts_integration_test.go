@@ -82,14 +82,17 @@ func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
 
 	st := status()
 	base := st.ConfigBlock
-	var id uint32
+	var id, otherID uint32
 	for _, k := range st.Consenters {
-		if k.MSPID == testnet.MSPID(org) {
+		switch k.MSPID {
+		case testnet.MSPID(org):
 			id = k.ID
+		case testnet.MSPID(other):
+			otherID = k.ID
 		}
 	}
-	if id == 0 {
-		t.Fatalf("%s runs no consenter: %+v", org, st.Consenters)
+	if id == 0 || otherID == 0 {
+		t.Fatalf("%s or %s runs no consenter: %+v", org, other, st.Consenters)
 	}
 	servedBefore := servedOrdererTLS(t, c, n, org)
 
@@ -152,7 +155,7 @@ func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
 	if err := n.Kill("orderer." + other); err != nil {
 		t.Fatal(err)
 	}
-	refused(3, "consenter not healthy: consenter", submit...)
+	refused(3, fmt.Sprintf("consenter not healthy: consenter %d (%s at ", otherID, testnet.MSPID(other)), submit...)
 	if err := n.Restart(ctx, "orderer."+other); err != nil {
 		t.Fatal(err)
 	}
