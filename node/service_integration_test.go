@@ -36,10 +36,16 @@ import (
 // own). A consumer files a complaint from the brand node's scan page; the
 // brand answers it in time and the service badge holds; a second complaint
 // answered (through `trustline service answer`) after the minute turns it
-// to fails. At each step the node's receipt re-evaluates the claim, offline
-// and against the chain, to the node's verdict; neither the ledger's events
-// nor the receipt carry the message, and `trustline service delete` removes
-// it from the node without changing the verdict.
+// to fails. Before it is answered, that second complaint turns the badge to
+// fails on its own once its minute is up, with no new ledger event: the
+// verdict is evaluated at the deadline, an instant that follows from the
+// filing's ledger time, not at the node's clock. At each step the node's
+// receipt re-evaluates the claim, offline and against the chain, to the
+// node's verdict; neither the ledger's events nor the receipt carry the
+// message, and `trustline service delete` removes it from the node without
+// changing the verdict. The final receipt, with a service event cut
+// (receipttest.ServiceCases), fails through the real `trustline verify`,
+// offline and against the chain (serviceTamperTable).
 func TestIntegrationServicePromise(t *testing.T) {
 	n := testkit.Network(t)
 	run := time.Now().UnixNano() % 1e8
@@ -99,6 +105,7 @@ func TestIntegrationServicePromise(t *testing.T) {
 		}
 	}()
 	base := "http://" + nd.Addr().String()
+	var waitForReason func(st claims.Status, phrase, what string, limit time.Duration) claims.Result
 	lotPath := strings.TrimPrefix(lot, "https://id.gs1.org")
 	verdict := func() claims.Result {
 		resp, err := http.Get(base + "/badge" + lotPath + ".json")
@@ -118,15 +125,19 @@ func TestIntegrationServicePromise(t *testing.T) {
 	}
 	waitFor := func(st claims.Status, what string) claims.Result {
 		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
+		return waitForReason(st, "", what, 60*time.Second)
+	}
+	waitForReason = func(st claims.Status, phrase, what string, limit time.Duration) claims.Result {
+		t.Helper()
+		deadline := time.Now().Add(limit)
 		for {
 			r := verdict()
-			if r.Status == st {
+			if r.Status == st && strings.Contains(r.Reason, phrase) {
 				t.Logf("%s: service badge %s: %s", what, r.Status, r.Reason)
 				return r
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: the service claim is %q (%s), want %s", what, r.Status, r.Reason, st)
+				t.Fatalf("%s: the service claim is %q (%s), want %s naming %q", what, r.Status, r.Reason, st, phrase)
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -174,20 +185,44 @@ func TestIntegrationServicePromise(t *testing.T) {
 	answer(t1, "Bitte entschuldigen Sie; ein neues Glas ist unterwegs.")
 	t.Logf("ticket %s answered %v after it was filed", t1, time.Since(filed).Round(time.Millisecond))
 	held := waitFor(claims.Holds, "answered in time")
-	checkServiceReceipt(t, base, lotPath, anc.RPCURL, claim.ID, claims.Holds, []string{t1}, []string{msg1, msg2})
+	_ = checkServiceReceipt(t, base, lotPath, anc.RPCURL, claim.ID, claims.Holds, []string{t1}, []string{msg1, msg2})
 
-	// Answered after the minute: it fails.
+	// Left unanswered: once its minute is up the badge fails, with no new
+	// ledger event, evaluated at the deadline whatever the clock.
 	t2 := file(msg2)
-	time.Sleep(65 * time.Second)
+	waitForReason(claims.Holds, "1 open, the first due by", "second ticket filed", 60*time.Second)
+	idle := health(t, base)
+	overdue := waitForReason(claims.Fails, "ticket "+t2+" filed on", "unanswered past its deadline", 3*time.Minute)
+	if after := health(t, base); after.Index.Applied != idle.Index.Applied || after.Index.IndexBlock != idle.Index.IndexBlock || after.Index.Height != idle.Index.Height {
+		t.Errorf("the badge failed with ledger activity: before %+v, after %+v", idle.Index, after.Index)
+	}
+	if !strings.Contains(overdue.Reason, "is unanswered after 1 min (limit 1 min); 1 of 2 tickets in the last 30 days answered in time") {
+		t.Errorf("overdue ticket fails with %q", overdue.Reason)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if again := verdict(); again.Status != claims.Fails || again.EvaluatedAt != overdue.EvaluatedAt || again.Reason != overdue.Reason {
+		t.Errorf("the overdue verdict moved with the clock: %s at %s (%s), then %s at %s (%s)",
+			overdue.Status, overdue.EvaluatedAt, overdue.Reason, again.Status, again.EvaluatedAt, again.Reason)
+	}
+
+	// Answered after the minute: it still fails, now for the late answer.
 	answer(t2, "Ja, das ist normal: Honig kristallisiert mit der Zeit.")
-	failed := waitFor(claims.Fails, "answered late")
+	failed := waitForReason(claims.Fails, "was answered", "answered late", 60*time.Second)
 	if !strings.Contains(failed.Reason, "ticket "+t2) || !strings.Contains(failed.Reason, "(limit 1 min); 1 of 2 tickets in the last 30 days answered in time") {
 		t.Errorf("fails with %q", failed.Reason)
 	}
 	if held.Reason == failed.Reason {
 		t.Error("the verdict's reason did not change")
 	}
-	checkServiceReceipt(t, base, lotPath, anc.RPCURL, claim.ID, claims.Fails, []string{t1, t2}, []string{msg1, msg2})
+	final := checkServiceReceipt(t, base, lotPath, anc.RPCURL, claim.ID, claims.Fails, []string{t1, t2}, []string{msg1, msg2})
+	// The overdue verdict's instant is the filing's ledger time (its
+	// event's, in the receipt) plus the minute: the same on every node.
+	if filedAt, ok := eventTime(t, final, overdue.Evidence); !ok || ledger.FormatTime(filedAt.Add(time.Minute+time.Nanosecond)) != overdue.EvaluatedAt {
+		t.Errorf("overdue verdict evaluated at %s; ticket %s filed at %v (found %v): want the filing's time plus 1 min", overdue.EvaluatedAt, t2, filedAt, ok)
+	}
+	vctx, vcancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer vcancel()
+	serviceTamperTable(vctx, t, trustlineBinary(t), anc.RPCURL, final)
 
 	// The brand deletes a message: the consumer's link finds nothing, the
 	// verdict stays, as the ledger does.
@@ -223,8 +258,8 @@ func get(t *testing.T, u, accept string) string {
 // the latest verdict: it carries the service events of the tickets (and
 // none of the messages), and verifies offline and on chain with the
 // service claim re-evaluated to want; a receipt with a service event
-// dropped or its verdict changed fails.
-func checkServiceReceipt(t *testing.T, base, lotPath, rpcURL, claimID string, want claims.Status, tickets, messages []string) {
+// dropped or its verdict changed fails. It returns the receipt's file.
+func checkServiceReceipt(t *testing.T, base, lotPath, rpcURL, claimID string, want claims.Status, tickets, messages []string) []byte {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -312,4 +347,5 @@ func checkServiceReceipt(t *testing.T, base, lotPath, rpcURL, claimID string, wa
 			t.Errorf("%s: the receipt still verifies", name)
 		}
 	}
+	return data
 }
