@@ -193,7 +193,9 @@ func TestIntegrationServicePromise(t *testing.T) {
 	waitForReason(claims.Holds, "1 open, the first due by", "second ticket filed", 60*time.Second)
 	idle := health(t, base)
 	overdue := waitForReason(claims.Fails, "ticket "+t2+" filed on", "unanswered past its deadline", 3*time.Minute)
-	if after := health(t, base); after.Index.Applied != idle.Index.Applied || after.Index.IndexBlock != idle.Index.IndexBlock || after.Index.Height != idle.Index.Height {
+	// No transaction applied and no block: the ledger height (polled, so
+	// it may lag the index by one) is at most the block indexed, plus one.
+	if after := health(t, base); after.Index.Applied != idle.Index.Applied || after.Index.IndexBlock != idle.Index.IndexBlock || after.Index.Height > after.Index.IndexBlock+1 {
 		t.Errorf("the badge failed with ledger activity: before %+v, after %+v", idle.Index, after.Index)
 	}
 	if !strings.Contains(overdue.Reason, "is unanswered after 1 min (limit 1 min); 1 of 2 tickets in the last 30 days answered in time") {
