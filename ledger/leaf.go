@@ -7,8 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/gowebpki/jcs"
 )
 
 // An anchoring leaf is what a window's Merkle tree commits to for one EPCIS
@@ -48,7 +46,7 @@ func (l Leaf) String() string {
 // ContentHash is the SHA-256 of the RFC 8785 canonical form of a JSON
 // document.
 func ContentHash(doc []byte) ([sha256.Size]byte, error) {
-	c, err := jcs.Transform(doc)
+	c, err := canonicalJSON(doc)
 	if err != nil {
 		return [sha256.Size]byte{}, fmt.Errorf("canonicalising JSON (RFC 8785): %w", err)
 	}

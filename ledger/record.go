@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gowebpki/jcs"
-
 	"github.com/trustline/trustline/epcis"
 )
 
@@ -146,7 +144,7 @@ func schemaOf(k RecordKind, data []byte) (int, error) {
 
 // schemaRecord is the record of kind k, schema version s, stored as data.
 func schemaRecord(k RecordKind, s int, data []byte) (Record, error) {
-	c, err := jcs.Transform(data)
+	c, err := canonicalJSON(data)
 	if err != nil {
 		return Record{}, fmt.Errorf("%s record: canonicalising JSON (RFC 8785): %w", k, err)
 	}
