@@ -174,7 +174,9 @@ func (n *Network) ordererGauge(ctx context.Context, org, suffix string, perChann
 	for sc.Scan() {
 		line := sc.Text()
 		name, _, _ := strings.Cut(line, "{")
-		name = strings.TrimSpace(strings.Fields(name + " ")[0])
+		if f := strings.Fields(name); len(f) > 0 {
+			name = f[0] // a sample without labels: "name value"
+		}
 		if strings.HasPrefix(line, "#") || !strings.HasSuffix(name, suffix) || (perChannel && !strings.Contains(line, `channel="`+ChannelName+`"`)) {
 			continue
 		}
