@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -44,15 +43,7 @@ func serviceTamperTable(ctx context.Context, t *testing.T, bin, rpcURL string, b
 			t.Fatal(err)
 		}
 		file := filepath.Join(dir, fmt.Sprintf("service-%02d.json", i))
-		if err := os.WriteFile(file, doc, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var got [2]verifyRun
-		for m, args := range [][]string{nil, {"--eth-rpc", rpcURL}} {
-			res, err := runVerify(ctx, bin, file, args...)
-			if err != nil {
-				t.Fatalf("%s: running verify: %v", c.Name, err)
-			}
+		got := verifyBoth(ctx, t, bin, rpcURL, file, doc, c.Name, func(_ int, args []string, res verifyRun) verifyRun {
 			if c.Tamper == nil {
 				res.line = lineWith(res.out, "service events shown, in ledger order")
 				if res.code != 0 || res.line == "" || lineWith(res.out, "complete as of ledger block") == "" {
@@ -64,8 +55,8 @@ func serviceTamperTable(ctx context.Context, t *testing.T, bin, rpcURL string, b
 					t.Errorf("%s %v: exit %d, want 3 with a %s failure naming %q and the summary saying so:\n%s", c.Name, args, res.code, c.Part, c.Want, res.out)
 				}
 			}
-			got[m] = res
-		}
+			return res
+		})
 		phrase := got[1].line
 		fmt.Fprintf(&table, "%-32s | exit %d%s | exit %d%s | %s\n", c.Name,
 			got[0].code, mark(got[0].line != ""), got[1].code, mark(got[1].line != ""), compact(phrase))

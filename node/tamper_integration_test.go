@@ -133,15 +133,7 @@ func tamperTable(ctx context.Context, t *testing.T, bin, rpcURL string, base, ot
 			t.Fatal(err)
 		}
 		file := filepath.Join(dir, fmt.Sprintf("case-%02d.json", i))
-		if err := os.WriteFile(file, doc, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		var got [2]verifyRun
-		for m, args := range [][]string{nil, {"--eth-rpc", rpcURL}} {
-			res, err := runVerify(ctx, bin, file, args...)
-			if err != nil {
-				t.Fatalf("%s: running verify: %v", c.Name, err)
-			}
+		got := verifyBoth(ctx, t, bin, rpcURL, file, doc, c.Name, func(m int, args []string, res verifyRun) verifyRun {
 			if c.Tamper == nil {
 				res.line = lineWith(res.out, "complete as of ledger block")
 				switch {
@@ -156,8 +148,8 @@ func tamperTable(ctx context.Context, t *testing.T, bin, rpcURL string, base, ot
 					t.Errorf("%s %v: exit %d, want 3 with a %s failure naming %q:\n%s", c.Name, args, res.code, c.Part, c.Want, res.out)
 				}
 			}
-			got[m] = res
-		}
+			return res
+		})
 		phrase := string(c.Part) + ": " + c.Want
 		if c.Tamper == nil {
 			phrase = got[1].line // with the anchor's time, online
@@ -167,6 +159,25 @@ func tamperTable(ctx context.Context, t *testing.T, bin, rpcURL string, base, ot
 	}
 	t.Logf("tampering classes on lot B's real receipt, real `trustline verify` offline and --eth-rpc (geth), %d runs in %s:\n%s",
 		2*len(runs), time.Since(t0).Round(time.Millisecond), table.String())
+}
+
+// verifyBoth writes doc to file and runs the real `trustline verify` on it
+// offline and with --eth-rpc against rpcURL; check asserts each run (m is 0
+// offline, 1 online) and returns it with its matched line set.
+func verifyBoth(ctx context.Context, t *testing.T, bin, rpcURL, file string, doc []byte, name string, check func(m int, args []string, res verifyRun) verifyRun) [2]verifyRun {
+	t.Helper()
+	if err := os.WriteFile(file, doc, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var got [2]verifyRun
+	for m, args := range [][]string{nil, {"--eth-rpc", rpcURL}} {
+		res, err := runVerify(ctx, bin, file, args...)
+		if err != nil {
+			t.Fatalf("%s: running verify: %v", name, err)
+		}
+		got[m] = check(m, args, res)
+	}
+	return got
 }
 
 func mark(found bool) string {
