@@ -91,12 +91,13 @@ func (n *Network) StartCandidate(ctx context.Context, org string) error {
 }
 
 // JoinCandidatePeer joins org's peer to the channel from the genesis block
-// (the peer then pulls every block from the orderers), as org's admin.
+// (the peer then pulls every block from the orderers), as org's admin on
+// its own host.
 func (n *Network) JoinCandidatePeer(ctx context.Context, org, genesis string) error {
 	var err error
 	for attempt := 0; attempt < 20; attempt++ {
 		var out []byte
-		out, err = n.run(n.adminEnv(org), "peer", "channel", "join", "-b", genesis)
+		out, err = n.runOn(n.ports.host(org), n.adminEnv(org), "peer", "channel", "join", "-b", genesis)
 		if err == nil || strings.Contains(string(out), "already exists") {
 			return nil
 		}

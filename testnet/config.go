@@ -81,7 +81,16 @@ func (n *Network) writeGenesis() error {
 // run runs one of the Fabric tools and returns its combined output; a
 // failure carries that output.
 func (n *Network) run(env []string, tool string, args ...string) ([]byte, error) {
+	return n.runOn(LocalHost, env, tool, args...)
+}
+
+// runOn runs a Fabric tool on host h (inside its namespace, if it has one),
+// as run does.
+func (n *Network) runOn(h Host, env []string, tool string, args ...string) ([]byte, error) {
 	cmd := exec.Command(filepath.Join(n.bin, tool), args...)
+	if h.Netns != "" {
+		cmd = exec.Command("ip", append([]string{"netns", "exec", h.Netns, filepath.Join(n.bin, tool)}, args...)...)
+	}
 	cmd.Env = append(append(baseEnv(), "FABRIC_CFG_PATH="+n.configDir()), env...)
 	cmd.Dir = n.dir
 	out, err := cmd.CombinedOutput()

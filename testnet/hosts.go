@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/trustline/trustline/testnet/netns"
 )
@@ -36,8 +37,10 @@ type HostLab struct {
 
 // NewHostLab makes a lab of one host per organisation, named with prefix
 // (sweeping leftovers of an earlier run with that prefix), and opens the
-// network in cfg.Dir placed on it. It starts nothing: call Start, and Close
-// in every case.
+// network in cfg.Dir placed on it. Each of the Candidates is placed on a
+// host of its own that does not exist yet (AddCandidateHost makes it), the
+// first after the founding members'. It starts nothing: call Start, and
+// Close in every case.
 func NewHostLab(ctx context.Context, cfg Config, prefix string) (*HostLab, error) {
 	lab, err := netns.New(ctx, prefix, len(Orgs))
 	if err != nil {
@@ -45,6 +48,10 @@ func NewHostLab(ctx context.Context, cfg Config, prefix string) (*HostLab, error
 	}
 	hosts, err := OnHosts(lab)
 	if err == nil {
+		for i, org := range Candidates {
+			h := lab.Planned(len(Orgs) + i)
+			hosts[org] = Host{Addr: h.IP, Netns: h.Name}
+		}
 		cfg.Hosts, cfg.GethAddr = hosts, lab.BridgeIP()
 		var n *Network
 		if n, err = New(cfg); err == nil {
@@ -54,14 +61,36 @@ func NewHostLab(ctx context.Context, cfg Config, prefix string) (*HostLab, error
 	return nil, errors.Join(err, lab.Close(context.WithoutCancel(ctx)))
 }
 
-// LabHost returns the namespace org runs in.
+// LabHost returns the namespace org runs in (nil for a candidate whose
+// host is not made yet).
 func (l *HostLab) LabHost(org string) *netns.Host {
-	for i, o := range Orgs {
-		if o == org {
+	for i, o := range allOrgs() {
+		if o == org && i < len(l.Lab.Hosts) {
 			return l.Lab.Hosts[i]
 		}
 	}
 	return nil
+}
+
+// AddCandidateHost makes the host a candidate organisation runs on (its
+// own network namespace on the lab's bridge, with the address its
+// certificates name), as a new member sets up its machine: the hosts of
+// the candidates before it in Candidates are made first.
+func (l *HostLab) AddCandidateHost(ctx context.Context, org string) (*netns.Host, error) {
+	if err := checkCandidate(org); err != nil {
+		return nil, err
+	}
+	i := len(Orgs) + slices.Index(Candidates, org)
+	for len(l.Lab.Hosts) <= i {
+		if _, err := l.Lab.AddHost(ctx); err != nil {
+			return nil, err
+		}
+	}
+	h := l.Lab.Hosts[i]
+	if want := l.Host(org); h.IP != want.Addr || h.Name != want.Netns {
+		return nil, fmt.Errorf("host of %s: made %s (%s), the network places it on %s (%s)", org, h.IP, h.Name, want.Addr, want.Netns)
+	}
+	return h, nil
 }
 
 // KillOrg sends SIGKILL to every process of org's host, as if the machine

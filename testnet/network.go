@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -212,13 +213,20 @@ func (n *Network) place(cfg Config) error {
 		made = true
 	}
 	hosts := map[string]Host{}
-	for _, org := range Orgs {
+	for _, org := range allOrgs() {
 		h, ok := n.state.Hosts[org]
 		if !ok {
 			h = LocalHost
 		}
 		if c, ok := cfg.Hosts[org]; ok {
-			if made && c.Addr != h.Addr {
+			// A founding member's certificates name its address once the
+			// network was made; a candidate's once it made its identity.
+			fixed := made
+			if !slices.Contains(Orgs, org) {
+				_, err := os.Stat(n.cryptoDir(org))
+				fixed = err == nil
+			}
+			if fixed && c.Addr != h.Addr {
 				return fmt.Errorf("the network in %s runs %s on %s, not %s: its certificates name that address; use it, or `testnet down --purge` first", n.dir, org, h.Addr, c.Addr)
 			}
 			if net.ParseIP(c.Addr) == nil {
@@ -230,7 +238,7 @@ func (n *Network) place(cfg Config) error {
 	}
 	for org := range cfg.Hosts {
 		if MSPID(org) == "" {
-			return fmt.Errorf("hosts: unknown organisation %q: choose among %s", org, strings.Join(Orgs, ", "))
+			return fmt.Errorf("hosts: unknown organisation %q: choose among %s", org, strings.Join(allOrgs(), ", "))
 		}
 	}
 	n.state.Hosts = hosts

@@ -322,6 +322,41 @@ func TestHostsPlaceEachOrg(t *testing.T) {
 	}
 }
 
+// A candidate may be placed on a host of its own before it exists; its
+// address is fixed once it made its identity (its certificates name it).
+func TestHostsPlaceCandidate(t *testing.T) {
+	dir := t.TempDir()
+	at := Host{Addr: "198.18.0.6", Netns: "tltest-h5"}
+	n, err := New(Config{Dir: dir, BinDir: dir, BasePort: 45000, Hosts: map[string]Host{Retailer: at}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Host(Retailer) != at || n.Host(Brand) != LocalHost {
+		t.Fatalf("retailer on %+v, brand on %+v", n.Host(Retailer), n.Host(Brand))
+	}
+	if err := n.update(func(*state) {}); err != nil {
+		t.Fatal(err)
+	}
+	// Not made yet: it may still move.
+	moved := Host{Addr: "198.18.0.7"}
+	if again, err := New(Config{Dir: dir, BinDir: dir, Hosts: map[string]Host{Retailer: moved}}); err != nil || again.Host(Retailer) != moved {
+		t.Fatalf("moving the retailer before its identity: %+v, %v", again, err)
+	}
+	o, err := n.InitCandidate(Retailer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := o.Card(); c.Peer.Address != "198.18.0.6:45040" || c.Orderer.Address != "198.18.0.6:45043" {
+		t.Errorf("retailer's card endpoints %s, %s", c.Peer.Address, c.Orderer.Address)
+	}
+	if p := n.spec(ordererName(Retailer)); p.Host != at || !slices.Contains(p.Env, "ORDERER_GENERAL_LISTENADDRESS=198.18.0.6") {
+		t.Errorf("retailer's orderer: host %+v, env %v", p.Host, p.Env)
+	}
+	if _, err := New(Config{Dir: dir, BinDir: dir, Hosts: map[string]Host{Retailer: moved}}); err == nil || !strings.Contains(err.Error(), "198.18.0.6") {
+		t.Errorf("moving the retailer after its identity: err = %v, want a refusal naming its address", err)
+	}
+}
+
 // gunzipAll returns the bytes of a tar.gz and of the tar.gz files inside it.
 func gunzipAll(t *testing.T, b []byte) []byte {
 	t.Helper()

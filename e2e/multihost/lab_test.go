@@ -30,12 +30,67 @@ import (
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
+	"github.com/trustline/trustline/testnet/netns"
+	"github.com/trustline/trustline/testnet/testkit"
 )
 
 // nodePort is where each organisation's node listens, on its host's address.
 const nodePort = 8480
+
+// newLab checks that this machine can make hosts (root, iproute2), builds
+// the chaincode server and the trustline command from the tree under
+// test, and opens a network on a lab of one host per founding member,
+// named with prefix. It starts nothing. When the test ends every process
+// and host of the lab is removed; its state and logs are kept if the test
+// failed. The CLI runs the trustline command built, with scratch files in
+// its Tmp.
+func newLab(t *testing.T, prefix string) (*testnet.HostLab, *e2ecli.CLI) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: hosts in network namespaces; skipped with -short")
+	}
+	err := netns.Available()
+	testenv.Require(t, "root and iproute2 for network namespaces", "run as root with the ip command, as CI does", err == nil, err)
+	bin, err := testnet.FindBinDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp, err := os.MkdirTemp("", "trustline-multihost-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc, err := testkit.BuildChaincode(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustline := filepath.Join(tmp, "trustline")
+	if b, err := exec.Command("go", "build", "-o", trustline, "github.com/trustline/trustline/cmd/trustline").CombinedOutput(); err != nil {
+		t.Fatalf("building trustline: %v\n%s", err, b)
+	}
+	lab, err := testnet.NewHostLab(context.Background(), testnet.Config{
+		Dir: filepath.Join(tmp, "net"), BinDir: bin, ChaincodeBin: cc, NoGeth: true,
+		Logf: func(format string, args ...any) { t.Logf(format, args...) },
+	}, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lab.Close(cctx); err != nil {
+			t.Errorf("cleaning up the lab: %v", err)
+		}
+		if t.Failed() {
+			t.Logf("state and logs kept in %s", tmp)
+		} else {
+			os.RemoveAll(tmp)
+		}
+	})
+	return lab, &e2ecli.CLI{T: t, Bin: trustline, Dir: lab.Dir(), Tmp: tmp}
+}
 
 // node is one organisation's trustline node, run in its host's namespace.
 type node struct {
@@ -88,6 +143,7 @@ type health struct {
 	Index struct {
 		IndexBlock uint64 `json:"indexBlock"`
 		Indexed    bool   `json:"indexed"`
+		Applied    uint64 `json:"applied"`
 	} `json:"index"`
 }
 
@@ -131,17 +187,17 @@ type verified struct {
 }
 
 // keysStayHome checks that every private key under the network's directory
-// lies in one organisation's directory and belongs to a certificate that
+// lies in the directory of one of orgs and belongs to a certificate that
 // organisation's own CA issued: nobody holds another member's key.
-func keysStayHome(t *testing.T, dir string) {
+func keysStayHome(t *testing.T, dir string, orgs ...string) {
 	t.Helper()
 	cryptoDir := filepath.Join(dir, "crypto")
 	type orgKeys struct {
 		roots []*x509.Certificate
 		pubs  map[string]bool // public keys of certificates its CAs issued
 	}
-	orgs := map[string]*orgKeys{}
-	for _, org := range testnet.Orgs {
+	byOrg := map[string]*orgKeys{}
+	for _, org := range orgs {
 		o, err := orgca.Open(filepath.Join(cryptoDir, org))
 		if err != nil {
 			t.Fatal(err)
@@ -155,7 +211,7 @@ func keysStayHome(t *testing.T, dir string) {
 			}
 			ok.roots = append(ok.roots, c)
 		}
-		orgs[org] = ok
+		byOrg[org] = ok
 	}
 	type keyFile struct{ path, org, pub string }
 	var keys []keyFile
@@ -183,15 +239,15 @@ func keysStayHome(t *testing.T, dir string) {
 				}
 				pub, _ := x509.MarshalPKIXPublicKey(k.(crypto.Signer).Public())
 				keys = append(keys, keyFile{path, org, string(pub)})
-			case blk.Type == "CERTIFICATE" && orgs[org] != nil:
+			case blk.Type == "CERTIFICATE" && byOrg[org] != nil:
 				c, err := x509.ParseCertificate(blk.Bytes)
 				if err != nil {
 					continue
 				}
-				for _, root := range orgs[org].roots {
+				for _, root := range byOrg[org].roots {
 					if c.Equal(root) || c.CheckSignatureFrom(root) == nil {
 						pub, _ := x509.MarshalPKIXPublicKey(c.PublicKey)
-						orgs[org].pubs[string(pub)] = true
+						byOrg[org].pubs[string(pub)] = true
 					}
 				}
 			}
@@ -203,11 +259,11 @@ func keysStayHome(t *testing.T, dir string) {
 	}
 	seen := map[string]string{}
 	for _, k := range keys {
-		if orgs[k.org] == nil {
+		if byOrg[k.org] == nil {
 			t.Errorf("private key outside any organisation's directory: %s", k.path)
 			continue
 		}
-		if !orgs[k.org].pubs[k.pub] {
+		if !byOrg[k.org].pubs[k.pub] {
 			t.Errorf("%s holds a private key of no certificate its own CAs issued", k.path)
 		}
 		if other, ok := seen[k.pub]; ok && other != k.org {
@@ -215,10 +271,10 @@ func keysStayHome(t *testing.T, dir string) {
 		}
 		seen[k.pub] = k.org
 	}
-	if len(keys) < 4*5 {
+	if len(keys) < len(orgs)*5 {
 		t.Errorf("found only %d private keys: the walk missed the organisations' keys", len(keys))
 	}
-	t.Logf("%d private keys, each in its own organisation's directory, of a certificate its own CA issued", len(keys))
+	t.Logf("%d private keys of %d organisations, each in its own organisation's directory, of a certificate its own CA issued", len(keys), len(orgs))
 }
 
 // --- load -------------------------------------------------------------------

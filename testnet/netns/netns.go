@@ -31,6 +31,9 @@ import (
 // Subnet is the lab's network; the bridge has .1, host i has .(i+2).
 const subnetPrefix = "198.18.0."
 
+// maxHosts keeps every host's address inside the /24.
+const maxHosts = 200
+
 // Available reports why namespaces cannot be made here (nil when they can).
 func Available() error {
 	if os.Geteuid() != 0 {
@@ -62,8 +65,8 @@ func New(ctx context.Context, prefix string, n int) (*Lab, error) {
 	if err := Available(); err != nil {
 		return nil, err
 	}
-	if len(prefix) == 0 || len(prefix) > 8 || n < 1 || n > 200 {
-		return nil, fmt.Errorf("netns: prefix %q (1 to 8 characters) or %d hosts (1 to 200) out of range", prefix, n)
+	if len(prefix) == 0 || len(prefix) > 8 || n < 1 || n > maxHosts {
+		return nil, fmt.Errorf("netns: prefix %q (1 to 8 characters) or %d hosts (1 to %d) out of range", prefix, n, maxHosts)
 	}
 	Sweep(ctx, prefix)
 	l := &Lab{prefix: prefix, Bridge: prefix + "-br"}
@@ -80,28 +83,50 @@ func New(ctx context.Context, prefix string, n int) (*Lab, error) {
 			return fail(err)
 		}
 	}
-	for i := range n {
-		h := &Host{Name: fmt.Sprintf("%s-h%d", prefix, i+1), IP: fmt.Sprintf("%s%d", subnetPrefix, i+2), veth: fmt.Sprintf("%s-v%d", prefix, i+1)}
-		peer := fmt.Sprintf("%s-p%d", prefix, i+1)
-		l.Hosts = append(l.Hosts, h)
-		for _, args := range [][]string{
-			{"netns", "add", h.Name},
-			{"link", "add", h.veth, "type", "veth", "peer", "name", peer},
-			{"link", "set", peer, "netns", h.Name},
-			{"link", "set", h.veth, "master", l.Bridge},
-			{"link", "set", h.veth, "up"},
-			{"-n", h.Name, "addr", "add", h.IP + "/24", "dev", peer},
-			{"-n", h.Name, "link", "set", peer, "name", "eth0"},
-			{"-n", h.Name, "link", "set", "eth0", "up"},
-			{"-n", h.Name, "link", "set", "lo", "up"},
-			{"-n", h.Name, "route", "add", "default", "via", subnetPrefix + "1"},
-		} {
-			if err := ip(ctx, args...); err != nil {
-				return fail(err)
-			}
+	for range n {
+		if _, err := l.AddHost(ctx); err != nil {
+			return fail(err)
 		}
 	}
 	return l, nil
+}
+
+// Planned is host number i (from 0, as in Hosts) of the lab, whether it
+// has been made or not: its namespace name and address are fixed by its
+// number, so a member's certificates can name the address of a machine
+// that is set up later (AddHost).
+func (l *Lab) Planned(i int) Host {
+	return Host{Name: fmt.Sprintf("%s-h%d", l.prefix, i+1), IP: fmt.Sprintf("%s%d", subnetPrefix, i+2), veth: fmt.Sprintf("%s-v%d", l.prefix, i+1)}
+}
+
+// AddHost makes the lab's next host (Planned(len(Hosts))) on the bridge:
+// a machine joining the network later.
+func (l *Lab) AddHost(ctx context.Context) (*Host, error) {
+	i := len(l.Hosts)
+	if i >= maxHosts {
+		return nil, fmt.Errorf("netns: the lab has %d hosts already, the most it can hold", i)
+	}
+	h := l.Planned(i)
+	peer := fmt.Sprintf("%s-p%d", l.prefix, i+1)
+	for _, args := range [][]string{
+		{"netns", "add", h.Name},
+		{"link", "add", h.veth, "type", "veth", "peer", "name", peer},
+		{"link", "set", peer, "netns", h.Name},
+		{"link", "set", h.veth, "master", l.Bridge},
+		{"link", "set", h.veth, "up"},
+		{"-n", h.Name, "addr", "add", h.IP + "/24", "dev", peer},
+		{"-n", h.Name, "link", "set", peer, "name", "eth0"},
+		{"-n", h.Name, "link", "set", "eth0", "up"},
+		{"-n", h.Name, "link", "set", "lo", "up"},
+		{"-n", h.Name, "route", "add", "default", "via", subnetPrefix + "1"},
+	} {
+		if err := ip(ctx, args...); err != nil {
+			// Half a host is removed with the lab (Close sweeps the prefix).
+			return nil, err
+		}
+	}
+	l.Hosts = append(l.Hosts, &h)
+	return &h, nil
 }
 
 // BridgeIP is the bridge's own address: the root namespace as the hosts

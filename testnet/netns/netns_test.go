@@ -89,6 +89,29 @@ func TestIntegrationNetnsLab(t *testing.T) {
 	if healed != nil {
 		t.Errorf("after heal: %v", healed)
 	}
+	// A host added later is on the same bridge, at its planned address.
+	d, err := lab.AddHost(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.IP != "198.18.0.5" || d.Name != "tltest-h4" || len(lab.Hosts) != 4 {
+		t.Fatalf("added host %+v, %d hosts", d, len(lab.Hosts))
+	}
+	ld, err := d.Listen(7051)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ld.Close()
+	go func() {
+		if c, err := ld.Accept(); err == nil {
+			c.Close()
+		}
+	}()
+	if c, err := a.Dial(ctx, d.IP+":7051"); err != nil {
+		t.Errorf("dial to the added host: %v", err)
+	} else {
+		c.Close()
+	}
 	// A command runs inside a host's namespace.
 	out, err := a.Command(ctx, "ip", "-o", "-4", "addr", "show", "eth0").Output()
 	if err != nil || !strings.Contains(string(out), a.IP+"/24") {
