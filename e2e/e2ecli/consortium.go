@@ -5,14 +5,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/trustline/trustline/internal/cli/consortiumcmd"
+	"github.com/trustline/trustline/consortium"
 )
+
+// Status is what the tests read of `consortium status -o json`. (The
+// command's own type lives with the CLI, whose package brings node code
+// that helpers outside node/ may not import.)
+type Status struct {
+	ConfigBlock uint64 `json:"configBlock"`
+	Members     []struct {
+		MSPID     string `json:"mspId"`
+		Consenter bool   `json:"consenter"`
+	} `json:"members"`
+	Consenters []consortium.ConsenterState `json:"consenters"`
+}
 
 // Status runs `consortium status` as the admin of the organisation in
 // orgDir, with the pending updates given.
-func (c *CLI) Status(orgDir string, updates ...string) consortiumcmd.Status {
+func (c *CLI) Status(orgDir string, updates ...string) Status {
 	c.T.Helper()
-	var st consortiumcmd.Status
+	var st Status
 	out := c.Must(append([]string{"consortium", "status", "--org-dir", orgDir, "-o", "json"}, updates...)...)
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		c.T.Fatalf("consortium status: %v\n%s", err, out)
@@ -22,7 +34,7 @@ func (c *CLI) Status(orgDir string, updates ...string) consortiumcmd.Status {
 
 // WaitConsentersHealthy waits until the channel has k consenters, every
 // one answering and in step, as orgDir's admin sees them.
-func (c *CLI) WaitConsentersHealthy(orgDir string, k int, within time.Duration) consortiumcmd.Status {
+func (c *CLI) WaitConsentersHealthy(orgDir string, k int, within time.Duration) Status {
 	c.T.Helper()
 	for deadline := time.Now().Add(within); ; time.Sleep(time.Second) {
 		st := c.Status(orgDir)

@@ -19,13 +19,13 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	tlclient "github.com/trustline/trustline/client"
-	"github.com/trustline/trustline/node/follower"
 	"github.com/trustline/trustline/testnet"
 )
 
@@ -262,30 +262,45 @@ func (c Count) Exact() bool {
 // CountOnLedger reads blocks from to to-1 from conn's peer and counts the
 // load's writes against their valid transactions.
 func (l *Load) CountOnLedger(ctx context.Context, conn *tlclient.GatewayConn, from, to uint64) (Count, error) {
-	valid := map[string]int{}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	blocks, err := follower.Gateway{Network: conn.Network()}.Blocks(ctx, from)
+	valid, err := ValidTransactions(ctx, conn, from, to)
 	if err != nil {
 		return Count{}, err
 	}
+	return l.count(valid), nil
+}
+
+// ValidTransactions reads blocks from to to-1 from conn's peer and returns
+// how many times each transaction id is valid in them.
+func ValidTransactions(ctx context.Context, conn *tlclient.GatewayConn, from, to uint64) (map[string]int, error) {
+	valid := map[string]int{}
+	if to <= from {
+		return valid, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	blocks, err := conn.Network().BlockEvents(ctx, client.WithStartBlock(from))
+	if err != nil {
+		return nil, err
+	}
 	for b := range blocks {
-		if b.Err != nil {
-			return Count{}, b.Err
-		}
-		for _, tx := range b.Txs {
-			if tx.Valid {
-				valid[tx.ID]++
+		flags := b.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
+		for i, data := range b.GetData().GetData() {
+			env := &common.Envelope{}
+			payload := &common.Payload{}
+			ch := &common.ChannelHeader{}
+			if proto.Unmarshal(data, env) != nil || proto.Unmarshal(env.GetPayload(), payload) != nil ||
+				proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch) != nil {
+				continue
+			}
+			if i < len(flags) && peer.TxValidationCode(flags[i]) == peer.TxValidationCode_VALID && ch.GetTxId() != "" {
+				valid[ch.GetTxId()]++
 			}
 		}
-		if b.Number+1 >= to {
-			break
+		if b.GetHeader().GetNumber()+1 >= to {
+			return valid, nil
 		}
 	}
-	if ctx.Err() != nil {
-		return Count{}, fmt.Errorf("reading blocks %d to %d: %w", from, to-1, ctx.Err())
-	}
-	return l.count(valid), nil
+	return nil, fmt.Errorf("the block stream ended before block %d (%v)", to-1, ctx.Err())
 }
 
 // count holds the writes against the ledger's valid transactions (by id,

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -23,10 +22,7 @@ import (
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/rs/zerolog"
-	"google.golang.org/protobuf/proto"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
@@ -443,39 +439,6 @@ func measure(conns map[string]*tlclient.GatewayConn, workers int, warm, d time.D
 		f.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	}
 	return f
-}
-
-// --- the chain --------------------------------------------------------------
-
-// chainTxs reads org's peer's whole chain below height and returns the id of
-// every valid transaction.
-func chainTxs(ctx context.Context, conn *tlclient.GatewayConn, height uint64) (map[string]bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancel()
-	blocks, err := conn.GetNetwork(testnet.ChannelName).BlockEvents(ctx, client.WithStartBlock(0))
-	if err != nil {
-		return nil, err
-	}
-	valid := map[string]bool{}
-	for b := range blocks {
-		flags := b.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
-		for i, data := range b.GetData().GetData() {
-			env := &common.Envelope{}
-			payload := &common.Payload{}
-			ch := &common.ChannelHeader{}
-			if proto.Unmarshal(data, env) != nil || proto.Unmarshal(env.GetPayload(), payload) != nil ||
-				proto.Unmarshal(payload.GetHeader().GetChannelHeader(), ch) != nil {
-				continue
-			}
-			if i < len(flags) && peer.TxValidationCode(flags[i]) == peer.TxValidationCode_VALID && ch.GetTxId() != "" {
-				valid[ch.GetTxId()] = true
-			}
-		}
-		if b.GetHeader().GetNumber()+1 >= height {
-			return valid, nil
-		}
-	}
-	return nil, errors.New("block stream ended before the chain's height")
 }
 
 // --- links: delay through toxiproxy, loss and partitions with nftables ------

@@ -30,6 +30,7 @@ import (
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/e2e/e2eload"
 	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/testnet"
@@ -327,12 +328,12 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 	}
 	lost := 0
 	for _, org := range testnet.Orgs {
-		valid, err := chainTxs(ctx, conns[org], height)
+		valid, err := e2eload.ValidTransactions(ctx, conns[org], 0, height)
 		if err != nil {
 			t.Fatalf("reading %s's chain: %v", org, err)
 		}
 		for _, c := range committed {
-			if !valid[c.txID] {
+			if valid[c.txID] == 0 {
 				lost++
 				if lost < 5 {
 					t.Errorf("committed transaction %s is not valid in %s's chain", c.txID, org)
