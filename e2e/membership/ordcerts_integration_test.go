@@ -43,31 +43,11 @@ import (
 //
 // The renewed orderer is a follower: while its old process runs with
 // certificates the channel no longer lists, it is out of the consensus,
-// and a leader out of the consensus costs a view change.
+// and a leader out of the consensus costs a view change
+// (TestIntegrationMembershipLeaderOrdererRenewal renews the leader's).
 func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
-	n := testkit.Network(t)
-	c, tmp := buildCLI(t, n)
-	ctx := context.Background()
-	dir := func(org string) string { return n.OrgDir(org) }
-
-	statusOf := func(updates ...string) consortiumcmd.Status {
-		t.Helper()
-		var st consortiumcmd.Status
-		out := c.Must(append([]string{"consortium", "status", "--org-dir", dir(testnet.Brand), "-o", "json"}, updates...)...)
-		if err := json.Unmarshal([]byte(out), &st); err != nil {
-			t.Fatalf("status: %v\n%s", err, out)
-		}
-		return st
-	}
-	status := func() consortiumcmd.Status { t.Helper(); return statusOf() }
-	// Every orderer answering and reached by the three others before
-	// anything: an earlier test may have restarted one.
-	for _, org := range testnet.Orgs {
-		waitReachable(t, n, org, 2*time.Minute)
-	}
-	waitConsentersHealthy(t, status, 4, 2*time.Minute)
-
-	leader, err := n.BFTLeader(ctx)
+	r := newRenewal(t)
+	leader, err := r.n.BFTLeader(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,124 +59,233 @@ func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
 	}
 	org, other := followers[0], followers[1] // renewed; killed for the refusal
 	t.Logf("SmartBFT leader %s; renewing %s's orderer; %s's orderer is killed for the consenter-down refusal", leader, org, other)
+	r.target(org)
+	otherID := r.consenterID(other)
 
-	st := status()
-	base := st.ConfigBlock
-	var id, otherID uint32
-	for _, k := range st.Consenters {
-		switch k.MSPID {
-		case testnet.MSPID(org):
-			id = k.ID
-		case testnet.MSPID(other):
-			otherID = k.ID
-		}
-	}
-	if id == 0 || otherID == 0 {
-		t.Fatalf("%s or %s runs no consenter: %+v", org, other, st.Consenters)
-	}
-	servedBefore := servedOrdererTLS(t, c, n, org)
-
-	// refused runs a command that must be refused with code and a one-line
-	// message containing want, and checks the configuration did not move.
-	refused := func(code int, want string, args ...string) {
-		t.Helper()
-		out, errOut, got := c.Run(args...)
-		if got != code || !strings.Contains(errOut, want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
-			t.Errorf("trustline %s: exit %d, want %d and one line naming %q\n%s%s", strings.Join(args, " "), got, code, want, out, errOut)
-		} else {
-			t.Logf("refused (exit %d): %s", got, strings.TrimSpace(errOut))
-		}
-		if got := status().ConfigBlock; got != base {
-			t.Errorf("after a refused %s the config block is %d, was %d", args[1], got, base)
-		}
-	}
-
-	conns := map[string]*tlclient.GatewayConn{}
-	for _, o := range testnet.Orgs {
-		conns[o] = dial(t, n, o)
-	}
-	startHeight := peerHeight(t, n, testnet.Brand)
-	l := startExactLoad(conns, 4)
-	defer l.stop(time.Minute)
-	if !l.waitCommits(time.Now(), 5, time.Minute) {
-		t.Fatalf("the load commits nothing")
-	}
-
-	upd := filepath.Join(tmp, "orderer-certs.json")
-	propose := []string{"consortium", "propose-orderer-certs", "--org-dir", dir(org), "--out", upd}
+	r.startLoad()
 	// Nothing renewed yet: bad input, exit 2.
-	refused(2, "the channel already has "+testnet.MSPID(org)+"'s orderer certificates as its card describes them", propose...)
+	r.refused(2, "the channel already has "+testnet.MSPID(org)+"'s orderer certificates as its card describes them", r.propose...)
 
-	// The member renews its orderer's certificates from its own CAs (the
-	// running orderer keeps its old ones until it restarts) and proposes
-	// them, signing as its admin.
-	t0 := time.Now()
-	out := c.Must("org", "renew", "--dir", dir(org), "--name", orgca.Orderer)
-	renewed, err := time.Parse(time.RFC3339, strings.TrimSpace(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Must(propose...)
-	submit := []string{"consortium", "submit", upd, "--org-dir", dir(testnet.Brand)}
-	refused(3, "too few signatures: 1 of 4 member admins signed; /Channel/Orderer/Admins (MAJORITY Admins) needs 3", submit...)
-	c.Must("consortium", "sign", upd, "--org-dir", dir(leader))
-	refused(3, "too few signatures: 2 of 4 member admins signed; /Channel/Orderer/Admins", submit...)
+	r.renew()
+	r.refused(3, "too few signatures: 1 of 4 member admins signed; /Channel/Orderer/Admins (MAJORITY Admins) needs 3", r.submitArgs...)
+	r.sign(leader)
+	r.refused(3, "too few signatures: 2 of 4 member admins signed; /Channel/Orderer/Admins", r.submitArgs...)
 	// status shows the pending update with its signatures.
-	if p := statusOf(upd).Pending; len(p) != 1 || p[0].Ready || !strings.Contains(p[0].Refusal, "too few signatures: 2 of 4") || !slices.Equal(sorted(p[0].SignedBy), sorted([]string{testnet.MSPID(org), testnet.MSPID(leader)})) ||
+	if p := r.statusOf(r.upd).Pending; len(p) != 1 || p[0].Ready || !strings.Contains(p[0].Refusal, "too few signatures: 2 of 4") || !slices.Equal(sorted(p[0].SignedBy), sorted([]string{testnet.MSPID(org), testnet.MSPID(leader)})) ||
 		!strings.Contains(p[0].What, "replace "+testnet.MSPID(org)+"'s orderer certificates") {
 		t.Errorf("status of the pending update: %+v", p)
 	}
-	c.Must("consortium", "sign", upd, "--org-dir", dir(other))
-	if p := statusOf(upd).Pending; len(p) != 1 || !p[0].Ready || len(p[0].SignedBy) != 3 {
+	r.sign(other)
+	if p := r.statusOf(r.upd).Pending; len(p) != 1 || !p[0].Ready || len(p[0].SignedBy) != 3 {
 		t.Errorf("status of the update signed by three: %+v", p)
 	}
 
 	// A consenter down: the consenter change is refused, naming it.
-	if err := n.Kill("orderer." + other); err != nil {
+	if err := r.n.Kill("orderer." + other); err != nil {
 		t.Fatal(err)
 	}
-	refused(3, fmt.Sprintf("consenter not healthy: consenter %d (%s at ", otherID, testnet.MSPID(other)), submit...)
-	if err := n.Restart(ctx, "orderer."+other); err != nil {
+	r.refused(3, fmt.Sprintf("consenter not healthy: consenter %d (%s at ", otherID, testnet.MSPID(other)), r.submitArgs...)
+	if err := r.n.Restart(context.Background(), "orderer."+other); err != nil {
 		t.Fatal(err)
 	}
-	waitReachable(t, n, other, 2*time.Minute)
-	waitConsentersHealthy(t, status, 4, 2*time.Minute)
+	waitReachable(t, r.n, other, 2*time.Minute)
+	waitConsentersHealthy(t, r.status, 4, 2*time.Minute)
 
-	// Submitted: from its config block on, the channel expects the new
-	// certificates; the renewed orderer's old process is out of the
-	// consensus, the three others order.
-	tc := time.Now()
-	out = c.Must(submit...)
-	t.Logf("submitted: config block %s", strings.TrimSpace(out))
-	st = status()
-	if st.ConfigBlock <= base {
-		t.Fatalf("config block %d after the submit, was %d", st.ConfigBlock, base)
+	r.submit()
+	r.restart()
+	r.finish()
+}
+
+// renewal is one orderer certificate renewal under load on the package's
+// testnet, in the steps a member and its peers take: renew, propose, sign,
+// submit, restart; each step asserts what it must leave behind, and finish
+// counts the load's writes against the ledger and logs the figures.
+type renewal struct {
+	t   *testing.T
+	n   *testnet.Network
+	c   *e2ecli.CLI
+	tmp string
+
+	org                 string // whose orderer is renewed
+	id                  uint32 // its consenter id
+	base                uint64 // the channel's config block number
+	upd                 string // the update file
+	propose, submitArgs []string
+	servedBefore        time.Time // expiry of the TLS certificate served before
+	renewed             time.Time // expiry of the renewed one
+	identity            *ecdsa.PublicKey
+
+	conns       map[string]*tlclient.GatewayConn
+	l           *exactLoad
+	startHeight uint64
+
+	t0, tc, tr time.Time // renewal began, submitted, restart began
+	figures    []string  // step figures, in order
+}
+
+// newRenewal waits until every orderer answers, is reached by the three
+// others and every consenter is healthy: an earlier test may have restarted
+// one.
+func newRenewal(t *testing.T) *renewal {
+	n := testkit.Network(t)
+	c, tmp := buildCLI(t, n)
+	r := &renewal{t: t, n: n, c: c, tmp: tmp}
+	for _, org := range testnet.Orgs {
+		waitReachable(t, n, org, 2*time.Minute)
 	}
-	base = st.ConfigBlock
-	// The channel's configuration holds the renewed TLS certificate.
-	if i := slices.IndexFunc(st.Expiries, func(e consortiumcmd.ExpiryStatus) bool { return e.What == fmt.Sprintf("consenter %d TLS", id) }); i < 0 || !st.Expiries[i].NotAfter.Equal(renewed) {
-		t.Errorf("the channel's consenter %d TLS certificate (%s) does not expire at the renewed %s: %+v", id, org, renewed, st.Expiries)
+	waitConsentersHealthy(t, r.status, 4, 2*time.Minute)
+	return r
+}
+
+func (r *renewal) statusOf(updates ...string) consortiumcmd.Status {
+	r.t.Helper()
+	var st consortiumcmd.Status
+	out := r.c.Must(append([]string{"consortium", "status", "--org-dir", r.n.OrgDir(testnet.Brand), "-o", "json"}, updates...)...)
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		r.t.Fatalf("status: %v\n%s", err, out)
 	}
-	card, err := orgca.ReadCard(filepath.Join(dir(org), "card.json"))
+	return st
+}
+
+func (r *renewal) status() consortiumcmd.Status { r.t.Helper(); return r.statusOf() }
+
+func (r *renewal) consenterID(org string) uint32 {
+	r.t.Helper()
+	st := r.status()
+	for _, k := range st.Consenters {
+		if k.MSPID == testnet.MSPID(org) {
+			return k.ID
+		}
+	}
+	r.t.Fatalf("%s runs no consenter: %+v", org, st.Consenters)
+	return 0
+}
+
+// target names the organisation whose orderer is renewed.
+func (r *renewal) target(org string) {
+	r.t.Helper()
+	r.org = org
+	r.id = r.consenterID(org)
+	r.base = r.status().ConfigBlock
+	r.servedBefore = servedOrdererTLS(r.t, r.c, r.n, org)
+	r.upd = filepath.Join(r.tmp, "orderer-certs.json")
+	r.propose = []string{"consortium", "propose-orderer-certs", "--org-dir", r.n.OrgDir(org), "--out", r.upd}
+	r.submitArgs = []string{"consortium", "submit", r.upd, "--org-dir", r.n.OrgDir(testnet.Brand)}
+}
+
+// refused runs a command that must be refused with code and a one-line
+// message containing want, and checks the configuration did not move.
+func (r *renewal) refused(code int, want string, args ...string) {
+	r.t.Helper()
+	out, errOut, got := r.c.Run(args...)
+	if got != code || !strings.Contains(errOut, want) || strings.Count(strings.TrimSpace(errOut), "\n") != 0 {
+		r.t.Errorf("trustline %s: exit %d, want %d and one line naming %q\n%s%s", strings.Join(args, " "), got, code, want, out, errOut)
+	} else {
+		r.t.Logf("refused (exit %d): %s", got, strings.TrimSpace(errOut))
+	}
+	if got := r.status().ConfigBlock; got != r.base {
+		r.t.Errorf("after a refused %s the config block is %d, was %d", args[1], got, r.base)
+	}
+}
+
+// startLoad starts four workers writing through the founding members'
+// gateways and waits for their first commits.
+func (r *renewal) startLoad() {
+	r.t.Helper()
+	r.conns = map[string]*tlclient.GatewayConn{}
+	for _, o := range testnet.Orgs {
+		r.conns[o] = dial(r.t, r.n, o)
+	}
+	r.startHeight = peerHeight(r.t, r.n, testnet.Brand)
+	r.l = startExactLoad(r.conns, 4)
+	r.t.Cleanup(func() { r.l.stop(time.Minute) })
+	if !r.l.waitCommits(time.Now(), 5, time.Minute) {
+		r.t.Fatalf("the load commits nothing")
+	}
+}
+
+// renew: the member renews its orderer's certificates from its own CAs
+// (the running orderer keeps its old ones until it restarts) and proposes
+// them, signing as its admin.
+func (r *renewal) renew() {
+	r.t.Helper()
+	r.t0 = time.Now()
+	out := r.c.Must("org", "renew", "--dir", r.n.OrgDir(r.org), "--name", orgca.Orderer)
+	renewed, err := time.Parse(time.RFC3339, strings.TrimSpace(out))
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
+	}
+	r.renewed = renewed
+	r.c.Must(r.propose...)
+}
+
+// sign: org's admin signs the update.
+func (r *renewal) sign(org string) {
+	r.t.Helper()
+	r.c.Must("consortium", "sign", r.upd, "--org-dir", r.n.OrgDir(org))
+}
+
+// submit: from its config block on, the channel expects the new
+// certificates; the renewed orderer's old process is out of the
+// consensus, the three others order.
+func (r *renewal) submit() {
+	r.t.Helper()
+	r.tc = time.Now()
+	out := r.c.Must(r.submitArgs...)
+	r.t.Logf("submitted: config block %s", strings.TrimSpace(out))
+	st := r.status()
+	if st.ConfigBlock <= r.base {
+		r.t.Fatalf("config block %d after the submit, was %d", st.ConfigBlock, r.base)
+	}
+	r.base = st.ConfigBlock
+	// The channel's configuration holds the renewed TLS certificate.
+	if i := slices.IndexFunc(st.Expiries, func(e consortiumcmd.ExpiryStatus) bool { return e.What == fmt.Sprintf("consenter %d TLS", r.id) }); i < 0 || !st.Expiries[i].NotAfter.Equal(r.renewed) {
+		r.t.Errorf("the channel's consenter %d TLS certificate (%s) does not expire at the renewed %s: %+v", r.id, r.org, r.renewed, st.Expiries)
+	}
+	card, err := orgca.ReadCard(filepath.Join(r.n.OrgDir(r.org), "card.json"))
+	if err != nil {
+		r.t.Fatal(err)
 	}
 	identity, err := orgca.ParseCertPEM([]byte(card.Orderer.Identity))
 	if err != nil {
-		t.Fatal(err)
+		r.t.Fatal(err)
 	}
-	if !l.waitCommits(time.Now(), 10, time.Minute) {
-		t.Fatalf("commits stalled once the channel expected %s's new orderer certificates", org)
+	r.identity = identity.PublicKey.(*ecdsa.PublicKey)
+	if !r.l.waitCommits(time.Now(), 10, time.Minute) {
+		r.t.Fatalf("commits stalled once the channel expected %s's new orderer certificates", r.org)
 	}
+	r.figures = append(r.figures, fmt.Sprintf("first commit %s after the submit began", r.firstCommit(r.tc)))
+}
 
-	// The member restarts its orderer with the new certificates.
-	tr := time.Now()
+// firstCommit is how long after t the load's first commit came.
+func (r *renewal) firstCommit(t time.Time) time.Duration {
+	if cs := r.l.since(t); len(cs) > 0 {
+		first := cs[0].at
+		for _, c := range cs {
+			if c.at.Before(first) {
+				first = c.at
+			}
+		}
+		return first.Sub(t).Round(10 * time.Millisecond)
+	}
+	return -1
+}
+
+// restart: the member restarts its orderer with the new certificates; it
+// catches up, is reached by the three others, signs a block with its new
+// identity, follows the channel and serves its new TLS certificate; every
+// consenter is healthy.
+func (r *renewal) restart() {
+	r.t.Helper()
+	t, n, org, ctx := r.t, r.n, r.org, context.Background()
+	r.tr = time.Now()
 	if err := n.Reload(ctx, "orderer."+org); err != nil {
 		t.Fatal(err)
 	}
-	listening := time.Since(tr)
+	listening := time.Since(r.tr)
 	target := peerHeight(t, n, testnet.Brand)
 	var height uint64
+	var err error
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(250 * time.Millisecond) {
 		height, err = n.OrdererHeight(ctx, org)
 		if err == nil && height >= target {
@@ -206,13 +295,13 @@ func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
 			t.Fatalf("%s's renewed orderer has not caught up with block %d within 2m (at %d, %v)", org, target-1, height, err)
 		}
 	}
-	caughtUp := time.Since(tr)
+	caughtUp := time.Since(r.tr)
 	waitReachable(t, n, org, 2*time.Minute)
-	reached := time.Since(tr)
+	reached := time.Since(r.tr)
 	// It takes part in the consensus again: a block it decided carries its
 	// signature, made with its new identity.
-	signed, signedAt := signedBlock(t, n, org, id, identity.PublicKey.(*ecdsa.PublicKey), target, 2*time.Minute)
-	signing := signedAt.Sub(tr)
+	signed, signedAt := signedBlock(t, n, org, r.id, r.identity, target, 2*time.Minute)
+	signing := signedAt.Sub(r.tr)
 	// Its height follows the channel's.
 	peer := peerHeight(t, n, testnet.Brand)
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(250 * time.Millisecond) {
@@ -225,39 +314,47 @@ func TestIntegrationMembershipOrdererRenewal(t *testing.T) {
 		}
 	}
 	// It serves its new TLS certificate, and every consenter is healthy.
-	servedAfter := servedOrdererTLS(t, c, n, org)
-	if !servedAfter.Equal(renewed) || servedAfter.Equal(servedBefore) {
-		t.Errorf("%s's orderer presents a TLS certificate expiring %s (before %s), want the renewed %s", org, servedAfter, servedBefore, renewed)
+	servedAfter := servedOrdererTLS(t, r.c, n, org)
+	if !servedAfter.Equal(r.renewed) || servedAfter.Equal(r.servedBefore) {
+		t.Errorf("%s's orderer presents a TLS certificate expiring %s (before %s), want the renewed %s", org, servedAfter, r.servedBefore, r.renewed)
 	}
-	waitConsentersHealthy(t, status, 4, time.Minute)
+	waitConsentersHealthy(t, r.status, 4, time.Minute)
+	r.figures = append(r.figures, fmt.Sprintf("restart to listening %s, caught up with block %d %s, reached by the 3 others %s, first block signed with the new identity (block %d) %s after the restart began, first commit %s after it; orderer TLS expiry %s → %s",
+		listening.Round(10*time.Millisecond), target-1, caughtUp.Round(10*time.Millisecond), reached.Round(10*time.Millisecond),
+		signed, signing.Round(10*time.Millisecond), r.firstCommit(r.tr), r.servedBefore.Format(time.RFC3339), servedAfter.Format(time.RFC3339)))
+}
 
+// finish: the same update again is refused as stale; the member's peer
+// keeps serving; the load stops and every write is on the ledger once.
+func (r *renewal) finish() {
+	r.t.Helper()
+	t, org := r.t, r.org
 	// A stale update: the same update again, now that the configuration
 	// moved on.
-	refused(3, "stale update: the channel's configuration moved on since the update was proposed", submit...)
+	r.refused(3, "stale update: the channel's configuration moved on since the update was proposed", r.submitArgs...)
 
 	// The member's peer keeps serving: its gateway commits, its peer is in
 	// step with the others.
-	if _, err := conns[org].Contract().Submit("System:Ping", client.WithArguments(fmt.Sprintf("after-renewal-%d", time.Now().UnixNano()))); err != nil {
+	if _, err := r.conns[org].Contract().Submit("System:Ping", client.WithArguments(fmt.Sprintf("after-renewal-%d", time.Now().UnixNano()))); err != nil {
 		t.Errorf("%s's gateway after its orderer's renewal: %v", org, err)
 	}
 	tEnd := time.Now()
-	if !l.waitCommits(tEnd, 20, time.Minute) {
+	if !r.l.waitCommits(tEnd, 20, time.Minute) {
 		t.Fatalf("commits stalled after the renewal")
 	}
-	if a, b := peerHeight(t, n, org), peerHeight(t, n, testnet.Brand); a+10 < b {
+	if a, b := peerHeight(t, r.n, org), peerHeight(t, r.n, testnet.Brand); a+10 < b {
 		t.Errorf("%s's peer at height %d, brand's at %d", org, a, b)
 	}
-	l.stop(2 * time.Minute)
-	endHeight := peerHeight(t, n, testnet.Brand)
-	writes, attempts, retried, lost, duplicated, unfinished := l.countOnLedger(t, conns[testnet.Brand], startHeight, endHeight)
-	loadAvg, _ := os.ReadFile("/proc/loadavg")
-	t.Logf("FIGURE orderer certificate renewal of %s under load: renew to submitted %s; restart to listening %s, caught up with block %d %s, reached by the 3 others %s, first block signed with the new identity (block %d) %s after the restart began; longest commit gap from the submit on (%s) %s, over the whole renewal %s; orderer TLS expiry %s → %s (load average %s)",
-		org, tc.Sub(t0).Round(100*time.Millisecond), listening.Round(10*time.Millisecond), target-1, caughtUp.Round(10*time.Millisecond), reached.Round(10*time.Millisecond),
-		signed, signing.Round(10*time.Millisecond), tEnd.Sub(tc).Round(100*time.Millisecond), longestGap(l.since(tc), tc, tEnd).Round(10*time.Millisecond),
-		longestGap(l.since(t0), t0, tEnd).Round(10*time.Millisecond), servedBefore.Format(time.RFC3339), servedAfter.Format(time.RFC3339), strings.Join(strings.Fields(string(loadAvg))[:3], " "))
+	r.l.stop(2 * time.Minute)
+	endHeight := peerHeight(t, r.n, testnet.Brand)
+	writes, attempts, retried, lost, duplicated, unfinished := r.l.countOnLedger(t, r.conns[testnet.Brand], r.startHeight, endHeight)
+	t.Logf("FIGURE orderer certificate renewal of %s under load: renew to submitted %s; %s; longest commit gap from the submit on (%s) %s (submit to restart %s, from the restart on %s), over the whole renewal %s (load average %s)",
+		org, r.tc.Sub(r.t0).Round(100*time.Millisecond), strings.Join(r.figures, "; "), tEnd.Sub(r.tc).Round(100*time.Millisecond),
+		longestGap(r.l.since(r.tc), r.tc, tEnd).Round(10*time.Millisecond), longestGap(r.l.since(r.tc), r.tc, r.tr).Round(10*time.Millisecond),
+		longestGap(r.l.since(r.tr), r.tr, tEnd).Round(10*time.Millisecond), longestGap(r.l.since(r.t0), r.t0, tEnd).Round(10*time.Millisecond), loadAverage())
 	t.Logf("FIGURE orderer renewal under load: %d writes in %d attempts (%d retried), %d lost, %d duplicated, %d unfinished", writes, attempts, retried, lost, duplicated, unfinished)
-	for _, r := range l.reasons() {
-		t.Logf("retry reason: %s", r)
+	for _, reason := range r.l.reasons() {
+		t.Logf("retry reason: %s", reason)
 	}
 	if lost != 0 || duplicated != 0 || unfinished != 0 || writes == 0 {
 		t.Errorf("writes %d: %d lost, %d duplicated, %d unfinished; want none", writes, lost, duplicated, unfinished)
