@@ -121,6 +121,22 @@ func (n *Network) consenterOrgs(ctx context.Context) map[int]string {
 
 // consenters reads the consenter set from org's orderer, as org's admin.
 func (n *Network) consenters(ctx context.Context, org string) ([]*common.Consenter, error) {
+	oc, err := n.adminOrderer(org)
+	if err != nil {
+		return nil, err
+	}
+	defer oc.Close()
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	cc, err := oc.Config(ctx, ChannelName)
+	if err != nil {
+		return nil, err
+	}
+	return cc.Consenters()
+}
+
+// adminOrderer dials org's orderer as org's admin.
+func (n *Network) adminOrderer(org string) (*consortium.Orderer, error) {
 	o, err := orgca.Open(n.cryptoDir(org))
 	if err != nil {
 		return nil, err
@@ -133,18 +149,7 @@ func (n *Network) consenters(ctx context.Context, org string) ([]*common.Consent
 	if err != nil {
 		return nil, err
 	}
-	oc, err := consortium.DialOrderer(n.OrdererAddress(org), [][]byte{ca}, s)
-	if err != nil {
-		return nil, err
-	}
-	defer oc.Close()
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	defer cancel()
-	cc, err := oc.Config(ctx, ChannelName)
-	if err != nil {
-		return nil, err
-	}
-	return cc.Consenters()
+	return consortium.DialOrderer(n.OrdererAddress(org), [][]byte{ca}, s)
 }
 
 // bftGauge reads one SmartBFT consensus gauge of the channel from org's

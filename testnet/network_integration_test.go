@@ -245,8 +245,18 @@ func waitOrderersAgree(t *testing.T, n *testnet.Network, within time.Duration) {
 }
 
 // waitOrdererCaughtUp waits until every orderer is within one block of the
-// highest and all agree on the current leader (a restarted orderer has
-// synchronised the view), while load continues.
+// highest, all agree on the current leader (a restarted orderer has
+// synchronised the view), and each decided its newest block itself, while
+// load continues. The last condition is what makes a restarted orderer
+// count towards a quorum again: under load it can trail the others by a
+// few blocks for tens of seconds, syncing again and again (see
+// testnet.Network.OrdererDecidedNewest), while its height, sampled just
+// after a sync, is within a block of theirs. Killing a follower then left
+// two orderers in the consensus: no quorum until the others complained
+// (RequestForwardTimeout + RequestComplainTimeout, 5 s) and changed view,
+// to a view led by the killed follower (the next in line), whose NewView
+// never came (ViewChangeTimeout, 8 s), then to the next: 13 s and two view
+// changes.
 func waitOrdererCaughtUp(t *testing.T, n *testnet.Network, within time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(within)
@@ -268,12 +278,18 @@ func waitOrdererCaughtUp(t *testing.T, n *testnet.Network, within time.Duration)
 				streams[org] = s
 			}
 		}
-		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && testkit.AllEqual(leaders) && len(views) == 4 && testkit.AllEqual(views) && len(streams) == 4 {
-			t.Logf("orderers caught up in %s (heights %d..%d, view %d, leader %s, every orderer reached by 3 others)", time.Since(deadline.Add(-within)).Round(10*time.Millisecond), lo, hi, views[testnet.Brand], leaders[testnet.Brand])
+		var deciding []string
+		for _, org := range testnet.Orgs {
+			if d, err := n.OrdererDecidedNewest(context.Background(), org); err == nil && d {
+				deciding = append(deciding, org)
+			}
+		}
+		if ok == 4 && hi-lo <= 1 && len(leaders) == 4 && testkit.AllEqual(leaders) && len(views) == 4 && testkit.AllEqual(views) && len(streams) == 4 && len(deciding) == 4 {
+			t.Logf("orderers caught up in %s (heights %d..%d, view %d, leader %s, every orderer reached by 3 others and deciding blocks)", time.Since(deadline.Add(-within)).Round(10*time.Millisecond), lo, hi, views[testnet.Brand], leaders[testnet.Brand])
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("orderers not caught up within %s: %d answered, heights %d..%d, leaders %v, views %v, reached by 3 others: %v", within, ok, lo, hi, leaders, views, streams)
+			t.Fatalf("orderers not caught up within %s: %d answered, heights %d..%d, leaders %v, views %v, reached by 3 others: %v, deciding their newest block: %v", within, ok, lo, hi, leaders, views, streams, deciding)
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
@@ -347,6 +363,7 @@ func TestIntegrationFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		victim := testnet.Orgs[(indexOf(leader)+1)%4]
+		views := n.BFTViews(ctx)
 		killed := time.Now()
 		if err := n.Kill("orderer." + victim); err != nil {
 			t.Fatal(err)
@@ -355,7 +372,7 @@ func TestIntegrationFaults(t *testing.T) {
 		if !l.waitCommits(killed, 20, 60*time.Second) {
 			t.Fatalf("commits stopped after killing a follower orderer: %d since", l.since(killed))
 		}
-		t.Logf("longest commit gap after killing a follower: %s", l.stall(killed).Round(10*time.Millisecond))
+		t.Logf("longest commit gap after killing a follower: %s (views before %v, after %v)", l.stall(killed).Round(10*time.Millisecond), views, n.BFTViews(ctx))
 		if err := n.Restart(ctx, "orderer."+victim); err != nil {
 			t.Fatal(err)
 		}
