@@ -21,7 +21,13 @@ TLS certificates in the consenter mapping, the BlockValidation policy built
 from the consenters' identities, and its endpoint. It changes the orderer
 group: a majority of the consenting members' admins sign it. Once it is
 submitted, restart your orderer with the new certificates; the other
-consenters keep ordering meanwhile.`,
+consenters keep ordering meanwhile. If your orderer leads the consensus, it
+goes on leading until the restart (the others no longer count its
+signature, made with the old identity, but the others still make a quorum);
+the restart then costs one view change, a few seconds without commits.
+Submit only while ` + "`trustline consortium status`" + ` shows every consenter
+healthy: an orderer restarted shortly before may still be catching up, and
+the consensus would then lack two consenters.`,
 		Example: `  trustline org renew --dir lab/ --name orderer
   trustline consortium propose-orderer-certs --org-dir lab/ --out lab-orderer.update.json
   trustline consortium sign lab-orderer.update.json --org-dir brand/
