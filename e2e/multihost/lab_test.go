@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -21,11 +22,13 @@ import (
 	"time"
 
 	toxiproxy "github.com/Shopify/toxiproxy/v2"
+	ethcrypto "github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/rs/zerolog"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/internal/demo"
 	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
@@ -86,6 +89,29 @@ func newLab(t *testing.T, prefix string) (*testnet.HostLab, *e2ecli.CLI) {
 		}
 	})
 	return lab, &e2ecli.CLI{T: t, Bin: trustline, Dir: lab.Dir(), Tmp: tmp}
+}
+
+// playStory plays the demo story, each step typed on its organisation's
+// own host (the lab signs its report with a key of its own through the
+// CLI).
+func playStory(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab) *demo.Scenario {
+	t.Helper()
+	key, err := ethcrypto.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile := c.File("lab.key", hex.EncodeToString(ethcrypto.FromECDSA(key)))
+	sc, err := demo.New(time.Now(), time.Now().UTC().Format("060102150405"), demo.KeySigner{Key: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now()
+	for _, s := range sc.Steps {
+		on := c.On(lab.Host(s.Org).Netns)
+		on.Must(on.Command(s, keyFile)...)
+	}
+	t.Logf("demo story: %d steps, each through its organisation's CLI on its own host, in %s", len(sc.Steps), time.Since(t0).Round(10*time.Millisecond))
+	return sc
 }
 
 // node is one organisation's trustline node, run in its host's namespace.

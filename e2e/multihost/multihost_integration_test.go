@@ -3,7 +3,9 @@
 // testnet/netns): each member's peer, orderer, chaincode server, node and
 // CLI run on its own host, members talk over real TCP between distinct
 // addresses with TLS names that match them, and the tests cut, kill, delay
-// and drop a member's traffic.
+// and drop a member's traffic. A fifth member (the retailer) joins on a
+// host of its own by the members' vote, and leaves the same way
+// (TestIntegrationMembershipMultiHost).
 //
 // They need root (CI runs as root) and nftables (make nftables); a laptop
 // without them skips, CI fails (internal/testenv).
@@ -23,7 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ethereum/go-ethereum/crypto"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
@@ -84,22 +85,7 @@ func TestIntegrationMultiHost(t *testing.T) {
 	t.Logf("FIGURE four org cards to a committed transaction, on four hosts: %s", time.Since(t0).Round(10*time.Millisecond))
 	keysStayHome(t, lab.Dir(), testnet.Orgs...)
 
-	// The story, each step typed on its organisation's own host.
-	key, err := crypto.GenerateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile := c.File("lab.key", hex.EncodeToString(crypto.FromECDSA(key)))
-	sc, err := demo.New(time.Now(), time.Now().UTC().Format("060102150405"), demo.KeySigner{Key: key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t1 := time.Now()
-	for _, s := range sc.Steps {
-		on := c.On(lab.Host(s.Org).Netns)
-		on.Must(on.Command(s, keyFile)...)
-	}
-	t.Logf("demo story: %d steps, each through its organisation's CLI on its own host, in %s", len(sc.Steps), time.Since(t1).Round(10*time.Millisecond))
+	sc := playStory(t, c, lab)
 
 	for _, org := range testnet.Orgs {
 		nodes[org] = startNode(t, c, lab, org, filepath.Join(tmp, "nodes", org))
