@@ -35,7 +35,7 @@ func (*SystemContract) Ping(ctx contractapi.TransactionContextInterface, nonce s
 	if nonce == "" || len(nonce) > 128 {
 		return nil, errors.New("ping nonce must be 1 to 128 characters")
 	}
-	msp, err := ctx.GetClientIdentity().GetMSPID()
+	msp, err := callerMSP(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("reading caller identity: %w", err)
 	}
