@@ -23,7 +23,7 @@ import (
 func BenchmarkEPCISQuery(b *testing.B) {
 	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
 	n := envInt("TRUSTLINE_BENCH_QUERIES", 2_000)
-	idx, _ := benchIndex(b, lots)
+	idx, _ := benchIndexPlus(b, lots, 1+10_000) // addDocks' payloads
 	const site = "https://id.gs1.org/414/9506000000009"
 	dock := func(k int) string { return fmt.Sprintf("%s/254/dock%d", site, k) }
 	if _, err := idx.Location(dock(0)); err != nil { // not reused from a kept index

@@ -115,6 +115,12 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
 	}
 	x.cp = cp
+	for _, blk := range blocks {
+		if writesLocations(blk.Txs) { // locations.go
+			x.locCache.changed()
+			break
+		}
+	}
 	if txs > 0 {
 		x.batchTxBytes = b.Len() / txs
 	}

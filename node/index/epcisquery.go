@@ -14,10 +14,11 @@ package index
 //	otherwise                                   → t {eventTime} {id}
 //
 // (in that order of preference). Every one of these tables is ordered by
-// time within a value, so a page is the first matches of each value's
-// range, merged: a page costs about perPage matches per value, whatever
-// the size of the index. WD_ expands a location into its descendants
-// through the location master data (locations.go).
+// time within a value, so a page is the first matches of the values'
+// ranges read as one merged stream (epcismerge.go): a page costs about
+// perPage matches plus one per value, whatever the size of the index.
+// WD_ expands a location into its descendants through the location
+// master data (locations.go), resolved once per change of it.
 //
 // Page tokens are opaque and tamper-safe: the position after the page's
 // last event, the events delivered so far (eventCountLimit) and a digest
@@ -457,26 +458,16 @@ func (x *Index) Events(q Query) (Page, error) {
 	if limit <= 0 {
 		return page, nil
 	}
-	// The first limit+1 matches of each source, merged: the extra one
-	// says whether there is a next page.
+	// The first limit+1 matches of the sources merged: the extra one says
+	// whether there is a next page (epcismerge.go).
 	var hits []hit
-	seen := map[string]bool{}
-	for _, s := range p.sources {
-		n := 0
-		err := x.scanSource(p, s, after, limit+1, func(h hit) bool {
-			if seen[h.c.id] {
-				return true
-			}
-			seen[h.c.id] = true
-			hits = append(hits, h)
-			n++
-			return n <= limit
-		})
-		if err != nil {
-			return Page{}, err
-		}
+	err = x.merged(p, after, func(h hit) bool {
+		hits = append(hits, h)
+		return len(hits) <= limit
+	})
+	if err != nil {
+		return Page{}, err
 	}
-	sort.Slice(hits, func(i, j int) bool { return hits[i].c.less(hits[j].c) != p.desc })
 	for i, h := range hits {
 		if i == limit {
 			if q.EventCountLimit == 0 || delivered+limit < q.EventCountLimit {

@@ -174,6 +174,8 @@ type Index struct {
 
 	events *eventCache // eventcache.go
 
+	locCache locationCache // locations.go
+
 	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
@@ -392,6 +394,9 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 		return false, nil, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
 	}
 	x.cp = cp
+	if ev != nil && len(ev.Locations) > 0 {
+		x.locCache.changed()
+	}
 	return true, cw.change(cp), nil
 }
 
