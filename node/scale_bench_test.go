@@ -50,9 +50,10 @@ import (
 // TRUSTLINE_BENCH_NOSYNC=1 the index is opened NoSync, as `trustline index
 // rebuild` opens it (the fastest correct path: Close flushes). Bytes per
 // event are the tables and logs as they stand, not after a manual
-// compaction. Cost: about 3.2 kB per event on disk (100k-1M events), so
-// 10M needs ~32 GB free; the follower ran at about 1k events/s at load
-// ~20 on 2 cores (10M: ~3 h).
+// compaction. Cost: 3.2 kB per event on disk at 100k events, 1.75 kB at
+// 300k (logs and unflushed tables weigh less as it grows), so keep ~30 GB
+// free for 10M; the follower ran at 560-960 events/s at load 20-31 on 2
+// cores (10M: 3-5 h: grow it over several runs).
 func BenchmarkScale(b *testing.B) {
 	spec := os.Getenv("TRUSTLINE_BENCH_SCALE")
 	if spec == "" {
