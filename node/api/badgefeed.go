@@ -3,6 +3,7 @@ package api
 import (
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trustline/trustline/node/index"
@@ -43,15 +44,23 @@ type badgeFeed struct {
 	key   feedKey
 	build func() ([]byte, error)
 	subs  map[*badgeSub]struct{}
+	// state is read by the streams without the hub's lock: a change wakes
+	// thousands of them at once, and each took the lock to read the same
+	// bytes (BenchmarkBadgeStreams). It is written under the lock.
+	state atomic.Pointer[feedState]
+	// refreshing is true while a goroutine rebuilds the badge; dirty
+	// asks it for another round (a change came in meanwhile).
+	refreshing, dirty bool
+}
+
+// feedState is a feed's latest event, shared by its streams.
+type feedState struct {
 	// data is the latest event built (nil until a change); err ends the
 	// streams (the badge no longer builds: a claim was superseded).
 	data []byte
 	err  error
-	// refreshing is true while a goroutine rebuilds the badge; dirty
-	// asks it for another round (a change came in meanwhile); ready is
-	// closed when it is done.
-	refreshing, dirty bool
-	ready             chan struct{}
+	// ready, while a rebuild is under way, is closed when it is done.
+	ready chan struct{}
 }
 
 // badgeHub keeps the feeds of the open badge streams.
@@ -97,6 +106,7 @@ func (h *badgeHub) subscribe(key feedKey, build func() ([]byte, error)) *badgeSu
 	f := fs[key]
 	if f == nil {
 		f = &badgeFeed{key: key, build: build, subs: map[*badgeSub]struct{}{}}
+		f.state.Store(&feedState{})
 		fs[key] = f
 	}
 	sub := &badgeSub{h: h, f: f, C: make(chan struct{}, 1)}
@@ -110,22 +120,17 @@ func (h *badgeHub) subscribe(key feedKey, build func() ([]byte, error)) *badgeSu
 // latest is the feed's latest event once the rebuild under way is done
 // (nil: no rebuild since the stream began), or the error that ends it.
 func (s *badgeSub) latest() ([]byte, error) {
-	h := s.h
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	for s.f.refreshing {
-		ready := s.f.ready
-		h.mu.Unlock()
-		select {
-		case <-ready:
-		case <-h.done:
+	for {
+		st := s.f.state.Load()
+		if st.ready == nil {
+			return st.data, st.err
 		}
-		h.mu.Lock()
-		if h.closed {
-			break
+		select {
+		case <-st.ready:
+		case <-s.h.done:
+			return st.data, st.err
 		}
 	}
-	return s.f.data, s.f.err
 }
 
 // close ends the subscription; closing it again does nothing.
@@ -164,7 +169,9 @@ func (h *badgeHub) changed(c index.Change) {
 		for _, f := range fs {
 			f.dirty = true
 			if !f.refreshing {
-				f.refreshing, f.ready = true, make(chan struct{})
+				f.refreshing = true
+				old := f.state.Load()
+				f.state.Store(&feedState{data: old.data, err: old.err, ready: make(chan struct{})})
 				go h.refresh(f)
 			}
 			for sub := range f.subs {
@@ -189,10 +196,15 @@ func (h *badgeHub) refresh(f *badgeFeed) {
 		if err != nil {
 			h.log.Warn("badge feed", "lot", f.key.lot, "claim", f.key.claim, "err", err)
 		}
-		f.data, f.err = data, err
+		if f.dirty {
+			f.state.Store(&feedState{data: data, err: err, ready: f.state.Load().ready})
+		} else {
+			ready := f.state.Load().ready
+			f.state.Store(&feedState{data: data, err: err})
+			close(ready)
+		}
 	}
 	f.refreshing = false
-	close(f.ready)
 }
 
 // Close ends every open stream (for a graceful shutdown).
