@@ -131,7 +131,10 @@ type Options struct {
 	Follower *follower.Options
 	// Rebuild rebuilds the index from block 0 behind the one being served
 	// and swaps it in once caught up (rolling.go), as a node does by
-	// itself when its index was written with an older layout.
+	// itself when its index was written with an older layout. An index
+	// of a newer layout than this trustline's, which Open refuses
+	// otherwise (an *index.LayoutError), is rebuilt too: nothing is
+	// served (503) until the swap replaces it.
 	Rebuild bool
 }
 
@@ -209,6 +212,9 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	case errors.As(err, &le) && le.Have < le.Want:
 		log.Warn("the index was written with an older layout: rebuilding it behind the served one", "layout", le.Have, "layout.new", le.Want)
 		rebuild = true
+	case errors.As(err, &le) && rebuild:
+		// A newer layout, rebuilt for this trustline only when asked
+		// (Options.Rebuild): openRolling says so in the log.
 	case err != nil:
 		return nil, err
 	default:
@@ -244,7 +250,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 	n.srv = &http.Server{Handler: n.serving, ReadHeaderTimeout: 10 * time.Second}
 	n.srv.RegisterOnShutdown(n.serving.CloseStreams) // badge and notice streams never go idle
 	if rebuild {
-		if n.roll, err = openRolling(live, n.source(), n.followerOptions(), log); err != nil {
+		if n.roll, err = openRolling(live, n.source(), n.followerOptions(), log, o.Rebuild); err != nil {
 			ln.Close()
 			conn.Close()
 			return nil, err

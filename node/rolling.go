@@ -80,22 +80,34 @@ type rolling struct {
 }
 
 // openRolling opens the old index in live for serving and the index
-// being built, resumed from an earlier run when it can be.
-func openRolling(live string, src follower.Source, fopts follower.Options, log *slog.Logger) (*rolling, error) {
+// being built, resumed from an earlier run when it can be. An old index
+// of a newer layout than this trustline's is refused (*index.LayoutError)
+// unless replaceNewer: then, as one too old, it is not served (503) and
+// the swap replaces it.
+func openRolling(live string, src follower.Source, fopts follower.Options, log *slog.Logger, replaceNewer bool) (*rolling, error) {
 	r := &rolling{live: live, side: live + sideSuffix, src: src, fopts: fopts, log: log, started: time.Now()}
 	ilog := log.With("component", "index")
 	old, err := index.OpenOld(live, &index.Options{Logger: ilog})
-	if err != nil {
+	var le *index.LayoutError
+	switch {
+	case replaceNewer && errors.As(err, &le) && le.Have > index.Layout:
+		r.oldLayout = le.Have
+		log.Warn("the index was written by a newer trustline: rebuilding it from block 0 for this one, as asked (--rebuild); "+
+			"answering 503 until the new index is built, which then replaces it",
+			"layout", le.Have, "layout.new", index.Layout, "dir", live)
+	case err != nil:
 		return nil, err
 	}
-	cp := old.Checkpoint()
-	r.oldLayout, r.oldNext = cp.Layout, cp.NextBlock()
-	if cp.Valid && cp.Layout < index.OldestServed {
-		old.Close()
-		log.Warn("the index's layout cannot be served by this trustline: answering 503 until the new index is built",
-			"layout", cp.Layout, "oldestServed", index.OldestServed, "layout.new", index.Layout)
-	} else {
-		r.old = old
+	if old != nil {
+		cp := old.Checkpoint()
+		r.oldLayout, r.oldNext = cp.Layout, cp.NextBlock()
+		if cp.Valid && cp.Layout < index.OldestServed {
+			old.Close()
+			log.Warn("the index's layout cannot be served by this trustline: answering 503 until the new index is built",
+				"layout", cp.Layout, "oldestServed", index.OldestServed, "layout.new", index.Layout)
+		} else {
+			r.old = old
+		}
 	}
 	r.idx, err = index.Open(r.side, &index.Options{NoSync: true, Logger: ilog})
 	if err != nil {
@@ -110,7 +122,7 @@ func openRolling(live string, src follower.Source, fopts follower.Options, log *
 			return nil, err
 		}
 	}
-	cp = r.idx.Checkpoint()
+	cp := r.idx.Checkpoint()
 	r.events.Store(cp.Events)
 	log.Info("rolling index rebuild", "layout.old", r.oldLayout, "layout.new", index.Layout,
 		"serving", r.serving(), "oldHeight", r.oldNext, "resumeFromBlock", cp.NextBlock())

@@ -245,7 +245,7 @@ func TestRollingRebuildServesThroughout(t *testing.T) {
 	live := filepath.Join(t.TempDir(), "index")
 	oldIndex(t, live, chain, index.Layout-1)
 
-	r, err := openRolling(live, &chainSource{chain: chain, delay: 5 * time.Millisecond}, follower.Options{MinBackoff: 10 * time.Millisecond, Logger: quiet}, quiet)
+	r, err := openRolling(live, &chainSource{chain: chain, delay: 5 * time.Millisecond}, follower.Options{MinBackoff: 10 * time.Millisecond, Logger: quiet}, quiet, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ func TestRollingRebuildUnservableLayout(t *testing.T) {
 	chain := fixtureChain(t, 40)
 	live := filepath.Join(t.TempDir(), "index")
 	oldIndex(t, live, chain, index.OldestServed-1)
-	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet)
+	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,9 +383,51 @@ func TestRollingRebuildRefusesNewerLayout(t *testing.T) {
 	chain := fixtureChain(t, 12)
 	live := filepath.Join(t.TempDir(), "index")
 	oldIndex(t, live, chain, index.Layout+1)
-	_, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet)
+	_, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, false)
 	if !errors.Is(err, index.ErrLayout) {
 		t.Fatalf("openRolling: %v, want a LayoutError", err)
+	}
+}
+
+// Asked to rebuild (node start --rebuild), an index of a newer layout is
+// rebuilt for this trustline: 503 "rebuilding" until the swap, which
+// replaces it with an index equal to a fresh one.
+func TestRollingRebuildReplacesNewerLayoutWhenAsked(t *testing.T) {
+	chain := fixtureChain(t, 40)
+	live := filepath.Join(t.TempDir(), "index")
+	oldIndex(t, live, chain, index.Layout+1)
+	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	sh := &servingHandler{}
+	sh.set(r.handler(api.Options{Logger: quiet}))
+	ts := httptest.NewServer(sh)
+	defer ts.Close()
+	path := juicePath(t)
+	var p api.Problem
+	code, hdr := getJSON(t, ts.URL+path, &p)
+	if code != 503 || hdr.Get("Retry-After") == "" || !strings.HasPrefix(p.Detail, "rebuilding, 0.0%") ||
+		!strings.Contains(p.Detail, fmt.Sprintf("layout %d to %d", index.Layout+1, index.Layout)) {
+		t.Fatalf("during the rebuild: %d %v %+v", code, hdr, p)
+	}
+	if err := r.build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := r.swap(sh, openStackFor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	if code, _ := getJSON(t, ts.URL+path, nil); code != 200 {
+		t.Fatalf("after the swap: %d", code)
+	}
+	want, _ := fresh(t, chain)
+	wd, err1 := want.Digest()
+	gd, err2 := idx.Digest()
+	if err := errors.Join(err1, err2); err != nil || wd != gd || idx.Checkpoint().Layout != index.Layout {
+		t.Fatalf("replaced index: digest %s layout %d, fresh %s, %v", gd, idx.Checkpoint().Layout, wd, err)
 	}
 }
 
@@ -399,7 +441,7 @@ func TestRollingRebuildChild(t *testing.T) {
 	if live == "" {
 		return // only as TestRollingRebuildKilled's child
 	}
-	r, err := openRolling(live, &chainSource{chain: fixtureChain(t, 400), delay: 10 * time.Millisecond}, follower.Options{Logger: quiet}, quiet)
+	r, err := openRolling(live, &chainSource{chain: fixtureChain(t, 400), delay: 10 * time.Millisecond}, follower.Options{Logger: quiet}, quiet, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +487,7 @@ func TestRollingRebuildKilled(t *testing.T) {
 		t.Fatal("the child printed no progress")
 	}
 
-	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet)
+	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,7 +57,7 @@ func TestRollingSwapDialsBeforeTheLock(t *testing.T) {
 
 	src := &chainSource{chain: chain}
 	n := &Node{cfg: Config{DataDir: dir, Peer: client.Config{Channel: "trustline"}}, log: quiet, serving: &servingHandler{}, src: src}
-	r, err := openRolling(live, src, follower.Options{Logger: quiet}, quiet)
+	r, err := openRolling(live, src, follower.Options{Logger: quiet}, quiet, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,6 +103,13 @@ type LayoutError struct {
 }
 
 func (e *LayoutError) Error() string {
+	if e.Have > e.Want {
+		// A newer trustline wrote it: this one can neither read nor serve
+		// it, and rebuilding it replaces what the newer one derived.
+		return fmt.Sprintf("index %s was written with layout %d, newer than this trustline's layout %d: run a trustline that reads layout %d, "+
+			"or rebuild the index from the ledger for this one (trustline node start --rebuild, or trustline index rebuild with the node stopped)",
+			e.Dir, e.Have, e.Want, e.Have)
+	}
 	return fmt.Sprintf("index %s was written with layout %d, this trustline reads layout %d: rebuild it from the ledger "+
 		"(trustline index rebuild, or delete the directory and the node follows the ledger from its first block)", e.Dir, e.Have, e.Want)
 }

@@ -2,6 +2,7 @@
 package nodecmd
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"github.com/trustline/trustline/internal/cli/cmdutil"
 	"github.com/trustline/trustline/internal/iostreams"
 	"github.com/trustline/trustline/node"
+	"github.com/trustline/trustline/node/index"
 	"github.com/trustline/trustline/testnet"
 )
 
@@ -38,7 +40,10 @@ func newStartCmd(ios *iostreams.IO) *cobra.Command {
 An index written by an older trustline (another index layout) is rebuilt
 from block 0 behind the one being served, which keeps answering until the
 new one has caught up and is swapped in; --rebuild does the same for an
-index of this layout. Progress is on /healthz and /metrics.`,
+index of this layout. An index written by a newer trustline is refused
+(exit 2) unless --rebuild is given: then it is rebuilt for this trustline
+and replaced, and the node answers 503 until then. Progress is on /healthz
+and /metrics.`,
 		Example: `  trustline node start --config node.yaml
   trustline node start --testnet-org supplier --listen 127.0.0.1:8480
   trustline node start --config node.yaml --rebuild`,
@@ -61,6 +66,11 @@ index of this layout. Progress is on /healthz and /metrics.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			n, err := node.Open(ctx, cfg, &node.Options{Logger: log, Rebuild: rebuild})
+			if errors.Is(err, index.ErrLayout) {
+				// An index of a newer trustline: retrying cannot help; the
+				// message says what can.
+				return &cmdutil.ExitError{Code: cmdutil.ExitUsage, Err: err}
+			}
 			if err != nil {
 				return cmdutil.Unavailable(err)
 			}
