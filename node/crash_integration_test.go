@@ -182,6 +182,7 @@ type nodeProc struct {
 	// config, when set, is the node's configuration file (instead of the
 	// testnet's supplier profile with netDir and data).
 	config          string
+	args            []string // added to node start's
 	listen, logPath string
 	cmd             *exec.Cmd
 	starts          int
@@ -197,7 +198,7 @@ func (p *nodeProc) start() {
 	if p.config != "" {
 		args = []string{"node", "start", "--config", p.config}
 	}
-	p.cmd = exec.Command(p.bin, args...)
+	p.cmd = exec.Command(p.bin, append(args, p.args...)...)
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)

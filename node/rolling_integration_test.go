@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -38,6 +39,49 @@ import (
 // pages carry equal the fresh node's, and every event committed during
 // the rebuild is there once.
 func TestIntegrationRollingRebuild(t *testing.T) {
+	rollingRebuildUnderLoad(t, rollingCase{layout: index.Layout - 1})
+}
+
+// `trustline node start --rebuild` on a node whose index is of this
+// layout: the same rebuild from block 0 behind the served index, forced
+// by the operator.
+func TestIntegrationRollingRebuildForced(t *testing.T) {
+	rollingRebuildUnderLoad(t, rollingCase{args: []string{"--rebuild"}})
+}
+
+// An index the binary cannot serve. Written by a newer trustline, it is
+// refused: exit 2 and one line naming both layouts and what to do, the
+// index untouched; started as that line says (--rebuild), the node
+// answers every request with the documented 503 until the rebuilt index
+// replaces it. Written by a layout older than index.OldestServed, it is
+// rebuilt from scratch behind the same 503, without being asked.
+func TestIntegrationRollingRebuildUnservable(t *testing.T) {
+	t.Run("newer", func(t *testing.T) {
+		rollingRebuildUnderLoad(t, rollingCase{layout: index.Layout + 1, args: []string{"--rebuild"}, refusedFirst: true})
+	})
+	t.Run("older than served", func(t *testing.T) {
+		rollingRebuildUnderLoad(t, rollingCase{layout: index.OldestServed - 1})
+	})
+}
+
+// rollingCase is how a node's index is made to need a rebuild.
+type rollingCase struct {
+	layout       int      // the layout its checkpoint is set to; 0: left as written
+	args         []string // added to the restart's node start
+	refusedFirst bool     // a restart without args is refused first
+}
+
+// servable: the old index keeps serving during the rebuild.
+func (c rollingCase) servable() bool {
+	return c.layout == 0 || c.layout >= index.OldestServed && c.layout <= index.Layout
+}
+
+// rollingRebuildUnderLoad: a real node indexes a few thousand events
+// written on the real testnet, is stopped, its index made to need a
+// rebuild (c), and is restarted while writers commit and clients ask for
+// a lot's trace JSON, page and badge; then it is compared with a fresh
+// node and a fresh rebuild.
+func rollingRebuildUnderLoad(t *testing.T, c rollingCase) {
 	n := testkit.Network(t)
 	bin := trustlineBinary(t)
 	const gtin = "09506000134352"
@@ -84,8 +128,15 @@ func TestIntegrationRollingRebuild(t *testing.T) {
 	p.start()
 	waitIndexed(t, p)
 	p.signal(syscall.SIGTERM)
-	oldLayout := index.Layout - 1
-	setLayout(t, filepath.Join(p.data, "index"), oldLayout)
+	oldLayout := index.Layout
+	if c.layout != 0 {
+		oldLayout = c.layout
+		setLayout(t, filepath.Join(p.data, "index"), oldLayout)
+	}
+	if c.refusedFirst {
+		refusedLayout(t, p, oldLayout)
+	}
+	p.args = c.args
 
 	// Restarted, it rebuilds behind the old index while writes go on and
 	// clients ask for a lot.
@@ -100,13 +151,13 @@ func TestIntegrationRollingRebuild(t *testing.T) {
 	defer func() { _ = p.cmd.Process.Kill(); _ = p.cmd.Wait() }()
 	p.waitHealthy()
 	lotPath := "/01/" + gtin + "/10/" + seedLots[0]
-	c := startClients(t, "http://"+p.listen, lotPath, 4)
+	cl := startClients(t, "http://"+p.listen, lotPath, 4)
 	swap := watchRebuild(t, p)
 	// Writes and requests go on a little after the swap.
 	time.Sleep(3 * time.Second)
 	stopWrites()
 	writesStopped = true
-	reqs := c.end()
+	reqs := cl.end()
 	l.settle(t)
 
 	// The figures.
@@ -115,7 +166,7 @@ func TestIntegrationRollingRebuild(t *testing.T) {
 	var longest, longestSwap time.Duration
 	for _, r := range reqs {
 		codes[r.class()]++
-		if !r.ok(oldLayout) {
+		if !r.ok(c.servable()) {
 			bad++
 			if bad <= 10 {
 				t.Errorf("%s %s at %s: %s", r.what, r.class(), r.start.Format(time.TimeOnly), r.detail)
@@ -141,8 +192,14 @@ func TestIntegrationRollingRebuild(t *testing.T) {
 	if during == 0 || after == 0 {
 		t.Errorf("requests answered during the rebuild %d, after the swap %d: want some of each", during, after)
 	}
-	if oldLayout >= index.OldestServed && codes["200"] == 0 {
+	if c.servable() && codes["200"] == 0 {
 		t.Errorf("the old index (layout %d, servable) answered no request 200", oldLayout)
+	}
+	if !c.servable() && (codes["503"] == 0 || codes["200"] == 0) {
+		t.Errorf("an unservable index (layout %d): want 503 during the rebuild and 200 after the swap, got %v", oldLayout, codes)
+	}
+	if log, _ := os.ReadFile(p.logPath); !strings.Contains(string(log), "swapped in the rebuilt index") {
+		t.Errorf("the node's log does not say it swapped in the rebuilt index:\n%s", tail(log, 2000))
 	}
 
 	// Caught up, the node and a fresh one hold the same index.
@@ -339,14 +396,14 @@ func (r request) class() string {
 }
 
 // ok: 200, or the documented 503 while the old index cannot be served.
-func (r request) ok(oldLayout int) bool {
+func (r request) ok(servable bool) bool {
 	switch {
 	case r.err != nil:
 		return false
 	case r.code == http.StatusOK:
 		return true
 	case r.code == http.StatusServiceUnavailable:
-		return oldLayout < index.OldestServed && r.ctype == "application/problem+json" && r.retryAfter != "" &&
+		return !servable && r.ctype == "application/problem+json" && r.retryAfter != "" &&
 			strings.HasPrefix(r.problem.Detail, "rebuilding, ")
 	}
 	return false
@@ -412,4 +469,45 @@ func (c *clients) end() []request {
 	c.stop.Store(true)
 	c.wg.Wait()
 	return c.reqs
+}
+
+// refusedLayout starts p on its index of a newer layout than the binary
+// reads: it must exit 2 with one line naming both layouts and what to
+// do, and leave the index as it was.
+func refusedLayout(t *testing.T, p *nodeProc, layout int) {
+	t.Helper()
+	cmd := exec.Command(p.bin, "node", "start", "--testnet-org", testnet.Supplier, "--testnet-dir", p.netDir, "--data-dir", p.data, "--listen", p.listen)
+	t0 := time.Now()
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+		t.Fatalf("node start on an index of layout %d: %v, want exit 2\n%s", layout, err, out)
+	}
+	var errLines []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if strings.HasPrefix(l, "Error:") || strings.Contains(l, "panic") {
+			errLines = append(errLines, l)
+		}
+	}
+	want := fmt.Sprintf("was written with layout %d, newer than this trustline's layout %d: run a trustline that reads layout %d, "+
+		"or rebuild the index from the ledger for this one (trustline node start --rebuild", layout, index.Layout, layout)
+	if len(errLines) != 1 || !strings.Contains(errLines[0], want) {
+		t.Fatalf("node start on an index of layout %d: want one line %q, got:\n%s", layout, want, out)
+	}
+	db, err := pebble.Open(filepath.Join(p.data, "index"), &pebble.Options{Logger: quietPebble{}, ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, closer, err := db.Get([]byte("m\x00checkpoint"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp index.Checkpoint
+	err = json.Unmarshal(v, &cp)
+	closer.Close()
+	db.Close()
+	if err != nil || cp.Layout != layout {
+		t.Fatalf("the refused index's checkpoint changed: layout %d, %v", cp.Layout, err)
+	}
+	t.Logf("refused in %s, exit 2: %s", time.Since(t0).Round(time.Millisecond), errLines[0])
 }
