@@ -245,7 +245,9 @@ func checkClaimReceipt(t *testing.T, base, lotPath, rpcURL string) {
 		}
 	}
 	coldChain := slices.IndexFunc(r.Claims, func(c claims.Result) bool { return c.Kind == ledger.ClaimColdChain })
-	breach := slices.IndexFunc(r.Events, func(e receipt.Event) bool { return strings.Contains(string(e.Event), "9.4") })
+	// The event with a reading of 9.4, not any "9.4": an event time such as
+	// 16:22:49.469 contains one too.
+	breach := slices.IndexFunc(r.Events, func(e receipt.Event) bool { return breachValue.Match(e.Event) })
 	upLot := slices.IndexFunc(r.Records, func(rec receipt.Record) bool {
 		return rec.Type == ledger.RecordLot && !strings.Contains(string(rec.Record), `"id":"`+r.Subject.Lots[0]+`"`)
 	})

@@ -341,6 +341,17 @@ func TestIntegrationSubscriptionKillRestart(t *testing.T) {
 	kill()
 	p.start()
 	pause(2000, 4000)
+	// Still failing until the node has met a 503: on a quiet machine the
+	// writes can outrun the restarted node, whose first delivery may come
+	// later than the pause (backoff is at most a minute).
+	for until := time.Now().Add(90 * time.Second); time.Now().Before(until); time.Sleep(200 * time.Millisecond) {
+		sub.mu.Lock()
+		refused := sub.refused
+		sub.mu.Unlock()
+		if refused > 0 {
+			break
+		}
+	}
 	sub.failing.Store(false)
 
 	// 3. The subscriber is gone (its port closed) for a while.
