@@ -24,6 +24,7 @@ import (
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/api"
 	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
 )
@@ -131,7 +132,7 @@ func rollingRebuildUnderLoad(t *testing.T, c rollingCase) {
 	oldLayout := index.Layout
 	if c.layout != 0 {
 		oldLayout = c.layout
-		setLayout(t, filepath.Join(p.data, "index"), oldLayout)
+		indextest.SetLayout(t, filepath.Join(p.data, "index"), oldLayout)
 	}
 	if c.refusedFirst {
 		refusedLayout(t, p, oldLayout)
@@ -277,41 +278,6 @@ func waitIndexed(t *testing.T, p *nodeProc) {
 			t.Fatalf("node did not reach height %d: %+v, %v\n%s", height, h, err, tail(log, 4000))
 		}
 		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-type quietPebble struct{}
-
-func (quietPebble) Infof(string, ...any)  {}
-func (quietPebble) Errorf(string, ...any) {}
-func (quietPebble) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...))
-}
-
-// setLayout makes the index in dir one written by layout: its checkpoint
-// (m checkpoint, as package index documents it) says so.
-func setLayout(t *testing.T, dir string, layout int) {
-	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	k := []byte("m\x00checkpoint")
-	v, closer, err := db.Get(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cp map[string]any
-	err = json.Unmarshal(v, &cp)
-	closer.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp["layout"] = layout
-	b, _ := json.Marshal(cp)
-	if err := db.Set(k, b, pebble.Sync); err != nil {
-		t.Fatal(err)
 	}
 }
 
@@ -510,4 +476,12 @@ func refusedLayout(t *testing.T, p *nodeProc, layout int) {
 		t.Fatalf("the refused index's checkpoint changed: layout %d, %v", cp.Layout, err)
 	}
 	t.Logf("refused in %s, exit 2: %s", time.Since(t0).Round(time.Millisecond), errLines[0])
+}
+
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)  {}
+func (quietPebble) Errorf(string, ...any) {}
+func (quietPebble) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
 }

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/trustline/trustline/ledger"
@@ -84,14 +83,6 @@ func fixtureChain(t testing.TB, height int) []follower.Block {
 
 var quiet = slog.New(slog.DiscardHandler)
 
-type quietPebble struct{}
-
-func (quietPebble) Infof(string, ...any)  {}
-func (quietPebble) Errorf(string, ...any) {}
-func (quietPebble) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf(format, args...))
-}
-
 // follow applies chain to idx as a node does.
 func follow(t testing.TB, idx *index.Index, chain []follower.Block) {
 	t.Helper()
@@ -116,29 +107,7 @@ func oldIndex(t testing.TB, dir string, chain []follower.Block, layout int) {
 	if err := idx.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// The checkpoint as the package documents it (m checkpoint), with
-	// another layout.
-	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	k := []byte("m\x00checkpoint")
-	v, c, err := db.Get(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cp map[string]any
-	err = json.Unmarshal(v, &cp)
-	c.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cp["layout"] = layout
-	b, _ := json.Marshal(cp)
-	if err := db.Set(k, b, pebble.Sync); err != nil {
-		t.Fatal(err)
-	}
+	indextest.SetLayout(t, dir, layout)
 }
 
 // fresh is a new in-memory index of chain and the API over it.

@@ -5,11 +5,13 @@ package indextest
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
+	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/trustline/trustline/ledger"
@@ -103,4 +105,41 @@ func Demo(t testing.TB) *index.Index {
 	idx := Empty(t)
 	Apply(t, idx, DemoSteps(t)...)
 	return idx
+}
+
+// SetLayout makes the index in dir (closed) one written by layout: its
+// checkpoint (m checkpoint, as package index documents it) says so. For
+// tests of what a node does with an index of another layout.
+func SetLayout(t testing.TB, dir string, layout int) {
+	t.Helper()
+	db, err := pebble.Open(dir, &pebble.Options{Logger: quietPebble{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	k := []byte("m\x00checkpoint")
+	v, closer, err := db.Get(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cp map[string]any
+	err = json.Unmarshal(v, &cp)
+	closer.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp["layout"] = layout
+	b, _ := json.Marshal(cp)
+	if err := db.Set(k, b, pebble.Sync); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// quietPebble drops Pebble's informational logs.
+type quietPebble struct{}
+
+func (quietPebble) Infof(string, ...any)  {}
+func (quietPebble) Errorf(string, ...any) {}
+func (quietPebble) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
 }
