@@ -423,6 +423,20 @@ func peerHeight(t testing.TB, n *testnet.Network, org string) uint64 {
 	return info.GetHeight()
 }
 
+// ledgerTop is the highest height among the founding members' peers. A
+// load's count of writes must read the ledger up to it, not to brand's
+// height alone: a write's commit is reported by the peer of the gateway
+// that submitted it, which may be a block ahead of brand's (seen in CI:
+// the last block's 4 writes were counted lost).
+func ledgerTop(t testing.TB, n *testnet.Network) uint64 {
+	t.Helper()
+	var top uint64
+	for _, org := range testnet.Orgs {
+		top = max(top, peerHeight(t, n, org))
+	}
+	return top
+}
+
 // waitConsentersHealthy waits until the channel has k consenters, every
 // one answering and in step.
 func waitConsentersHealthy(t *testing.T, status func() consortiumcmd.Status, k int, within time.Duration) {

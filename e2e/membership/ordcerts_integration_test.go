@@ -346,7 +346,7 @@ func (r *renewal) finish() {
 		t.Errorf("%s's peer at height %d, brand's at %d", org, a, b)
 	}
 	r.l.stop(2 * time.Minute)
-	endHeight := peerHeight(t, r.n, testnet.Brand)
+	endHeight := ledgerTop(t, r.n)
 	writes, attempts, retried, lost, duplicated, unfinished := r.l.countOnLedger(t, r.conns[testnet.Brand], r.startHeight, endHeight)
 	t.Logf("FIGURE orderer certificate renewal of %s under load: renew to submitted %s; %s; longest commit gap from the submit on (%s) %s (submit to restart %s, from the restart on %s), over the whole renewal %s (load average %s)",
 		org, r.tc.Sub(r.t0).Round(100*time.Millisecond), strings.Join(r.figures, "; "), tEnd.Sub(r.tc).Round(100*time.Millisecond),

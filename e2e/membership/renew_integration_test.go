@@ -112,7 +112,7 @@ func TestIntegrationMembershipRenewal(t *testing.T) {
 		t.Fatalf("commits stalled after the renewal")
 	}
 	l.stop(2 * time.Minute)
-	endHeight := peerHeight(t, n, testnet.Brand)
+	endHeight := ledgerTop(t, n)
 	writes, attempts, retried, lost, duplicated, unfinished := l.countOnLedger(t, conns[testnet.Brand], startHeight, endHeight)
 	loadAvg, _ := os.ReadFile("/proc/loadavg")
 	t.Logf("FIGURE certificate renewal of the lab's peer: renew %s, restart to listening %s, endorsing with the new identity %s after the restart began; longest commit gap %s; peer TLS expiry %s → %s (load average %s)",

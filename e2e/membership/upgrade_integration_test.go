@@ -139,7 +139,7 @@ func TestIntegrationMembershipUpgrade(t *testing.T) {
 	step("load goes on on the new servers")
 	l.stop(2 * time.Minute)
 	step("load stopped")
-	endHeight := peerHeight(t, n, testnet.Brand)
+	endHeight := ledgerTop(t, n)
 
 	// Count: every write the load made is on the ledger exactly once.
 	writes, attempts, retried, lost, duplicated, unfinished := l.countOnLedger(t, conns[testnet.Brand], startHeight, endHeight)
