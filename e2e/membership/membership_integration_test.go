@@ -31,6 +31,7 @@ import (
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/e2e/e2eload"
 	"github.com/trustline/trustline/gs1"
 	"github.com/trustline/trustline/internal/cli/consortiumcmd"
 	"github.com/trustline/trustline/internal/demo"
@@ -421,6 +422,17 @@ func peerHeight(t testing.TB, n *testnet.Network, org string) uint64 {
 		t.Fatal(err)
 	}
 	return info.GetHeight()
+}
+
+// countWrites holds the exactly-once load's writes against conn's ledger,
+// blocks from to to-1.
+func countWrites(t testing.TB, l *e2eload.Load, conn *tlclient.GatewayConn, from, to uint64) e2eload.Count {
+	t.Helper()
+	c, err := l.CountOnLedger(context.Background(), conn, from, to)
+	if err != nil {
+		t.Fatalf("counting the load's writes on the ledger: %v", err)
+	}
+	return c
 }
 
 // ledgerTop is the highest height among the founding members' peers. A

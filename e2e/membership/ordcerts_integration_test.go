@@ -23,6 +23,7 @@ import (
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/consortium"
 	"github.com/trustline/trustline/e2e/e2ecli"
+	"github.com/trustline/trustline/e2e/e2eload"
 	"github.com/trustline/trustline/internal/cli/consortiumcmd"
 	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
@@ -116,7 +117,7 @@ type renewal struct {
 	identity            *ecdsa.PublicKey
 
 	conns       map[string]*tlclient.GatewayConn
-	l           *exactLoad
+	l           *e2eload.Load
 	startHeight uint64
 
 	t0, tc, tr time.Time // renewal began, submitted, restart began
@@ -197,9 +198,9 @@ func (r *renewal) startLoad() {
 		r.conns[o] = dial(r.t, r.n, o)
 	}
 	r.startHeight = peerHeight(r.t, r.n, testnet.Brand)
-	r.l = startExactLoad(r.conns, 4)
-	r.t.Cleanup(func() { r.l.stop(time.Minute) })
-	if !r.l.waitCommits(time.Now(), 5, time.Minute) {
+	r.l = e2eload.Start(r.conns, 4)
+	r.t.Cleanup(func() { r.l.Stop(time.Minute) })
+	if !r.l.WaitCommits(time.Now(), 5, time.Minute) {
 		r.t.Fatalf("the load commits nothing")
 	}
 }
@@ -251,7 +252,7 @@ func (r *renewal) submit() {
 		r.t.Fatal(err)
 	}
 	r.identity = identity.PublicKey.(*ecdsa.PublicKey)
-	if !r.l.waitCommits(time.Now(), 10, time.Minute) {
+	if !r.l.WaitCommits(time.Now(), 10, time.Minute) {
 		r.t.Fatalf("commits stalled once the channel expected %s's new orderer certificates", r.org)
 	}
 	r.figures = append(r.figures, fmt.Sprintf("first commit %s after the submit began", r.firstCommit(r.tc)))
@@ -259,11 +260,11 @@ func (r *renewal) submit() {
 
 // firstCommit is how long after t the load's first commit came.
 func (r *renewal) firstCommit(t time.Time) time.Duration {
-	if cs := r.l.since(t); len(cs) > 0 {
-		first := cs[0].at
+	if cs := r.l.Since(t); len(cs) > 0 {
+		first := cs[0]
 		for _, c := range cs {
-			if c.at.Before(first) {
-				first = c.at
+			if c.Before(first) {
+				first = c
 			}
 		}
 		return first.Sub(t).Round(10 * time.Millisecond)
@@ -339,25 +340,25 @@ func (r *renewal) finish() {
 		t.Errorf("%s's gateway after its orderer's renewal: %v", org, err)
 	}
 	tEnd := time.Now()
-	if !r.l.waitCommits(tEnd, 20, time.Minute) {
+	if !r.l.WaitCommits(tEnd, 20, time.Minute) {
 		t.Fatalf("commits stalled after the renewal")
 	}
 	if a, b := peerHeight(t, r.n, org), peerHeight(t, r.n, testnet.Brand); a+10 < b {
 		t.Errorf("%s's peer at height %d, brand's at %d", org, a, b)
 	}
-	r.l.stop(2 * time.Minute)
+	r.l.Stop(2 * time.Minute)
 	endHeight := ledgerTop(t, r.n)
-	writes, attempts, retried, lost, duplicated, unfinished := r.l.countOnLedger(t, r.conns[testnet.Brand], r.startHeight, endHeight)
+	count := countWrites(t, r.l, r.conns[testnet.Brand], r.startHeight, endHeight)
 	t.Logf("FIGURE orderer certificate renewal of %s under load: renew to submitted %s; %s; longest commit gap from the submit on (%s) %s (submit to restart %s, from the restart on %s), over the whole renewal %s (load average %s)",
 		org, r.tc.Sub(r.t0).Round(100*time.Millisecond), strings.Join(r.figures, "; "), tEnd.Sub(r.tc).Round(100*time.Millisecond),
-		longestGap(r.l.since(r.tc), r.tc, tEnd).Round(10*time.Millisecond), longestGap(r.l.since(r.tc), r.tc, r.tr).Round(10*time.Millisecond),
-		longestGap(r.l.since(r.tr), r.tr, tEnd).Round(10*time.Millisecond), longestGap(r.l.since(r.t0), r.t0, tEnd).Round(10*time.Millisecond), loadAverage())
-	t.Logf("FIGURE orderer renewal under load: %d writes in %d attempts (%d retried), %d lost, %d duplicated, %d unfinished", writes, attempts, retried, lost, duplicated, unfinished)
-	for _, reason := range r.l.reasons() {
+		r.l.LongestGap(r.tc, tEnd).Round(10*time.Millisecond), r.l.LongestGap(r.tc, r.tr).Round(10*time.Millisecond),
+		r.l.LongestGap(r.tr, tEnd).Round(10*time.Millisecond), r.l.LongestGap(r.t0, tEnd).Round(10*time.Millisecond), loadAverage())
+	t.Logf("FIGURE orderer renewal under load: %s", count)
+	for _, reason := range r.l.Reasons() {
 		t.Logf("retry reason: %s", reason)
 	}
-	if lost != 0 || duplicated != 0 || unfinished != 0 || writes == 0 {
-		t.Errorf("writes %d: %d lost, %d duplicated, %d unfinished; want none", writes, lost, duplicated, unfinished)
+	if !count.Exact() {
+		t.Errorf("%s; want each write on the ledger exactly once", count)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	tlclient "github.com/trustline/trustline/client"
+	"github.com/trustline/trustline/e2e/e2eload"
 	"github.com/trustline/trustline/internal/cli/consortiumcmd"
 	"github.com/trustline/trustline/orgca"
 	"github.com/trustline/trustline/testnet"
@@ -54,9 +54,9 @@ func TestIntegrationMembershipRenewal(t *testing.T) {
 		conns[o] = dial(t, n, o)
 	}
 	startHeight := peerHeight(t, n, testnet.Brand)
-	l := startExactLoad(conns, 4)
-	defer l.stop(time.Minute)
-	if !l.waitCommits(time.Now(), 5, time.Minute) {
+	l := e2eload.Start(conns, 4)
+	defer l.Stop(time.Minute)
+	if !l.WaitCommits(time.Now(), 5, time.Minute) {
 		t.Fatalf("the load commits nothing")
 	}
 
@@ -108,22 +108,21 @@ func TestIntegrationMembershipRenewal(t *testing.T) {
 		t.Errorf("status shows the lab's peer TLS certificate expiring %s (before %s), want the renewed %s", after.NotAfter, before.NotAfter, renewed)
 	}
 	tEnd := time.Now()
-	if !l.waitCommits(tEnd, 20, time.Minute) {
+	if !l.WaitCommits(tEnd, 20, time.Minute) {
 		t.Fatalf("commits stalled after the renewal")
 	}
-	l.stop(2 * time.Minute)
+	l.Stop(2 * time.Minute)
 	endHeight := ledgerTop(t, n)
-	writes, attempts, retried, lost, duplicated, unfinished := l.countOnLedger(t, conns[testnet.Brand], startHeight, endHeight)
-	loadAvg, _ := os.ReadFile("/proc/loadavg")
+	count := countWrites(t, l, conns[testnet.Brand], startHeight, endHeight)
 	t.Logf("FIGURE certificate renewal of the lab's peer: renew %s, restart to listening %s, endorsing with the new identity %s after the restart began; longest commit gap %s; peer TLS expiry %s → %s (load average %s)",
 		tr.Sub(t0).Round(10*time.Millisecond), restart.Round(10*time.Millisecond), endorsing.Round(100*time.Millisecond),
-		longestGap(l.since(t0), t0, tEnd).Round(10*time.Millisecond), before.NotAfter.Format(time.RFC3339), after.NotAfter.Format(time.RFC3339),
-		strings.Join(strings.Fields(string(loadAvg))[:3], " "))
-	t.Logf("FIGURE renewal under load: %d writes in %d attempts (%d retried), %d lost, %d duplicated, %d unfinished", writes, attempts, retried, lost, duplicated, unfinished)
-	for _, r := range l.reasons() {
+		l.LongestGap(t0, tEnd).Round(10*time.Millisecond), before.NotAfter.Format(time.RFC3339), after.NotAfter.Format(time.RFC3339),
+		loadAverage())
+	t.Logf("FIGURE renewal under load: %s", count)
+	for _, r := range l.Reasons() {
 		t.Logf("retry reason: %s", r)
 	}
-	if lost != 0 || duplicated != 0 || unfinished != 0 || writes == 0 {
-		t.Errorf("writes %d: %d lost, %d duplicated, %d unfinished; want none", writes, lost, duplicated, unfinished)
+	if !count.Exact() {
+		t.Errorf("%s; want each write on the ledger exactly once", count)
 	}
 }
