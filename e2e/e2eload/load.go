@@ -110,9 +110,9 @@ func (l *Load) attempt(ctx context.Context, conn *tlclient.GatewayConn, nonce st
 	}
 	cm, err := tx.SubmitWithContext(sctx)
 	if err != nil {
-		// The orderer may have it all the same: ask the ledger before
+		// The orderer may have it all the same: learn its outcome before
 		// writing again, or the write could be recorded twice.
-		if l.settled(ctx, conn, prop.TransactionID(), "submit: "+err.Error()) {
+		if l.settled(ctx, conn, tx, "submit: "+err.Error()) {
 			return l.committed(wr, prop.TransactionID())
 		}
 		return false
@@ -120,7 +120,7 @@ func (l *Load) attempt(ctx context.Context, conn *tlclient.GatewayConn, nonce st
 	st, err := cm.StatusWithContext(sctx)
 	if err != nil {
 		// Submitted, outcome unknown (the gateway went away): the same.
-		if l.settled(ctx, conn, prop.TransactionID(), "status: "+err.Error()) {
+		if l.settled(ctx, conn, tx, "status: "+err.Error()) {
 			return l.committed(wr, prop.TransactionID())
 		}
 		return false
@@ -142,36 +142,96 @@ func (l *Load) committed(wr *write, txID string) bool {
 }
 
 // settled learns the outcome of a submitted transaction whose commit
-// status the client did not get, as a careful client does: it asks
-// another member's peer (qscc GetTransactionByID) until the transaction is
-// on the ledger or 30 s have passed with it nowhere. It says whether the
-// transaction committed valid; otherwise the write is retried (why).
-func (l *Load) settled(ctx context.Context, via *tlclient.GatewayConn, txID, why string) bool {
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(500 * time.Millisecond) {
-		for _, org := range l.orgs {
-			conn := l.conns[org]
-			if conn == via {
-				continue
-			}
-			qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-			b, err := conn.Network().GetContract("qscc").EvaluateWithContext(qctx, "GetTransactionByID", client.WithArguments(conn.Network().Name(), txID))
-			cancel()
-			if err != nil {
-				continue // not (yet) on this peer's ledger, or the peer is away
-			}
-			var pt peer.ProcessedTransaction
-			if proto.Unmarshal(b, &pt) != nil {
-				continue
-			}
-			if pt.GetValidationCode() == int32(peer.TxValidationCode_VALID) {
-				l.retry("settled by the ledger after " + why)
-				return true
-			}
+// status the client did not get, as a careful client does: it asks the
+// other members' peers (qscc GetTransactionByID) until the transaction is
+// on the ledger, and says whether it committed valid (otherwise the write
+// is retried). Meanwhile it submits the same signed transaction again
+// through another member's gateway every resubmitEvery: a copy that
+// reaches the ledger after the first is marked DUPLICATE_TXID, so the
+// write is recorded once however many copies are ordered. Writing it
+// anew under another transaction id while the first may still be ordered
+// could record it twice (seen once in a CI run: a transaction whose
+// gateway went away was on no peer for 30 s, was written again, and both
+// committed); so that happens only once settleWithin has passed with
+// every resubmission refused and the transaction on no ledger: the
+// ordering service will not take it (its signer was removed, say).
+func (l *Load) settled(ctx context.Context, via *tlclient.GatewayConn, tx *client.Transaction, why string) bool {
+	txID := tx.TransactionID()
+	raw, err := tx.Bytes()
+	if err != nil {
+		l.retry("serialising the transaction to resubmit it: " + err.Error())
+	}
+	accepted := false // a resubmission was taken by a gateway
+	next := time.Now().Add(resubmitEvery)
+	for deadline := time.Now().Add(settleWithin); ctx.Err() == nil; time.Sleep(500 * time.Millisecond) {
+		switch found, valid := l.onLedger(ctx, via, txID); {
+		case found && valid:
+			l.retry("settled by the ledger after " + why)
+			return true
+		case found:
 			l.retry("invalidated after " + why)
+			return false
+		}
+		if raw != nil && time.Now().After(next) {
+			accepted = l.resubmit(ctx, via, raw) || accepted
+			next = time.Now().Add(resubmitEvery)
+		}
+		if !accepted && time.Now().After(deadline) {
+			l.retry("refused by every gateway after " + why)
 			return false
 		}
 	}
 	l.retry(why)
+	return false
+}
+
+const (
+	resubmitEvery = 5 * time.Second
+	settleWithin  = time.Minute
+)
+
+// onLedger asks the members' peers other than via's whether txID is on
+// the ledger, and whether valid.
+func (l *Load) onLedger(ctx context.Context, via *tlclient.GatewayConn, txID string) (found, valid bool) {
+	for _, org := range l.orgs {
+		conn := l.conns[org]
+		if conn == via {
+			continue
+		}
+		qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		b, err := conn.Network().GetContract("qscc").EvaluateWithContext(qctx, "GetTransactionByID", client.WithArguments(conn.Network().Name(), txID))
+		cancel()
+		if err != nil {
+			continue // not (yet) on this peer's ledger, or the peer is away
+		}
+		var pt peer.ProcessedTransaction
+		if proto.Unmarshal(b, &pt) != nil {
+			continue
+		}
+		return true, pt.GetValidationCode() == int32(peer.TxValidationCode_VALID)
+	}
+	return false, false
+}
+
+// resubmit submits the signed transaction raw again through the first
+// other member's gateway that takes it, and says whether one did.
+func (l *Load) resubmit(ctx context.Context, via *tlclient.GatewayConn, raw []byte) bool {
+	for _, org := range l.orgs {
+		conn := l.conns[org]
+		if conn == via {
+			continue
+		}
+		tx, err := conn.NewTransaction(raw)
+		if err != nil {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err = tx.SubmitWithContext(sctx)
+		cancel()
+		if err == nil {
+			return true
+		}
+	}
 	return false
 }
 
