@@ -107,6 +107,9 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	if !changed {
 		return n, nil, nil
 	}
+	if err := flushTraceRecs(w); err != nil { // tracerec.go
+		return nil, nil, err
+	}
 	cp.At, cp.Layout = time.Now().UTC(), Layout
 	if err := setJSON(b, checkpointKey, cp); err != nil {
 		return nil, nil, err

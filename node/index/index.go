@@ -46,6 +46,7 @@
 //	G, H                                  → location master data and its hierarchy (locations.go)
 //	J                                     → node-local records: named queries, subscriptions, scan counts; excluded from Digest (local.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
+//	T {gtin} {lot}                        → the lot's trace record, derived from l, r, x, a, d, e, v; excluded from Digest (tracerec.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
 // recall flags every lot reachable through d edges, and a new lot made
@@ -90,7 +91,8 @@ var ErrClosed = errors.New("index: closed")
 //	5: the EPCIS query tables E and R (epcisquery.go), location master data G and H (locations.go)
 //	6: anchored records kept as recorded, A (records.go); ids of records with a schema version by RFC 8785 (ledger.StoredRecord)
 //	7: products' service chains (ledger.ServiceChain) in A and, for the anchored state, in f (servicechain.go)
-const Layout = 7
+//	8: the per-lot trace record T (tracerec.go)
+const Layout = 8
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")
@@ -181,6 +183,8 @@ type Index struct {
 
 	events *eventCache // eventcache.go
 
+	recs bool // the index has trace records (tracerec.go): set when opened
+
 	locCache locationCache // locations.go
 
 	localMu sync.Mutex // serialises LocalAdd (local.go)
@@ -230,7 +234,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 		db.Close()
 		return nil, &LayoutError{Dir: dir, Have: max(cp.Layout, 1), Want: Layout}
 	}
-	x.cp = cp
+	x.cp, x.recs = cp, true
 	if !cp.Valid {
 		// Opened empty: every position will be written by this process.
 		empty, err := noKeys(db, []byte{tEventPos, sep})
@@ -388,6 +392,9 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 			return false, nil, err
 		}
 	}
+	if err := flushTraceRecs(w); err != nil { // tracerec.go
+		return false, nil, err
+	}
 	cp := x.cp
 	cp.Position, cp.Valid, cp.At, cp.Layout = pos, true, time.Now().UTC(), Layout
 	cp.Applied++
@@ -421,8 +428,9 @@ func (e *ApplyError) Error() string {
 func (e *ApplyError) Unwrap() error { return e.Err }
 
 // Digest is a SHA-256 over every key and value except the checkpoint
-// metadata, in key order: two indexes built from the same transactions
-// have the same digest.
+// metadata, the node-local tables and the trace records (derived from the
+// other tables), in key order: two indexes built from the same
+// transactions have the same digest.
 func (x *Index) Digest() (string, error) {
 	it, err := x.db.NewIter(nil)
 	if err != nil {
@@ -433,7 +441,7 @@ func (x *Index) Digest() (string, error) {
 	var n [8]byte
 	for it.First(); it.Valid(); it.Next() {
 		k := it.Key()
-		if len(k) > 0 && (k[0] == tMeta || nodeLocal(k[0])) { // nodeLocal: anchors.go
+		if len(k) > 0 && (k[0] == tMeta || k[0] == tTraceRec || nodeLocal(k[0])) { // nodeLocal: anchors.go; tTraceRec: tracerec.go
 			continue
 		}
 		v, err := it.ValueAndErr()

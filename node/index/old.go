@@ -22,6 +22,8 @@ import (
 // receipts read, so a node serving one offers no receipts. A layout-6
 // index has no service chains: its receipts are format 4, which do not
 // prove a product's service events complete (receipt.Limits).
+// Layout 8 added the per-lot trace records (T), which an older index
+// lacks: its traces are read by the scans the records replace.
 // Raise it when a layout changes what an older table holds.
 const OldestServed = 5
 
@@ -62,7 +64,8 @@ func OpenOld(dir string, opts *Options) (*Index, error) {
 	if cp.Valid {
 		cp.Layout = max(cp.Layout, 1) // before layouts were recorded
 	}
-	x.cp = cp
+	// Before layoutTraceRec, traces are read by scans (tracerec.go).
+	x.cp, x.recs = cp, !cp.Valid || cp.Layout >= layoutTraceRec
 	if err := x.claimed.load(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the claims: %w", err)

@@ -47,21 +47,21 @@ func (x *Index) Lot(gtin, lot string) (ledger.LotSummary, error) {
 
 func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 	var l ledger.LotSummary
-	ok, err := r.getJSON(key(tLot, gtin, lot), &l)
+	raw, via, ok, err := r.lotRaw(gtin, lot) // tracerec.go
 	if err != nil {
 		return l, err
 	}
 	if !ok {
 		return l, notFound("lot %s", lotLink(gtin, lot))
 	}
-	err = r.scan(prefix(tRecalledBy, gtin, lot), func(k, _ []byte) (bool, error) {
-		l.RecalledVia = append(l.RecalledVia, last(k))
-		return true, nil
-	})
+	if err := json.Unmarshal(raw, &l); err != nil {
+		return l, corrupt(key(tLot, gtin, lot), err)
+	}
+	l.RecalledVia = append(l.RecalledVia, via...)
 	if len(l.RecalledVia) > 0 {
 		l.Status = ledger.StatusRecalled
 	}
-	return l, err
+	return l, nil
 }
 
 // traceReader serves the reads of one query with a single Pebble
@@ -73,9 +73,13 @@ func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 type traceReader struct {
 	db      reader
 	it, pit *pebble.Iterator // scans, point reads
+	// recs: the index has trace records, read instead of the tables
+	// they are derived from (tracerec.go); recCache holds those read.
+	recs     bool
+	recCache map[string]*traceRec
 }
 
-func (x *Index) newReader() *traceReader { return &traceReader{db: x.db} }
+func (x *Index) newReader() *traceReader { return &traceReader{db: x.db, recs: x.recs} }
 
 // scan calls fn for every key with prefix p, in order, until fn returns
 // false.
@@ -199,17 +203,9 @@ func (x *Index) EventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
 
 func (r *traceReader) eventsOfLot(gtin, lot string) ([]json.RawMessage, error) {
 	out := []json.RawMessage{}
-	err := r.scan(prefix(tLotEvent, gtin, lot), func(k, _ []byte) (bool, error) {
-		id := k[bytes.LastIndexByte(k, sep)+1:]
-		ev, ok, err := r.get(append([]byte{tEvent, sep}, id...))
-		if err == nil && !ok {
-			err = notFound("EPCIS event %s", id)
-		}
-		if err != nil {
-			return false, fmt.Errorf("index: lot event entry %q: %w", k, err)
-		}
+	err := r.lotEvents(gtin, lot, func(ev []byte) error { // tracerec.go
 		out = append(out, ev)
-		return true, nil
+		return nil
 	})
 	return out, err
 }
@@ -280,6 +276,11 @@ func (r *traceReader) walk(from, direction string) (ledger.Trace, error) {
 	for len(queue) > 0 {
 		cur := queue[0]
 		queue = queue[1:]
+		if may, err := r.mayHaveEdges(cur, table); err != nil { // tracerec.go
+			return tr, err
+		} else if !may {
+			continue
+		}
 		err := r.scan(prefix(table, cur), func(k, v []byte) (bool, error) {
 			other := last(k)
 			var q ledger.Quantity
@@ -380,9 +381,11 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	if tr.Downstream, err = r.walk(link, ledger.Downstream); err != nil {
 		return tr, err
 	}
-	var rc ledger.Recall
-	if ok, err := r.getJSON(key(tRecall, gtin, lot), &rc); err == nil && ok {
-		tr.Recall = &rc
+	if raw, ok, err := r.recallRaw(gtin, lot); err == nil && ok {
+		var rc ledger.Recall
+		if json.Unmarshal(raw, &rc) == nil {
+			tr.Recall = &rc
+		}
 	}
 	if l.LastShipment != "" {
 		var s ledger.Shipment

@@ -61,7 +61,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 			return dst, err
 		}
 	}
-	rawLot, ok, err := r.get(key(tLot, gtin, lot))
+	rawLot, via, ok, err := r.lotRaw(gtin, lot) // tracerec.go
 	if err != nil {
 		return dst, err
 	}
@@ -70,14 +70,6 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 	}
 	read(LotSubject(gtin, lot))
 	read(ProductSubject(gtin))
-	var via []string
-	err = r.scan(prefix(tRecalledBy, gtin, lot), func(k, _ []byte) (bool, error) {
-		via = append(via, last(k))
-		return true, nil
-	})
-	if err != nil {
-		return dst, err
-	}
 	// The lot is decoded only when recall flags change it or its last
 	// shipment (part of the trace) cannot be read off directly.
 	var l *ledger.LotSummary
@@ -107,15 +99,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 	}
 	b.WriteString(`,"events":[`)
 	n := 0
-	err = r.scan(prefix(tLotEvent, gtin, lot), func(k, _ []byte) (bool, error) {
-		id := k[bytes.LastIndexByte(k, sep)+1:]
-		ev, ok, err := r.get(append([]byte{tEvent, sep}, id...))
-		if err == nil && !ok {
-			err = notFound("EPCIS event %s", id)
-		}
-		if err != nil {
-			return false, fmt.Errorf("index: lot event entry %q: %w", k, err)
-		}
+	err = r.lotEvents(gtin, lot, func(ev []byte) error { // tracerec.go
 		if n > 0 {
 			b.WriteByte(',')
 		}
@@ -124,9 +108,9 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		// without whitespace they are already compact.
 		if bytes.IndexByte(ev, ' ') < 0 && bytes.IndexByte(ev, '\n') < 0 && bytes.IndexByte(ev, '\t') < 0 && bytes.IndexByte(ev, '\r') < 0 {
 			b.Write(ev)
-			return true, nil
+			return nil
 		}
-		return true, json.Compact(b, ev)
+		return json.Compact(b, ev)
 	})
 	if err != nil {
 		return dst, err
@@ -144,7 +128,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		b.WriteString(`,"` + dir + `":`)
 		appendJSON(b, tr)
 	}
-	if rc, ok, err := r.get(key(tRecall, gtin, lot)); err == nil && ok {
+	if rc, ok, err := r.recallRaw(gtin, lot); err == nil && ok {
 		b.WriteString(`,"recall":`)
 		if err := appendRecord[ledger.Recall](b, rc); err != nil {
 			return dst, err
