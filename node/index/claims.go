@@ -383,6 +383,11 @@ func (x *Index) ClaimResults(gtin, lot string) ([]claims.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !x.claimed.has(gtin) {
+		// Most products have no claim: a page or badge of one of their
+		// lots need not scan for them (the set errs only the other way).
+		return []claims.Result{}, nil
+	}
 	cs, err := activeClaims(x.db, l)
 	if err != nil {
 		return nil, err
@@ -418,6 +423,14 @@ func (x *Index) ClaimTrace(gtin, lot string, at time.Time) (claims.Trace, error)
 type claimedSet struct {
 	mu sync.Mutex
 	m  map[string]struct{}
+}
+
+// has reports whether gtin may have claims.
+func (s *claimedSet) has(gtin string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[gtin]
+	return ok
 }
 
 func (s *claimedSet) load(r reader) error {
