@@ -217,7 +217,7 @@ func (w *changeWriter) gtin(rest []byte) {
 // batchWriter is the writer an apply writes b through: b itself, or, when
 // anyone watches, b through a changeWriter (nil otherwise); either knows
 // the products with claims (claimsWriter).
-func (x *Index) batchWriter(b *pebble.Batch) (writer, *changeWriter) {
+func (x *Index) batchWriter(b writer) (writer, *changeWriter) {
 	if !x.watch.watching() {
 		return claimsWriter{newTraceRecWriter(b), &x.claimed, x.leaves, x.events}, nil // tracerec.go
 	}
