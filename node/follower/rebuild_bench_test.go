@@ -216,8 +216,9 @@ func loadAvg() string {
 // stream alone with a no-op consumer (each block unmarshalled, as the
 // gateway client delivers it), the upper bound of any rebuild that reads
 // blocks through the gateway; "parse" adds ParseBlock and the payloads'
-// JSON decoding. Each sub-benchmark reports events/s, and the rebuilds
-// their ratio to delivery.
+// JSON decoding; "apply" is the index's side alone (blocks decoded
+// beforehand). Each sub-benchmark reports events/s and CPU-µs per event,
+// and all but "deliver" their ratio to delivery.
 func BenchmarkRebuild(b *testing.B) {
 	n := envInt(b, "TRUSTLINE_BENCH_EVENTS", 100_000)
 	per := envInt(b, "TRUSTLINE_BENCH_BLOCK_TXS", 20)
@@ -324,6 +325,55 @@ func BenchmarkRebuild(b *testing.B) {
 			}
 		}
 		report(b, "serial", total)
+	})
+	// The index's side alone: every block decoded and prepared beforehand
+	// (untimed), then applied in batches of maxBatchTxs transactions, as a
+	// catching-up follower does, NoSync. Its CPU includes the background
+	// flushes and compactions the applies cause, until Close.
+	b.Run("apply", func(b *testing.B) {
+		f := &Follower{log: slog.New(slog.DiscardHandler)}
+		var total time.Duration
+		var cpu time.Duration
+		for range b.N {
+			var batches [][]index.Block
+			var cur []index.Block
+			txs := 0
+			for _, raw := range c.blocks {
+				blk := new(common.Block)
+				if err := proto.Unmarshal(raw, blk); err != nil {
+					b.Fatal(err)
+				}
+				pb, err := ParseBlock(blk, "trustline")
+				if err != nil {
+					b.Fatal(err)
+				}
+				d := f.decode(pb)
+				cur = append(cur, index.Block{Number: d.Number, Txs: d.txs})
+				if txs += len(d.txs); txs >= maxBatchTxs {
+					batches, cur, txs = append(batches, cur), nil, 0
+				}
+			}
+			batches = append(batches, cur)
+			idx, err := index.Open(filepath.Join(b.TempDir(), "index"), &index.Options{NoSync: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			start()
+			t0 := time.Now()
+			for _, bl := range batches {
+				if _, err := idx.ApplyBlocks(bl); err != nil {
+					b.Fatal(err)
+				}
+			}
+			err = idx.Close()
+			total += time.Since(t0)
+			cpu += cpuNow() - cpu0
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		cpu0 = cpuNow() - cpu
+		report(b, "apply", total)
 	})
 	for _, mode := range []struct {
 		name   string
