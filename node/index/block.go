@@ -86,10 +86,8 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	}
 	// Sized as the last batch was per transaction: a catching-up batch
 	// holds megabytes, which growing by doubling copies again and again.
-	size := min(txs*x.batchTxBytes, 64<<20)
-	b := splitBatch{x.db.NewIndexedBatchWithSize(size / 2), x.db.NewBatchWithSize(size)}
+	b := newSplitBatch(x.db, min(txs*x.batchTxBytes, 64<<20), &x.writeBuf) // splitbatch.go
 	defer b.Close()
-	defer b.plain.Close()
 	w, cw := x.batchWriter(b)
 	cp := x.cp
 	changed := false
@@ -116,7 +114,7 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	if err := setJSON(b, checkpointKey, cp); err != nil {
 		return nil, nil, err
 	}
-	if err := b.commit(x.writeOpts()); err != nil {
+	if err := b.commit(x.db, x.writeOpts()); err != nil {
 		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
 	}
 	x.cp = cp

@@ -181,6 +181,8 @@ type Index struct {
 
 	batchTxBytes int // the bytes per transaction of the last ApplyBlocks batch
 
+	writeBuf writeBuf // the write-only operations of an ApplyBlocks batch (splitbatch.go)
+
 	events *eventCache // eventcache.go
 
 	recs bool // the index has trace records (tracerec.go): set when opened

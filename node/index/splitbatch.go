@@ -1,6 +1,12 @@
 package index
 
-import "github.com/cockroachdb/pebble/v2"
+import (
+	"bytes"
+	"cmp"
+	"slices"
+
+	"github.com/cockroachdb/pebble/v2"
+)
 
 // An apply reads back some of what it writes (a lot's inputs and recalls,
 // logistic units, positions, everything the claims evaluate), so it
@@ -8,12 +14,11 @@ import "github.com/cockroachdb/pebble/v2"
 // batch's skiplist as it is set. Most of its keys are never read back
 // while applying: the event tables by time, EPC, class and query field,
 // the positions by block, the anchored records, units and shipments.
-// ApplyBlocks writes those to a plain batch beside the indexed one, and
-// commits both as one batch (the plain one with the indexed one's
-// operations appended), so a catching-up node does not index a third of
-// its keys twice, and a crash still leaves all of a batch or none of it.
-// A table not listed here goes to the indexed batch, which is always
-// correct.
+// ApplyBlocks sets those aside (writeBuf) and commits them with the
+// indexed batch's operations as one batch, so a catching-up node does not
+// index a third of its keys twice, and a crash still leaves all of a
+// batch or none of it. A table not listed here goes to the indexed batch,
+// which is always correct.
 func writeOnlyTable(t byte) bool {
 	switch t {
 	case tTime, tEPC, tClass, tField, tRecord, tBlockEvent, tLotState, tAnchored, tUnit, tShipment:
@@ -23,27 +28,148 @@ func writeOnlyTable(t byte) bool {
 }
 
 // splitBatch is a writer over an indexed batch (reads, and the tables an
-// apply reads back) and a plain batch (writeOnlyTable).
+// apply reads back) and a writeBuf (writeOnlyTable).
 type splitBatch struct {
 	*pebble.Batch // indexed
-	plain         *pebble.Batch
+	plain         *writeBuf
 }
 
-func (s splitBatch) Set(k, v []byte, o *pebble.WriteOptions) error {
+// newSplitBatch is a splitBatch of an indexed batch of size bytes and
+// buf, emptied.
+func newSplitBatch(db *pebble.DB, size int, buf *writeBuf) splitBatch {
+	buf.reset()
+	return splitBatch{db.NewIndexedBatchWithSize(size / 2), buf}
+}
+
+func (s splitBatch) Set(k, v []byte, _ *pebble.WriteOptions) error {
 	if len(k) > 0 && writeOnlyTable(k[0]) {
-		return s.plain.Set(k, v, o)
+		s.plain.set(k, v)
+		return nil
 	}
-	return s.Batch.Set(k, v, o)
+	return s.Batch.Set(k, v, nil)
 }
 
-// commit commits both batches as one: the plain batch with the indexed
-// batch's operations appended.
-func (s splitBatch) commit(o *pebble.WriteOptions) error {
-	if err := s.plain.Apply(s.Batch, nil); err != nil {
-		return err
+// Len is the bytes of the operations of both.
+func (s splitBatch) Len() int { return s.Batch.Len() + len(s.plain.data) + 4*len(s.plain.ops) }
+
+// commit commits the operations of both as one batch, in key order.
+//
+// A commit inserts every key into the memtable's skiplist. Inserted in
+// the order an apply writes them, each key is searched for from the top
+// of a skiplist of tens of megabytes, a cache miss a level; in key order,
+// the search starts where the previous key went in, which the memtable's
+// inserter remembers. Operations on one key keep their order, so the
+// later one still wins. The committed batch's buffer is kept for the next
+// (pebble.WithMaxRetainedSizeBytes): on a shared machine, touching
+// megabytes of fresh memory for every commit cost more than copying them.
+func (s splitBatch) commit(db *pebble.DB, o *pebble.WriteOptions) error {
+	ops := s.plain.sortable()
+	ops, ok := batchOps(ops, s.Batch)
+	if !ok {
+		// An operation other than a set or a delete: committed in the
+		// order written, the set-aside operations first.
+		b := db.NewBatchWithSize(s.Len())
+		defer b.Close()
+		for _, op := range ops[:len(s.plain.ops)] {
+			if err := b.Set(op.key, op.value, nil); err != nil {
+				return err
+			}
+		}
+		if err := b.Apply(s.Batch, nil); err != nil {
+			return err
+		}
+		return b.Commit(o)
 	}
-	return s.plain.Commit(o)
+	slices.SortFunc(ops, func(a, b batchOp) int {
+		if c := bytes.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ord, b.ord)
+	})
+	sorted := db.NewBatchWithSize(s.Len(), pebble.WithMaxRetainedSizeBytes(maxRetainedBatch))
+	defer sorted.Close()
+	for _, op := range ops {
+		var err error
+		if op.del {
+			err = sorted.Delete(op.key, nil)
+		} else {
+			err = sorted.Set(op.key, op.value, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	clear(ops) // they point into the indexed batch
+	s.plain.sorted = ops[:0]
+	return sorted.Commit(o)
 }
 
-// Len is the bytes of both batches.
-func (s splitBatch) Len() int { return s.Batch.Len() + s.plain.Len() }
+// maxRetainedBatch bounds the buffer of a committed batch kept for the
+// next: a batch of 1,024 transactions (the follower's bound) is ~5 MiB.
+const maxRetainedBatch = 16 << 20
+
+// writeBuf holds the operations set aside from the indexed batch, in the
+// order set; it is kept by the Index and reused by the next ApplyBlocks.
+type writeBuf struct {
+	data   []byte
+	ops    []bufOp
+	sorted []batchOp // the slice commit sorts, kept for its capacity
+}
+
+// bufOp is a set of data[off:off+klen] to data[off+klen:off+klen+vlen].
+type bufOp struct{ off, klen, vlen int }
+
+func (w *writeBuf) reset() {
+	if cap(w.data) > 4*maxRetainedBatch { // an unusually large batch: not kept
+		*w = writeBuf{}
+	}
+	w.data, w.ops = w.data[:0], w.ops[:0]
+}
+
+func (w *writeBuf) set(k, v []byte) {
+	w.ops = append(w.ops, bufOp{len(w.data), len(k), len(v)})
+	w.data = append(append(w.data, k...), v...)
+}
+
+// sortable is the operations of w as batchOps, numbered from 0.
+func (w *writeBuf) sortable() []batchOp {
+	ops := w.sorted[:0]
+	for i, op := range w.ops {
+		k := w.data[op.off : op.off+op.klen : op.off+op.klen]
+		ops = append(ops, batchOp{key: k, value: w.data[op.off+op.klen : op.off+op.klen+op.vlen], ord: i})
+	}
+	return ops
+}
+
+// batchOp is one operation of a batch: a set, or a delete (del).
+type batchOp struct {
+	key, value []byte
+	ord        int // its place among the operations, for a stable sort
+	del        bool
+}
+
+// batchOps appends the operations of b to ops, numbered on from
+// len(ops); ok is false if b holds any other kind of operation than a set
+// or a delete.
+func batchOps(ops []batchOp, b *pebble.Batch) ([]batchOp, bool) {
+	ord := len(ops)
+	r := b.Reader()
+	for {
+		kind, k, v, ok, err := r.Next()
+		if err != nil {
+			return ops, false
+		}
+		if !ok {
+			return ops, true
+		}
+		switch kind {
+		case pebble.InternalKeyKindSet:
+			ops = append(ops, batchOp{key: k, value: v, ord: ord})
+		case pebble.InternalKeyKindDelete:
+			ops = append(ops, batchOp{key: k, ord: ord, del: true})
+		default:
+			return ops, false
+		}
+		ord++
+	}
+}
