@@ -35,10 +35,38 @@ type splitBatch struct {
 }
 
 // newSplitBatch is a splitBatch of an indexed batch of size bytes and
-// buf, emptied.
+// buf, emptied. The indexed batch, which is never committed itself, holds
+// its operations in buf.indexed (Close takes them back).
 func newSplitBatch(db *pebble.DB, size int, buf *writeBuf) splitBatch {
 	buf.reset()
-	return splitBatch{db.NewIndexedBatchWithSize(size / 2), buf}
+	if cap(buf.indexed) < max(size/2, batchHeader) {
+		buf.indexed = make([]byte, batchHeader, max(size/2, batchHeader))
+	}
+	b := db.NewIndexedBatch()
+	repr := buf.indexed[:batchHeader]
+	clear(repr) // an empty batch
+	if err := b.SetRepr(repr); err != nil {
+		// Cannot happen for an empty batch's header; a fresh one then.
+		b.Close()
+		b = db.NewIndexedBatchWithSize(size / 2)
+	}
+	return splitBatch{b, buf}
+}
+
+// batchHeader is the length of a batch's header (sequence number and
+// count), all zero in an empty batch.
+const batchHeader = 12
+
+// Close closes the indexed batch, keeping its buffer for the next (but
+// never giving it to Pebble's pool of batches).
+func (s splitBatch) Close() error {
+	if r := s.Batch.Repr(); cap(r) <= 4*maxRetainedBatch {
+		s.plain.indexed = r[:0]
+	}
+	if err := s.Batch.SetRepr(make([]byte, batchHeader)); err != nil {
+		return err
+	}
+	return s.Batch.Close()
 }
 
 func (s splitBatch) Set(k, v []byte, _ *pebble.WriteOptions) error {
@@ -111,9 +139,10 @@ const maxRetainedBatch = 16 << 20
 // writeBuf holds the operations set aside from the indexed batch, in the
 // order set; it is kept by the Index and reused by the next ApplyBlocks.
 type writeBuf struct {
-	data   []byte
-	ops    []bufOp
-	sorted []batchOp // the slice commit sorts, kept for its capacity
+	data    []byte
+	ops     []bufOp
+	sorted  []batchOp // the slice commit sorts, kept for its capacity
+	indexed []byte    // the indexed batch's buffer (newSplitBatch)
 }
 
 // bufOp is a set of data[off:off+klen] to data[off+klen:off+klen+vlen].
@@ -121,7 +150,7 @@ type bufOp struct{ off, klen, vlen int }
 
 func (w *writeBuf) reset() {
 	if cap(w.data) > 4*maxRetainedBatch { // an unusually large batch: not kept
-		*w = writeBuf{}
+		w.data, w.ops, w.sorted = nil, nil, nil
 	}
 	w.data, w.ops = w.data[:0], w.ops[:0]
 }
