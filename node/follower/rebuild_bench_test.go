@@ -296,14 +296,7 @@ func BenchmarkRebuild(b *testing.B) {
 			}
 			t0 := time.Now()
 			for _, raw := range c.blocks {
-				blk := new(common.Block)
-				if err := proto.Unmarshal(raw, blk); err != nil {
-					b.Fatal(err)
-				}
-				pb, err := ParseBlock(blk, "trustline")
-				if err != nil {
-					b.Fatal(err)
-				}
+				pb := parseRecorded(b, raw)
 				var txs []index.Tx
 				for i, t := range pb.Txs {
 					if t.Valid && t.Event != nil && t.Event.Name == ledger.EventName {
@@ -339,15 +332,7 @@ func BenchmarkRebuild(b *testing.B) {
 			var cur []index.Block
 			txs := 0
 			for _, raw := range c.blocks {
-				blk := new(common.Block)
-				if err := proto.Unmarshal(raw, blk); err != nil {
-					b.Fatal(err)
-				}
-				pb, err := ParseBlock(blk, "trustline")
-				if err != nil {
-					b.Fatal(err)
-				}
-				d := f.decode(pb)
+				d := f.decode(parseRecorded(b, raw))
 				cur = append(cur, index.Block{Number: d.Number, Txs: d.txs})
 				if txs += len(d.txs); txs >= maxBatchTxs {
 					batches, cur, txs = append(batches, cur), nil, 0
@@ -405,6 +390,20 @@ func BenchmarkRebuild(b *testing.B) {
 			report(b, mode.name, total)
 		})
 	}
+}
+
+// parseRecorded is a recorded block as the follower reads it: unmarshalled
+// and parsed.
+func parseRecorded(tb testing.TB, raw []byte) Block {
+	blk := new(common.Block)
+	if err := proto.Unmarshal(raw, blk); err != nil {
+		tb.Fatal(err)
+	}
+	pb, err := ParseBlock(blk, "trustline")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return pb
 }
 
 func envInt(tb testing.TB, name string, def int) int {
