@@ -19,10 +19,11 @@ import (
 // index most of its keys twice (in BenchmarkRebuild 11.7 of 19 keys an
 // event, 2.7 of 5.0 KB), and a crash still leaves all of a batch or none
 // of it. A table not listed here goes to the indexed batch,
-// which is always correct.
+// which is always correct. The trace records (T) are read back, but only
+// by flushTraceRecs, once a batch, before the batch writes any.
 func writeOnlyTable(t byte) bool {
 	switch t {
-	case tTime, tEPC, tClass, tField, tRecord, tBlockEvent, tLotState, tAnchored, tUnit, tShipment:
+	case tTime, tEPC, tClass, tField, tRecord, tBlockEvent, tLotState, tAnchored, tUnit, tShipment, tTraceRec:
 		return true
 	}
 	return false
