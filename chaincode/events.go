@@ -119,7 +119,7 @@ func (t *txn) record(ev *epcis.Event, lots ...*lotState) (string, error) {
 		return "", err
 	}
 	t.putBytes(k, stored)
-	t.epcis = append(t.epcis, json.RawMessage(stored))
+	t.epcisKeys = append(t.epcisKeys, k)
 	at := ledger.FormatTime(t.now)
 	for _, l := range lots {
 		ik, err := t.key(ledger.ObjectLotEvent, l.rec.GTIN, l.rec.Lot, at, id)

@@ -97,10 +97,7 @@ func FuzzWriteRequests(f *testing.F) {
 			if len(r.Events) != 1 {
 				t.Fatalf("%s accepted with %d events", fn, len(r.Events))
 			}
-			var ev ledger.Event
-			if err := unmarshalStrict(r.Events[0].Payload, &ev); err != nil {
-				t.Fatal(err)
-			}
+			ev := completeEvent(t, fn, r)
 			checkPayloadComplete(t, fn, r.Writes, ev)
 		}
 	})

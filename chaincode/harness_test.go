@@ -131,13 +131,7 @@ func (e *env) ok(msp, fn string, args ...string) (string, ledger.Event) {
 	if len(r.Events) != 1 || r.Events[0].Name != ledger.EventName {
 		e.t.Fatalf("%s set %d events %v, want exactly one %q", fn, len(r.Events), r.Events, ledger.EventName)
 	}
-	var ev ledger.Event
-	if err := unmarshalStrict(r.Events[0].Payload, &ev); err != nil {
-		e.t.Fatalf("%s event payload: %v\n%s", fn, err, r.Events[0].Payload)
-	}
-	if canon, _ := marshalCanonical(ev); !bytes.Equal(canon, r.Events[0].Payload) {
-		e.t.Fatalf("%s event payload is not canonical JSON", fn)
-	}
+	ev := completeEvent(e.t, fn, r)
 	wantFn := fn
 	if fn == "Capture:Record" && len(args) > 1 {
 		wantFn = args[1] // the payload names the function that states the fact
@@ -212,6 +206,41 @@ func (e *env) queryFail(msp, want, fn string, args ...string) {
 	if r.OK() || !strings.Contains(r.Response.Message, want) {
 		e.t.Fatalf("%s: got ok=%v %q, want error containing %q", fn, r.OK(), r.Response.Message, want)
 	}
+}
+
+// completeEvent decodes the transaction's slim event, checks it is
+// canonical JSON naming its records only by key, and returns the complete
+// event a node rebuilds from it and the writes (ledger.Event.Expand),
+// checking that its payload is the canonical encoding of that event (what
+// the chaincode set before slim events).
+func completeEvent(t *testing.T, fn string, r stubfake.Result) ledger.Event {
+	t.Helper()
+	var slim ledger.Event
+	if err := unmarshalStrict(r.Events[0].Payload, &slim); err != nil {
+		t.Fatalf("%s event payload: %v\n%s", fn, err, r.Events[0].Payload)
+	}
+	if canon, _ := marshalCanonical(slim); !bytes.Equal(canon, r.Events[0].Payload) {
+		t.Fatalf("%s event payload is not canonical JSON", fn)
+	}
+	if !slim.Slim() {
+		t.Fatalf("%s set a complete event, not a slim one: %s", fn, r.Events[0].Payload)
+	}
+	writes := map[string][]byte{}
+	for _, w := range r.Writes {
+		writes[w.Key] = w.Value
+	}
+	full, err := slim.Expand(func(k string) ([]byte, bool) { v, ok := writes[k]; return v, ok })
+	if err != nil {
+		t.Fatalf("%s: expanding the slim event: %v\n%s", fn, err, r.Events[0].Payload)
+	}
+	var ev ledger.Event
+	if err := unmarshalStrict(full, &ev); err != nil {
+		t.Fatalf("%s complete payload: %v\n%s", fn, err, full)
+	}
+	if canon, _ := marshalCanonical(ev); !bytes.Equal(canon, full) {
+		t.Fatalf("%s: the complete payload is not the canonical encoding of its event:\n%s\n%s", fn, full, canon)
+	}
+	return ev
 }
 
 // checkPayloadComplete asserts that the event lists every record written,

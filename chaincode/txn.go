@@ -1,7 +1,6 @@
 package chaincode
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -31,7 +30,8 @@ type txn struct {
 	// records are the payload's records by key, in first-write order.
 	records   []payloadRecord
 	recordIdx map[string]int
-	epcis     []json.RawMessage
+	// epcisKeys are the state keys of the EPCIS events recorded, in order.
+	epcisKeys []string
 	roles     *ledger.Roles
 	lots      map[string]*lotState
 	// capture is set when the function states a captured event
@@ -200,9 +200,19 @@ func (t *txn) put(key string, v any) error {
 }
 
 // commit writes every buffered value and sets the transaction's chaincode
-// event, exactly once.
+// event, exactly once. The event is slim (ledger.Written): it names each
+// record by its state key, in the lists and order of a complete payload,
+// and the records' bytes travel once, as the transaction's writes.
 func (t *txn) commit() error {
-	ev := ledger.Event{Function: t.fn, MSPID: t.msp, TxID: t.id, Timestamp: t.nowString(), EPCIS: t.epcis}
+	w := &ledger.Written{}
+	ev := ledger.Event{Function: t.fn, MSPID: t.msp, TxID: t.id, Timestamp: t.nowString(), Written: w}
+	for _, k := range t.epcisKeys {
+		pk, err := ledger.SplitKey(k)
+		if err != nil {
+			return fmt.Errorf("internal error: EPCIS event key: %w", err)
+		}
+		w.EPCIS = append(w.EPCIS, pk)
+	}
 	for _, r := range t.records {
 		// Anchored records carry the schema they are written in, which
 		// their ids then cover (ledger.RecordSchema).
@@ -226,33 +236,37 @@ func (t *txn) commit() error {
 			return err
 		}
 		t.pending[r.key] = b
-		switch v := r.value.(type) {
+		k, err := ledger.SplitKey(r.key)
+		if err != nil {
+			return fmt.Errorf("internal error: record key: %w", err)
+		}
+		switch r.value.(type) {
 		case *ledger.Product:
-			ev.Products = append(ev.Products, *v)
+			w.Products = append(w.Products, k)
 		case *ledger.LotSummary:
-			ev.Lots = append(ev.Lots, *v)
+			w.Lots = append(w.Lots, k)
 		case *ledger.Unit:
-			ev.Units = append(ev.Units, *v)
+			w.Units = append(w.Units, k)
 		case *ledger.Shipment:
-			ev.Shipments = append(ev.Shipments, *v)
+			w.Shipments = append(w.Shipments, k)
 		case *ledger.LogisticUnit:
-			ev.LogisticUnits = append(ev.LogisticUnits, *v)
+			w.LogisticUnits = append(w.LogisticUnits, k)
 		case *ledger.LabSigner:
-			ev.LabSigners = append(ev.LabSigners, *v)
+			w.LabSigners = append(w.LabSigners, k)
 		case *ledger.InspectionRecord:
-			ev.Inspections = append(ev.Inspections, *v)
+			w.Inspections = append(w.Inspections, k)
 		case *ledger.Recall:
-			ev.Recalls = append(ev.Recalls, *v)
+			w.Recalls = append(w.Recalls, k)
 		case *ledger.Roles:
-			ev.Roles = v
+			w.Roles = k
 		case *ledger.RoleProposal:
-			ev.RoleProposals = append(ev.RoleProposals, *v)
+			w.RoleProposals = append(w.RoleProposals, k)
 		case *ledger.Claim:
-			ev.Claims = append(ev.Claims, *v)
+			w.Claims = append(w.Claims, k)
 		case *ledger.Location:
-			ev.Locations = append(ev.Locations, *v)
+			w.Locations = append(w.Locations, k)
 		case *ledger.ServiceChain:
-			ev.ServiceChains = append(ev.ServiceChains, *v)
+			w.ServiceChains = append(w.ServiceChains, k)
 		default:
 			return fmt.Errorf("internal error: record of type %T has no place in the event payload", r.value)
 		}

@@ -28,9 +28,14 @@
 //	  "claims":        [Claim, …]
 //	}
 //
-// Absent lists are omitted. The payload is complete: every record a
-// transaction writes appears in it exactly as stored (the EPCIS events byte
-// for byte as stored under ObjectEvent), so a node rebuilds the whole state
+// Absent lists are omitted. That is the complete payload, which every
+// block written before slim events holds. The chaincode now sets a slim
+// event: the same header and, under "written", each record's state key in
+// the same lists and order (Written); whoever reads blocks rebuilds the
+// complete payload from it byte for byte, taking the records from the
+// transaction's write set (Event.Expand). Either way the complete payload
+// is complete: every record a transaction writes appears in it exactly as
+// stored (the EPCIS events byte for byte as stored under ObjectEvent), so a node rebuilds the whole state
 // by replaying payloads in block order, upserting each record by its key.
 // Only derived index entries (ObjectLotEvent) are left out; they follow
 // from the EPCIS events. Lot summaries carry the lot's own status; a lot
@@ -101,4 +106,8 @@ type Event struct {
 	// ServiceChains are the service chains of the products whose service
 	// events the transaction recorded (servicechain.go).
 	ServiceChains []ServiceChain `json:"serviceChains,omitempty"`
+	// Written, set in a slim event instead of the lists above, names the
+	// records by their state keys; their bytes are the transaction's writes
+	// (written.go).
+	Written *Written `json:"written,omitempty"`
 }

@@ -44,7 +44,9 @@ func ParseBlock(b *common.Block, chaincode string) (Block, error) {
 
 // parseEnvelope follows Envelope → Payload → Transaction →
 // ChaincodeActionPayload → ChaincodeEndorsedAction →
-// ProposalResponsePayload → ChaincodeAction.Events. Transactions other
+// ProposalResponsePayload → ChaincodeAction.Events (and Results, the
+// read-write set, which a slim event's records are read from: payload.go).
+// Transactions other
 // than endorser transactions (configuration) have no event.
 func parseEnvelope(raw []byte, chaincode string) (string, *ChaincodeEvent, error) {
 	var env common.Envelope
@@ -87,7 +89,7 @@ func parseEnvelope(raw []byte, chaincode string) (string, *ChaincodeEvent, error
 			return ch.GetTxId(), nil, fmt.Errorf("chaincode event: %w", err)
 		}
 		if ev.GetChaincodeId() == chaincode {
-			return ch.GetTxId(), &ChaincodeEvent{Name: ev.GetEventName(), Payload: ev.GetPayload()}, nil
+			return ch.GetTxId(), &ChaincodeEvent{Name: ev.GetEventName(), Payload: ev.GetPayload(), Chaincode: chaincode, Results: ca.GetResults()}, nil
 		}
 	}
 	return ch.GetTxId(), nil, nil

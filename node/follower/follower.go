@@ -27,7 +27,6 @@ package follower
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,6 +67,14 @@ type Tx struct {
 type ChaincodeEvent struct {
 	Name    string
 	Payload []byte
+	// Chaincode is the chaincode that set it, whose namespace of Results
+	// holds its writes.
+	Chaincode string
+	// Results is the transaction's read-write set as recorded (a
+	// serialised rwset.TxReadWriteSet), where the records of a slim event
+	// are (CompletePayload); nil in blocks built by tests with complete
+	// events.
+	Results []byte
 }
 
 // Source is where blocks and the ledger height come from: a gateway
@@ -393,14 +400,14 @@ func (f *Follower) decode(b Block) decoded {
 		if t.Event == nil || t.Event.Name != ledger.EventName {
 			continue
 		}
-		ev := new(ledger.Event)
-		if err := json.Unmarshal(t.Event.Payload, ev); err != nil {
+		payload, ev, err := t.Event.CompletePayload()
+		if err != nil {
 			f.log.Error("skipping an undecodable payload", "block", b.Number, "tx", t.ID, "err", err)
 			d.txs = append(d.txs, index.Tx{Pos: pos})
 			d.skipped++
 			continue
 		}
-		d.txs = append(d.txs, index.Tx{Pos: pos, Event: ev, Prepared: index.PreparePayload(ev, t.Event.Payload)})
+		d.txs = append(d.txs, index.Tx{Pos: pos, Event: ev, Prepared: index.PreparePayload(ev, payload)})
 	}
 	return d
 }
