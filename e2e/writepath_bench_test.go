@@ -23,6 +23,9 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/ledger"
@@ -453,10 +456,18 @@ func BenchmarkWritePath(b *testing.B) {
 		}
 	}
 	logf("payload %d bytes; load %s at start", len(value), loadAvg())
+	sizes := map[string]string{}
 	for round := range rounds {
 		for _, w := range workers {
 			for _, v := range variants {
 				var p phase
+				var from uint64
+				measure := round == 0 && w == workers[len(workers)-1] && v != "hand-off+sync"
+				if measure {
+					if from, err = plain.LedgerHeight(ctx, testnet.MSPID(testnet.Supplier)); err != nil {
+						b.Fatal(err)
+					}
+				}
 				before := sampleCPU(n, trivialPID)
 				label := fmt.Sprintf("%s-r%d", strings.ReplaceAll(v, "+", "-"), round)
 				profile := prof
@@ -466,6 +477,13 @@ func BenchmarkWritePath(b *testing.B) {
 				profile.during(label, func() { p = run(txs(w), w, tx[v]) })
 				cpu := sampleCPU(n, trivialPID).sub(before)
 				logf("round %d, %2d in flight, %-13s %s; CPU ms/tx: %s", round, w, v, p, cpu.perTx(p.ok))
+				if measure {
+					to, err := plain.LedgerHeight(ctx, testnet.MSPID(testnet.Supplier))
+					if err != nil {
+						b.Fatal(err)
+					}
+					sizes[v] = txSizes(b, from, to)
+				}
 				t := totals[v][w]
 				t.ok, t.failed, t.elapsed = t.ok+p.ok, t.failed+p.failed, t.elapsed+p.elapsed
 				t.cpu.add(cpu)
@@ -486,8 +504,68 @@ func BenchmarkWritePath(b *testing.B) {
 		b.ReportMetric(rate(tr), fmt.Sprintf("trivial-tx/s-%d", w))
 		b.ReportMetric(rate(totals["hand-off"][w]), fmt.Sprintf("handoff-tx/s-%d", w))
 	}
+	for _, v := range variants {
+		if sizes[v] != "" {
+			logf("transaction sizes, %s: %s", v, sizes[v])
+		}
+	}
 	logf("load %s at the end", loadAvg())
 	b.ReportMetric(0, "ns/op")
+}
+
+// txSizes describes the valid transactions of blocks from to to-1 by
+// chaincode: how many, their mean envelope size as ordered and stored, and
+// of it the mean chaincode event payload and read-write set.
+func txSizes(b *testing.B, from, to uint64) string {
+	if to <= from {
+		return "no blocks"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	blocks, err := testkit.Gateway(b, testnet.Supplier).GetNetwork(testnet.ChannelName).BlockEvents(ctx, client.WithStartBlock(from))
+	if err != nil {
+		b.Fatal(err)
+	}
+	type sum struct{ n, env, event, rwset int }
+	by := map[string]*sum{}
+	for blk := range blocks {
+		flags := blk.GetMetadata().GetMetadata()[common.BlockMetadataIndex_TRANSACTIONS_FILTER]
+		for i, data := range blk.GetData().GetData() {
+			env, pl, ch, ext := &common.Envelope{}, &common.Payload{}, &common.ChannelHeader{}, &peer.ChaincodeHeaderExtension{}
+			tx, act, prp, ca, ev := &peer.Transaction{}, &peer.ChaincodeActionPayload{}, &peer.ProposalResponsePayload{}, &peer.ChaincodeAction{}, &peer.ChaincodeEvent{}
+			if i >= len(flags) || peer.TxValidationCode(flags[i]) != peer.TxValidationCode_VALID ||
+				proto.Unmarshal(data, env) != nil || proto.Unmarshal(env.GetPayload(), pl) != nil ||
+				proto.Unmarshal(pl.GetHeader().GetChannelHeader(), ch) != nil || proto.Unmarshal(ch.GetExtension(), ext) != nil ||
+				proto.Unmarshal(pl.GetData(), tx) != nil || len(tx.GetActions()) == 0 || proto.Unmarshal(tx.GetActions()[0].GetPayload(), act) != nil ||
+				proto.Unmarshal(act.GetAction().GetProposalResponsePayload(), prp) != nil || proto.Unmarshal(prp.GetExtension(), ca) != nil ||
+				proto.Unmarshal(ca.GetEvents(), ev) != nil {
+				continue
+			}
+			s := by[ext.GetChaincodeId().GetName()]
+			if s == nil {
+				s = &sum{}
+				by[ext.GetChaincodeId().GetName()] = s
+			}
+			s.n++
+			s.env += len(data)
+			s.event += len(ev.GetPayload())
+			s.rwset += len(ca.GetResults())
+		}
+		if blk.GetHeader().GetNumber()+1 >= to {
+			break
+		}
+	}
+	names := make([]string, 0, len(by))
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []string
+	for _, n := range names {
+		s := by[n]
+		out = append(out, fmt.Sprintf("%s %d txs, %d B each (event %d B, read-write set %d B)", n, s.n, s.env/s.n, s.event/s.n, s.rwset/s.n))
+	}
+	return strings.Join(out, "; ")
 }
 
 func mustJSON(b *testing.B, v any) string {
