@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"sort"
 	"testing"
 	"time"
@@ -57,23 +56,5 @@ func TestResponsesPinned(t *testing.T) {
 			}
 		}
 	}
-	const golden = "testdata/responses.golden"
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		gl, wl := bytes.Split(got.Bytes(), []byte("\n")), bytes.Split(want, []byte("\n"))
-		for i := range min(len(gl), len(wl)) {
-			if !bytes.Equal(gl[i], wl[i]) {
-				t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
-			}
-		}
-		t.Fatalf("%d lines, want %d", len(gl), len(wl))
-	}
+	checkGolden(t, "testdata/responses.golden", got.Bytes())
 }

@@ -61,9 +61,15 @@ func TestTraceGolden(t *testing.T) {
 		got.WriteString("GET " + p + " " + rec.Header().Get("Content-Type") + "\n")
 		got.Write(rec.Body.Bytes())
 	}
-	const golden = "testdata/traces.golden"
+	checkGolden(t, "testdata/traces.golden", got.Bytes())
+}
+
+// checkGolden compares got with the golden file (rewritten first under
+// -update) and names the first line that differs.
+func checkGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
 	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -71,8 +77,8 @@ func TestTraceGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(got.Bytes(), want) {
-		gl, wl := bytes.Split(got.Bytes(), []byte("\n")), bytes.Split(want, []byte("\n"))
+	if !bytes.Equal(got, want) {
+		gl, wl := bytes.Split(got, []byte("\n")), bytes.Split(want, []byte("\n"))
 		for i := range min(len(gl), len(wl)) {
 			if !bytes.Equal(gl[i], wl[i]) {
 				t.Fatalf("line %d differs:\n got %s\nwant %s", i+1, gl[i], wl[i])
