@@ -293,18 +293,7 @@ func TestRollingRebuildServesThroughout(t *testing.T) {
 // request is answered 503 problem+json "rebuilding, N%" until the new
 // index is swapped in, /healthz and /metrics show the progress.
 func TestRollingRebuildUnservableLayout(t *testing.T) {
-	chain := fixtureChain(t, 40)
-	live := filepath.Join(t.TempDir(), "index")
-	oldIndex(t, live, chain, index.OldestServed-1)
-	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.close()
-	sh := &servingHandler{}
-	sh.set(r.handler(api.Options{Logger: quiet}))
-	ts := httptest.NewServer(sh)
-	defer ts.Close()
+	_, r, sh, ts := rebuildFixture(t, index.OldestServed-1, false)
 	path := juicePath(t)
 
 	var p api.Problem
@@ -347,6 +336,34 @@ func TestRollingRebuildUnservableLayout(t *testing.T) {
 	}
 }
 
+// rebuildFixture opens a rolling rebuild of the index of a 40-block
+// fixture chain written at layout (replaceNewer: as node start --rebuild)
+// and serves it (serveRolling).
+func rebuildFixture(t *testing.T, layout int, replaceNewer bool) ([]follower.Block, *rolling, *servingHandler, *httptest.Server) {
+	t.Helper()
+	chain := fixtureChain(t, 40)
+	live := filepath.Join(t.TempDir(), "index")
+	oldIndex(t, live, chain, layout)
+	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, replaceNewer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.close() })
+	sh, ts := serveRolling(t, r)
+	return chain, r, sh, ts
+}
+
+// serveRolling serves r's handler behind a test server, through the
+// handler a swap replaces.
+func serveRolling(t *testing.T, r *rolling) (*servingHandler, *httptest.Server) {
+	t.Helper()
+	sh := &servingHandler{}
+	sh.set(r.handler(api.Options{Logger: quiet}))
+	ts := httptest.NewServer(sh)
+	t.Cleanup(ts.Close)
+	return sh, ts
+}
+
 // A newer layout is still refused: this trustline cannot read it.
 func TestRollingRebuildRefusesNewerLayout(t *testing.T) {
 	chain := fixtureChain(t, 12)
@@ -362,18 +379,7 @@ func TestRollingRebuildRefusesNewerLayout(t *testing.T) {
 // rebuilt for this trustline: 503 "rebuilding" until the swap, which
 // replaces it with an index equal to a fresh one.
 func TestRollingRebuildReplacesNewerLayoutWhenAsked(t *testing.T) {
-	chain := fixtureChain(t, 40)
-	live := filepath.Join(t.TempDir(), "index")
-	oldIndex(t, live, chain, index.Layout+1)
-	r, err := openRolling(live, &chainSource{chain: chain}, follower.Options{Logger: quiet}, quiet, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.close()
-	sh := &servingHandler{}
-	sh.set(r.handler(api.Options{Logger: quiet}))
-	ts := httptest.NewServer(sh)
-	defer ts.Close()
+	chain, r, sh, ts := rebuildFixture(t, index.Layout+1, true)
 	path := juicePath(t)
 	var p api.Problem
 	code, hdr := getJSON(t, ts.URL+path, &p)
@@ -469,10 +475,7 @@ func TestRollingRebuildKilled(t *testing.T) {
 	if resumed == 0 || resumed > at+1 {
 		t.Fatalf("resumed from block %d, killed at %d", resumed, at)
 	}
-	sh := &servingHandler{}
-	sh.set(r.handler(api.Options{Logger: quiet}))
-	ts := httptest.NewServer(sh)
-	defer ts.Close()
+	sh, ts := serveRolling(t, r)
 	if code, _ := getJSON(t, ts.URL+juicePath(t), nil); code != 200 {
 		t.Fatalf("the old index after the kill: %d", code)
 	}
