@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -119,6 +120,16 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 			if _, ok := messages[m[1]]; !ok {
 				t.Errorf("%s names message %q, which does not exist", e.Name(), m[1])
 			}
+		}
+	}
+	// The consumer page's hand-written renderer names its keys in Go.
+	src, err := os.ReadFile("pagehtml.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`\.tr\("([^"]+)"[,)]`).FindAllStringSubmatch(string(src), -1) {
+		if _, ok := messages[m[1]]; !ok {
+			t.Errorf("pagehtml.go names message %q, which does not exist", m[1])
 		}
 	}
 	for _, prefix := range []string{"badge.", "claims.", "verdict.", "status."} {

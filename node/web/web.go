@@ -2,8 +2,10 @@
 // a product's QR code, showing where a lot comes from, its lab reports,
 // its journey through the cold chain and any recall.
 //
-// Pages are server-rendered html/template documents with inline CSS and
-// inline SVG: one small response, no external resources, so that they load
+// Pages are server-rendered HTML documents with inline CSS and inline SVG
+// (html/template, except the consumer page, which every scan renders: it is
+// written by hand-written Go that gives the bytes of its template, see
+// pagehtml.go): one small response, no external resources, so that they load
 // fast on a phone in a shop and work with script disabled. Scripts only
 // add: inline, each time in the viewer's zone; deferred, from ScriptPath
 // (cached once per phone), a check of the lot's trace receipt in the
@@ -29,9 +31,14 @@ var files embed.FS
 
 // Renderer renders pages; it is safe for concurrent use.
 type Renderer struct {
+	// t are the templates: the consumer page's (page.html) is the
+	// reference for its hand-written renderer (pagehtml.go).
 	t         *template.Template
 	js        []byte // the page's script (Script)
 	jsVersion string
+	css       string // the inline style sheet
+	scriptSrc string // the script's URL
+	parts     map[*Lang]*langParts
 }
 
 // New parses the embedded templates.
@@ -60,15 +67,25 @@ func New() *Renderer {
 	funcs["scriptSrc"] = func() string { return ScriptPath + "?v=" + version }
 	funcs["checkMsgs"] = checkMessages
 	t := template.Must(template.New("").Funcs(funcs).ParseFS(files, "templates/*.html"))
-	return &Renderer{t: t, js: js, jsVersion: version}
+	r := &Renderer{t: t, js: js, jsVersion: version, css: string(css), scriptSrc: ScriptPath + "?v=" + version, parts: map[*Lang]*langParts{}}
+	for _, l := range Langs {
+		r.parts[l] = newLangParts(l)
+	}
+	return r
 }
 
 // Page writes p as an HTML document.
 func (r *Renderer) Page(w io.Writer, p *Page) error {
-	if p.L == nil {
-		p.L = English
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	defer putBuf(b)
+	bs, err := r.AppendPage(b.AvailableBuffer(), p)
+	if err != nil {
+		return err
 	}
-	return r.execute(w, "page", p)
+	b.Write(bs) // no copy: bs is b's own space, grown if it had to
+	_, err = w.Write(b.Bytes())
+	return err
 }
 
 // Error is a friendly error page's content.
@@ -113,12 +130,21 @@ func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
 	if p.L == nil {
 		p.L = English
 	}
+	return r.appendPage(dst, p), nil
+}
+
+// templatePage is p rendered by the "page" template, the reference for
+// appendPage (TestPageDifferential).
+func (r *Renderer) templatePage(p *Page) ([]byte, error) {
+	if p.L == nil {
+		p.L = English
+	}
 	b, err := r.render("page", p)
 	if err != nil {
-		return dst, err
+		return nil, err
 	}
 	defer putBuf(b)
-	return append(dst, b.Bytes()...), nil
+	return bytes.Clone(b.Bytes()), nil
 }
 
 // execute renders into a buffer first so that a template error never
