@@ -110,7 +110,7 @@ func (n *Network) ordererSpec(org string) procSpec {
 		Dir:  n.dir,
 		Env: []string{
 			"FABRIC_CFG_PATH=" + n.configDir(),
-			"FABRIC_LOGGING_SPEC=INFO",
+			"FABRIC_LOGGING_SPEC=" + ordererLogging(),
 			"ORDERER_GENERAL_LISTENADDRESS=" + n.ports.host(org).Addr,
 			fmt.Sprintf("ORDERER_GENERAL_LISTENPORT=%d", n.ports.OrdererListen(org)),
 			"ORDERER_GENERAL_LOCALMSPID=" + MSPID(org),
@@ -244,3 +244,13 @@ func (n *Network) GethURL() string {
 // gethAddr is where geth's HTTP RPC listens (its auth RPC and p2p ports
 // stay on loopback).
 func (n *Network) gethAddr() string { return n.snapshot().GethAddr }
+
+// ordererLogging is the orderers' log spec: INFO, or TRUSTLINE_ORDERER_LOGGING
+// when set (e.g. "orderer.consensus.smartbft=debug:INFO" to follow a
+// consenter's views and syncs when a fault test fails).
+func ordererLogging() string {
+	if s := os.Getenv("TRUSTLINE_ORDERER_LOGGING"); s != "" {
+		return s
+	}
+	return "INFO"
+}

@@ -69,6 +69,27 @@ func (n *Network) BFTViews(ctx context.Context) map[string]int {
 	return seen
 }
 
+// BFTComplaining returns the alive orderers that have a view change of
+// their own pending: SmartBFT's viewchange_next_view above its
+// viewchange_current_view. A consenter cut off from the leader complains;
+// Fabric 3.1.1's SmartBFT lets a lone complainer go on complaining after
+// the network heals (it syncs the blocks it misses instead of taking part),
+// so it does not count towards a quorum until a view change happens.
+func (n *Network) BFTComplaining(ctx context.Context) []string {
+	var out []string
+	for _, org := range allOrgs() {
+		if _, ok := n.running(ordererName(org)); !ok {
+			continue
+		}
+		next, err1 := n.bftGauge(ctx, org, "viewchange_next_view")
+		cur, err2 := n.bftGauge(ctx, org, "viewchange_current_view")
+		if err1 == nil && err2 == nil && next > cur {
+			out = append(out, org)
+		}
+	}
+	return out
+}
+
 // OrdererIngressStreams returns how many consensus streams other orderers
 // hold open to org's orderer (the cluster_comm_ingress_stream_count gauge).
 // A restarted orderer that has caught up on blocks can still be out of

@@ -95,9 +95,17 @@ func TestIntegrationMultiHost(t *testing.T) {
 	sameTrace(t, c, lab, nodes, sc)
 	sameDigests(t, c, lab, nodes, true, true)
 
-	var cutOff string
-	t.Run("partition", func(t *testing.T) { cutOff = partition(t, lab, conns) })
-	t.Run("host killed", func(t *testing.T) { hostKilled(t, c, lab, conns, nodes, cutOff) })
+	// The host is killed first, from a whole consensus, and the partition
+	// comes after: a consenter healed from a partition may go on
+	// complaining about the leader (see BFTComplaining), and a second fault
+	// while it does leaves two of four consenters deciding. Seen in CI-style
+	// runs: lab's host killed while supplier, partitioned before, still
+	// complained; the view change that followed made supplier the leader,
+	// and its orderer never started that view (commits went on without it,
+	// its height stayed behind for good).
+	var killed string
+	t.Run("host killed", func(t *testing.T) { killed = hostKilled(t, c, lab, conns, nodes) })
+	t.Run("partition", func(t *testing.T) { partition(t, lab, conns, killed) })
 	// After both faults every node has the ledger's index, the same as a
 	// fresh rebuild's.
 	waitIndexed(t, nodes, topHeight(t, lab), 90*time.Second)
@@ -350,10 +358,11 @@ func peerBlockHash(ctx context.Context, conn *tlclient.GatewayConn, org string, 
 }
 
 // partition cuts one member's link for 30 s under load: the other three
-// keep committing (BFT, f = 1); healed, it catches up.
-func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn) (victim string) {
+// keep committing (BFT, f = 1); healed, it catches up. It picks another
+// member than the one whose host was killed before.
+func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, before string) {
 	ctx := context.Background()
-	victim = followerOf(t, lab)
+	victim := followerOf(t, lab, before)
 	l := startLoad(conns, 6)
 	defer l.stop()
 	l.setAvoid(victim, true)
@@ -384,16 +393,17 @@ func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Ga
 	}
 	l.stop()
 	agree(t, lab, conns, l.since(time.Time{}))
-	return victim
+	// Whether the healed consenter takes part again or only syncs: a
+	// figure for the operator's guide, not a condition (Fabric 3.1.1).
+	t.Logf("FIGURE consenters still complaining about the leader after the heal and the load: %v", lab.BFTComplaining(ctx))
 }
 
 // hostKilled kills every process of one member's host with SIGKILL (peer,
 // orderer, chaincode server, node) under load, restarts them, and checks
-// that the member catches up and its node serves the ledger again. It
-// picks another member than the one partitioned before.
-func hostKilled(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, nodes map[string]*node, before string) {
+// that the member catches up and its node serves the ledger again.
+func hostKilled(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, conns map[string]*tlclient.GatewayConn, nodes map[string]*node) (victim string) {
 	ctx := context.Background()
-	victim := followerOf(t, lab, before)
+	victim = followerOf(t, lab)
 	l := startLoad(conns, 6)
 	defer l.stop()
 	l.setAvoid(victim, true)
@@ -401,12 +411,18 @@ func hostKilled(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, conns map[str
 		t.Fatalf("load did not get going: %d failures", l.failed)
 	}
 	// The fault starts from a whole consensus, as an operator's runbook
-	// has it: a consenter still chasing the chain after the partition
-	// does not count towards the quorum, and with another member's host
-	// killed two of four would be left (seen in a CI run: the partitioned
-	// orderer was catching up by syncs under the new load when lab's host
-	// was killed, and commits stopped for over a minute of view changes).
+	// has it: every consenter healthy and none complaining about the
+	// leader. A consenter that is still catching up, or complains, does
+	// not count towards the quorum, and with another member's host killed
+	// two of four would be left (seen in CI runs when this fault came
+	// after the partition: commits stopped for over a minute of view
+	// changes, or the complaining orderer was left behind for good).
 	c.On(lab.Host(testnet.Brand).Netns).WaitConsentersHealthy(lab.OrgDir(testnet.Brand), len(testnet.Orgs), 2*time.Minute)
+	for deadline := time.Now().Add(time.Minute); len(lab.BFTComplaining(ctx)) > 0; time.Sleep(time.Second) {
+		if time.Now().After(deadline) {
+			t.Fatalf("consenters still complaining about the leader a minute before the fault: %v", lab.BFTComplaining(ctx))
+		}
+	}
 	killed := time.Now()
 	if err := lab.KillOrg(victim); err != nil {
 		t.Fatal(err)
@@ -431,6 +447,7 @@ func hostKilled(t *testing.T, c *e2ecli.CLI, lab *testnet.HostLab, conns map[str
 	}
 	l.stop()
 	agree(t, lab, conns, l.since(time.Time{}))
+	return victim
 }
 
 // delayAndLoss measures throughput and commit latency under the same load
