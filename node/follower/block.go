@@ -6,7 +6,7 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // BlockError is a block whose structure cannot be read.
@@ -45,52 +45,78 @@ func ParseBlock(b *common.Block, chaincode string) (Block, error) {
 // parseEnvelope follows Envelope → Payload → Transaction →
 // ChaincodeActionPayload → ChaincodeEndorsedAction →
 // ProposalResponsePayload → ChaincodeAction.Events (and Results, the
-// read-write set, which a slim event's records are read from: payload.go).
-// Transactions other
-// than endorser transactions (configuration) have no event.
+// read-write set, which a slim event's records are read from: payload.go),
+// walking the wire form (wire.go) and checking each message as
+// proto.Unmarshal would. Transactions other than endorser transactions
+// (configuration) have no event.
 func parseEnvelope(raw []byte, chaincode string) (string, *ChaincodeEvent, error) {
-	var env common.Envelope
-	if err := proto.Unmarshal(raw, &env); err != nil {
+	if err := wireCheck(raw, schemaEnvelope); err != nil {
 		return "", nil, fmt.Errorf("envelope: %w", err)
 	}
-	var pl common.Payload
-	if err := proto.Unmarshal(env.GetPayload(), &pl); err != nil {
+	pl, _ := wireLast(raw, 1) // Envelope.payload
+	if err := wireCheck(pl, schemaPayload); err != nil {
 		return "", nil, fmt.Errorf("payload: %w", err)
 	}
-	var ch common.ChannelHeader
-	if err := proto.Unmarshal(pl.GetHeader().GetChannelHeader(), &ch); err != nil {
+	chb := wireLastIn(pl, 1, 1) // Payload.header.channel_header
+	if err := wireCheck(chb, schemaChannelHeader); err != nil {
 		return "", nil, fmt.Errorf("channel header: %w", err)
 	}
-	if common.HeaderType(ch.GetType()) != common.HeaderType_ENDORSER_TRANSACTION {
-		return ch.GetTxId(), nil, nil
+	var typ int32
+	var txID []byte
+	for it := (wireIter{b: chb}); it.next(); {
+		switch {
+		case it.is(1, protowire.VarintType): // type
+			typ = int32(it.x)
+		case it.is(5, protowire.BytesType): // tx_id
+			txID = it.v
+		}
 	}
-	var tx peer.Transaction
-	if err := proto.Unmarshal(pl.GetData(), &tx); err != nil {
-		return ch.GetTxId(), nil, fmt.Errorf("transaction: %w", err)
+	id := string(txID)
+	if common.HeaderType(typ) != common.HeaderType_ENDORSER_TRANSACTION {
+		return id, nil, nil
 	}
-	for _, action := range tx.GetActions() {
-		var act peer.ChaincodeActionPayload
-		if err := proto.Unmarshal(action.GetPayload(), &act); err != nil {
-			return ch.GetTxId(), nil, fmt.Errorf("chaincode action payload: %w", err)
-		}
-		var prp peer.ProposalResponsePayload
-		if err := proto.Unmarshal(act.GetAction().GetProposalResponsePayload(), &prp); err != nil {
-			return ch.GetTxId(), nil, fmt.Errorf("proposal response payload: %w", err)
-		}
-		var ca peer.ChaincodeAction
-		if err := proto.Unmarshal(prp.GetExtension(), &ca); err != nil {
-			return ch.GetTxId(), nil, fmt.Errorf("chaincode action: %w", err)
-		}
-		if len(ca.GetEvents()) == 0 {
+	txb, _ := wireLast(pl, 2) // Payload.data
+	if err := wireCheck(txb, schemaTransaction); err != nil {
+		return id, nil, fmt.Errorf("transaction: %w", err)
+	}
+	for it := (wireIter{b: txb}); it.next(); {
+		if !it.is(1, protowire.BytesType) { // actions
 			continue
 		}
-		var ev peer.ChaincodeEvent
-		if err := proto.Unmarshal(ca.GetEvents(), &ev); err != nil {
-			return ch.GetTxId(), nil, fmt.Errorf("chaincode event: %w", err)
+		actb, _ := wireLast(it.v, 2) // TransactionAction.payload
+		if err := wireCheck(actb, schemaActionPayload); err != nil {
+			return id, nil, fmt.Errorf("chaincode action payload: %w", err)
 		}
-		if ev.GetChaincodeId() == chaincode {
-			return ch.GetTxId(), &ChaincodeEvent{Name: ev.GetEventName(), Payload: ev.GetPayload(), Chaincode: chaincode, Results: ca.GetResults()}, nil
+		prpb := wireLastIn(actb, 2, 1) // .action.proposal_response_payload
+		if err := wireCheck(prpb, schemaProposalResponse); err != nil {
+			return id, nil, fmt.Errorf("proposal response payload: %w", err)
+		}
+		cab, _ := wireLast(prpb, 2) // ProposalResponsePayload.extension
+		if err := wireCheck(cab, schemaChaincodeAction); err != nil {
+			return id, nil, fmt.Errorf("chaincode action: %w", err)
+		}
+		results, _ := wireLast(cab, 1)
+		events, _ := wireLast(cab, 2)
+		if len(events) == 0 {
+			continue
+		}
+		if err := wireCheck(events, schemaChaincodeEvent); err != nil {
+			return id, nil, fmt.Errorf("chaincode event: %w", err)
+		}
+		var ccID, name, payload []byte
+		for ev := (wireIter{b: events}); ev.next(); {
+			switch {
+			case ev.is(1, protowire.BytesType):
+				ccID = ev.v
+			case ev.is(3, protowire.BytesType):
+				name = ev.v
+			case ev.is(4, protowire.BytesType):
+				payload = ev.v
+			}
+		}
+		if string(ccID) == chaincode {
+			return id, &ChaincodeEvent{Name: string(name), Payload: payload, Chaincode: chaincode, Results: results}, nil
 		}
 	}
-	return ch.GetTxId(), nil, nil
+	return id, nil, nil
 }

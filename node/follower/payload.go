@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
-	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/trustline/trustline/ledger"
 )
@@ -53,27 +51,45 @@ func (e *ChaincodeEvent) CompletePayload() ([]byte, *ledger.Event, error) {
 
 // writes are the values e's transaction wrote in e's chaincode's namespace,
 // by key (deletes left out: the chaincode never deletes, and a slim event
-// never names a deleted key).
+// never names a deleted key), sub-slices of the block's bytes. The
+// read-write set is walked on the wire as the envelope is (wire.go).
 func (e *ChaincodeEvent) writes() (map[string][]byte, error) {
 	if len(e.Results) == 0 {
 		return nil, errors.New("the transaction has no read-write set")
 	}
-	var txrw rwset.TxReadWriteSet
-	if err := proto.Unmarshal(e.Results, &txrw); err != nil {
+	if err := wireCheck(e.Results, schemaTxRWSet); err != nil {
 		return nil, fmt.Errorf("read-write set: %w", err)
 	}
-	for _, ns := range txrw.GetNsRwset() {
-		if ns.GetNamespace() != e.Chaincode {
+	for it := (wireIter{b: e.Results}); it.next(); {
+		if !it.is(2, protowire.BytesType) { // ns_rwset
 			continue
 		}
-		var kv kvrwset.KVRWSet
-		if err := proto.Unmarshal(ns.GetRwset(), &kv); err != nil {
+		if ns, _ := wireLast(it.v, 1); string(ns) != e.Chaincode { // namespace
+			continue
+		}
+		kv, _ := wireLast(it.v, 2) // rwset
+		if err := wireCheck(kv, schemaKVRWSet); err != nil {
 			return nil, fmt.Errorf("namespace %s: %w", e.Chaincode, err)
 		}
-		out := make(map[string][]byte, len(kv.GetWrites()))
-		for _, w := range kv.GetWrites() {
-			if !w.GetIsDelete() {
-				out[w.GetKey()] = w.GetValue()
+		out := make(map[string][]byte)
+		for w := (wireIter{b: kv}); w.next(); {
+			if !w.is(3, protowire.BytesType) { // writes
+				continue
+			}
+			var key, value []byte
+			var del bool
+			for f := (wireIter{b: w.v}); f.next(); {
+				switch {
+				case f.is(1, protowire.BytesType):
+					key = f.v
+				case f.is(2, protowire.VarintType):
+					del = f.x != 0
+				case f.is(3, protowire.BytesType):
+					value = f.v
+				}
+			}
+			if !del {
+				out[string(key)] = value
 			}
 		}
 		return out, nil
