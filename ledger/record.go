@@ -267,44 +267,58 @@ func DecodedPayloadRecords(ev *Event, payload []byte) ([]Record, error) {
 		return raw.records() // not ev's payload: every record on its own
 	}
 	out := make([]Record, 0, len(raw.Products)+len(raw.Lots)+len(raw.LabSigners)+len(raw.Inspections)+len(raw.Claims)+len(raw.Service))
-	add := func(k RecordKind, b []byte, s int) error {
+	add := func(k RecordKind, b []byte, s int, v any) error {
 		var r Record
 		var err error
-		if s >= 1 {
+		switch {
+		case s >= 1:
 			r, err = schemaRecord(k, s, b)
-		} else {
+		case v != nil:
+			// A legacy record is Go's encoding of the value ev decoded it
+			// into (legacyRecord). If that encoding is b itself, b has no
+			// member the type lacks, no schemaVersion (omitted when 0 for
+			// these kinds) and decodes strictly into a value with that
+			// same encoding: StoredRecord's record, without decoding b a
+			// second time (twice: its schema version, then strictly).
+			if r, err = legacyRecord(k, v); err == nil && bytes.Equal(r.JSON, b) {
+				break
+			}
+			fallthrough
+		default:
 			r, err = StoredRecord(k, b) // legacy, or a version to refuse
 		}
 		out = append(out, r)
 		return err
 	}
 	for i, b := range raw.Products {
-		if err := add(RecordProduct, b, ev.Products[i].SchemaVersion); err != nil {
+		if err := add(RecordProduct, b, ev.Products[i].SchemaVersion, &ev.Products[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, b := range raw.Lots {
-		if err := add(RecordLot, b, ev.Lots[i].SchemaVersion); err != nil {
+		if err := add(RecordLot, b, ev.Lots[i].SchemaVersion, &ev.Lots[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, b := range raw.LabSigners {
-		if err := add(RecordLabSigner, b, ev.LabSigners[i].SchemaVersion); err != nil {
+		if err := add(RecordLabSigner, b, ev.LabSigners[i].SchemaVersion, &ev.LabSigners[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, b := range raw.Inspections {
-		if err := add(RecordInspection, b, ev.Inspections[i].SchemaVersion); err != nil {
+		if err := add(RecordInspection, b, ev.Inspections[i].SchemaVersion, &ev.Inspections[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, b := range raw.Claims {
-		if err := add(RecordClaim, b, ev.Claims[i].SchemaVersion); err != nil {
+		if err := add(RecordClaim, b, ev.Claims[i].SchemaVersion, &ev.Claims[i]); err != nil {
 			return nil, err
 		}
 	}
 	for i, b := range raw.Service {
-		if err := add(RecordService, b, ev.ServiceChains[i].SchemaVersion); err != nil {
+		// A service chain's schemaVersion is never omitted, so a legacy
+		// one (0) is refused by StoredRecord: no shortcut.
+		if err := add(RecordService, b, ev.ServiceChains[i].SchemaVersion, nil); err != nil {
 			return nil, err
 		}
 	}

@@ -1,7 +1,9 @@
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -164,8 +166,36 @@ func TestRecordSchemaInID(t *testing.T) {
 
 // DecodedPayloadRecords gives PayloadRecords' records and errors for
 // payloads decoded into an Event: with schema versions, members this
-// version does not know, legacy records, and versions to refuse.
+// version does not know, legacy records (in Go's encoding, which takes the
+// shortcut, and otherwise: spaced, reordered, members spelt in another case,
+// a list given twice), versions to refuse, and every payload of the
+// recorded sequences the index is tested on, compact and indented.
 func TestDecodedPayloadRecords(t *testing.T) {
+	cases := map[string]string{
+		"legacy, spaced":     `{"lots":[{ "id":"x", "gtin":"1", "lot":"L1"}]}`,
+		"legacy, reordered":  `{"products":[{"gtin":"09506000134352","id":"https://id.gs1.org/01/09506000134352","name":"A"}]}`,
+		"legacy, case":       `{"products":[{"ID":"https://id.gs1.org/01/09506000134352","gtin":"09506000134352","name":"A"}]}`,
+		"legacy, twice":      `{"lots":[{"id":"x","gtin":"1","lot":"L1","status":"recalled"}],"lots":[{"id":"x","gtin":"1","lot":"L1"}]}`,
+		"service, version 0": `{"serviceChains":[{"product":"p","gtin":"1","events":1,"eventChain":"ab","schemaVersion":0}]}`,
+	}
+	for _, name := range []string{"demo.json", "supply.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var seq []struct {
+			Event json.RawMessage `json:"event"`
+		}
+		if err := json.Unmarshal(b, &seq); err != nil {
+			t.Fatal(err)
+		}
+		for i, s := range seq {
+			compact := new(bytes.Buffer)
+			json.Compact(compact, s.Event)
+			cases[fmt.Sprintf("%s %d", name, i)] = compact.String()
+			cases[fmt.Sprintf("%s %d indented", name, i)] = string(s.Event)
+		}
+	}
 	for name, payload := range map[string]string{
 		"schema": `{"function":"f","lots":[{"id":"https://id.gs1.org/01/09506000134352/10/L1","gtin":"09506000134352","lot":"L1","schemaVersion":1,"tl:future":{"b":2,"a":1}}],` +
 			`"products":[{"gtin":"09506000134352","name":"Apple \u00e9","schemaVersion":2}]}`,
@@ -175,6 +205,9 @@ func TestDecodedPayloadRecords(t *testing.T) {
 		"mixed":   `{"claims":[],"lots":[{"id":"x","gtin":"1","lot":"L1","schemaVersion":1},{"id":"y","gtin":"1","lot":"L2"}]}`,
 		"service": `{"claims":[{"id":"c","schemaVersion":1}],"serviceChains":[{"product":"https://id.gs1.org/01/09506000134352","gtin":"09506000134352","events":1,"eventChain":"ab","schemaVersion":1}]}`,
 	} {
+		cases[name] = payload
+	}
+	for name, payload := range cases {
 		t.Run(name, func(t *testing.T) {
 			var ev Event
 			if err := json.Unmarshal([]byte(payload), &ev); err != nil {
@@ -185,7 +218,7 @@ func TestDecodedPayloadRecords(t *testing.T) {
 			if (err == nil) != (wantErr == nil) || err != nil && err.Error() != wantErr.Error() {
 				t.Fatalf("error %v, PayloadRecords' %v", err, wantErr)
 			}
-			if err == nil && !reflect.DeepEqual(got, want) {
+			if err == nil && len(got)+len(want) > 0 && !reflect.DeepEqual(got, want) {
 				t.Errorf("records %+v, PayloadRecords' %+v", got, want)
 			}
 		})
