@@ -9,7 +9,10 @@
 // its index among all of its block's transactions, so a block resent on
 // resume numbers the same transaction the same way, and the index skips
 // the ones it already holds. Transactions the block's TRANSACTIONS_FILTER
-// does not mark VALID are skipped.
+// does not mark VALID are skipped, and so are valid ones whose payload
+// cannot be decoded (the ledger will not change). A chaincode event of a
+// form this version does not know (ledger.CheckForm) is not skipped: the
+// follower stops before its block (UnknownFormError), to be upgraded.
 //
 // # Catching up
 //
@@ -242,8 +245,9 @@ func (f *Follower) done() bool {
 }
 
 // Run follows until ctx is done (or Options.StopAt is reached), then
-// returns nil; it returns an error only when the index fails, which
-// retrying cannot fix.
+// returns nil; it returns an error only when retrying cannot help: the
+// index fails, or a block holds an event of a form this version does not
+// know (*UnknownFormError).
 func (f *Follower) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -312,7 +316,7 @@ func (f *Follower) stream(ctx context.Context) (bool, error) {
 	}
 	f.update(func(s *Status) { s.Connected = true; s.LastError = "" })
 	f.log.Info("following blocks", "fromBlock", next)
-	in := orderedMap(ctx, blocks, 0, f.decode, func(d decoded) bool { return d.Err != nil })
+	in := orderedMap(ctx, blocks, 0, f.decode, func(d decoded) bool { return d.Err != nil || d.stop != nil })
 	progressed := false
 	var batch []decoded
 	for {
@@ -339,6 +343,13 @@ func (f *Follower) stream(ctx context.Context) (bool, error) {
 			case f.opts.StopAt > 0 && d.Number >= f.opts.StopAt:
 				ok = false
 				continue
+			case d.stop != nil && d.Number == next:
+				if err := f.apply(batch); err != nil {
+					return progressed, err
+				}
+				f.log.Error("stopping: a chaincode event of a form this version does not know; upgrade the node", "block", d.Number, "err", d.stop)
+				f.update(func(s *Status) { s.LastError = d.stop.Error() })
+				return progressed, d.stop
 			default:
 				batch = append(batch, d)
 				txs += len(d.txs)
@@ -375,12 +386,33 @@ type decoded struct {
 	// Counts of the block's transactions: marked invalid by the peer,
 	// with a payload that is not JSON, with an unreadable envelope.
 	invalid, skipped, unreadable int
+	// stop is why the follower must stop at this block (an *UnknownFormError):
+	// the blocks before it are applied, this one is not.
+	stop error
 }
+
+// UnknownFormError is a valid transaction whose chaincode event has a form
+// this version does not know (ledger.ErrUnknownForm). Skipping it would
+// index the transaction as one that wrote nothing, for good, so the
+// follower stops before its block and Run returns this error: the node is
+// to be upgraded, and then resumes from that block.
+type UnknownFormError struct {
+	Block uint64
+	Tx    int // the transaction's index in its block
+	TxID  string
+	Err   error
+}
+
+func (e *UnknownFormError) Error() string {
+	return fmt.Sprintf("block %d, transaction %d (%s): %v", e.Block, e.Tx, e.TxID, e.Err)
+}
+func (e *UnknownFormError) Unwrap() error { return e.Err }
 
 // decode decodes the payloads of b's valid trustline transactions (on a
 // worker of the pipeline), skipping invalid transactions and payloads that
 // are not JSON: the ledger will not change, so stopping on them would stop
-// the node for good.
+// the node for good. An event of a form this version does not know is
+// different: an upgrade reads it, so the follower stops on it (d.stop).
 func (f *Follower) decode(b Block) decoded {
 	d := decoded{Block: b}
 	if b.Err != nil {
@@ -401,6 +433,10 @@ func (f *Follower) decode(b Block) decoded {
 			continue
 		}
 		payload, ev, err := t.Event.CompletePayload()
+		if errors.Is(err, ledger.ErrUnknownForm) {
+			d.stop = &UnknownFormError{Block: b.Number, Tx: i, TxID: t.ID, Err: err}
+			return d
+		}
 		if err != nil {
 			f.log.Error("skipping an undecodable payload", "block", b.Number, "tx", t.ID, "err", err)
 			d.txs = append(d.txs, index.Tx{Pos: pos})

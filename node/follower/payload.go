@@ -16,10 +16,17 @@ import (
 // event names its records by state key (ledger.Written): their bytes are
 // the transaction's writes in the chaincode's namespace, from which the
 // complete payload is rebuilt byte for byte (ledger.Event.Expand), so the
-// index, its digests and receipts are the same for either form.
+// index, its digests and receipts are the same for either form. An event
+// of a form this version does not know is an error wrapping
+// ledger.ErrUnknownForm.
 func (e *ChaincodeEvent) CompletePayload() ([]byte, *ledger.Event, error) {
 	ev := new(ledger.Event)
 	if err := json.Unmarshal(e.Payload, ev); err != nil {
+		return nil, nil, err
+	}
+	// A form this version does not know would decode as an event without
+	// records (ledger.CheckForm): the caller stops on it.
+	if err := ledger.CheckForm(e.Payload); err != nil {
 		return nil, nil, err
 	}
 	if !ev.Slim() {

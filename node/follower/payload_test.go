@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -208,5 +209,37 @@ func TestCompletePayload(t *testing.T) {
 				t.Errorf("event %+v", ev)
 			}
 		})
+	}
+}
+
+// TestUnknownFormStops follows a chain in which one valid transaction's
+// event has a member this version does not know (a future form): the
+// follower applies the blocks before it, then stops with an error naming
+// the block and the transaction, instead of indexing it as a transaction
+// that wrote nothing; resumed, it stops there again.
+func TestUnknownFormStops(t *testing.T) {
+	payloads := supplyPayloads(t, 200)
+	const bad = 130 // block 7 (20 a block after block 0), transaction 10
+	payloads[bad] = []byte(strings.Replace(string(payloads[bad]), `{"function":`, `{"refs":[["lot","x"]],"function":`, 1))
+	c := chainOf(t, payloads, 20, func(int) bool { return false })
+	x, err := index.Open("idx", &index.Options{FS: vfs.NewMem(), NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for range 2 {
+		f := New(recordedSource{c}, x, &Options{StopAt: uint64(len(c.blocks)), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		err = f.Run(context.Background())
+		var ue *UnknownFormError
+		if !errors.As(err, &ue) || !errors.Is(err, ledger.ErrUnknownForm) || ue.Block != 7 || ue.Tx != 10 ||
+			!strings.Contains(err.Error(), "block 7, transaction 10") || !strings.Contains(err.Error(), `"refs"`) {
+			t.Fatalf("Run: %v, want an *UnknownFormError for block 7, transaction 10, member refs", err)
+		}
+		if cp := x.Checkpoint(); cp.NextBlock() != 7 || cp.Events != 120 {
+			t.Fatalf("checkpoint: next block %d, %d events; want 7 and 120 (the blocks before it)", cp.NextBlock(), cp.Events)
+		}
+		if st := f.Status(); st.Skipped != 0 || !strings.Contains(st.LastError, "block 7") {
+			t.Fatalf("status %+v", st)
+		}
 	}
 }
