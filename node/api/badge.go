@@ -198,7 +198,7 @@ func (s *Server) badgeFor(base string, lang *web.Lang, l digitallink.Link, claim
 	if err != nil {
 		return Badge{}, lot, err
 	}
-	rs, until, err := s.idx.ClaimResultsAsOf(l.GTIN, l.Lot, s.now())
+	rs, until, err := s.idx.ClaimResultsOfLot(lot, s.now())
 	if err != nil {
 		return Badge{}, lot, err
 	}
@@ -344,7 +344,7 @@ func badgeLabel(lang *web.Lang, b Badge) string {
 // claimViews gives the consumer page its claim badges, as of the clock,
 // and when one of them changes with it (zero: never).
 func (s *Server) claimViews(tr index.Trace) ([]web.ClaimView, time.Time) {
-	rs, until, err := s.idx.ClaimResultsAsOf(tr.Lot.GTIN, tr.Lot.Lot, s.now())
+	rs, until, err := s.idx.ClaimResultsOfLot(tr.Lot, s.now()) // the lot read once
 	if err != nil {
 		s.log.Warn("claim results", "lot", tr.Lot.ID, "err", err)
 		return nil, time.Time{}

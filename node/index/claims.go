@@ -383,6 +383,12 @@ func (x *Index) ClaimResults(gtin, lot string) ([]claims.Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	return x.claimResultsOf(l)
+}
+
+// claimResultsOf is ClaimResults of lot l, already read.
+func (x *Index) claimResultsOf(l ledger.LotSummary) ([]claims.Result, error) {
+	gtin, lot := l.GTIN, l.Lot
 	if !x.claimed.has(gtin) {
 		// Most products have no claim: a page or badge of one of their
 		// lots need not scan for them (the set errs only the other way).

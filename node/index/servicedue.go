@@ -22,7 +22,20 @@ import (
 // to now at which a verdict changes without a transaction, and the next
 // such instant after now (zero: none), until which the results stand.
 func (x *Index) ClaimResultsAsOf(gtin, lot string, now time.Time) ([]claims.Result, time.Time, error) {
-	rs, err := x.ClaimResults(gtin, lot)
+	l, err := x.Lot(gtin, lot)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return x.ClaimResultsOfLot(l, now)
+}
+
+// ClaimResultsOfLot is ClaimResultsAsOf for lot l as a query (Lot, Trace)
+// returned it: a page, which has read the lot for its trace, does not read
+// it again (a block-cache miss at most, an iterator and a decoding at
+// least), and reads nothing for a product without claims.
+func (x *Index) ClaimResultsOfLot(l ledger.LotSummary, now time.Time) ([]claims.Result, time.Time, error) {
+	gtin := l.GTIN
+	rs, err := x.claimResultsOf(l)
 	if err != nil || len(rs) == 0 {
 		return rs, time.Time{}, err
 	}
@@ -39,10 +52,6 @@ func (x *Index) ClaimResultsAsOf(gtin, lot string, now time.Time) ([]claims.Resu
 	}
 	if len(cs) == 0 {
 		return rs, time.Time{}, nil
-	}
-	l, err := x.Lot(gtin, lot)
-	if err != nil {
-		return nil, time.Time{}, err
 	}
 	var until time.Time
 	for i, r := range rs {

@@ -76,15 +76,18 @@ func New() *Renderer {
 
 // Page writes p as an HTML document.
 func (r *Renderer) Page(w io.Writer, p *Page) error {
+	if p.L == nil {
+		p.L = English
+	}
 	b := bufs.Get().(*bytes.Buffer)
 	b.Reset()
 	defer putBuf(b)
-	bs, err := r.AppendPage(b.AvailableBuffer(), p)
-	if err != nil {
-		return err
+	bs := r.appendPage(b.AvailableBuffer()[:0], p)
+	if cap(bs) > b.Cap() {
+		b.Reset()
+		b.Grow(cap(bs)) // the next page fits
 	}
-	b.Write(bs) // no copy: bs is b's own space, grown if it had to
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(bs)
 	return err
 }
 
@@ -130,7 +133,20 @@ func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
 	if p.L == nil {
 		p.L = English
 	}
-	return r.appendPage(dst, p), nil
+	if cap(dst)-len(dst) >= 32<<10 {
+		return r.appendPage(dst, p), nil
+	}
+	// Into a pooled buffer, then once into dst: a new slice would grow
+	// through a dozen sizes.
+	b := bufs.Get().(*bytes.Buffer)
+	b.Reset()
+	defer putBuf(b)
+	bs := r.appendPage(b.AvailableBuffer()[:0], p)
+	if cap(bs) > b.Cap() {
+		b.Reset()
+		b.Grow(cap(bs)) // the next page fits
+	}
+	return append(dst, bs...), nil
 }
 
 // templatePage is p rendered by the "page" template, the reference for
