@@ -258,9 +258,12 @@ func appendRecords[T any](out []Record, k RecordKind, vs []T) ([]Record, error) 
 // canonicalised for its id. Rebuilding an index does this for every record
 // of the ledger.
 func DecodedPayloadRecords(ev *Event, payload []byte) ([]Record, error) {
-	var raw payloadRecords
-	if err := json.Unmarshal(payload, &raw); err != nil {
-		return nil, fmt.Errorf("chaincode event payload: %w", err)
+	raw, ok := scanRecordLists(payload) // scan.go
+	if !ok {
+		raw = payloadRecords{}
+		if err := json.Unmarshal(payload, &raw); err != nil {
+			return nil, fmt.Errorf("chaincode event payload: %w", err)
+		}
 	}
 	if len(raw.Products) != len(ev.Products) || len(raw.Lots) != len(ev.Lots) || len(raw.LabSigners) != len(ev.LabSigners) ||
 		len(raw.Inspections) != len(ev.Inspections) || len(raw.Claims) != len(ev.Claims) || len(raw.Service) != len(ev.ServiceChains) {
