@@ -20,7 +20,9 @@ import (
 // BenchmarkRebuild/parse allocated 102 KB and spent 155 CPU-µs an event,
 // proto.Unmarshal 8% of the whole rebuild's CPU. The walk allocates nothing
 // but the results, whose bytes (event payload, write set) are sub-slices of
-// the block's.
+// the block's: parse went to 38 KB an event (13 KB of them the delivery's
+// own unmarshalling of the block) and 104–105 CPU-µs from 114–145 in
+// alternated runs, the whole rebuild from 116 to 52 KB an event.
 //
 // The walk accepts and refuses what proto.Unmarshal does (the Fabric
 // messages are proto3): each message on the path is checked whole before
