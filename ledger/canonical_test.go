@@ -72,17 +72,7 @@ func TestCanonicalJSON(t *testing.T) {
 // event and anchored record of the recorded sequences the index is tested
 // on, and checks that they take the fast path.
 func TestCanonicalJSONRecorded(t *testing.T) {
-	for _, name := range []string{"demo.json", "supply.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var seq []struct {
-			Event json.RawMessage `json:"event"`
-		}
-		if err := json.Unmarshal(b, &seq); err != nil {
-			t.Fatal(err)
-		}
+	for name, seq := range recordedSequences(t) {
 		n := 0
 		for _, s := range seq {
 			var ev Event
@@ -161,4 +151,27 @@ func BenchmarkCanonicalJSON(b *testing.B) {
 			}
 		})
 	}
+}
+
+// recordedSequences reads the recorded payload sequences the index is
+// tested on (node/index/testdata), by file name.
+func recordedSequences(t testing.TB) map[string][]struct {
+	Event json.RawMessage `json:"event"`
+} {
+	t.Helper()
+	out := map[string][]struct {
+		Event json.RawMessage `json:"event"`
+	}{}
+	for _, name := range []string{"demo.json", "supply.json"} {
+		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq := out[name]
+		if err := json.Unmarshal(b, &seq); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = seq
+	}
+	return out
 }

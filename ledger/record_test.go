@@ -178,17 +178,7 @@ func TestDecodedPayloadRecords(t *testing.T) {
 		"legacy, twice":      `{"lots":[{"id":"x","gtin":"1","lot":"L1","status":"recalled"}],"lots":[{"id":"x","gtin":"1","lot":"L1"}]}`,
 		"service, version 0": `{"serviceChains":[{"product":"p","gtin":"1","events":1,"eventChain":"ab","schemaVersion":0}]}`,
 	}
-	for _, name := range []string{"demo.json", "supply.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var seq []struct {
-			Event json.RawMessage `json:"event"`
-		}
-		if err := json.Unmarshal(b, &seq); err != nil {
-			t.Fatal(err)
-		}
+	for name, seq := range recordedSequences(t) {
 		for i, s := range seq {
 			compact := new(bytes.Buffer)
 			json.Compact(compact, s.Event)

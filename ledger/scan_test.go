@@ -3,8 +3,6 @@ package ledger
 import (
 	"bytes"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -55,17 +53,7 @@ func TestScanRecordLists(t *testing.T) {
 		"{\"lots\":[\n\t{\"id\":\"a\"}\r\n]}",
 		`{"ſots":[]}`,
 	}
-	for _, name := range []string{"demo.json", "supply.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var seq []struct {
-			Event json.RawMessage `json:"event"`
-		}
-		if err := json.Unmarshal(b, &seq); err != nil {
-			t.Fatal(err)
-		}
+	for _, seq := range recordedSequences(t) {
 		for _, s := range seq {
 			compact := new(bytes.Buffer)
 			json.Compact(compact, s.Event)

@@ -127,7 +127,7 @@ func TestTemplatesUseKnownMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range regexp.MustCompile(`\.tr\("([^"]+)"[,)]`).FindAllStringSubmatch(string(src), -1) {
+	for _, m := range regexp.MustCompile(`\.(?:tr|idRow)\("([^"]+)"[,)]`).FindAllStringSubmatch(string(src), -1) {
 		if _, ok := messages[m[1]]; !ok {
 			t.Errorf("pagehtml.go names message %q, which does not exist", m[1])
 		}

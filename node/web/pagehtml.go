@@ -101,6 +101,16 @@ func (w *pageWriter) raw(s string) { w.b = append(w.b, s...) }
 // as html/template's htmlEscaper and attrEscaper do for a string.
 func (w *pageWriter) esc(s string) { w.b = appendHTMLEscaped(w.b, s) }
 
+// idRow writes one row of the page's identifiers: the message key's text
+// and the value.
+func (w *pageWriter) idRow(key, value string) {
+	w.raw("<div><dt>")
+	w.tr(key)
+	w.raw("</dt><dd>")
+	w.esc(value)
+	w.raw("</dd></div>")
+}
+
 // tr writes message key with args, escaped.
 func (w *pageWriter) tr(key string, args ...any) { w.esc(w.l.T(key, args...)) }
 
@@ -291,27 +301,15 @@ func (r *Renderer) appendPage(dst []byte, p *Page) []byte {
 	}
 	w.raw("\n<dl class=\"ids\">\n")
 	if pr := p.Product; pr != nil {
-		w.raw("<div><dt>")
-		w.tr("page.gtin")
-		w.raw("</dt><dd>")
-		w.esc(pr.GTIN)
-		w.raw("</dd></div>")
+		w.idRow("page.gtin", pr.GTIN)
 	}
 	w.raw("\n")
 	if lot := p.Lot; lot != nil {
-		w.raw("<div><dt>")
-		w.tr("page.lot")
-		w.raw("</dt><dd>")
-		w.esc(lot.Lot)
-		w.raw("</dd></div>")
+		w.idRow("page.lot", lot.Lot)
 	}
 	w.raw("\n")
 	if u := p.Unit; u != nil {
-		w.raw("<div><dt>")
-		w.tr("page.serial")
-		w.raw("</dt><dd>")
-		w.esc(u.Serial)
-		w.raw("</dd></div>")
+		w.idRow("page.serial", u.Serial)
 	}
 	w.raw("\n")
 	w.expiry(p)

@@ -79,15 +79,8 @@ func (r *Renderer) Page(w io.Writer, p *Page) error {
 	if p.L == nil {
 		p.L = English
 	}
-	b := bufs.Get().(*bytes.Buffer)
-	b.Reset()
-	defer putBuf(b)
-	bs := r.appendPage(b.AvailableBuffer()[:0], p)
-	if cap(bs) > b.Cap() {
-		b.Reset()
-		b.Grow(cap(bs)) // the next page fits
-	}
-	_, err := w.Write(bs)
+	var err error
+	r.pooledPage(p, func(bs []byte) { _, err = w.Write(bs) })
 	return err
 }
 
@@ -136,8 +129,14 @@ func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
 	if cap(dst)-len(dst) >= 32<<10 {
 		return r.appendPage(dst, p), nil
 	}
-	// Into a pooled buffer, then once into dst: a new slice would grow
-	// through a dozen sizes.
+	r.pooledPage(p, func(bs []byte) { dst = append(dst, bs...) })
+	return dst, nil
+}
+
+// pooledPage renders p into a pooled buffer and hands the bytes to use,
+// which must not keep them: rendered into a new slice, a page would grow
+// through a dozen sizes.
+func (r *Renderer) pooledPage(p *Page, use func([]byte)) {
 	b := bufs.Get().(*bytes.Buffer)
 	b.Reset()
 	defer putBuf(b)
@@ -146,7 +145,7 @@ func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
 		b.Reset()
 		b.Grow(cap(bs)) // the next page fits
 	}
-	return append(dst, bs...), nil
+	use(bs)
 }
 
 // templatePage is p rendered by the "page" template, the reference for
