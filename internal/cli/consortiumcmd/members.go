@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,7 +275,7 @@ changes.`,
 func newSubmitCmd(ios *iostreams.IO, f *cmdutil.Factory) *cobra.Command {
 	var m memberFlags
 	var blocks string
-	var wait time.Duration
+	var wait, waitHealthyFor time.Duration
 	cmd := &cobra.Command{
 		Use:   "submit UPDATE --org-dir DIR",
 		Short: "Submit a membership update once a majority of the member admins signed it",
@@ -284,8 +285,10 @@ signed than the channel's rule (MAJORITY Admins) asks, saying how many did;
 when the channel's configuration moved on since the update was proposed
 (propose it again); when the member to add is already in (or the one to
 remove is not); and, for a consenter change, unless every remaining
-consenter is healthy (it asks each consenter for its height). Then it
-waits for the new config block. --blocks DIR writes the channel's genesis
+consenter is healthy (it asks each consenter for its height; with
+--wait-healthy it asks again every second for that long before it refuses,
+since a consenter restarted shortly before may be catching up for tens of
+seconds under load). Then it waits for the new config block. --blocks DIR writes the channel's genesis
 block and the new config block there, for a new member to join its peer
 (genesis.block) and orderer (config.block) with.`,
 		Example: `  trustline consortium submit add-RetailerMSP.update.json --org-dir brand/ --blocks for-retailer/`,
@@ -309,14 +312,8 @@ block and the new config block there, for a new member to join its peer
 			if _, err := u.Check(cc); err != nil {
 				return refusal(err)
 			}
-			if u.Consenter {
-				states, err := consortium.Consenters(ctx, cc, s, f.Orderer)
-				if err != nil {
-					return refusal(err)
-				}
-				if err := u.CheckConsenterChange(states); err != nil {
-					return refusal(err)
-				}
+			if err := waitHealthy(ctx, ios.ErrOut, u, cc, s, f.Orderer, waitHealthyFor); err != nil {
+				return refusal(err)
 			}
 			if err := oc.Submit(ctx, u); err != nil {
 				return refusal(err)
@@ -339,7 +336,50 @@ block and the new config block there, for a new member to join its peer
 	m.add(cmd)
 	cmd.Flags().StringVar(&blocks, "blocks", "", "directory to write genesis.block and the new config.block to")
 	cmd.Flags().DurationVar(&wait, "wait", time.Minute, "how long to wait for the new config block")
+	cmd.Flags().DurationVar(&waitHealthyFor, "wait-healthy", 0, "for a consenter change, how long to wait for every remaining consenter to be healthy before refusing")
 	return cmd
+}
+
+// waitHealthy checks, for a consenter change, that every remaining
+// consenter is healthy; while one is not, it asks again every second for
+// up to within, saying once on errOut which consenter it waits for (and
+// again when that changes). The error is the last check's.
+func waitHealthy(ctx context.Context, errOut io.Writer, u *consortium.Update, cc *consortium.ChannelConfig, s *consortium.Signer, dial consortium.Dialer, within time.Duration) error {
+	if !u.Consenter {
+		return nil
+	}
+	deadline := time.Now().Add(within)
+	said := ""
+	for {
+		states, err := consortium.Consenters(ctx, cc, s, dial)
+		if err != nil {
+			return err
+		}
+		err = u.CheckConsenterChange(states)
+		if err == nil || !errors.Is(err, consortium.ErrUnhealthy) || !time.Now().Before(deadline) {
+			return err
+		}
+		if msg := waitingFor(states, u); msg != said {
+			fmt.Fprintf(errOut, "Waiting for %s (up to %s)...\n", msg, time.Until(deadline).Round(time.Second))
+			said = msg
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// waitingFor names the remaining consenters that are not healthy.
+func waitingFor(states []consortium.ConsenterState, u *consortium.Update) string {
+	var names []string
+	for _, st := range states {
+		if !st.Healthy() && !(u.Kind == consortium.KindRemove && st.MSPID == u.MSPID) {
+			names = append(names, fmt.Sprintf("consenter %d (%s)", st.ID, st.MSPID))
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 // waitConfig waits until the channel's configuration is past sequence.

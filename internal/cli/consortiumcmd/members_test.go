@@ -44,6 +44,7 @@ type fakeChannel struct {
 	genesis   *common.Block
 	height    uint64
 	down      map[string]bool
+	downCalls map[string]int // calls an orderer refuses before it answers
 	submitted int
 	serving   map[string]consortium.CertExpiry
 }
@@ -67,7 +68,13 @@ type fakeOrderer struct {
 }
 
 func (o *fakeOrderer) check() error {
+	o.fc.mu.Lock()
+	defer o.fc.mu.Unlock()
 	if o.fc.down[o.addr] {
+		return fmt.Errorf("orderer at %s: connection refused", o.addr)
+	}
+	if o.fc.downCalls[o.addr] > 0 {
+		o.fc.downCalls[o.addr]--
 		return fmt.Errorf("orderer at %s: connection refused", o.addr)
 	}
 	return nil
@@ -231,6 +238,16 @@ func TestMembership(t *testing.T) {
 		t.Fatalf("a refused update changed the channel")
 	}
 	delete(fc.down, "198.18.0.4:7050")
+	// --wait-healthy: one that stays down is refused at the end of the
+	// wait, having said once whom it waits for.
+	fc.downCalls = map[string]int{"198.18.0.4:7050": 1 << 20}
+	start := time.Now()
+	r = run(t, fc, "submit", upd, "--org-dir", brand, "--wait-healthy", "1500ms")
+	if r.Code != cmdutil.ExitRejected || !strings.Contains(r.Stderr, "consenter not healthy: consenter 3 (LabMSP at 198.18.0.4:7050)") ||
+		strings.Count(r.Stderr, "Waiting for consenter 3 (LabMSP)") != 1 || time.Since(start) < 1500*time.Millisecond || fc.submitted != 0 {
+		t.Errorf("submit --wait-healthy, a consenter down throughout: exit %d after %s %q", r.Code, time.Since(start), r.Stderr)
+	}
+	fc.downCalls = nil
 
 	// Status before: the pending update, ready.
 	r = run(t, fc, "status", "--org-dir", brand, upd)
@@ -239,9 +256,13 @@ func TestMembership(t *testing.T) {
 		t.Errorf("status: exit %d\n%s%s", r.Code, r.Stdout, r.Stderr)
 	}
 
+	// A consenter that comes back within --wait-healthy (two asks
+	// unanswered, as a restarted orderer catching up): submitted.
+	fc.downCalls = map[string]int{"198.18.0.4:7050": 2}
 	forNew := filepath.Join(dir, "for-retailer")
-	r = run(t, fc, "submit", upd, "--org-dir", brand, "--blocks", forNew)
-	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "1" || !strings.Contains(r.Stderr, "Done: add RetailerMSP as peer organisation and BFT consenter to channel trustline, in config block 1") {
+	r = run(t, fc, "submit", upd, "--org-dir", brand, "--blocks", forNew, "--wait-healthy", "1m")
+	if r.Code != 0 || strings.TrimSpace(r.Stdout) != "1" || !strings.Contains(r.Stderr, "Done: add RetailerMSP as peer organisation and BFT consenter to channel trustline, in config block 1") ||
+		strings.Count(r.Stderr, "Waiting for consenter 3 (LabMSP) (up to ") != 1 {
 		t.Fatalf("submit: exit %d %q %q", r.Code, r.Stdout, r.Stderr)
 	}
 	for _, f := range []string{"genesis.block", "config.block"} {
