@@ -124,6 +124,12 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 			break
 		}
 	}
+	for _, blk := range blocks {
+		if writesProducts(blk.Txs) { // productcache.go
+			x.prods.changed()
+			break
+		}
+	}
 	if txs > 0 {
 		x.batchTxBytes = b.Len() / txs
 	}

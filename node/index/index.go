@@ -189,6 +189,8 @@ type Index struct {
 
 	locCache locationCache // locations.go
 
+	prods productCache // productcache.go
+
 	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
@@ -412,6 +414,9 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 	x.cp = cp
 	if ev != nil && len(ev.Locations) > 0 {
 		x.locCache.changed()
+	}
+	if ev != nil && len(ev.Products) > 0 {
+		x.prods.changed()
 	}
 	return true, cw.change(cp), nil
 }

@@ -29,8 +29,9 @@ func notFound(format string, args ...any) error {
 
 // Product returns a product by GTIN-14.
 func (x *Index) Product(gtin string) (ledger.Product, error) {
-	var p ledger.Product
-	ok, err := getJSON(x.db, key(tProduct, gtin), &p)
+	r := x.newReader()
+	defer r.close()
+	_, p, ok, err := r.product(gtin) // productcache.go
 	if err == nil && !ok {
 		err = notFound("product %s", gtin)
 	}
@@ -77,9 +78,10 @@ type traceReader struct {
 	// they are derived from (tracerec.go); recCache holds those read.
 	recs     bool
 	recCache map[string]*traceRec
+	prods    *productCache // productcache.go
 }
 
-func (x *Index) newReader() *traceReader { return &traceReader{db: x.db, recs: x.recs} }
+func (x *Index) newReader() *traceReader { return &traceReader{db: x.db, recs: x.recs, prods: &x.prods} }
 
 // scan calls fn for every key with prefix p, in order, until fn returns
 // false.
@@ -367,8 +369,7 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 		return tr, err
 	}
 	tr.Lot = l
-	var p ledger.Product
-	if ok, err := r.getJSON(key(tProduct, gtin), &p); err == nil && ok {
+	if _, p, ok, err := r.product(gtin); err == nil && ok { // productcache.go
 		tr.Product = &p
 	}
 	if tr.Events, err = r.eventsOfLot(gtin, lot); err != nil {

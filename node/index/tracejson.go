@@ -82,7 +82,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		l.RecalledVia = append(l.RecalledVia, via...)
 		shipment = l.LastShipment
 	}
-	if p, ok, err := r.get(key(tProduct, gtin)); err == nil && ok {
+	if p, _, ok, err := r.product(gtin); err == nil && ok { // productcache.go
 		b.WriteString(`,"product":`)
 		if err := appendRecord[ledger.Product](b, p); err != nil {
 			return dst, err
