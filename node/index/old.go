@@ -23,7 +23,9 @@ import (
 // index has no service chains: its receipts are format 4, which do not
 // prove a product's service events complete (receipt.Limits).
 // Layout 8 added the per-lot trace records (T), which an older index
-// lacks: its traces are read by the scans the records replace.
+// lacks: its traces are read by the scans the records replace. Layout 9
+// added the units' copies next to them (T), which a layout-8 index lacks:
+// its traces read the units from u.
 // Raise it when a layout changes what an older table holds.
 const OldestServed = 5
 

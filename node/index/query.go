@@ -350,9 +350,14 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	tr := Trace{ID: digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String()}
 	if serial != "" {
 		var u ledger.Unit
-		ok, err := r.getJSON(key(tUnit, gtin, serial), &u)
+		raw, k, _, ok, err := r.unitRaw(gtin, lot, serial) // tracerec.go
 		if err == nil && !ok {
 			err = notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
+		}
+		if err == nil {
+			if jerr := json.Unmarshal(raw, &u); jerr != nil {
+				err = corrupt(k, jerr)
+			}
 		}
 		if err != nil {
 			return tr, err

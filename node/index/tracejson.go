@@ -36,23 +36,19 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 	b.WriteString(`{"id":`)
 	appendJSON(b, digitallink.Link{GTIN: gtin, Lot: lot, Serial: serial}.String())
 	if serial != "" {
-		raw, ok, err := r.get(key(tUnit, gtin, serial))
+		raw, k, ulot, ok, err := r.unitRaw(gtin, lot, serial) // tracerec.go
 		if err != nil {
 			return dst, err
 		}
 		if !ok {
 			return dst, notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
 		}
-		ulot, found, plain := stringField(raw, "lot")
-		if !found || !plain || lot != "" && ulot != lot {
+		if lot != "" && ulot != lot {
 			var u ledger.Unit
 			if err := json.Unmarshal(raw, &u); err != nil {
-				return dst, corrupt(key(tUnit, gtin, serial), err)
+				return dst, corrupt(k, err)
 			}
-			if lot != "" && u.Lot != lot {
-				return dst, notFound("unit %s of lot %s (the serial belongs to lot %s)", serial, lotLink(gtin, lot), u.LotID)
-			}
-			ulot = u.Lot
+			return dst, notFound("unit %s of lot %s (the serial belongs to lot %s)", serial, lotLink(gtin, lot), u.LotID)
 		}
 		lot = ulot
 		read(UnitSubject(gtin, serial))

@@ -29,16 +29,27 @@ package index
 // transactions were batched), so it is left out of Digest, which stays the
 // function of the ledger it was. An index of a layout before
 // layoutTraceRec has no records: its readers scan as before.
+//
+// Next to each lot's record, the same writer keeps a copy of the record of
+// each unit of the lot (u), written with it:
+//
+//	T {gtin} {lot} {serial} → ledger.Unit, as in u
+//
+// so that a unit's trace, whose link names the lot, reads the unit and
+// the lot's record from one data block (unitCopyKey).
 
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/cockroachdb/pebble/v2"
+
+	"github.com/trustline/trustline/ledger"
 )
 
 const tTraceRec = 'T'
@@ -226,9 +237,36 @@ func (w *traceRecWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
 			}
 		case tEvent:
 			w.bodies[string(k[2:])] = bytes.Clone(v)
+		case tUnit:
+			if err := w.setUnitCopy(k[2:], v); err != nil {
+				return err
+			}
 		}
 	}
 	return w.writer.Set(k, v, o)
+}
+
+// setUnitCopy writes the unit record v of u key components "gtin sep
+// serial" again under its lot, next to the lot's trace record (see
+// unitCopyKey). A record whose lot is not a key component is not copied:
+// its traces read u.
+func (w *traceRecWriter) setUnitCopy(comps, v []byte) error {
+	gtin, serial, ok := bytes.Cut(comps, []byte{sep})
+	if !ok {
+		return nil
+	}
+	lot, found, plain := stringField(v, "lot")
+	if !found || !plain {
+		var u ledger.Unit
+		if json.Unmarshal(v, &u) != nil {
+			return nil
+		}
+		lot = u.Lot
+	}
+	if !validComponent(lot) {
+		return nil
+	}
+	return w.writer.Set(unitCopyKey(string(gtin), lot, string(serial)), v, nil)
 }
 
 func (w *traceRecWriter) change(lot string) *recChange {
@@ -371,6 +409,47 @@ func (t *traceRec) merge(tw *traceRecWriter, c *recChange) error {
 
 // traceRecKey is the key of lot gtin/lot's trace record.
 func traceRecKey(gtin, lot string) []byte { return key(tTraceRec, gtin, lot) }
+
+// unitCopyKey is the key of the copy of unit gtin/serial's record (u) kept
+// under its lot: it sorts right after the lot's trace record, so that a
+// trace of a unit whose link names its lot (…/10/{lot}/21/{serial}) reads
+// both from one data block, where reading u first missed the block cache
+// once more over an index of a million lots. A unit is commissioned once
+// (the chaincode refuses a serial already commissioned), so its record
+// never moves to another lot. The copies are derived from u, written with
+// it, and left out of Digest with the records (layoutUnitCopies).
+func unitCopyKey(gtin, lot, serial string) []byte { return key(tTraceRec, gtin, lot, serial) }
+
+// layoutUnitCopies is the first layout with the units' copies.
+const layoutUnitCopies = 9
+
+// unitRaw returns the stored record of unit gtin/serial (u), the key it
+// was read under, and the unit's lot. When lot is given and the index has
+// trace records, the unit's copy under that lot is read (unitCopyKey);
+// without one (a serial of another lot, an index before
+// layoutUnitCopies) u is, as before. ok is false when the unit is not in
+// the index.
+func (r *traceReader) unitRaw(gtin, lot, serial string) (raw, k []byte, ulot string, ok bool, err error) {
+	if r.recs && lot != "" {
+		k = unitCopyKey(gtin, lot, serial)
+		if raw, ok, err = r.get(k); err != nil || ok {
+			return raw, k, lot, ok, err
+		}
+	}
+	k = key(tUnit, gtin, serial)
+	if raw, ok, err = r.get(k); err != nil || !ok {
+		return nil, k, "", false, err
+	}
+	ulot, found, plain := stringField(raw, "lot")
+	if !found || !plain {
+		var u ledger.Unit
+		if err := json.Unmarshal(raw, &u); err != nil {
+			return nil, k, "", false, corrupt(k, err)
+		}
+		ulot = u.Lot
+	}
+	return raw, k, ulot, true, nil
+}
 
 // rec returns lot gtin/lot's trace record (ok false: none, the lot is not
 // in the index), reading it once per reader. Only for an index with trace

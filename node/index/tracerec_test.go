@@ -196,14 +196,20 @@ func sameTraces(t *testing.T, x *Index) {
 		}
 		n++
 	}
-	// Units' traces, with and without their lot given.
+	// Units' traces, with and without their lot given, and with a lot
+	// they are not of (an error naming theirs); with the lot, the record
+	// read is the unit's copy under the lot (layoutUnitCopies), which is
+	// u's value byte for byte.
 	err := scan(x.db, []byte{tUnit, sep}, nil, func(k, v []byte) (bool, error) {
 		p := split(k)
 		var u ledger.Unit
 		if err := json.Unmarshal(v, &u); err != nil {
 			return false, err
 		}
-		for _, lot := range []string{"", u.Lot} {
+		if c, ok, err := get(x.db, unitCopyKey(p[0], u.Lot, p[1])); err != nil || !ok || !bytes.Equal(c, v) {
+			t.Fatalf("unit %s/%s: copy under lot %s %q, %v, %v; want %q", p[0], p[1], u.Lot, c, ok, err, v)
+		}
+		for _, lot := range []string{"", u.Lot, u.Lot + "-other"} {
 			x.recs = true
 			gt, gerr := x.Trace(p[0], lot, p[1])
 			gj, gjerr := x.AppendTraceJSON(nil, p[0], lot, p[1])
@@ -284,7 +290,10 @@ func TestTraceRecordDifferential(t *testing.T) {
 				// The bounds were reached: a lot past maxRecEvents, one
 				// past maxRecVia, events not inline.
 				var many, manyVia, notInline bool
-				for _, v := range recsOf(t, one) {
+				for k, v := range recsOf(t, one) {
+					if len(split([]byte(k))) > 2 {
+						continue // a unit's copy
+					}
 					rec, err := decodeTraceRec([]byte(v))
 					if err != nil {
 						t.Fatal(err)
@@ -388,5 +397,46 @@ func TestTraceRecordEncoding(t *testing.T) {
 		if _, err := decodeTraceRec(bad); err == nil {
 			t.Errorf("%q decoded", bad)
 		}
+	}
+}
+
+// TestUnitCopiesMissing: an index without the units' copies (a layout-8
+// index, served by OpenOld during a rolling rebuild) reads the units from
+// u: the same traces.
+func TestUnitCopiesMissing(t *testing.T) {
+	x := openMem(t, vfs.NewMem())
+	defer x.Close()
+	applyAll(t, x, loadSeq(t, "supply.json"))
+	const gtin = "09506000134369"
+	read := func() string {
+		var out []string
+		for _, lot := range []string{"", "J1", "L1"} {
+			js, err := x.AppendTraceJSON(nil, gtin, lot, "S1")
+			tr, terr := x.Trace(gtin, lot, "S1")
+			tj, _ := json.Marshal(tr)
+			out = append(out, fmt.Sprintf("%s %v %s %v", js, err, tj, terr))
+		}
+		return strings.Join(out, "\n")
+	}
+	with := read()
+	var copies [][]byte
+	if err := scan(x.db, []byte{tTraceRec, sep}, nil, func(k, _ []byte) (bool, error) {
+		if len(split(k)) == 3 {
+			copies = append(copies, bytes.Clone(k))
+		}
+		return true, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(copies) != 2 { // S1, S2
+		t.Fatalf("%d copies, want 2", len(copies))
+	}
+	for _, k := range copies {
+		if err := x.db.Delete(k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if without := read(); without != with {
+		t.Fatalf("with the copies:\n%s\nwithout:\n%s", with, without)
 	}
 }
