@@ -500,10 +500,15 @@ func (l Link) Validate() error {
 // Path returns the canonical path, e.g. "/01/09506000134352/10/ABC".
 // It does not include the query string.
 func (l Link) Path() string {
+	// One allocation: the resolver builds a request's path several times.
 	var b strings.Builder
+	b.Grow(len(l.GTIN) + len(l.CPV) + len(l.Lot) + len(l.Serial) + len(l.SSCC) + len(l.GLN) + len(l.GLNExtension) + 4*5)
 	add := func(code, v string) {
 		if v != "" {
-			b.WriteString("/" + code + "/" + escape(v))
+			b.WriteByte('/')
+			b.WriteString(code)
+			b.WriteByte('/')
+			escapeTo(&b, v)
 		}
 	}
 	switch {
@@ -581,8 +586,14 @@ func (l Link) LotLink() Link {
 // Of character set 82 that leaves letters, digits and "-._" literal, which
 // is what GS1 Digital Link requires for canonical URIs.
 func escape(s string) string {
-	const hex = "0123456789ABCDEF"
 	var b strings.Builder
+	escapeTo(&b, s)
+	return b.String()
+}
+
+// escapeTo writes escape(s) to b.
+func escapeTo(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
@@ -594,5 +605,4 @@ func escape(s string) string {
 		b.WriteByte(hex[c>>4])
 		b.WriteByte(hex[c&15])
 	}
-	return b.String()
 }
