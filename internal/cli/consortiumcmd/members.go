@@ -288,9 +288,10 @@ remove is not); and, for a consenter change, unless every remaining
 consenter is healthy (it asks each consenter for its height; with
 --wait-healthy it asks again every second for that long before it refuses,
 since a consenter restarted shortly before may be catching up for tens of
-seconds under load). Then it waits for the new config block. --blocks DIR writes the channel's genesis
-block and the new config block there, for a new member to join its peer
-(genesis.block) and orderer (config.block) with.`,
+seconds under load). Then it waits for the new config block. --blocks DIR
+writes the channel's genesis block and the new config block there, for a
+new member to join its peer (genesis.block) and orderer (config.block)
+with.`,
 		Example: `  trustline consortium submit add-RetailerMSP.update.json --org-dir brand/ --blocks for-retailer/`,
 		Args:    cmdutil.ExactArgs(1, "UPDATE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
