@@ -46,8 +46,7 @@
 //	G, H                                  → location master data and its hierarchy (locations.go)
 //	J                                     → node-local records: named queries, subscriptions, scan counts; excluded from Digest (local.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
-//	T {gtin} {lot}                        → the lot's trace record, derived from l, r, x, a, d, e, v; excluded from Digest (tracerec.go)
-//	T {gtin} {lot} {serial}               → ledger.Unit, u's value, under the unit's lot; excluded from Digest (tracerec.go)
+//	T {gtin} {lot}                        → the lot's trace record, derived from l, r, x, a, d, e, v, u; excluded from Digest (tracerec.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
 // recall flags every lot reachable through d edges, and a new lot made
@@ -93,8 +92,9 @@ var ErrClosed = errors.New("index: closed")
 //	6: anchored records kept as recorded, A (records.go); ids of records with a schema version by RFC 8785 (ledger.StoredRecord)
 //	7: products' service chains (ledger.ServiceChain) in A and, for the anchored state, in f (servicechain.go)
 //	8: the per-lot trace record T (tracerec.go)
-//	9: each unit's record also under its lot in T, next to the lot's trace record (tracerec.go)
-const Layout = 9
+//	9: each unit's record also under its lot in T, next to the lot's trace record (T {gtin} {lot} {serial})
+//	10: instead, the lot's trace record holds its units' records (tracerec.go)
+const Layout = 10
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

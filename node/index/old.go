@@ -23,9 +23,10 @@ import (
 // index has no service chains: its receipts are format 4, which do not
 // prove a product's service events complete (receipt.Limits).
 // Layout 8 added the per-lot trace records (T), which an older index
-// lacks: its traces are read by the scans the records replace. Layout 9
-// added the units' copies next to them (T), which a layout-8 index lacks:
-// its traces read the units from u.
+// lacks: its traces are read by the scans the records replace. Layouts 9
+// and 10 keep units' records with the trace records (9: copies next to
+// them, 10: inside them), which an older index lacks: its traces read the
+// units from u (a layout-9 index's copies are not read).
 // Raise it when a layout changes what an older table holds.
 const OldestServed = 5
 

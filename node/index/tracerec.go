@@ -30,13 +30,15 @@ package index
 // function of the ledger it was. An index of a layout before
 // layoutTraceRec has no records: its readers scan as before.
 //
-// Next to each lot's record, the same writer keeps a copy of the record of
-// each unit of the lot (u), written with it:
-//
-//	T {gtin} {lot} {serial} → ledger.Unit, as in u
-//
-// so that a unit's trace, whose link names the lot, reads the unit and
-// the lot's record from one data block (unitCopyKey).
+// The record also holds the records of the lot's units (u, as stored), up
+// to maxRecUnits of them and maxRecUnitBytes in all (past either, a flag):
+// a unit's trace whose link names the lot (…/10/{lot}/21/{serial}) reads
+// the unit and the lot with one point read, where reading u first missed
+// the block cache once more over an index of a million lots. A unit is
+// commissioned once (the chaincode refuses a serial already commissioned),
+// so its record never moves to another lot; a unit the record does not
+// hold (a lot of many units, a serial of another lot, a record of a
+// layout before layoutRecUnits) is read from u.
 
 import (
 	"bytes"
@@ -63,6 +65,13 @@ const (
 	maxRecVia    = 64
 )
 
+// Bounds of the units a record holds; variables so that a test can make a
+// lot of few units one of many.
+var (
+	maxRecUnits     = 16
+	maxRecUnitBytes = 8 << 10
+)
+
 // maxRecInline bounds the inline event bodies of a record; a variable so
 // that BenchmarkTraceRecord can compare records of keys only (0).
 var maxRecInline = 16 << 10
@@ -75,6 +84,7 @@ const (
 	recDown                   // d {lot} has keys
 	recManyEvents             // more than maxRecEvents events: scan e
 	recManyVia                // more than maxRecVia recall flags: scan x
+	recManyUnits              // more units than the bounds: read u
 )
 
 // traceRec is a lot's trace record.
@@ -84,6 +94,13 @@ type traceRec struct {
 	recall []byte   // r's value
 	via    []string // the x keys' last components, in key order
 	events []recEvent
+	units  []recUnit // in serial order; none before layoutRecUnits
+}
+
+// recUnit is one unit of the lot: its serial and u's value.
+type recUnit struct {
+	serial string
+	body   []byte
 }
 
 // recEvent is one e entry of the lot.
@@ -95,9 +112,10 @@ type recEvent struct {
 func (e recEvent) id() string { return e.key[strings.IndexByte(e.key, sep)+1:] }
 
 // encode appends the record's encoding to dst: the flags, then the lot's
-// and the recall's value when flagged, the recall flags and the events,
-// each length-prefixed (uvarint); an event's body is prefixed with its
-// length plus one, 0 when it is not inline.
+// and the recall's value when flagged, the recall flags, the events and
+// the units, each length-prefixed (uvarint); an event's body is prefixed
+// with its length plus one, 0 when it is not inline. A record of a layout
+// before layoutRecUnits ends after the events.
 func (t *traceRec) encode(dst []byte) []byte {
 	dst = append(dst, t.flags)
 	bytesOf := func(b []byte) { dst = binary.AppendUvarint(dst, uint64(len(b))); dst = append(dst, b...) }
@@ -122,6 +140,12 @@ func (t *traceRec) encode(dst []byte) []byte {
 		}
 		dst = binary.AppendUvarint(dst, uint64(len(e.body))+1)
 		dst = append(dst, e.body...)
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(t.units)))
+	for _, u := range t.units {
+		dst = binary.AppendUvarint(dst, uint64(len(u.serial)))
+		dst = append(dst, u.serial...)
+		bytesOf(u.body)
 	}
 	return dst
 }
@@ -180,6 +204,18 @@ func decodeTraceRec(b []byte) (traceRec, error) {
 			t.events = append(t.events, e)
 		}
 	}
+	if !bad && len(b) > 0 { // absent before layoutRecUnits
+		if n := uvarint(); n > uint64(len(b)) {
+			bad = true
+		} else if n > 0 {
+			t.units = make([]recUnit, 0, n)
+			for range n {
+				u := recUnit{serial: string(next(uvarint()))}
+				u.body = next(uvarint())
+				t.units = append(t.units, u)
+			}
+		}
+	}
 	if bad || len(b) != 0 {
 		return traceRec{}, errCorruptRec
 	}
@@ -200,6 +236,7 @@ type recChange struct {
 	flags       byte
 	via         []string
 	events      []string // e key suffixes (txTime sep eventID)
+	units       []recUnit
 }
 
 func newTraceRecWriter(w writer) *traceRecWriter {
@@ -238,35 +275,33 @@ func (w *traceRecWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
 		case tEvent:
 			w.bodies[string(k[2:])] = bytes.Clone(v)
 		case tUnit:
-			if err := w.setUnitCopy(k[2:], v); err != nil {
-				return err
-			}
+			w.unit(k[2:], v)
 		}
 	}
 	return w.writer.Set(k, v, o)
 }
 
-// setUnitCopy writes the unit record v of u key components "gtin sep
-// serial" again under its lot, next to the lot's trace record (see
-// unitCopyKey). A record whose lot is not a key component is not copied:
-// its traces read u.
-func (w *traceRecWriter) setUnitCopy(comps, v []byte) error {
+// unit notes the unit record v of u key components "gtin sep serial" for
+// its lot's record. A record whose lot is not a key component is not held
+// by any: its traces read u.
+func (w *traceRecWriter) unit(comps, v []byte) {
 	gtin, serial, ok := bytes.Cut(comps, []byte{sep})
 	if !ok {
-		return nil
+		return
 	}
 	lot, found, plain := stringField(v, "lot")
 	if !found || !plain {
 		var u ledger.Unit
 		if json.Unmarshal(v, &u) != nil {
-			return nil
+			return
 		}
 		lot = u.Lot
 	}
 	if !validComponent(lot) {
-		return nil
+		return
 	}
-	return w.writer.Set(unitCopyKey(string(gtin), lot, string(serial)), v, nil)
+	c := w.change(string(gtin) + string(rune(sep)) + lot)
+	c.units = append(c.units, recUnit{serial: string(serial), body: bytes.Clone(v)})
 }
 
 func (w *traceRecWriter) change(lot string) *recChange {
@@ -350,6 +385,24 @@ func (t *traceRec) merge(tw *traceRecWriter, c *recChange) error {
 	if c.recall != nil {
 		t.recall = c.recall
 	}
+	if t.flags&recManyUnits == 0 && len(c.units) > 0 {
+		for _, u := range c.units {
+			i, found := slices.BinarySearchFunc(t.units, u.serial, func(a recUnit, s string) int { return strings.Compare(a.serial, s) })
+			if found {
+				t.units[i] = u
+			} else {
+				t.units = slices.Insert(t.units, i, u)
+			}
+		}
+		total := 0
+		for _, u := range t.units {
+			total += len(u.body)
+		}
+		if len(t.units) > maxRecUnits || total > maxRecUnitBytes {
+			t.flags |= recManyUnits
+			t.units = nil
+		}
+	}
 	if t.flags&recManyVia == 0 {
 		for _, v := range c.via {
 			if i, found := slices.BinarySearch(t.via, v); !found {
@@ -410,30 +463,27 @@ func (t *traceRec) merge(tw *traceRecWriter, c *recChange) error {
 // traceRecKey is the key of lot gtin/lot's trace record.
 func traceRecKey(gtin, lot string) []byte { return key(tTraceRec, gtin, lot) }
 
-// unitCopyKey is the key of the copy of unit gtin/serial's record (u) kept
-// under its lot: it sorts right after the lot's trace record, so that a
-// trace of a unit whose link names its lot (…/10/{lot}/21/{serial}) reads
-// both from one data block, where reading u first missed the block cache
-// once more over an index of a million lots. A unit is commissioned once
-// (the chaincode refuses a serial already commissioned), so its record
-// never moves to another lot. The copies are derived from u, written with
-// it, and left out of Digest with the records (layoutUnitCopies).
-func unitCopyKey(gtin, lot, serial string) []byte { return key(tTraceRec, gtin, lot, serial) }
-
-// layoutUnitCopies is the first layout with the units' copies.
-const layoutUnitCopies = 9
+// layoutRecUnits is the first layout whose trace records hold the lot's
+// units.
+const layoutRecUnits = 10
 
 // unitRaw returns the stored record of unit gtin/serial (u), the key it
 // was read under, and the unit's lot. When lot is given and the index has
-// trace records, the unit's copy under that lot is read (unitCopyKey);
-// without one (a serial of another lot, an index before
-// layoutUnitCopies) u is, as before. ok is false when the unit is not in
-// the index.
+// trace records, the lot's record is read first: the unit's record is
+// taken from it when it holds it; otherwise (a lot of many units, a serial
+// of another lot, a record before layoutRecUnits) u is read, as before.
+// ok is false when the unit is not in the index.
 func (r *traceReader) unitRaw(gtin, lot, serial string) (raw, k []byte, ulot string, ok bool, err error) {
 	if r.recs && lot != "" {
-		k = unitCopyKey(gtin, lot, serial)
-		if raw, ok, err = r.get(k); err != nil || ok {
-			return raw, k, lot, ok, err
+		t, found, err := r.rec(gtin, lot)
+		if err != nil {
+			return nil, nil, "", false, err
+		}
+		if found {
+			i, held := slices.BinarySearchFunc(t.units, serial, func(a recUnit, s string) int { return strings.Compare(a.serial, s) })
+			if held {
+				return t.units[i].body, traceRecKey(gtin, lot), lot, true, nil
+			}
 		}
 	}
 	k = key(tUnit, gtin, serial)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -197,17 +198,26 @@ func sameTraces(t *testing.T, x *Index) {
 		n++
 	}
 	// Units' traces, with and without their lot given, and with a lot
-	// they are not of (an error naming theirs); with the lot, the record
-	// read is the unit's copy under the lot (layoutUnitCopies), which is
-	// u's value byte for byte.
+	// they are not of (an error naming theirs); with the lot, the unit's
+	// record is read from the lot's trace record, which holds u's value
+	// byte for byte unless the lot has too many units (recManyUnits).
 	err := scan(x.db, []byte{tUnit, sep}, nil, func(k, v []byte) (bool, error) {
 		p := split(k)
 		var u ledger.Unit
 		if err := json.Unmarshal(v, &u); err != nil {
 			return false, err
 		}
-		if c, ok, err := get(x.db, unitCopyKey(p[0], u.Lot, p[1])); err != nil || !ok || !bytes.Equal(c, v) {
-			t.Fatalf("unit %s/%s: copy under lot %s %q, %v, %v; want %q", p[0], p[1], u.Lot, c, ok, err, v)
+		r := x.newReader()
+		rec, found, err := r.rec(p[0], u.Lot)
+		r.close()
+		if err != nil || !found {
+			t.Fatalf("unit %s/%s: record of lot %s: %v, %v", p[0], p[1], u.Lot, found, err)
+		}
+		if rec.flags&recManyUnits == 0 {
+			i, held := slices.BinarySearchFunc(rec.units, p[1], func(a recUnit, s string) int { return strings.Compare(a.serial, s) })
+			if !held || !bytes.Equal(rec.units[i].body, v) {
+				t.Fatalf("unit %s/%s: the record of lot %s holds %v %q; want %q", p[0], p[1], u.Lot, held, rec.units, v)
+			}
 		}
 		for _, lot := range []string{"", u.Lot, u.Lot + "-other"} {
 			x.recs = true
@@ -290,10 +300,7 @@ func TestTraceRecordDifferential(t *testing.T) {
 				// The bounds were reached: a lot past maxRecEvents, one
 				// past maxRecVia, events not inline.
 				var many, manyVia, notInline bool
-				for k, v := range recsOf(t, one) {
-					if len(split([]byte(k))) > 2 {
-						continue // a unit's copy
-					}
+				for _, v := range recsOf(t, one) {
 					rec, err := decodeTraceRec([]byte(v))
 					if err != nil {
 						t.Fatal(err)
@@ -384,10 +391,12 @@ func TestOlderLayoutServedByScans(t *testing.T) {
 }
 
 // TestTraceRecordEncoding: a record decodes to what was encoded; a
-// truncated or extended one is refused.
+// truncated or extended one is refused; a record of a layout before
+// layoutRecUnits (no units' section) decodes without units.
 func TestTraceRecordEncoding(t *testing.T) {
 	rec := traceRec{flags: recLot | recRecall | recDown, lot: []byte(`{"lot":"A"}`), recall: []byte(`{}`), via: []string{"a", "b"},
-		events: []recEvent{{key: "t1\x00e1", body: []byte(`{"x":1}`)}, {key: "t2\x00e2"}, {key: "t3\x00e3", body: []byte{}}}}
+		events: []recEvent{{key: "t1\x00e1", body: []byte(`{"x":1}`)}, {key: "t2\x00e2"}, {key: "t3\x00e3", body: []byte{}}},
+		units:  []recUnit{{serial: "S1", body: []byte(`{"lot":"A"}`)}, {serial: "S2", body: []byte{}}}}
 	b := rec.encode(nil)
 	got, err := decodeTraceRec(b)
 	if err != nil || !reflect.DeepEqual(got, rec) {
@@ -398,12 +407,18 @@ func TestTraceRecordEncoding(t *testing.T) {
 			t.Errorf("%q decoded", bad)
 		}
 	}
+	old := rec
+	old.units = nil
+	ob := old.encode(nil)
+	if got, err := decodeTraceRec(ob[:len(ob)-1]); err != nil || !reflect.DeepEqual(got, old) {
+		t.Fatalf("without the units' section: %+v, %v", got, err)
+	}
 }
 
-// TestUnitCopiesMissing: an index without the units' copies (a layout-8
-// index, served by OpenOld during a rolling rebuild) reads the units from
-// u: the same traces.
-func TestUnitCopiesMissing(t *testing.T) {
+// TestRecUnitsMissing: an index whose trace records hold no units (a
+// layout-8 or 9 index, served by OpenOld during a rolling rebuild) reads
+// the units from u: the same traces.
+func TestRecUnitsMissing(t *testing.T) {
 	x := openMem(t, vfs.NewMem())
 	defer x.Close()
 	applyAll(t, x, loadSeq(t, "supply.json"))
@@ -419,24 +434,42 @@ func TestUnitCopiesMissing(t *testing.T) {
 		return strings.Join(out, "\n")
 	}
 	with := read()
-	var copies [][]byte
-	if err := scan(x.db, []byte{tTraceRec, sep}, nil, func(k, _ []byte) (bool, error) {
-		if len(split(k)) == 3 {
-			copies = append(copies, bytes.Clone(k))
-		}
-		return true, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if len(copies) != 2 { // S1, S2
-		t.Fatalf("%d copies, want 2", len(copies))
-	}
-	for _, k := range copies {
-		if err := x.db.Delete(k, nil); err != nil {
+	held := 0
+	for k, v := range recsOf(t, x) {
+		rec, err := decodeTraceRec([]byte(v))
+		if err != nil {
 			t.Fatal(err)
 		}
+		held += len(rec.units)
+		// As a layout before layoutRecUnits wrote it: without the
+		// units' section.
+		rec.units = nil
+		b := rec.encode(nil)
+		if err := x.db.Set([]byte(k), b[:len(b)-1], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held != 2 { // S1, S2
+		t.Fatalf("%d units held, want 2", held)
 	}
 	if without := read(); without != with {
 		t.Fatalf("with the copies:\n%s\nwithout:\n%s", with, without)
 	}
+}
+
+// TestRecManyUnits: a lot of more units than a record holds keeps a flag,
+// and its units' traces read u: the same traces.
+func TestRecManyUnits(t *testing.T) {
+	defer func(n int) { maxRecUnits = n }(maxRecUnits)
+	maxRecUnits = 1
+	x := openMem(t, vfs.NewMem())
+	defer x.Close()
+	applyAll(t, x, loadSeq(t, "supply.json")) // J1 has units S1 and S2
+	r := x.newReader()
+	rec, found, err := r.rec("09506000134369", "J1")
+	r.close()
+	if err != nil || !found || rec.flags&recManyUnits == 0 || len(rec.units) != 0 {
+		t.Fatalf("J1's record: %v, %v, flags %b, %d units", found, err, rec.flags, len(rec.units))
+	}
+	sameTraces(t, x)
 }
