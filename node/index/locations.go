@@ -18,8 +18,6 @@ package index
 
 import (
 	"fmt"
-	"sync"
-	"sync/atomic"
 
 	"github.com/trustline/trustline/ledger"
 )
@@ -65,9 +63,9 @@ func (x *Index) Location(id string) (ledger.Location, error) {
 // its own only descendant.
 func (x *Index) LocationDescendants(id string) ([]string, error) {
 	root := locationID(id)
-	gen := x.locCache.gen.Load()
+	gen := x.locCache.generation()
 	if ds, ok := x.locCache.get(root, gen); ok {
-		return ds, nil
+		return append([]string(nil), ds...), nil
 	}
 	ds, err := x.locationDescendants(root)
 	if err != nil {
@@ -107,47 +105,9 @@ func (x *Index) locationDescendants(root string) ([]string, error) {
 	return out, nil
 }
 
-// locationCache keeps resolved descendants by root. Its generation moves
-// after every commit that wrote location master data (changed); an entry
-// is served only in the generation it was resolved in, read before
-// resolving, so an entry that may predate a commit is never served after
-// it.
-type locationCache struct {
-	gen atomic.Uint64
-	mu  sync.Mutex
-	m   map[string]descendants
-}
-
-type descendants struct {
-	gen uint64
-	ids []string
-}
-
-// maxCachedRoots bounds the cache; it starts over when full.
-const maxCachedRoots = 4096
-
-func (c *locationCache) get(root string, gen uint64) ([]string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	d, ok := c.m[root]
-	if !ok || d.gen != gen {
-		return nil, false
-	}
-	return append([]string(nil), d.ids...), true
-}
-
-func (c *locationCache) put(root string, gen uint64, ids []string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxCachedRoots {
-		c.m = map[string]descendants{}
-	}
-	c.m[root] = descendants{gen, ids}
-}
-
-// changed drops every entry: call it after committing a batch that wrote
-// location master data (G or H), by whatever path.
-func (c *locationCache) changed() { c.gen.Add(1) }
+// locationCache keeps resolved descendants by root; its generation moves
+// after every commit that wrote location master data (G or H).
+type locationCache = genCache[[]string]
 
 // writesLocations reports whether any of txs records location master data.
 func writesLocations(txs []Tx) bool {

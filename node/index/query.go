@@ -81,7 +81,9 @@ type traceReader struct {
 	prods    *productCache // productcache.go
 }
 
-func (x *Index) newReader() *traceReader { return &traceReader{db: x.db, recs: x.recs, prods: &x.prods} }
+func (x *Index) newReader() *traceReader {
+	return &traceReader{db: x.db, recs: x.recs, prods: &x.prods}
+}
 
 // scan calls fn for every key with prefix p, in order, until fn returns
 // false.
