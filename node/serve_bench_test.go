@@ -50,7 +50,10 @@ func BenchmarkServe(b *testing.B) {
 	lots := envInt("TRUSTLINE_BENCH_LOTS", 1_000_000)
 	conns := envInt("TRUSTLINE_BENCH_CONNS", 8)
 	rounds := envInt("TRUSTLINE_BENCH_ROUNDS", 5)
-	warmup := time.Duration(envInt("TRUSTLINE_BENCH_WARMUP", 20)) * time.Second
+	warmup := 20 * time.Second
+	if v, err := strconv.Atoi(os.Getenv("TRUSTLINE_BENCH_WARMUP")); err == nil && v >= 0 {
+		warmup = time.Duration(v) * time.Second // envInt takes 0 for the default
+	}
 	idx, _ := benchIndex(b, lots)
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	node := api.New(idx, &api.Options{Logger: quiet})
