@@ -369,7 +369,7 @@ func (u *Update) CheckConsenterChange(states []ConsenterState) error {
 		return nil
 	}
 	for _, st := range states {
-		if u.Kind == KindRemove && st.MSPID == u.MSPID {
+		if !u.Remains(st) {
 			continue
 		}
 		if !st.Healthy() {
@@ -378,6 +378,12 @@ func (u *Update) CheckConsenterChange(states []ConsenterState) error {
 		}
 	}
 	return nil
+}
+
+// Remains reports whether consenter st stays a consenter after u: every
+// one but the member a removal removes.
+func (u *Update) Remains(st ConsenterState) bool {
+	return !(u.Kind == KindRemove && st.MSPID == u.MSPID)
 }
 
 // dialTLS opens a gRPC connection to the kind ("peer", "orderer") at addr

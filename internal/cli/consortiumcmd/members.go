@@ -376,7 +376,7 @@ func waitHealthy(ctx context.Context, errOut io.Writer, u *consortium.Update, cc
 func waitingFor(states []consortium.ConsenterState, u *consortium.Update) string {
 	var names []string
 	for _, st := range states {
-		if !st.Healthy() && !(u.Kind == consortium.KindRemove && st.MSPID == u.MSPID) {
+		if !st.Healthy() && u.Remains(st) {
 			names = append(names, fmt.Sprintf("consenter %d (%s)", st.ID, st.MSPID))
 		}
 	}
