@@ -118,17 +118,17 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
 	}
 	x.cp = cp
+	// What the caches hold may predate what the batch wrote.
+	var locs, prods bool
 	for _, blk := range blocks {
-		if writesLocations(blk.Txs) { // locations.go
-			x.locCache.changed()
-			break
-		}
+		locs = locs || writesLocations(blk.Txs)  // locations.go
+		prods = prods || writesProducts(blk.Txs) // productcache.go
 	}
-	for _, blk := range blocks {
-		if writesProducts(blk.Txs) { // productcache.go
-			x.prods.changed()
-			break
-		}
+	if locs {
+		x.locCache.changed()
+	}
+	if prods {
+		x.prods.changed()
 	}
 	if txs > 0 {
 		x.batchTxBytes = b.Len() / txs
