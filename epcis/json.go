@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+
+	"github.com/trustline/trustline/internal/jsondec"
 )
 
 // Canonical returns the deterministic JSON encoding of v: struct fields in
@@ -367,7 +369,7 @@ func unmarshalWithExtensions(data []byte, alias any, known map[string]bool, allo
 	// members into a map first, at every level of nesting, made decoding a
 	// stored event ten times slower than a plain struct decode.
 	if names, ok := memberNames(data); ok && allKnown(names, known) {
-		return nil, json.Unmarshal(data, alias)
+		return nil, jsondec.Unmarshal(data, alias)
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(data, &members); err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/internal/jsondec"
 )
 
 // RecordKind names a kind of ledger record that is anchored next to the
@@ -130,7 +131,7 @@ func schemaOf(k RecordKind, data []byte) (int, error) {
 	var h struct {
 		SchemaVersion *int `json:"schemaVersion"`
 	}
-	if err := json.Unmarshal(data, &h); err != nil {
+	if err := jsondec.Unmarshal(data, &h); err != nil {
 		return 0, fmt.Errorf("%s record: %w", k, err)
 	}
 	switch {
@@ -181,15 +182,26 @@ func DecodeRecord(k RecordKind, data []byte) (any, Record, error) {
 		return nil, Record{}, err
 	}
 	v, _ := newRecordValue(k)
-	dec := json.NewDecoder(bytes.NewReader(data))
+	// The fast decoder first (a node decodes every record it indexes);
+	// where it fails, the Decoder gives encoding/json's error, or accepts
+	// what the fast one does not (data after the value that More does not
+	// see, such as a closing bracket).
+	fast := jsondec.Fast
 	if s == 0 {
-		dec.DisallowUnknownFields()
+		fast = jsondec.FastKnown
 	}
-	if err := dec.Decode(v); err != nil {
-		return nil, Record{}, fmt.Errorf("%s record: %w", k, err)
-	}
-	if dec.More() {
-		return nil, Record{}, fmt.Errorf("%s record: data after the record", k)
+	if fast(data, v) != nil {
+		v, _ = newRecordValue(k)
+		dec := json.NewDecoder(bytes.NewReader(data))
+		if s == 0 {
+			dec.DisallowUnknownFields()
+		}
+		if err := dec.Decode(v); err != nil {
+			return nil, Record{}, fmt.Errorf("%s record: %w", k, err)
+		}
+		if dec.More() {
+			return nil, Record{}, fmt.Errorf("%s record: data after the record", k)
+		}
 	}
 	if s == 0 {
 		r, err := legacyRecord(k, v)

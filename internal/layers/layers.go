@@ -3,8 +3,8 @@
 // package may import (directly or not) only packages of its own layer and
 // of the layers its layer lists; go list also fails on an import cycle. The README's "Repository" section shows the same list.
 //
-//	support   internal/retry, internal/iostreams, internal/testenv, internal/jsonyaml:
-//	          nothing of trustline
+//	support   internal/retry, internal/iostreams, internal/testenv, internal/jsonyaml,
+//	          internal/jsondec: nothing of trustline
 //	leaves    epcis, gs1, merkle, inspection, ledger, claims, nodeapi, ethanchor,
 //	          receipt, report, orgca, consortium, deploy: support and leaves
 //	chaincode chaincode: support, leaves
@@ -34,7 +34,7 @@ type layer struct {
 
 // rules are the layers, bottom up.
 var rules = []layer{
-	{"support", []string{"internal/retry", "internal/iostreams", "internal/testenv", "internal/jsonyaml"}, nil},
+	{"support", []string{"internal/retry", "internal/iostreams", "internal/testenv", "internal/jsonyaml", "internal/jsondec"}, nil},
 	{"leaves", []string{"epcis", "gs1", "merkle", "inspection", "ledger", "claims", "nodeapi", "ethanchor", "receipt",
 		"report", "orgca", "consortium", "deploy"}, []string{"support", "leaves"}},
 	{"chaincode", []string{"chaincode"}, []string{"support", "leaves"}},

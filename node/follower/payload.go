@@ -1,12 +1,12 @@
 package follower
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -21,7 +21,7 @@ import (
 // ledger.ErrUnknownForm.
 func (e *ChaincodeEvent) CompletePayload() ([]byte, *ledger.Event, error) {
 	ev := new(ledger.Event)
-	if err := json.Unmarshal(e.Payload, ev); err != nil {
+	if err := jsondec.Unmarshal(e.Payload, ev); err != nil {
 		return nil, nil, err
 	}
 	// A form this version does not know would decode as an event without
@@ -50,7 +50,7 @@ func (e *ChaincodeEvent) CompletePayload() ([]byte, *ledger.Event, error) {
 		return nil, nil, fmt.Errorf("expanding a slim event: %w", err)
 	}
 	full := new(ledger.Event)
-	if err := json.Unmarshal(payload, full); err != nil {
+	if err := jsondec.Unmarshal(payload, full); err != nil {
 		return nil, nil, fmt.Errorf("expanding a slim event: %w", err)
 	}
 	return payload, full, nil

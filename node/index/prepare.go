@@ -3,10 +3,10 @@ package index
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -60,7 +60,7 @@ func PreparePayload(ev *ledger.Event, payload []byte) *Prepared {
 func (p *Prepared) prepare(ev *ledger.Event) error {
 	for i, raw := range ev.EPCIS {
 		e := &p.epcis[i]
-		if err := json.Unmarshal(raw, &e.f); err != nil {
+		if err := jsondec.Unmarshal(raw, &e.f); err != nil {
 			return fmt.Errorf("EPCIS event %d: %w", i, err)
 		}
 		if !validComponent(e.f.EventID) {

@@ -1,0 +1,47 @@
+package jsondec_test
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/trustline/trustline/internal/jsondec"
+)
+
+type lot struct {
+	ID    string          `json:"id"`
+	Qty   float64         `json:"qty"`
+	Tags  []string        `json:"tags,omitempty"`
+	Extra json.RawMessage `json:"extra,omitempty"`
+}
+
+// TestUnmarshalAsEncodingJSON: Unmarshal gives encoding/json's value, or
+// its error (same message, same type), whichever decoder answered.
+func TestUnmarshalAsEncodingJSON(t *testing.T) {
+	for _, in := range []string{
+		`{"id":"L1","qty":2.5,"tags":["a"],"extra":{"x": [1, 2]}}`,
+		`{"ID":"L1","Qty":1}`,                   // names match case-insensitively
+		`{"id":"L1","id":"L2"}`,                 // the last of a repeated member wins
+		"{\"id\":\"L\xff1\"}",                   // invalid UTF-8 replaced
+		`{"id":"L1","unknown":true}`,            // unknown members ignored
+		`{"id":"L1","qty":"2"}`,                 // a type error
+		`{"id":"L1",}`,                          // a syntax error
+		`{"id":"L1"} {}`,                        // data after the value
+		`{"id":"L1"`,                            // truncated
+		`null`,                                  // leaves the value as it is
+		``,                                      // empty
+		`{"tags":[1]}`,                          // a type error in a list
+		`{"qty":1e400}`,                         // out of range
+		`{"extra":{"a":1,"a":2},"id":"\ud800"}`, // raw kept; a lone surrogate replaced
+	} {
+		var got, want lot
+		gotErr := jsondec.Unmarshal([]byte(in), &got)
+		wantErr := json.Unmarshal([]byte(in), &want)
+		if (gotErr == nil) != (wantErr == nil) || gotErr != nil && (gotErr.Error() != wantErr.Error() || reflect.TypeOf(gotErr) != reflect.TypeOf(wantErr)) {
+			t.Errorf("%s: error %v (%T), encoding/json %v (%T)", in, gotErr, gotErr, wantErr, wantErr)
+		}
+		if gotErr == nil && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %#v, encoding/json %#v", in, got, want)
+		}
+	}
+}
