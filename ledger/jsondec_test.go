@@ -10,8 +10,9 @@ import (
 )
 
 // fastDecoded are the types a node decodes with the fast decoder: the
-// event (follower) and the records (DecodeRecord, strictly for a legacy
-// record, which has no schema version).
+// event (follower), the records (DecodeRecord, strictly for a legacy
+// record, which has no schema version), and the lots, products and units
+// it reads back from its index for traces and pages.
 var fastDecoded = []func() any{
 	func() any { return new(Event) },
 	func() any { return new(Product) },
@@ -20,6 +21,7 @@ var fastDecoded = []func() any{
 	func() any { return new(InspectionRecord) },
 	func() any { return new(Claim) },
 	func() any { return new(ServiceChain) },
+	func() any { return new(Unit) },
 	func() any {
 		return new(struct {
 			SchemaVersion *int `json:"schemaVersion"`

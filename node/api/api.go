@@ -540,7 +540,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 		*bp = body
 	}
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
-	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}
+	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body), SinceOK: true}
 	s.tags.put(st, key, e.v)
 	if s.rendered != nil {
 		e.body = bytes.Clone(body)
@@ -612,7 +612,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		s.fail(w, r, err)
 		return
 	}
-	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view, stateTimes...)}
+	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view)}
 	if e.body, err = s.page.AppendPage(nil, p); err != nil {
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")

@@ -139,7 +139,7 @@ func (s *Server) badge(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		v := validators{ETag: etag("badge"+strings.TrimPrefix(format, "."), state, view), SinceOK: true,
-			Modified: ledgerTimes(append(state, view...), stateTimes...)}
+			Modified: ledgerTimes(append(state, view...))}
 		if b.until.IsZero() { // else it follows the clock, not only the index
 			s.tags.put(st, key, v)
 		}

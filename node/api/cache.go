@@ -116,27 +116,39 @@ func etagListMatches(list, tag string) bool {
 }
 
 // ledgerTimes is the latest of the ledger times (ledger.TimeLayout, which
-// sorts as text) held by members named in names of the JSON document
-// body, read without decoding it. Zero when there is none.
-func ledgerTimes(body []byte, names ...string) time.Time {
+// sorts as text) held by the stateTimes members of the JSON document body,
+// read without decoding it. Zero when there is none. Every such name ends
+// in "At": one pass finds each `At":"` and checks the name before it (a
+// pass per name was a tenth of a cold trace request).
+func ledgerTimes(body []byte) time.Time {
 	var latest []byte
-	for _, name := range names {
-		key := []byte(`"` + name + `":"`)
-		for rest := body; ; {
-			i := bytes.Index(rest, key)
-			if i < 0 {
-				break
-			}
-			rest = rest[i+len(key):]
-			end := bytes.IndexByte(rest, '"')
-			if end < 0 {
-				break
-			}
-			if v := rest[:end]; bytes.Compare(v, latest) > 0 {
-				latest = v
-			}
-			rest = rest[end:]
+	const tail = `At":"`
+	for rest, off := body, 0; ; {
+		i := bytes.Index(rest[off:], []byte(tail))
+		if i < 0 {
+			break
 		}
+		at := off + i // rest[at:] starts with tail
+		off = at + len(tail)
+		named := false
+		for _, name := range stateTimes {
+			stem := name[:len(name)-2] // the name without "At"
+			if at >= len(stem)+1 && rest[at-len(stem)-1] == '"' && string(rest[at-len(stem):at]) == stem {
+				named = true
+				break
+			}
+		}
+		if !named {
+			continue
+		}
+		end := bytes.IndexByte(rest[off:], '"')
+		if end < 0 {
+			break
+		}
+		if v := rest[off : off+end]; bytes.Compare(v, latest) > 0 {
+			latest = v
+		}
+		off += end
 	}
 	t, err := time.Parse(time.RFC3339Nano, string(latest))
 	if err != nil {
@@ -145,7 +157,8 @@ func ledgerTimes(body []byte, names ...string) time.Time {
 	return t
 }
 
-// stateTimes are the members whose ledger times date a subject's state.
+// stateTimes are the members whose ledger times date a subject's state;
+// each ends in "At" (ledgerTimes).
 var stateTimes = []string{"updatedAt", "recalledAt", "evaluatedAt", "registeredAt"}
 
 // writeCachedJSON writes v as JSON with validators derived from its
@@ -159,7 +172,7 @@ func writeCachedJSON(w http.ResponseWriter, r *http.Request, kind, contentType s
 		return
 	}
 	body := buf.Bytes()
-	if notModified(w, r, validators{ETag: etag(kind, body), Modified: ledgerTimes(body, stateTimes...), SinceOK: true}) {
+	if notModified(w, r, validators{ETag: etag(kind, body), Modified: ledgerTimes(body), SinceOK: true}) {
 		return
 	}
 	w.Header().Set("Content-Type", contentType)

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // negotiate picks the offer the request's Accept header prefers (RFC 9110
@@ -17,9 +19,10 @@ func negotiate(r *http.Request, offers ...string) string {
 	if header == "" {
 		return offers[0]
 	}
+	ranges := acceptRanges(header)
 	best, bestQ, bestSpec := offers[0], 0.0, -1
 	for i, offer := range offers {
-		q, spec := acceptQ(header, offer)
+		q, spec := rangesQ(ranges, offer)
 		if q > bestQ || (q == bestQ && q > 0 && spec > bestSpec) {
 			best, bestQ, bestSpec = offers[i], q, spec
 		}
@@ -30,33 +33,68 @@ func negotiate(r *http.Request, offers ...string) string {
 // acceptQ returns the q the Accept header gives offer, from its most
 // specific matching range, and that range's specificity (2 exact, 1
 // type/*, 0 */*, -1 none).
-func acceptQ(header, offer string) (float64, int) {
-	otype, _, _ := strings.Cut(offer, "/")
-	q, spec := 0.0, -1
+func acceptQ(header, offer string) (float64, int) { return rangesQ(acceptRanges(header), offer) }
+
+// An acceptRange is a media range of an Accept header and its q.
+type acceptRange struct {
+	mt string
+	q  float64
+}
+
+// parsedAccept holds Accept headers parsed, by header: clients send a
+// handful of distinct ones (each browser its own), and parsing one took
+// about 5% of a cold trace request, once per offer. Bounded: past
+// maxParsedAccept headers, the others are parsed on each request.
+var (
+	parsedAccept    sync.Map // string → []acceptRange
+	parsedAcceptLen atomic.Int32
+)
+
+const maxParsedAccept = 256
+
+func acceptRanges(header string) []acceptRange {
+	if v, ok := parsedAccept.Load(header); ok {
+		return v.([]acceptRange)
+	}
+	var ranges []acceptRange
 	for _, part := range strings.Split(header, ",") {
 		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
+		q := 1.0
+		if v, ok := params["q"]; ok {
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
+				q = f
+			}
+		}
+		ranges = append(ranges, acceptRange{mt, q})
+	}
+	if parsedAcceptLen.Load() < maxParsedAccept {
+		if _, loaded := parsedAccept.LoadOrStore(header, ranges); !loaded {
+			parsedAcceptLen.Add(1)
+		}
+	}
+	return ranges
+}
+
+func rangesQ(ranges []acceptRange, offer string) (float64, int) {
+	otype, _, _ := strings.Cut(offer, "/")
+	q, spec := 0.0, -1
+	for _, r := range ranges {
 		s := -1
 		switch {
-		case mt == offer:
+		case r.mt == offer:
 			s = 2
-		case mt == otype+"/*":
+		case len(r.mt) == len(otype)+2 && strings.HasPrefix(r.mt, otype) && strings.HasSuffix(r.mt, "/*"):
 			s = 1
-		case mt == "*/*":
+		case r.mt == "*/*":
 			s = 0
 		}
 		if s <= spec {
 			continue
 		}
-		pq := 1.0
-		if v, ok := params["q"]; ok {
-			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 && f <= 1 {
-				pq = f
-			}
-		}
-		q, spec = pq, s
+		q, spec = r.q, s
 	}
 	return q, spec
 }

@@ -130,7 +130,7 @@ func receiptValidators(rc *receipt.Receipt) validators {
 	if err != nil {
 		data = []byte(rc.GeneratedAt.String()) // unique: never revalidated
 	}
-	return validators{ETag: etag("receipt", data), Modified: ledgerTimes(data, stateTimes...)}
+	return validators{ETag: etag("receipt", data), Modified: ledgerTimes(data)}
 }
 
 // StateProver proves lots' latest records against the newest anchored

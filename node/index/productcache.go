@@ -1,8 +1,7 @@
 package index
 
 import (
-	"encoding/json"
-
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -45,7 +44,7 @@ func (r *traceReader) product(gtin string) (raw []byte, p ledger.Product, ok boo
 	if err != nil || !ok {
 		return nil, p, false, err
 	}
-	if err := json.Unmarshal(raw, &p); err != nil {
+	if err := jsondec.Unmarshal(raw, &p); err != nil {
 		return nil, p, false, corrupt(k, err)
 	}
 	if c != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/cockroachdb/pebble/v2"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/nodeapi"
 )
@@ -55,7 +56,7 @@ func (r *traceReader) lot(gtin, lot string) (ledger.LotSummary, error) {
 	if !ok {
 		return l, notFound("lot %s", lotLink(gtin, lot))
 	}
-	if err := json.Unmarshal(raw, &l); err != nil {
+	if err := jsondec.Unmarshal(raw, &l); err != nil {
 		return l, corrupt(key(tLot, gtin, lot), err)
 	}
 	l.RecalledVia = append(l.RecalledVia, via...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -45,7 +46,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		}
 		if lot != "" && ulot != lot {
 			var u ledger.Unit
-			if err := json.Unmarshal(raw, &u); err != nil {
+			if err := jsondec.Unmarshal(raw, &u); err != nil {
 				return dst, corrupt(k, err)
 			}
 			return dst, notFound("unit %s of lot %s (the serial belongs to lot %s)", serial, lotLink(gtin, lot), u.LotID)
@@ -72,7 +73,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 	shipment, _, plain := stringField(rawLot, "lastShipment")
 	if len(via) > 0 || !plain {
 		l = new(ledger.LotSummary)
-		if err := json.Unmarshal(rawLot, l); err != nil {
+		if err := jsondec.Unmarshal(rawLot, l); err != nil {
 			return dst, corrupt(key(tLot, gtin, lot), err)
 		}
 		l.RecalledVia = append(l.RecalledVia, via...)

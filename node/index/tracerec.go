@@ -43,7 +43,6 @@ package index
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -51,6 +50,7 @@ import (
 
 	"github.com/cockroachdb/pebble/v2"
 
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -292,7 +292,7 @@ func (w *traceRecWriter) unit(comps, v []byte) {
 	lot, found, plain := stringField(v, "lot")
 	if !found || !plain {
 		var u ledger.Unit
-		if json.Unmarshal(v, &u) != nil {
+		if jsondec.Unmarshal(v, &u) != nil {
 			return
 		}
 		lot = u.Lot
@@ -493,7 +493,7 @@ func (r *traceReader) unitRaw(gtin, lot, serial string) (raw, k []byte, ulot str
 	ulot, found, plain := stringField(raw, "lot")
 	if !found || !plain {
 		var u ledger.Unit
-		if err := json.Unmarshal(raw, &u); err != nil {
+		if err := jsondec.Unmarshal(raw, &u); err != nil {
 			return nil, k, "", false, corrupt(k, err)
 		}
 		ulot = u.Lot

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trustline/trustline/epcis"
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 	"github.com/trustline/trustline/node/index"
 )
@@ -331,7 +332,7 @@ func TracePage(src Source, tr index.Trace, links Links, opts ...Option) (*Page, 
 		b.lastPlace = ""
 		for _, raw := range le.events {
 			var ev epcis.Event
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			if err := jsondec.Unmarshal(raw, &ev); err != nil {
 				return nil, fmt.Errorf("web: EPCIS event of %s: %w", le.self, err)
 			}
 			if ev.EventID != "" && seen[ev.EventID] {
