@@ -123,17 +123,17 @@ func etagListMatches(list, tag string) bool {
 func ledgerTimes(body []byte) time.Time {
 	var latest []byte
 	const tail = `At":"`
-	for rest, off := body, 0; ; {
-		i := bytes.Index(rest[off:], []byte(tail))
+	for off := 0; ; {
+		i := bytes.Index(body[off:], []byte(tail))
 		if i < 0 {
 			break
 		}
-		at := off + i // rest[at:] starts with tail
+		at := off + i // body[at:] starts with tail
 		off = at + len(tail)
 		named := false
 		for _, name := range stateTimes {
 			stem := name[:len(name)-2] // the name without "At"
-			if at >= len(stem)+1 && rest[at-len(stem)-1] == '"' && string(rest[at-len(stem):at]) == stem {
+			if at > len(stem) && body[at-len(stem)-1] == '"' && string(body[at-len(stem):at]) == stem {
 				named = true
 				break
 			}
@@ -141,11 +141,11 @@ func ledgerTimes(body []byte) time.Time {
 		if !named {
 			continue
 		}
-		end := bytes.IndexByte(rest[off:], '"')
+		end := bytes.IndexByte(body[off:], '"')
 		if end < 0 {
 			break
 		}
-		if v := rest[off : off+end]; bytes.Compare(v, latest) > 0 {
+		if v := body[off : off+end]; bytes.Compare(v, latest) > 0 {
 			latest = v
 		}
 		off += end

@@ -44,13 +44,17 @@ type acceptRange struct {
 // parsedAccept holds Accept headers parsed, by header: clients send a
 // handful of distinct ones (each browser its own), and parsing one took
 // about 5% of a cold trace request, once per offer. Bounded: past
-// maxParsedAccept headers, the others are parsed on each request.
+// maxParsedAccept headers, and for a header longer than
+// maxParsedAcceptLen, the header is parsed on each request.
 var (
 	parsedAccept    sync.Map // string → []acceptRange
 	parsedAcceptLen atomic.Int32
 )
 
-const maxParsedAccept = 256
+const (
+	maxParsedAccept    = 256
+	maxParsedAcceptLen = 512
+)
 
 func acceptRanges(header string) []acceptRange {
 	if v, ok := parsedAccept.Load(header); ok {
@@ -70,7 +74,7 @@ func acceptRanges(header string) []acceptRange {
 		}
 		ranges = append(ranges, acceptRange{mt, q})
 	}
-	if parsedAcceptLen.Load() < maxParsedAccept {
+	if len(header) <= maxParsedAcceptLen && parsedAcceptLen.Load() < maxParsedAccept {
 		if _, loaded := parsedAccept.LoadOrStore(header, ranges); !loaded {
 			parsedAcceptLen.Add(1)
 		}

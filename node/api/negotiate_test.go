@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -31,9 +32,24 @@ func TestNegotiate(t *testing.T) {
 		if tc.accept != "" {
 			r.Header.Set("Accept", tc.accept)
 		}
-		if got := negotiate(r, offers...); got != tc.want {
-			t.Errorf("Accept %q: %s, want %s", tc.accept, got, tc.want)
+		for range 2 { // parsed, then kept
+			if got := negotiate(r, offers...); got != tc.want {
+				t.Errorf("Accept %q: %s, want %s", tc.accept, got, tc.want)
+			}
 		}
+	}
+	// A header too long to keep is parsed each time, as any header is once
+	// the store is full.
+	long := "text/plain;x=" + strings.Repeat("a", maxParsedAcceptLen) + ", text/html"
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Accept", long)
+	for range 2 {
+		if got := negotiate(r, offers...); got != typeHTML {
+			t.Errorf("a long Accept header: %s, want %s", got, typeHTML)
+		}
+	}
+	if _, kept := parsedAccept.Load(long); kept {
+		t.Error("a header longer than maxParsedAcceptLen was kept")
 	}
 }
 
