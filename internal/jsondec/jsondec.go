@@ -27,6 +27,8 @@ import (
 )
 
 // Unmarshal is json.Unmarshal(data, v): the same value, or the same error.
+// After an error, v may hold members either decoder set before it stopped
+// (as encoding/json leaves some set after a type error): callers drop it.
 func Unmarshal(data []byte, v any) error {
 	if Fast(data, v) == nil {
 		return nil
