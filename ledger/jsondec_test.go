@@ -34,18 +34,9 @@ var fastDecoded = []func() any{
 // them.
 func fastDecodeSeeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
-	for _, name := range []string{"demo.json", "supply.json"} {
-		b, err := os.ReadFile(filepath.Join("..", "node", "index", "testdata", name))
-		if err != nil {
-			tb.Fatal(err)
-		}
-		var seq []struct {
-			Event json.RawMessage `json:"event"`
-		}
-		if err := json.Unmarshal(b, &seq); err != nil {
-			tb.Fatal(err)
-		}
-		for _, s := range seq {
+	seqs := recordedSequences(tb) // canonical_test.go
+	for _, name := range []string{"demo.json", "supply.json"} { // in order
+		for _, s := range seqs[name] {
 			seeds = append(seeds, s.Event)
 		}
 	}
