@@ -151,7 +151,10 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 
 	tc := time.Now()
 	forNew := filepath.Join(tmp, "for-retailer")
-	out := c.Must("consortium", "submit", upd, "--org-dir", dir(testnet.Brand), "--blocks", forNew)
+	// The consenter restarted for the refusal can still be catching up
+	// under the load for tens of seconds: the submit waits for it, as an
+	// operator would, instead of being refused.
+	out := c.Must("consortium", "submit", upd, "--org-dir", dir(testnet.Brand), "--blocks", forNew, "--wait-healthy", "2m")
 	t.Logf("submitted: config block %s", strings.TrimSpace(out))
 	c.Must("consortium", "join", "--org-dir", dir(testnet.Retailer), "--genesis", filepath.Join(forNew, "config.block"),
 		"--orderer-admin", n.OrdererAdminAddress(testnet.Retailer))
@@ -255,7 +258,7 @@ func TestIntegrationMembershipAddRemove(t *testing.T) {
 	c.Must("consortium", "sign", rm, "--org-dir", dir(testnet.Lab))
 	c.Must("consortium", "sign", rm, "--org-dir", dir(testnet.Logistics))
 	tr := time.Now()
-	c.Must("consortium", "submit", rm, "--org-dir", dir(testnet.Brand))
+	c.Must("consortium", "submit", rm, "--org-dir", dir(testnet.Brand), "--wait-healthy", "2m") // the added consenter may still catch up
 	st = status()
 	if len(st.Members) != 4 || len(st.Consenters) != 4 {
 		t.Fatalf("status after removal: %+v", st)

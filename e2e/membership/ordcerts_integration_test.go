@@ -232,7 +232,10 @@ func (r *renewal) sign(org string) {
 func (r *renewal) submit() {
 	r.t.Helper()
 	r.tc = time.Now()
-	out := r.c.Must(r.submitArgs...)
+	// A consenter restarted just before (the consenter-down refusal) can
+	// still be catching up under the load, for tens of seconds: the submit
+	// waits for it as an operator would, instead of being refused.
+	out := r.c.Must(append(slices.Clone(r.submitArgs), "--wait-healthy", "2m")...)
 	r.t.Logf("submitted: config block %s", strings.TrimSpace(out))
 	st := r.status()
 	if st.ConfigBlock <= r.base {
