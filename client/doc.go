@@ -30,9 +30,11 @@
 // resubmission) is not submitted again: it is settled by the transaction's
 // commit status, reported as it committed; when that status cannot be had,
 // the *UnavailableError (MaybeCommitted) wraps an *AlreadyProcessedError.
-// Only a transaction that provably did not change the ledger
-// (invalidated by an MVCC or phantom read conflict) is endorsed anew, with a
-// new transaction id.
+// Only a transaction that provably did not change the ledger is endorsed
+// anew, with a new transaction id: one invalidated by an MVCC or phantom
+// read conflict, or one never submitted because its endorsers returned
+// different results ("ProposalResponsePayloads do not match": peers at
+// different heights, one still without the block of a write just made).
 //
 // # Other organisations' peers
 //

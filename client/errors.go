@@ -212,6 +212,27 @@ func transient(err error) bool {
 	return false
 }
 
+// endorsersDisagree reports whether the gateway's endorsers returned
+// different results for a proposal: peers at different heights, one
+// without the block of a write just made, read different states. Nothing
+// was submitted, and a new proposal a moment later finds them agreeing.
+func endorsersDisagree(err error) bool {
+	st, ok := status.FromError(err)
+	if !ok || st.Code() != codes.Aborted {
+		return false
+	}
+	const mismatch = "ProposalResponsePayloads do not match"
+	if strings.Contains(st.Message(), mismatch) {
+		return true
+	}
+	for _, d := range st.Details() {
+		if det, ok := d.(*gateway.ErrorDetail); ok && strings.Contains(det.GetMessage(), mismatch) {
+			return true
+		}
+	}
+	return false
+}
+
 // wrap turns a fabric-gateway error of fn into this package's typed errors.
 // submitted says whether the transaction may have reached the orderer.
 func (c *Client) wrap(fn, txID string, err error, submitted bool) error {

@@ -207,7 +207,8 @@ func sameTx(t *testing.T, ids []string, want int) string {
 }
 
 // TestRetries checks the retry discipline: transient failures retry the
-// same transaction; only a read conflict makes a new one.
+// same transaction; only a read conflict, or endorsers disagreeing, makes
+// a new one.
 func TestRetries(t *testing.T) {
 	ctx := context.Background()
 
@@ -254,6 +255,44 @@ func TestRetries(t *testing.T) {
 		}
 		if ids := f.calls(gateway.Gateway_Endorse_FullMethodName); len(ids) != 2 || ids[0] == ids[1] {
 			t.Fatalf("endorsements %v, want two distinct transactions", ids)
+		}
+	})
+
+	// Peers at different heights (one without the block of a write just
+	// made) endorse different results; the gateway refuses to assemble.
+	mismatch := func(int) error {
+		st, _ := status.New(codes.Aborted, "failed to assemble transaction, see attached details for more info").WithDetails(
+			&gateway.ErrorDetail{Address: "peer0:7051", MspId: "LogisticsMSP", Message: "ProposalResponsePayloads do not match"})
+		return st.Err()
+	}
+	t.Run("endorsers disagreeing endorsed anew", func(t *testing.T) {
+		f := &fakeGateway{endorse: func(n int) error {
+			if n == 1 {
+				return mismatch(n)
+			}
+			return nil
+		}}
+		if _, err := connectFake(t, f).Ship(ctx, shipReq); err != nil {
+			t.Fatal(err)
+		}
+		if ids := f.calls(gateway.Gateway_Endorse_FullMethodName); len(ids) != 2 || ids[0] == ids[1] {
+			t.Fatalf("endorsements %v, want two distinct transactions", ids)
+		}
+		sameTx(t, f.calls(gateway.Gateway_Submit_FullMethodName), 1)
+	})
+
+	t.Run("endorsers disagreeing every time", func(t *testing.T) {
+		f := &fakeGateway{endorse: mismatch}
+		_, err := connectFake(t, f).Ship(ctx, shipReq)
+		var re *client.RejectedError
+		if !errors.As(err, &re) || re.Reason != "ProposalResponsePayloads do not match" {
+			t.Fatalf("got %v", err)
+		}
+		if ids := f.calls(gateway.Gateway_Endorse_FullMethodName); len(ids) != 3 {
+			t.Fatalf("%d endorsements, want 3 (the attempts)", len(ids))
+		}
+		if n := len(f.calls(gateway.Gateway_Submit_FullMethodName)); n != 0 {
+			t.Fatalf("submitted %d times", n)
 		}
 	})
 

@@ -92,6 +92,9 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 		// Endorsing the same proposal again is harmless: it only simulates.
 		txn, err := retry(ctx, c.opts, func() (*client.Transaction, error) { return prop.EndorseWithContext(ctx) })
 		if err != nil {
+			if endorsersDisagree(err) && attempt < c.opts.attempts && c.wait(ctx) {
+				continue // nothing was submitted: a new proposal is safe
+			}
 			return nil, c.wrap(fn, txID, err, false)
 		}
 		// The same signed transaction submitted twice commits at most once.
@@ -128,14 +131,21 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 			}
 			return txn.Result(), nil
 		}
-		if readConflict(st.Code) && attempt < c.opts.attempts {
-			select {
-			case <-ctx.Done():
-			case <-time.After(c.opts.backoff):
-				continue
-			}
+		if readConflict(st.Code) && attempt < c.opts.attempts && c.wait(ctx) {
+			continue
 		}
 		return nil, &CommitError{Function: fn, TransactionID: txID, BlockNumber: st.BlockNumber, Code: st.Code}
+	}
+}
+
+// wait waits the retry backoff before a new proposal, and reports whether
+// ctx let it.
+func (c *Client) wait(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(c.opts.backoff):
+		return true
 	}
 }
 
