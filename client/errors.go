@@ -212,11 +212,13 @@ func transient(err error) bool {
 	return false
 }
 
-// endorsersDisagree reports whether the gateway's endorsers returned
-// different results for a proposal: peers at different heights, one
-// without the block of a write just made, read different states. Nothing
-// was submitted, and a new proposal a moment later finds them agreeing.
-func endorsersDisagree(err error) bool {
+// EndorsersDisagree reports whether err (from the gateway, or a
+// *RejectedError wrapping it) says a write's endorsers returned different
+// results: peers at different heights, one without the block of a write
+// just made, read different states. Nothing was submitted, and a new
+// proposal a moment later finds them agreeing; a write retries it itself
+// (WithRetry's attempts), and a caller may wait longer.
+func EndorsersDisagree(err error) bool {
 	st, ok := status.FromError(err)
 	if !ok || st.Code() != codes.Aborted {
 		return false

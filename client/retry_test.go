@@ -285,7 +285,7 @@ func TestRetries(t *testing.T) {
 		f := &fakeGateway{endorse: mismatch}
 		_, err := connectFake(t, f).Ship(ctx, shipReq)
 		var re *client.RejectedError
-		if !errors.As(err, &re) || re.Reason != "ProposalResponsePayloads do not match" {
+		if !errors.As(err, &re) || re.Reason != "ProposalResponsePayloads do not match" || !client.EndorsersDisagree(err) {
 			t.Fatalf("got %v", err)
 		}
 		if ids := f.calls(gateway.Gateway_Endorse_FullMethodName); len(ids) != 3 {

@@ -92,7 +92,7 @@ func (c *Client) submit(ctx context.Context, fn string, args []string, opts []Ca
 		// Endorsing the same proposal again is harmless: it only simulates.
 		txn, err := retry(ctx, c.opts, func() (*client.Transaction, error) { return prop.EndorseWithContext(ctx) })
 		if err != nil {
-			if endorsersDisagree(err) && attempt < c.opts.attempts && c.wait(ctx) {
+			if EndorsersDisagree(err) && attempt < c.opts.attempts && c.wait(ctx) {
 				continue // nothing was submitted: a new proposal is safe
 			}
 			return nil, c.wrap(fn, txID, err, false)

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -569,7 +568,7 @@ func lagging(err error) bool {
 	if errors.As(err, &dup) {
 		return false
 	}
-	return errors.Is(err, client.ErrNotFound) || strings.Contains(err.Error(), "ProposalResponsePayloads do not match")
+	return errors.Is(err, client.ErrNotFound) || client.EndorsersDisagree(err)
 }
 
 func (s *Service) set(j *Job, i int, st Status, ledgerID string, resumed bool) {
