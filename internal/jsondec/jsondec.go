@@ -16,7 +16,8 @@
 // the one encoding/json gives. The differential tests check that whenever
 // the fast decoder accepts an input, encoding/json accepts it too with the
 // same value: on the stored payloads, events and records of the test data
-// and on mutations of them (FuzzDifferential).
+// and on mutations of them (TestFastDecodeDifferential and FuzzFastDecode
+// in packages epcis and ledger).
 package jsondec
 
 import (
