@@ -11,7 +11,7 @@
 // of the allocations.
 //
 // Its error messages are not encoding/json's, and callers (and users)
-// read those: on any error, the functions here decode again with
+// read those: on any error, Unmarshal decodes again with
 // encoding/json and return what it returns, so that an error is exactly
 // the one encoding/json gives. The differential tests check that whenever
 // the fast decoder accepts an input, encoding/json accepts it too with the
