@@ -12,7 +12,7 @@
 //
 // Its error messages are not encoding/json's, and callers (and users)
 // read those: on any error, Unmarshal decodes again with
-// encoding/json and return what it returns, so that an error is exactly
+// encoding/json and returns what that returns, so that an error is exactly
 // the one encoding/json gives. The differential tests check that whenever
 // the fast decoder accepts an input, encoding/json accepts it too with the
 // same value: on the stored payloads, events and records of the test data
