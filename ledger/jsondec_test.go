@@ -34,8 +34,8 @@ var fastDecoded = []func() any{
 // them.
 func fastDecodeSeeds(tb testing.TB) [][]byte {
 	var seeds [][]byte
-	seqs := recordedSequences(tb)                               // canonical_test.go
-	for _, name := range []string{"demo.json", "supply.json"} { // in order
+	seqs := recordedSequences(tb) // canonical_test.go
+	for _, name := range []string{"demo.json", "supply.json"} {
 		for _, s := range seqs[name] {
 			seeds = append(seeds, s.Event)
 		}
