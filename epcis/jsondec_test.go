@@ -1,8 +1,6 @@
 package epcis
 
 import (
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/trustline/trustline/internal/jsondec/jsondectest"
@@ -34,17 +32,7 @@ var decodedTypes = []func() any{
 // cases' events, and every object and array nested in them.
 func differentialSeeds(tb testing.TB) [][]byte {
 	seeds := eventSeeds(tb)
-	b, err := os.ReadFile("testdata/validate.json")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var cases []struct {
-		Event json.RawMessage `json:"event"`
-	}
-	if err := json.Unmarshal(b, &cases); err != nil {
-		tb.Fatal(err)
-	}
-	for _, c := range cases {
+	for _, c := range readValidateCases(tb) { // validate_test.go
 		seeds = append(seeds, c.Event)
 	}
 	var out [][]byte

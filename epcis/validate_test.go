@@ -9,20 +9,29 @@ import (
 	"testing"
 )
 
-func TestValidateTestdata(t *testing.T) {
+// validateCase is a case of testdata/validate.json: an event and the
+// errors Validate finds in it.
+type validateCase struct {
+	Name   string          `json:"name"`
+	Event  json.RawMessage `json:"event"`
+	Errors []string        `json:"errors"`
+}
+
+func readValidateCases(tb testing.TB) []validateCase {
+	tb.Helper()
 	b, err := os.ReadFile("testdata/validate.json")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	var cases []struct {
-		Name   string          `json:"name"`
-		Event  json.RawMessage `json:"event"`
-		Errors []string        `json:"errors"`
-	}
+	var cases []validateCase
 	if err := json.Unmarshal(b, &cases); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	for _, c := range cases {
+	return cases
+}
+
+func TestValidateTestdata(t *testing.T) {
+	for _, c := range readValidateCases(t) {
 		t.Run(c.Name, func(t *testing.T) {
 			var e Event
 			if err := json.Unmarshal(c.Event, &e); err != nil {
