@@ -1,9 +1,6 @@
 package ledger
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/trustline/trustline/internal/jsondec/jsondectest"
@@ -40,19 +37,7 @@ func fastDecodeSeeds(tb testing.TB) [][]byte {
 			seeds = append(seeds, s.Event)
 		}
 	}
-	b, err := os.ReadFile(filepath.Join("testdata", "record-versions.json"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var rv struct {
-		Records []struct {
-			Record json.RawMessage `json:"record"`
-		} `json:"records"`
-	}
-	if err := json.Unmarshal(b, &rv); err != nil {
-		tb.Fatal(err)
-	}
-	for _, r := range rv.Records {
+	for _, r := range readRecordVersions(tb).Records { // record_test.go
 		seeds = append(seeds, r.Record)
 	}
 	var out [][]byte

@@ -25,15 +25,15 @@ type recordVersions struct {
 	} `json:"records"`
 }
 
-func readRecordVersions(t *testing.T) recordVersions {
-	t.Helper()
+func readRecordVersions(tb testing.TB) recordVersions {
+	tb.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", "record-versions.json"))
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	var rv recordVersions
 	if err := json.Unmarshal(b, &rv); err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	return rv
 }
