@@ -167,7 +167,9 @@ func benchIndexPlus(b *testing.B, lots int, extra uint64) (*index.Index, float64
 	if dir == "" {
 		dir = filepath.Join(b.TempDir(), "index")
 	}
-	idx, err := index.Open(dir, nil)
+	// TRUSTLINE_BENCH_CACHE_MIB sizes the block cache (Config.IndexCache;
+	// default the index's, 512 MiB).
+	idx, err := index.Open(dir, &index.Options{CacheSize: int64(envInt("TRUSTLINE_BENCH_CACHE_MIB", 0)) << 20})
 	if err != nil {
 		b.Fatal(err)
 	}

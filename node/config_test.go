@@ -3,6 +3,7 @@ package node
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -81,5 +82,43 @@ places:
 	loc := c.Places["4260123454005"]
 	if c.Members["SupplierMSP"] != "Hofmann Hof & Molkerei" || loc.Town != "München" || loc.TimeZone != "Europe/Berlin" || loc.Geo == nil || loc.Geo.Longitude != 11.5755 {
 		t.Errorf("config %+v, place %+v", c, loc)
+	}
+}
+
+// TestLoadConfigIndexCache: the index's block cache as a size with its
+// unit; a mistake names the field.
+func TestLoadConfigIndexCache(t *testing.T) {
+	dir := t.TempDir()
+	for i, tc := range []struct {
+		value   string
+		want    int64
+		wantErr string
+	}{
+		{"", 0, ""},
+		{"2GiB", 2 << 30, ""},
+		{"1500MB", 1500e6, ""},
+		{"8MiB", 8 << 20, ""},
+		{"lots", 0, `indexCache: "lots" is not a size`},
+		{"1MiB", 0, "indexCache: 1MiB is out of range"},
+		{"-1GiB", 0, "indexCache"},
+	} {
+		yaml := "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n"
+		if tc.value != "" {
+			yaml += "indexCache: " + tc.value + "\n"
+		}
+		p := filepath.Join(dir, strconv.Itoa(i)+".yaml")
+		if err := os.WriteFile(p, []byte(yaml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		c, err := LoadConfig(p)
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("indexCache %q: %v, want an error naming %q", tc.value, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.indexCache() != tc.want {
+			t.Errorf("indexCache %q: %d, %v; want %d", tc.value, c.indexCache(), err, tc.want)
+		}
 	}
 }

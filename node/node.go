@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"golang.org/x/sync/errgroup"
 
 	"github.com/trustline/trustline/client"
@@ -81,6 +82,22 @@ type Config struct {
 	Subscriptions bool `json:"subscriptions,omitempty"`
 	// Service runs the brand's after-sales desk (serviceconfig.go).
 	Service *ServiceConfig `json:"service,omitempty"`
+	// IndexCache is the index's block cache ("2GiB", "1500MB"; default
+	// 512MiB). The node fills it with the lots' trace records when it
+	// starts (index.Warm), so that a scan of any lot is served from
+	// memory: about 2 KB a lot holds them all.
+	IndexCache string `json:"indexCache,omitempty"`
+}
+
+// minIndexCache is the smallest IndexCache accepted: less holds too few
+// blocks to be of use.
+const minIndexCache = 8 << 20
+
+// indexCache is IndexCache in bytes (0: the index's default). Validate
+// has checked it.
+func (c Config) indexCache() int64 {
+	n, _ := humanize.ParseBytes(c.IndexCache)
+	return int64(n)
 }
 
 // DefaultListen is the API address when Config.Listen is empty.
@@ -116,6 +133,15 @@ func (c Config) Validate() error {
 		return &ConfigError{"peer.channel", "required"}
 	case c.Reports:
 		return &ConfigError{"reports", "the public listener serves no member records: they are on the capture listener, to the clients with reports: true (capture.clients)"}
+	}
+	if c.IndexCache != "" {
+		n, err := humanize.ParseBytes(c.IndexCache)
+		switch {
+		case err != nil:
+			return &ConfigError{"indexCache", fmt.Sprintf("%q is not a size (such as 2GiB or 1500MB)", c.IndexCache)}
+		case n < minIndexCache || n > 1<<50:
+			return &ConfigError{"indexCache", fmt.Sprintf("%s is out of range: from 8MiB", c.IndexCache)}
+		}
 	}
 	return c.Anchoring.validate()
 }
@@ -201,7 +227,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 		return nil, err
 	}
 	rebuild := o.Rebuild
-	idx, err := index.Open(live, &index.Options{Logger: log.With("component", "index")})
+	idx, err := index.Open(live, &index.Options{CacheSize: cfg.indexCache(), Logger: log.With("component", "index")})
 	var le *index.LayoutError
 	switch {
 	case err == nil && rebuild:
@@ -255,6 +281,7 @@ func Open(ctx context.Context, cfg Config, opts *Options) (*Node, error) {
 			conn.Close()
 			return nil, err
 		}
+		n.roll.cacheSize = cfg.indexCache()
 		n.serving.set(n.roll.handler(n.baseAPIOptions()))
 		return n, nil
 	}
@@ -537,6 +564,18 @@ func (n *Node) start(gctx context.Context, g *errgroup.Group, stop func(), idx *
 	if n.anc != nil {
 		n.anc.start(gctx, g, stop, idx)
 	}
+	g.Go(func() error {
+		t0 := time.Now()
+		st, err := idx.Warm(gctx, nil) // warm.go of package index
+		switch {
+		case gctx.Err() != nil:
+		case err != nil:
+			n.log.Warn("warming the index's cache", "err", err)
+		default:
+			n.log.Info("index cache warmed", "records", st.Records, "bytes", st.Bytes, "cacheFull", st.Full, "took", time.Since(t0).Round(time.Millisecond))
+		}
+		return nil // the node serves without it
+	})
 	if n.capt != nil {
 		n.capt.start(gctx, g, stop)
 	}

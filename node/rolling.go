@@ -68,6 +68,7 @@ type rolling struct {
 	src        follower.Source
 	fopts      follower.Options
 	log        *slog.Logger
+	cacheSize  int64 // the block cache of the index swapped in (Config.IndexCache)
 
 	old       *index.Index // nil when its layout cannot be served
 	oldLayout int
@@ -236,7 +237,7 @@ func (r *rolling) swap(sh *servingHandler, open func(*index.Index) (http.Handler
 		if err := swapDirs(r.live, r.side); err != nil {
 			return nil, nil, err
 		}
-		idx, err := index.Open(r.live, &index.Options{Logger: r.log.With("component", "index")})
+		idx, err := index.Open(r.live, &index.Options{CacheSize: r.cacheSize, Logger: r.log.With("component", "index")})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -172,6 +172,8 @@ type Index struct {
 
 	noSync bool
 
+	cacheSize int64 // the block cache's size (Options.CacheSize; warm.go)
+
 	mu sync.Mutex // serialises Apply: the checkpoint is read, then written
 	cp Checkpoint
 
@@ -230,7 +232,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	x := &Index{db: db, noSync: o.NoSync, events: newEventCache()}
+	x := &Index{db: db, noSync: o.NoSync, cacheSize: o.CacheSize, events: newEventCache()}
 	cp, err := x.readCheckpoint()
 	if err != nil {
 		db.Close()

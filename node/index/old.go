@@ -40,7 +40,8 @@ func OpenOld(dir string, opts *Options) (*Index, error) {
 	if opts != nil {
 		o = *opts
 	}
-	cache := pebble.NewCache(cmp.Or(o.CacheSize, 512<<20))
+	o.CacheSize = cmp.Or(o.CacheSize, 512<<20)
+	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
 	log := o.Logger
 	if log == nil {
@@ -54,7 +55,7 @@ func OpenOld(dir string, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s read-only: %w", dir, err)
 	}
-	x := &Index{db: db, noSync: true} // noSync: Close does not flush a read-only store
+	x := &Index{db: db, noSync: true, cacheSize: o.CacheSize} // noSync: Close does not flush a read-only store
 	cp, err := x.readCheckpoint()
 	if err != nil {
 		db.Close()

@@ -80,6 +80,18 @@ type traceReader struct {
 	recs     bool
 	recCache map[string]*traceRec
 	prods    *productCache // productcache.go
+	// linked is the last lot link the reader made (linkOf), so that the
+	// walk from it need not parse it back (mayHaveEdges): parsing was
+	// about a twelfth of a cold trace request.
+	linked struct{ link, gtin, lot string }
+}
+
+// linkOf is lotLink(gtin, lot), noted as the reader's last link made.
+func (r *traceReader) linkOf(gtin, lot string) string {
+	if r.linked.gtin != gtin || r.linked.lot != lot || r.linked.link == "" {
+		r.linked.link, r.linked.gtin, r.linked.lot = lotLink(gtin, lot), gtin, lot
+	}
+	return r.linked.link
 }
 
 func (x *Index) newReader() *traceReader {
@@ -259,14 +271,14 @@ func (x *Index) LogisticUnit(sscc string) (ledger.LogisticUnit, error) {
 func (x *Index) Upstream(gtin, lot string) (ledger.Trace, error) {
 	r := x.newReader()
 	defer r.close()
-	return r.walk(lotLink(gtin, lot), ledger.Upstream)
+	return r.walk(r.linkOf(gtin, lot), ledger.Upstream)
 }
 
 // Downstream returns the lots made from lot, transitively, breadth first.
 func (x *Index) Downstream(gtin, lot string) (ledger.Trace, error) {
 	r := x.newReader()
 	defer r.close()
-	return r.walk(lotLink(gtin, lot), ledger.Downstream)
+	return r.walk(r.linkOf(gtin, lot), ledger.Downstream)
 }
 
 // walk visits each lot once, so it ends on any graph.
@@ -383,7 +395,7 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	if tr.Events, err = r.eventsOfLot(gtin, lot); err != nil {
 		return tr, err
 	}
-	link := lotLink(gtin, lot)
+	link := r.linkOf(gtin, lot)
 	if tr.Upstream, err = r.walk(link, ledger.Upstream); err != nil {
 		return tr, err
 	}

@@ -113,7 +113,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		return dst, err
 	}
 	b.WriteByte(']')
-	link := lotLink(gtin, lot)
+	link := r.linkOf(gtin, lot)
 	for _, dir := range []string{ledger.Upstream, ledger.Downstream} {
 		tr, err := r.walk(link, dir)
 		if err != nil {
@@ -186,10 +186,42 @@ func appendRecord[T any](b *bytes.Buffer, raw []byte) error {
 }
 
 // appendJSON appends v as an Encoder without HTML escaping writes it,
-// without the newline.
+// without the newline. Strings that need no escaping and traces without
+// lots or edges (most lots have none) are written directly: an Encoder
+// was about a twentieth of a cold trace request.
 func appendJSON(b *bytes.Buffer, v any) {
+	switch v := v.(type) {
+	case string:
+		if plainString(v) {
+			b.WriteByte('"')
+			b.WriteString(v)
+			b.WriteByte('"')
+			return
+		}
+	case ledger.Trace:
+		if len(v.Lots) == 0 && len(v.Edges) == 0 && v.Lots != nil && v.Edges != nil && plainString(v.Lot) && plainString(v.Direction) {
+			b.WriteString(`{"lot":"`)
+			b.WriteString(v.Lot)
+			b.WriteString(`","direction":"`)
+			b.WriteString(v.Direction)
+			b.WriteString(`","lots":[],"edges":[]}`)
+			return
+		}
+	}
 	enc := json.NewEncoder(b)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v) // trace values always encode
 	b.Truncate(b.Len() - 1)
+}
+
+// plainString reports whether s encodes as itself between quotes: printable
+// ASCII without a quote or a backslash (an Encoder without HTML escaping
+// escapes nothing else in ASCII).
+func plainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }

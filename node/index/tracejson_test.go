@@ -96,3 +96,53 @@ func TestStringField(t *testing.T) {
 		}
 	}
 }
+
+// encoderJSON is what appendJSON must write: an Encoder's output without
+// HTML escaping, without the newline.
+func encoderJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return string(bytes.TrimSuffix(b.Bytes(), []byte("\n")))
+}
+
+// appendJSON's direct paths (plain strings, traces without lots or
+// edges) write what the Encoder writes, and the rest goes to it.
+func TestAppendJSON(t *testing.T) {
+	strs := []string{"", "https://id.gs1.org/01/" + gtinA + "/10/L1", `a"b`, `a\b`, "a<b>&c", "tab\there", "nl\n", "del\x7f",
+		"é", "\u2028", "\xff", "\x00", "中文"}
+	var vals []any
+	for _, s := range strs {
+		vals = append(vals, s,
+			ledger.Trace{Lot: s, Direction: ledger.Upstream, Lots: []ledger.LotSummary{}, Edges: []ledger.Edge{}},
+			ledger.Trace{Lot: "l", Direction: s, Lots: []ledger.LotSummary{}, Edges: []ledger.Edge{}})
+	}
+	vals = append(vals,
+		ledger.Trace{Lot: "l", Direction: ledger.Downstream}, // nil lists: null
+		ledger.Trace{Lot: "l", Direction: ledger.Downstream, Lots: []ledger.LotSummary{}},
+		ledger.Trace{Lot: "l", Direction: ledger.Downstream, Lots: []ledger.LotSummary{{GTIN: gtinA, Lot: "x"}}, Edges: []ledger.Edge{{Input: "a", Output: "b"}}},
+		ledger.LotSummary{GTIN: gtinA, Lot: "a<b"})
+	for _, v := range vals {
+		var b bytes.Buffer
+		appendJSON(&b, v)
+		if got, want := b.String(), encoderJSON(v); got != want {
+			t.Errorf("%#v:\n got %s\nwant %s", v, got, want)
+		}
+	}
+}
+
+func FuzzAppendJSON(f *testing.F) {
+	for _, s := range []string{"", "L1", `a"b`, "a<b>", "\x7f", "\xff", "中"} {
+		f.Add(s, ledger.Upstream)
+	}
+	f.Fuzz(func(t *testing.T, lot, dir string) {
+		for _, v := range []any{lot, ledger.Trace{Lot: lot, Direction: dir, Lots: []ledger.LotSummary{}, Edges: []ledger.Edge{}}} {
+			var b bytes.Buffer
+			appendJSON(&b, v)
+			if got, want := b.String(), encoderJSON(v); got != want {
+				t.Fatalf("%#v:\n got %s\nwant %s", v, got, want)
+			}
+		}
+	})
+}

@@ -606,9 +606,13 @@ func (r *traceReader) mayHaveEdges(link string, table byte) (bool, error) {
 	if !r.recs {
 		return true, nil
 	}
-	gtin, lot, ok := lotKey(link)
-	if !ok || lotLink(gtin, lot) != link {
-		return true, nil // the record notes the edges of canonical links only
+	gtin, lot := r.linked.gtin, r.linked.lot
+	if link != r.linked.link || link == "" {
+		var ok bool
+		gtin, lot, ok = lotKey(link)
+		if !ok || lotLink(gtin, lot) != link {
+			return true, nil // the record notes the edges of canonical links only
+		}
 	}
 	t, found, err := r.rec(gtin, lot)
 	if err != nil || !found {

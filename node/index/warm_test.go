@@ -1,0 +1,38 @@
+package index_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/cockroachdb/pebble/v2/vfs"
+
+	"github.com/trustline/trustline/node/index"
+	"github.com/trustline/trustline/node/index/indextest"
+)
+
+func TestWarm(t *testing.T) {
+	open := func(cache int64) *index.Index {
+		x, err := index.Open("idx", &index.Options{FS: vfs.NewMem(), CacheSize: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { x.Close() })
+		indextest.Apply(t, x, indextest.SupplySteps(t)...)
+		return x
+	}
+	all, err := open(0).Warm(context.Background(), nil)
+	if err != nil || all.Full || all.Records < 3 || all.Bytes < all.Records*100 {
+		t.Fatalf("default cache: %+v, %v: want every trace record read", all, err)
+	}
+	// A cache of 4 KiB holds about one of the three: Warm stops at nine tenths.
+	some, err := open(4<<10).Warm(context.Background(), nil)
+	if err != nil || !some.Full || some.Records >= all.Records || some.Bytes < 4<<10/10*9 {
+		t.Fatalf("4 KiB cache: %+v, %v (all: %+v): want it stopped once full", some, err, all)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := open(0).Warm(ctx, nil); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
