@@ -213,6 +213,15 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 			func() float64 { return float64(status().Reconnects) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_parse_errors_total", Help: "Blocks and valid transactions the follower could not read, since start."},
 			func() float64 { return float64(status().ParseErrors) }),
+		// The index's block cache (indexCache in the node's config).
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_index_cache_bytes", Help: "Bytes the index's block cache holds."},
+			func() float64 { return float64(s.idx.CacheStats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_index_cache_capacity_bytes", Help: "The index's block cache size (indexCache)."},
+			func() float64 { return float64(s.idx.CacheStats().Capacity) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_index_cache_hits_total", Help: "Index blocks read from the block cache since the index was opened."},
+			func() float64 { return float64(s.idx.CacheStats().Hits) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_index_cache_misses_total", Help: "Index blocks read from disk since the index was opened (a scan of a lot the cache does not hold)."},
+			func() float64 { return float64(s.idx.CacheStats().Misses) }),
 	)
 }
 

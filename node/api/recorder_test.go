@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/trustline/trustline/node/anchoring"
+	"github.com/trustline/trustline/node/index/indextest"
 )
 
 // strictWriter is a ResponseWriter that, like net/http's, sends the header
@@ -199,6 +201,32 @@ func TestAnchoringHealthAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(rec.Body.String(), want+"\n") {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
+
+// TestIndexCacheMetrics: /metrics reports the index's block cache, its
+// capacity and its use.
+func TestIndexCacheMetrics(t *testing.T) {
+	s := New(indextest.Supply(t), &Options{Logger: slog.New(slog.DiscardHandler)})
+	for _, p := range tracePaths(t) {
+		s.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", p+"?format=json", nil))
+	}
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	body := rec.Body.String()
+	if !strings.Contains(body, "trustline_node_index_cache_capacity_bytes 5.36870912e+08\n") {
+		t.Errorf("no capacity of 512 MiB in\n%s", body)
+	}
+	for _, name := range []string{"trustline_node_index_cache_bytes", "trustline_node_index_cache_hits_total", "trustline_node_index_cache_misses_total"} {
+		var v float64
+		i := strings.Index(body, "\n"+name+" ")
+		if i < 0 {
+			t.Errorf("no %s", name)
+			continue
+		}
+		if _, err := fmt.Sscan(body[i+len(name)+2:], &v); err != nil || v < 0 {
+			t.Errorf("%s: %v %v", name, v, err)
 		}
 	}
 }

@@ -75,3 +75,16 @@ func (x *Index) Warm(ctx context.Context, progress func(WarmStats)) (WarmStats, 
 	}
 	return st, it.Error()
 }
+
+// CacheStats are the block cache's figures, for /metrics: how much it
+// holds of its capacity (Options.CacheSize), and its hits and misses
+// since the index was opened.
+type CacheStats struct {
+	Bytes, Capacity, Hits, Misses int64
+}
+
+// CacheStats returns the block cache's figures.
+func (x *Index) CacheStats() CacheStats {
+	m := x.db.Metrics().BlockCache
+	return CacheStats{Bytes: m.Size, Capacity: x.cacheSize, Hits: m.Hits, Misses: m.Misses}
+}
