@@ -551,7 +551,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
 	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body), SinceOK: true}
 	s.tags.put(st, key, e.v)
-	if s.rendered != nil {
+	if s.rendered.admits(rkey) {
 		e.body = bytes.Clone(body)
 		if exp := lotExpiry(body); exp != "" {
 			if d, ok := report.DaysToExpiry(exp, now); ok && d >= 0 {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"slices"
 	"sync"
@@ -86,6 +87,48 @@ type renderCache struct {
 	by  map[index.Subject]map[string]struct{}
 	// hits and misses count lookups, for /metrics.
 	hits, misses uint64
+	// missed counts the recent misses of each key (by its hash, up to
+	// 2), in two generations of at most admitWindow keys (admit).
+	missed [2]map[uint64]uint8
+	seed   maphash.Seed
+}
+
+// Admission. An entry is kept from its key's second miss among the last
+// admitWindow to 2×admitWindow keys missed, not its first: under scans
+// spread over many lots (most asked for once), keeping each rendering cost
+// about a seventh of a cold trace request (a copy of the body, the
+// bookkeeping of its subjects, and evicting another entry), for entries
+// that would be evicted unread. A livestream's lot is kept from its
+// second scan on.
+const admitWindow = 1 << 15
+
+// missLocked notes a miss of key.
+func (c *renderCache) missLocked(key string) {
+	h := maphash.String(c.seed, key)
+	n, ok := c.missed[0][h]
+	if !ok {
+		if len(c.missed[0]) >= admitWindow {
+			c.missed[1], c.missed[0] = c.missed[0], make(map[uint64]uint8, admitWindow)
+		}
+		n = c.missed[1][h]
+	}
+	c.missed[0][h] = min(n+1, 2)
+}
+
+// admits reports whether an entry of key would be kept: key missed
+// twice.
+func (c *renderCache) admits(key string) bool {
+	if c == nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.admitsLocked(key)
+}
+
+func (c *renderCache) admitsLocked(key string) bool {
+	h := maphash.String(c.seed, key)
+	return c.missed[0][h] >= 2 || c.missed[1][h] >= 2
 }
 
 // newRenderCache returns a cache of at most max bytes watching idx; nil
@@ -94,7 +137,8 @@ func newRenderCache(idx *index.Index, max int) *renderCache {
 	if max <= 0 {
 		return nil
 	}
-	c := &renderCache{max: max, by: map[index.Subject]map[string]struct{}{}}
+	c := &renderCache{max: max, by: map[index.Subject]map[string]struct{}{}, seed: maphash.MakeSeed(),
+		missed: [2]map[uint64]uint8{make(map[uint64]uint8), make(map[uint64]uint8)}}
 	// Entries are counted in bytes, not number: the count bound is only
 	// a backstop.
 	c.lru, _ = simplelru.NewLRU[string, *rendered](max/1024+1, c.evicted)
@@ -140,6 +184,7 @@ func (c *renderCache) get(key string, now time.Time, anchors uint64) *rendered {
 	}
 	if !ok {
 		c.misses++
+		c.missLocked(key)
 		return nil
 	}
 	c.hits++
@@ -147,14 +192,15 @@ func (c *renderCache) get(key string, now time.Time, anchors uint64) *rendered {
 }
 
 // put keeps e, built from what the index held after begin returned gen,
-// unless a commit came in between or e is too big to be worth it.
+// unless a commit came in between, e is too big to be worth it, or its key
+// has missed only once (admission, above).
 func (c *renderCache) put(gen uint64, e *rendered) {
 	if c == nil || e.size() > c.max/16 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if gen != c.gen {
+	if gen != c.gen || !c.admitsLocked(e.key) {
 		return
 	}
 	c.lru.Remove(e.key)
