@@ -154,7 +154,7 @@ func (r *traceReader) getJSON(k []byte, v any) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := jsondec.Unmarshal(b, v); err != nil {
 		return false, fmt.Errorf("index: corrupt value under %q: %w", k, err)
 	}
 	return true, nil
@@ -301,7 +301,7 @@ func (r *traceReader) walk(from, direction string) (ledger.Trace, error) {
 		err := r.scan(prefix(table, cur), func(k, v []byte) (bool, error) {
 			other := last(k)
 			var q ledger.Quantity
-			if err := json.Unmarshal(v, &q); err != nil {
+			if err := jsondec.Unmarshal(v, &q); err != nil {
 				return false, err
 			}
 			e := ledger.Edge{Input: cur, Output: other, Quantity: q}
@@ -370,7 +370,7 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 			err = notFound("unit %s", digitallink.Link{GTIN: gtin, Serial: serial}.String())
 		}
 		if err == nil {
-			if jerr := json.Unmarshal(raw, &u); jerr != nil {
+			if jerr := jsondec.Unmarshal(raw, &u); jerr != nil {
 				err = corrupt(k, jerr)
 			}
 		}
@@ -404,7 +404,7 @@ func (x *Index) Trace(gtin, lot, serial string) (Trace, error) {
 	}
 	if raw, ok, err := r.recallRaw(gtin, lot); err == nil && ok {
 		var rc ledger.Recall
-		if json.Unmarshal(raw, &rc) == nil {
+		if jsondec.Unmarshal(raw, &rc) == nil {
 			tr.Recall = &rc
 		}
 	}
