@@ -1,6 +1,8 @@
 package index
 
 import (
+	"bytes"
+
 	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
@@ -44,11 +46,15 @@ func (r *traceReader) product(gtin string) (raw []byte, p ledger.Product, ok boo
 	if err != nil || !ok {
 		return nil, p, false, err
 	}
-	if err := jsondec.Unmarshal(raw, &p); err != nil {
+	// Decoded into a variable of its own: decoding into p made every
+	// call, cache hits included, allocate p.
+	var d ledger.Product
+	if err := jsondec.Unmarshal(raw, &d); err != nil {
 		return nil, p, false, corrupt(k, err)
 	}
 	if c != nil {
-		c.put(gtin, gen, cachedProduct{raw: raw, p: p})
+		raw = bytes.Clone(raw) // kept: not the reader's (its arena is reused)
+		c.put(gtin, gen, cachedProduct{raw: raw, p: d})
 	}
-	return raw, p, true, nil
+	return raw, d, true, nil
 }

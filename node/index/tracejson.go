@@ -32,6 +32,7 @@ func (x *Index) AppendTraceJSONOf(dst []byte, gtin, lot, serial string, read fun
 		read = func(Subject) {}
 	}
 	r := x.newReader()
+	r.useArena() // everything read is written to b before close
 	defer r.close()
 	b := bytes.NewBuffer(dst)
 	b.WriteString(`{"id":`)

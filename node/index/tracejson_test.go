@@ -3,6 +3,7 @@ package index
 import (
 	"bytes"
 	"encoding/json"
+	"sync"
 	"testing"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
@@ -145,4 +146,43 @@ func FuzzAppendJSON(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Readers' arenas (useArena) are reused: traces written concurrently, the
+// product cache filled and emptied meanwhile, equal the traces written one
+// at a time.
+func TestAppendTraceJSONConcurrent(t *testing.T) {
+	x := openMem(t, vfs.NewMem())
+	defer x.Close()
+	applyAll(t, x, loadSeq(t, "supply.json"))
+	lots := lotsOf(t, x)
+	errString := func(err error) string {
+		if err == nil {
+			return ""
+		}
+		return " error: " + err.Error()
+	}
+	want := make([]string, len(lots))
+	for i, l := range lots {
+		b, err := x.AppendTraceJSONOf(nil, l[0], l[1], "", nil)
+		want[i] = string(b) + errString(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for round := range 50 {
+				if g == 0 && round%5 == 0 {
+					x.prods.changed() // products read again, into the cache
+				}
+				for i, l := range lots {
+					b, err := x.AppendTraceJSONOf(nil, l[0], l[1], "", nil)
+					if got := string(b) + errString(err); got != want[i] {
+						t.Errorf("lot %s/%s, round %d:\n got %s\nwant %s", l[0], l[1], round, got, want[i])
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
