@@ -523,14 +523,15 @@ var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 // it in the render cache (pagecache.go).
 func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
 	now := s.now()
-	key := "json " + l.Path() + " " + now.UTC().Format("2006-01-02T15:04") // expiry.go
+	l.Query = nil
+	path := l.Path()
+	rkey := "json " + path
+	key := rkey + " " + now.UTC().Format("2006-01-02T15:04") // expiry.go
 	st, done := s.cachedNotModified(w, r, key)
 	if done {
 		return
 	}
-	l.Query = nil
-	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
-	rkey := "json " + l.Path()
+	w.Header().Set("Link", "<"+s.base(r)+path+`?linkType=all>; rel="linkset"; type="application/linkset+json"`)
 	gen := s.rendered.begin()
 	if e := s.rendered.get(rkey, now, 0); e != nil {
 		serveRendered(w, r, e)
@@ -539,7 +540,12 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	bp := traceBufs.Get().(*[]byte)
 	defer traceBufs.Put(bp)
 	e := &rendered{key: rkey, contentType: "application/json"}
-	body, err := s.idx.AppendTraceJSONOf((*bp)[:0], l.GTIN, l.Lot, l.Serial, func(sub index.Subject) { e.deps = append(e.deps, sub) })
+	var read func(index.Subject) // what it shows, for an entry kept
+	keep := s.rendered.admits(rkey)
+	if keep {
+		read = func(sub index.Subject) { e.deps = append(e.deps, sub) }
+	}
+	body, err := s.idx.AppendTraceJSONOf((*bp)[:0], l.GTIN, l.Lot, l.Serial, read)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -551,7 +557,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
 	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body), SinceOK: true}
 	s.tags.put(st, key, e.v)
-	if s.rendered.admits(rkey) {
+	if keep {
 		e.body = bytes.Clone(body)
 		if exp := lotExpiry(body); exp != "" {
 			if d, ok := report.DaysToExpiry(exp, now); ok && d >= 0 {
