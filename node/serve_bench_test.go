@@ -69,7 +69,8 @@ func BenchmarkServe(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Logf("cache warmed: %d trace records, %.0f MiB, full %v, in %s", st.Records, float64(st.Bytes)/(1<<20), st.Full, time.Since(t0).Round(time.Millisecond))
+	// Printed as they happen: a parent benchmark's log is not shown.
+	fmt.Fprintf(os.Stderr, "BenchmarkServe: cache warmed: %d trace records, %.0f MiB, full %v, in %s\n", st.Records, float64(st.Bytes)/(1<<20), st.Full, time.Since(t0).Round(time.Millisecond))
 	if warmup > 0 {
 		var reads atomic.Int64
 		var wg sync.WaitGroup
@@ -86,7 +87,7 @@ func BenchmarkServe(b *testing.B) {
 			})
 		}
 		wg.Wait()
-		b.Logf("warm-up: %d random units' traces read in %s", reads.Load(), warmup)
+		fmt.Fprintf(os.Stderr, "BenchmarkServe: warm-up: %d random units' traces read in %s\n", reads.Load(), warmup)
 	}
 	hotLot := fmt.Sprintf("B%07d", lots/2)
 	hot := func(i int) string {
@@ -106,7 +107,7 @@ func BenchmarkServe(b *testing.B) {
 		{"page-304/hot", browser, hot, true},
 		{"json-304/hot", "application/json", hot, true},
 	}
-	b.Logf("load average at start: %s", loadavg())
+	fmt.Fprintf(os.Stderr, "BenchmarkServe: load average at start: %s\n", loadavg())
 	for _, ld := range loads {
 		b.Run(ld.name, func(b *testing.B) {
 			// What the node answers, and the trivial handler's equal body.
