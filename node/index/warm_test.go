@@ -11,6 +11,8 @@ import (
 	"github.com/trustline/trustline/node/index/indextest"
 )
 
+// TestWarm: Warm reads every trace record into a cache that holds them,
+// stops at nine tenths of one that does not, and stops when cancelled.
 func TestWarm(t *testing.T) {
 	open := func(cache int64) *index.Index {
 		x, err := index.Open("idx", &index.Options{FS: vfs.NewMem(), CacheSize: cache})
