@@ -99,7 +99,8 @@ func TestLoadConfigIndexCache(t *testing.T) {
 		{"1500MB", 1500e6, ""},
 		{"8MiB", 8 << 20, ""},
 		{"lots", 0, `indexCache: "lots" is not a size`},
-		{"1MiB", 0, "indexCache: 1MiB is out of range"},
+		{"1MiB", 0, "indexCache: 1MiB is too small: at least 8MiB"},
+		{"2PiB", 0, "indexCache: 2PiB is too large"},
 		{"-1GiB", 0, "indexCache"},
 	} {
 		yaml := "dataDir: d\npeer:\n  gatewayAddress: a:1\n  channel: c\n"

@@ -47,6 +47,7 @@ import (
 //	anchoring: …                       # optional; see AnchoringConfig
 //	capture: …                         # optional; EPCIS capture, see capture.Config
 //	service: {}                        # optional; the brand's service desk, see ServiceConfig
+//	indexCache: 2GiB                   # optional; the index's block cache (default 512MiB)
 type Config struct {
 	DataDir   string           `json:"dataDir"`
 	Listen    string           `json:"listen"`
@@ -85,7 +86,7 @@ type Config struct {
 	// IndexCache is the index's block cache ("2GiB", "1500MB"; default
 	// 512MiB). The node fills it with the lots' trace records when it
 	// starts (index.Warm), so that a scan of any lot is served from
-	// memory: about 2 KB a lot holds them all.
+	// memory: about 2 KB a lot (two units, one event) holds them all.
 	IndexCache string `json:"indexCache,omitempty"`
 }
 
@@ -139,8 +140,10 @@ func (c Config) Validate() error {
 		switch {
 		case err != nil:
 			return &ConfigError{"indexCache", fmt.Sprintf("%q is not a size (such as 2GiB or 1500MB)", c.IndexCache)}
-		case n < minIndexCache || n > 1<<50:
-			return &ConfigError{"indexCache", fmt.Sprintf("%s is out of range: from 8MiB", c.IndexCache)}
+		case n < minIndexCache:
+			return &ConfigError{"indexCache", fmt.Sprintf("%s is too small: at least 8MiB", c.IndexCache)}
+		case n > 1<<50:
+			return &ConfigError{"indexCache", fmt.Sprintf("%s is too large", c.IndexCache)}
 		}
 	}
 	return c.Anchoring.validate()

@@ -31,8 +31,8 @@ const warmProgressBytes = 64 << 20
 
 // Warm reads the trace records into the block cache, in key order, until
 // it has read nine tenths of the cache's size (reading more would evict
-// what it read; Options.CacheSize sizes the cache: about 2 KB a lot holds
-// every lot's record), the last record, or ctx is done (ctx's error).
+// what it read; Options.CacheSize sizes the cache: about 2 KB a lot, for
+// lots of two units and one event, holds every lot's record), the last record, or ctx is done (ctx's error).
 // progress, if not nil, is called every 64 MiB read. An index without
 // trace records (an older layout) has nothing to warm. It may run while
 // the index serves and applies blocks.
