@@ -622,21 +622,44 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 	// The page's view is everything it shows: its digest is the tag, and a
 	// revalidation costs no rendering (cache.go). Short-lived: a recall
 	// must reach shoppers within minutes.
-	view, err := json.Marshal(p)
-	if err != nil {
+	// The view and a page the render cache does not keep are written
+	// into pooled buffers.
+	vb := traceBufs.Get().(*[]byte)
+	defer putTraceBuf(vb)
+	buf := bytes.NewBuffer((*vb)[:0])
+	if err := json.NewEncoder(buf).Encode(p); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	*vb = buf.Bytes()
+	view := bytes.TrimSuffix(*vb, []byte("\n")) // json.Marshal's bytes
 	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view)}
-	if e.body, err = s.page.AppendPage(nil, p); err != nil {
+	keep := pc.cacheable && s.rendered.admits(pc.key)
+	var dst []byte
+	if !keep {
+		bp := traceBufs.Get().(*[]byte)
+		defer putTraceBuf(bp)
+		defer func() { *bp = e.body }()
+		dst = (*bp)[:0]
+	}
+	var err error
+	if e.body, err = s.page.AppendPage(dst, p); err != nil {
 		s.log.Error("rendering a page", "path", r.URL.Path, "err", err)
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
 		return
 	}
-	if pc.cacheable {
+	if keep {
 		s.rendered.put(pc.gen, e)
 	}
 	serveRendered(w, r, e)
+}
+
+// putTraceBuf gives b back to traceBufs, unless it grew too big to keep
+// (a huge trace's or page's).
+func putTraceBuf(b *[]byte) {
+	if cap(*b) <= 64<<10 {
+		traceBufs.Put(b)
+	}
 }
 
 // htmlError answers a browser with a friendly error page in its language;
