@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,4 +58,55 @@ func TestResponsesPinned(t *testing.T) {
 		}
 	}
 	checkGolden(t, "testdata/responses.golden", got.Bytes())
+}
+
+// TestResponsesConcurrent: pages and trace JSON served concurrently, kept
+// by the render cache or (without it, every time) rendered into pooled
+// buffers, equal those served one at a time.
+func TestResponsesConcurrent(t *testing.T) {
+	for _, rc := range []int{0, -1} {
+		t.Run(fmt.Sprintf("RenderCache %d", rc), func(t *testing.T) { responsesConcurrent(t, rc) })
+	}
+}
+
+func responsesConcurrent(t *testing.T, renderCache int) {
+	at := time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)
+	s := New(indextest.Supply(t), &Options{BaseURL: "https://node.example", RenderCache: renderCache,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return at }})
+	type call struct{ path, lang, accept string }
+	var calls []call
+	for _, p := range tracePaths(t) {
+		for _, lang := range []string{"zh-CN", "en"} {
+			for _, accept := range []string{browser, "application/json"} {
+				calls = append(calls, call{p, lang, accept})
+			}
+		}
+	}
+	serve := func(c call) string {
+		rec := httptest.NewRecorder()
+		req := httptest.NewRequest("GET", c.path, nil)
+		req.Header.Set("Accept", c.accept)
+		req.Header.Set("Accept-Language", c.lang)
+		s.ServeHTTP(rec, req)
+		return fmt.Sprintf("%d %s %s", rec.Code, rec.Header().Get("ETag"), rec.Body.Bytes())
+	}
+	want := make([]string, len(calls))
+	for i, c := range calls {
+		want[i] = serve(c)
+	}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		wg.Go(func() {
+			for round := range 20 {
+				for i := range calls {
+					j := (i + g*7 + round) % len(calls)
+					if got := serve(calls[j]); got != want[j] {
+						t.Errorf("%+v, round %d: differs from the response served alone", calls[j], round)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
