@@ -538,7 +538,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 		return
 	}
 	bp := traceBufs.Get().(*[]byte)
-	defer traceBufs.Put(bp)
+	defer putTraceBuf(bp)
 	e := &rendered{key: rkey, contentType: "application/json"}
 	var read func(index.Subject) // what it shows, for an entry kept
 	keep := s.rendered.admits(rkey)
@@ -551,9 +551,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 		return
 	}
 	body = withDaysToExpiry(body, now)
-	if cap(body) <= 64<<10 { // don't keep the buffer of a huge trace
-		*bp = body
-	}
+	*bp = body
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
 	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body), SinceOK: true}
 	s.tags.put(st, key, e.v)
