@@ -514,7 +514,8 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	writeCachedJSON(w, r, "json", "application/json", v) // cache.go
 }
 
-// traceBufs are response buffers for traceJSON: a trace is a few KiB.
+// traceBufs are response buffers for traceJSON and servePage (given back
+// by putTraceBuf): a trace or a page is a few KiB.
 var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // traceJSON answers with the trace JSON of a lot or unit, as writeJSON
