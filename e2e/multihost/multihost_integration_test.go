@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -278,6 +279,13 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 	var heights map[string]uint64
 	var lastNudge time.Time
 	nudges := 0
+	// An orderer that stops following (behind the highest, its height
+	// still for 30 s) gets the operator's remedy once (README, "After a
+	// partition"): restarted, as its organisation would. Seen in a
+	// CI-style run: supplier's orderer, not the one partitioned, stayed at
+	// the height of the heal while the others went 19 blocks on.
+	stillSince, stillAt := map[string]time.Time{}, map[string]uint64{}
+	restarted := false
 	for {
 		heights = map[string]uint64{}
 		for _, org := range testnet.Orgs {
@@ -293,6 +301,25 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("peers and orderers did not converge within 90s (%d nudges): %v", nudges, heights)
+		}
+		if !restarted {
+			top := slices.Max(slices.Collect(maps.Values(heights)))
+			for _, org := range testnet.Orgs {
+				k := "orderer." + org
+				h, ok := heights[k]
+				if !ok || h >= top || stillAt[k] != h {
+					stillAt[k], stillSince[k] = h, time.Now()
+					continue
+				}
+				if time.Since(stillSince[k]) > 30*time.Second {
+					t.Logf("FIGURE %s's orderer stopped following: at height %d for %s, the others at %d (complaining: %v; consensus streams to each: %s); restarted, the operator's remedy",
+						org, h, time.Since(stillSince[k]).Round(time.Second), top, lab.BFTComplaining(ctx), ingress(ctx, lab))
+					restartOrderer(ctx, t, lab, org)
+					restarted = true
+					deadline = time.Now().Add(90 * time.Second)
+					break
+				}
+			}
 		}
 		if time.Since(start) > 10*time.Second && time.Since(lastNudge) > 5*time.Second {
 			lastNudge = time.Now()
@@ -340,6 +367,24 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 	}
 	t.Logf("4 peers and 4 orderers at height %d after %s (%d nudges), block %d hash %.16s… on all; %d committed transactions, 0 lost, on every peer",
 		height, time.Since(start).Round(10*time.Millisecond), nudges, height-1, hashes["peer."+testnet.Brand], len(committed))
+}
+
+// restartOrderer kills org's orderer and starts it again.
+func restartOrderer(ctx context.Context, t *testing.T, lab *testnet.HostLab, org string) {
+	t.Helper()
+	if err := lab.Kill("orderer." + org); err != nil {
+		t.Fatal(err)
+	}
+	// Its ports are free a moment after the kill.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		err := lab.Restart(ctx, "orderer."+org)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+	}
 }
 
 // peerBlockHash fetches block number from org's own peer (qscc) and returns
@@ -427,19 +472,7 @@ func partition(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Ga
 	l2.stop()
 	tr := time.Now()
 	for _, org := range complaining {
-		if err := lab.Kill("orderer." + org); err != nil {
-			t.Fatal(err)
-		}
-		// Its ports are free a moment after the kill.
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-			err := lab.Restart(ctx, "orderer."+org)
-			if err == nil {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatal(err)
-			}
-		}
+		restartOrderer(ctx, t, lab, org)
 	}
 	// Quiet until none complains, then under load until each decides.
 	for deadline := time.Now().Add(30 * time.Second); len(lab.BFTComplaining(ctx)) > 0 && time.Now().Before(deadline); {
