@@ -302,7 +302,7 @@ func agree(t *testing.T, lab *testnet.HostLab, conns map[string]*tlclient.Gatewa
 		if time.Now().After(deadline) {
 			t.Fatalf("peers and orderers did not converge within 90s (%d nudges): %v", nudges, heights)
 		}
-		if !restarted {
+		if !restarted && len(heights) > 0 {
 			top := slices.Max(slices.Collect(maps.Values(heights)))
 			for _, org := range testnet.Orgs {
 				k := "orderer." + org
