@@ -55,6 +55,7 @@ package index
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -145,6 +146,9 @@ const (
 
 const sep = 0x00
 
+// defaultCacheSize is Options.CacheSize's default (Open and OpenOld).
+const defaultCacheSize = 512 << 20
+
 // Options configure an Index. The zero value is the default.
 type Options struct {
 	// FS is the file system; nil is the disk. vfs.NewMem() keeps the index
@@ -209,9 +213,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.CacheSize == 0 {
-		o.CacheSize = 512 << 20
-	}
+	o.CacheSize = cmp.Or(o.CacheSize, defaultCacheSize)
 	log := o.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -40,7 +40,7 @@ func OpenOld(dir string, opts *Options) (*Index, error) {
 	if opts != nil {
 		o = *opts
 	}
-	o.CacheSize = cmp.Or(o.CacheSize, 512<<20)
+	o.CacheSize = cmp.Or(o.CacheSize, defaultCacheSize)
 	cache := pebble.NewCache(o.CacheSize)
 	defer cache.Unref()
 	log := o.Logger
