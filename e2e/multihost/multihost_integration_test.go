@@ -28,12 +28,15 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	tlclient "github.com/trustline/trustline/client"
 	"github.com/trustline/trustline/e2e/e2ecli"
 	"github.com/trustline/trustline/e2e/e2eload"
 	"github.com/trustline/trustline/internal/demo"
+	"github.com/trustline/trustline/internal/retry"
 	"github.com/trustline/trustline/internal/testenv"
 	"github.com/trustline/trustline/testnet"
 	"github.com/trustline/trustline/testnet/testkit"
@@ -388,10 +391,16 @@ func restartOrderer(ctx context.Context, t *testing.T, lab *testnet.HostLab, org
 }
 
 // peerBlockHash fetches block number from org's own peer (qscc) and returns
-// its header hash.
+// its header hash. A call that finds the connection gone is made again: a
+// connection idle through a partition can be reset by the healed peer on
+// its next use (seen in CI: "read: connection reset by peer", Unavailable),
+// and gRPC reconnects for the next call.
 func peerBlockHash(ctx context.Context, conn *tlclient.GatewayConn, org string, number uint64) ([]byte, error) {
-	res, err := conn.GetNetwork(testnet.ChannelName).GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByNumber",
-		client.WithArguments(testnet.ChannelName, strconv.FormatUint(number, 10)), client.WithEndorsingOrganizations(testnet.MSPID(org)))
+	evaluate := func(ctx context.Context) ([]byte, error) {
+		return conn.GetNetwork(testnet.ChannelName).GetContract("qscc").EvaluateWithContext(ctx, "GetBlockByNumber",
+			client.WithArguments(testnet.ChannelName, strconv.FormatUint(number, 10)), client.WithEndorsingOrganizations(testnet.MSPID(org)))
+	}
+	res, err := retry.Do(ctx, retry.Policy{Attempts: 5, Backoff: 500 * time.Millisecond, Transient: unavailable}, evaluate)
 	if err != nil {
 		return nil, err
 	}
@@ -401,6 +410,10 @@ func peerBlockHash(ctx context.Context, conn *tlclient.GatewayConn, org string, 
 	}
 	return testnet.BlockHeaderHash(b.GetHeader())
 }
+
+// unavailable reports whether err is gRPC's Unavailable: the connection
+// was down or reset, and a new call reconnects.
+func unavailable(err error) bool { return status.Code(err) == codes.Unavailable }
 
 // partition cuts one member's link for 30 s under load: the other three
 // keep committing (BFT, f = 1); healed, it catches up. It picks another
