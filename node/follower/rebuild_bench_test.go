@@ -212,7 +212,8 @@ func loadAvg() string {
 // chaincode's event encoding, TRUSTLINE_BENCH_BLOCK_TXS a block, default
 // 20) is rebuilt into a fresh on-disk index by the follower, as a node
 // does (synced commits: "node"), and as `trustline index rebuild` does
-// (NoSync: "rebuild"). The baselines from the same run: "deliver" is the
+// (NoLog: "rebuild"), and as a node's rolling rebuild does (NoSync:
+// "rolling"). The baselines from the same run: "deliver" is the
 // stream alone with a no-op consumer (each block unmarshalled, as the
 // gateway client delivers it), the upper bound of any rebuild that reads
 // blocks through the gateway; "parse" adds ParseBlock and the payloads'
@@ -321,7 +322,7 @@ func BenchmarkRebuild(b *testing.B) {
 	})
 	// The index's side alone: every block decoded and prepared beforehand
 	// (untimed), then applied in batches of maxBatchTxs transactions, as a
-	// catching-up follower does, NoSync. Its CPU includes the background
+	// catching-up follower does, NoLog. Its CPU includes the background
 	// flushes and compactions the applies cause, until Close.
 	b.Run("apply", func(b *testing.B) {
 		f := &Follower{log: slog.New(slog.DiscardHandler)}
@@ -339,7 +340,7 @@ func BenchmarkRebuild(b *testing.B) {
 				}
 			}
 			batches = append(batches, cur)
-			idx, err := index.Open(filepath.Join(b.TempDir(), "index"), &index.Options{NoSync: true})
+			idx, err := index.Open(filepath.Join(b.TempDir(), "index"), &index.Options{NoLog: true})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -361,15 +362,15 @@ func BenchmarkRebuild(b *testing.B) {
 		report(b, "apply", total)
 	})
 	for _, mode := range []struct {
-		name   string
-		noSync bool
-	}{{"node", false}, {"rebuild", true}} {
+		name string
+		opts index.Options
+	}{{"node", index.Options{}}, {"rolling", index.Options{NoSync: true}}, {"rebuild", index.Options{NoLog: true}}} {
 		b.Run(mode.name, func(b *testing.B) {
 			start()
 			var total time.Duration
 			for range b.N {
 				dir := b.TempDir()
-				idx, err := index.Open(filepath.Join(dir, "index"), &index.Options{NoSync: mode.noSync})
+				idx, err := index.Open(filepath.Join(dir, "index"), &mode.opts)
 				if err != nil {
 					b.Fatal(err)
 				}

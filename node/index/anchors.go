@@ -127,7 +127,7 @@ func (s *AnchorStore) SaveWindow(ctx context.Context, w anchoring.Window) error 
 		}
 	}
 	defer s.version.Add(1) // after the commit: a reader of the old version rebuilds
-	return b.Commit(pebble.Sync)
+	return b.Commit(s.x.writeOpts())
 }
 
 func anchorKey(fromBlock uint64, r ethanchor.Receipt) []byte {
@@ -160,7 +160,7 @@ func (s *AnchorStore) AddAnchors(_ context.Context, fromBlock uint64, rs ...etha
 		return nil
 	}
 	defer s.version.Add(1)
-	return b.Commit(pebble.Sync)
+	return b.Commit(s.x.writeOpts())
 }
 
 // Anchors implements anchoring.Store, in the order recorded within a

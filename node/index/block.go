@@ -160,6 +160,9 @@ func applyBlockTxs(w writer, cp *Checkpoint, blk Block) (int, error) {
 	return n, nil
 }
 
+// writeOpts are the options of every commit: synced, unless the index was
+// opened NoSync or NoLog, and made durable by Close (Pebble refuses a
+// synced commit without a write-ahead log).
 func (x *Index) writeOpts() *pebble.WriteOptions {
 	if x.noSync {
 		return pebble.NoSync

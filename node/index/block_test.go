@@ -138,6 +138,63 @@ func TestNoSyncCloseFlushes(t *testing.T) {
 	}
 }
 
+// An index without a write-ahead log holds after a crash the blocks of its
+// last memtable flush, with their checkpoint, and a rebuild resuming from
+// that checkpoint builds the index a complete one does. Its node-local
+// writes, which ask for no sync either, are kept by Close.
+func TestNoLogCrashResumes(t *testing.T) {
+	seq := loadSeq(t, "supply.json")
+	bs := blocks(seq)
+	ref := openMem(t, vfs.NewMem())
+	defer ref.Close()
+	applyBlocks(t, ref, bs)
+	want := digest(t, ref)
+
+	fs := vfs.NewCrashableMem()
+	x, err := Open("idx", &Options{FS: fs, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	half := len(bs) / 2
+	applyBlocks(t, x, bs[:half])
+	if err := x.db.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	applyBlocks(t, x, bs[half:]) // in the memtable only
+	crashed := fs.CrashClone(vfs.CrashCloneCfg{})
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	y, err := Open("idx", &Options{FS: crashed, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := y.LocalPut("ns", "k", []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if got := y.Checkpoint().NextBlock(); got != uint64(half) {
+		t.Fatalf("after the crash the checkpoint is at block %d, want %d (the last flush)", got, half)
+	}
+	// Resumed as a follower does: from the checkpoint's block on.
+	for b := y.Checkpoint().NextBlock(); b < uint64(len(bs)); b++ {
+		if _, err := y.ApplyBlock(b, bs[b]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := digest(t, y); got != want || y.Checkpoint().Events != ref.Checkpoint().Events {
+		t.Errorf("resumed: digest %s, %d events; a complete rebuild: %s, %d events", got, y.Checkpoint().Events, want, ref.Checkpoint().Events)
+	}
+	if err := y.Close(); err != nil {
+		t.Fatal(err)
+	}
+	z := openMem(t, crashed)
+	defer z.Close()
+	if v, ok, err := z.LocalGet("ns", "k"); err != nil || !ok || string(v) != "v" {
+		t.Errorf("a node-local write after Close: %q, %v, %v", v, ok, err)
+	}
+}
+
 // ApplyBlocks commits consecutive blocks at once and builds the same index
 // as ApplyBlock per block, with or without prepared payloads; a payload
 // the index rejects leaves every block of the batch unwritten.

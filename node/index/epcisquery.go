@@ -143,7 +143,7 @@ func (x *Index) pageKey() ([]byte, error) {
 		if err == nil && !ok {
 			k = make([]byte, 32)
 			if _, err = rand.Read(k); err == nil {
-				err = x.db.Set(pageKeyKey, k, pebble.Sync)
+				err = x.db.Set(pageKeyKey, k, x.writeOpts())
 			}
 		}
 		x.pageKeyVal, x.pageKeyErr = k, err

@@ -162,11 +162,37 @@ type Options struct {
 	// Logger receives Pebble's log messages, its background errors and
 	// its disk stalls; nil discards them.
 	Logger *slog.Logger
-	// NoSync commits without waiting for the disk: for a rebuild into a
-	// fresh directory that is thrown away unless it completes. Close
-	// flushes everything. A crash may lose the latest commits, never part
-	// of one.
+	// NoSync commits without waiting for the disk, for a rebuild into a
+	// directory of its own (a node's rolling rebuild): Close flushes
+	// everything. A crash of the machine may lose the latest commits, never
+	// part of one; a killed process loses none (the operating system
+	// holds its log). Pebble is tuned for bulk writes (bulkOptions).
 	NoSync bool
+	// NoLog is NoSync without a write-ahead log, for a rebuild that is
+	// thrown away unless it completes (trustline index rebuild): a crash
+	// or a kill loses the commits since the last memtable flush, up to a
+	// few hundred MiB of them, never part of one. The checkpoint is lost
+	// with the writes it covers, so a rebuild that resumed would still
+	// apply each block once (TestNoLogCrashResumes).
+	NoLog bool
+}
+
+// bulkOptions tunes Pebble for a rebuild (Options.NoSync, NoLog):
+//   - 128 MiB memtables (64 MiB otherwise): fewer, larger flushes.
+//   - Level 0 compacted from 8 files (Pebble's default 4): the rebuild's
+//     tables are merged down in fewer, larger compactions.
+//   - With NoLog, no write-ahead log: without one a crash leaves the state
+//     of the last memtable flush, which holds whole batches, each with its
+//     checkpoint. A rebuild that is thrown away if it fails never reads
+//     its log.
+//
+// The synced index a rebuild becomes is opened again without them.
+// BenchmarkRebuild measures them ("rebuild" is NoLog).
+func bulkOptions(po *pebble.Options, noLog bool) {
+	po.DisableWAL = noLog
+	po.MemTableSize = 128 << 20
+	po.L0CompactionThreshold = 8
+	po.L0StopWritesThreshold = 24
 }
 
 // Index is an open index. Its methods are safe for concurrent use; Apply
@@ -229,6 +255,10 @@ func Open(dir string, opts *Options) (*Index, error) {
 	// its key; tables written before have none and still read correctly.
 	for i := range po.Levels {
 		po.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
+	}
+	o.NoSync = o.NoSync || o.NoLog
+	if o.NoSync {
+		bulkOptions(po, o.NoLog)
 	}
 	db, err := pebble.Open(dir, po)
 	if err != nil {

@@ -35,7 +35,7 @@ func (x *Index) LocalPut(ns, k string, v []byte) error {
 	if x.db == nil {
 		return ErrClosed
 	}
-	return x.db.Set(key(tLocal, ns, k), v, pebble.Sync)
+	return x.db.Set(key(tLocal, ns, k), v, x.writeOpts())
 }
 
 // LocalAdd adds deltas to the counters of namespace ns (8-byte big-endian
@@ -75,7 +75,7 @@ func (x *Index) LocalAdd(ns string, deltas map[string]uint64) error {
 			return err
 		}
 	}
-	return b.Commit(pebble.Sync)
+	return b.Commit(x.writeOpts())
 }
 
 // LocalDelete deletes key in namespace ns, durably.
@@ -83,7 +83,7 @@ func (x *Index) LocalDelete(ns, k string) error {
 	if x.db == nil {
 		return ErrClosed
 	}
-	return x.db.Delete(key(tLocal, ns, k), pebble.Sync)
+	return x.db.Delete(key(tLocal, ns, k), x.writeOpts())
 }
 
 // LocalScan calls fn for each key of namespace ns after after ("": from

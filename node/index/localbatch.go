@@ -1,7 +1,5 @@
 package index
 
-import "github.com/cockroachdb/pebble/v2"
-
 // LocalOp is one write of LocalBatch: Value set under NS/Key, or the key
 // deleted.
 type LocalOp struct {
@@ -34,5 +32,5 @@ func (x *Index) LocalBatch(ops []LocalOp) error {
 			return err
 		}
 	}
-	return b.Commit(pebble.Sync)
+	return b.Commit(x.writeOpts())
 }

@@ -101,7 +101,7 @@ func (x *Index) CopyLocal(dst *Index) (int, error) {
 			return 0, err
 		}
 	}
-	if err := b.Commit(pebble.Sync); err != nil {
+	if err := b.Commit(dst.writeOpts()); err != nil {
 		return 0, fmt.Errorf("index: copying the node-local records: %w", err)
 	}
 	return n, nil

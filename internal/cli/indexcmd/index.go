@@ -111,7 +111,7 @@ func rebuild(ctx context.Context, f *cmdutil.Factory, cfg node.Config, dir strin
 	if _, err := os.Stat(dir); err == nil {
 		return Result{}, fmt.Errorf("%s exists; rebuild into a new directory", dir)
 	}
-	idx, err := index.Open(dir, &index.Options{NoSync: true})
+	idx, err := index.Open(dir, &index.Options{NoLog: true})
 	if err != nil {
 		return Result{}, err
 	}
