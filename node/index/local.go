@@ -19,6 +19,10 @@ import (
 
 const tLocal = 'J'
 
+// Node-local writes are durable when they return, like every commit of a
+// synced index; in an index opened NoSync or NoLog (a rebuild's), once
+// Close has returned.
+
 // LocalGet returns the value of key in namespace ns.
 func (x *Index) LocalGet(ns, k string) ([]byte, bool, error) {
 	if x.db == nil {
