@@ -32,6 +32,95 @@ type Lang struct {
 	p    *message.Printer
 	// plain are the messages without arguments, translated once.
 	plain map[string]string
+	// simple are the messages whose only verbs are %s (or %[n]s) and %%:
+	// with string arguments T writes them itself, as the printer would
+	// (it localises numbers, never strings), without the printer's catalog
+	// lookup and formatting, a twentieth of a page's rendering.
+	simple map[string]simpleMsg
+}
+
+// simpleMsg is a message of only string verbs: lits[0], args[0], lits[1],
+// …, lits[len(args)], where each arg is an argument's index.
+type simpleMsg struct {
+	lits []string
+	args []int
+	n    int // the number of arguments it takes, each used
+}
+
+// parseSimple reads s as a simpleMsg; false if it has another verb, a
+// plural form, or does not use every argument it names.
+func parseSimple(s string) (simpleMsg, bool) {
+	if strings.ContainsAny(s, "|$") {
+		return simpleMsg{}, false
+	}
+	var m simpleMsg
+	var lit strings.Builder
+	next := 0
+	used := map[int]bool{}
+	for i := 0; i < len(s); i++ {
+		if s[i] != '%' {
+			lit.WriteByte(s[i])
+			continue
+		}
+		i++
+		if i < len(s) && s[i] == '%' {
+			lit.WriteByte('%')
+			continue
+		}
+		arg := next
+		if i < len(s) && s[i] == '[' {
+			end := strings.IndexByte(s[i:], ']')
+			if end < 0 {
+				return simpleMsg{}, false
+			}
+			n, err := strconv.Atoi(s[i+1 : i+end])
+			if err != nil || n < 1 {
+				return simpleMsg{}, false
+			}
+			arg = n - 1
+			i += end + 1
+		}
+		if i >= len(s) || s[i] != 's' {
+			return simpleMsg{}, false
+		}
+		m.lits = append(m.lits, lit.String())
+		lit.Reset()
+		m.args = append(m.args, arg)
+		used[arg] = true
+		next = arg + 1
+		m.n = max(m.n, arg+1)
+	}
+	m.lits = append(m.lits, lit.String())
+	if len(used) != m.n {
+		return simpleMsg{}, false
+	}
+	return m, true
+}
+
+// format writes m with args, false unless they are m.n strings.
+func (m *simpleMsg) format(args []any) (string, bool) {
+	if len(args) != m.n {
+		return "", false
+	}
+	size := 0
+	for _, l := range m.lits {
+		size += len(l)
+	}
+	for _, a := range args {
+		s, ok := a.(string)
+		if !ok {
+			return "", false
+		}
+		size += len(s)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	for i, a := range m.args {
+		b.WriteString(m.lits[i])
+		b.WriteString(args[a].(string))
+	}
+	b.WriteString(m.lits[len(m.args)])
+	return b.String(), true
 }
 
 // Langs are the page's languages; the first is the default.
@@ -69,9 +158,13 @@ func init() {
 	for _, l := range Langs {
 		l.p = message.NewPrinter(l.tag, message.Catalog(b))
 		l.plain = map[string]string{}
+		l.simple = map[string]simpleMsg{}
 		for key, m := range messages {
-			if s := m.in(l.Code); !strings.Contains(s, "%") {
+			s := m.in(l.Code)
+			if !strings.Contains(s, "%") {
 				l.plain[key] = s
+			} else if sm, ok := parseSimple(s); ok {
+				l.simple[key] = sm
 			}
 		}
 	}
@@ -126,6 +219,11 @@ func (l *Lang) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(l.Cod
 func (l *Lang) T(key string, args ...any) string {
 	if s, ok := l.plain[key]; ok && len(args) == 0 {
 		return s
+	}
+	if m, ok := l.simple[key]; ok {
+		if s, ok := m.format(args); ok {
+			return s
+		}
 	}
 	return l.p.Sprintf(key, args...)
 }

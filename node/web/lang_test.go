@@ -189,3 +189,53 @@ func TestLocalFormats(t *testing.T) {
 		}
 	}
 }
+
+// T writes the messages of only string verbs itself: what it writes is
+// what the printer writes, for every language and message, and it leaves
+// other arguments to the printer.
+func TestSimpleMessages(t *testing.T) {
+	strs := []any{`<a href="x">&amp;`, "中文：%d", "%s", "", "1.5", "é"}
+	simple := 0
+	for _, l := range Langs {
+		for key := range messages {
+			m, ok := l.simple[key]
+			if !ok {
+				continue
+			}
+			simple++
+			args := strs[:m.n]
+			if got, want := l.T(key, args...), l.p.Sprintf(key, args...); got != want {
+				t.Errorf("%s %s: T = %q, the printer %q", l.Code, key, got, want)
+			}
+			if m.n > 0 {
+				num := append([]any{1234.5}, args[1:]...)
+				if got, want := l.T(key, num...), l.p.Sprintf(key, num...); got != want {
+					t.Errorf("%s %s with a number: T = %q, the printer %q", l.Code, key, got, want)
+				}
+			}
+		}
+	}
+	if simple < 50 {
+		t.Errorf("only %d messages of only string verbs", simple)
+	}
+	for _, tc := range []struct {
+		s    string
+		ok   bool
+		lits []string
+	}{
+		{"a %s b", true, []string{"a ", " b"}},
+		{"%[2]s then %[1]s", true, []string{"", " then ", ""}},
+		{"100%% %s", true, []string{"100% ", ""}},
+		{"%d items", false, nil},
+		{"%[2]s only", false, nil},
+		{"one|other %s", false, nil},
+		{"%s %v", false, nil},
+		{"%[x]s", false, nil},
+		{"trailing %", false, nil},
+	} {
+		m, ok := parseSimple(tc.s)
+		if ok != tc.ok || (ok && !slices.Equal(m.lits, tc.lits)) {
+			t.Errorf("parseSimple(%q) = %q, %v; want %q, %v", tc.s, m.lits, ok, tc.lits, tc.ok)
+		}
+	}
+}
