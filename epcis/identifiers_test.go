@@ -1,6 +1,7 @@
 package epcis
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -51,6 +52,32 @@ func TestMemberNames(t *testing.T) {
 		got, ok := memberNames([]byte(tt.in))
 		if ok != tt.ok || !slices.Equal(got, tt.want) {
 			t.Errorf("memberNames(%s) = %q, %v; want %q, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+// compactRaw removes whitespace outside strings, and returns a value that
+// has none as it is.
+func TestCompactRaw(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{`{"a": 1}`, `{"a":1}`},
+		{"[\n\"x\",\t\"y\"\r]", `["x","y"]`},
+		{`["x y"]`, `["x y"]`},
+		{`"a\" b"`, `"a\" b"`},
+		{`"a\\" `, `"a\\"`},
+		{`{"k":["v",{"w":null}]}`, `{"k":["v",{"w":null}]}`},
+	} {
+		in := json.RawMessage(tt.in)
+		got := compactRaw(in)
+		if string(got) != tt.want {
+			t.Errorf("compactRaw(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, in); err != nil || buf.String() != tt.want {
+			t.Errorf("json.Compact(%q) = %q, %v: the table is wrong", tt.in, buf.String(), err)
+		}
+		if same := tt.in == tt.want; same != (&got[0] == &in[0]) {
+			t.Errorf("compactRaw(%q) copied: %v", tt.in, !same)
 		}
 	}
 }

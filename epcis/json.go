@@ -368,7 +368,7 @@ func unmarshalWithExtensions(data []byte, alias any, known map[string]bool, allo
 	// events trustline stores): decode data as it is. Collecting the
 	// members into a map first, at every level of nesting, made decoding a
 	// stored event ten times slower than a plain struct decode.
-	if names, ok := memberNames(data); ok && allKnown(names, known) {
+	if membersKnown(data, known) {
 		return nil, jsondec.Unmarshal(data, alias)
 	}
 	var members map[string]json.RawMessage
@@ -412,15 +412,6 @@ func unmarshalWithExtensions(data []byte, alias any, known map[string]bool, allo
 	return ext, nil
 }
 
-func allKnown(names []string, known map[string]bool) bool {
-	for _, n := range names {
-		if !known[n] {
-			return false
-		}
-	}
-	return true
-}
-
 // memberNames lists the member names of the JSON object data without
 // decoding the values: encoding/json has no way to do that short of a map
 // of every value. It relies on data being valid JSON (encoding/json checks
@@ -428,42 +419,63 @@ func allKnown(names []string, known map[string]bool) bool {
 // !ok for anything it does not read plainly (not an object, an escaped
 // name), which the caller then decodes the slow way.
 func memberNames(data []byte) (names []string, ok bool) {
-	i := skipSpace(data, 0)
-	if i >= len(data) || data[i] != '{' {
+	if !scanMembers(data, func(name []byte) bool {
+		names = append(names, string(name))
+		return true
+	}) {
 		return nil, false
 	}
+	return names, true
+}
+
+// membersKnown reports whether memberNames reads data and finds only
+// names in known, without making the list: it runs for every object of
+// every event decoded.
+func membersKnown(data []byte, known map[string]bool) bool {
+	return scanMembers(data, func(name []byte) bool { return known[string(name)] })
+}
+
+// scanMembers calls fn with each member name of the JSON object data, as
+// memberNames reads them; false if it cannot read them so, or fn returns
+// false.
+func scanMembers(data []byte, fn func(name []byte) bool) bool {
+	i := skipSpace(data, 0)
+	if i >= len(data) || data[i] != '{' {
+		return false
+	}
 	i++
+	first := true
 	for {
 		i = skipSpace(data, i)
-		if i < len(data) && data[i] == '}' && len(names) == 0 {
-			return names, true
+		if i < len(data) && data[i] == '}' && first {
+			return true
 		}
 		if i >= len(data) || data[i] != '"' {
-			return nil, false
+			return false
 		}
 		j := i + 1
 		for j < len(data) && data[j] != '"' {
 			if data[j] == '\\' {
-				return nil, false
+				return false
 			}
 			j++
 		}
-		if j >= len(data) {
-			return nil, false
+		if j >= len(data) || !fn(data[i+1:j]) {
+			return false
 		}
-		names = append(names, string(data[i+1:j]))
+		first = false
 		i = skipSpace(data, j+1)
 		if i >= len(data) || data[i] != ':' {
-			return nil, false
+			return false
 		}
 		i = skipSpace(data, skipValue(data, i+1))
 		switch {
 		case i < len(data) && data[i] == ',':
 			i++
 		case i < len(data) && data[i] == '}':
-			return names, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
@@ -527,9 +539,39 @@ func compactRaw(v json.RawMessage) json.RawMessage {
 	if v == nil {
 		return nil
 	}
+	if isCompact(v) {
+		// Decoded values are copies (json.RawMessage): nothing to copy
+		// again, as for every stored event's @context.
+		return v
+	}
 	var buf bytes.Buffer
 	if err := json.Compact(&buf, v); err != nil {
 		return v
 	}
 	return buf.Bytes()
+}
+
+// isCompact reports whether v has no whitespace outside its strings, which
+// json.Compact would remove.
+func isCompact(v []byte) bool {
+	inString := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case ' ', '\t', '\n', '\r':
+			return false
+		}
+	}
+	return true
 }
