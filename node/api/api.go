@@ -595,8 +595,8 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		p = web.ProductPage(v, links, opts...)
 		e.deps = []index.Subject{index.ProductSubject(v.GTIN)}
 	case index.Trace:
-		q := url.Values{"MATCH_anyEPCClass": {l.LotLink().String()}} // input and output lists too
-		links.Events = "/events?" + q.Encode()
+		// url.Values{…}.Encode() of one parameter, without its map and sort.
+		links.Events = "/events?MATCH_anyEPCClass=" + url.QueryEscape(l.LotLink().String()) // input and output lists too
 		var err error
 		if p, err = web.TracePage(s.idx, v, links, opts...); err != nil {
 			s.fail(w, r, err)
