@@ -213,16 +213,34 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 			func() float64 { return float64(status().Reconnects) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_parse_errors_total", Help: "Blocks and valid transactions the follower could not read, since start."},
 			func() float64 { return float64(status().ParseErrors) }),
-		// The index's block cache (indexCache in the node's config).
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_index_cache_bytes", Help: "Bytes the index's block cache holds."},
-			func() float64 { return float64(s.idx.CacheStats().Bytes) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "trustline_node_index_cache_capacity_bytes", Help: "The index's block cache size (indexCache)."},
-			func() float64 { return float64(s.idx.CacheStats().Capacity) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_index_cache_hits_total", Help: "Index blocks read from the block cache since the index was opened."},
-			func() float64 { return float64(s.idx.CacheStats().Hits) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_index_cache_misses_total", Help: "Index blocks read from disk since the index was opened (a scan of a lot the cache does not hold)."},
-			func() float64 { return float64(s.idx.CacheStats().Misses) }),
+		cacheCollector{s.idx}, // the index's block cache (indexCache in the node's config)
 	)
+}
+
+// cacheCollector reports the index's block cache, reading its figures
+// (Pebble's Metrics, which gathers every level's) once a scrape.
+type cacheCollector struct{ idx *index.Index }
+
+var (
+	cacheBytesDesc    = prometheus.NewDesc("trustline_node_index_cache_bytes", "Bytes the index's block cache holds.", nil, nil)
+	cacheCapacityDesc = prometheus.NewDesc("trustline_node_index_cache_capacity_bytes", "The index's block cache size (indexCache).", nil, nil)
+	cacheHitsDesc     = prometheus.NewDesc("trustline_node_index_cache_hits_total", "Index blocks read from the block cache since the index was opened.", nil, nil)
+	cacheMissesDesc   = prometheus.NewDesc("trustline_node_index_cache_misses_total", "Index blocks read from disk since the index was opened (a scan of a lot the cache does not hold).", nil, nil)
+)
+
+func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- cacheBytesDesc
+	ch <- cacheCapacityDesc
+	ch <- cacheHitsDesc
+	ch <- cacheMissesDesc
+}
+
+func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.idx.CacheStats()
+	ch <- prometheus.MustNewConstMetric(cacheBytesDesc, prometheus.GaugeValue, float64(st.Bytes))
+	ch <- prometheus.MustNewConstMetric(cacheCapacityDesc, prometheus.GaugeValue, float64(st.Capacity))
+	ch <- prometheus.MustNewConstMetric(cacheHitsDesc, prometheus.CounterValue, float64(st.Hits))
+	ch <- prometheus.MustNewConstMetric(cacheMissesDesc, prometheus.CounterValue, float64(st.Misses))
 }
 
 // followerStatus is the follower's status, or without one the index's.
