@@ -483,24 +483,15 @@ func scanMembers(data []byte, fn func(name []byte) bool) bool {
 // skipValue returns the index just after the JSON value that starts at or
 // after i (or the index of the ',' or '}' that ends a bare literal).
 func skipValue(data []byte, i int) int {
-	depth, inString := 0, false
+	depth := 0
 	for ; i < len(data); i++ {
-		c := data[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			continue
-		}
-		switch c {
+		switch data[i] {
 		case '"':
-			inString = true
+			end := stringEnd(data, i+1)
+			if depth == 0 {
+				return end
+			}
+			i = end - 1
 		case '{', '[':
 			depth++
 		case '}', ']':
@@ -518,6 +509,20 @@ func skipValue(data []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// stringEnd returns the index just after the quote that ends the JSON
+// string whose contents start at i (len(data) if none does).
+func stringEnd(data []byte, i int) int {
+	for ; i < len(data); i++ {
+		switch data[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return len(data)
 }
 
 func skipSpace(data []byte, i int) int {
@@ -554,21 +559,10 @@ func compactRaw(v json.RawMessage) json.RawMessage {
 // isCompact reports whether v has no whitespace outside its strings, which
 // json.Compact would remove.
 func isCompact(v []byte) bool {
-	inString := false
 	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if inString {
-			switch c {
-			case '\\':
-				i++
-			case '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
+		switch v[i] {
 		case '"':
-			inString = true
+			i = stringEnd(v, i+1) - 1
 		case ' ', '\t', '\n', '\r':
 			return false
 		}
