@@ -32,28 +32,59 @@ type Lang struct {
 	p    *message.Printer
 	// plain are the messages without arguments, translated once.
 	plain map[string]string
-	// simple are the messages whose only verbs are %s (or %[n]s) and %%:
-	// with string arguments T writes them itself, as the printer would
-	// (it localises numbers, never strings), without the printer's catalog
-	// lookup and formatting, a twentieth of a page's rendering.
+	// simple are the messages whose only verbs are %s, %d (each may name
+	// its argument, %[n]s) and %%, plural or not: with string arguments and
+	// small whole numbers, T writes them itself, as the printer would,
+	// without its catalog lookup and formatting (a twentieth of a page's
+	// rendering).
 	simple map[string]simpleMsg
 }
 
-// simpleMsg is a message of only string verbs: lits[0], args[0], lits[1],
-// …, lits[len(args)], where each arg is an argument's index.
+// simpleMsg is a message of simple forms: one form, or a plural one's
+// "one" and "other" forms, chosen by argument sel.
 type simpleMsg struct {
-	lits []string
-	args []int
-	n    int // the number of arguments it takes, each used
+	other, one simpleForm
+	plural     bool
+	sel        int    // the argument whose plural category picks the form
+	verbs      []byte // each argument's verb, 's' or 'd'
 }
 
-// parseSimple reads s as a simpleMsg; false if it has another verb, a
-// plural form, or does not use every argument it names.
-func parseSimple(s string) (simpleMsg, bool) {
-	if strings.ContainsAny(s, "|$") {
+// simpleForm is lits[0], the argument args[0], lits[1], …, lits[len(args)].
+type simpleForm struct {
+	lits []string
+	args []int
+}
+
+// parseSimple reads the message s of a language as a simpleMsg (sel is
+// its plural selector, 0-based); false if it has another verb, uses an
+// argument with two verbs, or does not use every argument it names in
+// each form.
+func parseSimple(s string, sel int) (simpleMsg, bool) {
+	if strings.Contains(s, "$") {
 		return simpleMsg{}, false
 	}
 	var m simpleMsg
+	one, other, plural := strings.Cut(s, "|")
+	if !plural {
+		other = one
+	}
+	var ok bool
+	if m.other, ok = m.parseForm(other); !ok {
+		return simpleMsg{}, false
+	}
+	if plural {
+		n := len(m.verbs)
+		if m.one, ok = m.parseForm(one); !ok || len(m.verbs) != n || sel >= n || m.verbs[sel] != 'd' {
+			return simpleMsg{}, false
+		}
+		m.plural, m.sel = true, sel
+	}
+	return m, true
+}
+
+// parseForm reads one form, noting its arguments' verbs in m.verbs.
+func (m *simpleMsg) parseForm(s string) (simpleForm, bool) {
+	var f simpleForm
 	var lit strings.Builder
 	next := 0
 	used := map[int]bool{}
@@ -71,55 +102,84 @@ func parseSimple(s string) (simpleMsg, bool) {
 		if i < len(s) && s[i] == '[' {
 			end := strings.IndexByte(s[i:], ']')
 			if end < 0 {
-				return simpleMsg{}, false
+				return f, false
 			}
 			n, err := strconv.Atoi(s[i+1 : i+end])
 			if err != nil || n < 1 {
-				return simpleMsg{}, false
+				return f, false
 			}
 			arg = n - 1
 			i += end + 1
 		}
-		if i >= len(s) || s[i] != 's' {
-			return simpleMsg{}, false
+		if i >= len(s) || (s[i] != 's' && s[i] != 'd') {
+			return f, false
 		}
-		m.lits = append(m.lits, lit.String())
+		for len(m.verbs) <= arg {
+			m.verbs = append(m.verbs, 0)
+		}
+		if m.verbs[arg] != 0 && m.verbs[arg] != s[i] {
+			return f, false
+		}
+		m.verbs[arg] = s[i]
+		f.lits = append(f.lits, lit.String())
 		lit.Reset()
-		m.args = append(m.args, arg)
+		f.args = append(f.args, arg)
 		used[arg] = true
 		next = arg + 1
-		m.n = max(m.n, arg+1)
 	}
-	m.lits = append(m.lits, lit.String())
-	if len(used) != m.n {
-		return simpleMsg{}, false
-	}
-	return m, true
+	f.lits = append(f.lits, lit.String())
+	return f, len(used) == len(m.verbs)
 }
 
-// format writes m with args, false unless they are m.n strings.
-func (m *simpleMsg) format(args []any) (string, bool) {
-	if len(args) != m.n {
+// maxSimpleInt bounds the numbers T formats itself: below a thousand no
+// language groups digits.
+const maxSimpleInt = 999
+
+// format writes m with args in language tag; false unless each argument is
+// of its verb: a string, or an int from 0 to maxSimpleInt.
+func (m *simpleMsg) format(tag language.Tag, args []any) (string, bool) {
+	if len(args) != len(m.verbs) {
 		return "", false
 	}
+	var num [8][4]byte
+	strs := make([]string, 0, 8)
 	size := 0
-	for _, l := range m.lits {
-		size += len(l)
-	}
-	for _, a := range args {
-		s, ok := a.(string)
-		if !ok {
+	for i, a := range args {
+		var s string
+		switch v := a.(type) {
+		case string:
+			if m.verbs[i] != 's' {
+				return "", false
+			}
+			s = v
+		case int:
+			if m.verbs[i] != 'd' || v < 0 || v > maxSimpleInt || i >= len(num) {
+				return "", false
+			}
+			s = string(strconv.AppendInt(num[i][:0], int64(v), 10))
+		default:
 			return "", false
 		}
+		strs = append(strs, s)
 		size += len(s)
+	}
+	f := &m.other
+	if m.plural {
+		n := args[m.sel].(int)
+		if plural.Cardinal.MatchPlural(tag, n, 0, 0, 0, 0) == plural.One {
+			f = &m.one
+		}
+	}
+	for _, l := range f.lits {
+		size += len(l)
 	}
 	var b strings.Builder
 	b.Grow(size)
-	for i, a := range m.args {
-		b.WriteString(m.lits[i])
-		b.WriteString(args[a].(string))
+	for i, a := range f.args {
+		b.WriteString(f.lits[i])
+		b.WriteString(strs[a])
 	}
-	b.WriteString(m.lits[len(m.args)])
+	b.WriteString(f.lits[len(f.args)])
 	return b.String(), true
 }
 
@@ -163,7 +223,7 @@ func init() {
 			s := m.in(l.Code)
 			if !strings.Contains(s, "%") {
 				l.plain[key] = s
-			} else if sm, ok := parseSimple(s); ok {
+			} else if sm, ok := parseSimple(s, max(m.arg, 1)-1); ok {
 				l.simple[key] = sm
 			}
 		}
@@ -221,7 +281,7 @@ func (l *Lang) T(key string, args ...any) string {
 		return s
 	}
 	if m, ok := l.simple[key]; ok {
-		if s, ok := m.format(args); ok {
+		if s, ok := m.format(l.tag, args); ok {
 			return s
 		}
 	}

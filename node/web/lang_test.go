@@ -190,12 +190,14 @@ func TestLocalFormats(t *testing.T) {
 	}
 }
 
-// T writes the messages of only string verbs itself: what it writes is
-// what the printer writes, for every language and message, and it leaves
-// other arguments to the printer.
+// T writes the simple messages itself: what it writes is what the printer
+// writes, for every language and message, with strings and whole numbers
+// around the plural forms' edges, and it leaves other arguments to the
+// printer.
 func TestSimpleMessages(t *testing.T) {
-	strs := []any{`<a href="x">&amp;`, "中文：%d", "%s", "", "1.5", "é"}
-	simple := 0
+	strs := []string{`<a href="x">&amp;`, "中文：%d", "%s", "", "1.5", "é"}
+	nums := []int{0, 1, 2, 3, 5, 11, 21, 101, 111, maxSimpleInt}
+	simple, plurals := 0, 0
 	for _, l := range Langs {
 		for key := range messages {
 			m, ok := l.simple[key]
@@ -203,39 +205,63 @@ func TestSimpleMessages(t *testing.T) {
 				continue
 			}
 			simple++
-			args := strs[:m.n]
-			if got, want := l.T(key, args...), l.p.Sprintf(key, args...); got != want {
-				t.Errorf("%s %s: T = %q, the printer %q", l.Code, key, got, want)
+			if m.plural {
+				plurals++
 			}
-			if m.n > 0 {
-				num := append([]any{1234.5}, args[1:]...)
-				if got, want := l.T(key, num...), l.p.Sprintf(key, num...); got != want {
-					t.Errorf("%s %s with a number: T = %q, the printer %q", l.Code, key, got, want)
+			for _, n := range nums {
+				args := make([]any, len(m.verbs))
+				for i, v := range m.verbs {
+					if v == 'd' {
+						args[i] = n + i
+					} else {
+						args[i] = strs[(n+i)%len(strs)]
+					}
+				}
+				if got, want := l.T(key, args...), l.p.Sprintf(key, args...); got != want {
+					t.Errorf("%s %s %v: T = %q, the printer %q", l.Code, key, args, got, want)
+				}
+				if len(args) > 0 {
+					// Beyond what T writes itself: the printer's.
+					other := slices.Clone(args)
+					for i, v := range m.verbs {
+						if v == 'd' {
+							other[i] = 1234 + n
+						} else {
+							other[i] = 1.5
+						}
+					}
+					if got, want := l.T(key, other...), l.p.Sprintf(key, other...); got != want {
+						t.Errorf("%s %s %v: T = %q, the printer %q", l.Code, key, other, got, want)
+					}
 				}
 			}
 		}
 	}
-	if simple < 50 {
-		t.Errorf("only %d messages of only string verbs", simple)
+	if simple < 100 || plurals < 8 {
+		t.Errorf("only %d simple messages, %d of them plural", simple, plurals)
 	}
 	for _, tc := range []struct {
-		s    string
-		ok   bool
-		lits []string
+		s      string
+		ok     bool
+		lits   []string
+		plural bool
 	}{
-		{"a %s b", true, []string{"a ", " b"}},
-		{"%[2]s then %[1]s", true, []string{"", " then ", ""}},
-		{"100%% %s", true, []string{"100% ", ""}},
-		{"%d items", false, nil},
-		{"%[2]s only", false, nil},
-		{"one|other %s", false, nil},
-		{"%s %v", false, nil},
-		{"%[x]s", false, nil},
-		{"trailing %", false, nil},
+		{"a %s b", true, []string{"a ", " b"}, false},
+		{"%[2]s then %[1]s", true, []string{"", " then ", ""}, false},
+		{"100%% %s", true, []string{"100% ", ""}, false},
+		{"%d items", true, []string{"", " items"}, false},
+		{"%d item|%d items", true, []string{"", " items"}, true},
+		{"%[2]s only", false, nil, false},
+		{"one|other %s", false, nil, false},
+		{"%s item|%s items", false, nil, false}, // a plural chosen by a string
+		{"%s %v", false, nil, false},
+		{"%s %[1]d", false, nil, false},
+		{"%[x]s", false, nil, false},
+		{"trailing %", false, nil, false},
 	} {
-		m, ok := parseSimple(tc.s)
-		if ok != tc.ok || (ok && !slices.Equal(m.lits, tc.lits)) {
-			t.Errorf("parseSimple(%q) = %q, %v; want %q, %v", tc.s, m.lits, ok, tc.lits, tc.ok)
+		m, ok := parseSimple(tc.s, 0)
+		if ok != tc.ok || (ok && (!slices.Equal(m.other.lits, tc.lits) || m.plural != tc.plural)) {
+			t.Errorf("parseSimple(%q) = %q (plural %v), %v; want %q (plural %v), %v", tc.s, m.other.lits, m.plural, ok, tc.lits, tc.plural, tc.ok)
 		}
 	}
 }
