@@ -607,6 +607,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		opts = append(opts, web.WithLocations(s.opts.Locations))
 	}
 	e := &rendered{key: pc.key, contentType: "text/html; charset=utf-8", lang: lang.Code}
+	// Whether the render cache keeps this page: its subjects are collected
+	// only then (as traceJSON does).
+	keep := pc.cacheable && s.rendered.admits(pc.key)
 	var p *web.Page
 	switch v := v.(type) {
 	case ledger.Product:
@@ -633,7 +636,9 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		if !until.IsZero() && (e.until.IsZero() || until.Before(e.until)) {
 			e.until = until
 		}
-		e.deps = traceSubjects(v, len(p.Reports) > 0)
+		if keep {
+			e.deps = traceSubjects(v, len(p.Reports) > 0)
+		}
 		e.anchors, e.hasAnchors = pc.anchors, s.opts.Anchors != nil
 	}
 	// The page's view is everything it shows: its digest is the tag, and a
@@ -651,7 +656,6 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 	*vb = buf.Bytes()
 	view := bytes.TrimSuffix(*vb, []byte("\n")) // json.Marshal's bytes
 	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view)}
-	keep := pc.cacheable && s.rendered.admits(pc.key)
 	var dst []byte
 	if !keep {
 		bp := traceBufs.Get().(*[]byte)
