@@ -160,7 +160,7 @@ func applyRecall(w writer, r ledger.Recall) error {
 // it has its own recall, and its x flags.
 func recalledVia(r reader, lot string) ([]string, error) {
 	gtin, num, ok := lotKey(lot)
-	if !ok {
+	if !ok || !mayBeRecalled(r, gtin, num) {
 		return nil, nil
 	}
 	var out []string

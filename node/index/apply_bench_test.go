@@ -129,7 +129,7 @@ func BenchmarkApplyState(b *testing.B) {
 					batch := x.db.NewIndexedBatch()
 					w, _ := x.batchWriter(batch) // as Apply writes
 					if bc.drop {
-						w = claimsWriter{dropWriter{batch, tLotState}, &x.claimed, x.leaves, x.events}
+						w = claimsWriter{dropWriter{batch, tLotState}, &x.claimed, x.leaves, x.events, &x.recalls}
 					}
 					p := Prepare(&s.Event)
 					if err := applyTx(w, s.pos(), &s.Event, p); err != nil {

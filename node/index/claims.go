@@ -460,6 +460,7 @@ type claimsWriter struct {
 	claimed *claimedSet
 	leaves  *leafFilter
 	events  *eventCache // eventcache.go
+	recalls *recallSet  // recallset.go
 }
 
 // leafFilterOf is w's leafFilter, nil without one.

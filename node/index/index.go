@@ -211,6 +211,8 @@ type Index struct {
 
 	claimed claimedSet // claims.go
 
+	recalls recallSet // recallset.go
+
 	leaves *leafFilter // leaffilter.go; nil unless opened empty
 
 	batchTxBytes int // the bytes per transaction of the last ApplyBlocks batch
@@ -289,6 +291,10 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if err := x.claimed.load(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the claims: %w", err)
+	}
+	if err := x.recalls.load(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("index: reading the recalls: %w", err)
 	}
 	return x, nil
 }
