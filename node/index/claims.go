@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/trustline/trustline/claims"
@@ -420,47 +419,28 @@ func (x *Index) ClaimTrace(gtin, lot string, at time.Time) (claims.Trace, error)
 	return claimTrace(x.db, l, at)
 }
 
-// claimedSet is the set of products with claims (the GTINs of q g), kept
-// in memory so that applying a transaction skips evaluating the lots of
+// The claimed set (Index.claimed) is the set of products with claims (the
+// GTINs of q g): applying a transaction skips evaluating the lots of
 // products nobody made a claim about, and finding them, without reading
-// the index. A product is added as a claim about it is written, before
-// the batch commits, and never removed: a product wrongly in the set costs
-// reads, never a missed evaluation.
-type claimedSet struct {
-	mu sync.Mutex
-	m  map[string]struct{}
-}
-
-// has reports whether gtin may have claims.
-func (s *claimedSet) has(gtin string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	_, ok := s.m[gtin]
-	return ok
-}
-
-func (s *claimedSet) load(r reader) error {
-	m := map[string]struct{}{}
-	err := scan(r, prefix(tClaims, "g"), nil, func(k, _ []byte) (bool, error) {
-		if parts := split(k); len(parts) == 3 {
-			m[parts[1]] = struct{}{}
+// the index (keyset.go). A product is added as a claim about it is
+// written.
+func loadClaimed(s *keySet, r reader) error {
+	return s.load(r, func(parts []string) (string, bool) {
+		if len(parts) == 3 {
+			return parts[1], true
 		}
-		return true, nil
-	})
-	s.mu.Lock()
-	s.m = m
-	s.mu.Unlock()
-	return err
+		return "", false
+	}, prefix(tClaims, "g"))
 }
 
-// claimsWriter is an apply's writer with the index's claimedSet, and its
-// leafFilter when it has one (leaffilter.go).
+// claimsWriter is an apply's writer with the index's claimed and recall
+// sets, and its leafFilter when it has one (leaffilter.go).
 type claimsWriter struct {
 	writer
-	claimed *claimedSet
+	claimed *keySet
 	leaves  *leafFilter
 	events  *eventCache // eventcache.go
-	recalls *recallSet  // recallset.go
+	recalls *keySet     // recallset.go
 }
 
 // leafFilterOf is w's leafFilter, nil without one.
@@ -473,31 +453,18 @@ func leafFilterOf(w writer) *leafFilter {
 
 func markClaimed(w writer, gtin string) {
 	if cw, ok := w.(claimsWriter); ok {
-		cw.claimed.mu.Lock()
-		cw.claimed.m[gtin] = struct{}{}
-		cw.claimed.mu.Unlock()
+		cw.claimed.add(gtin)
 	}
 }
 
 // mayBeClaimed is false only if no claim is about gtin; anyClaimed only
-// if there is no claim at all. Without a claimedSet both are true.
+// if there is no claim at all. Without a claimed set both are true.
 func mayBeClaimed(w writer, gtin string) bool {
 	cw, ok := w.(claimsWriter)
-	if !ok {
-		return true
-	}
-	cw.claimed.mu.Lock()
-	defer cw.claimed.mu.Unlock()
-	_, ok = cw.claimed.m[gtin]
-	return ok
+	return !ok || cw.claimed.has(gtin)
 }
 
 func anyClaimed(w writer) bool {
 	cw, ok := w.(claimsWriter)
-	if !ok {
-		return true
-	}
-	cw.claimed.mu.Lock()
-	defer cw.claimed.mu.Unlock()
-	return len(cw.claimed.m) > 0
+	return !ok || !cw.claimed.empty()
 }

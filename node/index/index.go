@@ -209,9 +209,9 @@ type Index struct {
 
 	watch watchers // watch.go
 
-	claimed claimedSet // claims.go
+	claimed keySet // products with claims (claims.go)
 
-	recalls recallSet // recallset.go
+	recalls keySet // lots with recalls or recall flags (recallset.go)
 
 	leaves *leafFilter // leaffilter.go; nil unless opened empty
 
@@ -288,11 +288,11 @@ func Open(dir string, opts *Options) (*Index, error) {
 			x.leaves = newLeafFilter()
 		}
 	}
-	if err := x.claimed.load(db); err != nil {
+	if err := loadClaimed(&x.claimed, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the claims: %w", err)
 	}
-	if err := x.recalls.load(db); err != nil {
+	if err := loadRecalls(&x.recalls, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the recalls: %w", err)
 	}

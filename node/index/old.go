@@ -70,7 +70,7 @@ func OpenOld(dir string, opts *Options) (*Index, error) {
 	}
 	// Before layoutTraceRec, traces are read by scans (tracerec.go).
 	x.cp, x.recs = cp, !cp.Valid || cp.Layout >= layoutTraceRec
-	if err := x.claimed.load(db); err != nil {
+	if err := loadClaimed(&x.claimed, db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("index: reading the claims: %w", err)
 	}

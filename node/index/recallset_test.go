@@ -33,8 +33,8 @@ func TestRecallSetInheritance(t *testing.T) {
 			}
 			x = openMem(t, fs)
 		}
-		if !x.recalls.has(gtinA, "R1") || x.recalls.has(gtinA, "R2") {
-			t.Errorf("reopen %v: the recall set holds R1 %v, R2 %v", reopen, x.recalls.has(gtinA, "R1"), x.recalls.has(gtinA, "R2"))
+		if !x.recalls.has(recallSetKey(gtinA, "R1")) || x.recalls.has(recallSetKey(gtinA, "R2")) {
+			t.Errorf("reopen %v: the recall set holds R1 %v, R2 %v", reopen, x.recalls.has(recallSetKey(gtinA, "R1")), x.recalls.has(recallSetKey(gtinA, "R2")))
 		}
 		q := ledger.Quantity{Value: "1", UOM: "KGM"}
 		apply(3, &ledger.Event{Function: "Transform:Transform", TxID: "t3", Lots: []ledger.LotSummary{
@@ -50,7 +50,7 @@ func TestRecallSetInheritance(t *testing.T) {
 				t.Errorf("reopen %v: %s recalled via %v, want %v", reopen, lot, l.RecalledVia, want)
 			}
 		}
-		if !x.recalls.has(gtinB, "M1") {
+		if !x.recalls.has(recallSetKey(gtinB, "M1")) {
 			t.Errorf("reopen %v: M1's recall flag is not in the recall set", reopen)
 		}
 		x.Close()
