@@ -81,3 +81,14 @@ func TestCompactRaw(t *testing.T) {
 		}
 	}
 }
+
+// memberNames lists the member names scanMembers reads.
+func memberNames(data []byte) (names []string, ok bool) {
+	if !scanMembers(data, func(name []byte) bool {
+		names = append(names, string(name))
+		return true
+	}) {
+		return nil, false
+	}
+	return names, true
+}

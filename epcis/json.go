@@ -412,32 +412,19 @@ func unmarshalWithExtensions(data []byte, alias any, known map[string]bool, allo
 	return ext, nil
 }
 
-// memberNames lists the member names of the JSON object data without
-// decoding the values: encoding/json has no way to do that short of a map
-// of every value. It relies on data being valid JSON (encoding/json checks
-// the whole input before it calls an UnmarshalJSON method), and reports
-// !ok for anything it does not read plainly (not an object, an escaped
-// name), which the caller then decodes the slow way.
-func memberNames(data []byte) (names []string, ok bool) {
-	if !scanMembers(data, func(name []byte) bool {
-		names = append(names, string(name))
-		return true
-	}) {
-		return nil, false
-	}
-	return names, true
-}
-
-// membersKnown reports whether memberNames reads data and finds only
-// names in known, without making the list: it runs for every object of
-// every event decoded.
+// membersKnown reports whether scanMembers reads data and finds only
+// names in known: it runs for every object of every event decoded.
 func membersKnown(data []byte, known map[string]bool) bool {
 	return scanMembers(data, func(name []byte) bool { return known[string(name)] })
 }
 
-// scanMembers calls fn with each member name of the JSON object data, as
-// memberNames reads them; false if it cannot read them so, or fn returns
-// false.
+// scanMembers calls fn with each member name of the JSON object data,
+// without decoding the values (encoding/json has no way to do that short
+// of a map of every value); false if fn returns false, or for anything it
+// does not read plainly (not an object, an escaped name), which the caller
+// then decodes the slow way. It relies on data being valid JSON
+// (encoding/json checks the whole input before it calls an UnmarshalJSON
+// method).
 func scanMembers(data []byte, fn func(name []byte) bool) bool {
 	i := skipSpace(data, 0)
 	if i >= len(data) || data[i] != '{' {
