@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"time"
 
 	"github.com/ethereum/go-ethereum"
@@ -68,6 +69,10 @@ type Filter struct {
 	Confirmed bool
 }
 
+// invalidBlockRange is geth's error for a log query whose start is past
+// its end (or past the head its log view has reached).
+const invalidBlockRange = "invalid block range params"
+
 func channelHash(channel string) common.Hash { return crypto.Keccak256Hash([]byte(channel)) }
 
 // Anchors returns every anchor log matching f, in chain order: with a root,
@@ -103,7 +108,17 @@ func (c *Client) Anchors(ctx context.Context, f Filter) ([]Receipt, error) {
 	if f.Channel != "" {
 		q.Topics[3] = []common.Hash{channelHash(f.Channel)}
 	}
-	logs, err := retry(ctx, &c.opts, func(ctx context.Context) ([]types.Log, error) { return c.b.FilterLogs(ctx, q) })
+	opts := c.opts
+	if f.End == nil {
+		// To the latest block: geth's log view can lag its head for a
+		// moment after a new block, and answers a start past it with
+		// "invalid block range params" (seen in CI right after an anchor),
+		// which a call a moment later does not get.
+		opts.Transient = func(err error) bool {
+			return c.opts.Transient(err) || strings.Contains(err.Error(), invalidBlockRange)
+		}
+	}
+	logs, err := retry(ctx, &opts, func(ctx context.Context) ([]types.Log, error) { return c.b.FilterLogs(ctx, q) })
 	if err != nil {
 		return nil, fmt.Errorf("anchor: filter logs: %w", err)
 	}

@@ -283,6 +283,45 @@ func (f *faulty) TransactionReceipt(ctx context.Context, h common.Hash) (*types.
 	return f.Backend.TransactionReceipt(ctx, h)
 }
 
+func (f *faulty) FilterLogs(ctx context.Context, q ethereum.FilterQuery) ([]types.Log, error) {
+	if err := f.fail("FilterLogs"); err != nil {
+		return nil, err
+	}
+	return f.Backend.FilterLogs(ctx, q)
+}
+
+// A query to the latest block is made again when geth answers that its
+// start is past the head (its log view lags the head a moment after a
+// block); one with an end is not.
+func TestAnchorsLatestLag(t *testing.T) {
+	s := newSim(t, 1)
+	s.autoCommit(t)
+	ctx := ctxT(t)
+	contract := s.deploy(t)
+	lag := errors.New(invalidBlockRange)
+	for _, tc := range []struct {
+		name    string
+		end     *uint64
+		calls   int
+		wantErr bool
+	}{
+		{"to the latest block", nil, 2, false},
+		{"to a given block", new(uint64), 1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFaulty(s.b, lag, map[string]int{"FilterLogs": 1})
+			c, err := NewClient(ctx, f, contract, fast)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Anchors(ctx, Filter{End: tc.end})
+			if gotErr := err != nil; gotErr != tc.wantErr || f.calls["FilterLogs"] != tc.calls {
+				t.Errorf("Anchors: %v after %d calls; want error %v after %d", err, f.calls["FilterLogs"], tc.wantErr, tc.calls)
+			}
+		})
+	}
+}
+
 func (s *simChain) nonce(t testing.TB, i int) uint64 { return s.nonceAt(t, i, nil) }
 
 // nonceAt is key i's nonce in the state of block (nil: the latest). After an
