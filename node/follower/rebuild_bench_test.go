@@ -246,8 +246,6 @@ func BenchmarkRebuild(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 		if deliver > 0 && name != "deliver" {
 			b.ReportMetric(rate/deliver, "x-deliver")
-		}
-		if deliver > 0 && name != "deliver" {
 			b.Logf("%s: %.0f events/s (%.2fx delivery), %.1f CPU-µs/event, load %s", name, rate, rate/deliver, cpuPer, loadAvg())
 		} else {
 			b.Logf("%s: %.0f events/s, %.1f CPU-µs/event, load %s", name, rate, cpuPer, loadAvg())

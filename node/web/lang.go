@@ -141,8 +141,7 @@ func (m *simpleMsg) format(tag language.Tag, args []any) (string, bool) {
 	if len(args) != len(m.verbs) {
 		return "", false
 	}
-	var num [8][4]byte
-	strs := make([]string, 0, 8)
+	strs := make([]string, 0, len(args))
 	size := 0
 	for i, a := range args {
 		var s string
@@ -153,10 +152,10 @@ func (m *simpleMsg) format(tag language.Tag, args []any) (string, bool) {
 			}
 			s = v
 		case int:
-			if m.verbs[i] != 'd' || v < 0 || v > maxSimpleInt || i >= len(num) {
+			if m.verbs[i] != 'd' || v < 0 || v > maxSimpleInt {
 				return "", false
 			}
-			s = string(strconv.AppendInt(num[i][:0], int64(v), 10))
+			s = strconv.Itoa(v)
 		default:
 			return "", false
 		}
