@@ -60,8 +60,10 @@ type env struct {
 	now time.Time
 	// labKey signs reports; registerLabKey registers it.
 	labKey *ecdsa.PrivateKey
-	// events are the payloads of every successful write, in order.
-	events []ledger.Event
+	// events are the payloads of every successful write, in order, and
+	// results what those transactions did (their slim events and writes).
+	events  []ledger.Event
+	results []stubfake.Result
 }
 
 func testnetRoles() string {
@@ -141,6 +143,7 @@ func (e *env) ok(msp, fn string, args ...string) (string, ledger.Event) {
 	}
 	checkPayloadComplete(e.t, fn, r.Writes, ev)
 	e.events = append(e.events, ev)
+	e.results = append(e.results, r)
 	return string(r.Response.Payload), ev
 }
 

@@ -7,18 +7,21 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
 
@@ -96,7 +99,7 @@ func supplyPayloads(tb testing.TB, n int) [][]byte {
 }
 
 // filler is n bytes standing for what a real envelope carries and the
-// index ignores: certificates, signatures, read-write sets.
+// index ignores: certificates, signatures, proposals.
 func filler(n int, seed byte) []byte {
 	b := make([]byte, n)
 	for i := range b {
@@ -105,55 +108,136 @@ func filler(n int, seed byte) []byte {
 	return b
 }
 
-// recordChain makes a block stream of the payloads, txsPerBlock endorser
-// transactions a block, each with the size of a real one: a creator
-// certificate, three endorsements (certificate and signature) and a
-// read-write set about twice the payload (the chaincode writes the
-// records and their index keys).
-func recordChain(tb testing.TB, payloads [][]byte, txsPerBlock int) recordedChain {
-	mustMarshal := func(m proto.Message) []byte {
-		b, err := proto.Marshal(m)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return b
+// benchTx is one transaction of a recorded chain: its chaincode event's
+// payload, its read-write set, and the size of its proposal's arguments.
+type benchTx struct {
+	payload, results []byte
+	input            int
+}
+
+// completeTxs are complete payloads as blocks written before slim events
+// hold them: the records in the event, a read-write set about twice the
+// payload (the records and their index keys) that the follower does not
+// read.
+func completeTxs(payloads [][]byte) []benchTx {
+	out := make([]benchTx, len(payloads))
+	for i, p := range payloads {
+		out[i] = benchTx{payload: p, results: filler(2*len(p), 5), input: len(p)}
 	}
+	return out
+}
+
+// demoTxs replicates the demo story's transactions as this chaincode
+// records them (testdata/demo-txs.json, which the chaincode's
+// TestDemoFixture writes: each slim event, and the writes in its
+// namespace) until there are n, with fresh lots, units, report, event ids
+// and transaction ids per replica. The transactions that record no EPCIS
+// event (roles, products, claims, the lab's signer) are there once.
+func demoTxs(tb testing.TB, n int) []benchTx {
+	raw, err := os.ReadFile(filepath.Join("testdata", "demo-txs.json"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	type write struct{ Key, Value string }
+	var story []struct {
+		Event  string
+		Writes []write
+	}
+	if err := json.Unmarshal(raw, &story); err != nil {
+		tb.Fatal(err)
+	}
+	lifecycle := mustMarshal(tb, &kvrwset.KVRWSet{Reads: []*kvrwset.KVRead{{Key: "namespaces/fields/trustline/Sequence", Version: &kvrwset.Version{BlockNum: 5}}}})
+	tx := func(event string, ws []write) benchTx {
+		slices.SortFunc(ws, func(a, b write) int { return strings.Compare(a.Key, b.Key) })
+		kv := &kvrwset.KVRWSet{}
+		input := 0
+		for _, w := range ws {
+			kv.Writes = append(kv.Writes, &kvrwset.KVWrite{Key: w.Key, Value: []byte(w.Value)})
+			input += len(w.Value)
+		}
+		results := mustMarshal(tb, &rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{
+			{Namespace: "_lifecycle", Rwset: lifecycle}, {Namespace: "trustline", Rwset: mustMarshal(tb, kv)}}})
+		return benchTx{payload: []byte(event), results: results, input: input}
+	}
+	var out []benchTx
+	var each []int
+	for i, t := range story {
+		if strings.Contains(t.Event, `"epcis":`) {
+			each = append(each, i)
+		} else {
+			out = append(out, tx(t.Event, t.Writes))
+		}
+	}
+	rename := regexp.MustCompile(`\b(RM-F1|YG-F1-A|YG-F1-B|SF100[1-5]|BFL-F1-0417)\b|sha-256;[0-9a-f]{64}|\b0{40}[0-9a-f]{24}\b`)
+	for r := 1; len(out) < n; r++ {
+		fresh := func(s string) string {
+			return rename.ReplaceAllStringFunc(s, func(m string) string {
+				switch {
+				case strings.HasPrefix(m, "sha-256;"):
+					h := sha256.Sum256(fmt.Appendf(nil, "%s/%d", m, r))
+					return "sha-256;" + hex.EncodeToString(h[:])
+				case len(m) == 64:
+					h := sha256.Sum256(fmt.Appendf(nil, "%s/%d", m, r))
+					return hex.EncodeToString(h[:])
+				}
+				return m + "r" + strconv.Itoa(r)
+			})
+		}
+		for _, i := range each {
+			if len(out) == n {
+				break
+			}
+			ws := make([]write, len(story[i].Writes))
+			for j, w := range story[i].Writes {
+				ws[j] = write{fresh(w.Key), fresh(w.Value)}
+			}
+			out = append(out, tx(fresh(story[i].Event), ws))
+		}
+	}
+	return out
+}
+
+// recordChain makes a block stream of the transactions, txsPerBlock
+// endorser transactions a block, each with the size of a real one: a
+// creator certificate, three endorsements (certificate and signature) and
+// the proposal's arguments.
+func recordChain(tb testing.TB, txs []benchTx, txsPerBlock int) recordedChain {
 	cert := func(seed byte) []byte { return filler(850, seed) }
 	var c recordedChain
 	// Block 0 is the channel's configuration, as on a real ledger.
-	cfg := mustMarshal(&common.Envelope{Payload: mustMarshal(&common.Payload{
-		Header: &common.Header{ChannelHeader: mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: "trustline"})},
+	cfg := mustMarshal(tb, &common.Envelope{Payload: mustMarshal(tb, &common.Payload{
+		Header: &common.Header{ChannelHeader: mustMarshal(tb, &common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: "trustline"})},
 		Data:   filler(20000, 1)})})
 	block := func(num uint64, data [][]byte) []byte {
 		md := make([][]byte, common.BlockMetadataIndex_COMMIT_HASH+1)
 		md[common.BlockMetadataIndex_SIGNATURES] = filler(4*(850+72), 2)
 		filter := make([]byte, len(data)) // all VALID (0)
 		md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = filter
-		return mustMarshal(&common.Block{Header: &common.BlockHeader{Number: num, PreviousHash: filler(32, 3), DataHash: filler(32, 4)},
+		return mustMarshal(tb, &common.Block{Header: &common.BlockHeader{Number: num, PreviousHash: filler(32, 3), DataHash: filler(32, 4)},
 			Data: &common.BlockData{Data: data}, Metadata: &common.BlockMetadata{Metadata: md}})
 	}
 	c.blocks = append(c.blocks, block(0, [][]byte{cfg}))
-	for first := 0; first < len(payloads); first += txsPerBlock {
+	for first := 0; first < len(txs); first += txsPerBlock {
 		num := uint64(len(c.blocks))
 		var data [][]byte
-		for i, p := range payloads[first:min(first+txsPerBlock, len(payloads))] {
+		for i, t := range txs[first:min(first+txsPerBlock, len(txs))] {
 			txID := fmt.Sprintf("%064x", sha256.Sum256(fmt.Appendf(nil, "%d/%d", num, i)))
-			ev := mustMarshal(&peer.ChaincodeEvent{ChaincodeId: "trustline", TxId: txID, EventName: ledger.EventName, Payload: p})
-			ca := mustMarshal(&peer.ChaincodeAction{Results: filler(2*len(p), 5), Events: ev,
+			ev := mustMarshal(tb, &peer.ChaincodeEvent{ChaincodeId: "trustline", TxId: txID, EventName: ledger.EventName, Payload: t.payload})
+			ca := mustMarshal(tb, &peer.ChaincodeAction{Results: t.results, Events: ev,
 				Response: &peer.Response{Status: 200}, ChaincodeId: &peer.ChaincodeID{Name: "trustline", Version: "1"}})
-			prp := mustMarshal(&peer.ProposalResponsePayload{ProposalHash: filler(32, 6), Extension: ca})
+			prp := mustMarshal(tb, &peer.ProposalResponsePayload{ProposalHash: filler(32, 6), Extension: ca})
 			var ends []*peer.Endorsement
 			for e := range 3 {
 				ends = append(ends, &peer.Endorsement{Endorser: cert(byte(10 + e)), Signature: filler(72, byte(20+e))})
 			}
-			act := mustMarshal(&peer.ChaincodeActionPayload{ChaincodeProposalPayload: filler(len(p)+200, 7),
+			act := mustMarshal(tb, &peer.ChaincodeActionPayload{ChaincodeProposalPayload: filler(t.input+200, 7),
 				Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: ends}})
-			sh := mustMarshal(&common.SignatureHeader{Creator: cert(8), Nonce: filler(24, 9)})
-			tx := mustMarshal(&peer.Transaction{Actions: []*peer.TransactionAction{{Header: sh, Payload: act}}})
-			ch := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: "trustline", TxId: txID,
+			sh := mustMarshal(tb, &common.SignatureHeader{Creator: cert(8), Nonce: filler(24, 9)})
+			tx := mustMarshal(tb, &peer.Transaction{Actions: []*peer.TransactionAction{{Header: sh, Payload: act}}})
+			ch := mustMarshal(tb, &common.ChannelHeader{Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: "trustline", TxId: txID,
 				Timestamp: nil, Extension: filler(20, 10)})
-			pl := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: ch, SignatureHeader: sh}, Data: tx})
-			data = append(data, mustMarshal(&common.Envelope{Payload: pl, Signature: filler(72, 11)}))
+			pl := mustMarshal(tb, &common.Payload{Header: &common.Header{ChannelHeader: ch, SignatureHeader: sh}, Data: tx})
+			data = append(data, mustMarshal(tb, &common.Envelope{Payload: pl, Signature: filler(72, 11)}))
 		}
 		c.blocks = append(c.blocks, block(num, data))
 		c.events += len(data)
@@ -208,22 +292,35 @@ func loadAvg() string {
 }
 
 // BenchmarkRebuild measures a member catching up from block 0: a recorded
-// block stream (TRUSTLINE_BENCH_EVENTS payloads, default 100,000, of the
-// chaincode's event encoding, TRUSTLINE_BENCH_BLOCK_TXS a block, default
-// 20) is rebuilt into a fresh on-disk index by the follower, as a node
-// does (synced commits: "node"), and as `trustline index rebuild` does
-// (NoLog: "rebuild"), and as a node's rolling rebuild does (NoSync:
-// "rolling"). The baselines from the same run: "deliver" is the
+// block stream (TRUSTLINE_BENCH_EVENTS transactions, default 100,000,
+// TRUSTLINE_BENCH_BLOCK_TXS a block, default 20) is rebuilt into a fresh
+// on-disk index by the follower, as a node does (synced commits: "node"),
+// and as `trustline index rebuild` does (NoLog: "rebuild"), and as a
+// node's rolling rebuild does (NoSync: "rolling"). The transactions are
+// the chaincode's own: TRUSTLINE_BENCH_FORM "slim" (the default) is the
+// demo story as this chaincode records it (slim events, the records in the
+// write set: demoTxs), "complete" the index's supply fixture in the
+// complete events of blocks written before slim events (supplyPayloads).
+// The baselines from the same run: "deliver" is the
 // stream alone with a no-op consumer (each block unmarshalled, as the
 // gateway client delivers it), the upper bound of any rebuild that reads
 // blocks through the gateway; "parse" adds ParseBlock and the payloads'
-// JSON decoding; "apply" is the index's side alone (blocks decoded
+// decoding; "apply" is the index's side alone (blocks decoded
 // beforehand). Each sub-benchmark reports events/s and CPU-µs per event,
 // and all but "deliver" their ratio to delivery.
 func BenchmarkRebuild(b *testing.B) {
 	n := envInt(b, "TRUSTLINE_BENCH_EVENTS", 100_000)
 	per := envInt(b, "TRUSTLINE_BENCH_BLOCK_TXS", 20)
-	c := recordChain(b, supplyPayloads(b, n), per)
+	var txs []benchTx
+	switch form := os.Getenv("TRUSTLINE_BENCH_FORM"); form {
+	case "", "slim":
+		txs = demoTxs(b, n)
+	case "complete":
+		txs = completeTxs(supplyPayloads(b, n))
+	default:
+		b.Fatalf("TRUSTLINE_BENCH_FORM=%q: want slim or complete", form)
+	}
+	c := recordChain(b, txs, per)
 	b.Logf("recorded %d blocks, %d events, %.1f MiB; GOMAXPROCS %d", len(c.blocks), c.events, float64(c.bytes)/(1<<20), runtime.GOMAXPROCS(0))
 	src := recordedSource{c}
 	var deliver float64
@@ -303,8 +400,8 @@ func BenchmarkRebuild(b *testing.B) {
 				var txs []index.Tx
 				for i, t := range pb.Txs {
 					if t.Valid && t.Event != nil && t.Event.Name == ledger.EventName {
-						ev := new(ledger.Event)
-						if err := json.Unmarshal(t.Event.Payload, ev); err != nil {
+						_, ev, err := t.Event.CompletePayload()
+						if err != nil {
 							b.Fatal(err)
 						}
 						txs = append(txs, index.Tx{Pos: index.Position{Block: pb.Number, Tx: i, TxID: t.ID}, Event: ev})
@@ -376,7 +473,10 @@ func BenchmarkRebuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				f := New(src, idx, &Options{StopAt: uint64(len(c.blocks)), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+				// A transaction skipped (logged as an error) would be
+				// indexed as an event without its writes.
+				var logged bytes.Buffer
+				f := New(src, idx, &Options{StopAt: uint64(len(c.blocks)), Logger: slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelError}))})
 				t0 := time.Now()
 				if err := f.Run(context.Background()); err != nil {
 					b.Fatal(err)
@@ -386,8 +486,8 @@ func BenchmarkRebuild(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if cp := f.idx.Checkpoint(); cp.Events != uint64(c.events) {
-					b.Fatalf("indexed %d events of %d", cp.Events, c.events)
+				if cp := f.idx.Checkpoint(); cp.Events != uint64(c.events) || logged.Len() > 0 {
+					b.Fatalf("indexed %d events of %d; %s", cp.Events, c.events, logged.Bytes())
 				}
 			}
 			report(b, mode.name, total)

@@ -26,7 +26,7 @@ const goldenRebuildDigest = "23c054e9eb110f252b51df7050d45378eda47a9ca81ebfb1042
 // and block by block on one goroutine as the follower once did, and checks
 // both against the golden digest.
 func TestRebuildGolden(t *testing.T) {
-	c := recordChain(t, supplyPayloads(t, 2000), 20)
+	c := recordChain(t, completeTxs(supplyPayloads(t, 2000)), 20)
 	open := func() *index.Index {
 		x, err := index.Open("idx", &index.Options{FS: vfs.NewMem(), NoSync: true})
 		if err != nil {

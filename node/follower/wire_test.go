@@ -148,7 +148,7 @@ func compareWrites(e *ChaincodeEvent) string {
 // validation flags.
 func recordedEnvelopes(t testing.TB) (envs [][]byte) {
 	payloads := supplyPayloads(t, 300)
-	chains := []recordedChain{recordChain(t, payloads, 20)}
+	chains := []recordedChain{recordChain(t, completeTxs(payloads), 20)}
 	if tt, ok := t.(*testing.T); ok {
 		chains = append(chains, chainOf(tt, payloads, 20, func(i int) bool { return i%2 == 0 }))
 	}
@@ -459,7 +459,7 @@ func FuzzParseEnvelope(f *testing.F) {
 // and with the proto path: the same transactions, validity, ids and events.
 func TestParseBlockDifferential(t *testing.T) {
 	payloads := supplyPayloads(t, 300)
-	for _, c := range []recordedChain{recordChain(t, payloads, 20), chainOf(t, payloads, 7, func(i int) bool { return i%3 != 0 })} {
+	for _, c := range []recordedChain{recordChain(t, completeTxs(payloads), 20), chainOf(t, payloads, 7, func(i int) bool { return i%3 != 0 })} {
 		for _, raw := range c.blocks {
 			got := parseRecorded(t, raw)
 			var b common.Block
