@@ -107,6 +107,9 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	if !changed {
 		return n, nil, nil
 	}
+	if err := flushClaims(w); err != nil { // claims.go
+		return nil, nil, err
+	}
 	if err := flushTraceRecs(w); err != nil { // tracerec.go
 		return nil, nil, err
 	}

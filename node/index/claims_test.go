@@ -264,3 +264,81 @@ func mustTime(t *testing.T, s string) time.Time {
 	}
 	return v
 }
+
+// TestClaimsBatchedAsOneByOne: a batch evaluates each lot's claims once, as
+// of the last transaction that affected it (flushClaims), and leaves the
+// results that evaluating after every transaction leaves, in blocks of
+// every size. Also when a transaction without a ledger time, which
+// evaluates nothing, changes the evidence of a lot whose evaluation is
+// pending: there, the lab report on the raw milk, or the yogurt's recall.
+// (The sequences need not be the chaincode's: the index must be the same
+// however it is batched.)
+func TestClaimsBatchedAsOneByOne(t *testing.T) {
+	seq := loadSeq(t, "demo.json")
+	cases := map[string][]tx{"demo": seq}
+	for what, is := range map[string]func(tx) bool{
+		"report": func(s tx) bool { return len(s.Event.Inspections) > 0 },
+		"recall": func(s tx) bool { return len(s.Event.Recalls) > 0 },
+	} {
+		k := slices.IndexFunc(seq, is)
+		if k < 0 {
+			t.Fatalf("the demo story has no %s", what)
+		}
+		untimed := slices.Clone(seq)
+		untimed[k].Event.Timestamp = ""
+		cases["untimed "+what] = untimed
+		cases["untimed "+what+" last"] = untimed[:k+1]
+	}
+	// Claims are evaluated as of a time, and a report or event after it
+	// is no evidence yet: the untimed report, moved after the milk is made
+	// into yogurt (a later time than its own), is evidence for the
+	// yogurt's lab-tested claim.
+	k := slices.IndexFunc(seq, func(s tx) bool { return len(s.Event.Inspections) > 0 })
+	r := slices.IndexFunc(seq, func(s tx) bool { return s.Event.Function == "Batch:Transform" })
+	if r < k {
+		t.Fatal("the demo story makes the yogurt before the milk's report")
+	}
+	late := slices.Concat(seq[:k], seq[k+1:r+1], []tx{cases["untimed report"][k]})
+	cases["untimed report late"] = late
+	for name, seq := range cases {
+		t.Run(name, func(t *testing.T) {
+			// Each transaction in a block of its own, in the order given.
+			x := openMem(t, vfs.NewMem())
+			defer x.Close()
+			for i, s := range seq {
+				if _, err := x.Apply(Position{Block: uint64(i) + 1, TxID: s.Event.TxID}, &s.Event); err != nil {
+					t.Fatal(err)
+				}
+			}
+			one := digest(t, x)
+			for _, per := range []int{1, 3, len(seq)} {
+				y := openMem(t, vfs.NewMem())
+				var bs []Block
+				for i, s := range seq {
+					if i%per == 0 {
+						bs = append(bs, Block{Number: uint64(len(bs)) + 1})
+					}
+					b := &bs[len(bs)-1]
+					b.Txs = append(b.Txs, Tx{Pos: Position{Block: b.Number, Tx: len(b.Txs), TxID: s.Event.TxID}, Event: &s.Event})
+				}
+				z := openMem(t, vfs.NewMem())
+				for _, b := range bs { // one block a batch: the evaluations of each transaction
+					if _, err := z.ApplyBlocks([]Block{b}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := y.ApplyBlocks(bs); err != nil {
+					t.Fatal(err)
+				}
+				if got, want := digest(t, y), digest(t, z); got != want {
+					t.Errorf("%d transactions a block: one batch gives digest %s, a batch a block %s", per, got, want)
+				}
+				if per == 1 && digest(t, z) != one {
+					t.Errorf("a batch a transaction gives digest %s, Apply %s", digest(t, z), one)
+				}
+				y.Close()
+				z.Close()
+			}
+		})
+	}
+}

@@ -438,6 +438,9 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 			return false, nil, err
 		}
 	}
+	if err := flushClaims(w); err != nil { // claims.go
+		return false, nil, err
+	}
 	if err := flushTraceRecs(w); err != nil { // tracerec.go
 		return false, nil, err
 	}

@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2"
 
@@ -223,11 +224,13 @@ func decodeTraceRec(b []byte) (traceRec, error) {
 }
 
 // traceRecWriter is an apply's writer that notes, per lot, what the batch
-// writes of its trace, for flushTraceRecs.
+// writes of its trace, for flushTraceRecs, and which lots' claims it must
+// evaluate, for flushClaims.
 type traceRecWriter struct {
 	writer
-	lots   map[string]*recChange // by gtin sep lot
-	bodies map[string][]byte     // v values written, by event id
+	lots     map[string]*recChange // by gtin sep lot
+	bodies   map[string][]byte     // v values written, by event id
+	evaluate map[string]time.Time  // lot link → the time to evaluate it at
 }
 
 // recChange is what a batch wrote of one lot's trace.
@@ -240,7 +243,7 @@ type recChange struct {
 }
 
 func newTraceRecWriter(w writer) *traceRecWriter {
-	return &traceRecWriter{writer: w, lots: map[string]*recChange{}, bodies: map[string][]byte{}}
+	return &traceRecWriter{writer: w, lots: map[string]*recChange{}, bodies: map[string][]byte{}, evaluate: map[string]time.Time{}}
 }
 
 func (w *traceRecWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
