@@ -72,6 +72,7 @@ import (
 	"github.com/cockroachdb/pebble/v2/vfs"
 
 	"github.com/trustline/trustline/gs1/digitallink"
+	"github.com/trustline/trustline/internal/jsondec"
 	"github.com/trustline/trustline/ledger"
 )
 
@@ -584,7 +585,7 @@ func getJSON(r reader, k []byte, v any) (bool, error) {
 	if err != nil || !ok {
 		return false, err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
+	if err := jsondec.Unmarshal(b, v); err != nil { // encoding/json's value or error, faster
 		return false, fmt.Errorf("index: corrupt value under %q: %w", k, err)
 	}
 	return true, nil
