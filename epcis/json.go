@@ -531,7 +531,7 @@ func compactRaw(v json.RawMessage) json.RawMessage {
 	if v == nil {
 		return nil
 	}
-	if isCompact(v) {
+	if jsondec.IsCompact(v) {
 		// Decoded values are copies (json.RawMessage): nothing to copy
 		// again, as for every stored event's @context.
 		return v
@@ -541,18 +541,4 @@ func compactRaw(v json.RawMessage) json.RawMessage {
 		return v
 	}
 	return buf.Bytes()
-}
-
-// isCompact reports whether v has no whitespace outside its strings, which
-// json.Compact would remove.
-func isCompact(v []byte) bool {
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '"':
-			i = stringEnd(v, i+1) - 1
-		case ' ', '\t', '\n', '\r':
-			return false
-		}
-	}
-	return true
 }

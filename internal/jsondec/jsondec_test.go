@@ -1,6 +1,7 @@
 package jsondec_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -44,4 +45,53 @@ func TestUnmarshalAsEncodingJSON(t *testing.T) {
 			t.Errorf("%s: %#v, encoding/json %#v", in, got, want)
 		}
 	}
+}
+
+// compactCases are inputs for Compact: compact and not, valid and not, and
+// those only encoding/json accepts.
+var compactCases = []string{
+	`{"id":"L1","qty":2.5,"tags":["a","b c"],"x":{"y":[1,{}]}}`,
+	`{"id": "L1"}`,       // not compact
+	` {"id":"L1"}`,       // space before
+	"{\"id\":\"L1\"}\n",  // after
+	`{"s":"a \" b\\"}`,   // escapes in a string
+	`{"s":"a\\" ,"t":1}`, // a backslash ending a string
+	`{"a":1,"a":2}`,      // duplicate names: jsontext refuses, encoding/json keeps
+	"{\"s\":\"L\xff1\"}", // invalid UTF-8: the same
+	`{"id":"L1",}`,       // a syntax error
+	`{"id":"L1"}{}`,      // data after the value
+	`1,2`,                // two values
+	`{"id":"L1"`,         // truncated
+	`"unterminated`,      // an unterminated string
+	``,                   // empty
+	`"\u2028<>&"`,        // not escaped by Compact
+	`[1e400,-0,0.10]`,    // numbers as they are
+	`{"s":"tab	inside"}`, // a control character in a string
+}
+
+// TestCompactAsEncodingJSON: Compact appends json.Compact's bytes, or
+// returns its error with the buffer unchanged.
+func TestCompactAsEncodingJSON(t *testing.T) {
+	for _, in := range compactCases {
+		checkCompact(t, []byte(in))
+	}
+}
+
+func checkCompact(t *testing.T, in []byte) {
+	t.Helper()
+	got, want := bytes.NewBufferString("prefix"), bytes.NewBufferString("prefix")
+	gotErr, wantErr := jsondec.Compact(got, in), json.Compact(want, in)
+	if (gotErr == nil) != (wantErr == nil) || gotErr != nil && gotErr.Error() != wantErr.Error() {
+		t.Fatalf("%q: error %v, encoding/json %v", in, gotErr, wantErr)
+	}
+	if !bytes.Equal(got.Bytes(), want.Bytes()) {
+		t.Fatalf("%q: %q, encoding/json %q", in, got, want)
+	}
+}
+
+func FuzzCompact(f *testing.F) {
+	for _, in := range compactCases {
+		f.Add([]byte(in))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { checkCompact(t, in) })
 }
