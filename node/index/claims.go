@@ -8,15 +8,19 @@ package index
 //	q s {signer} {reportID} {lot}    → "" (the lots a lab signer's reports are on; address in lower case)
 //	q v {gtin} {txTime} {eventID}    → "" (a product's service events, service.go)
 //
-// Results are derived: after every transaction applyClaims re-evaluates,
-// in the same batch, so that the results change atomically with the
-// evidence, the lots whose evidence the transaction changed and every lot
+// Results are derived. Each transaction marks for evaluation
+// (applyClaims) the lots whose evidence it changed and every lot
 // downstream of them, and the lots whose claims or product it changed
 // (not downstream: a claim or a product is evidence only about its own
 // lots). A lab signer's registration or revocation changes the evidence
 // of the lots its reports are on, found through q s rather than by
-// re-evaluating every lot. Results' EvaluatedAt is the transaction's
-// time, so two nodes hold the same results (and Digest).
+// re-evaluating every lot. The marked lots are evaluated in the same
+// batch, so that the results change atomically with the evidence, once
+// each, as of the last transaction that marked them (flushClaims): a
+// rebuild's batch of a thousand transactions evaluates a busy lot once,
+// not at each of its events. Results' EvaluatedAt is that transaction's
+// time, so two nodes hold the same results (and Digest), however their
+// blocks were batched.
 
 import (
 	"bytes"
