@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -166,12 +167,7 @@ func flushClaims(w writer) error {
 	if tw == nil || len(tw.evaluate) == 0 {
 		return nil
 	}
-	lots := make([]string, 0, len(tw.evaluate))
-	for l := range tw.evaluate {
-		lots = append(lots, l)
-	}
-	slices.Sort(lots)
-	for _, l := range lots {
+	for _, l := range slices.Sorted(maps.Keys(tw.evaluate)) {
 		// An error here is the index's own (a stored record it cannot
 		// read), not a transaction's: the payloads were checked as they
 		// were applied.

@@ -45,6 +45,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -346,13 +347,8 @@ func flushTraceRecs(w writer) error {
 	if tw == nil || len(tw.lots) == 0 {
 		return nil
 	}
-	lots := make([]string, 0, len(tw.lots))
-	for l := range tw.lots {
-		lots = append(lots, l)
-	}
-	slices.Sort(lots)
 	var buf []byte
-	for _, l := range lots {
+	for _, l := range slices.Sorted(maps.Keys(tw.lots)) {
 		c := tw.lots[l]
 		k := append([]byte{tTraceRec, sep}, l...)
 		var t traceRec
