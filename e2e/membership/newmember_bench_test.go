@@ -33,6 +33,10 @@ import (
 //     transactions in flight (default 48). Each worker creates a lot
 //     (Batch:CreateBatch) and ships the lot it created before to the
 //     logistics organisation with two cold-chain readings (Custody:Ship).
+//     Before the first lot, brand registers the product and two claims
+//     about it (cold chain, farm to shelf), so that every lot's claims
+//     are evaluated as its events are indexed, as on a brand's ledger;
+//     TRUSTLINE_BENCH_CLAIMS=0 registers none.
 //     The chaincode states exactly one event per transaction (a Fabric
 //     transaction carries one chaincode event, and each function states one
 //     EPCIS event), so a ledger of n events is n transactions: there is no
@@ -303,6 +307,18 @@ func newLedgerWriter(b *testing.B, n *testnet.Network, pr *benchProgress) *ledge
 			GTIN: benchGTIN, Name: "Apples", Brand: "Acme", Category: "fruit", TempMinC: 0, TempMaxC: 8, ShelfLifeDays: 30}); err != nil &&
 			!errors.Is(err, tlclient.ErrExists) {
 			b.Fatalf("RegisterProduct: %v", err)
+		}
+		if os.Getenv("TRUSTLINE_BENCH_CLAIMS") != "0" {
+			for _, req := range []ledger.ClaimRequest{
+				{Subject: benchGTIN, Kind: ledger.ClaimColdChain, Wording: "Cold chain all the way",
+					Params: ledger.ClaimParams{ColdChain: &ledger.ColdChainParams{MaxGapMinutes: 120}}},
+				{Subject: benchGTIN, Kind: ledger.ClaimFarmToShelf, Wording: "48 hours from farm to shelf",
+					Params: ledger.ClaimParams{FarmToShelf: &ledger.FarmToShelfParams{Hours: 48}}},
+			} {
+				if _, err := client_(b, n, testnet.Brand).RegisterClaim(ctx, req); err != nil {
+					b.Fatalf("RegisterClaim %s: %v", req.Kind, err)
+				}
+			}
 		}
 		pr.Product = true
 		pr.save(b)
