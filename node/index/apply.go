@@ -24,14 +24,6 @@ func eventTimeKey(s string) (string, error) {
 // applyEvent writes the index updates of one transaction's payload into w,
 // which must read its own writes (an indexed batch); p is ev prepared.
 func applyEvent(w writer, ev *ledger.Event, p *Prepared) error {
-	if _, err := time.Parse(time.RFC3339Nano, ev.Timestamp); err != nil {
-		// This transaction evaluates no claims (applyClaims): those its
-		// predecessors left to evaluate are evaluated before it changes
-		// their evidence, as each evaluated its own.
-		if err := flushClaims(w); err != nil {
-			return err
-		}
-	}
 	for _, p := range ev.Products {
 		if !validComponent(p.GTIN) {
 			return fmt.Errorf("product with GTIN %q", p.GTIN)

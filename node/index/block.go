@@ -151,6 +151,15 @@ func applyBlockTxs(w writer, cp *Checkpoint, blk Block) (int, error) {
 			continue // applied before a crash or a cut stream
 		}
 		if t.Event != nil {
+			if _, err := time.Parse(time.RFC3339Nano, t.Event.Timestamp); err != nil {
+				// This transaction evaluates no claims (applyClaims):
+				// those its predecessors left to evaluate are evaluated
+				// before it changes their evidence, as each evaluated its
+				// own.
+				if err := flushClaims(w); err != nil {
+					return 0, err
+				}
+			}
 			if err := applyTx(w, t.Pos, t.Event, t.Prepared); err != nil {
 				return 0, err
 			}

@@ -161,7 +161,8 @@ func applyClaims(w writer, ev *ledger.Event) error {
 // same whether a block is applied alone or in a batch of thousands, while
 // a lot that a batch touches a hundred times is evaluated once. Called
 // before each batch's checkpoint, and before a transaction that evaluates
-// nothing changes any lot's evidence (applyEvent).
+// nothing changes any lot's evidence (applyBlockTxs; Apply's batch holds
+// one transaction).
 func flushClaims(w writer) error {
 	tw := traceRecWriterOf(w)
 	if tw == nil || len(tw.evaluate) == 0 {
