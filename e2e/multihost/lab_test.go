@@ -494,16 +494,18 @@ func nft(ctx context.Context, netns, script string) error {
 // the bridge's address and points every other host's connections to it at
 // the proxy. It must run before the processes start: a rule applies to new
 // connections only.
-func newLinks(ctx context.Context, lab *testnet.HostLab, proxyBase int) (*links, error) {
+//
+// Each proxy listens on a port the kernel picks. Fixed ports (41000 and
+// up) lay in the ephemeral range, and a CI run failed to listen on one
+// ("address already in use").
+func newLinks(ctx context.Context, lab *testnet.HostLab) (*links, error) {
 	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(nil), zerolog.Nop())
 	ln := &links{lab: lab}
 	rules := map[string][]string{}
-	i := 0
 	for _, dst := range testnet.Orgs {
 		for _, upstream := range []string{lab.PeerAddress(dst), lab.OrdererAddress(dst)} {
 			host, port, _ := net.SplitHostPort(upstream)
-			listen := net.JoinHostPort(lab.Lab.BridgeIP(), strconv.Itoa(proxyBase+i))
-			p := toxiproxy.NewProxy(srv, dst+"-"+port, listen, upstream)
+			p := toxiproxy.NewProxy(srv, dst+"-"+port, net.JoinHostPort(lab.Lab.BridgeIP(), "0"), upstream)
 			if err := p.Start(); err != nil {
 				ln.close()
 				return nil, err
@@ -511,10 +513,9 @@ func newLinks(ctx context.Context, lab *testnet.HostLab, proxyBase int) (*links,
 			ln.proxies = append(ln.proxies, p)
 			for _, src := range testnet.Orgs {
 				if src != dst {
-					rules[src] = append(rules[src], fmt.Sprintf("ip daddr %s tcp dport %s dnat to %s", host, port, listen))
+					rules[src] = append(rules[src], fmt.Sprintf("ip daddr %s tcp dport %s dnat to %s", host, port, p.Listen)) // the port picked
 				}
 			}
-			i++
 		}
 	}
 	for _, src := range testnet.Orgs {

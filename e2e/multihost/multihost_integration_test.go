@@ -72,7 +72,7 @@ func TestIntegrationMultiHost(t *testing.T) {
 	}
 	// Every member's connections to another member's peer or orderer go
 	// through a proxy, so that the delay run can slow them down.
-	if ln, err = newLinks(ctx, lab, 41000); err != nil {
+	if ln, err = newLinks(ctx, lab); err != nil {
 		t.Fatal(err)
 	}
 
