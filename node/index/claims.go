@@ -146,7 +146,7 @@ func applyClaims(w writer, ev *ledger.Event) error {
 		return nil
 	}
 	for _, l := range sortedKeys(affected) {
-		if err := evaluateLot(w, l, at, nil); err != nil {
+		if err := evaluateLot(w, l, at); err != nil {
 			return err
 		}
 	}
@@ -168,24 +168,11 @@ func flushClaims(w writer) error {
 	if tw == nil || len(tw.evaluate) == 0 {
 		return nil
 	}
-	// A flush writes results only: the products' claims it reads stay
-	// as they are through it, read once each.
-	byGTIN := map[string][]ledger.Claim{}
-	claimsOf := func(gtin string) ([]ledger.Claim, error) {
-		if cs, ok := byGTIN[gtin]; ok {
-			return cs, nil
-		}
-		cs, err := productClaims(w, gtin)
-		if err == nil {
-			byGTIN[gtin] = cs
-		}
-		return cs, err
-	}
 	for _, l := range slices.Sorted(maps.Keys(tw.evaluate)) {
 		// An error here is the index's own (a stored record it cannot
 		// read), not a transaction's: the payloads were checked as they
 		// were applied.
-		if err := evaluateLot(w, l, tw.evaluate[l], claimsOf); err != nil {
+		if err := evaluateLot(w, l, tw.evaluate[l]); err != nil {
 			return fmt.Errorf("evaluating the claims on %s: %w", l, err)
 		}
 	}
@@ -230,44 +217,24 @@ func reach(r reader, lot string, table byte) ([]string, error) {
 
 // activeClaims returns the claims that apply to l, by id.
 func activeClaims(r reader, l ledger.LotSummary) ([]ledger.Claim, error) {
-	all, err := productClaims(r, l.GTIN)
-	if err != nil {
-		return nil, err
-	}
-	return applying(all, l), nil
-}
-
-// productClaims returns the claims about the product gtin or its lots, by
-// id.
-func productClaims(r reader, gtin string) ([]ledger.Claim, error) {
 	var out []ledger.Claim
-	err := scan(r, prefix(tClaims, "g", gtin), nil, func(k, _ []byte) (bool, error) {
+	err := scan(r, prefix(tClaims, "g", l.GTIN), nil, func(k, _ []byte) (bool, error) {
 		parts := split(k)
 		var c ledger.Claim
 		if ok, err := getJSON(r, key(tClaims, "c", parts[len(parts)-1]), &c); err != nil || !ok {
 			return err == nil, err
 		}
-		out = append(out, c)
+		if claims.Applies(c, l) {
+			out = append(out, c)
+		}
 		return true, nil
 	})
 	return out, err
 }
 
-// applying returns the claims of cs that apply to l, in order.
-func applying(cs []ledger.Claim, l ledger.LotSummary) []ledger.Claim {
-	var out []ledger.Claim
-	for _, c := range cs {
-		if claims.Applies(c, l) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // evaluateLot evaluates the claims that apply to lot as of at and stores
-// the results. claimsOf gives a product's claims (productClaims, which it
-// calls when claimsOf is nil).
-func evaluateLot(w writer, lot string, at time.Time, claimsOf func(gtin string) ([]ledger.Claim, error)) error {
+// the results.
+func evaluateLot(w writer, lot string, at time.Time) error {
 	gtin, num, ok := lotKey(lot)
 	if !ok || !mayBeClaimed(w, gtin) {
 		return nil
@@ -276,16 +243,9 @@ func evaluateLot(w writer, lot string, at time.Time, claimsOf func(gtin string) 
 	if ok, err := getJSON(w, key(tLot, gtin, num), &l); err != nil || !ok {
 		return err
 	}
-	if claimsOf == nil {
-		claimsOf = func(gtin string) ([]ledger.Claim, error) { return productClaims(w, gtin) }
-	}
-	all, err := claimsOf(gtin)
-	if err != nil {
+	cs, err := activeClaims(w, l)
+	if err != nil || len(cs) == 0 {
 		return err
-	}
-	cs := applying(all, l)
-	if len(cs) == 0 {
-		return nil
 	}
 	tr, err := claimTraceFor(w, l, at, cs)
 	if err != nil {
