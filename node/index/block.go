@@ -151,7 +151,7 @@ func applyBlockTxs(w writer, cp *Checkpoint, blk Block) (int, error) {
 			continue // applied before a crash or a cut stream
 		}
 		if t.Event != nil {
-			if _, err := time.Parse(time.RFC3339Nano, t.Event.Timestamp); err != nil {
+			if _, ok := evaluationTime(t.Event); !ok {
 				// This transaction evaluates no claims (applyClaims):
 				// those its predecessors left to evaluate are evaluated
 				// before it changes their evidence, as each evaluated its

@@ -119,8 +119,8 @@ func applyClaims(w writer, ev *ledger.Event) error {
 			return err
 		}
 	}
-	at, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
-	if err != nil {
+	at, ok := evaluationTime(ev)
+	if !ok {
 		return nil // no ledger time to evaluate at; the next transaction will
 	}
 	// Downstream lots inherit their inputs' evidence.
@@ -151,6 +151,13 @@ func applyClaims(w writer, ev *ledger.Event) error {
 		}
 	}
 	return nil
+}
+
+// evaluationTime is the ledger time ev's claims evaluations are as of;
+// false for a transaction without one, which evaluates none.
+func evaluationTime(ev *ledger.Event) (time.Time, bool) {
+	at, err := time.Parse(time.RFC3339Nano, ev.Timestamp)
+	return at, err == nil
 }
 
 // flushClaims evaluates the lots the transactions of w's batch so far
