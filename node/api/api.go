@@ -641,21 +641,11 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		}
 		e.anchors, e.hasAnchors = pc.anchors, s.opts.Anchors != nil
 	}
-	// The page's view is everything it shows: its digest is the tag, and a
-	// revalidation costs no rendering (cache.go). Short-lived: a recall
-	// must reach shoppers within minutes.
-	// The view and a page the render cache does not keep are written
-	// into pooled buffers.
-	vb := traceBufs.Get().(*[]byte)
-	defer putTraceBuf(vb)
-	buf := bytes.NewBuffer((*vb)[:0])
-	if err := json.NewEncoder(buf).Encode(p); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	*vb = buf.Bytes()
-	view := bytes.TrimSuffix(*vb, []byte("\n")) // json.Marshal's bytes
-	e.v = validators{ETag: etag("html", view), Modified: ledgerTimes(view)}
+	// The page's bytes are everything it shows: their digest is the tag
+	// (cache.go), and the render cache answers revalidations of the pages
+	// it keeps (cachedPage). Short-lived: a recall must reach shoppers
+	// within minutes. A page the render cache does not keep is written
+	// into a pooled buffer.
 	var dst []byte
 	if !keep {
 		bp := traceBufs.Get().(*[]byte)
@@ -669,6 +659,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
 		return
 	}
+	e.v = validators{ETag: etag("html", e.body), Modified: p.Modified()}
 	if keep {
 		s.rendered.put(pc.gen, e)
 	}

@@ -17,7 +17,7 @@ import (
 
 // HTTP caching. Traces, consumer pages, badges and receipts carry an
 // entity tag derived from what the index holds for the subject (the
-// stored trace, the page's view, the lot's state and claim verdicts, the
+// stored trace, the page's bytes, the lot's state and claim verdicts, the
 // receipt's contents and proofs) and the representation (format), never
 // from the replica or the time of the request: every node replica that
 // follows the same peer serves the same tags, so a CDN or a load balancer

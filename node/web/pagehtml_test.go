@@ -122,6 +122,17 @@ func (g *pageGen) timeString() string {
 	return g.time().t.Format(time.RFC3339)
 }
 
+// ledgerTime is a ledger time (ledger.TimeLayout), or none, or not a time.
+func (g *pageGen) ledgerTime() string {
+	switch g.rnd.IntN(4) {
+	case 0:
+		return ""
+	case 1:
+		return "not a time"
+	}
+	return g.time().t.Add(time.Duration(g.rnd.IntN(1e9))).Format(ledger.TimeLayout)
+}
+
 func (g *pageGen) lotRef() *LotRef {
 	if g.b() {
 		return nil
@@ -152,11 +163,14 @@ func (g *pageGen) page() *Page {
 		p.Links = Links{JSON: g.u(), Linkset: g.u(), Events: g.u(), QR: g.u()}
 	}
 	if g.rnd.IntN(4) != 0 {
-		p.Product = &ledger.Product{GTIN: g.s(), Name: g.s(), Brand: g.s(), Category: g.s(), TempMinC: g.f(), TempMaxC: g.f(), ShelfLifeDays: g.n(400) - 5}
+		p.Product = &ledger.Product{GTIN: g.s(), Name: g.s(), Brand: g.s(), Category: g.s(), TempMinC: g.f(), TempMaxC: g.f(), ShelfLifeDays: g.n(400) - 5, RegisteredAt: g.ledgerTime()}
 	}
 	if g.rnd.IntN(5) != 0 {
 		statuses := []ledger.LotStatus{ledger.StatusActive, ledger.StatusInTransit, ledger.StatusBreach, ledger.StatusRecalled, "", `we"ird`}
-		p.Lot = &ledger.LotSummary{GTIN: g.s(), Lot: g.s(), Status: statuses[g.rnd.IntN(len(statuses))], Expiry: g.timeString()}
+		p.Lot = &ledger.LotSummary{GTIN: g.s(), Lot: g.s(), Status: statuses[g.rnd.IntN(len(statuses))], Expiry: g.timeString(), UpdatedAt: g.ledgerTime()}
+		if g.rnd.IntN(4) == 0 {
+			p.Lot.Recall = &ledger.Recall{Reason: g.s(), Class: g.s(), RecalledAt: g.ledgerTime()}
+		}
 	}
 	if g.b() {
 		p.Unit = &ledger.Unit{Serial: g.s()}
@@ -165,7 +179,7 @@ func (g *pageGen) page() *Page {
 		p.Expiry = &ExpiryView{Days: g.n(6) - 3}
 	}
 	for range g.n(2) {
-		p.Recalls = append(p.Recalls, RecallView{Recall: ledger.Recall{Reason: g.s(), Class: g.s()}, By: g.s(), At: g.time(), Via: g.lotRef()})
+		p.Recalls = append(p.Recalls, RecallView{Recall: ledger.Recall{Reason: g.s(), Class: g.s(), RecalledAt: g.ledgerTime()}, By: g.s(), At: g.time(), Via: g.lotRef()})
 	}
 	for range g.n(2) {
 		o := OriginView{Origin: ledger.Origin{FarmingPractice: g.s()}, Lot: g.lotRef(), ProducedAt: g.time(), Producer: g.s(), Place: g.s(), Map: g.u()}
@@ -177,7 +191,7 @@ func (g *pageGen) page() *Page {
 	for range g.n(2) {
 		rep := Report{ID: g.s(), Method: g.s(), Standard: g.s(), Verdict: []string{"pass", "fail", "", "<x>"}[g.rnd.IntN(4)],
 			Sampled: g.time(), Issued: g.time(), Lot: g.lotRef(), Signer: g.s() + strings.Repeat("0x", g.n(15)),
-			Lab:      ledger.LabSigner{Name: g.s(), Accreditation: g.s(), Revoked: g.b(), RevokedAt: g.timeString()},
+			Lab:      ledger.LabSigner{Name: g.s(), Accreditation: g.s(), Revoked: g.b(), RevokedAt: g.timeString(), RegisteredAt: g.ledgerTime()},
 			Document: []string{"", g.u(), g.s()}[g.rnd.IntN(3)], DocumentSHA256: g.s()}
 		for range g.n(3) {
 			rep.Analytes = append(rep.Analytes, Analyte{Name: g.s(), Value: g.s(), Unit: g.s(), Limit: g.s(), Pass: g.b()})

@@ -104,6 +104,41 @@ type Page struct {
 	Service    *ServiceForm // the form to write to the brand, on its node (service.go)
 }
 
+// Modified is the latest ledger time of the state the page shows (its
+// product's registration, its lot's last update and recall, the recalls
+// and the labs of its reports), the page's Last-Modified; zero when none
+// is known. These are the view's members named as package api's
+// ledgerTimes reads a JSON body (TestModifiedAsLedgerTimes), read here
+// without encoding the view.
+func (p *Page) Modified() time.Time {
+	var latest string
+	at := func(t string) {
+		if t > latest {
+			latest = t
+		}
+	}
+	if p.Product != nil {
+		at(p.Product.RegisteredAt)
+	}
+	if p.Lot != nil {
+		at(p.Lot.UpdatedAt)
+		if p.Lot.Recall != nil {
+			at(p.Lot.Recall.RecalledAt)
+		}
+	}
+	for _, r := range p.Recalls {
+		at(r.RecalledAt)
+	}
+	for _, r := range p.Reports {
+		at(r.Lab.RegisteredAt)
+	}
+	t, err := time.Parse(time.RFC3339Nano, latest)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
 // ExpiryView is how far a lot is from its expiry when the page is served.
 type ExpiryView struct {
 	// Days are the whole days left: 0 expires within a day, negative has
