@@ -10,6 +10,11 @@
 // methods alike) and decodes structs about twice as fast with a quarter
 // of the allocations.
 //
+// Before it, a plain decoder (plain.go) takes the records as the
+// chaincode and the index write them (structs of strings and numbers,
+// compact, without escapes) in about a third of its time, and leaves
+// anything else to it.
+//
 // Its error messages are not encoding/json's, and callers (and users)
 // read those: on any error, Unmarshal decodes again with
 // encoding/json and returns what that returns, so that an error is exactly
@@ -43,7 +48,13 @@ func Unmarshal(data []byte, v any) error {
 // json.Unmarshal succeeds with the same value; where it fails, its error
 // is not encoding/json's, and v may be partly set. For callers that
 // produce their own error with encoding/json.
-func Fast(data []byte, v any) error { return jsonv1.Unmarshal(data, v) }
+// The plain decoder (plain.go) answers first where it can.
+func Fast(data []byte, v any) error {
+	if plain(data, v) {
+		return nil
+	}
+	return jsonv1.Unmarshal(data, v)
+}
 
 var known = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMembers(true))
 
@@ -51,7 +62,13 @@ var known = jsonv2.JoinOptions(jsonv1.DefaultOptionsV1(), jsonv2.RejectUnknownMe
 // json.Decoder with DisallowUnknownFields refuses them. Where it
 // succeeds, decoding data with such a Decoder gives the same value and
 // no more data after it.
-func FastKnown(data []byte, v any) error { return jsonv2.Unmarshal(data, v, known) }
+// The plain decoder accepts only members v's structs have.
+func FastKnown(data []byte, v any) error {
+	if plain(data, v) {
+		return nil
+	}
+	return jsonv2.Unmarshal(data, v, known)
+}
 
 // Compact is json.Compact(dst, src): the same bytes appended to dst, or
 // the same error with dst unchanged. A value that is already compact, as
