@@ -46,6 +46,7 @@ var (
 
 	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+	numberType          = reflect.TypeFor[json.Number]()
 )
 
 // plainOf is the plain decoding of t, or nil.
@@ -69,6 +70,9 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) ||
 		t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
 		return nil // encoding/json calls its methods
+	}
+	if t == numberType {
+		return nil // a string kind that encoding/json reads as a number
 	}
 	p := &plainType{kind: t.Kind(), typ: t}
 	switch t.Kind() {

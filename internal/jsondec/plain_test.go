@@ -135,6 +135,7 @@ func TestPlainTypes(t *testing.T) {
 			N int `json:"n,string"`
 		}), false},
 		{new(struct{ P *string }), false},
+		{new(struct{ N json.Number }), false},
 		{new(struct{ A [2]string }), false},
 		// Two fields of one name (made at run time: vet refuses it written).
 		{reflect.New(reflect.StructOf([]reflect.StructField{
