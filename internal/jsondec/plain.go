@@ -2,11 +2,13 @@ package jsondec
 
 import (
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"strconv"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The plain decoder: a decoder of structs made of strings, numbers,
@@ -32,6 +34,9 @@ type plainType struct {
 	order  []plainField   // structs: the fields in declaration order
 	elem   *plainType     // pointers and slices
 	typ    reflect.Type
+	// method: a type with its own UnmarshalJSON, called with the value's
+	// bytes as encoding/json calls it.
+	method bool
 }
 
 type plainField struct {
@@ -67,9 +72,11 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 	if p, ok := building[t]; ok {
 		return p
 	}
-	if t.Implements(unmarshalerType) || reflect.PointerTo(t).Implements(unmarshalerType) ||
-		t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
-		return nil // encoding/json calls its methods
+	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(unmarshalerType) {
+		return &plainType{kind: t.Kind(), typ: t, method: true}
+	}
+	if t.Implements(textUnmarshalerType) || reflect.PointerTo(t).Implements(textUnmarshalerType) {
+		return nil // encoding/json's rules for text
 	}
 	if t == numberType {
 		return nil // a string kind that encoding/json reads as a number
@@ -82,11 +89,8 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 		reflect.Float32, reflect.Float64:
 		return p
 	case reflect.Pointer:
-		if t.Elem().Kind() != reflect.Struct {
-			return nil
-		}
 		building[t] = p
-		if p.elem = buildPlain(t.Elem(), building); p.elem == nil {
+		if p.elem = buildPlain(t.Elem(), building); p.elem == nil || p.elem.kind != reflect.Struct && !p.elem.method {
 			return nil
 		}
 		return p
@@ -145,12 +149,12 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 	return nil
 }
 
-// plainName: a name of ASCII letters, digits and - _ . $ @ (JSON without
-// escapes, and what encoding/json takes as a valid tag).
+// plainName: a name of ASCII letters, digits and - _ . $ @ : (JSON
+// without escapes, and what encoding/json takes as a valid tag).
 func plainName(s string) bool {
 	for i := range len(s) {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '$' || c == '@') {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '$' || c == '@' || c == ':') {
 			return false
 		}
 	}
@@ -187,11 +191,11 @@ func plain(data []byte, v any) bool {
 		return false
 	}
 	p := plainOf(t)
-	if p == nil {
+	if p == nil || p.method {
 		return false
 	}
 	dst := rv.Elem()
-	if !dst.IsZero() {
+	if !zeroMemory(rv.UnsafePointer(), t.Size()) {
 		return false // encoding/json merges into what is there
 	}
 	d := plainDecoder{data: data}
@@ -202,9 +206,30 @@ func plain(data []byte, v any) bool {
 	return true
 }
 
+// zeroMemory reports whether the n bytes at p are all zero: then the value
+// there is its type's zero value. (Some zero values have other bytes, an
+// empty string that points somewhere: plain declines those, as it may.)
+// reflect.Value.IsZero was a tenth of decoding an EPCIS event.
+func zeroMemory(p unsafe.Pointer, n uintptr) bool {
+	b := unsafe.Slice((*byte)(p), n)
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 { // one load, any alignment
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 type plainDecoder struct {
-	data []byte
-	i    int
+	data  []byte
+	i     int
+	depth int // of nesting: encoding/json refuses more than 10,000
 	// strs is a copy of data that the decoded strings share: one
 	// allocation instead of one a string.
 	strs string
@@ -220,6 +245,25 @@ func (d *plainDecoder) string(from, to int) string {
 
 // value decodes the value at d.i into v, of type p.
 func (d *plainDecoder) value(p *plainType, v reflect.Value) bool {
+	if d.depth++; d.depth > maxPlainDepth {
+		return false
+	}
+	ok := d.decode(p, v)
+	d.depth--
+	return ok
+}
+
+func (d *plainDecoder) decode(p *plainType, v reflect.Value) bool {
+	if p.method {
+		// encoding/json sets a pointer to nil on null (and calls the
+		// method with "null" otherwise): left to it.
+		start := d.i
+		if d.lit("null") || !d.skip() {
+			return false
+		}
+		u := v.Addr().Interface().(json.Unmarshaler)
+		return u.UnmarshalJSON(d.data[start:d.i:d.i]) == nil
+	}
 	switch p.kind {
 	case reflect.String:
 		start := d.i + 1
@@ -392,6 +436,115 @@ var strStop = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// maxPlainDepth bounds the nesting the plain decoder follows, well within
+// encoding/json's limit.
+const maxPlainDepth = 1000
+
+// skip passes over one JSON value without whitespace, checking its syntax
+// as encoding/json does before it decodes: strings may hold escapes and
+// any bytes from 0x80 (encoding/json passes invalid UTF-8 on to a
+// method), not control characters.
+func (d *plainDecoder) skip() bool {
+	if d.depth++; d.depth > maxPlainDepth {
+		return false
+	}
+	ok := d.skipValue()
+	d.depth--
+	return ok
+}
+
+func (d *plainDecoder) skipValue() bool {
+	if d.i >= len(d.data) {
+		return false
+	}
+	switch d.data[d.i] {
+	case '"':
+		return d.skipStr()
+	case '{':
+		d.i++
+		if d.byte('}') {
+			return true
+		}
+		for {
+			if !d.skipStr() || !d.byte(':') || !d.skip() {
+				return false
+			}
+			if d.byte('}') {
+				return true
+			}
+			if !d.byte(',') {
+				return false
+			}
+		}
+	case '[':
+		d.i++
+		if d.byte(']') {
+			return true
+		}
+		for {
+			if !d.skip() {
+				return false
+			}
+			if d.byte(']') {
+				return true
+			}
+			if !d.byte(',') {
+				return false
+			}
+		}
+	case 't':
+		return d.lit("true")
+	case 'f':
+		return d.lit("false")
+	case 'n':
+		return d.lit("null")
+	}
+	_, ok := d.number()
+	return ok
+}
+
+// skipStr passes over a string, escapes included.
+func (d *plainDecoder) skipStr() bool {
+	if !d.byte('"') {
+		return false
+	}
+	b := d.data
+	for i := d.i; i < len(b); i++ {
+		if !strStop[b[i]] {
+			continue
+		}
+		switch c := b[i]; {
+		case c == '"':
+			d.i = i + 1
+			return true
+		case c >= 0x80:
+		case c == '\\':
+			i++
+			if i >= len(b) {
+				return false
+			}
+			switch b[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(b) {
+					return false
+				}
+				for _, h := range b[i+1 : i+5] {
+					if !(h >= '0' && h <= '9' || h >= 'a' && h <= 'f' || h >= 'A' && h <= 'F') {
+						return false
+					}
+				}
+				i += 4
+			default:
+				return false
+			}
+		default: // a control character
+			return false
+		}
+	}
+	return false
+}
 
 // number reads a JSON number (RFC 8259's grammar) and returns its text.
 func (d *plainDecoder) number() (string, bool) {

@@ -2,6 +2,7 @@ package jsondec
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -35,6 +36,12 @@ type plainAll struct {
 	Odd     string        `json:"a.b$c@d"`
 	Nested  [][]string    `json:"nested"`
 	PtrList []*plainInner `json:"ptrList"`
+	// Types with their own UnmarshalJSON, given the value's bytes.
+	Raw   json.RawMessage `json:"raw,omitempty"`
+	M     withMethod      `json:"m"`
+	MP    *withMethod     `json:"mp"`
+	ML    []withMethod    `json:"ml"`
+	Colon string          `json:"tl:colon"`
 }
 
 // plainCases are inputs for plainAll: ones the plain decoder takes and
@@ -63,6 +70,9 @@ var plainCases = []string{
 	`{"ok":1}`, `{"ok":"true"}`, `{"ok":tru}`, `{"tags":"a"}`, `{"tags":["a",]}`, `{"tags":["a" ,"b"]}`, `{"inner":[]}`,
 	`{"id":"L1",}`, `{"id":"L1"`, `{"id"}`, ``, `[]`, `"s"`, `{"Skipped":"x"}`, `{"hidden":"x"}`,
 	`{"list":[{"value":"a"},{"value":"b","value":"c"}]}`,
+	`{"raw":{"a":[1,-2.5e3,true,false,null,"x\"\u00e9\n"],"b":{}},"m":"s","mp":[1],"ml":[{},"x",3],"tl:colon":"c"}`,
+	`{"raw":null}`, `{"mp":null}`, `{"m":null}`, `{"raw":[1 ,2]}`, `{"raw":"\x"}`, `{"raw":"\u12"}`, "{\"raw\":\"\xff\"}",
+	`{"m":"fail"}`, `{"raw":{"a"}}`, `{"raw":[1,]}`, `{"raw":tru}`, `{"raw":01}`,
 }
 
 // TestPlainAsEncodingJSON: where plain decodes, encoding/json decodes the
@@ -75,7 +85,7 @@ func TestPlainAsEncodingJSON(t *testing.T) {
 			taken++
 		}
 	}
-	for _, in := range []string{plainCases[0], plainCases[1], plainCases[2], plainCases[3]} {
+	for _, in := range []string{plainCases[0], plainCases[1], plainCases[2], plainCases[3], plainCases[49]} {
 		if !checkPlain(t, []byte(in)) {
 			t.Errorf("%s: not decoded", in)
 		}
@@ -114,7 +124,14 @@ func checkPlain(t *testing.T, data []byte) bool {
 
 type withMethod struct{ S string }
 
-func (w *withMethod) UnmarshalJSON([]byte) error { w.S = "method"; return nil }
+// UnmarshalJSON keeps the value's bytes, and fails on "fail".
+func (w *withMethod) UnmarshalJSON(b []byte) error {
+	if string(b) == `"fail"` {
+		return errors.New("fail")
+	}
+	w.S = "method:" + string(b)
+	return nil
+}
 
 // TestPlainTypes: the types plain decodes and those it leaves.
 func TestPlainTypes(t *testing.T) {
@@ -127,9 +144,9 @@ func TestPlainTypes(t *testing.T) {
 		{new(struct{ M map[string]string }), false},
 		{new(struct{ A any }), false},
 		{new(struct{ B []byte }), false},
-		{new(struct{ R json.RawMessage }), false},
-		{new(struct{ W withMethod }), false},
-		{new(struct{ W *withMethod }), false},
+		{new(struct{ W withMethod }), true},
+		{new(struct{ W *withMethod }), true},
+		{new(struct{ R json.RawMessage }), true},
 		{new(struct{ plainInner }), false}, // embedded
 		{new(struct {
 			N int `json:"n,string"`
@@ -144,14 +161,15 @@ func TestPlainTypes(t *testing.T) {
 		})).Interface(), false},
 		{new(withMethod), false},
 	} {
-		if got := plainOf(reflect.TypeOf(c.v).Elem()) != nil; got != c.plain {
+		p := plainOf(reflect.TypeOf(c.v).Elem())
+		if got := p != nil && !p.method; got != c.plain {
 			t.Errorf("%T: plain %v, want %v", c.v, got, c.plain)
 		}
 	}
-	// A method's value is never set by plain.
+	// A method is called with the value's bytes.
 	var w struct{ W withMethod }
-	if plain([]byte(`{"W":{"S":"x"}}`), &w) {
-		t.Error("plain decoded a type with UnmarshalJSON")
+	if !plain([]byte(`{"W":{"S":"x"}}`), &w) || w.W.S != `method:{"S":"x"}` {
+		t.Errorf("a method's value: %+v", w)
 	}
 }
 
