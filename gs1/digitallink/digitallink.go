@@ -594,10 +594,14 @@ func escape(s string) string {
 // escapeTo writes escape(s) to b.
 func escapeTo(b *strings.Builder, s string) {
 	const hex = "0123456789ABCDEF"
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && unreserved(s[i]) {
+		i++
+	}
+	b.WriteString(s[:i]) // most values (GTINs, lots, serials) are all of it
+	for ; i < len(s); i++ {
 		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
-			c == '-' || c == '.' || c == '_' || c == '~' {
+		if unreserved(c) {
 			b.WriteByte(c)
 			continue
 		}
@@ -605,4 +609,10 @@ func escapeTo(b *strings.Builder, s string) {
 		b.WriteByte(hex[c>>4])
 		b.WriteByte(hex[c&15])
 	}
+}
+
+// unreserved: RFC 3986's unreserved characters, never escaped.
+func unreserved(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' ||
+		c == '-' || c == '.' || c == '_' || c == '~'
 }
