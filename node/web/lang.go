@@ -269,8 +269,8 @@ func LangOf(code string) *Lang {
 	return Langs[i]
 }
 
-// MarshalJSON writes the code: a page's view (and so its ETag) differs by
-// language.
+// MarshalJSON writes the code: a page's view encodes as JSON with its
+// language as a code (TestModifiedAsLedgerTimes reads the view so).
 func (l *Lang) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(l.Code)), nil }
 
 // T translates message key with args (fmt verbs; numbers in the
