@@ -112,25 +112,20 @@ func (g *pageGen) time() Time {
 	return Time{t: t, zone: zones[g.rnd.IntN(len(zones))]}
 }
 
-func (g *pageGen) timeString() string {
-	switch g.rnd.IntN(4) {
-	case 0:
-		return ""
-	case 1:
-		return "not a time"
-	}
-	return g.time().t.Format(time.RFC3339)
-}
+func (g *pageGen) timeString() string { return g.timeIn(time.RFC3339) }
 
 // ledgerTime is a ledger time (ledger.TimeLayout), or none, or not a time.
-func (g *pageGen) ledgerTime() string {
+func (g *pageGen) ledgerTime() string { return g.timeIn(ledger.TimeLayout) }
+
+// timeIn is a time written in layout, or none, or not a time.
+func (g *pageGen) timeIn(layout string) string {
 	switch g.rnd.IntN(4) {
 	case 0:
 		return ""
 	case 1:
 		return "not a time"
 	}
-	return g.time().t.Add(time.Duration(g.rnd.IntN(1e9))).Format(ledger.TimeLayout)
+	return g.time().t.Add(time.Duration(g.rnd.IntN(1e9))).Format(layout)
 }
 
 func (g *pageGen) lotRef() *LotRef {
