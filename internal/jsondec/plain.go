@@ -5,7 +5,9 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 	"unsafe"
@@ -15,7 +17,7 @@ import (
 // booleans, nested structs, pointers to them and slices of them, for JSON
 // in the form the chaincode and the index write it: compact, member names
 // exactly the fields' names, strings without escapes, no nulls. A stored
-// lot record decodes in about a fifth of the fast decoder's time.
+// lot record decodes in about 40% of the fast decoder's time.
 //
 // Hand-written because both general decoders cost about 6 ns a byte on
 // these records (reflection on every member) and a cold consumer page
@@ -118,17 +120,11 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 			if tag == "-" {
 				continue
 			}
-			name, opts := tag, ""
-			for j := range len(tag) {
-				if tag[j] == ',' {
-					name, opts = tag[:j], tag[j+1:]
-					break
-				}
-			}
+			name, opts, _ := strings.Cut(tag, ",")
 			if name == "" {
 				name = f.Name
 			}
-			if !plainName(name) || hasOption(opts, "string") {
+			if !plainName(name) || slices.Contains(strings.Split(opts, ","), "string") {
 				return nil
 			}
 			ft := buildPlain(f.Type, building)
@@ -159,23 +155,6 @@ func plainName(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-func hasOption(opts, o string) bool {
-	for opts != "" {
-		var cur string
-		cur, opts = opts, ""
-		for j := range len(cur) {
-			if cur[j] == ',' {
-				cur, opts = cur[:j], cur[j+1:]
-				break
-			}
-		}
-		if cur == o {
-			return true
-		}
-	}
-	return false
 }
 
 // plain decodes data into v when v is a non-nil pointer to a zero struct

@@ -149,7 +149,7 @@ func (r *traceReader) get(k []byte) ([]byte, bool, error) {
 	if r.pit == nil && !r.got {
 		// A cold trace is often one read (its lot's trace record), and
 		// setting up an iterator for it cost more than a Get: about 1.3
-		// of a cold trace JSON's 26 µs (BenchmarkColdCall).
+		// µs of a cold trace JSON's 26 (BenchmarkColdCall).
 		r.got = true
 		v, c, err := r.db.Get(k)
 		if errors.Is(err, pebble.ErrNotFound) {
