@@ -1,0 +1,43 @@
+//go:build cgo && linux
+
+package index
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// TestOneMallocArena allocates C memory on eight threads at once, each
+// of which glibc would give an arena of its own: they share one.
+func TestOneMallocArena(t *testing.T) {
+	if mallocArenas() < 0 {
+		t.Skip("the C library is not glibc")
+	}
+	if os.Getenv("MALLOC_ARENA_MAX") != "" || strings.Contains(os.Getenv("GLIBC_TUNABLES"), "arena_max") {
+		t.Skip("the environment sets the arena limit")
+	}
+	const threads = 8
+	var locked, done sync.WaitGroup
+	locked.Add(threads)
+	done.Add(threads)
+	release := make(chan struct{})
+	for range threads {
+		go func() {
+			defer done.Done()
+			runtime.LockOSThread() // a thread of its own while the others hold theirs
+			defer runtime.UnlockOSThread()
+			locked.Done()
+			<-release
+			cAllocFree(64 << 10)
+		}()
+	}
+	locked.Wait()
+	close(release)
+	done.Wait()
+	if n := mallocArenas(); n != 1 {
+		t.Fatalf("%d malloc arenas after allocating on %d threads, want 1", n, threads)
+	}
+}
