@@ -48,7 +48,8 @@ import "C"
 // cold reads (BenchmarkColdCall, default cache) that was 0.6–0.7 page
 // faults a page request, each several microseconds on a virtual machine;
 // with one arena 0.3, the page's handler 60–61 µs instead of 68–78, and
-// the process 663 MB resident instead of 731–800. Go runs at most
+// the process 663 MB resident instead of 731–800 (740–748 MB instead of
+// 989–1,105 after BenchmarkServe's loads). Go runs at most
 // GOMAXPROCS threads at once, so the one arena's lock is seldom contended.
 //
 // The limit is set by a C constructor (tl_one_arena), when the program is
