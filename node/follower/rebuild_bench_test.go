@@ -326,9 +326,8 @@ func BenchmarkRebuild(b *testing.B) {
 	var deliver float64
 	// On a shared machine the wall clock says mostly how busy it is: the
 	// process's CPU time per event (all cores, background compactions
-	// included) is reported too.
-	// The page faults per event are reported too: on a virtual machine a
-	// fault on fresh memory costs microseconds.
+	// included) is reported too, and its page faults per event: on a
+	// virtual machine a fault on fresh memory costs microseconds.
 	var cpu0 time.Duration
 	var faults0 int64
 	usage := func() (time.Duration, int64) {
