@@ -105,11 +105,12 @@ type Options struct {
 
 // Server is the API's http.Handler.
 type Server struct {
-	idx  *index.Index
-	opts Options
-	log  *slog.Logger
-	mux  *http.ServeMux
-	page *web.Renderer
+	idx   *index.Index
+	opts  Options
+	log   *slog.Logger
+	mux   *http.ServeMux
+	page  *web.Renderer
+	style styleTag // page's style sheet, for pageTag (cache.go)
 	// badges wakes /badge streams (badge.go).
 	badges *badgeHub
 	// tags are the validators of index-derived responses (cache.go).
@@ -145,6 +146,7 @@ func New(idx *index.Index, opts *Options) *Server {
 		log = slog.Default()
 	}
 	s := &Server{idx: idx, opts: o, log: log, mux: http.NewServeMux(), page: web.New(), badges: newBadgeHub(idx, log), registry: reg}
+	s.style = newStyleTag(s.page.StyleSheet())
 	if o.RenderCache >= 0 {
 		s.rendered = newRenderCache(idx, cmp.Or(o.RenderCache, defaultRenderCache))
 	}
@@ -659,7 +661,7 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink
 		s.htmlError(w, r, http.StatusInternalServerError, "err.internal", "err.internalMsg", "")
 		return
 	}
-	e.v = validators{ETag: etag("html", e.body), Modified: p.Modified()}
+	e.v = validators{ETag: s.style.pageTag(e.body), Modified: p.Modified()}
 	if keep {
 		s.rendered.put(pc.gen, e)
 	}

@@ -121,6 +121,10 @@ func localTime(l *Lang, t Time) template.HTML {
 	return template.HTML(`<time datetime="` + t.ISO() + `" title="` + html.EscapeString(l.WhenUTC(t)) + `">` + html.EscapeString(l.When(t)) + `</time>`)
 }
 
+// StyleSheet is the inline style sheet of the pages r writes: the same
+// bytes in every one of them, between "<style>" and "</style>".
+func (r *Renderer) StyleSheet() string { return r.css }
+
 // AppendPage appends p as an HTML document to dst: what Page writes.
 func (r *Renderer) AppendPage(dst []byte, p *Page) ([]byte, error) {
 	if p.L == nil {
