@@ -3,6 +3,7 @@ package ledger
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -56,6 +57,29 @@ var canonicalCases = []struct {
 	{"\xef\xbb\xbf{}", false},
 	{`[NaN]`, false},
 	{`[0x10]`, false},
+	// Past the insertion sort's 24 members: sorted by slices.SortFunc.
+	{manyMembers(30, false), true},
+	{manyMembers(25, true), false},
+	{`{"x":` + manyMembers(24, false) + `,"b":[` + manyMembers(26, false) + `]}`, true},
+}
+
+// manyMembers is an object of n members in descending order of their
+// names, with the last name repeated if dup.
+func manyMembers(n int, dup bool) string {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i := n; i > 0; i-- {
+		name := i
+		if dup && i == 1 {
+			name = 2
+		}
+		if i < n {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `"m%02d":%d`, name, i)
+	}
+	b.WriteByte('}')
+	return b.String()
 }
 
 func TestCanonicalJSON(t *testing.T) {
