@@ -32,7 +32,7 @@ func BenchmarkColdCall(b *testing.B) {
 			name = "json"
 		}
 		b.Run(name, func(b *testing.B) {
-			cpu0, faults0 := cpuTime(), pageFaults()
+			cpu0, faults0 := usage()
 			for b.Loop() {
 				p, _ := unitPath(lots)
 				req := httptest.NewRequest("GET", p, nil)
@@ -43,25 +43,19 @@ func BenchmarkColdCall(b *testing.B) {
 					b.Fatalf("%s: %d", p, w.code)
 				}
 			}
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
-			b.ReportMetric(float64(pageFaults()-faults0)/float64(b.N), "faults/op")
+			cpu, faults := usage()
+			b.ReportMetric(float64((cpu-cpu0).Microseconds())/float64(b.N), "cpu-µs/op")
+			b.ReportMetric(float64(faults-faults0)/float64(b.N), "faults/op")
 		})
 	}
 }
 
-// cpuTime is the CPU time the process used (user and system, all
-// threads): per request, it does not depend on how many other processes
-// share the machine.
-func cpuTime() time.Duration {
+// usage is the CPU time the process used (user and system, all threads:
+// per request, it does not depend on how many other processes share the
+// machine) and the page faults it took (on a virtual machine a fault
+// costs microseconds).
+func usage() (cpu time.Duration, faults int64) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// pageFaults is the page faults the process took: on a virtual machine a
-// fault costs microseconds.
-func pageFaults() int64 {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return ru.Minflt + ru.Majflt
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), ru.Minflt + ru.Majflt
 }

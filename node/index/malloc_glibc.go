@@ -10,13 +10,16 @@ package index
 #include <string.h>
 
 // tl_one_arena runs when the program is loaded, before Go's runtime
-// starts any thread (see the comment below the preamble).
+// starts any thread (see the comment below the preamble); tl_arena_set
+// says whether it set the limit.
+static int tl_arena_set;
 __attribute__((constructor)) static void tl_one_arena(void) {
 	if (getenv("MALLOC_ARENA_MAX") != NULL) return;
 	const char *t = getenv("GLIBC_TUNABLES");
 	if (t != NULL && strstr(t, "arena_max") != NULL) return;
-	mallopt(M_ARENA_MAX, 1);
+	tl_arena_set = mallopt(M_ARENA_MAX, 1);
 }
+static int tl_one_arena_set(void) { return tl_arena_set; }
 
 // tl_arenas counts the heaps malloc_info reports: one per arena.
 static int tl_arenas(void) {
@@ -33,6 +36,7 @@ static int tl_arenas(void) {
 }
 #else
 static int tl_arenas(void) { return -1; }
+static int tl_one_arena_set(void) { return 0; }
 #endif
 
 static void tl_alloc_free(size_t n) { free(calloc(n, 1)); }
@@ -61,6 +65,11 @@ import "C"
 // mallocArenas is the number of glibc malloc arenas, -1 where the C
 // library is not glibc.
 func mallocArenas() int { return int(C.tl_arenas()) }
+
+// oneArenaSet reports whether the limit of one arena was set when the
+// program was loaded: not where the operator set one, nor on a C library
+// other than glibc.
+func oneArenaSet() bool { return C.tl_one_arena_set() != 0 }
 
 // cAllocFree allocates n bytes of C memory on the calling thread and frees
 // them, as a block-cache miss does (for the tests).
