@@ -97,7 +97,8 @@ var ErrClosed = errors.New("index: closed")
 //	8: the per-lot trace record T (tracerec.go)
 //	9: each unit's record also under its lot in T, next to the lot's trace record (T {gtin} {lot} {serial})
 //	10: instead, the lot's trace record holds its units' records (tracerec.go)
-const Layout = 10
+//	11: trace records compressed with s2 against a fixed dictionary (tracerec.go)
+const Layout = 11
 
 // ErrLayout is matched by a *LayoutError.
 var ErrLayout = errors.New("index: written with another layout")

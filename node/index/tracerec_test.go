@@ -240,13 +240,14 @@ func sameTraces(t *testing.T, x *Index) {
 	t.Logf("%d lots and units read alike", n)
 }
 
-// recsOf returns x's trace records.
+// recsOf returns x's trace records, decompressed.
 func recsOf(t *testing.T, x *Index) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	err := scan(x.db, []byte{tTraceRec}, nil, func(k, v []byte) (bool, error) {
-		out[string(k)] = string(v)
-		return true, nil
+		b, err := unpackTraceRec(v)
+		out[string(k)] = string(b)
+		return true, err
 	})
 	if err != nil {
 		t.Fatal(err)
