@@ -46,7 +46,7 @@
 //	G, H                                  → location master data and its hierarchy (locations.go)
 //	J                                     → node-local records: named queries, subscriptions, scan counts; excluded from Digest (local.go)
 //	w, y, z                               → anchor windows and anchors, node-local, excluded from Digest (anchors.go)
-//	T {gtin} {lot}                        → the lot's trace record, derived from l, r, x, a, d, e, v, u; excluded from Digest (tracerec.go)
+//	T {gtin} {lot}                        → the lot's trace record, derived from l, r, x, a, d, e, v, u, compressed; excluded from Digest (tracerec.go)
 //
 // Recall flags (x) are propagated downstream when they are written: a
 // recall flags every lot reachable through d edges, and a new lot made

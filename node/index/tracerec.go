@@ -8,7 +8,7 @@ package index
 // times. Apply therefore keeps, per lot, one record of everything a trace
 // reads of the lot itself:
 //
-//	T {gtin} {lot} → traceRec (binary, below; excluded from Digest)
+//	T {gtin} {lot} → traceRec (binary, below, compressed; excluded from Digest)
 //
 // and a trace reads it with one point read. The record is derived from
 // the tables above, written in the same batch: a writer (traceRecWriter)
@@ -163,12 +163,12 @@ var errCorruptRec = errors.New("corrupt trace record")
 // 512 MiB block cache held a quarter of a million-lot index's records, so
 // that most cold reads missed it. Since layout 11 a record is stored s2
 // compressed against a fixed dictionary (tracerec.dict, made from the
-// records of the index's test sequences, never the benchmark's): 6.4
-// times smaller on the benchmark's lots, the whole of a million-lot
-// index's records fit the default cache, and a read decompresses in
-// under a microsecond. s2, from a module the node already uses for its
-// HTTP compression, because it decodes several times faster than zstd
-// with a dictionary, which compressed a little better. The first byte
+// records of the index's test sequences, never the benchmark's): with its
+// key, 330 bytes instead of 1.8 KB for the benchmark's lots, so that all
+// of a million-lot index's records fit the default cache (316 MiB), and
+// a read decompresses in about a microsecond. s2 (klauspost/compress,
+// which the node already uses for HTTP) rather than zstd with a
+// dictionary, which took 2-3 µs a record to decompress. The first byte
 // tells the forms apart: an uncompressed record (an older layout's,
 // served read-only) starts with its flags, below 0x80.
 const recS2Dict1 = 0x81 // s2 with tracerec.dict
