@@ -6,10 +6,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"maps"
 	"os"
+	"slices"
 	"testing"
 
-	"github.com/cockroachdb/pebble/v2"
 	"github.com/cockroachdb/pebble/v2/vfs"
 	"github.com/klauspost/compress/s2"
 )
@@ -21,28 +22,19 @@ const recDictSHA256 = "439702aa443beaa3fda06c25ed49ae0342729742732c305d2b1ecf84e
 
 // fixtureRecDict makes the dictionary as tracerec.dict was made: the last
 // 16 KiB of the trace records the index writes for testdata's demo and
-// supply sequences, each record's start the first repeat (s2.MakeDict).
+// supply sequences, its first repeat at the last lot record in them
+// (s2.MakeDict).
 // TRUSTLINE_WRITE_RECDICT=1 writes it to tracerec.dict, once.
 func fixtureRecDict(t *testing.T) []byte {
 	var content []byte
 	for _, name := range []string{"demo.json", "supply.json"} {
 		x := openMem(t, vfs.NewMem())
 		applyAll(t, x, loadSeq(t, name))
-		it, err := x.db.NewIter(&pebble.IterOptions{LowerBound: []byte{tTraceRec, sep}, UpperBound: []byte{tTraceRec, sep + 1}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for it.First(); it.Valid(); it.Next() {
-			v := it.Value()
-			if len(v) > 0 && v[0] == recS2Dict1 {
-				if v, err = unpackTraceRec(v); err != nil {
-					t.Fatal(err)
-				}
-			}
-			content = append(content, v...)
-		}
-		it.Close()
+		recs := recsOf(t, x)
 		x.Close()
+		for _, k := range slices.Sorted(maps.Keys(recs)) {
+			content = append(content, recs[k]...)
+		}
 	}
 	if len(content) > 16<<10 {
 		content = content[len(content)-16<<10:]
@@ -57,10 +49,12 @@ func fixtureRecDict(t *testing.T) []byte {
 // TestRecDict: the embedded dictionary is the pinned one, and s2 reads it.
 func TestRecDict(t *testing.T) {
 	if os.Getenv("TRUSTLINE_WRITE_RECDICT") == "1" {
-		if err := os.WriteFile("tracerec.dict", fixtureRecDict(t), 0o644); err != nil {
+		d := fixtureRecDict(t)
+		if err := os.WriteFile("tracerec.dict", d, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		t.Skip("wrote tracerec.dict: pin its SHA-256 in recDictSHA256")
+		sum := sha256.Sum256(d)
+		t.Fatalf("wrote tracerec.dict: pin its SHA-256 %x in recDictSHA256", sum)
 	}
 	sum := sha256.Sum256(recDictBytes)
 	if got := hex.EncodeToString(sum[:]); got != recDictSHA256 {
