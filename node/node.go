@@ -47,7 +47,7 @@ import (
 //	anchoring: …                       # optional; see AnchoringConfig
 //	capture: …                         # optional; EPCIS capture, see capture.Config
 //	service: {}                        # optional; the brand's service desk, see ServiceConfig
-//	indexCache: 2GiB                   # optional; the index's block cache (default 512MiB)
+//	indexCache: 2GiB                   # optional; the index's record table and block cache (default 512MiB)
 type Config struct {
 	DataDir   string           `json:"dataDir"`
 	Listen    string           `json:"listen"`
@@ -83,10 +83,12 @@ type Config struct {
 	Subscriptions bool `json:"subscriptions,omitempty"`
 	// Service runs the brand's after-sales desk (serviceconfig.go).
 	Service *ServiceConfig `json:"service,omitempty"`
-	// IndexCache is the index's block cache ("2GiB", "1500MB"; default
-	// 512MiB). The node fills it with the lots' trace records when it
-	// starts (index.Warm), so that a scan of any lot is served from
-	// memory: about 2 KB a lot (two units, one event) holds them all.
+	// IndexCache is the index's memory ("2GiB", "1500MB"; default
+	// 512MiB): three quarters hold lots' trace records, the rest is
+	// Pebble's block cache (index.Options.CacheSize). The node fills it
+	// with the trace records when it starts (index.Warm), so that a scan
+	// of any lot is served from memory: about 330 bytes a lot (two units,
+	// one event) holds them all.
 	IndexCache string `json:"indexCache,omitempty"`
 }
 

@@ -68,7 +68,7 @@ type rolling struct {
 	src        follower.Source
 	fopts      follower.Options
 	log        *slog.Logger
-	cacheSize  int64 // the block cache of the index swapped in (Config.IndexCache)
+	cacheSize  int64 // the caches of the index swapped in (Config.IndexCache)
 
 	old       *index.Index // nil when its layout cannot be served
 	oldLayout int

@@ -215,19 +215,22 @@ func (s *Server) registerIndexMetrics(reg *prometheus.Registry) {
 			func() float64 { return float64(status().Reconnects) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "trustline_node_follower_parse_errors_total", Help: "Blocks and valid transactions the follower could not read, since start."},
 			func() float64 { return float64(status().ParseErrors) }),
-		cacheCollector{s.idx}, // the index's block cache (indexCache in the node's config)
+		cacheCollector{s.idx}, // the index's block cache and record table (indexCache in the node's config)
 	)
 }
 
-// cacheCollector reports the index's block cache, reading its figures
+// cacheCollector reports the index's block cache and record table, reading its figures
 // (Pebble's Metrics, which gathers every level's) once a scrape.
 type cacheCollector struct{ idx *index.Index }
 
 var (
 	cacheBytesDesc    = prometheus.NewDesc("trustline_node_index_cache_bytes", "Bytes the index's block cache holds.", nil, nil)
-	cacheCapacityDesc = prometheus.NewDesc("trustline_node_index_cache_capacity_bytes", "The index's block cache size (indexCache).", nil, nil)
+	cacheCapacityDesc = prometheus.NewDesc("trustline_node_index_cache_capacity_bytes", "The index's block cache size (a quarter of indexCache).", nil, nil)
 	cacheHitsDesc     = prometheus.NewDesc("trustline_node_index_cache_hits_total", "Index blocks read from the block cache since the index was opened.", nil, nil)
 	cacheMissesDesc   = prometheus.NewDesc("trustline_node_index_cache_misses_total", "Index blocks read from disk since the index was opened (a scan of a lot the cache does not hold).", nil, nil)
+	recordsDesc       = prometheus.NewDesc("trustline_node_index_record_table_records", "Lots' trace records the index holds in memory (its record table).", nil, nil)
+	recordBytesDesc   = prometheus.NewDesc("trustline_node_index_record_table_bytes", "Bytes the index's record table holds.", nil, nil)
+	recordCapDesc     = prometheus.NewDesc("trustline_node_index_record_table_capacity_bytes", "The index's record table size (three quarters of indexCache).", nil, nil)
 )
 
 func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -235,6 +238,9 @@ func (cacheCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- cacheCapacityDesc
 	ch <- cacheHitsDesc
 	ch <- cacheMissesDesc
+	ch <- recordsDesc
+	ch <- recordBytesDesc
+	ch <- recordCapDesc
 }
 
 func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
@@ -243,6 +249,9 @@ func (c cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(cacheCapacityDesc, prometheus.GaugeValue, float64(st.Capacity))
 	ch <- prometheus.MustNewConstMetric(cacheHitsDesc, prometheus.CounterValue, float64(st.Hits))
 	ch <- prometheus.MustNewConstMetric(cacheMissesDesc, prometheus.CounterValue, float64(st.Misses))
+	ch <- prometheus.MustNewConstMetric(recordsDesc, prometheus.GaugeValue, float64(st.Records))
+	ch <- prometheus.MustNewConstMetric(recordBytesDesc, prometheus.GaugeValue, float64(st.RecordBytes))
+	ch <- prometheus.MustNewConstMetric(recordCapDesc, prometheus.GaugeValue, float64(st.RecordCapacity))
 }
 
 // followerStatus is the follower's status, or without one the index's.

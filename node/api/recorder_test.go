@@ -206,7 +206,9 @@ func TestAnchoringHealthAndMetrics(t *testing.T) {
 }
 
 // TestIndexCacheMetrics: /metrics reports the index's block cache, its
-// capacity and its use.
+// capacity and its use, and the record table: the records it holds (the
+// supply sequence's lots, written by its applies), its bytes and its
+// capacity (the block cache and the table share the default 512 MiB).
 func TestIndexCacheMetrics(t *testing.T) {
 	s := New(indextest.Supply(t), &Options{Logger: slog.New(slog.DiscardHandler)})
 	for _, p := range tracePaths(t) {
@@ -215,17 +217,20 @@ func TestIndexCacheMetrics(t *testing.T) {
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body := rec.Body.String()
-	if !strings.Contains(body, "trustline_node_index_cache_capacity_bytes 5.36870912e+08\n") {
-		t.Errorf("no capacity of 512 MiB in\n%s", body)
+	for _, want := range []string{"trustline_node_index_cache_capacity_bytes 1.34217728e+08\n", "trustline_node_index_record_table_capacity_bytes 4.02653184e+08\n"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in\n%s", want, body)
+		}
 	}
-	for _, name := range []string{"trustline_node_index_cache_bytes", "trustline_node_index_cache_hits_total", "trustline_node_index_cache_misses_total"} {
+	for _, name := range []string{"trustline_node_index_cache_bytes", "trustline_node_index_cache_hits_total", "trustline_node_index_cache_misses_total",
+		"trustline_node_index_record_table_records", "trustline_node_index_record_table_bytes"} {
 		var v float64
 		i := strings.Index(body, "\n"+name+" ")
 		if i < 0 {
 			t.Errorf("no %s", name)
 			continue
 		}
-		if _, err := fmt.Sscan(body[i+len(name)+2:], &v); err != nil || v < 0 {
+		if _, err := fmt.Sscan(body[i+len(name)+2:], &v); err != nil || v < 0 || (strings.Contains(name, "record_table") && v == 0) {
 			t.Errorf("%s: %v %v", name, v, err)
 		}
 	}

@@ -120,6 +120,7 @@ func (x *Index) applyBlocks(blocks []Block) ([]int, *Change, error) {
 	if err := b.commit(x.db, x.writeOpts()); err != nil {
 		return nil, nil, fmt.Errorf("index: committing blocks %d to %d: %w", blocks[0].Number, blocks[len(blocks)-1].Number, err)
 	}
+	tabCommitted(w) // tracerec.go
 	x.cp = cp
 	// What the caches hold may predate what the batch wrote.
 	var locs, prods bool

@@ -157,10 +157,13 @@ type Options struct {
 	// FS is the file system; nil is the disk. vfs.NewMem() keeps the index
 	// in memory (tests).
 	FS vfs.FS
-	// CacheSize is Pebble's block cache in bytes; 0 is 512 MiB. The cache
-	// takes memory as blocks are read, up to this size. A trace reads a
-	// few blocks at random places; with 64 MiB, most of them missed in an
-	// index of a million lots (~370 MiB on disk, more uncompressed).
+	// CacheSize is the memory of the index's caches in bytes; 0 is 512
+	// MiB. Three quarters hold lots' trace records (rectable.go: about
+	// 330 bytes a lot, so 512 MiB holds those of 1.1M lots), the rest is
+	// Pebble's block cache. Both take memory as they are filled, up to
+	// their size. A trace reads a few blocks at random places; with a
+	// 64 MiB block cache and no record table, most of them missed in an
+	// index of a million lots.
 	CacheSize int64
 	// Logger receives Pebble's log messages, its background errors and
 	// its disk stalls; nil discards them.
@@ -230,6 +233,8 @@ type Index struct {
 
 	prods productCache // productcache.go
 
+	tab *recTable // rectable.go; nil: none
+
 	localMu sync.Mutex // serialises LocalAdd (local.go)
 
 	// The key of page tokens (epcisquery.go), read or made on first use.
@@ -249,7 +254,12 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cache := pebble.NewCache(o.CacheSize)
+	tab := newRecTable(o.CacheSize / 4 * 3) // rectable.go
+	blocks := o.CacheSize
+	if tab != nil {
+		blocks -= tab.max
+	}
+	cache := pebble.NewCache(blocks)
 	defer cache.Unref()
 	// A 64 MiB memtable (Pebble's default is 4 MiB) flushes a rebuild's
 	// writes in fewer, larger tables: compactions took as much CPU as the
@@ -269,7 +279,7 @@ func Open(dir string, opts *Options) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: opening %s: %w", dir, err)
 	}
-	x := &Index{db: db, noSync: o.NoSync, cacheSize: o.CacheSize, events: newEventCache()}
+	x := &Index{db: db, noSync: o.NoSync, cacheSize: blocks, tab: tab, events: newEventCache()}
 	cp, err := x.readCheckpoint()
 	if err != nil {
 		db.Close()
@@ -315,6 +325,7 @@ func (x *Index) Close() error {
 	}
 	err = errors.Join(err, x.db.Close())
 	x.db = nil
+	x.tab.release() // rectable.go
 	return err
 }
 
@@ -479,6 +490,7 @@ func (x *Index) apply(pos Position, ev *ledger.Event) (bool, *Change, error) {
 	if err := b.Commit(x.writeOpts()); err != nil {
 		return false, nil, fmt.Errorf("index: committing block %d tx %d: %w", pos.Block, pos.Tx, err)
 	}
+	tabCommitted(w) // tracerec.go
 	x.cp = cp
 	if ev != nil && len(ev.Locations) > 0 {
 		x.locCache.changed()

@@ -90,6 +90,8 @@ type traceReader struct {
 	arena *[]byte
 	// got is set once get has read a value without an iterator.
 	got bool
+	// tab holds trace records (rectable.go), read before the index.
+	tab *recTable
 }
 
 // arenas are the readers' arenas: a cold trace's reads copied into fresh
@@ -110,7 +112,7 @@ func (r *traceReader) linkOf(gtin, lot string) string {
 }
 
 func (x *Index) newReader() *traceReader {
-	return &traceReader{db: x.db, recs: x.recs, prods: &x.prods}
+	return &traceReader{db: x.db, recs: x.recs, prods: &x.prods, tab: x.tab}
 }
 
 // scan calls fn for every key with prefix p, in order, until fn returns

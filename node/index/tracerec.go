@@ -285,6 +285,11 @@ func decodeTraceRec(b []byte) (traceRec, error) {
 // evaluate, for flushClaims.
 type traceRecWriter struct {
 	writer
+	// tab holds committed records (rectable.go), read before the index;
+	// written holds the records flushTraceRecs wrote, as its entries, for
+	// it once the batch is committed (tabCommitted).
+	tab      *recTable
+	written  []byte
 	lots     map[string]*recChange // by gtin sep lot
 	bodies   map[string][]byte     // v values written, by event id
 	evaluate map[string]time.Time  // lot link → the time to evaluate it at
@@ -299,8 +304,8 @@ type recChange struct {
 	units       []recUnit
 }
 
-func newTraceRecWriter(w writer) *traceRecWriter {
-	return &traceRecWriter{writer: w, lots: map[string]*recChange{}, bodies: map[string][]byte{}, evaluate: map[string]time.Time{}}
+func newTraceRecWriter(w writer, tab *recTable) *traceRecWriter {
+	return &traceRecWriter{writer: w, tab: tab, lots: map[string]*recChange{}, bodies: map[string][]byte{}, evaluate: map[string]time.Time{}}
 }
 
 func (w *traceRecWriter) Set(k, v []byte, o *pebble.WriteOptions) error {
@@ -408,9 +413,14 @@ func flushTraceRecs(w writer) error {
 		c := tw.lots[l]
 		k := append([]byte{tTraceRec, sep}, l...)
 		var t traceRec
-		old, ok, err := get(tw.writer, k)
-		if err != nil {
-			return err
+		// The batch has written no record before this flush: the
+		// committed one is the table's when it holds it.
+		old, ok := tw.tab.get(k, bytes.Clone)
+		var err error
+		if !ok {
+			if old, ok, err = get(tw.writer, k); err != nil {
+				return err
+			}
 		}
 		if ok {
 			if old, err = unpackTraceRec(old); err != nil {
@@ -428,10 +438,22 @@ func flushTraceRecs(w writer) error {
 		if err := tw.writer.Set(k, buf, nil); err != nil {
 			return err
 		}
+		if tw.tab != nil {
+			tw.written = appendEntry(tw.written, k, buf) // rectable.go
+		}
 	}
 	clear(tw.lots)
 	clear(tw.bodies)
 	return nil
+}
+
+// tabCommitted gives the table the records the batch of w wrote, once
+// it is committed (under the apply lock, before the watchers hear of it).
+func tabCommitted(w writer) {
+	if tw := traceRecWriterOf(w); tw != nil {
+		tw.tab.setAll(tw.written)
+		tw.written = tw.written[:0]
+	}
 }
 
 // merge adds c to t; event bodies come from the batch (tw.bodies) or the
@@ -568,9 +590,13 @@ func (r *traceReader) rec(gtin, lot string) (*traceRec, bool, error) {
 	if t, ok := r.recCache[ck]; ok {
 		return t, t != nil, nil
 	}
-	b, ok, err := r.get(traceRecKey(gtin, lot))
-	if err != nil {
-		return nil, false, err
+	k := traceRecKey(gtin, lot)
+	b, ok := r.tab.get(k, r.keep) // rectable.go
+	var err error
+	if !ok {
+		if b, ok, err = r.get(k); err != nil {
+			return nil, false, err
+		}
 	}
 	var t *traceRec
 	if ok {

@@ -291,6 +291,8 @@ func TestTraceRecordDifferential(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			sameTable(t, one)
+			sameTable(t, batched)
 			if a, b := recsOf(t, one), recsOf(t, batched); !reflect.DeepEqual(a, b) {
 				t.Fatalf("records differ between one Apply per transaction (%d) and batches (%d)", len(a), len(b))
 			}

@@ -219,10 +219,10 @@ func (w *changeWriter) gtin(rest []byte) {
 // the products with claims (claimsWriter).
 func (x *Index) batchWriter(b writer) (writer, *changeWriter) {
 	if !x.watch.watching() {
-		return claimsWriter{newTraceRecWriter(b), &x.claimed, x.leaves, x.events, &x.recalls}, nil // tracerec.go
+		return claimsWriter{newTraceRecWriter(b, x.tab), &x.claimed, x.leaves, x.events, &x.recalls}, nil // tracerec.go
 	}
 	cw := newChangeWriter(b)
-	return claimsWriter{newTraceRecWriter(cw), &x.claimed, x.leaves, x.events, &x.recalls}, cw
+	return claimsWriter{newTraceRecWriter(cw, x.tab), &x.claimed, x.leaves, x.events, &x.recalls}, cw
 }
 
 // change is what the batch changed, committed at cp; nil for no watcher.
