@@ -556,7 +556,7 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	l.Query = nil
 	path := l.Path()
 	rkey := "json " + path
-	key := rkey + " " + now.UTC().Format("2006-01-02T15:04") // expiry.go
+	key := rkey + " " + minuteOf(now) // expiry.go
 	st, done := s.cachedNotModified(w, r, key)
 	if done {
 		return
@@ -584,7 +584,12 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	*bp = body
 	// The stored trace is the lot's state: its digest is the tag (cache.go).
 	e.v = validators{ETag: etag("json", body), Modified: ledgerTimes(body), SinceOK: true}
-	s.tags.put(st, key, e.v)
+	if keep || s.rendered == nil {
+		// A key the render cache does not keep yet was asked for once
+		// lately (most cold scans): its tag is not worth a map entry.
+		// The render cache answers revalidations of those it keeps.
+		s.tags.put(st, key, e.v)
+	}
 	if keep {
 		e.body = bytes.Clone(body)
 		if exp := lotExpiry(body); exp != "" {

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
@@ -255,6 +256,31 @@ func (c *tagCache) put(st indexState, key string, v validators) {
 		c.at, c.m = st, make(map[string]validators)
 	}
 	c.m[key] = v
+}
+
+// minute is the minute a request was served in, as the tag cache's
+// keys name it (minuteOf).
+type minute struct {
+	unix int64 // the minute's start, in seconds
+	s    string
+}
+
+var lastMinute atomic.Pointer[minute]
+
+// minuteOf is now's minute, "2006-01-02T15:04" in UTC, formatted once a
+// minute rather than once a request.
+func minuteOf(now time.Time) string {
+	u := now.Unix()
+	u -= u % 60
+	if now.Unix() < 0 {
+		return now.UTC().Format("2006-01-02T15:04")
+	}
+	if m := lastMinute.Load(); m != nil && m.unix == u {
+		return m.s
+	}
+	m := &minute{unix: u, s: now.UTC().Format("2006-01-02T15:04")}
+	lastMinute.Store(m)
+	return m.s
 }
 
 // cachedNotModified answers 304 from the tag cache when the request

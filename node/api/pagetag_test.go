@@ -3,6 +3,7 @@ package api
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trustline/trustline/node/web"
 )
@@ -56,5 +57,26 @@ func TestPageTag(t *testing.T) {
 	}
 	if got, whole := st.pageTag(pages[0].b), etag("html", pages[0].b); got == whole {
 		t.Errorf("page: hashed whole")
+	}
+}
+
+// TestMinuteOf: the tag cache's minute is the request's minute in UTC,
+// the same string within a minute, another across one.
+func TestMinuteOf(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	for _, tc := range []struct {
+		at   time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 7, 23, 59, 0, 0, time.UTC), "2026-12-07T23:59"},
+		{time.Date(2026, 12, 7, 23, 59, 59, 999, time.UTC), "2026-12-07T23:59"},
+		{time.Date(2026, 12, 8, 7, 59, 30, 0, shanghai), "2026-12-07T23:59"},
+		{time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC), "2026-12-08T00:00"},
+		{time.Date(2026, 12, 7, 23, 59, 1, 0, time.UTC), "2026-12-07T23:59"},
+		{time.Date(1969, 12, 31, 23, 59, 30, 0, time.UTC), "1969-12-31T23:59"},
+	} {
+		if got := minuteOf(tc.at); got != tc.want || got != tc.at.UTC().Format("2006-01-02T15:04") {
+			t.Errorf("minuteOf(%v) = %q, want %q", tc.at, got, tc.want)
+		}
 	}
 }

@@ -81,6 +81,11 @@ type traceReader struct {
 	// they are derived from (tracerec.go); recCache holds those read.
 	recs     bool
 	recCache map[string]*traceRec
+	// lastRec is the first record read (rec), not in recCache.
+	lastRec struct {
+		gtin, lot string
+		t         *traceRec
+	}
 	prods    *productCache // productcache.go
 	// linked is the last lot link the reader made (linkOf), so that the
 	// walk from it need not parse it back (mayHaveEdges): parsing was
@@ -192,6 +197,21 @@ func (r *traceReader) keep(v []byte) []byte {
 		return a[len(a)-len(v) : len(a) : len(a)]
 	}
 	return append([]byte(nil), v...)
+}
+
+// space returns n bytes of the reader's arena (useArena), else new ones.
+func (r *traceReader) space(n int) []byte {
+	if r.arena == nil {
+		return make([]byte, n)
+	}
+	a := *r.arena
+	if cap(a)-len(a) < n {
+		// A new array: the values taken before stay in the old one.
+		a = make([]byte, 0, max(2*cap(a), n))
+	}
+	a = a[:len(a)+n]
+	*r.arena = a
+	return a[len(a)-n : len(a) : len(a)]
 }
 
 // getJSON decodes the value of k into v, as getJSON does.

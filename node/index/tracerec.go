@@ -197,13 +197,19 @@ func packTraceRec(dst, enc []byte) []byte {
 // unpackTraceRec returns the encoded record of the stored value v: v
 // itself when it is not compressed, else a new slice.
 func unpackTraceRec(v []byte) ([]byte, error) {
+	return unpackTraceRecIn(v, func(n int) []byte { return make([]byte, n) })
+}
+
+// unpackTraceRecIn is unpackTraceRec decompressing into space(n).
+func unpackTraceRecIn(v []byte, space func(n int) []byte) ([]byte, error) {
 	if len(v) == 0 || v[0] != recS2Dict1 {
 		return v, nil
 	}
-	if n, err := s2.DecodedLen(v[1:]); err != nil || n > maxRecBytes {
+	n, err := s2.DecodedLen(v[1:])
+	if err != nil || n > maxRecBytes {
 		return nil, errCorruptRec
 	}
-	b, err := recDict().Decode(nil, v[1:])
+	b, err := recDict().Decode(space(n)[:0], v[1:])
 	if err != nil {
 		return nil, errCorruptRec
 	}
@@ -586,31 +592,52 @@ func (r *traceReader) unitRaw(gtin, lot, serial string) (raw, k []byte, ulot str
 // in the index), reading it once per reader. Only for an index with trace
 // records (r.recs).
 func (r *traceReader) rec(gtin, lot string) (*traceRec, bool, error) {
-	ck := gtin + string(rune(sep)) + lot
-	if t, ok := r.recCache[ck]; ok {
-		return t, t != nil, nil
+	// Most traces read one lot's record, most often several times: the
+	// last one is kept apart from the map, which is made for a second.
+	if r.lastRec.t != nil && r.lastRec.gtin == gtin && r.lastRec.lot == lot {
+		return r.lastRec.t, true, nil
+	}
+	var ck string
+	if r.recCache != nil {
+		ck = gtin + string(rune(sep)) + lot
+		if t, ok := r.recCache[ck]; ok {
+			return t, t != nil, nil
+		}
 	}
 	k := traceRecKey(gtin, lot)
-	b, ok := r.tab.get(k, r.keep) // rectable.go
+	// From the table, decompressed straight out of it.
 	var err error
+	b, ok := r.tab.get(k, func(v []byte) []byte {
+		if len(v) == 0 || v[0] != recS2Dict1 {
+			return r.keep(v) // stored uncompressed: copied, nothing may alias the table
+		}
+		var u []byte
+		u, err = unpackTraceRecIn(v, r.space)
+		return u
+	}) // rectable.go
 	if !ok {
-		if b, ok, err = r.get(k); err != nil {
-			return nil, false, err
+		if b, ok, err = r.get(k); err == nil && ok {
+			b, err = unpackTraceRecIn(b, r.space)
 		}
 	}
 	var t *traceRec
+	if err != nil {
+		return nil, false, fmt.Errorf("index: trace record of %s: %w", lotLink(gtin, lot), err)
+	}
 	if ok {
-		if b, err = unpackTraceRec(b); err != nil {
-			return nil, false, fmt.Errorf("index: trace record of %s: %w", lotLink(gtin, lot), err)
-		}
 		d, err := decodeTraceRec(b)
 		if err != nil {
 			return nil, false, fmt.Errorf("index: trace record of %s: %w", lotLink(gtin, lot), err)
 		}
 		t = &d
 	}
+	if t != nil && r.lastRec.t == nil {
+		r.lastRec.gtin, r.lastRec.lot, r.lastRec.t = gtin, lot, t
+		return t, true, nil
+	}
 	if r.recCache == nil {
 		r.recCache = map[string]*traceRec{}
+		ck = gtin + string(rune(sep)) + lot
 	}
 	r.recCache[ck] = t
 	return t, t != nil, nil
