@@ -86,7 +86,7 @@ type traceReader struct {
 		gtin, lot string
 		t         *traceRec
 	}
-	prods    *productCache // productcache.go
+	prods *productCache // productcache.go
 	// linked is the last lot link the reader made (linkOf), so that the
 	// walk from it need not parse it back (mayHaveEdges): parsing was
 	// about a twelfth of a cold trace request.
