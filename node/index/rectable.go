@@ -139,6 +139,12 @@ func (t *recTable) set(k, v []byte) bool {
 	return true
 }
 
+// fits reports whether an entry of k and v is small enough to be held
+// (a huge lot's record is read from Pebble).
+func (t *recTable) fits(k, v []byte) bool {
+	return uvarintLen(len(k))+len(k)+uvarintLen(len(v))+len(v) <= t.chunk/4
+}
+
 // alloc reserves size bytes in the last chunk, or in a new one.
 func (t *recTable) alloc(size int) (uint64, bool) {
 	if size > t.chunk/4 {

@@ -97,6 +97,9 @@ func TestRecTableEdges(t *testing.T) {
 	if !tab.set(k, []byte("small")) {
 		t.Fatal("small value not held")
 	}
+	if tab.fits(k, make([]byte, tab.chunk/2)) || !tab.fits(k, []byte("small")) {
+		t.Fatal("fits: wrong about a value of half a chunk or a small one")
+	}
 	if tab.set(k, make([]byte, tab.chunk/2)) {
 		t.Fatal("a value of half a chunk held")
 	}

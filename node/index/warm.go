@@ -129,6 +129,9 @@ func (x *Index) warmStep(st *WarmStats, lo, hi []byte) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		if !x.tab.fits(it.Key(), v) {
+			continue // read from Pebble
+		}
 		if !x.tab.has(it.Key()) && !x.tab.set(it.Key(), v) {
 			st.Full = true
 			return nil, nil
