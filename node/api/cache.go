@@ -271,10 +271,10 @@ var lastMinute atomic.Pointer[minute]
 // minute rather than once a request.
 func minuteOf(now time.Time) string {
 	u := now.Unix()
-	u -= u % 60
-	if now.Unix() < 0 {
-		return now.UTC().Format("2006-01-02T15:04")
+	if u < 0 {
+		return now.UTC().Format("2006-01-02T15:04") // u % 60 is not the minute's
 	}
+	u -= u % 60
 	if m := lastMinute.Load(); m != nil && m.unix == u {
 		return m.s
 	}
