@@ -27,9 +27,9 @@ type WarmStats struct {
 	Full bool
 }
 
-// warmStep is how many records Warm gives the record table at a time,
+// warmBatch is how many records Warm gives the record table at a time,
 // holding the apply lock.
-const warmStep = 1024
+const warmBatch = 1024
 
 // warmProgressBytes is how often Warm reports progress.
 const warmProgressBytes = 64 << 20
@@ -105,7 +105,7 @@ func (x *Index) Warm(ctx context.Context, progress func(WarmStats)) (WarmStats, 
 	return st, it.Error()
 }
 
-// warmStep gives the record table up to warmStep records from lo (below
+// warmStep gives the record table up to warmBatch records from lo (below
 // hi), under the apply lock; it returns where to go on from, nil after
 // the last.
 func (x *Index) warmStep(st *WarmStats, lo, hi []byte) ([]byte, error) {
@@ -121,7 +121,7 @@ func (x *Index) warmStep(st *WarmStats, lo, hi []byte) ([]byte, error) {
 	defer it.Close()
 	n := 0
 	for ok := it.First(); ok; ok = it.Next() {
-		if n == warmStep {
+		if n == warmBatch {
 			return bytes.Clone(it.Key()), nil
 		}
 		n++
