@@ -216,6 +216,22 @@ func unpackTraceRecIn(v []byte, space func(n int) []byte) ([]byte, error) {
 	return b, nil
 }
 
+// tabRec returns the encoded record held under k by tab (rectable.go),
+// decompressed straight out of it into space(n); a record stored
+// uncompressed is copied there, since nothing may alias the table. ok is
+// false when tab does not hold k.
+func tabRec(tab *recTable, k []byte, space func(n int) []byte) (enc []byte, ok bool, err error) {
+	enc, ok = tab.get(k, func(v []byte) []byte {
+		if len(v) == 0 || v[0] != recS2Dict1 {
+			return append(space(len(v))[:0], v...)
+		}
+		var u []byte
+		u, err = unpackTraceRecIn(v, space)
+		return u
+	})
+	return enc, ok, err
+}
+
 // decodeTraceRec decodes b; the record's byte slices alias b.
 func decodeTraceRec(b []byte) (traceRec, error) {
 	var t traceRec
@@ -421,17 +437,19 @@ func flushTraceRecs(w writer) error {
 		var t traceRec
 		// The batch has written no record before this flush: the
 		// committed one is the table's when it holds it.
-		old, ok := tw.tab.get(k, bytes.Clone)
-		var err error
-		if !ok {
+		old, ok, err := tabRec(tw.tab, k, func(n int) []byte { return make([]byte, n) })
+		if err == nil && !ok {
 			if old, ok, err = get(tw.writer, k); err != nil {
 				return err
 			}
+			if ok {
+				old, err = unpackTraceRec(old)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("index: trace record of %q: %w", l, err)
 		}
 		if ok {
-			if old, err = unpackTraceRec(old); err != nil {
-				return fmt.Errorf("index: trace record of %q: %w", l, err)
-			}
 			if t, err = decodeTraceRec(old); err != nil {
 				return fmt.Errorf("index: trace record of %q: %w", l, err)
 			}
@@ -605,17 +623,8 @@ func (r *traceReader) rec(gtin, lot string) (*traceRec, bool, error) {
 		}
 	}
 	k := traceRecKey(gtin, lot)
-	// From the table, decompressed straight out of it.
-	var err error
-	b, ok := r.tab.get(k, func(v []byte) []byte {
-		if len(v) == 0 || v[0] != recS2Dict1 {
-			return r.keep(v) // stored uncompressed: copied, nothing may alias the table
-		}
-		var u []byte
-		u, err = unpackTraceRecIn(v, r.space)
-		return u
-	}) // rectable.go
-	if !ok {
+	b, ok, err := tabRec(r.tab, k, r.space)
+	if err == nil && !ok {
 		if b, ok, err = r.get(k); err == nil && ok {
 			b, err = unpackTraceRecIn(b, r.space)
 		}
