@@ -106,9 +106,8 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	a.Extensions = ext
-	a.Context = compactRaw(a.Context)
 	*e = Event(a)
-	e.dropEmpty()
+	e.PlainDone()
 	return nil
 }
 
@@ -152,8 +151,8 @@ func (d *ErrorDeclaration) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	a.Extensions = ext
-	a.CorrectiveEventIDs = nilIfEmpty(a.CorrectiveEventIDs)
 	*d = ErrorDeclaration(a)
+	d.PlainDone()
 	return nil
 }
 
@@ -185,8 +184,8 @@ func (s *SensorElement) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	a.Extensions = ext
-	a.SensorReport = nilIfEmpty(a.SensorReport)
 	*s = SensorElement(a)
+	s.PlainDone()
 	return nil
 }
 
@@ -240,8 +239,8 @@ func (p *PersistentDisposition) UnmarshalJSON(data []byte) error {
 	if _, err := unmarshalWithExtensions(data, &a, persistentDispFields, false); err != nil {
 		return err
 	}
-	a.Set, a.Unset = nilIfEmpty(a.Set), nilIfEmpty(a.Unset)
 	*p = PersistentDisposition(a)
+	p.PlainDone()
 	return nil
 }
 

@@ -23,10 +23,29 @@ import (
 // these records (reflection on every member) and a cold consumer page
 // decodes a lot and a unit: what it accepts is a subset on which
 // encoding/json's result is plain to state, and on anything outside it
-// (an escape, null, whitespace, a member named otherwise, a type with its
-// own UnmarshalJSON, a map, an interface) it declines, and the caller
-// decodes with the general decoder. FuzzPlain checks that where it
-// accepts, encoding/json gives the same value.
+// (an escape, null, whitespace, a member named otherwise, a map, an
+// interface) it declines, and the caller decodes with the general decoder.
+// A type with its own UnmarshalJSON gets the value's bytes, as
+// encoding/json would call it, unless it is Aliased. FuzzPlain checks that
+// where it accepts, encoding/json gives the same value.
+
+// Aliased is a type with its own UnmarshalJSON that the plain decoder
+// decodes as another type of the same fields without methods (its alias),
+// then finishes. Its UnmarshalJSON must give that value on every input the
+// plain decoder accepts for the alias: one with no member the alias lacks.
+// The EPCIS types are: their methods collect the members the alias lacks
+// as extensions, and otherwise decode the alias and tidy it.
+//
+// Calling the method instead costs a reflective decode and a scan of the
+// members per object, a third of a stored event's decoding.
+type Aliased interface {
+	json.Unmarshaler
+	// PlainAlias returns the receiver as a pointer to its alias type.
+	PlainAlias() any
+	// PlainDone finishes a value decoded into its alias, as UnmarshalJSON
+	// does after decoding the alias.
+	PlainDone()
+}
 
 // plainType is how the plain decoder decodes one Go type; nil in the
 // cache: it does not.
@@ -39,6 +58,8 @@ type plainType struct {
 	// method: a type with its own UnmarshalJSON, called with the value's
 	// bytes as encoding/json calls it.
 	method bool
+	// done: an Aliased struct, decoded as its alias, then finished.
+	done bool
 }
 
 type plainField struct {
@@ -52,6 +73,7 @@ var (
 	plainMu    sync.Mutex
 
 	unmarshalerType     = reflect.TypeFor[json.Unmarshaler]()
+	aliasedType         = reflect.TypeFor[Aliased]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	numberType          = reflect.TypeFor[json.Number]()
 )
@@ -74,6 +96,9 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 	if p, ok := building[t]; ok {
 		return p
 	}
+	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(aliasedType) {
+		return buildAliased(t, building)
+	}
 	if t.Kind() != reflect.Pointer && reflect.PointerTo(t).Implements(unmarshalerType) {
 		return &plainType{kind: t.Kind(), typ: t, method: true}
 	}
@@ -92,7 +117,10 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 		return p
 	case reflect.Pointer:
 		building[t] = p
-		if p.elem = buildPlain(t.Elem(), building); p.elem == nil || p.elem.kind != reflect.Struct && !p.elem.method {
+		// To a struct, or a scalar (EPCIS's optional quantity): not to
+		// a pointer, a slice, or what has a method of its own but
+		// UnmarshalJSON.
+		if p.elem = buildPlain(t.Elem(), building); p.elem == nil || !plainPointee(p.elem) {
 			return nil
 		}
 		return p
@@ -143,6 +171,34 @@ func buildPlain(t reflect.Type, building map[reflect.Type]*plainType) *plainType
 		return p
 	}
 	return nil
+}
+
+// plainPointee: a pointer to p is plain.
+func plainPointee(p *plainType) bool {
+	switch p.kind {
+	case reflect.Pointer, reflect.Slice:
+		return p.method
+	}
+	return true
+}
+
+// buildAliased makes the plain decoding of an Aliased t: its alias's, on
+// t's values, finished by PlainDone. nil (the decoder declines) if the
+// alias is not a plain struct of t's layout.
+func buildAliased(t reflect.Type, building map[reflect.Type]*plainType) *plainType {
+	p := &plainType{kind: reflect.Struct, typ: t, done: true}
+	building[t] = p // before the alias's fields, which may refer to t
+	a := reflect.TypeOf(reflect.New(t).Interface().(Aliased).PlainAlias())
+	if a == nil || a.Kind() != reflect.Pointer || t.Kind() != reflect.Struct ||
+		a.Elem() == t || !a.Elem().ConvertibleTo(t) || a.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	pa := buildPlain(a.Elem(), building)
+	if pa == nil || pa.kind != reflect.Struct || pa.method || pa.done {
+		return nil
+	}
+	p.fields, p.order = pa.fields, pa.order
+	return p
 }
 
 // plainName: a name of ASCII letters, digits and - _ . $ @ : (JSON
@@ -323,43 +379,54 @@ func (d *plainDecoder) decode(p *plainType, v reflect.Value) bool {
 		v.Set(s)
 		return true
 	case reflect.Struct:
-		if !d.byte('{') {
+		if !d.structValue(p, v) {
+			return false
+		}
+		if p.done {
+			v.Addr().Interface().(Aliased).PlainDone()
+		}
+		return true
+	}
+	return false
+}
+
+// structValue decodes the object at d.i into v, a struct of type p.
+func (d *plainDecoder) structValue(p *plainType, v reflect.Value) bool {
+	if !d.byte('{') {
+		return false
+	}
+	if d.byte('}') {
+		return true
+	}
+	var seen uint64 // the fields decoded
+	next := 0       // the field expected next: members come in order
+	for {
+		name, ok := d.str()
+		if !ok || !d.byte(':') {
+			return false
+		}
+		k := next
+		if k >= len(p.order) || p.order[k].name != string(name) {
+			if k, ok = p.fields[string(name)]; !ok { // not copied: a map index
+				return false // unknown, or named otherwise: the general decoder's rules
+			}
+		}
+		next = k + 1
+		f := p.order[k]
+		if seen&(1<<k) != 0 && (f.t.kind == reflect.Pointer || f.t.kind == reflect.Struct) {
+			return false // a repeated member: encoding/json merges
+		}
+		seen |= 1 << k
+		if !d.value(f.t, v.Field(f.index)) {
 			return false
 		}
 		if d.byte('}') {
 			return true
 		}
-		var seen uint64 // the fields decoded
-		next := 0       // the field expected next: members come in order
-		for {
-			name, ok := d.str()
-			if !ok || !d.byte(':') {
-				return false
-			}
-			k := next
-			if k >= len(p.order) || p.order[k].name != string(name) {
-				if k, ok = p.fields[string(name)]; !ok { // not copied: a map index
-					return false // unknown, or named otherwise: the general decoder's rules
-				}
-			}
-			next = k + 1
-			f := p.order[k]
-			if seen&(1<<k) != 0 && (f.t.kind == reflect.Pointer || f.t.kind == reflect.Struct) {
-				return false // a repeated member: encoding/json merges
-			}
-			seen |= 1 << k
-			if !d.value(f.t, v.Field(f.index)) {
-				return false
-			}
-			if d.byte('}') {
-				return true
-			}
-			if !d.byte(',') {
-				return false
-			}
+		if !d.byte(',') {
+			return false
 		}
 	}
-	return false
 }
 
 func (d *plainDecoder) byte(c byte) bool {

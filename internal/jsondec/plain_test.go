@@ -42,7 +42,51 @@ type plainAll struct {
 	MP    *withMethod     `json:"mp"`
 	ML    []withMethod    `json:"ml"`
 	Colon string          `json:"tl:colon"`
+	// Pointers to scalars, and Aliased types.
+	Q   *float64  `json:"q,omitempty"`
+	PS  *string   `json:"ps,omitempty"`
+	Al  aliased   `json:"al"`
+	AlP *aliased  `json:"alP"`
+	AlL []aliased `json:"alL"`
 }
+
+// aliased is a jsondec.Aliased, as the EPCIS types are: its method
+// decodes its alias, then finishes.
+type aliased struct {
+	A    string   `json:"a"`
+	L    []string `json:"l"`
+	In   *aliased `json:"in,omitempty"` // refers to itself
+	Done bool     `json:"-"`
+	Qty  *float64 `json:"qty"`
+}
+
+type aliasedAlias aliased
+
+func (x *aliased) UnmarshalJSON(b []byte) error {
+	var a aliasedAlias
+	if err := json.Unmarshal(b, &a); err != nil {
+		return err
+	}
+	*x = aliased(a)
+	x.PlainDone()
+	return nil
+}
+
+func (x *aliased) PlainAlias() any { return (*aliasedAlias)(x) }
+
+func (x *aliased) PlainDone() {
+	x.Done = true
+	if len(x.L) == 0 {
+		x.L = nil
+	}
+}
+
+// badAlias is an Aliased whose alias is itself: plain declines it.
+type badAlias struct{ A string }
+
+func (x *badAlias) UnmarshalJSON(b []byte) error { return json.Unmarshal(b, &x.A) }
+func (x *badAlias) PlainAlias() any              { return x }
+func (x *badAlias) PlainDone()                   {}
 
 // plainCases are inputs for plainAll: ones the plain decoder takes and
 // ones it must leave to the general decoder.
@@ -73,6 +117,9 @@ var plainCases = []string{
 	`{"raw":{"a":[1,-2.5e3,true,false,null,"x\"\u00e9\n"],"b":{}},"m":"s","mp":[1],"ml":[{},"x",3],"tl:colon":"c"}`,
 	`{"raw":null}`, `{"mp":null}`, `{"m":null}`, `{"raw":[1 ,2]}`, `{"raw":"\x"}`, `{"raw":"\u12"}`, "{\"raw\":\"\xff\"}",
 	`{"m":"fail"}`, `{"raw":{"a"}}`, `{"raw":[1,]}`, `{"raw":tru}`, `{"raw":01}`,
+	`{"q":1.5,"ps":"s","al":{"a":"x","l":[],"in":{"a":"y","l":["z"],"qty":2}},"alP":{},"alL":[{},{"l":["a"]}]}`,
+	`{"q":null}`, `{"ps":null}`, `{"al":null}`, `{"alP":null}`, `{"al":{"a":"x","b":1}}`, `{"al":{"A":"x"}}`, `{"al":{"in":{"in":{"qty":1e400}}}}`,
+	`{"al":{"a":"x"},"al":{"l":[]}}`, `{"q":-0}`,
 }
 
 // TestPlainAsEncodingJSON: where plain decodes, encoding/json decodes the
@@ -85,7 +132,7 @@ func TestPlainAsEncodingJSON(t *testing.T) {
 			taken++
 		}
 	}
-	for _, in := range []string{plainCases[0], plainCases[1], plainCases[2], plainCases[3], plainCases[49]} {
+	for _, in := range []string{plainCases[0], plainCases[1], plainCases[2], plainCases[3], plainCases[49], plainCases[len(plainCases)-10]} {
 		if !checkPlain(t, []byte(in)) {
 			t.Errorf("%s: not decoded", in)
 		}
@@ -151,7 +198,13 @@ func TestPlainTypes(t *testing.T) {
 		{new(struct {
 			N int `json:"n,string"`
 		}), false},
-		{new(struct{ P *string }), false},
+		{new(struct{ P *string }), true},
+		{new(struct{ P **string }), false},
+		{new(struct{ P *[]string }), false},
+		{new(aliased), true},
+		{new(struct{ A *aliased }), true},
+		{new(struct{ B badAlias }), false},
+		{new(badAlias), false},
 		{new(struct{ N json.Number }), false},
 		{new(struct{ A [2]string }), false},
 		// Two fields of one name (made at run time: vet refuses it written).
@@ -165,6 +218,11 @@ func TestPlainTypes(t *testing.T) {
 		if got := p != nil && !p.method; got != c.plain {
 			t.Errorf("%T: plain %v, want %v", c.v, got, c.plain)
 		}
+	}
+	// An Aliased type is finished, however reached.
+	var a plainAll
+	if !plain([]byte(`{"al":{"in":{}},"alP":{},"alL":[{}]}`), &a) || !a.Al.Done || !a.Al.In.Done || !a.AlP.Done || !a.AlL[0].Done {
+		t.Errorf("an Aliased value not finished: %+v", a)
 	}
 	// A method is called with the value's bytes.
 	var w struct{ W withMethod }
