@@ -470,7 +470,7 @@ const (
 
 func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Add("Vary", "Accept") // Add: compression varies on Accept-Encoding
-	html := negotiate(r, typeJSON, typeLinkset, typeHTML) == typeHTML && r.URL.Query().Get("format") != "json"
+	html := negotiate(r, typeJSON, typeLinkset, typeHTML) == typeHTML && (r.URL.RawQuery == "" || r.URL.Query().Get("format") != "json")
 	if r.URL.Path == "/" {
 		if html {
 			s.htmlError(w, r, http.StatusNotFound, "err.root", "err.rootMsg", "")
@@ -501,10 +501,11 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l.Query = nil
+	path := l.Path()
 	var pc pageCall
 	if html {
 		var done bool
-		if pc, done = s.cachedPage(w, r, l); done { // pagecache.go
+		if pc, done = s.cachedPage(w, r, l, path); done { // pagecache.go
 			s.countScan(r, l) // scans.go
 			return
 		}
@@ -515,7 +516,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		v, err = s.idx.Product(l.GTIN)
 	case digitallink.Lot, digitallink.Unit:
 		if !html {
-			s.traceJSON(w, r, l)
+			s.traceJSON(w, r, l, path)
 			return
 		}
 		v, err = s.idx.Trace(l.GTIN, l.Lot, l.Serial)
@@ -534,7 +535,7 @@ func (s *Server) resolve(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	s.linksetLink(w, r, path)
 	if html {
 		s.countScan(r, l) // scans.go
 		s.servePage(w, r, l, v, pc)
@@ -550,18 +551,16 @@ var traceBufs = sync.Pool{New: func() any { return new([]byte) }}
 // traceJSON answers with the trace JSON of a lot or unit, as writeJSON
 // would write index.Trace, from the index's stored records without
 // decoding and encoding them again (the resolver's hot path), and keeps
-// it in the render cache (pagecache.go).
-func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link) {
+// it in the render cache (pagecache.go). path is l's (l has no query).
+func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink.Link, path string) {
 	now := s.now()
-	l.Query = nil
-	path := l.Path()
 	rkey := "json " + path
 	key := rkey + " " + minuteOf(now) // expiry.go
 	st, done := s.cachedNotModified(w, r, key)
 	if done {
 		return
 	}
-	w.Header().Set("Link", "<"+s.base(r)+path+`?linkType=all>; rel="linkset"; type="application/linkset+json"`)
+	s.linksetLink(w, r, path)
 	gen := s.rendered.begin()
 	if e := s.rendered.get(rkey, now, 0); e != nil {
 		serveRendered(w, r, e)
@@ -609,10 +608,16 @@ func (s *Server) traceJSON(w http.ResponseWriter, r *http.Request, l digitallink
 	_, _ = w.Write(body)
 }
 
+// linksetLink sets the Link header to the linkset of the resource at path.
+func (s *Server) linksetLink(w http.ResponseWriter, r *http.Request, path string) {
+	w.Header().Set("Link", "<"+s.base(r)+path+`?linkType=all>; rel="linkset"; type="application/linkset+json"`)
+}
+
 // servePage renders the consumer page of a product or trace, and keeps it
 // in the render cache (pagecache.go).
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request, l digitallink.Link, v any, pc pageCall) {
-	links := web.Links{JSON: l.Path() + "?format=json", Linkset: l.Path() + "?linkType=all", QR: "/qr" + l.Path() + ".svg"}
+	path := pc.path
+	links := web.Links{JSON: path + "?format=json", Linkset: path + "?linkType=all", QR: "/qr" + path + ".svg"}
 	// The shopper's language: ?lang= (the page's switcher), else
 	// Accept-Language (lang.go of package web).
 	lang := pc.lang

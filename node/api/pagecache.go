@@ -1,7 +1,6 @@
 package api
 
 import (
-	"fmt"
 	"hash/maphash"
 	"net/http"
 	"slices"
@@ -308,13 +307,14 @@ type pageCall struct {
 	gen       uint64
 	anchors   uint64
 	cacheable bool
+	path      string // the resource's, without the query
 }
 
 // cachedPage answers a browser's request for the page of l from the
 // render cache when it holds it; otherwise it returns what servePage
 // needs to render and keep it.
-func (s *Server) cachedPage(w http.ResponseWriter, r *http.Request, l digitallink.Link) (pageCall, bool) {
-	pc := pageCall{lang: web.MatchLang(r)}
+func (s *Server) cachedPage(w http.ResponseWriter, r *http.Request, l digitallink.Link, path string) (pageCall, bool) {
+	pc := pageCall{lang: web.MatchLang(r), path: path}
 	switch l.Level() {
 	case digitallink.Product, digitallink.Lot, digitallink.Unit:
 	default:
@@ -324,7 +324,7 @@ func (s *Server) cachedPage(w http.ResponseWriter, r *http.Request, l digitallin
 	if s.rendered == nil || !ok {
 		return pc, false
 	}
-	pc.key = "html " + pc.lang.Code + " " + l.Path()
+	pc.key = "html " + pc.lang.Code + " " + path
 	pc.anchors, pc.cacheable = anchors, true
 	pc.gen = s.rendered.begin() // before the index is read
 	e := s.rendered.get(pc.key, s.now(), anchors)
@@ -332,7 +332,7 @@ func (s *Server) cachedPage(w http.ResponseWriter, r *http.Request, l digitallin
 		return pc, false
 	}
 	w.Header().Add("Vary", "Accept-Language")
-	w.Header().Set("Link", fmt.Sprintf("<%s>; rel=\"linkset\"; type=\"application/linkset+json\"", s.base(r)+l.Path()+"?linkType=all"))
+	s.linksetLink(w, r, path)
 	serveRendered(w, r, e)
 	return pc, true
 }

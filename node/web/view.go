@@ -295,9 +295,10 @@ func TracePage(src Source, tr index.Trace, links Links, opts ...Option) (*Page, 
 	lot := tr.Lot
 	p := &Page{L: b.l, Product: tr.Product, Lot: &lot, Unit: tr.Unit, Links: links, EventCount: len(tr.Events)}
 	b.p = p
-	p.Title = b.lotLabel(lot.ID)
 	if p.Product != nil {
 		p.Title = b.l.T("product.lot", p.Product.Name, lot.Lot)
+	} else {
+		p.Title = b.lotLabel(lot.ID)
 	}
 	// What the ledger records of places: the origins' addresses.
 	for _, l := range append([]ledger.LotSummary{lot}, tr.Upstream.Lots...) {
