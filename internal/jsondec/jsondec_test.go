@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/trustline/trustline/internal/jsondec"
@@ -94,4 +95,24 @@ func FuzzCompact(f *testing.F) {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) { checkCompact(t, in) })
+}
+
+// BenchmarkCompact: Compact and json.Compact on a stored record.
+func BenchmarkCompact(b *testing.B) {
+	in := []byte(`[` + strings.Repeat(compactCases[0]+`,`, 20) + compactCases[0] + `]`)
+	for _, c := range []struct {
+		name    string
+		compact func(*bytes.Buffer, []byte) error
+	}{{"jsondec", jsondec.Compact}, {"encoding-json", json.Compact}} {
+		b.Run(c.name, func(b *testing.B) {
+			var buf bytes.Buffer
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				buf.Reset()
+				if err := c.compact(&buf, in); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

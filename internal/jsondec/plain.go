@@ -500,6 +500,13 @@ func (d *plainDecoder) skip() bool {
 	return ok
 }
 
+// plainValid reports whether src is one JSON value without whitespace
+// and nothing after it, by skip's check.
+func plainValid(src []byte) bool {
+	d := plainDecoder{data: src}
+	return d.skip() && d.i == len(src)
+}
+
 func (d *plainDecoder) skipValue() bool {
 	if d.i >= len(d.data) {
 		return false
@@ -546,8 +553,7 @@ func (d *plainDecoder) skipValue() bool {
 	case 'n':
 		return d.lit("null")
 	}
-	_, ok := d.number()
-	return ok
+	return d.skipNumber()
 }
 
 // skipStr passes over a string, escapes included.
@@ -594,7 +600,16 @@ func (d *plainDecoder) skipStr() bool {
 
 // number reads a JSON number (RFC 8259's grammar) and returns its text.
 func (d *plainDecoder) number() (string, bool) {
-	b, start := d.data, d.i
+	start := d.i
+	if !d.skipNumber() {
+		return "", false
+	}
+	return string(d.data[start:d.i]), true
+}
+
+// skipNumber passes over a JSON number.
+func (d *plainDecoder) skipNumber() bool {
+	b := d.data
 	i := d.i
 	if i < len(b) && b[i] == '-' {
 		i++
@@ -607,12 +622,12 @@ func (d *plainDecoder) number() (string, bool) {
 			i++
 		}
 	default:
-		return "", false
+		return false
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return "", false
+			return false
 		}
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 			i++
@@ -624,12 +639,12 @@ func (d *plainDecoder) number() (string, bool) {
 			i++
 		}
 		if i >= len(b) || b[i] < '0' || b[i] > '9' {
-			return "", false
+			return false
 		}
 		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
 			i++
 		}
 	}
 	d.i = i
-	return string(b[start:i]), true
+	return true
 }
