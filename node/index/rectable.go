@@ -118,8 +118,7 @@ func (t *recTable) has(k []byte) bool {
 func (t *recTable) set(k, v []byte) bool {
 	h := maphash.Bytes(t.seed, k)
 	old, had := t.slots[h]
-	size := uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
-	p, ok := t.alloc(size)
+	p, ok := t.alloc(entrySize(k, v))
 	if !ok {
 		if had {
 			t.mu.Lock()
@@ -141,13 +140,19 @@ func (t *recTable) set(k, v []byte) bool {
 
 // fits reports whether an entry of k and v is small enough to be held
 // (a huge lot's record is read from Pebble).
-func (t *recTable) fits(k, v []byte) bool {
-	return uvarintLen(len(k))+len(k)+uvarintLen(len(v))+len(v) <= t.chunk/4
+func (t *recTable) fits(k, v []byte) bool { return entrySize(k, v) <= t.maxEntry() }
+
+// maxEntry is the largest entry the table holds: a quarter of a chunk.
+func (t *recTable) maxEntry() int { return t.chunk / 4 }
+
+// entrySize is the size of k and v's entry (appendEntry).
+func entrySize(k, v []byte) int {
+	return uvarintLen(len(k)) + len(k) + uvarintLen(len(v)) + len(v)
 }
 
 // alloc reserves size bytes in the last chunk, or in a new one.
 func (t *recTable) alloc(size int) (uint64, bool) {
-	if size > t.chunk/4 {
+	if size > t.maxEntry() {
 		return 0, false // a huge lot's record: read from Pebble
 	}
 	if t.tail < 0 || t.fill[t.tail]+size > t.chunk {
